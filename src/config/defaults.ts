@@ -1,0 +1,64 @@
+/**
+ * Every default in one place. Real vendor hosts are the defaults; the emulator is chosen by base URL.
+ */
+export const DEFAULT_BASE_URLS = {
+  flex: 'https://flex-api.twilio.com',
+  conversations: 'https://conversations.twilio.com',
+  taskrouter: 'https://taskrouter.twilio.com',
+  events: 'https://events.twilio.com',
+} as const;
+
+export const DEFAULT_BREVO_BASE_URL = 'https://api.brevo.com/v3';
+
+export const DEFAULT_DATA_DIR = './.tajo';
+
+/** The product doc's default mapping from customer-record paths to Brevo targets (docs/SEMANTICS.md §3). */
+export const DEFAULT_FIELD_MAPPING: Readonly<Record<string, string>> = Object.freeze({
+  identity: 'FLEX_IDENTITY',
+  friendly_name: 'FIRSTNAME',
+  'attributes.email': 'email',
+  'attributes.phone': 'SMS',
+  last_conversation_date: 'LAST_SUPPORT_DATE',
+  total_conversations: 'SUPPORT_TICKET_COUNT',
+  avg_wait_time: 'AVG_WAIT_TIME',
+  last_csat_score: 'CSAT_SCORE',
+  preferred_channel: 'PREFERRED_CHANNEL',
+  customer_tier: 'VIP_TIER',
+  account_id: 'ACCOUNT_ID',
+  last_wait_time: 'LAST_WAIT_TIME',
+  abandons_30d: 'ABANDONS_30D',
+});
+
+/** The product doc's default mapping from Tajo event keys to Brevo event names (docs/SEMANTICS.md §4). */
+export const EVENT_KEYS = ['task.created', 'task.completed', 'task.canceled', 'conversation.ended', 'survey.completed'] as const;
+export type EventKey = (typeof EVENT_KEYS)[number];
+
+export const DEFAULT_EVENT_MAPPING: Readonly<Record<EventKey, string>> = Object.freeze({
+  'task.created': 'SUPPORT_REQUESTED',
+  'task.completed': 'SUPPORT_RESOLVED',
+  'task.canceled': 'SUPPORT_ABANDONED',
+  'conversation.ended': 'CONVERSATION_ENDED',
+  'survey.completed': 'CSAT_SUBMITTED',
+});
+
+export const CHANNELS = ['voice', 'sms', 'whatsapp', 'webchat'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const SYNC_RESOURCES = ['conversations', 'tasks', 'customers', 'csat', 'agent_activity'] as const;
+export type SyncResource = (typeof SYNC_RESOURCES)[number];
+
+export const DEFAULTS = {
+  enabled: true,
+  sync: { conversations: true, tasks: true, customers: true, csat: true, agent_activity: true },
+  channels: [...CHANNELS],
+  debug: false,
+  log_level: 'info',
+  log_api_calls: false,
+  message_bodies: 'off',
+  csat_low_score_threshold: 2,
+  service_level_seconds: 20,
+  lookback_minutes: 10,
+  default_phone_region: 'US',
+  /** TaskRouter keeps events 30 days; older --since values are clamped for task data. */
+  taskrouter_retention_days: 30,
+} as const;

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { CHANNELS, EVENT_KEYS, type EventKey, DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL, DEFAULT_EVENT_MAPPING, DEFAULT_FIELD_MAPPING, DEFAULTS } from './defaults.js';
+
+/** `XX` + 32 hex, as Twilio SIDs are. */
+export const sid = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), { message: `must be a ${prefix} SID: "${prefix}" followed by 32 hex characters` });
+
+const url = z.string().url();
+
+export const TwilioFlexConfigSchema = z
+  .object({
+    enabled: z.boolean().default(DEFAULTS.enabled),
+    account_sid: sid('AC').optional(),
+    /** Secrets: may come from `${ENV}` interpolation or the encrypted store (set by `tajo connectors install`). */
+    auth_token: z.string().min(1).optional(),
+    api_key_sid: sid('SK').optional(),
+    api_key_secret: z.string().min(1).optional(),
+    flex_flow_sid: sid('FO').optional(),
+    /** Discovered from Flex Configuration when absent. */
+    workspace_sid: sid('WS').optional(),
+    sync: z
+      .object({
+        conversations: z.boolean().default(DEFAULTS.sync.conversations),
+        tasks: z.boolean().default(DEFAULTS.sync.tasks),
+        customers: z.boolean().default(DEFAULTS.sync.customers),
+        csat: z.boolean().default(DEFAULTS.sync.csat),
+        agent_activity: z.boolean().default(DEFAULTS.sync.agent_activity),
+      })
+      .strict()
+      .default({ ...DEFAULTS.sync }),
+    lists: z
+      .object({
+        support_contacts: z.number().int().positive().optional(),
+        csat_respondents: z.number().int().positive().optional(),
+      })
+      .strict()
+      .default({}),
+    channels: z.array(z.enum(CHANNELS)).min(1).default([...DEFAULTS.channels]),
+    /** Replaces the default mapping as a whole when given (documented shape). */
+    field_mapping: z.record(z.string().min(1), z.string().min(1)).default({ ...DEFAULT_FIELD_MAPPING }),
+    /** Merged over the defaults: name only the events you rename. */
+    event_mapping: z
+      .partialRecord(z.enum(EVENT_KEYS), z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { message: 'Brevo event names allow only letters, digits, - and _' }))
+      .default({})
+      .transform((m) => ({ ...DEFAULT_EVENT_MAPPING, ...m }) as Record<EventKey, string>),
+    debug: z.boolean().default(DEFAULTS.debug),
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default(DEFAULTS.log_level),
+    log_api_calls: z.boolean().default(DEFAULTS.log_api_calls),
+    base_urls: z
+      .object({ flex: url.optional(), conversations: url.optional(), taskrouter: url.optional(), events: url.optional() })
+      .strict()
+      .default({})
+      .transform((b) => ({ ...DEFAULT_BASE_URLS, ...b })),
+    /** How message bodies may reach Brevo: never by default. */
+    message_bodies: z.enum(['off', 'truncated', 'hashed', 'full']).default(DEFAULTS.message_bodies),
+    csat_low_score_threshold: z.number().default(DEFAULTS.csat_low_score_threshold),
+    service_level_seconds: z.number().positive().default(DEFAULTS.service_level_seconds),
+    lookback_minutes: z.number().int().nonnegative().default(DEFAULTS.lookback_minutes),
+    default_phone_region: z.string().length(2).default(DEFAULTS.default_phone_region),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    data_dir: z.string().optional(),
+    brevo: z
+      .object({ api_key: z.string().min(1).optional(), base_url: url.default(DEFAULT_BREVO_BASE_URL) })
+      .strict()
+      .default({ base_url: DEFAULT_BREVO_BASE_URL }),
+    store: z.object({ url: z.string().optional() }).strict().default({}),
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8787),
+        /** Public URL Twilio calls (for signature validation behind a proxy). */
+        public_url: url.optional(),
+        /** Basic credentials expected on the Event Streams sink URL. */
+        sink_basic_auth: z.object({ user: z.string(), pass: z.string() }).strict().optional(),
+        /** Flex plugin auth: agent Flex token or an HMAC shared secret. */
+        plugin_auth: z.enum(['flex_token', 'hmac']).default('flex_token'),
+        plugin_hmac_secret: z.string().min(16).optional(),
+        dashboard_token: z.string().min(16).optional(),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8787, plugin_auth: 'flex_token' }),
+    connectors: z.object({ twilio_flex: TwilioFlexConfigSchema.default(TwilioFlexConfigSchema.parse({})) }).strict().default({ twilio_flex: TwilioFlexConfigSchema.parse({}) }),
+  })
+  .strict();
+
+export type TajoConfig = z.infer<typeof ConfigSchema>;
+export type TwilioFlexConfig = z.infer<typeof TwilioFlexConfigSchema>;
+
+/** Config paths that hold secrets: redacted from logs and `--json` output. */
+export const SECRET_PATHS = [
+  'brevo.api_key',
+  'connectors.twilio_flex.auth_token',
+  'connectors.twilio_flex.api_key_secret',
+  'server.plugin_hmac_secret',
+  'server.dashboard_token',
+  'server.sink_basic_auth.pass',
+] as const;

@@ -1,0 +1,80 @@
+import type {
+  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput,
+  InboxInput, InboxItem, InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, StoreKind, SurveyRow,
+} from './types.js';
+
+/**
+ * The state store. Every method is one atomic operation; the engine never sees SQL, transactions or the backend.
+ * Implementations: `sqlite/` (embedded default, better-sqlite3 + WAL) and `postgres/` (scale-out).
+ * Expected failures are `TajoError`s (TAJO_CHECKPOINT_CONFLICT, TAJO_STORE_UNAVAILABLE, TAJO_LEASE_HELD).
+ */
+export interface Store {
+  readonly kind: StoreKind;
+  /** Applies pending numbered migrations under a lock; safe when several processes start at once. */
+  migrate(): Promise<void>;
+  /** Applied migration ids (for /readyz and `tajo migrate`). */
+  migrations(): Promise<{ applied: number[]; pending: number[] }>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  // connectors and credentials
+  getConnector(id: string): Promise<ConnectorRecord | undefined>;
+  saveConnector(rec: ConnectorRecord): Promise<void>;
+  deleteConnector(id: string): Promise<void>;
+  setConnectorStatus(id: string, status: ConnectorRecord['status'], reason?: string, lastError?: ConnectorRecord['lastError']): Promise<void>;
+  markSynced(id: string, at: string): Promise<void>;
+  putSecret(connectorId: string, name: string, sealed: SealedSecret): Promise<void>;
+  getSecrets(connectorId: string): Promise<Record<string, SealedSecret>>;
+
+  // checkpoints
+  getCheckpoint(connectorId: string, stream: string, partition: string): Promise<Checkpoint | undefined>;
+  listCheckpoints(connectorId: string): Promise<Checkpoint[]>;
+  deleteCheckpoints(connectorId: string, stream?: string): Promise<void>;
+
+  /** The one write path for data: raw events, derived rows, outbox and dead letters, with the cursor, in one transaction. */
+  commit(connectorId: string, batch: CommitBatch): Promise<CommitResult>;
+
+  // reads the engine needs to derive records
+  rawEventsForTasks(connectorId: string, taskSids: string[]): Promise<RawEvent[]>;
+  rawEventsForWorkers(connectorId: string, workerSids: string[], sinceMs?: number): Promise<RawEvent[]>;
+  getInteractions(connectorId: string, taskSids: string[]): Promise<InteractionRow[]>;
+  interactionsForCustomers(connectorId: string, customerKeys: string[]): Promise<InteractionRow[]>;
+  surveysForCustomers(connectorId: string, customerKeys: string[]): Promise<SurveyRow[]>;
+  surveysForTasks(connectorId: string, linkedTaskSids: string[]): Promise<SurveyRow[]>;
+  getCustomers(connectorId: string, keys: string[]): Promise<CustomerRow[]>;
+  /** Page through interactions (reports, dashboard, `forget`). */
+  listInteractions(connectorId: string, opts: { sinceMs?: number; untilMs?: number; afterTaskSid?: string; limit: number }): Promise<InteractionRow[]>;
+  counts(connectorId: string): Promise<{ interactions: number; customers: number; workers: number; surveys: number; rawEvents: number }>;
+  /** Remove a person (by customer key) and their derived rows; returns what was removed. */
+  forgetCustomer(connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }>;
+
+  // outbox (drained by the delivery worker, possibly several processes/replicas)
+  claimOutbox(opts: { workerId: string; kinds?: OutboxKind[]; limit: number; leaseMs: number; nowMs: number }): Promise<OutboxItem[]>;
+  /** Marks delivered and records each in the ledger (same transaction). */
+  completeOutbox(ids: number[], nowMs: number): Promise<void>;
+  retryOutbox(id: number, nextAttemptMs: number, error: string): Promise<void>;
+  /** Moves to dead letters (same transaction). */
+  deadLetterOutbox(id: number, letter: DeadLetterInput): Promise<void>;
+  /** Ledger lookup: which of these keys were already delivered (with the content hash sent). */
+  delivered(keys: string[]): Promise<Map<string, string | null>>;
+  outboxStats(): Promise<OutboxStats>;
+
+  // dead letters
+  listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]>;
+  getDeadLetter(id: number): Promise<DeadLetter | undefined>;
+  setDeadLetterStatus(id: number, status: 'replayed' | 'discarded'): Promise<void>;
+  deadLetterCounts(): Promise<Record<string, number>>;
+
+  // webhook inbox
+  /** Inserts new keys, ignores known ones; returns which were accepted. Durable when it resolves. */
+  ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number; acceptedKeys: string[] }>;
+  claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]>;
+
+  // management API keys (stored hashed) and leases (one owner per stream / worker role)
+  createApiKey(rec: { id: string; name: string; hash: string }): Promise<void>;
+  findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string): Promise<boolean>;
+  acquireLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+}

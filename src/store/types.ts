@@ -1,0 +1,212 @@
+/** Row types shared by every store backend. JSON columns are typed as `unknown` at this boundary. */
+import type { Channel } from '../config/defaults.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface ConnectorSettings {
+  accountSid: string;
+  flexFlowSid: string;
+  workspaceSid: string;
+  /** Conversations service of Flex (Configuration.flex_service_instance_sid), when known. */
+  chatServiceSid?: string;
+  authMode: 'auth_token' | 'api_key';
+  apiKeySid?: string;
+  baseUrls: { flex: string; conversations: string; taskrouter: string; events: string };
+  brevoBaseUrl: string;
+}
+
+export interface ConnectorRecord {
+  id: string; // 'twilio-flex'
+  settings: ConnectorSettings;
+  status: 'active' | 'paused';
+  statusReason?: string;
+  installedAt: string;
+  updatedAt: string;
+  lastSyncAt?: string;
+  lastError?: { code: string; message: string; at: string };
+}
+
+/** AES-256-GCM output; all base64. */
+export interface SealedSecret {
+  iv: string;
+  tag: string;
+  ciphertext: string;
+}
+
+export interface Checkpoint {
+  stream: string;
+  partition: string;
+  value: unknown;
+  version: number;
+  updatedAt: string;
+}
+
+export interface CheckpointWrite {
+  stream: string;
+  partition: string;
+  value: unknown;
+  /** Version read before; 0 when there was none. A mismatch aborts the whole commit with TAJO_CHECKPOINT_CONFLICT. */
+  expectedVersion: number;
+}
+
+/** A TaskRouter / Conversations event as observed by polling or webhooks, keyed so both paths dedupe. */
+export interface RawEvent {
+  /** EV sid when known; else a content key (resource sid + type + time). */
+  key: string;
+  type: string;
+  occurredMs: number;
+  taskSid?: string;
+  workerSid?: string;
+  conversationSid?: string;
+  via: 'poll' | 'webhook';
+  data: unknown;
+}
+
+export type Outcome = 'completed' | 'abandoned' | 'canceled' | 'open';
+
+export interface InteractionRow {
+  taskSid: string;
+  customerKey: string | null;
+  channel: Channel | null;
+  queueSid: string | null;
+  queueName: string | null;
+  workerSid: string | null;
+  workerName: string | null;
+  createdMs: number | null;
+  answeredMs: number | null;
+  wrapupMs: number | null;
+  endedMs: number | null;
+  outcome: Outcome;
+  conversationSid: string | null;
+  conversationClosedMs: number | null;
+  waitSeconds: number | null;
+  handleSeconds: number | null;
+  attributes: unknown;
+  updatedAt: string;
+}
+
+export interface SurveyRow {
+  surveyTaskSid: string;
+  linkedTaskSid: string | null;
+  customerKey: string | null;
+  score: number;
+  scale: number;
+  questions: { label: string; score: number }[];
+  completedMs: number;
+}
+
+export interface CustomerRow {
+  /** ext_id (docs/SEMANTICS.md §2). */
+  key: string;
+  email: string | null;
+  phone: string | null;
+  whatsapp: string | null;
+  chatIdentity: string | null;
+  smsBlacklisted: boolean;
+  whatsappBlacklisted: boolean;
+  /** Content hash of the last contact payload enqueued for Brevo (change detection). */
+  pushedHash: string | null;
+  updatedAt: string;
+}
+
+export type OutboxKind = 'contact' | 'event' | 'list_add' | 'list_remove';
+export type OutboxStatus = 'pending' | 'inflight' | 'delivered' | 'dead';
+
+export interface OutboxInput {
+  kind: OutboxKind;
+  /**
+   * Identity of the write. Events: the tajo_id (an event already in the outbox or ledger is never enqueued again).
+   * Contacts: `contact:<ext_id>` — a pending contact write with the same key is replaced (coalesced) by the newer payload.
+   */
+  key: string;
+  payload: unknown;
+  /** 0 = live (webhooks), 1 = backfill (sync). Lower drains first. */
+  priority: 0 | 1;
+  contentHash?: string;
+}
+
+export interface OutboxItem extends OutboxInput {
+  id: number;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptMs: number;
+  createdAt: string;
+  lastError?: string;
+}
+
+export type DeadLetterReason =
+  | 'malformed_attributes'
+  | 'unknown_channel'
+  | 'survey_unlinked'
+  | 'missing_identity'
+  | 'brevo_duplicate_sms'
+  | 'brevo_duplicate_ext_id'
+  | 'brevo_invalid_phone'
+  | 'brevo_rejected'
+  | 'payload_too_large'
+  | 'retries_exhausted';
+
+export interface DeadLetterInput {
+  source: 'twilio' | 'brevo' | 'webhook';
+  reason: DeadLetterReason;
+  /** Task sid, outbox key, webhook dedupe key… — one open dead letter per (source, reason, recordKey). */
+  recordKey: string;
+  payload: unknown;
+  error?: string;
+}
+
+export interface DeadLetter extends DeadLetterInput {
+  id: number;
+  status: 'open' | 'replayed' | 'discarded';
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A webhook delivery accepted by the server, stored before the 2xx is sent. */
+export interface InboxInput {
+  /** Dedupe key: CloudEvent id, TaskRouter Sid, or a content key. */
+  key: string;
+  source: 'event-streams' | 'taskrouter' | 'conversations' | 'flex-plugin' | 'survey' | 'sdk';
+  payload: unknown;
+}
+
+export interface InboxItem extends InboxInput {
+  id: number;
+  receivedAt: string;
+}
+
+/** Everything one page (or one webhook batch) changes, committed atomically. */
+export interface CommitBatch {
+  checkpoint?: CheckpointWrite;
+  rawEvents?: RawEvent[];
+  interactions?: InteractionRow[];
+  surveys?: SurveyRow[];
+  customers?: CustomerRow[];
+  outbox?: OutboxInput[];
+  deadLetters?: DeadLetterInput[];
+  /** Inbox items whose processing this batch completes. */
+  processedInboxIds?: number[];
+}
+
+export interface CommitResult {
+  checkpointVersion?: number;
+  /** Outbox rows inserted (not deduped away). */
+  outboxInserted: number;
+  rawEventsInserted: number;
+}
+
+export interface OutboxStats {
+  pending: number;
+  inflight: number;
+  delivered: number;
+  dead: number;
+  oldestPendingMs: number | null;
+  byKind: Record<OutboxKind, number>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+}
