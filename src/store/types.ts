@@ -123,11 +123,14 @@ export interface OutboxInput {
   /** 0 = live (webhooks), 1 = backfill (sync). Lower drains first. */
   priority: 0 | 1;
   contentHash?: string;
+  /** ext_id of the person this write is about: lets `forgetCustomer` remove queued writes. */
+  customerKey?: string;
 }
 
 export interface OutboxItem extends OutboxInput {
   id: number;
   status: OutboxStatus;
+  /** Times this row was claimed, the current claim included (graphile-worker style: 1 on the first delivery). */
   attempts: number;
   nextAttemptMs: number;
   createdAt: string;
@@ -200,7 +203,9 @@ export interface OutboxStats {
   inflight: number;
   delivered: number;
   dead: number;
+  /** Creation time (epoch ms) of the oldest pending row; null when none. */
   oldestPendingMs: number | null;
+  /** Backlog (pending + inflight) per kind. */
   byKind: Record<OutboxKind, number>;
 }
 

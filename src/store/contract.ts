@@ -1,0 +1,293 @@
+/**
+ * The Store contract: every backend runs these tests (`runStoreContract('sqlite', …)`, later `'postgres'`).
+ * `makeStore` returns a fresh, migrated, empty store for each test.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isTajoError } from '../core/errors.js';
+import type { Store } from './store.js';
+import type { ConnectorRecord, InteractionRow, OutboxInput, SurveyRow } from './types.js';
+
+export type MakeStore = () => Promise<Store>;
+
+const C = 'twilio-flex';
+const T0 = Date.UTC(2026, 0, 15, 12);
+
+export function connector(over: Partial<ConnectorRecord> = {}): ConnectorRecord {
+  return {
+    id: C,
+    settings: {
+      accountSid: `AC${'a'.repeat(32)}`, flexFlowSid: `FO${'b'.repeat(32)}`, workspaceSid: `WS${'c'.repeat(32)}`, authMode: 'auth_token',
+      baseUrls: { flex: 'http://127.0.0.1:1', conversations: 'http://127.0.0.1:1', taskrouter: 'http://127.0.0.1:1', events: 'http://127.0.0.1:1' },
+      brevoBaseUrl: 'http://127.0.0.1:2',
+    },
+    status: 'active',
+    installedAt: new Date(T0).toISOString(),
+    updatedAt: new Date(T0).toISOString(),
+    ...over,
+  };
+}
+
+export function interaction(taskSid: string, over: Partial<InteractionRow> = {}): InteractionRow {
+  return {
+    taskSid, customerKey: '+14155550100', channel: 'voice', queueSid: 'WQ1', queueName: 'Support', workerSid: 'WK1', workerName: 'Ann',
+    createdMs: T0, answeredMs: T0 + 5000, wrapupMs: null, endedMs: T0 + 60_000, outcome: 'completed', conversationSid: null,
+    conversationClosedMs: null, waitSeconds: 5, handleSeconds: 55, attributes: { from: '+14155550100', name: 'Jane' }, updatedAt: new Date(T0).toISOString(),
+    ...over,
+  };
+}
+
+export function survey(sid: string, over: Partial<SurveyRow> = {}): SurveyRow {
+  return { surveyTaskSid: sid, linkedTaskSid: 'WT1', customerKey: '+14155550100', score: 4, scale: 5, questions: [{ label: 'Q1', score: 4 }], completedMs: T0 + 120_000, ...over };
+}
+
+const event = (key: string, over: Partial<OutboxInput> = {}): OutboxInput => ({ kind: 'event', key, payload: { key }, priority: 1, ...over });
+const contact = (ext: string, v: number, over: Partial<OutboxInput> = {}): OutboxInput => ({
+  kind: 'contact', key: `contact:${ext}`, payload: { ext_id: ext, v }, priority: 1, contentHash: `h${v}`, customerKey: ext, ...over,
+});
+
+export function runStoreContract(name: string, makeStore: MakeStore): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('migrate is idempotent and reports nothing pending', async () => {
+      await store.migrate();
+      await store.migrate();
+      const m = await store.migrations();
+      expect(m.pending).toEqual([]);
+      expect(m.applied.length).toBeGreaterThan(0);
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('saves, reads, pauses and deletes a connector with its secrets and checkpoints', async () => {
+      await store.saveConnector(connector());
+      await store.putSecret(C, 'auth_token', { iv: 'aXY=', tag: 'dGFn', ciphertext: 'Y3Q=' });
+      await store.putSecret(C, 'auth_token', { iv: 'aXY=', tag: 'dGFn', ciphertext: 'bmV3' });
+      expect(await store.getSecrets(C)).toEqual({ auth_token: { iv: 'aXY=', tag: 'dGFn', ciphertext: 'bmV3' } });
+      await store.setConnectorStatus(C, 'paused', 'brevo auth', { code: 'TAJO_BREVO_AUTH', message: 'x', at: new Date(T0).toISOString() });
+      let rec = await store.getConnector(C);
+      expect(rec).toMatchObject({ status: 'paused', statusReason: 'brevo auth', lastError: { code: 'TAJO_BREVO_AUTH' } });
+      await store.setConnectorStatus(C, 'active');
+      await store.markSynced(C, new Date(T0 + 1).toISOString());
+      rec = await store.getConnector(C);
+      expect(rec?.status).toBe('active');
+      expect(rec?.statusReason).toBeUndefined();
+      expect(rec?.lastSyncAt).toBe(new Date(T0 + 1).toISOString());
+      expect(rec?.settings).toEqual(connector().settings);
+      await store.commit(C, { checkpoint: { stream: 'tasks', partition: '', value: { after: 1 }, expectedVersion: 0 } });
+      await store.deleteConnector(C);
+      expect(await store.getConnector(C)).toBeUndefined();
+      expect(await store.getSecrets(C)).toEqual({});
+      expect(await store.listCheckpoints(C)).toEqual([]);
+    });
+
+    it('versions checkpoints and a conflict rolls back the whole commit', async () => {
+      const first = await store.commit(C, { checkpoint: { stream: 'tasks', partition: 'p', value: { cursor: 'a' }, expectedVersion: 0 } });
+      expect(first.checkpointVersion).toBe(1);
+      const second = await store.commit(C, { checkpoint: { stream: 'tasks', partition: 'p', value: { cursor: 'b' }, expectedVersion: 1 } });
+      expect(second.checkpointVersion).toBe(2);
+      const stale = store.commit(C, {
+        checkpoint: { stream: 'tasks', partition: 'p', value: { cursor: 'c' }, expectedVersion: 1 },
+        rawEvents: [{ key: 'EV1', type: 'task.created', occurredMs: T0, taskSid: 'WT1', via: 'poll', data: {} }],
+        interactions: [interaction('WT1')],
+        outbox: [event('SUPPORT_REQUESTED:WT1')],
+        deadLetters: [{ source: 'twilio', reason: 'unknown_channel', recordKey: 'WT9', payload: {} }],
+      });
+      await expect(stale).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_CHECKPOINT_CONFLICT'));
+      // a first write that finds an existing checkpoint conflicts too, as does a write against a deleted one
+      await expect(store.commit(C, { checkpoint: { stream: 'tasks', partition: 'p', value: 1, expectedVersion: 0 } })).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_CHECKPOINT_CONFLICT'));
+      await expect(store.commit(C, { checkpoint: { stream: 'other', partition: 'p', value: 1, expectedVersion: 3 } })).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_CHECKPOINT_CONFLICT'));
+      expect(await store.getCheckpoint(C, 'tasks', 'p')).toMatchObject({ value: { cursor: 'b' }, version: 2 });
+      expect(await store.counts(C)).toEqual({ interactions: 0, customers: 0, workers: 0, surveys: 0, rawEvents: 0 });
+      expect((await store.outboxStats()).pending).toBe(0);
+      expect(await store.listDeadLetters()).toEqual([]);
+      await store.deleteCheckpoints(C, 'tasks');
+      expect(await store.getCheckpoint(C, 'tasks', 'p')).toBeUndefined();
+    });
+
+    it('dedupes raw events per connector and reads them by task and worker', async () => {
+      const ev = (key: string, ms: number, over = {}) => ({ key, type: 'reservation.accepted', occurredMs: ms, taskSid: 'WT1', workerSid: 'WK1', via: 'poll' as const, data: { key }, ...over });
+      const r1 = await store.commit(C, { rawEvents: [ev('EV2', T0 + 2), ev('EV1', T0 + 1)] });
+      const r2 = await store.commit(C, { rawEvents: [ev('EV1', T0 + 1, { via: 'webhook' }), ev('EV3', T0 + 3, { taskSid: 'WT2', workerSid: 'WK2' })] });
+      await store.commit('other', { rawEvents: [ev('EV1', T0)] });
+      expect([r1.rawEventsInserted, r2.rawEventsInserted]).toEqual([2, 1]);
+      expect((await store.rawEventsForTasks(C, ['WT1'])).map((e) => e.key)).toEqual(['EV1', 'EV2']);
+      expect((await store.rawEventsForTasks(C, ['WT1']))[0]).toEqual(ev('EV1', T0 + 1));
+      expect((await store.rawEventsForWorkers(C, ['WK1', 'WK2'], T0 + 2)).map((e) => e.key)).toEqual(['EV2', 'EV3']);
+      expect(await store.rawEventsForTasks(C, [])).toEqual([]);
+      expect(await store.counts(C)).toMatchObject({ rawEvents: 3, workers: 2 });
+    });
+
+    it('upserts interactions, surveys and customers; opt-outs are sticky', async () => {
+      await store.commit(C, { interactions: [interaction('WT1'), interaction('WT2', { customerKey: 'jane@x.com', createdMs: T0 + 10 })], surveys: [survey('WTS1')] });
+      await store.commit(C, { interactions: [interaction('WT1', { outcome: 'abandoned', answeredMs: null })] });
+      expect((await store.getInteractions(C, ['WT1', 'WT404']))).toEqual([interaction('WT1', { outcome: 'abandoned', answeredMs: null })]);
+      expect((await store.interactionsForCustomers(C, ['jane@x.com'])).map((i) => i.taskSid)).toEqual(['WT2']);
+      expect(await store.surveysForTasks(C, ['WT1'])).toEqual([survey('WTS1')]);
+      expect(await store.surveysForCustomers(C, ['+14155550100'])).toEqual([survey('WTS1')]);
+      const cust = { key: '+14155550100', email: null, phone: '+14155550100', whatsapp: null, chatIdentity: null, smsBlacklisted: true, whatsappBlacklisted: false, pushedHash: 'h1', updatedAt: new Date(T0).toISOString() };
+      await store.commit(C, { customers: [cust] });
+      await store.commit(C, { customers: [{ ...cust, smsBlacklisted: false, whatsappBlacklisted: true, email: 'a@b.c', pushedHash: 'h2' }] });
+      expect(await store.getCustomers(C, ['+14155550100'])).toEqual([{ ...cust, email: 'a@b.c', smsBlacklisted: true, whatsappBlacklisted: true, pushedHash: 'h2' }]);
+      expect(await store.counts(C)).toEqual({ interactions: 2, customers: 1, workers: 0, surveys: 1, rawEvents: 0 });
+    });
+
+    it('pages interactions by task sid within a time window', async () => {
+      await store.commit(C, { interactions: ['WT3', 'WT1', 'WT2', 'WT4'].map((sid, i) => interaction(sid, { createdMs: T0 + i * 1000 })) });
+      const page1 = await store.listInteractions(C, { limit: 2 });
+      expect(page1.map((i) => i.taskSid)).toEqual(['WT1', 'WT2']);
+      const page2 = await store.listInteractions(C, { limit: 2, afterTaskSid: 'WT2' });
+      expect(page2.map((i) => i.taskSid)).toEqual(['WT3', 'WT4']);
+      const window = await store.listInteractions(C, { limit: 10, sinceMs: T0 + 1000, untilMs: T0 + 3000 });
+      expect(window.map((i) => i.taskSid)).toEqual(['WT1', 'WT2']);
+    });
+
+    it('coalesces pending contact writes and never enqueues an event twice', async () => {
+      const r1 = await store.commit(C, { outbox: [contact('a', 1), event('E1'), event('E1')] });
+      expect(r1.outboxInserted).toBe(2);
+      await store.commit(C, { outbox: [contact('a', 2, { priority: 0 })] });
+      const claimed = await store.claimOutbox({ workerId: 'w1', limit: 10, leaseMs: 1000, nowMs: T0 });
+      expect(claimed.map((i) => [i.key, i.payload, i.priority, i.contentHash])).toEqual([
+        ['contact:a', { ext_id: 'a', v: 2 }, 0, 'h2'],
+        ['E1', { key: 'E1' }, 1, undefined],
+      ]);
+      // while v2 is in flight, v3 queues behind it (not coalesced into the in-flight row, not claimable yet)
+      await store.commit(C, { outbox: [contact('a', 3), event('E1')] });
+      expect(await store.claimOutbox({ workerId: 'w2', limit: 10, leaseMs: 1000, nowMs: T0 })).toEqual([]);
+      await store.completeOutbox(claimed.map((i) => i.id), T0 + 10);
+      expect(await store.delivered(['contact:a', 'E1', 'E2'])).toEqual(new Map([['contact:a', 'h2'], ['E1', null]]));
+      // delivered event keys are never enqueued again (ledger), even if the outbox row were gone
+      expect((await store.commit(C, { outbox: [event('E1')] })).outboxInserted).toBe(0);
+      const next = await store.claimOutbox({ workerId: 'w2', limit: 10, leaseMs: 1000, nowMs: T0 + 20 });
+      expect(next.map((i) => i.payload)).toEqual([{ ext_id: 'a', v: 3 }]);
+      await store.completeOutbox([next[0]!.id], T0 + 30);
+      expect((await store.delivered(['contact:a'])).get('contact:a')).toBe('h3');
+      expect(await store.outboxStats()).toMatchObject({ pending: 0, inflight: 0, delivered: 3, dead: 0, oldestPendingMs: null });
+    });
+
+    it('claims by priority then due time, and respects kinds and next attempt', async () => {
+      await store.commit(C, { outbox: [event('E1'), event('E2', { priority: 0 }), contact('a', 1)] });
+      const onlyContacts = await store.claimOutbox({ workerId: 'w', kinds: ['contact'], limit: 10, leaseMs: 60_000, nowMs: T0 });
+      expect(onlyContacts.map((i) => i.key)).toEqual(['contact:a']);
+      const rest = await store.claimOutbox({ workerId: 'w', limit: 1, leaseMs: 60_000, nowMs: T0 });
+      expect(rest.map((i) => i.key)).toEqual(['E2']);
+      await store.retryOutbox(rest[0]!.id, T0 + 5000, 'HTTP 503');
+      const again = await store.claimOutbox({ workerId: 'w', limit: 10, leaseMs: 60_000, nowMs: T0 + 1 });
+      expect(again.map((i) => i.key)).toEqual(['E1']);
+      const later = await store.claimOutbox({ workerId: 'w', limit: 10, leaseMs: 60_000, nowMs: T0 + 5000 });
+      expect(later).toMatchObject([{ key: 'E2', attempts: 2, lastError: 'HTTP 503' }]);
+      const stats = await store.outboxStats();
+      expect(stats).toMatchObject({ pending: 0, inflight: 3, byKind: { contact: 1, event: 2, list_add: 0, list_remove: 0 } });
+    });
+
+    it('reclaims expired leases (crash safety) and ignores a late completion', async () => {
+      await store.commit(C, { outbox: [event('E1'), contact('a', 1)] });
+      const first = await store.claimOutbox({ workerId: 'crashed', limit: 10, leaseMs: 1000, nowMs: T0 });
+      expect(first).toHaveLength(2);
+      expect(await store.claimOutbox({ workerId: 'w2', limit: 10, leaseMs: 1000, nowMs: T0 + 999 })).toEqual([]);
+      // a newer contact write arrives while the crashed worker's lease is still held
+      await store.commit(C, { outbox: [contact('a', 2)] });
+      const reclaimed = await store.claimOutbox({ workerId: 'w2', limit: 10, leaseMs: 1000, nowMs: T0 + 1000 });
+      expect(reclaimed.map((i) => [i.key, i.payload, i.attempts])).toEqual([
+        ['E1', { key: 'E1' }, 2],
+        ['contact:a', { ext_id: 'a', v: 2 }, 1],
+      ]);
+      expect((await store.outboxStats()).inflight).toBe(2);
+      // the crashed worker wakes up and completes its stale rows: no effect on rows it no longer holds
+      await store.completeOutbox(first.map((i) => i.id), T0 + 1001);
+      await store.completeOutbox(reclaimed.map((i) => i.id), T0 + 1002);
+      expect(await store.delivered(['contact:a', 'E1'])).toEqual(new Map([['contact:a', 'h2'], ['E1', null]]));
+    });
+
+    it('a retried contact superseded by a newer write is dropped', async () => {
+      await store.commit(C, { outbox: [contact('a', 1)] });
+      const [row] = await store.claimOutbox({ workerId: 'w', limit: 10, leaseMs: 1000, nowMs: T0 });
+      await store.commit(C, { outbox: [contact('a', 2)] });
+      await store.retryOutbox(row!.id, T0, 'HTTP 500');
+      const next = await store.claimOutbox({ workerId: 'w', limit: 10, leaseMs: 1000, nowMs: T0 });
+      expect(next.map((i) => i.payload)).toEqual([{ ext_id: 'a', v: 2 }]);
+      expect((await store.outboxStats()).pending + (await store.outboxStats()).inflight).toBe(1);
+    });
+
+    it('dead letters: one open per (source, reason, record key); replay requeues the outbox row', async () => {
+      const dl = { source: 'twilio' as const, reason: 'malformed_attributes' as const, recordKey: 'WT1', payload: { raw: '{' } };
+      await store.commit(C, { deadLetters: [dl, { ...dl, error: 'again' }] });
+      await store.commit(C, { deadLetters: [{ ...dl, reason: 'unknown_channel' }] });
+      const open = await store.listDeadLetters({ status: 'open' });
+      expect(open).toHaveLength(2);
+      expect(open[0]).toMatchObject({ recordKey: 'WT1', reason: 'malformed_attributes', error: 'again', status: 'open' });
+      expect(await store.deadLetterCounts()).toEqual({ malformed_attributes: 1, unknown_channel: 1 });
+      await store.setDeadLetterStatus(open[0]!.id, 'discarded');
+      await store.commit(C, { deadLetters: [dl] });
+      expect(await store.deadLetterCounts()).toEqual({ malformed_attributes: 1, unknown_channel: 1 });
+      expect(await store.listDeadLetters()).toHaveLength(3);
+      expect((await store.getDeadLetter(open[0]!.id))?.status).toBe('discarded');
+
+      await store.commit(C, { outbox: [event('E1')] });
+      const [row] = await store.claimOutbox({ workerId: 'w', limit: 1, leaseMs: 1000, nowMs: T0 });
+      await store.deadLetterOutbox(row!.id, { source: 'brevo', reason: 'brevo_rejected', recordKey: 'E1', payload: row!.payload, error: '400 bad' });
+      expect(await store.outboxStats()).toMatchObject({ dead: 1, inflight: 0 });
+      const [letter] = await store.listDeadLetters({ status: 'open', afterId: open[1]!.id + 1 });
+      expect(letter).toMatchObject({ source: 'brevo', reason: 'brevo_rejected', recordKey: 'E1' });
+      await store.setDeadLetterStatus(letter!.id, 'replayed');
+      expect(await store.claimOutbox({ workerId: 'w', limit: 1, leaseMs: 1000, nowMs: T0 + 1 })).toMatchObject([{ key: 'E1', attempts: 1 }]);
+    });
+
+    it('ingest dedupes webhook deliveries; claimInbox leases and a commit completes them', async () => {
+      const a = await store.ingest([{ key: 'EV1', source: 'event-streams', payload: { n: 1 } }, { key: 'EV2', source: 'taskrouter', payload: { n: 2 } }]);
+      const b = await store.ingest([{ key: 'EV2', source: 'taskrouter', payload: { n: 2 } }, { key: 'EV3', source: 'sdk', payload: { n: 3 } }]);
+      expect(a).toEqual({ accepted: 2, duplicates: 0, acceptedKeys: ['EV1', 'EV2'] });
+      expect(b).toEqual({ accepted: 1, duplicates: 1, acceptedKeys: ['EV3'] });
+      const claimed = await store.claimInbox({ workerId: 'w1', limit: 2, leaseMs: 1000, nowMs: T0 });
+      expect(claimed.map((i) => [i.key, i.source, i.payload])).toEqual([['EV1', 'event-streams', { n: 1 }], ['EV2', 'taskrouter', { n: 2 }]]);
+      expect((await store.claimInbox({ workerId: 'w2', limit: 10, leaseMs: 1000, nowMs: T0 })).map((i) => i.key)).toEqual(['EV3']);
+      await store.commit(C, { processedInboxIds: [claimed[0]!.id] });
+      // EV2's lease expires: reclaimed; EV1 is processed and never comes back
+      expect((await store.claimInbox({ workerId: 'w3', limit: 10, leaseMs: 1000, nowMs: T0 + 1000 })).map((i) => i.key)).toEqual(['EV2', 'EV3']);
+      expect((await store.ingest([{ key: 'EV1', source: 'event-streams', payload: {} }])).accepted).toBe(0);
+    });
+
+    it('forgets a customer and everything derived from them', async () => {
+      const jane = '+14155550100';
+      await store.commit(C, {
+        rawEvents: [{ key: 'EV1', type: 'task.created', occurredMs: T0, taskSid: 'WT1', via: 'poll', data: { from: jane } }],
+        interactions: [interaction('WT1'), interaction('WT2', { customerKey: 'bob@x.com' })],
+        surveys: [survey('WTS1')],
+        customers: [{ key: jane, email: null, phone: jane, whatsapp: null, chatIdentity: null, smsBlacklisted: false, whatsappBlacklisted: false, pushedHash: null, updatedAt: 'x' }],
+        outbox: [contact(jane, 1), event('SUPPORT_REQUESTED:WT1', { customerKey: jane }), event('SUPPORT_REQUESTED:WT2', { customerKey: 'bob@x.com' })],
+      });
+      expect(await store.forgetCustomer(C, jane)).toEqual({ interactions: 1, surveys: 1, outbox: 2 });
+      expect(await store.getCustomers(C, [jane])).toEqual([]);
+      expect(await store.rawEventsForTasks(C, ['WT1'])).toEqual([]);
+      expect(await store.counts(C)).toEqual({ interactions: 1, customers: 0, workers: 0, surveys: 0, rawEvents: 0 });
+      expect((await store.outboxStats()).pending).toBe(1);
+      expect(await store.forgetCustomer(C, jane)).toEqual({ interactions: 0, surveys: 0, outbox: 0 });
+    });
+
+    it('API keys are found by hash until revoked', async () => {
+      await store.createApiKey({ id: 'k1', name: 'ci', hash: 'sha256:abc' });
+      expect(await store.findApiKey('sha256:abc')).toMatchObject({ id: 'k1', name: 'ci' });
+      expect(await store.revokeApiKey('k1')).toBe(true);
+      expect(await store.revokeApiKey('k1')).toBe(false);
+      expect(await store.findApiKey('sha256:abc')).toBeUndefined();
+      expect((await store.listApiKeys())[0]).toMatchObject({ id: 'k1', revokedAt: expect.any(String) });
+    });
+
+    it('leases have one holder until they expire or are released', async () => {
+      expect(await store.acquireLease('sync:tasks', 'a', 1000, T0)).toBe(true);
+      expect(await store.acquireLease('sync:tasks', 'b', 1000, T0 + 500)).toBe(false);
+      expect(await store.acquireLease('sync:tasks', 'a', 1000, T0 + 900)).toBe(true);
+      expect(await store.acquireLease('sync:tasks', 'b', 1000, T0 + 1800)).toBe(false);
+      expect(await store.acquireLease('sync:tasks', 'b', 1000, T0 + 1900)).toBe(true);
+      await store.releaseLease('sync:tasks', 'a');
+      expect(await store.acquireLease('sync:tasks', 'a', 1000, T0 + 1901)).toBe(false);
+      await store.releaseLease('sync:tasks', 'b');
+      expect(await store.acquireLease('sync:tasks', 'a', 1000, T0 + 1902)).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,165 @@
+/** The commit write path and the reads the engine derives records from. */
+import { TajoError } from '../../core/errors.js';
+import type { CheckpointWrite, CommitBatch, CommitResult, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
+import type { SqliteDb } from './db.js';
+import { enqueue, putDeadLetter } from './outbox.js';
+import {
+  iso, json, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
+} from './rows.js';
+
+/** Optimistic checkpoint write (Nango's upsert … WHERE version = ? RETURNING); no row back means a conflict. */
+function writeCheckpoint(db: SqliteDb, connectorId: string, cp: CheckpointWrite, at: string): number {
+  const row =
+    cp.expectedVersion === 0
+      ? db.stmt(`INSERT INTO checkpoints (connector_id, stream, partition, value, version, updated_at) VALUES (?, ?, ?, ?, 1, ?)
+          ON CONFLICT (connector_id, stream, partition) DO NOTHING RETURNING version`).get(connectorId, cp.stream, cp.partition, json(cp.value), at)
+      : db.stmt(`UPDATE checkpoints SET value = ?, version = version + 1, updated_at = ?
+          WHERE connector_id = ? AND stream = ? AND partition = ? AND version = ? RETURNING version`).get(
+          json(cp.value), at, connectorId, cp.stream, cp.partition, cp.expectedVersion);
+  if (!row) {
+    throw new TajoError('TAJO_CHECKPOINT_CONFLICT', `Checkpoint ${cp.stream}/${cp.partition} was updated by another process (expected version ${cp.expectedVersion})`);
+  }
+  return (row as { version: number }).version;
+}
+
+const INSERT_RAW = `INSERT INTO raw_events (connector_id, key, type, occurred_ms, task_sid, worker_sid, conversation_sid, via, data, received_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connector_id, key) DO NOTHING`;
+
+const UPSERT_INTERACTION = `INSERT INTO interactions (connector_id, task_sid, customer_key, channel, queue_sid, queue_name, worker_sid, worker_name,
+  created_ms, answered_ms, wrapup_ms, ended_ms, outcome, conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (connector_id, task_sid) DO UPDATE SET customer_key = excluded.customer_key, channel = excluded.channel,
+  queue_sid = excluded.queue_sid, queue_name = excluded.queue_name, worker_sid = excluded.worker_sid, worker_name = excluded.worker_name,
+  created_ms = excluded.created_ms, answered_ms = excluded.answered_ms, wrapup_ms = excluded.wrapup_ms, ended_ms = excluded.ended_ms,
+  outcome = excluded.outcome, conversation_sid = excluded.conversation_sid, conversation_closed_ms = excluded.conversation_closed_ms,
+  wait_seconds = excluded.wait_seconds, handle_seconds = excluded.handle_seconds, attributes = excluded.attributes, updated_at = excluded.updated_at`;
+
+const UPSERT_SURVEY = `INSERT INTO surveys (connector_id, survey_task_sid, linked_task_sid, customer_key, score, scale, questions, completed_ms, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (connector_id, survey_task_sid) DO UPDATE SET linked_task_sid = excluded.linked_task_sid, customer_key = excluded.customer_key,
+  score = excluded.score, scale = excluded.scale, questions = excluded.questions, completed_ms = excluded.completed_ms, updated_at = excluded.updated_at`;
+
+/** Opt-outs are sticky (docs/SEMANTICS.md §6: never cleared by Tajo). */
+const UPSERT_CUSTOMER = `INSERT INTO customers (connector_id, key, email, phone, whatsapp, chat_identity, sms_blacklisted, whatsapp_blacklisted, pushed_hash, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (connector_id, key) DO UPDATE SET email = excluded.email, phone = excluded.phone, whatsapp = excluded.whatsapp,
+  chat_identity = excluded.chat_identity, sms_blacklisted = max(customers.sms_blacklisted, excluded.sms_blacklisted),
+  whatsapp_blacklisted = max(customers.whatsapp_blacklisted, excluded.whatsapp_blacklisted), pushed_hash = excluded.pushed_hash,
+  updated_at = excluded.updated_at`;
+
+export function commit(db: SqliteDb, connectorId: string, batch: CommitBatch, nowMs: number): CommitResult {
+  const at = iso(nowMs);
+  return db.tx(() => {
+    const result: CommitResult = { outboxInserted: 0, rawEventsInserted: 0 };
+    if (batch.checkpoint) result.checkpointVersion = writeCheckpoint(db, connectorId, batch.checkpoint, at);
+    if (batch.rawEvents?.length) {
+      const s = db.stmt(INSERT_RAW);
+      for (const e of batch.rawEvents) {
+        result.rawEventsInserted += s.run(connectorId, e.key, e.type, e.occurredMs, e.taskSid ?? null, e.workerSid ?? null, e.conversationSid ?? null, e.via, json(e.data), at).changes;
+      }
+    }
+    if (batch.interactions?.length) {
+      const s = db.stmt(UPSERT_INTERACTION);
+      for (const i of batch.interactions) {
+        s.run(connectorId, i.taskSid, i.customerKey, i.channel, i.queueSid, i.queueName, i.workerSid, i.workerName, i.createdMs, i.answeredMs,
+          i.wrapupMs, i.endedMs, i.outcome, i.conversationSid, i.conversationClosedMs, i.waitSeconds, i.handleSeconds, json(i.attributes), i.updatedAt);
+      }
+    }
+    if (batch.surveys?.length) {
+      const s = db.stmt(UPSERT_SURVEY);
+      for (const v of batch.surveys) {
+        s.run(connectorId, v.surveyTaskSid, v.linkedTaskSid, v.customerKey, v.score, v.scale, json(v.questions), v.completedMs, at);
+      }
+    }
+    if (batch.customers?.length) {
+      const s = db.stmt(UPSERT_CUSTOMER);
+      for (const c of batch.customers) {
+        s.run(connectorId, c.key, c.email, c.phone, c.whatsapp, c.chatIdentity, c.smsBlacklisted ? 1 : 0, c.whatsappBlacklisted ? 1 : 0, c.pushedHash, c.updatedAt);
+      }
+    }
+    for (const item of batch.outbox ?? []) result.outboxInserted += enqueue(db, connectorId, item, nowMs);
+    for (const letter of batch.deadLetters ?? []) putDeadLetter(db, connectorId, letter, nowMs);
+    if (batch.processedInboxIds?.length) {
+      const s = db.stmt(`UPDATE inbox SET status = 'processed', claimed_by = NULL, claimed_until_ms = NULL, processed_at = ? WHERE id = ?`);
+      for (const id of batch.processedInboxIds) s.run(at, id);
+    }
+    return result;
+  });
+}
+
+/** `?` bound to a JSON array: one prepared statement for any number of keys (Postgres twin: `= ANY($1)`). */
+const list = (keys: readonly string[]) => JSON.stringify(keys);
+const IN = 'IN (SELECT value FROM json_each(?))';
+
+export function rawEventsForTasks(db: SqliteDb, connectorId: string, taskSids: string[]): RawEvent[] {
+  if (!taskSids.length) return [];
+  const rows = db.read(() => db.stmt(`SELECT * FROM raw_events WHERE connector_id = ? AND task_sid ${IN} ORDER BY occurred_ms, id`).all(connectorId, list(taskSids)));
+  return (rows as RawEventCols[]).map(toRawEvent);
+}
+
+export function rawEventsForWorkers(db: SqliteDb, connectorId: string, workerSids: string[], sinceMs?: number): RawEvent[] {
+  if (!workerSids.length) return [];
+  const rows = db.read(() =>
+    db.stmt(`SELECT * FROM raw_events WHERE connector_id = ? AND worker_sid ${IN} AND occurred_ms >= ? ORDER BY occurred_ms, id`).all(
+      connectorId, list(workerSids), sinceMs ?? Number.MIN_SAFE_INTEGER));
+  return (rows as RawEventCols[]).map(toRawEvent);
+}
+
+export function interactionsBy(db: SqliteDb, column: 'task_sid' | 'customer_key', connectorId: string, keys: string[]): InteractionRow[] {
+  if (!keys.length) return [];
+  const rows = db.read(() => db.stmt(`SELECT * FROM interactions WHERE connector_id = ? AND ${column} ${IN} ORDER BY created_ms, task_sid`).all(connectorId, list(keys)));
+  return (rows as InteractionCols[]).map(toInteraction);
+}
+
+export function surveysBy(db: SqliteDb, column: 'linked_task_sid' | 'customer_key', connectorId: string, keys: string[]): SurveyRow[] {
+  if (!keys.length) return [];
+  const rows = db.read(() => db.stmt(`SELECT * FROM surveys WHERE connector_id = ? AND ${column} ${IN} ORDER BY completed_ms, survey_task_sid`).all(connectorId, list(keys)));
+  return (rows as SurveyCols[]).map(toSurvey);
+}
+
+export function getCustomers(db: SqliteDb, connectorId: string, keys: string[]): CustomerRow[] {
+  if (!keys.length) return [];
+  const rows = db.read(() => db.stmt(`SELECT * FROM customers WHERE connector_id = ? AND key ${IN} ORDER BY key`).all(connectorId, list(keys)));
+  return (rows as CustomerCols[]).map(toCustomer);
+}
+
+/** Pages by task sid; `sinceMs`/`untilMs` bound `created_ms` (inclusive / exclusive). */
+export function listInteractions(db: SqliteDb, connectorId: string, opts: { sinceMs?: number; untilMs?: number; afterTaskSid?: string; limit: number }): InteractionRow[] {
+  const rows = db.read(() =>
+    db.stmt(`SELECT * FROM interactions WHERE connector_id = ? AND task_sid > ?
+      AND (? IS NULL OR created_ms >= ?) AND (? IS NULL OR created_ms < ?) ORDER BY task_sid LIMIT ?`).all(
+      connectorId, opts.afterTaskSid ?? '', opts.sinceMs ?? null, opts.sinceMs ?? null, opts.untilMs ?? null, opts.untilMs ?? null, opts.limit));
+  return (rows as InteractionCols[]).map(toInteraction);
+}
+
+export function counts(db: SqliteDb, connectorId: string): { interactions: number; customers: number; workers: number; surveys: number; rawEvents: number } {
+  return db.read(() => {
+    const n = (sql: string) => (db.stmt(sql).get(connectorId) as { n: number }).n;
+    return {
+      interactions: n('SELECT count(*) AS n FROM interactions WHERE connector_id = ?'),
+      customers: n('SELECT count(*) AS n FROM customers WHERE connector_id = ?'),
+      workers: n('SELECT count(DISTINCT worker_sid) AS n FROM raw_events WHERE connector_id = ? AND worker_sid IS NOT NULL'),
+      surveys: n('SELECT count(*) AS n FROM surveys WHERE connector_id = ?'),
+      rawEvents: n('SELECT count(*) AS n FROM raw_events WHERE connector_id = ?'),
+    };
+  });
+}
+
+/**
+ * Erases a person: their interactions and surveys, the raw events of those tasks (they carry the attributes),
+ * the customer row, queued writes about them, and the ledger entry of their contact (its key holds the ext_id).
+ */
+export function forgetCustomer(db: SqliteDb, connectorId: string, key: string): { interactions: number; surveys: number; outbox: number } {
+  return db.tx(() => {
+    const tasks = (db.stmt('SELECT task_sid AS sid FROM interactions WHERE connector_id = ? AND customer_key = ?').all(connectorId, key) as { sid: string }[])
+      .concat(db.stmt('SELECT survey_task_sid AS sid FROM surveys WHERE connector_id = ? AND customer_key = ?').all(connectorId, key) as { sid: string }[])
+      .map((r) => r.sid);
+    if (tasks.length) db.stmt(`DELETE FROM raw_events WHERE connector_id = ? AND task_sid ${IN}`).run(connectorId, list(tasks));
+    const interactions = db.stmt('DELETE FROM interactions WHERE connector_id = ? AND customer_key = ?').run(connectorId, key).changes;
+    const surveys = db.stmt('DELETE FROM surveys WHERE connector_id = ? AND customer_key = ?').run(connectorId, key).changes;
+    db.stmt('DELETE FROM customers WHERE connector_id = ? AND key = ?').run(connectorId, key);
+    const outbox = db.stmt(`DELETE FROM outbox WHERE customer_key = ? OR (kind = 'contact' AND key = ?)`).run(key, `contact:${key}`).changes;
+    db.stmt('DELETE FROM ledger WHERE key = ?').run(`contact:${key}`);
+    return { interactions, surveys, outbox };
+  });
+}

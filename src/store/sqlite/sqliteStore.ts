@@ -1,0 +1,195 @@
+import type { Store } from '../store.js';
+import type {
+  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput, InboxInput, InboxItem,
+  InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, SurveyRow,
+} from '../types.js';
+import * as admin from './admin.js';
+import { SqliteDb, type SqliteDbOptions } from './db.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import * as outbox from './outbox.js';
+import * as records from './records.js';
+
+export interface SqliteStoreOptions extends SqliteDbOptions {
+  /** Clock for the store's own timestamps (`*_at` it sets itself). */
+  now?: () => number;
+  /** Apply pending migrations when opening (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so each method runs to completion
+ * before the promise resolves; write methods run in `BEGIN IMMEDIATE` transactions so several processes can share
+ * the file (writers queue on busy_timeout).
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly now: () => number;
+
+  private constructor(private readonly db: SqliteDb, opts: SqliteStoreOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Opens (creating if needed) the database file and, unless `migrate: false`, applies pending migrations. */
+  static async open(file: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
+    const store = new SqliteStore(new SqliteDb(file, opts), opts);
+    if (opts.migrate !== false) {
+      try {
+        await store.migrate();
+      } catch (err) {
+        store.db.close();
+        throw err;
+      }
+    }
+    return store;
+  }
+
+  get file(): string {
+    return this.db.file;
+  }
+
+  async migrate(): Promise<void> {
+    this.db.migrate(SQLITE_MIGRATIONS);
+  }
+  async migrations(): Promise<{ applied: number[]; pending: number[] }> {
+    const applied = this.db.read(() => this.db.appliedMigrations());
+    return { applied, pending: SQLITE_MIGRATIONS.map((m) => m.id).filter((id) => !applied.includes(id)) };
+  }
+  async ping(): Promise<void> {
+    this.db.read(() => this.db.stmt('SELECT 1').get());
+  }
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  // connectors and credentials
+  async getConnector(id: string): Promise<ConnectorRecord | undefined> {
+    return admin.getConnector(this.db, id);
+  }
+  async saveConnector(rec: ConnectorRecord): Promise<void> {
+    admin.saveConnector(this.db, rec);
+  }
+  async deleteConnector(id: string): Promise<void> {
+    admin.deleteConnector(this.db, id);
+  }
+  async setConnectorStatus(id: string, status: ConnectorRecord['status'], reason?: string, lastError?: ConnectorRecord['lastError']): Promise<void> {
+    admin.setConnectorStatus(this.db, id, status, this.now(), reason, lastError);
+  }
+  async markSynced(id: string, at: string): Promise<void> {
+    admin.markSynced(this.db, id, at);
+  }
+  async putSecret(connectorId: string, name: string, sealed: SealedSecret): Promise<void> {
+    admin.putSecret(this.db, connectorId, name, sealed, this.now());
+  }
+  async getSecrets(connectorId: string): Promise<Record<string, SealedSecret>> {
+    return admin.getSecrets(this.db, connectorId);
+  }
+
+  // checkpoints
+  async getCheckpoint(connectorId: string, stream: string, partition: string): Promise<Checkpoint | undefined> {
+    return admin.getCheckpoint(this.db, connectorId, stream, partition);
+  }
+  async listCheckpoints(connectorId: string): Promise<Checkpoint[]> {
+    return admin.listCheckpoints(this.db, connectorId);
+  }
+  async deleteCheckpoints(connectorId: string, stream?: string): Promise<void> {
+    admin.deleteCheckpoints(this.db, connectorId, stream);
+  }
+
+  async commit(connectorId: string, batch: CommitBatch): Promise<CommitResult> {
+    return records.commit(this.db, connectorId, batch, this.now());
+  }
+
+  // reads
+  async rawEventsForTasks(connectorId: string, taskSids: string[]): Promise<RawEvent[]> {
+    return records.rawEventsForTasks(this.db, connectorId, taskSids);
+  }
+  async rawEventsForWorkers(connectorId: string, workerSids: string[], sinceMs?: number): Promise<RawEvent[]> {
+    return records.rawEventsForWorkers(this.db, connectorId, workerSids, sinceMs);
+  }
+  async getInteractions(connectorId: string, taskSids: string[]): Promise<InteractionRow[]> {
+    return records.interactionsBy(this.db, 'task_sid', connectorId, taskSids);
+  }
+  async interactionsForCustomers(connectorId: string, customerKeys: string[]): Promise<InteractionRow[]> {
+    return records.interactionsBy(this.db, 'customer_key', connectorId, customerKeys);
+  }
+  async surveysForCustomers(connectorId: string, customerKeys: string[]): Promise<SurveyRow[]> {
+    return records.surveysBy(this.db, 'customer_key', connectorId, customerKeys);
+  }
+  async surveysForTasks(connectorId: string, linkedTaskSids: string[]): Promise<SurveyRow[]> {
+    return records.surveysBy(this.db, 'linked_task_sid', connectorId, linkedTaskSids);
+  }
+  async getCustomers(connectorId: string, keys: string[]): Promise<CustomerRow[]> {
+    return records.getCustomers(this.db, connectorId, keys);
+  }
+  async listInteractions(connectorId: string, opts: { sinceMs?: number; untilMs?: number; afterTaskSid?: string; limit: number }): Promise<InteractionRow[]> {
+    return records.listInteractions(this.db, connectorId, opts);
+  }
+  async counts(connectorId: string): Promise<{ interactions: number; customers: number; workers: number; surveys: number; rawEvents: number }> {
+    return records.counts(this.db, connectorId);
+  }
+  async forgetCustomer(connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }> {
+    return records.forgetCustomer(this.db, connectorId, key);
+  }
+
+  // outbox
+  async claimOutbox(opts: { workerId: string; kinds?: OutboxKind[]; limit: number; leaseMs: number; nowMs: number }): Promise<OutboxItem[]> {
+    return outbox.claimOutbox(this.db, opts);
+  }
+  async completeOutbox(ids: number[], nowMs: number): Promise<void> {
+    outbox.completeOutbox(this.db, ids, nowMs);
+  }
+  async retryOutbox(id: number, nextAttemptMs: number, error: string): Promise<void> {
+    outbox.retryOutbox(this.db, id, nextAttemptMs, error, this.now());
+  }
+  async deadLetterOutbox(id: number, letter: DeadLetterInput): Promise<void> {
+    outbox.deadLetterOutbox(this.db, id, letter, this.now());
+  }
+  async delivered(keys: string[]): Promise<Map<string, string | null>> {
+    return outbox.delivered(this.db, keys);
+  }
+  async outboxStats(): Promise<OutboxStats> {
+    return outbox.outboxStats(this.db);
+  }
+
+  // dead letters
+  async listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]> {
+    return admin.listDeadLetters(this.db, opts);
+  }
+  async getDeadLetter(id: number): Promise<DeadLetter | undefined> {
+    return admin.getDeadLetter(this.db, id);
+  }
+  async setDeadLetterStatus(id: number, status: 'replayed' | 'discarded'): Promise<void> {
+    outbox.setDeadLetterStatus(this.db, id, status, this.now());
+  }
+  async deadLetterCounts(): Promise<Record<string, number>> {
+    return admin.deadLetterCounts(this.db);
+  }
+
+  // webhook inbox
+  async ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number; acceptedKeys: string[] }> {
+    return admin.ingest(this.db, items, this.now());
+  }
+  async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
+    return admin.claimInbox(this.db, opts);
+  }
+
+  // API keys and leases
+  async createApiKey(rec: { id: string; name: string; hash: string }): Promise<void> {
+    admin.createApiKey(this.db, rec, this.now());
+  }
+  async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    return admin.findApiKey(this.db, hash);
+  }
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return admin.listApiKeys(this.db);
+  }
+  async revokeApiKey(id: string): Promise<boolean> {
+    return admin.revokeApiKey(this.db, id, this.now());
+  }
+  async acquireLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean> {
+    return admin.acquireLease(this.db, name, holder, ttlMs, nowMs);
+  }
+  async releaseLease(name: string, holder: string): Promise<void> {
+    admin.releaseLease(this.db, name, holder);
+  }
+}
