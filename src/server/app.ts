@@ -1,0 +1,115 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TajoConfig } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import type { BudgetSnapshot } from '../engine/budget.js';
+import type { Store } from '../store/store.js';
+import type { FlexTokenValidator } from './auth/pluginAuth.js';
+import { registerDashboard } from './dashboard.js';
+import { registerHealthRoutes } from './health.js';
+import { installErrorHandling } from './httpErrors.js';
+import { registerManagementApi, type ManagementHandlers } from './management.js';
+import { ServerMetrics } from './metrics.js';
+import { DEFAULT_BODY_LIMIT, installRawBodyParsers, registerWebhooks, webhookContext } from './plugin.js';
+import type { RateLimitOptions } from './rateLimit.js';
+
+export interface ServerDeps {
+  store: Store;
+  config: TajoConfig;
+  logger: Logger;
+  twilioAuthToken: string;
+  accountSid: string;
+  connectorId?: string;
+  sdkHandlers?: ManagementHandlers;
+  dashboardDir?: string;
+  /** Replaces the Twilio IAM call that validates agent Flex tokens. */
+  flexTokenValidator?: FlexTokenValidator;
+  /** Per (route, IP) token bucket; `false` disables it (benchmarks). */
+  rateLimit?: RateLimitOptions | false;
+  bodyLimit?: number;
+  /** Snapshots of the vendor rate budgets, exported as gauges on /metrics. */
+  budgets?: () => BudgetSnapshot[];
+  metrics?: ServerMetrics;
+  /** Called after new inbox items were committed (startServer wires the inbox processor here). */
+  onIngested?: () => void;
+}
+
+/** Node http timeouts: Twilio gives up after 15 s (TaskRouter) / 5 s (Event Streams, Conversations). */
+export const SERVER_TIMEOUTS = { connectionTimeout: 30_000, requestTimeout: 15_000, keepAliveTimeout: 72_000 } as const;
+
+/**
+ * The `tajo serve` HTTP server: verified webhook routes (acknowledged only after the inbox commit), health,
+ * metrics and the management API. Nothing is listening yet; see `startServer`.
+ */
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const metrics = deps.metrics ?? new ServerMetrics({ store: deps.store, ...(deps.budgets ? { budgets: deps.budgets } : {}), defaultMetrics: true });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit,
+    ...SERVER_TIMEOUTS,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  });
+  installRawBodyParsers(app, bodyLimit);
+  installErrorHandling(app, deps.logger);
+
+  const s = deps.config.server;
+  const ctx = webhookContext({
+    store: deps.store,
+    twilioAuthToken: deps.twilioAuthToken,
+    accountSid: deps.accountSid,
+    logger: deps.logger,
+    publicUrl: s.public_url,
+    sinkBasicAuth: s.sink_basic_auth,
+    pluginAuth: s.plugin_auth,
+    pluginHmacSecret: s.plugin_hmac_secret,
+    ...(deps.flexTokenValidator ? { flexTokenValidator: deps.flexTokenValidator } : {}),
+    ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}),
+    metrics,
+    ...(deps.onIngested ? { onIngested: deps.onIngested } : {}),
+  });
+  app.register(async (webhooks) => registerWebhooks(webhooks, ctx, bodyLimit));
+  registerHealthRoutes(app, { store: deps.store, metrics });
+  if (deps.sdkHandlers) registerManagementApi(app, { store: deps.store, handlers: deps.sdkHandlers, logger: deps.logger, metrics, limiter: ctx.limiter });
+  if (deps.dashboardDir) registerDashboard(app, deps.dashboardDir);
+  return app;
+}
+
+/** Something that runs beside the server and stops with it (inbox processor, delivery worker). */
+export interface Background {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** e.g. `http://127.0.0.1:8787` (the real port when 0 was asked). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the server, listens on `server.host:server.port` (or the overrides) and starts the background loops.
+ * `close()` stops accepting requests, lets in-flight ones finish, then stops the loops.
+ */
+export async function startServer(deps: ServerDeps & { host?: string; port?: number; background?: Background[] }): Promise<RunningServer> {
+  const app = buildServer(deps);
+  const host = deps.host ?? deps.config.server.host;
+  const port = deps.port ?? deps.config.server.port;
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  const realPort = typeof addr === 'object' && addr ? addr.port : port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  for (const b of deps.background ?? []) b.start();
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    url: `http://${shownHost}:${realPort}`,
+    close: () =>
+      (closed ??= (async () => {
+        await app.close();
+        for (const b of deps.background ?? []) await b.stop();
+      })()),
+  };
+}

@@ -1,0 +1,103 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { validator } from 'twilio-flex-token-validator';
+
+/**
+ * Authentication of calls from the Flex UI plugin (and survey posts): either the agent's Flex token,
+ * validated by Twilio (`twilio-flex-token-validator`, twilio.md §9), or an HMAC of the raw body with a shared
+ * secret: `X-Tajo-Signature: sha256=<hex>`.
+ */
+export interface FlexTokenResult {
+  valid: boolean;
+  identity?: string;
+  realm_user_id?: string;
+  expiration?: string;
+}
+
+/** Validates an agent Flex token; rejects or answers `valid: false` for a bad one. */
+export type FlexTokenValidator = (token: string) => Promise<FlexTokenResult>;
+
+/** The real validator (calls Twilio IAM with the account credentials). */
+export function twilioFlexTokenValidator(accountSid: string, authToken: string): FlexTokenValidator {
+  return async (token) => {
+    const result = (await validator(token, accountSid, authToken)) as Partial<FlexTokenResult>;
+    return { ...result, valid: result.valid === true };
+  };
+}
+
+/** Caches positive answers for a while (the token is hashed; never kept in clear). */
+export function cachedValidator(inner: FlexTokenValidator, ttlMs = 5 * 60_000, now: () => number = Date.now): FlexTokenValidator {
+  const cache = new Map<string, { result: FlexTokenResult; until: number }>();
+  return async (token) => {
+    const key = createHash('sha256').update(token).digest('hex');
+    const hit = cache.get(key);
+    const t = now();
+    if (hit && hit.until > t) return hit.result;
+    const result = await inner(token);
+    if (result.valid) {
+      if (cache.size > 5_000) cache.clear();
+      let until = t + ttlMs;
+      const exp = result.expiration ? Date.parse(result.expiration) : NaN;
+      if (Number.isFinite(exp)) until = Math.min(until, exp);
+      cache.set(key, { result, until });
+    }
+    return result;
+  };
+}
+
+export const HMAC_HEADER = 'x-tajo-signature';
+
+/** `sha256=<hex HMAC-SHA256(secret, raw body)>`: what a caller puts in X-Tajo-Signature. */
+export function signPluginBody(secret: string, rawBody: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+}
+
+export function checkHmac(secret: string, header: string | string[] | undefined, rawBody: Buffer): boolean {
+  const h = Array.isArray(header) ? header[0] : header;
+  if (!h) return false;
+  const got = Buffer.from(h.trim().toLowerCase());
+  const want = Buffer.from(signPluginBody(secret, rawBody));
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** Where the plugin may put its Flex token: `Authorization: Bearer`, `X-Flex-Token`, or a `Token` body field (Twilio Functions style). */
+export function extractFlexToken(headers: Record<string, string | string[] | undefined>, body: unknown): string | undefined {
+  const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+  const auth = first(headers.authorization);
+  const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+  if (m?.[1]) return m[1];
+  const x = first(headers['x-flex-token']);
+  if (x) return x.trim();
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const t = (body as Record<string, unknown>).Token ?? (body as Record<string, unknown>).token;
+    if (typeof t === 'string' && t) return t;
+  }
+  return undefined;
+}
+
+export interface PluginAuthOptions {
+  mode: 'flex_token' | 'hmac';
+  hmacSecret?: string | undefined;
+  flexTokenValidator?: FlexTokenValidator | undefined;
+}
+
+export type PluginAuthResult = { ok: true; identity?: string } | { ok: false };
+
+export async function authenticatePlugin(
+  opts: PluginAuthOptions,
+  headers: Record<string, string | string[] | undefined>,
+  rawBody: Buffer,
+  parsedBody: unknown,
+): Promise<PluginAuthResult> {
+  if (opts.mode === 'hmac') {
+    return opts.hmacSecret && checkHmac(opts.hmacSecret, headers[HMAC_HEADER], rawBody) ? { ok: true } : { ok: false };
+  }
+  const token = extractFlexToken(headers, parsedBody);
+  if (!token || !opts.flexTokenValidator || token.length > 8192) return { ok: false };
+  try {
+    const r = await opts.flexTokenValidator(token);
+    if (!r.valid) return { ok: false };
+    return r.identity ? { ok: true, identity: r.identity } : { ok: true };
+  } catch {
+    return { ok: false }; // invalid, expired, or Twilio IAM unreachable: refuse (the plugin retries)
+  }
+}

@@ -1,0 +1,96 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import twilio from 'twilio';
+
+/**
+ * X-Twilio-Signature checks (docs twilio.md §6), delegated to twilio-node's `validateRequest`, which tries the
+ * URL with and without its port and in the normalised / legacy query forms. The JSON (`bodySHA256`) variant is
+ * `validateRequestWithBody` with one difference: the body hash is computed over the RAW bytes received, never
+ * over a re-decoded string (a body that is not valid UTF-8 must not be re-encoded into a match).
+ */
+export type SignatureCheck = 'ok' | 'missing' | 'invalid';
+
+export type FormParams = Record<string, string | string[]>;
+
+/** The URL Twilio signed: the configured public URL (behind a proxy) + the request path and query, else the request URL. */
+export function signedUrl(req: { protocol: string; host: string; url: string }, publicUrl?: string): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '') + req.url;
+  return `${req.protocol}://${req.host}${req.url}`;
+}
+
+/** Parses a form body as Twilio sends it; repeated keys become arrays (they are signed value by value). */
+export function parseForm(raw: string): FormParams {
+  const out: FormParams = Object.create(null) as FormParams;
+  for (const [k, v] of new URLSearchParams(raw)) {
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[k] = [prev, v];
+  }
+  return out;
+}
+
+function header(signature: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(signature) ? signature[0] : signature;
+  return s === undefined || s === '' ? undefined : s;
+}
+
+/** Form-encoded webhooks: URL + sorted params. */
+export function checkFormSignature(authToken: string, signature: string | string[] | undefined, url: string, params: FormParams): SignatureCheck {
+  const sig = header(signature);
+  if (sig === undefined) return 'missing';
+  try {
+    return twilio.validateRequest(authToken, sig, url, params) ? 'ok' : 'invalid';
+  } catch {
+    return 'invalid'; // an unparsable URL cannot carry a valid signature
+  }
+}
+
+export function sha256Hex(raw: Buffer | string): string {
+  return createHash('sha256').update(raw).digest('hex');
+}
+
+function safeEqualStr(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * JSON webhooks: Twilio appends `bodySHA256=<hex sha256 of the body>` to the URL and signs the URL alone.
+ * A JSON request without `bodySHA256` is refused: signing the URL alone would authenticate any body.
+ */
+export function checkJsonSignature(authToken: string, signature: string | string[] | undefined, url: string, rawBody: Buffer): SignatureCheck {
+  const sig = header(signature);
+  if (sig === undefined) return 'missing';
+  let hash: string | null;
+  try {
+    hash = new URL(url).searchParams.get('bodySHA256');
+  } catch {
+    return 'invalid';
+  }
+  if (!hash) return 'invalid';
+  try {
+    const urlOk = twilio.validateRequest(authToken, sig, url, {});
+    return urlOk && safeEqualStr(hash.toLowerCase(), sha256Hex(rawBody)) ? 'ok' : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+/** `Authorization: Basic …` against the configured sink credentials, in constant time. */
+export function checkBasicAuth(authorization: string | undefined, expected: { user: string; pass: string }): boolean {
+  if (!authorization) return false;
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
+  if (!m?.[1]) return false;
+  const got = Buffer.from(m[1], 'base64').toString('utf8');
+  const want = `${expected.user}:${expected.pass}`;
+  // hash both sides so the comparison is constant-time whatever the lengths
+  return timingSafeEqual(createHash('sha256').update(got).digest(), createHash('sha256').update(want).digest());
+}
+
+/** Adds `user:pass@` to a URL (Event Streams signs the destination as configured, userinfo included). */
+export function withUserInfo(url: string, creds: { user: string; pass: string }): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/i.exec(url);
+  if (!m) return url;
+  return `${m[1]}${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.pass)}@${m[2]}`;
+}

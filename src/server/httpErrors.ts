@@ -1,0 +1,55 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ERRORS, TajoError, isTajoError, type ErrorCode } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+
+/** Every error the server answers has this body, with the catalogue status of `code`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export function errorBody(code: ErrorCode, message?: string): ErrorBody {
+  return { error: { code, message: message ?? ERRORS[code].message } };
+}
+
+export function replyError(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
+  return reply.code(ERRORS[code].status).type('application/json').send(errorBody(code, message));
+}
+
+/** Fastify's own error codes (content-type parser, body limit, routing) mapped to the catalogue. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'TAJO_WEBHOOK_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'TAJO_WEBHOOK_CONTENT_TYPE',
+  FST_ERR_CTP_INVALID_TYPE: 'TAJO_WEBHOOK_CONTENT_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'TAJO_WEBHOOK_MALFORMED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'TAJO_WEBHOOK_MALFORMED',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'TAJO_WEBHOOK_MALFORMED',
+  FST_ERR_BAD_URL: 'TAJO_WEBHOOK_MALFORMED',
+  FST_ERR_ASYNC_CONSTRAINT: 'TAJO_WEBHOOK_MALFORMED',
+  FST_ERR_VALIDATION: 'TAJO_WEBHOOK_MALFORMED',
+};
+
+/** Maps anything thrown in a request to a coded error. Unknown 4xx → malformed; unknown others → internal. */
+export function toHttpError(err: unknown): TajoError {
+  if (isTajoError(err)) return err;
+  const fe = err as Partial<FastifyError> | undefined;
+  const mapped = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return new TajoError(mapped);
+  const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
+  if (status === 413) return new TajoError('TAJO_WEBHOOK_BODY_TOO_LARGE');
+  if (status === 415) return new TajoError('TAJO_WEBHOOK_CONTENT_TYPE');
+  if (status === 429) return new TajoError('TAJO_WEBHOOK_RATE_LIMITED');
+  if (status >= 400 && status < 500) return new TajoError('TAJO_WEBHOOK_MALFORMED');
+  return new TajoError('TAJO_INTERNAL', undefined, { cause: err });
+}
+
+/** Installs the coded error handler and the coded 404 on an encapsulation context. */
+export function installErrorHandling(app: FastifyInstance, logger: Logger, onError?: (code: ErrorCode, route: string) => void): void {
+  app.setErrorHandler((err, request, reply) => {
+    const te = toHttpError(err);
+    if (te.code === 'TAJO_INTERNAL') logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), url: request.url }, 'unhandled error in request');
+    onError?.(te.code, request.routeOptions.url ?? 'unknown');
+    // Messages of mapped fastify errors may echo input; answer with the catalogue message instead.
+    return replyError(reply, te.code, te.code === 'TAJO_INTERNAL' ? undefined : isTajoError(err) ? te.message : undefined);
+  });
+  app.setNotFoundHandler((request, reply) => replyError(reply, 'TAJO_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`.slice(0, 200)));
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { attributesField, parseWith, sidOf, text, type Parsed } from './common.validate.js';
+
+/**
+ * The Flex UI plugin's `afterCompleteTask` post, in the product doc's shape
+ * `{TaskSid, TaskAttributes, TaskChannelUniqueName, Age, TaskQueueFriendlyName}`.
+ * `TaskSid` may be a reservation SID (`WR…`): the product doc's snippet sends `payload.task.sid`, which in Flex UI
+ * is the reservation (twilio.md §9). Such a call is recorded and resolved to the task through TaskRouter.
+ * Unknown fields are dropped, so a `Token` body field never reaches the store.
+ */
+export const FlexTaskCompleteSchema = z.object({
+  TaskSid: sidOf('WT', 'WR'),
+  ReservationSid: sidOf('WR').optional(),
+  TaskAttributes: attributesField.optional(),
+  TaskChannelUniqueName: text(64).optional(),
+  Age: z.union([z.number().finite().nonnegative(), z.string().regex(/^\d{1,12}(\.\d{1,6})?$/)]).optional(),
+  TaskQueueFriendlyName: text(256).optional(),
+  TaskQueueSid: sidOf('WQ').optional(),
+  WorkerSid: sidOf('WK').optional(),
+  WorkerName: text(256).optional(),
+  /** When the agent completed the task (ISO 8601 or epoch ms); default: when the server received the call. */
+  CompletedAt: z.union([text(64), z.number().finite().nonnegative()]).optional(),
+});
+
+export type FlexTaskComplete = z.infer<typeof FlexTaskCompleteSchema>;
+
+export function validateFlexTaskComplete(body: unknown): Parsed<FlexTaskComplete> {
+  return parseWith(FlexTaskCompleteSchema, body);
+}
+
+/** One completion per task (or per reservation until it is resolved). */
+export function flexTaskCompleteKey(v: FlexTaskComplete): string {
+  return `flex:task-complete:${v.TaskSid}`;
+}

@@ -1,0 +1,167 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { InboxInput } from '../store/types.js';
+import type { Store } from '../store/store.js';
+import { authenticatePlugin, type PluginAuthOptions } from './auth/pluginAuth.js';
+import { checkBasicAuth, checkFormSignature, checkJsonSignature, parseForm, signedUrl, withUserInfo, type SignatureCheck } from './auth/twilioSignature.js';
+import { replyError } from './httpErrors.js';
+import type { RouteName, ServerMetrics } from './metrics.js';
+import type { SourceRateLimiter } from './rateLimit.js';
+import { parseJson, type Parsed } from './routes/common.validate.js';
+
+export type BodyKind = 'json' | 'form';
+
+/**
+ * How a route authenticates its caller:
+ * - `twilio`: X-Twilio-Signature (form: URL + sorted params; JSON: `bodySHA256` variant);
+ * - `twilio-or-basic`: the same, or the Basic credentials configured for the Event Streams sink;
+ * - `plugin`: the agent's Flex token or the HMAC shared secret (config `server.plugin_auth`);
+ * - `plugin-or-twilio`: a valid X-Twilio-Signature when one is sent, else the plugin auth.
+ */
+export type AuthMode = 'twilio' | 'twilio-or-basic' | 'plugin' | 'plugin-or-twilio';
+
+export interface WebhookRouteDef<T> {
+  name: RouteName;
+  path: string;
+  accepts: readonly BodyKind[];
+  auth: AuthMode;
+  /** Validates the decoded body: the JSON value, or the form params. */
+  validate(body: unknown, kind: BodyKind): Parsed<T>;
+  /** The inbox items one valid delivery carries. */
+  toInbox(value: T, receivedMs: number): InboxInput[];
+  /** 204 (Twilio callbacks: nothing to say) or 200 with `{accepted, duplicates}`. */
+  ackStatus: 200 | 204;
+}
+
+export interface WebhookContext {
+  store: Store;
+  metrics: ServerMetrics;
+  logger: Logger;
+  twilioAuthToken: string;
+  publicUrl?: string | undefined;
+  sinkBasicAuth?: { user: string; pass: string } | undefined;
+  pluginAuth: PluginAuthOptions;
+  limiter?: SourceRateLimiter | undefined;
+  /** Called after new items were committed to the inbox (wakes the inbox processor). */
+  onIngested?: (() => void) | undefined;
+}
+
+export function bodyKind(contentType: string | undefined): BodyKind | undefined {
+  const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (media === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(media)) return 'json';
+  if (media === 'application/x-www-form-urlencoded') return 'form';
+  return undefined;
+}
+
+const SIGNATURE_CODES: Record<Exclude<SignatureCheck, 'ok'>, ErrorCode> = {
+  missing: 'TAJO_WEBHOOK_SIGNATURE_MISSING',
+  invalid: 'TAJO_WEBHOOK_SIGNATURE_INVALID',
+};
+
+function twilioCheck(ctx: WebhookContext, req: FastifyRequest, kind: BodyKind, raw: Buffer, form: Record<string, string | string[]> | undefined): SignatureCheck {
+  const sig = req.headers['x-twilio-signature'];
+  const url = signedUrl({ protocol: req.protocol, host: req.host, url: req.url }, ctx.publicUrl);
+  const check = (u: string): SignatureCheck => (kind === 'form' ? checkFormSignature(ctx.twilioAuthToken, sig, u, form ?? {}) : checkJsonSignature(ctx.twilioAuthToken, sig, u, raw));
+  const first = check(url);
+  // Event Streams signs the destination as configured, which carries `user:pass@` when Basic auth is used.
+  if (first === 'invalid' && ctx.sinkBasicAuth) return check(withUserInfo(url, ctx.sinkBasicAuth));
+  return first;
+}
+
+async function authenticate(
+  ctx: WebhookContext,
+  mode: AuthMode,
+  req: FastifyRequest,
+  kind: BodyKind,
+  raw: Buffer,
+  decoded: unknown,
+): Promise<ErrorCode | undefined> {
+  const form = kind === 'form' ? (decoded as Record<string, string | string[]>) : undefined;
+  switch (mode) {
+    case 'twilio': {
+      const r = twilioCheck(ctx, req, kind, raw, form);
+      return r === 'ok' ? undefined : SIGNATURE_CODES[r];
+    }
+    case 'twilio-or-basic': {
+      const authz = req.headers.authorization;
+      if (ctx.sinkBasicAuth && checkBasicAuth(authz, ctx.sinkBasicAuth)) return undefined;
+      const r = twilioCheck(ctx, req, kind, raw, form);
+      if (r === 'ok') return undefined;
+      // wrong Basic credentials and no signature: the caller tried Basic auth
+      if (r === 'missing' && authz && ctx.sinkBasicAuth) return 'TAJO_WEBHOOK_UNAUTHENTICATED';
+      return SIGNATURE_CODES[r];
+    }
+    case 'plugin-or-twilio':
+      if (req.headers['x-twilio-signature'] !== undefined) {
+        const r = twilioCheck(ctx, req, kind, raw, form);
+        return r === 'ok' ? undefined : SIGNATURE_CODES[r];
+      }
+      return (await authenticatePlugin(ctx.pluginAuth, req.headers, raw, decoded)).ok ? undefined : 'TAJO_WEBHOOK_UNAUTHENTICATED';
+    case 'plugin':
+      return (await authenticatePlugin(ctx.pluginAuth, req.headers, raw, decoded)).ok ? undefined : 'TAJO_WEBHOOK_UNAUTHENTICATED';
+  }
+}
+
+/** Registers one verified, durable webhook route: content type → auth → decode → validate → inbox commit → 2xx. */
+export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContext, def: WebhookRouteDef<T>): void {
+  const route = def.name;
+  const reject = (reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply => {
+    ctx.metrics.rejected.inc({ route, reason: code });
+    return replyError(reply, code, message);
+  };
+
+  app.post(def.path, async (req, reply) => {
+    const started = process.hrtime.bigint();
+    ctx.metrics.received.inc({ route });
+    if (ctx.limiter) {
+      const wait = ctx.limiter.take(route, req.ip);
+      if (wait > 0) {
+        void reply.header('retry-after', String(wait));
+        return reject(reply, 'TAJO_WEBHOOK_RATE_LIMITED');
+      }
+    }
+    const kind = bodyKind(req.headers['content-type']);
+    if (!kind || !def.accepts.includes(kind)) {
+      return reject(reply, 'TAJO_WEBHOOK_CONTENT_TYPE', `Expected ${def.accepts.map((k) => (k === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')).join(' or ')}`);
+    }
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    let decoded: Parsed<unknown>;
+    if (kind === 'form') decoded = { ok: true, value: parseForm(raw.toString('utf8')) };
+    else decoded = raw.length === 0 ? { ok: false, message: 'body is empty' } : parseJson(raw);
+
+    // Authenticate before looking at the content: an unauthenticated caller learns nothing about parsing.
+    const authError = await authenticate(ctx, def.auth, req, kind, raw, decoded.ok ? decoded.value : undefined);
+    if (authError) return reject(reply, authError);
+    if (!decoded.ok) return reject(reply, 'TAJO_WEBHOOK_MALFORMED', decoded.message);
+    const valid = def.validate(decoded.value, kind);
+    if (!valid.ok) return reject(reply, 'TAJO_WEBHOOK_MALFORMED', valid.message);
+
+    const all = def.toInbox(valid.value, Date.now());
+    const items = dedupeWithin(all);
+    let accepted = 0;
+    let duplicates = all.length - items.length;
+    if (items.length > 0) {
+      try {
+        const r = await ctx.store.ingest(items);
+        accepted = r.accepted;
+        duplicates += r.duplicates;
+      } catch (err) {
+        ctx.logger.warn({ route, err: err instanceof Error ? err.message : String(err) }, 'inbox commit failed; answering 503 so the sender retries');
+        return reject(reply, 'TAJO_STORE_UNAVAILABLE');
+      }
+    }
+    ctx.metrics.accepted.inc({ route }, accepted);
+    ctx.metrics.deduped.inc({ route }, duplicates);
+    ctx.metrics.ackLatency.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+    if (accepted > 0) ctx.onIngested?.();
+    if (def.ackStatus === 204) return reply.code(204).type('application/json').send();
+    return reply.code(200).send({ accepted, duplicates });
+  });
+}
+
+/** Drops repeated keys inside one delivery (a batch may carry the same CloudEvent twice). */
+function dedupeWithin(items: InboxInput[]): InboxInput[] {
+  const seen = new Set<string>();
+  return items.filter((i) => (seen.has(i.key) ? false : (seen.add(i.key), true)));
+}
