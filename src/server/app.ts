@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TajoConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { BudgetSnapshot } from '../engine/budget.js';
@@ -45,14 +45,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const metrics = deps.metrics ?? new ServerMetrics({ store: deps.store, ...(deps.budgets ? { budgets: deps.budgets } : {}), defaultMetrics: true });
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     ...SERVER_TIMEOUTS,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   });
   installRawBodyParsers(app, bodyLimit);
-  installErrorHandling(app, deps.logger);
+  installErrorHandling(app, deps.logger, undefined, true);
 
   const s = deps.config.server;
   const ctx = webhookContext({

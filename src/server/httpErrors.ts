@@ -42,8 +42,8 @@ export function toHttpError(err: unknown): TajoError {
   return new TajoError('TAJO_INTERNAL', undefined, { cause: err });
 }
 
-/** Installs the coded error handler and the coded 404 on an encapsulation context. */
-export function installErrorHandling(app: FastifyInstance, logger: Logger, onError?: (code: ErrorCode, route: string) => void): void {
+/** Installs the coded error handler (and, on a root instance, the coded 404) on an encapsulation context. */
+export function installErrorHandling(app: FastifyInstance, logger: Logger, onError?: (code: ErrorCode, route: string) => void, notFound = false): void {
   app.setErrorHandler((err, request, reply) => {
     const te = toHttpError(err);
     if (te.code === 'TAJO_INTERNAL') logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), url: request.url }, 'unhandled error in request');
@@ -51,5 +51,6 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, onErr
     // Messages of mapped fastify errors may echo input; answer with the catalogue message instead.
     return replyError(reply, te.code, te.code === 'TAJO_INTERNAL' ? undefined : isTajoError(err) ? te.message : undefined);
   });
-  app.setNotFoundHandler((request, reply) => replyError(reply, 'TAJO_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`.slice(0, 200)));
+  // a 404 handler belongs to the root context only (a plugin mounted by users must not claim theirs)
+  if (notFound) app.setNotFoundHandler((request, reply) => replyError(reply, 'TAJO_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`.slice(0, 200)));
 }

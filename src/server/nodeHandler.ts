@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { DEFAULT_BODY_LIMIT, tajoWebhooksPlugin, type WebhookOptions } from './plugin.js';
 import { SERVER_TIMEOUTS } from './app.js';
+import { installErrorHandling } from './httpErrors.js';
+import { silentLogger } from '../core/logger.js';
 
 export interface NodeHandler {
   (req: IncomingMessage, res: ServerResponse): void;
@@ -17,7 +19,8 @@ export interface NodeHandler {
  * `req.url` (`/webhooks/...`).
  */
 export function createNodeHandler(opts: WebhookOptions): NodeHandler {
-  const app: FastifyInstance = Fastify({ ...(opts.logger ? { loggerInstance: opts.logger as FastifyBaseLogger } : {}), disableRequestLogging: true, bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, requestTimeout: SERVER_TIMEOUTS.requestTimeout });
+  const app: FastifyInstance = Fastify({ ...(opts.logger ? { loggerInstance: opts.logger as FastifyBaseLogger } : {}), logController: new LogController({ disableRequestLogging: true }), bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, requestTimeout: SERVER_TIMEOUTS.requestTimeout });
+  installErrorHandling(app, opts.logger ?? silentLogger(), undefined, true);
   app.register(tajoWebhooksPlugin, opts);
   const ready: Promise<void> = new Promise((res, rej) => void app.ready().then(() => res(), rej));
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
