@@ -1,0 +1,101 @@
+import type { RawEvent } from '../../store/types.js';
+import { isStopKeyword } from './consent.js';
+import { contentHash } from './hash.js';
+import { CONVERSATION_SNAPSHOT, sortEvents } from './taskEvents.js';
+
+/** Only the Conversations fields the derivation uses (docs/SEMANTICS.md §2, §4, §6). */
+export interface ConversationInput {
+  sid: string;
+  state?: string | null;
+  date_created?: string | null;
+  date_updated?: string | null;
+  timers?: { date_closed?: string | null; date_inactive?: string | null } | null;
+}
+export interface ParticipantInput {
+  sid: string;
+  identity?: string | null;
+  messaging_binding?: { type?: string | null; address?: string | null } | null;
+}
+export interface MessageInput {
+  sid: string;
+  author?: string | null;
+  body?: string | null;
+  participant_sid?: string | null;
+  date_created?: string | null;
+}
+
+/** What a Conversation contributes to its interaction: channel fallback, close time and consent. */
+export interface ConversationSnapshot {
+  sid: string;
+  state: string;
+  createdMs: number | null;
+  updatedMs: number | null;
+  /** `timers.date_closed`, else `date_updated` when `state=closed`; null while open. */
+  closedMs: number | null;
+  /** The customer participant's `messaging_binding.type` (`sms` | `whatsapp`), when there is one. */
+  bindingType: string | null;
+  /** A customer message was a STOP keyword. */
+  optOut: boolean;
+}
+
+const ms = (iso: string | null | undefined): number | null => {
+  if (!iso) return null;
+  const n = Date.parse(iso);
+  return Number.isFinite(n) ? n : null;
+};
+
+/** The customer is the participant with a messaging binding (sms/whatsapp); web chat customers have none. */
+function customerParticipant(participants: readonly ParticipantInput[]): ParticipantInput | undefined {
+  return participants.find((p) => p.messaging_binding?.type && p.messaging_binding.address);
+}
+
+export function snapshotConversation(
+  conversation: ConversationInput,
+  participants: readonly ParticipantInput[],
+  messages: readonly MessageInput[],
+): ConversationSnapshot {
+  const state = conversation.state ?? 'active';
+  const closedMs = ms(conversation.timers?.date_closed) ?? (state === 'closed' ? ms(conversation.date_updated) : null);
+  const customer = customerParticipant(participants);
+  const address = customer?.messaging_binding?.address ?? undefined;
+  const optOut =
+    customer !== undefined &&
+    messages.some((m) => (m.participant_sid === customer.sid || (address !== undefined && m.author === address)) && isStopKeyword(m.body));
+  return {
+    sid: conversation.sid,
+    state,
+    createdMs: ms(conversation.date_created),
+    updatedMs: ms(conversation.date_updated),
+    closedMs,
+    bindingType: customer?.messaging_binding?.type ?? null,
+    optOut,
+  };
+}
+
+/** Stored beside the task's TaskRouter events, keyed by content: a changed conversation adds a newer snapshot. */
+export function rawEventFromSnapshot(taskSid: string, snap: ConversationSnapshot): RawEvent {
+  return {
+    key: `conv:${snap.sid}:${contentHash(snap).slice(0, 16)}`,
+    type: CONVERSATION_SNAPSHOT,
+    occurredMs: snap.closedMs ?? snap.updatedMs ?? snap.createdMs ?? 0,
+    taskSid,
+    conversationSid: snap.sid,
+    via: 'poll',
+    data: snap,
+  };
+}
+
+/** The most informative stored snapshot: closed beats open, then the latest, then an opt-out seen. */
+export function latestSnapshot(events: readonly RawEvent[]): ConversationSnapshot | undefined {
+  let best: ConversationSnapshot | undefined;
+  let optOut = false;
+  for (const ev of sortEvents(events)) {
+    if (ev.type !== CONVERSATION_SNAPSHOT || ev.data === null || typeof ev.data !== 'object') continue;
+    const s = ev.data as ConversationSnapshot;
+    optOut ||= s.optOut === true;
+    if (!best || rank(s) > rank(best) || (rank(s) === rank(best) && (s.updatedMs ?? 0) > (best.updatedMs ?? 0))) best = s;
+  }
+  return best ? { ...best, optOut: best.optOut || optOut } : undefined;
+}
+
+const rank = (s: ConversationSnapshot) => (s.closedMs !== null ? 1 : 0);

@@ -1,0 +1,175 @@
+import type { Channel } from '../../config/defaults.js';
+import type { DeadLetterInput, Outcome, RawEvent } from '../../store/types.js';
+import { parseAttributes, readPath, type Attributes } from './attributes.js';
+import { resolveChannel } from './channel.js';
+import { latestSnapshot, type ConversationSnapshot } from './conversation.js';
+import { identityFromAttributes, type CustomerIdentity } from './identity.js';
+import { readTaskEvent, sortEvents, type TaskEventFields } from './taskEvents.js';
+
+/** One non-survey TaskRouter task (docs/SEMANTICS.md §1). Times are TaskRouter event times (ms). */
+export interface Interaction {
+  taskSid: string;
+  channel: Channel;
+  customer: CustomerIdentity;
+  queueSid: string | null;
+  queueName: string | null;
+  workerSid: string | null;
+  workerName: string | null;
+  createdMs: number | null;
+  answeredMs: number | null;
+  wrapupMs: number | null;
+  endedMs: number | null;
+  outcome: Outcome;
+  conversationSid: string | null;
+  conversationClosedMs: number | null;
+  /** Exact (ms / 1000); rounded to 1 decimal only when reported. */
+  waitSeconds: number | null;
+  handleSeconds: number | null;
+  wrapupSeconds: number | null;
+  attributes: Attributes;
+  /** A STOP keyword from the customer in the interaction's Conversation (sms/whatsapp only). */
+  optOut: boolean;
+}
+
+/** The facts folded out of a task's events, before the task is classified. */
+export interface TaskFacts {
+  taskSid: string;
+  rawAttributes: unknown;
+  channelName: string | undefined;
+  createdMs: number | null;
+  answeredMs: number | null;
+  wrapupMs: number | null;
+  endedMs: number | null;
+  terminal: 'completed' | 'canceled' | null;
+  queueSid: string | null;
+  queueName: string | null;
+  workerSid: string | null;
+  workerName: string | null;
+}
+
+/**
+ * Folds a task's events in (occurredMs, key) order, so any permutation of the same set gives the same facts.
+ * Queue: task.created's, then the last one seen on a later event (a transfer moves it). Worker: the last accepted
+ * reservation (rejected / timed-out reservations never count). Attributes: the latest event that carried them.
+ */
+export function foldTaskEvents(taskSid: string, events: readonly RawEvent[]): TaskFacts {
+  const facts: TaskFacts = {
+    taskSid, rawAttributes: undefined, channelName: undefined, createdMs: null, answeredMs: null, wrapupMs: null,
+    endedMs: null, terminal: null, queueSid: null, queueName: null, workerSid: null, workerName: null,
+  };
+  const fields: TaskEventFields[] = sortEvents(events).map(readTaskEvent);
+  for (const f of fields) {
+    if (f.taskAttributes !== undefined) facts.rawAttributes = f.taskAttributes;
+    if (f.taskChannelUniqueName !== undefined) facts.channelName = f.taskChannelUniqueName;
+    if (f.taskQueueSid !== undefined && f.type !== 'tajo.task.fetched') {
+      facts.queueSid = f.taskQueueSid;
+      facts.queueName = f.taskQueueName ?? (f.taskQueueSid === facts.queueSid ? facts.queueName : null);
+    }
+    switch (f.type) {
+      case 'task.created':
+        facts.createdMs ??= f.occurredMs;
+        break;
+      case 'reservation.accepted':
+        facts.answeredMs ??= f.occurredMs;
+        facts.workerSid = f.workerSid ?? null;
+        facts.workerName = f.workerName ?? null;
+        break;
+      case 'task.wrapup':
+        facts.wrapupMs = f.occurredMs;
+        break;
+      case 'task.completed':
+        facts.endedMs = f.occurredMs;
+        facts.terminal = 'completed';
+        break;
+      case 'task.canceled':
+        facts.endedMs = f.occurredMs;
+        facts.terminal = 'canceled';
+        break;
+    }
+  }
+  return facts;
+}
+
+export type TaskDerivation =
+  | { kind: 'interaction'; interaction: Interaction }
+  | { kind: 'survey'; facts: TaskFacts; attributes: Attributes }
+  | { kind: 'deadLetter'; deadLetter: DeadLetterInput }
+  /** Messaging task whose channel needs its Conversation, which is not known yet. */
+  | { kind: 'needsConversation'; conversationSid: string };
+
+export function isSurveyAttributes(attributes: Attributes): boolean {
+  const kind = readPath(attributes, 'conversations.kind');
+  return typeof kind === 'string' && kind.toLowerCase() === 'survey';
+}
+
+const secs = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? (b - a) / 1000 : null);
+
+export interface DeriveOptions {
+  defaultPhoneRegion?: string;
+  /** Set when the caller could not get the Conversation (disabled or 404): unresolved channel → dead letter. */
+  conversationUnavailable?: boolean;
+}
+
+/**
+ * Derives one task from all its stored events (and its Conversation snapshot, passed or found among the events).
+ * Same event set → same result, whatever the order.
+ */
+export function deriveTask(taskSid: string, events: readonly RawEvent[], conversation?: ConversationSnapshot, opts: DeriveOptions = {}): TaskDerivation {
+  const facts = foldTaskEvents(taskSid, events);
+  const parsed = parseAttributes(facts.rawAttributes ?? '{}');
+  if (!parsed.ok) {
+    return { kind: 'deadLetter', deadLetter: { source: 'twilio', reason: 'malformed_attributes', recordKey: taskSid, payload: { taskSid, attributes: facts.rawAttributes }, error: 'task attributes are not a JSON object' } };
+  }
+  const attributes = parsed.value;
+  if (isSurveyAttributes(attributes)) return { kind: 'survey', facts, attributes };
+
+  const conversationSid = typeof attributes.conversationSid === 'string' && attributes.conversationSid !== '' ? attributes.conversationSid : null;
+  const snap = conversation ?? latestSnapshot(events);
+  const channel = resolveChannel(facts.channelName, attributes, snap?.bindingType ?? undefined);
+  if (channel === undefined) {
+    if (conversationSid !== null && snap === undefined && !opts.conversationUnavailable) return { kind: 'needsConversation', conversationSid };
+    return { kind: 'deadLetter', deadLetter: { source: 'twilio', reason: 'unknown_channel', recordKey: taskSid, payload: { taskSid, taskChannel: facts.channelName ?? null, attributes }, error: 'channel cannot be resolved' } };
+  }
+  const customer = identityFromAttributes(attributes, channel, opts.defaultPhoneRegion);
+  if (customer === undefined) {
+    return { kind: 'deadLetter', deadLetter: { source: 'twilio', reason: 'missing_identity', recordKey: taskSid, payload: { taskSid, channel, attributes }, error: 'no phone, email or chat identity' } };
+  }
+  const messaging = channel !== 'voice';
+  const outcome: Outcome =
+    facts.terminal === 'completed' ? 'completed' : facts.terminal === 'canceled' ? (facts.answeredMs === null ? 'abandoned' : 'canceled') : 'open';
+  const interaction: Interaction = {
+    taskSid,
+    channel,
+    customer,
+    queueSid: facts.queueSid,
+    queueName: facts.queueName,
+    workerSid: facts.workerSid,
+    workerName: facts.workerName,
+    createdMs: facts.createdMs,
+    answeredMs: facts.answeredMs,
+    wrapupMs: facts.wrapupMs,
+    endedMs: facts.endedMs,
+    outcome,
+    conversationSid: messaging ? conversationSid : null,
+    conversationClosedMs: messaging && snap && snap.sid === conversationSid ? snap.closedMs : null,
+    waitSeconds: secs(facts.createdMs, facts.answeredMs),
+    handleSeconds: outcome === 'completed' ? secs(facts.answeredMs, facts.endedMs) : null,
+    wrapupSeconds: secs(facts.wrapupMs, facts.endedMs),
+    attributes,
+    optOut: (channel === 'sms' || channel === 'whatsapp') && snap !== undefined && snap.sid === conversationSid && snap.optOut,
+  };
+  return { kind: 'interaction', interaction };
+}
+
+/** The brief's name for the non-survey path: an interaction or a dead letter (surveys and pending tasks → undefined). */
+export function deriveInteraction(
+  taskSid: string,
+  events: readonly RawEvent[],
+  conversation?: ConversationSnapshot,
+  opts: DeriveOptions = {},
+): { interaction: Interaction } | { deadLetter: DeadLetterInput } | undefined {
+  const d = deriveTask(taskSid, events, conversation, opts);
+  if (d.kind === 'interaction') return { interaction: d.interaction };
+  if (d.kind === 'deadLetter') return { deadLetter: d.deadLetter };
+  return undefined;
+}
