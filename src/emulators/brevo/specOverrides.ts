@@ -134,6 +134,12 @@ export function applyBrevoOverrides(doc: Json): void {
   };
   Object.assign(proc, { error: { type: 'string' }, created_at: { type: 'string' }, completed_at: { type: 'string' } });
 
+  // --- attributes: the API also reports multiple-choice attributes and their options (brevo.md §3) ---
+  const attrItem = props((props(schema(doc, 'getAttributes')).attributes as Json).items as Json);
+  const attrType = attrItem.type as Json;
+  attrType.enum = [...(attrType.enum as string[]), 'multiple-choice'];
+  attrItem.multiCategoryOptions = { type: 'array', items: { type: 'string' } };
+
   // --- error codes used by the emulator that the spec's enum lacks (429 and injected 5xx) ---
   const code = props(schema(doc, 'errorModel')).code as Json;
   code.enum = [...(code.enum as string[]), 'too_many_requests', 'internal_error'];
