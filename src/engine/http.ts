@@ -27,6 +27,8 @@ export interface HttpRequestOptions {
   stats?: RequestStats;
   /** Emulated-time factor for vendor-reported reset seconds. */
   timeScale?: number;
+  /** Feed Brevo `x-sib-ratelimit-*` headers into `budgets` (default true); off when the caller routes them itself. */
+  observeRateHeaders?: boolean;
   /** Injected for tests. */
   random?: () => number;
 }
@@ -157,7 +159,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function sibHeaders(h: Record<string, string>): { limit?: number; remaining?: number; resetSeconds?: number } | undefined {
+export function sibHeaders(h: Record<string, string>): { limit?: number; remaining?: number; resetSeconds?: number } | undefined {
   const num = (v: string | undefined) => (v !== undefined && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined);
   const limit = num(h['x-sib-ratelimit-limit']);
   const remaining = num(h['x-sib-ratelimit-remaining']);
@@ -218,7 +220,7 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
     const durationMs = Date.now() - started;
     stats.record(opts.vendor, method, opts.url, status);
 
-    if (opts.vendor === 'brevo') {
+    if (opts.vendor === 'brevo' && opts.observeRateHeaders !== false) {
       const sib = sibHeaders(headers);
       if (sib) for (const b of opts.budgets) b.observe(sib);
     }

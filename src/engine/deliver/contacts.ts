@@ -1,0 +1,219 @@
+/** Contact and list-membership delivery: bulk import or one-by-one upserts, as `planContacts` decides. */
+import { chunk, jsonBytes, parseImportReport, reasonForReportField } from '../../sinks/brevo/classify.js';
+import { IMPORT_MAX_BYTES, IMPORT_REPORT_FIELDS, type BrevoProcess, type ContactPayload, type ListChangePayload } from '../../sinks/brevo/types.js';
+import type { DeadLetterReason, OutboxItem } from '../../store/types.js';
+import { sleep } from '../http.js';
+import { pool, settleAll, type DeliveryContext } from './outcome.js';
+import { planContacts } from './planner.js';
+
+export interface ContactDeliveryConfig {
+  importThreshold: number;
+  maxPerImport: number;
+  /** Parallel one-by-one upserts (the contacts budget paces them). */
+  concurrency: number;
+  /** Give up waiting for an import after this long (real ms): its rows are retried. */
+  importWaitMs: number;
+  notifyUrl?: string;
+  /** Resolves when Brevo calls `notifyUrl` for this process (server side); polling is used without it. */
+  waitForProcess?: (processId: number, signal?: AbortSignal) => Promise<void>;
+}
+
+interface Row {
+  item: OutboxItem;
+  c: ContactPayload;
+  known: boolean;
+}
+
+function parseContact(p: unknown): ContactPayload | undefined {
+  if (!p || typeof p !== 'object') return undefined;
+  const c = p as Partial<ContactPayload>;
+  if (typeof c.ext_id !== 'string' || c.ext_id === '') return undefined;
+  return { ...c, ext_id: c.ext_id, attributes: c.attributes ?? {}, listIds: Array.isArray(c.listIds) ? c.listIds : [] } as ContactPayload;
+}
+
+/**
+ * Deliver claimed `contact` rows. Returns the ext_ids whose contact is not in Brevo yet after this run
+ * (retried or released): their events must wait.
+ */
+export async function deliverContacts(ctx: DeliveryContext, items: readonly OutboxItem[], cfg: ContactDeliveryConfig): Promise<Set<string>> {
+  const rows: Row[] = [];
+  const ledger = items.length ? await ctx.store.delivered(items.map((i) => i.key)) : new Map<string, string | null>();
+  for (const item of items) {
+    const c = parseContact(item.payload);
+    if (!c) {
+      await ctx.dead(item, 'missing_identity', 'contact payload has no ext_id');
+      continue;
+    }
+    const sent = ledger.get(item.key);
+    // Same content already delivered (a replay or a re-enqueue): nothing to send.
+    if (sent !== undefined && sent !== null && item.contentHash !== undefined && sent === item.contentHash) {
+      await ctx.complete([item]);
+      continue;
+    }
+    rows.push({ item, c, known: ledger.has(item.key) });
+  }
+
+  const importable = rows.filter((r) => !r.c.smsBlacklisted && !r.c.whatsappBlacklisted);
+  const plan = planContacts({
+    importable: importable.length,
+    singlesOnly: rows.length - importable.length,
+    contacts: ctx.brevo.budgets.contacts.capacity(),
+    other: ctx.brevo.budgets.other.capacity(),
+    threshold: cfg.importThreshold,
+    maxPerImport: cfg.maxPerImport,
+    notify: cfg.waitForProcess !== undefined && cfg.notifyUrl !== undefined,
+  });
+  if (rows.length) ctx.logger.debug({ contacts: rows.length, plan: plan.reason }, 'contact delivery plan');
+  const viaImport = plan.importCalls > 0 ? importable : [];
+  const singles = rows.filter((r) => !viaImport.includes(r));
+
+  await settleAll([deliverImports(ctx, viaImport, cfg), deliverSingles(ctx, singles, cfg.concurrency)]);
+  const inBrevo = (id: number) => ['delivered', 'dead'].includes(ctx.outcome(id) ?? '');
+  return new Set(rows.filter((r) => !inBrevo(r.item.id)).map((r) => r.c.ext_id));
+}
+
+async function deliverSingles(ctx: DeliveryContext, rows: readonly Row[], concurrency: number): Promise<void> {
+  await pool(rows, concurrency, () => ctx.stopped, async (r) => {
+    try {
+      await ctx.brevo.upsertContact(r.c, { known: r.known, priority: r.item.priority, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      await ctx.complete([r.item]);
+    } catch (err) {
+      await ctx.fail([r.item], err);
+    }
+  });
+}
+
+/** Imports grouped by list set (an import's `listIds` applies to all its rows), chunked by count and bytes. */
+async function deliverImports(ctx: DeliveryContext, rows: readonly Row[], cfg: ContactDeliveryConfig): Promise<void> {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = [...new Set(r.c.listIds)].sort((a, b) => a - b).join(',');
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const jobs: Row[][] = [];
+  for (const g of groups.values()) {
+    for (const part of chunk(g, cfg.maxPerImport)) {
+      // Halve until the jsonBody is within Brevo's recommended 8 MB.
+      const stack = [part];
+      while (stack.length) {
+        const p = stack.pop()!;
+        if (p.length > 1 && jsonBytes(p.map((r) => r.c)) > IMPORT_MAX_BYTES) stack.push(p.slice(0, p.length >> 1), p.slice(p.length >> 1));
+        else jobs.push(p);
+      }
+    }
+  }
+  // Imports run in parallel: each mostly waits for Brevo's processing.
+  await settleAll(jobs.map((job) => runImport(ctx, job, cfg)));
+}
+
+async function runImport(ctx: DeliveryContext, rows: Row[], cfg: ContactDeliveryConfig): Promise<void> {
+  if (ctx.stopped) return;
+  const items = rows.map((r) => r.item);
+  const priority = Math.min(...items.map((i) => i.priority)) as 0 | 1;
+  const o = { priority, ...(ctx.signal ? { signal: ctx.signal } : {}) };
+  let processId: number;
+  try {
+    processId = await ctx.brevo.importContacts(
+      rows.map((r) => r.c),
+      { ...o, listIds: rows[0]!.c.listIds, ...(cfg.notifyUrl ? { notifyUrl: cfg.notifyUrl } : {}) },
+    );
+  } catch (err) {
+    return ctx.fail(items, err);
+  }
+  let proc: BrevoProcess | undefined;
+  try {
+    proc = await awaitProcess(ctx, processId, rows.length, cfg, o);
+  } catch (err) {
+    return ctx.fail(items, err);
+  }
+  if (!proc) return ctx.release(items, `import ${processId} still running after ${cfg.importWaitMs} ms`);
+  if (proc.status !== 'completed') {
+    for (const item of items) await ctx.retry(item, `import ${processId} ${proc.status}${proc.error ? `: ${proc.error}` : ''}`);
+    return;
+  }
+  const problems = await readImportProblems(ctx, proc, rows);
+  if (problems === 'unknown') {
+    // The report says some rows failed but we cannot tell which: resend this import one by one (exact errors).
+    ctx.logger.warn({ processId }, 'import report unreadable; delivering its contacts one by one');
+    return deliverSingles(ctx, rows.map((r) => ({ ...r, known: true })), 4);
+  }
+  for (const [row, reason] of problems) await ctx.dead(row.item, reason, `rejected by import ${processId}`);
+  await ctx.complete(items);
+}
+
+/** Poll `GET /processes/{id}` sparingly: first at the expected finish, then doubling (each poll costs the hourly bucket). */
+async function awaitProcess(ctx: DeliveryContext, id: number, n: number, cfg: ContactDeliveryConfig, o: { priority: 0 | 1; signal?: AbortSignal }): Promise<BrevoProcess | undefined> {
+  const deadline = Date.now() + cfg.importWaitMs;
+  if (cfg.waitForProcess) {
+    const timeout = sleep(cfg.importWaitMs, ctx.signal).then(() => 'timeout' as const);
+    const r = await Promise.race([cfg.waitForProcess(id, ctx.signal).then(() => 'done' as const), timeout]);
+    return r === 'done' ? ctx.brevo.getProcess(id, o) : undefined;
+  }
+  let delay = (1_000 + 2 * n) / ctx.opts.timeScale;
+  for (;;) {
+    if (Date.now() + delay > deadline) return undefined;
+    await sleep(delay, ctx.signal);
+    const p = await ctx.brevo.getProcess(id, o);
+    if (p.status === 'completed' || p.status === 'failed' || p.status === 'cancelled') return p;
+    delay *= 2;
+  }
+}
+
+/** Rows named by the completed import's `info.import` reports, with their dead-letter reason. */
+async function readImportProblems(ctx: DeliveryContext, proc: BrevoProcess, rows: readonly Row[]): Promise<Map<Row, DeadLetterReason> | 'unknown'> {
+  const out = new Map<Row, DeadLetterReason>();
+  const info = proc.info?.import;
+  if (!info) return out;
+  const index = new Map<string, Row>();
+  const digits = (s: string) => s.replace(/\D/g, '');
+  for (const r of rows) {
+    index.set(r.c.ext_id, r);
+    if (r.c.email) index.set(r.c.email.toLowerCase(), r);
+    for (const a of ['SMS', 'WHATSAPP', 'LANDLINE_NUMBER']) {
+      const v = r.c.attributes[a];
+      if (typeof v === 'string' && digits(v).length >= 6) index.set(`#${digits(v)}`, r);
+    }
+  }
+  let unknown = false;
+  for (const field of IMPORT_REPORT_FIELDS) {
+    const v = info[field];
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0) || v === '') continue;
+    let values: string[];
+    try {
+      values = Array.isArray(v) ? v.map(String) : /^(https?:\/\/|\/)/.test(v) ? parseImportReport(await ctx.brevo.fetchReport(v)) : parseImportReport(v);
+    } catch {
+      unknown = true;
+      continue;
+    }
+    let matched = 0;
+    for (const val of values) {
+      const row = index.get(val) ?? index.get(val.toLowerCase()) ?? (digits(val).length >= 6 ? index.get(`#${digits(val)}`) : undefined);
+      if (row && !out.has(row)) {
+        out.set(row, reasonForReportField(field));
+        matched++;
+      }
+    }
+    if (matched === 0 && values.length > 0 && !values.every((x) => /^[A-Za-z_ ]+$/.test(x))) unknown = true;
+  }
+  return unknown && out.size === 0 ? 'unknown' : out;
+}
+
+/** `list_add` / `list_remove` rows: payload `{ listId, extIds }`, ≤ 150 ids per call. */
+export async function deliverListChanges(ctx: DeliveryContext, items: readonly OutboxItem[]): Promise<void> {
+  for (const item of items) {
+    if (ctx.stopped) return;
+    const p = item.payload as Partial<ListChangePayload> | undefined;
+    if (!p || typeof p.listId !== 'number' || !Array.isArray(p.extIds)) {
+      await ctx.dead(item, 'brevo_rejected', 'list change payload must be { listId, extIds }');
+      continue;
+    }
+    try {
+      const o = { priority: item.priority, ...(ctx.signal ? { signal: ctx.signal } : {}) };
+      if (item.kind === 'list_add') await ctx.brevo.addContactsToList(p.listId, p.extIds, o);
+      else await ctx.brevo.removeContactsFromList(p.listId, p.extIds, o);
+      await ctx.complete([item]);
+    } catch (err) {
+      await ctx.fail([item], err);
+    }
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * Typed Brevo API v3 client on the shared HTTP layer (`engine/http.ts`).
+ *
+ * Why not `@getbrevo/brevo` on the hot path (it is used by the Brevo emulator's own tests): its built-in retries
+ * (2 by default, POSTs included) read `Retry-After`/epoch `X-RateLimit-Reset` but not Brevo's `x-sib-ratelimit-reset`,
+ * so they fall back to ~1–2 s waits that are useless against the 100-per-hour bucket and blindly repeat
+ * non-idempotent POSTs (brevo.md §0.3, §8.2); and it hides the response headers (no rate-limit adaptation) and
+ * types every 2xx of `/events/batch` as 202 (no 207 partial results, §5.2). Here every call goes through our
+ * budgets and the pure retry decision, and we see the status and headers.
+ */
+import type { Logger } from '../../core/logger.js';
+import { RateBudget, brevoBudgetFor, type BrevoBudgets } from '../../engine/budget.js';
+import { VendorHttpError, httpRequest, sibHeaders, type HttpResponse, type RequestStats } from '../../engine/http.js';
+import { chunk, isDuplicateExtIdOnly } from './classify.js';
+import {
+  LIST_CHANGE_MAX_IDS,
+  type BatchResult,
+  type BrevoAccount,
+  type BrevoAttribute,
+  type BrevoFolder,
+  type BrevoList,
+  type BrevoProcess,
+  type ContactPayload,
+  type EventItem,
+} from './types.js';
+
+export interface BrevoClientOptions {
+  /** e.g. `https://api.brevo.com/v3` (config `brevo.base_url`). */
+  baseUrl: string;
+  apiKey: string;
+  budgets: BrevoBudgets;
+  logger?: Logger;
+  logApiCalls?: boolean;
+  /** `--time-scale` against the emulator (vendor reset seconds are emulated seconds). */
+  timeScale?: number;
+  stats?: RequestStats;
+  timeoutMs?: number;
+  /** Attempts per call inside the HTTP layer; the outbox retries again later. Default 3. */
+  maxAttempts?: number;
+}
+
+export interface CallOptions {
+  priority?: 0 | 1;
+  signal?: AbortSignal;
+}
+
+/** What the `POST /events/batch` responses told us about that endpoint's own limit. */
+export interface BatchLimitObservation {
+  limit?: number;
+  remaining?: number;
+  resetSeconds?: number;
+  /** True once the endpoint is known not to share the 100-per-hour catch-all (its own budget is used). */
+  dedicated: boolean;
+}
+
+const CATCH_ALL_PER_HOUR = 100;
+
+export class BrevoClient {
+  readonly baseUrl: string;
+  private readonly origin: string;
+  private batchBudget: RateBudget;
+  private batchObs: BatchLimitObservation = { dedicated: false };
+  private shortWindowSeen = 0;
+
+  constructor(private readonly opts: BrevoClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.origin = new URL(this.baseUrl).origin;
+    this.batchBudget = opts.budgets.other;
+  }
+
+  get budgets(): BrevoBudgets {
+    return this.opts.budgets;
+  }
+
+  /** The budget `POST /events/batch` currently draws from (the catch-all until headers prove otherwise). */
+  get eventsBatchBudget(): RateBudget {
+    return this.batchBudget;
+  }
+
+  get batchLimit(): BatchLimitObservation {
+    return { ...this.batchObs };
+  }
+
+  /** One API call; `path` is relative to the base URL (`/contacts`, `/events/batch`). */
+  async call(method: string, path: string, body?: unknown, o: CallOptions & { budget?: RateBudget; observe?: boolean } = {}): Promise<HttpResponse> {
+    const budget = o.budget ?? brevoBudgetFor(this.opts.budgets, method, path);
+    return httpRequest({
+      vendor: 'brevo',
+      method,
+      url: `${this.baseUrl}${path}`,
+      headers: { 'api-key': this.opts.apiKey, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      budgets: [budget],
+      ...(o.priority !== undefined ? { priority: o.priority } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+      ...(this.opts.logApiCalls !== undefined ? { logApiCalls: this.opts.logApiCalls } : {}),
+      ...(this.opts.timeScale !== undefined ? { timeScale: this.opts.timeScale } : {}),
+      ...(this.opts.stats ? { stats: this.opts.stats } : {}),
+      ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
+      maxAttempts: this.opts.maxAttempts ?? 3,
+      ...(o.observe === false ? { observeRateHeaders: false } : {}),
+    });
+  }
+
+  // --- account, attributes, lists -------------------------------------------------------------------------
+
+  async getAccount(o: CallOptions = {}): Promise<BrevoAccount> {
+    return (await this.call('GET', '/account', undefined, o)).json as BrevoAccount;
+  }
+
+  async getAttributes(o: CallOptions = {}): Promise<BrevoAttribute[]> {
+    const j = (await this.call('GET', '/contacts/attributes', undefined, o)).json as { attributes?: BrevoAttribute[] } | undefined;
+    return j?.attributes ?? [];
+  }
+
+  async createAttribute(name: string, type: string, category = 'normal', o: CallOptions = {}): Promise<void> {
+    await this.call('POST', `/contacts/attributes/${encodeURIComponent(category)}/${encodeURIComponent(name)}`, { type }, o);
+  }
+
+  /** `undefined` when the list does not exist. */
+  async getList(id: number, o: CallOptions = {}): Promise<BrevoList | undefined> {
+    try {
+      return (await this.call('GET', `/contacts/lists/${id}`, undefined, o)).json as BrevoList;
+    } catch (e) {
+      if (e instanceof VendorHttpError && e.httpStatus === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async getLists(o: CallOptions = {}): Promise<BrevoList[]> {
+    const out: BrevoList[] = [];
+    for (let offset = 0; ; offset += 50) {
+      const j = (await this.call('GET', `/contacts/lists?limit=50&offset=${offset}`, undefined, o)).json as { lists?: BrevoList[] } | undefined;
+      const page = j?.lists ?? [];
+      out.push(...page);
+      if (page.length < 50) return out;
+    }
+  }
+
+  async createList(name: string, folderId: number, o: CallOptions = {}): Promise<number> {
+    return ((await this.call('POST', '/contacts/lists', { name, folderId }, o)).json as { id: number }).id;
+  }
+
+  async getFolders(o: CallOptions = {}): Promise<BrevoFolder[]> {
+    const out: BrevoFolder[] = [];
+    for (let offset = 0; ; offset += 50) {
+      const j = (await this.call('GET', `/contacts/folders?limit=50&offset=${offset}`, undefined, o)).json as { folders?: BrevoFolder[] } | undefined;
+      const page = j?.folders ?? [];
+      out.push(...page);
+      if (page.length < 50) return out;
+    }
+  }
+
+  async createFolder(name: string, o: CallOptions = {}): Promise<number> {
+    return ((await this.call('POST', '/contacts/folders', { name }, o)).json as { id: number }).id;
+  }
+
+  // --- contacts -------------------------------------------------------------------------------------------
+
+  /** `POST /contacts` (never `forceMerge`: merging deletes the older contact). 201 → id; 204 → updated. */
+  async createContact(c: ContactPayload, opts: CallOptions & { updateEnabled?: boolean } = {}): Promise<{ id?: number; updated: boolean }> {
+    const body = {
+      ...(c.email ? { email: c.email } : {}),
+      ext_id: c.ext_id,
+      attributes: c.attributes,
+      listIds: c.listIds,
+      ...(c.smsBlacklisted ? { smsBlacklisted: true } : {}),
+      ...(c.whatsappBlacklisted ? { whatsappBlacklisted: true } : {}),
+      updateEnabled: opts.updateEnabled ?? true,
+    };
+    const r = await this.call('POST', '/contacts', body, opts);
+    const id = (r.json as { id?: number } | undefined)?.id;
+    return { ...(typeof id === 'number' ? { id } : {}), updated: r.status === 204 };
+  }
+
+  /** `PUT /contacts/{ext_id}?identifierType=ext_id` (204). The email moves through `attributes.EMAIL`. */
+  async updateContactByExtId(c: ContactPayload, o: CallOptions = {}): Promise<void> {
+    const body = {
+      attributes: { ...c.attributes, ...(c.email ? { EMAIL: c.email } : {}) },
+      listIds: c.listIds,
+      ...(c.smsBlacklisted ? { smsBlacklisted: true } : {}),
+      ...(c.whatsappBlacklisted ? { whatsappBlacklisted: true } : {}),
+    };
+    await this.call('PUT', `/contacts/${encodeURIComponent(c.ext_id)}?identifierType=ext_id`, body, o);
+  }
+
+  /**
+   * Create-or-update by ext_id in one call in the common case: a contact the ledger knows is updated with PUT
+   * (404 → create); an unknown one is created with POST (a duplicate-ext_id answer → update instead).
+   * Other rejections are thrown (VendorHttpError) for the caller to classify.
+   */
+  async upsertContact(c: ContactPayload, o: CallOptions & { known: boolean }): Promise<'created' | 'updated'> {
+    if (o.known) {
+      try {
+        await this.updateContactByExtId(c, o);
+        return 'updated';
+      } catch (e) {
+        if (!(e instanceof VendorHttpError && e.httpStatus === 404)) throw e;
+      }
+    }
+    try {
+      const r = await this.createContact(c, o);
+      return r.updated ? 'updated' : 'created';
+    } catch (e) {
+      if (!o.known && e instanceof VendorHttpError && e.httpStatus === 400 && isDuplicateExtIdOnly(e.responseBody)) {
+        await this.updateContactByExtId(c, o);
+        return 'updated';
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * `POST /contacts/import` with a `jsonBody` (async: 202 + processId). Items carry `ext_id` (also as the `EXT_ID`
+   * attribute, the import column name), the email and attributes; `listIds` applies to every item.
+   */
+  async importContacts(contacts: readonly ContactPayload[], opts: CallOptions & { listIds: number[]; notifyUrl?: string }): Promise<number> {
+    const jsonBody = contacts.map((c) => ({ ...(c.email ? { email: c.email } : {}), ext_id: c.ext_id, attributes: { ...c.attributes, EXT_ID: c.ext_id } }));
+    const body = {
+      jsonBody,
+      listIds: opts.listIds,
+      updateExistingContacts: true,
+      emptyContactsAttributes: false,
+      disableNotification: true,
+      ...(opts.notifyUrl ? { notifyUrl: opts.notifyUrl } : {}),
+    };
+    const r = await this.call('POST', '/contacts/import', body, opts);
+    const id = (r.json as { processId?: number } | undefined)?.processId;
+    if (typeof id !== 'number') throw new VendorHttpError('TAJO_BREVO_REJECTED', 'brevo POST /contacts/import answered without a processId', { httpStatus: r.status, attempts: r.attempts });
+    return id;
+  }
+
+  /** `GET /processes/{id}`: costs the 100-per-hour bucket, poll sparingly. */
+  async getProcess(id: number, o: CallOptions = {}): Promise<BrevoProcess> {
+    return (await this.call('GET', `/processes/${id}`, undefined, o)).json as BrevoProcess;
+  }
+
+  /** Download an import report. The api-key is only sent to the API's own origin (reports may live elsewhere). */
+  async fetchReport(url: string, o: CallOptions = {}): Promise<string> {
+    const abs = new URL(url, `${this.baseUrl}/`);
+    const sameOrigin = abs.origin === this.origin;
+    const r = await httpRequest({
+      vendor: 'brevo',
+      method: 'GET',
+      url: abs.toString(),
+      headers: sameOrigin ? { 'api-key': this.opts.apiKey } : {},
+      budgets: [],
+      maxAttempts: this.opts.maxAttempts ?? 3,
+      observeRateHeaders: false,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(this.opts.stats ? { stats: this.opts.stats } : {}),
+    });
+    return r.text;
+  }
+
+  /** Add contacts (by ext_id) to a list, ≤ 150 per call. Returns the ids Brevo reported as failed. */
+  async addContactsToList(listId: number, extIds: readonly string[], o: CallOptions = {}): Promise<string[]> {
+    return this.changeList('add', listId, extIds, o);
+  }
+
+  async removeContactsFromList(listId: number, extIds: readonly string[], o: CallOptions = {}): Promise<string[]> {
+    return this.changeList('remove', listId, extIds, o);
+  }
+
+  private async changeList(op: 'add' | 'remove', listId: number, extIds: readonly string[], o: CallOptions): Promise<string[]> {
+    const failed: string[] = [];
+    for (const part of chunk(extIds, LIST_CHANGE_MAX_IDS)) {
+      const r = await this.call('POST', `/contacts/lists/${listId}/contacts/${op}`, { extIds: part }, o);
+      const f = (r.json as { contacts?: { failure?: unknown[] } } | undefined)?.contacts?.failure;
+      if (Array.isArray(f)) failed.push(...f.map(String));
+    }
+    return failed;
+  }
+
+  // --- events ---------------------------------------------------------------------------------------------
+
+  /** `POST /events` → 204. */
+  async createEvent(item: EventItem, o: CallOptions = {}): Promise<void> {
+    await this.call('POST', '/events', item, o);
+  }
+
+  /**
+   * `POST /events/batch` with `{ events }` (≤ 200 items, ≤ 512 KB: the caller splits). 202 → all accepted;
+   * 207 → `errors[].eventIndex` lists the rejected positions.
+   */
+  async createBatchEvents(items: readonly EventItem[], o: CallOptions = {}): Promise<BatchResult> {
+    let r: HttpResponse;
+    try {
+      r = await this.call('POST', '/events/batch', { events: items }, { ...o, budget: this.batchBudget, observe: false });
+    } catch (e) {
+      if (e instanceof VendorHttpError) this.observeBatch(e.headersSeen);
+      throw e;
+    }
+    this.observeBatch(r.headers);
+    if (r.status !== 207) return { status: r.status, accepted: items.length, failures: [] };
+    const j = (r.json ?? {}) as { errors?: { eventIndex?: number[] | number; message?: string }[]; successful_events?: number };
+    const failures: { index: number; message: string }[] = [];
+    for (const e of j.errors ?? []) {
+      const idx = Array.isArray(e.eventIndex) ? e.eventIndex : typeof e.eventIndex === 'number' ? [e.eventIndex] : [];
+      for (const i of idx) if (i >= 0 && i < items.length) failures.push({ index: i, message: e.message ?? 'rejected' });
+    }
+    return { status: 207, accepted: items.length - new Set(failures.map((f) => f.index)).size, failures };
+  }
+
+  /**
+   * Learn the batch endpoint's real limit. brevo.md §0.2: it is missing from the published tables, so it may be in
+   * the 100-per-hour catch-all or have its own bucket. A limit above 100, or a per-second window seen twice,
+   * proves its own bucket: from then on it draws from a dedicated budget sized from the headers.
+   */
+  private observeBatch(headers: Record<string, string>): void {
+    const sib = sibHeaders(headers);
+    if (!sib) return;
+    this.batchObs = { ...sib, dedicated: this.batchObs.dedicated };
+    if (!this.batchObs.dedicated) {
+      const shortWindow = sib.resetSeconds !== undefined && sib.resetSeconds <= 2 && (sib.remaining ?? 0) > 0;
+      if (shortWindow) this.shortWindowSeen++;
+      const limit = sib.limit;
+      if (limit !== undefined && (limit > CATCH_ALL_PER_HOUR || this.shortWindowSeen >= 2)) {
+        const scale = this.opts.timeScale ?? 1;
+        this.batchBudget = shortWindow
+          ? new RateBudget('brevo:events-batch', { ratePerSecond: limit * scale, timeScale: scale })
+          : new RateBudget('brevo:events-batch', { perHour: limit, ratePerSecond: 10 * scale, timeScale: scale });
+        this.batchObs.dedicated = true;
+        this.opts.logger?.info({ limit, resetSeconds: sib.resetSeconds }, 'brevo events/batch has its own rate limit; using a dedicated budget');
+      }
+    }
+    this.batchBudget.observe(sib);
+  }
+}
