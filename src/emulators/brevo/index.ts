@@ -54,6 +54,8 @@ export interface BrevoEmulator {
   readonly inspectPrefix: string;
   readonly clock: EmulatorClock;
   readonly limits: BrevoLimitsConfig;
+  /** Every mounted operation as `METHOD /template` (the request-log keys). */
+  readonly endpoints: readonly string[];
   /** Same as `GET /_emulator/brevo/state` (settles due imports first). */
   state(): BrevoState;
   /** Same as `GET /_emulator/brevo/requests`. */
@@ -153,5 +155,11 @@ export function registerBrevoEmulator(app: FastifyInstance, opts: BrevoEmulatorO
     { prefix: inspectPrefix },
   );
 
-  return { prefix, inspectPrefix, clock, limits: limitsConfig, state, requestLog: () => log.snapshot(), reset, settle: () => runner.settle() };
+  return {
+    prefix,
+    inspectPrefix,
+    clock,
+    limits: limitsConfig,
+    endpoints: routes.map((r) => `${r.method} ${r.template}`),
+    state, requestLog: () => log.snapshot(), reset, settle: () => runner.settle() };
 }

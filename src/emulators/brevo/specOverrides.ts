@@ -117,6 +117,13 @@ export function applyBrevoOverrides(doc: Json): void {
   props(details).whatsappBlacklisted = { type: 'boolean' };
   (details.required as string[]).push('whatsappBlacklisted');
 
+  // --- statuses the emulator answers that the spec does not declare (each explained in OVERRIDES.md) ---
+  const paths = doc.paths as Record<string, Record<string, Json>>;
+  const responses = (path: string, method: string) => (paths[path]?.[method] as Json).responses as Json;
+  responses('/contacts', 'post')['200'] = { description: 'updated, getId', ...json({ $ref: '#/components/schemas/createUpdateContactModel' }) };
+  responses('/contacts/batch', 'post')['404'] = { description: 'No contact found for indexes', ...json(errorModelRef) };
+  responses('/events', 'post')['404'] = { description: 'unknown contact (createContactOnUnknownEvent: false)', ...json(errorModelRef) };
+
   // --- import (SDK v6 ImportContactsRequest; ext_id on jsonBody items) ---
   const imp = props(schema(doc, 'requestContactImport'));
   imp.consentGroupIds = { type: 'array', items: { type: 'integer' } };
