@@ -3,7 +3,7 @@ import { CHANNELS, EVENT_KEYS, type EventKey, DEFAULT_BASE_URLS, DEFAULT_BREVO_B
 
 /** `XX` + 32 hex, as Twilio SIDs are. */
 export const sid = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), { message: `must be a ${prefix} SID: "${prefix}" followed by 32 hex characters` });
+  z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), { message: `must be a Twilio ${prefix} SID: "${prefix}" followed by 32 hex characters` });
 
 const url = z.string().url();
 
