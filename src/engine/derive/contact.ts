@@ -27,7 +27,8 @@ export interface ContactFlags {
 /**
  * Applies `field_mapping` (record path → Brevo target). `email` sets the contact's email (lower-cased), `SMS` the
  * E.164 phone; every other target is an attribute. Absent values (undefined, null, '') and values that are not
- * string/number/boolean are not sent.
+ * string/number/boolean are not sent. The contact's email is the mapped one (default: the latest interaction's
+ * `attributes.email`), so a customer whose latest interaction has no email is sent without one.
  */
 export function buildContact(c: DerivedCustomer, mapping: Readonly<Record<string, string>>, lists: ContactLists, flags: ContactFlags, defaultRegion = 'US'): ContactPayload {
   const attributes: Record<string, string | number | boolean> = {};
@@ -47,7 +48,6 @@ export function buildContact(c: DerivedCustomer, mapping: Readonly<Record<string
     }
   }
   if (c.keys.whatsapp) attributes.WHATSAPP = c.keys.whatsapp;
-  email ??= c.keys.email;
   const listIds: number[] = [];
   if (lists.support_contacts !== undefined) listIds.push(lists.support_contacts);
   if (lists.csat_respondents !== undefined && c.surveyCount > 0) listIds.push(lists.csat_respondents);

@@ -2,7 +2,7 @@ import type { Channel } from '../../config/defaults.js';
 import type { InteractionRow, SurveyRow } from '../../store/types.js';
 import type { Attributes } from './attributes.js';
 import { identityFromAttributes } from './identity.js';
-import { round1 } from './numbers.js';
+import { secs1 } from './numbers.js';
 
 export const DAY_MS = 86_400_000;
 export const ABANDON_WINDOW_MS = 30 * DAY_MS;
@@ -76,13 +76,15 @@ export function deriveCustomer(key: string, interactions: readonly InteractionRo
   if (account !== undefined) record.account_id = account;
   if (latest?.createdMs !== null && latest?.createdMs !== undefined) record.last_conversation_date = isoDate(latest.createdMs);
 
-  const answered = rows.filter((r) => r.waitSeconds !== null);
+  // Means are taken over milliseconds and rounded once (secs1), so no intermediate rounding leaks in.
+  const waitMs = (r: InteractionRow): number | null => (r.answeredMs !== null && r.createdMs !== null ? r.answeredMs - r.createdMs : null);
+  const answered = rows.filter((r) => waitMs(r) !== null);
   if (answered.length > 0) {
-    const sum = answered.reduce((s, r) => s + (r.waitSeconds ?? 0), 0);
-    record.avg_wait_time = round1(sum / answered.length);
-    record.last_wait_time = round1(answered[0]?.waitSeconds ?? 0);
+    const sum = answered.reduce((s, r) => s + (waitMs(r) ?? 0), 0);
+    record.avg_wait_time = secs1(sum / answered.length);
+    record.last_wait_time = secs1(waitMs(answered[0] as InteractionRow) ?? 0);
   }
-  record.abandons_30d = rows.filter((r) => r.outcome === 'abandoned' && r.createdMs !== null && r.createdMs >= nowMs - ABANDON_WINDOW_MS && r.createdMs <= nowMs).length;
+  record.abandons_30d = rows.filter((r) => r.outcome === 'abandoned' && r.createdMs !== null && r.createdMs >= nowMs - ABANDON_WINDOW_MS).length;
 
   const lastSurvey = [...surveys].sort((a, b) => b.completedMs - a.completedMs || (a.surveyTaskSid < b.surveyTaskSid ? 1 : -1))[0];
   if (lastSurvey) record.last_csat_score = lastSurvey.score;

@@ -24,8 +24,8 @@ describe('deriveCustomer', () => {
     const rows = [
       row({ createdMs: NOW - 40 * DAY_MS, outcome: 'abandoned', channel: 'sms' }),
       row({ createdMs: NOW - 10 * DAY_MS, outcome: 'abandoned', channel: 'sms' }),
-      row({ createdMs: NOW - 5 * DAY_MS, waitSeconds: 10.04, channel: 'voice', attributes: { from: '+14155550100', name: 'Old', customer_tier: 'gold', account_id: 'A-1' } }),
-      row({ createdMs: NOW - 2 * DAY_MS, waitSeconds: 20.06, channel: 'voice', attributes: { from: '+14155550100', name: 'Ann', email: ' Ann@X.io' } }),
+      row({ createdMs: NOW - 5 * DAY_MS, answeredMs: NOW - 5 * DAY_MS + 10_000, channel: 'voice', attributes: { from: '+14155550100', name: 'Old', customer_tier: 'gold', account_id: 'A-1' } }),
+      row({ createdMs: NOW - 2 * DAY_MS, answeredMs: NOW - 2 * DAY_MS + 20_100, channel: 'voice', attributes: { from: '+14155550100', name: 'Ann', email: ' Ann@X.io' } }),
     ];
     const c = deriveCustomer('+14155550100', rows.reverse(), [survey(4, NOW - DAY_MS), survey(2, NOW - 3 * DAY_MS)], NOW);
     expect(c.record).toEqual({
@@ -69,7 +69,7 @@ describe('deriveCustomer', () => {
 
 describe('buildContact', () => {
   const rows = [
-    row({ createdMs: NOW - DAY_MS, channel: 'whatsapp', waitSeconds: 3, attributes: { from: 'whatsapp:+14155550100', phone: '+1 (415) 555-0100', email: 'ANN@x.io', name: 'Ann', customer_tier: 'vip' } }),
+    row({ createdMs: NOW - DAY_MS, channel: 'whatsapp', answeredMs: NOW - DAY_MS + 3000, attributes: { from: 'whatsapp:+14155550100', phone: '+1 (415) 555-0100', email: 'ANN@x.io', name: 'Ann', customer_tier: 'vip' } }),
   ];
   const c = deriveCustomer('+14155550100', rows, [survey(5, NOW)], NOW);
 
@@ -91,7 +91,7 @@ describe('buildContact', () => {
   it('follows a custom mapping and changes the hash with it', () => {
     const mapping = { 'attributes.customer_tier': 'TIER', total_conversations: 'COUNT', 'attributes.missing': 'NOPE' };
     const p = buildContact(c, mapping, {}, { smsBlacklisted: false, whatsappBlacklisted: false });
-    expect(p).toEqual({ ext_id: '+14155550100', email: 'ann@x.io', attributes: { TIER: 'vip', COUNT: 1, WHATSAPP: '+14155550100' }, listIds: [] });
+    expect(p).toEqual({ ext_id: '+14155550100', attributes: { TIER: 'vip', COUNT: 1, WHATSAPP: '+14155550100' }, listIds: [] });
     const d = buildContact(c, DEFAULT_FIELD_MAPPING, {}, { smsBlacklisted: false, whatsappBlacklisted: false });
     expect(contactHash(p, mapping)).not.toBe(contactHash(d, DEFAULT_FIELD_MAPPING));
     expect(contactHash(d, DEFAULT_FIELD_MAPPING)).toBe(contactHash(structuredClone(d), { ...DEFAULT_FIELD_MAPPING }));
@@ -106,8 +106,8 @@ describe('buildContact', () => {
 describe('events', () => {
   const ctx = { eventMapping: DEFAULT_EVENT_MAPPING, extId: '+14155550100', email: 'ann@x.io' };
 
-  it('emits requested, resolved and ended for a completed voice call', () => {
-    const r = row({ createdMs: NOW, answeredMs: NOW + 12_340, wrapupMs: NOW + 100_000, endedMs: NOW + 130_000, waitSeconds: 12.34, handleSeconds: 117.66 });
+  it('emits requested, resolved and ended for a completed voice call, each with its own-time properties', () => {
+    const r = { ...row({ createdMs: NOW, answeredMs: NOW + 12_350, wrapupMs: NOW + 100_000, endedMs: NOW + 130_000, queueName: 'Billing', conversationSid: null }), createdQueueName: 'Support' };
     const evs = interactionEvents(r, ctx);
     expect(evs.map((e) => [e.item.event_name, e.item.event_date])).toEqual([
       ['SUPPORT_REQUESTED', new Date(NOW).toISOString()],
@@ -115,13 +115,17 @@ describe('events', () => {
       ['CONVERSATION_ENDED', new Date(NOW + 100_000).toISOString()],
     ]);
     expect(evs[0]?.item.identifiers).toEqual({ ext_id: '+14155550100', email_id: 'ann@x.io' });
-    expect(evs[0]?.item.event_properties).toEqual({
-      tajo_id: `SUPPORT_REQUESTED:${r.taskSid}`, task_sid: r.taskSid, channel: 'voice', queue: 'Support', agent: 'Alice', agent_sid: r.workerSid, wait_seconds: 12.3, handle_seconds: 117.7,
+    expect(evs[0]?.item.event_properties).toEqual({ tajo_id: `SUPPORT_REQUESTED:${r.taskSid}`, task_sid: r.taskSid, channel: 'voice', queue: 'Support' });
+    expect(evs[1]?.item.event_properties).toEqual({
+      tajo_id: `SUPPORT_RESOLVED:${r.taskSid}`, task_sid: r.taskSid, channel: 'voice', queue: 'Billing', agent: 'Alice', agent_sid: r.workerSid, wait_seconds: 12.4, handle_seconds: 117.7,
+    });
+    expect(evs[2]?.item.event_properties).toEqual({
+      tajo_id: `CONVERSATION_ENDED:${r.taskSid}`, task_sid: r.taskSid, channel: 'voice', queue: 'Billing', agent: 'Alice', agent_sid: r.workerSid, wait_seconds: 12.4,
     });
   });
 
   it('emits abandoned with the wait until cancel, no resolved and no ended', () => {
-    const r = row({ createdMs: NOW, endedMs: NOW + 45_000, outcome: 'abandoned', workerSid: null, workerName: null });
+    const r = { ...row({ createdMs: NOW, endedMs: NOW + 45_000, outcome: 'abandoned', workerSid: null, workerName: null }), createdQueueName: 'Support' };
     const evs = interactionEvents(r, { ...ctx, email: undefined });
     expect(evs.map((e) => e.item.event_name)).toEqual(['SUPPORT_REQUESTED', 'SUPPORT_ABANDONED']);
     expect(evs[1]?.item.event_properties.wait_seconds).toBe(45);
@@ -136,7 +140,7 @@ describe('events', () => {
   });
 
   it('uses event_mapping names in the tajo_id', () => {
-    const r = row({ createdMs: NOW });
+    const r = { ...row({ createdMs: NOW }), createdQueueName: null };
     const evs = interactionEvents(r, { ...ctx, eventMapping: { ...DEFAULT_EVENT_MAPPING, 'task.created': 'HELP_ASKED' } });
     expect(evs[0]?.tajoId).toBe(`HELP_ASKED:${r.taskSid}`);
   });

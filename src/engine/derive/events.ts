@@ -1,6 +1,7 @@
 import type { EventKey } from '../../config/defaults.js';
 import type { InteractionRow, OutboxInput } from '../../store/types.js';
-import { round1 } from './numbers.js';
+import type { Interaction } from './interaction.js';
+import { secs1 } from './numbers.js';
 import type { Survey } from './survey.js';
 
 /** One Brevo `POST /events` item (docs/SEMANTICS.md §4). */
@@ -37,42 +38,44 @@ function make(ctx: EventContext, key: EventKey, sourceSid: string, ms: number, p
   return { tajoId, item: { event_name: name, event_date: isoMs(ms), identifiers: identifiers(ctx), event_properties } };
 }
 
-/** Properties every interaction event carries; optional ones only when known. */
-function baseProps(i: InteractionRow): Record<string, unknown> {
-  return {
-    task_sid: i.taskSid,
-    channel: i.channel,
-    queue: i.queueName ?? undefined,
-    conversation_sid: i.conversationSid ?? undefined,
-    agent: i.workerName ?? undefined,
-    agent_sid: i.workerSid ?? undefined,
-    wait_seconds: i.waitSeconds !== null ? round1(i.waitSeconds) : undefined,
-    handle_seconds: i.handleSeconds !== null ? round1(i.handleSeconds) : undefined,
-  };
-}
+/** What interaction events are built from (a derived `Interaction`; rows lack the queue at creation). */
+export type InteractionEventSource = { channel: Interaction['channel'] | null } & Pick<
+  Interaction,
+  'taskSid' | 'createdQueueName' | 'queueName' | 'conversationSid' | 'workerName' | 'workerSid' | 'createdMs' | 'answeredMs' | 'wrapupMs' | 'endedMs' | 'outcome' | 'conversationClosedMs'
+>;
 
 /**
  * CONVERSATION_ENDED time: completed only. Voice: task.wrapup, else completion. Messaging: the Conversation's close
  * time; none while the conversation is open (or unknown).
  */
-export function conversationEndedMs(i: InteractionRow): number | null {
+export function conversationEndedMs(i: Pick<InteractionRow, 'outcome' | 'channel' | 'wrapupMs' | 'endedMs' | 'conversationClosedMs'>): number | null {
   if (i.outcome !== 'completed') return null;
   if (i.channel === 'voice') return i.wrapupMs ?? i.endedMs;
   return i.conversationClosedMs;
 }
 
-/** The Brevo events an interaction produces in its current state. */
-export function interactionEvents(i: InteractionRow, ctx: EventContext): PlannedEvent[] {
+const dur = (from: number | null, to: number | null): number | undefined => (from !== null && to !== null ? secs1(to - from) : undefined);
+
+/**
+ * The Brevo events an interaction produces. Properties are the interaction's state as of each event's own time:
+ * SUPPORT_REQUESTED has the queue at task.created and no agent; SUPPORT_RESOLVED has agent, wait and handle time;
+ * CONVERSATION_ENDED (during wrap-up) has agent and wait but no handle time; SUPPORT_ABANDONED has the wait until the
+ * cancel. Optional properties appear only when known.
+ */
+export function interactionEvents(i: InteractionEventSource, ctx: EventContext): PlannedEvent[] {
   const out: PlannedEvent[] = [];
-  const props = baseProps(i);
-  if (i.createdMs !== null) out.push(make(ctx, 'task.created', i.taskSid, i.createdMs, props));
-  if (i.outcome === 'completed' && i.endedMs !== null) out.push(make(ctx, 'task.completed', i.taskSid, i.endedMs, props));
+  const base = { task_sid: i.taskSid, channel: i.channel, conversation_sid: i.conversationSid ?? undefined };
+  const final = { ...base, queue: i.queueName ?? undefined };
+  const agent = { agent: i.workerName ?? undefined, agent_sid: i.workerSid ?? undefined, wait_seconds: dur(i.createdMs, i.answeredMs) };
+  if (i.createdMs !== null) out.push(make(ctx, 'task.created', i.taskSid, i.createdMs, { ...base, queue: i.createdQueueName ?? undefined }));
+  if (i.outcome === 'completed' && i.endedMs !== null) {
+    out.push(make(ctx, 'task.completed', i.taskSid, i.endedMs, { ...final, ...agent, handle_seconds: dur(i.answeredMs, i.endedMs) }));
+  }
   if (i.outcome === 'abandoned' && i.endedMs !== null) {
-    const wait = i.createdMs !== null ? round1((i.endedMs - i.createdMs) / 1000) : undefined;
-    out.push(make(ctx, 'task.canceled', i.taskSid, i.endedMs, { ...props, wait_seconds: wait }));
+    out.push(make(ctx, 'task.canceled', i.taskSid, i.endedMs, { ...final, wait_seconds: dur(i.createdMs, i.endedMs) }));
   }
   const endedMs = conversationEndedMs(i);
-  if (endedMs !== null) out.push(make(ctx, 'conversation.ended', i.taskSid, endedMs, props));
+  if (endedMs !== null) out.push(make(ctx, 'conversation.ended', i.taskSid, endedMs, { ...final, ...agent }));
   return out;
 }
 

@@ -11,6 +11,10 @@ export interface Interaction {
   taskSid: string;
   channel: Channel;
   customer: CustomerIdentity;
+  /** The queue at task.created (SUPPORT_REQUESTED reports it). */
+  createdQueueSid: string | null;
+  createdQueueName: string | null;
+  /** The final queue: a transfer moves it, the last one seen wins. */
   queueSid: string | null;
   queueName: string | null;
   workerSid: string | null;
@@ -41,6 +45,8 @@ export interface TaskFacts {
   wrapupMs: number | null;
   endedMs: number | null;
   terminal: 'completed' | 'canceled' | null;
+  createdQueueSid: string | null;
+  createdQueueName: string | null;
   queueSid: string | null;
   queueName: string | null;
   workerSid: string | null;
@@ -55,19 +61,23 @@ export interface TaskFacts {
 export function foldTaskEvents(taskSid: string, events: readonly RawEvent[]): TaskFacts {
   const facts: TaskFacts = {
     taskSid, rawAttributes: undefined, channelName: undefined, createdMs: null, answeredMs: null, wrapupMs: null,
-    endedMs: null, terminal: null, queueSid: null, queueName: null, workerSid: null, workerName: null,
+    endedMs: null, terminal: null, createdQueueSid: null, createdQueueName: null, queueSid: null, queueName: null, workerSid: null, workerName: null,
   };
   const fields: TaskEventFields[] = sortEvents(events).map(readTaskEvent);
   for (const f of fields) {
     if (f.taskAttributes !== undefined) facts.rawAttributes = f.taskAttributes;
     if (f.taskChannelUniqueName !== undefined) facts.channelName = f.taskChannelUniqueName;
     if (f.taskQueueSid !== undefined && f.type !== 'tajo.task.fetched') {
-      facts.queueSid = f.taskQueueSid;
       facts.queueName = f.taskQueueName ?? (f.taskQueueSid === facts.queueSid ? facts.queueName : null);
+      facts.queueSid = f.taskQueueSid;
     }
     switch (f.type) {
       case 'task.created':
-        facts.createdMs ??= f.occurredMs;
+        if (facts.createdMs === null) {
+          facts.createdMs = f.occurredMs;
+          facts.createdQueueSid = f.taskQueueSid ?? null;
+          facts.createdQueueName = f.taskQueueName ?? null;
+        }
         break;
       case 'reservation.accepted':
         facts.answeredMs ??= f.occurredMs;
@@ -102,6 +112,7 @@ export function isSurveyAttributes(attributes: Attributes): boolean {
   return typeof kind === 'string' && kind.toLowerCase() === 'survey';
 }
 
+/** Exact seconds (ms / 1000); reports round them from ms with `secs1`. */
 const secs = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? (b - a) / 1000 : null);
 
 export interface DeriveOptions {
@@ -141,6 +152,8 @@ export function deriveTask(taskSid: string, events: readonly RawEvent[], convers
     taskSid,
     channel,
     customer,
+    createdQueueSid: facts.createdQueueSid ?? facts.queueSid,
+    createdQueueName: facts.createdQueueName ?? (facts.createdQueueSid === null ? facts.queueName : null),
     queueSid: facts.queueSid,
     queueName: facts.queueName,
     workerSid: facts.workerSid,

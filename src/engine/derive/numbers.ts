@@ -1,7 +1,14 @@
-/** Seconds and averages are reported with 1 decimal (docs/SEMANTICS.md §1), half away from zero. */
+/** Seconds and averages are reported with 1 decimal (docs/SEMANTICS.md §1), half up (Math.round). */
 export function round1(x: number): number {
-  const r = Math.round(Math.abs(x) * 10 + 1e-9) / 10;
-  return x < 0 ? -r : r;
+  return Math.round(x * 10) / 10;
+}
+
+/**
+ * Seconds with 1 decimal from a duration (or mean duration) in milliseconds: `Math.round(ms / 100) / 10`. Working in
+ * ms keeps the rounding exact (TaskRouter times are integer ms), the same formula the ground truth uses.
+ */
+export function secs1(ms: number): number {
+  return Math.round(ms / 100) / 10;
 }
 
 /** Number or numeric string → number; anything else → undefined. */
