@@ -273,7 +273,8 @@ export interface TwilioBudgets {
 
 /** Twilio per-account limits (per workspace for TaskRouter). `scale` = `--time-scale` against emulators. */
 export function budgetsForTwilio(workspaceSid: string, scale = 1): TwilioBudgets {
-  const mk = (name: string, rps: number) => new RateBudget(`twilio:${name}:${workspaceSid}`, { ratePerSecond: rps * scale, timeScale: scale });
+  // The burst is one (emulated) second of requests: the vendor's bucket holds `rps` tokens whatever the time scale.
+  const mk = (name: string, rps: number) => new RateBudget(`twilio:${name}:${workspaceSid}`, { ratePerSecond: rps * scale, burst: rps, timeScale: scale });
   return { flex: mk('flex', 100), conversations: mk('conversations', 100), taskrouter: mk('taskrouter', 30), events: mk('events', 20) };
 }
 
@@ -289,10 +290,11 @@ export interface BrevoBudgets {
 /** Brevo General-tier limits (brevo.md §6). `scale` = `--time-scale` against emulators. */
 export function budgetsForBrevo(scale = 1): BrevoBudgets {
   return {
-    contacts: new RateBudget('brevo:contacts', { ratePerSecond: 10 * scale, timeScale: scale }),
-    events: new RateBudget('brevo:events', { ratePerSecond: 10 * scale, timeScale: scale }),
-    // A burst of 10 so that a few calls (account check, first polls) do not queue behind each other.
-    other: new RateBudget('brevo:other', { perHour: 100, ratePerSecond: 10 * scale, timeScale: scale }),
+    // The burst is one (emulated) second of requests: Brevo's bucket holds 10 tokens whatever the time scale.
+    contacts: new RateBudget('brevo:contacts', { ratePerSecond: 10 * scale, burst: 10, timeScale: scale }),
+    events: new RateBudget('brevo:events', { ratePerSecond: 10 * scale, burst: 10, timeScale: scale }),
+    // The hourly window is the real limit; the per-second pacing only keeps a burst of calls from bunching up.
+    other: new RateBudget('brevo:other', { perHour: 100, ratePerSecond: 10 * scale, burst: 10, timeScale: scale }),
   };
 }
 

@@ -33,12 +33,21 @@ export function classifyRejection(status: number | undefined, body: unknown): De
   return 'brevo_rejected';
 }
 
-/** Whether a rejection says the ext_id already belongs to a contact (so an update by ext_id is the right call). */
-export function isDuplicateExtIdOnly(body: unknown): boolean {
+/**
+ * Identifier names a duplicate rejection reports (lower-cased): `metadata.duplicate_identifiers`, else read from
+ * the message ("… email is already associated …", "Contact already exist" → ext_id). Empty when not a duplicate.
+ */
+export function duplicateIdentifiers(body: unknown): string[] {
   const b = (body && typeof body === 'object' ? body : {}) as BrevoErrorBody;
-  const ids = Array.isArray(b.metadata?.duplicate_identifiers) ? b.metadata.duplicate_identifiers.map((s) => String(s).toLowerCase()) : [];
-  if (ids.length) return ids.every((i) => i === 'ext_id' || i === 'email');
-  return /ext_?id.*already|already.*ext_?id|contact already exist/i.test(typeof b.message === 'string' ? b.message : '');
+  if (Array.isArray(b.metadata?.duplicate_identifiers) && b.metadata.duplicate_identifiers.length) return b.metadata.duplicate_identifiers.map((s) => String(s).toLowerCase());
+  const m = typeof b.message === 'string' ? b.message : '';
+  if (!/already associated|already exist|duplicate/i.test(m)) return [];
+  const out: string[] = [];
+  if (/\bemail\b/i.test(m)) out.push('email');
+  if (/ext_?id/i.test(m) || /contact already exist/i.test(m)) out.push('ext_id');
+  if (/\bsms\b|phone/i.test(m)) out.push('sms');
+  if (/whatsapp/i.test(m)) out.push('whatsapp');
+  return out;
 }
 
 export function jsonBytes(v: unknown): number {

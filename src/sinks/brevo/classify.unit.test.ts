@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planAttributes, wantedAttributes } from './bootstrap.js';
-import { chunk, classifyRejection, isDuplicateExtIdOnly, jsonBytes, parseImportReport, splitEventBatches } from './classify.js';
+import { chunk, classifyRejection, duplicateIdentifiers, jsonBytes, parseImportReport, splitEventBatches } from './classify.js';
 import type { EventItem } from './types.js';
 
 const ev = (i: number, pad = 0): EventItem => ({
@@ -26,10 +26,11 @@ describe('classifyRejection', () => {
   ];
   it.each(rows)('%s', (_n, status, body, reason) => expect(classifyRejection(status, body)).toBe(reason));
 
-  it('isDuplicateExtIdOnly', () => {
-    expect(isDuplicateExtIdOnly({ metadata: { duplicate_identifiers: ['ext_id'] } })).toBe(true);
-    expect(isDuplicateExtIdOnly({ metadata: { duplicate_identifiers: ['ext_id', 'SMS'] } })).toBe(false);
-    expect(isDuplicateExtIdOnly({ code: 'duplicate_parameter', message: 'Contact already exist' })).toBe(true);
+  it('duplicateIdentifiers', () => {
+    expect(duplicateIdentifiers({ metadata: { duplicate_identifiers: ['ext_id', 'SMS'] } })).toEqual(['ext_id', 'sms']);
+    expect(duplicateIdentifiers({ code: 'duplicate_parameter', message: 'Contact already exist' })).toEqual(['ext_id']);
+    expect(duplicateIdentifiers({ code: 'invalid_parameter', message: 'Unable to create contact, email is already associated with another Contact' })).toEqual(['email']);
+    expect(duplicateIdentifiers({ code: 'invalid_parameter', message: 'Invalid phone number' })).toEqual([]);
   });
 });
 

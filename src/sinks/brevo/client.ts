@@ -11,7 +11,7 @@
 import type { Logger } from '../../core/logger.js';
 import { RateBudget, brevoBudgetFor, type BrevoBudgets } from '../../engine/budget.js';
 import { VendorHttpError, httpRequest, sibHeaders, type HttpResponse, type RequestStats } from '../../engine/http.js';
-import { chunk, isDuplicateExtIdOnly } from './classify.js';
+import { chunk, duplicateIdentifiers } from './classify.js';
 import {
   LIST_CHANGE_MAX_IDS,
   type BatchResult,
@@ -185,26 +185,49 @@ export class BrevoClient {
     await this.call('PUT', `/contacts/${encodeURIComponent(c.ext_id)}?identifierType=ext_id`, body, o);
   }
 
+  /** `PUT /contacts/{email}?identifierType=email_id`, attaching our ext_id to a contact Brevo knows by email. */
+  async updateContactByEmail(c: ContactPayload & { email: string }, o: CallOptions = {}): Promise<void> {
+    const body = {
+      ext_id: c.ext_id,
+      attributes: c.attributes,
+      listIds: c.listIds,
+      ...(c.smsBlacklisted ? { smsBlacklisted: true } : {}),
+      ...(c.whatsappBlacklisted ? { whatsappBlacklisted: true } : {}),
+    };
+    await this.call('PUT', `/contacts/${encodeURIComponent(c.email)}?identifierType=email_id`, body, o);
+  }
+
   /**
-   * Create-or-update by ext_id in one call in the common case: a contact the ledger knows is updated with PUT
-   * (404 → create); an unknown one is created with POST (a duplicate-ext_id answer → update instead).
-   * Other rejections are thrown (VendorHttpError) for the caller to classify.
+   * Create-or-update keyed by ext_id, one call in the common case:
+   * - a contact the ledger knows → `PUT` by ext_id (404 → create);
+   * - otherwise `POST /contacts` as a pure create (no `updateEnabled`: with it Brevo updates whichever contact
+   *   owns *any* identifier sent, e.g. another customer's phone, and would re-key that contact; never `forceMerge`).
+   *   A duplicate answer naming `ext_id` → it is ours: update by ext_id. Naming only `email` → a contact Brevo
+   *   already had (marketing) → attach our ext_id to it by email. A phone clash is thrown: the caller dead-letters
+   *   it (`brevo_duplicate_sms`).
    */
   async upsertContact(c: ContactPayload, o: CallOptions & { known: boolean }): Promise<'created' | 'updated'> {
+    const co: CallOptions = { ...(o.priority !== undefined ? { priority: o.priority } : {}), ...(o.signal ? { signal: o.signal } : {}) };
     if (o.known) {
       try {
-        await this.updateContactByExtId(c, o);
+        await this.updateContactByExtId(c, co);
         return 'updated';
       } catch (e) {
         if (!(e instanceof VendorHttpError && e.httpStatus === 404)) throw e;
       }
     }
     try {
-      const r = await this.createContact(c, o);
-      return r.updated ? 'updated' : 'created';
+      await this.createContact(c, { ...co, updateEnabled: false });
+      return 'created';
     } catch (e) {
-      if (!o.known && e instanceof VendorHttpError && e.httpStatus === 400 && isDuplicateExtIdOnly(e.responseBody)) {
-        await this.updateContactByExtId(c, o);
+      if (!(e instanceof VendorHttpError && e.httpStatus === 400)) throw e;
+      const ids = duplicateIdentifiers(e.responseBody);
+      if (ids.includes('ext_id')) {
+        await this.updateContactByExtId(c, co);
+        return 'updated';
+      }
+      if (c.email && ids.length === 1 && ids[0] === 'email') {
+        await this.updateContactByEmail({ ...c, email: c.email }, co);
         return 'updated';
       }
       throw e;
@@ -319,8 +342,8 @@ export class BrevoClient {
       if (limit !== undefined && (limit > CATCH_ALL_PER_HOUR || this.shortWindowSeen >= 2)) {
         const scale = this.opts.timeScale ?? 1;
         this.batchBudget = shortWindow
-          ? new RateBudget('brevo:events-batch', { ratePerSecond: limit * scale, timeScale: scale })
-          : new RateBudget('brevo:events-batch', { perHour: limit, ratePerSecond: 10 * scale, timeScale: scale });
+          ? new RateBudget('brevo:events-batch', { ratePerSecond: limit * scale, burst: limit, timeScale: scale })
+          : new RateBudget('brevo:events-batch', { perHour: limit, ratePerSecond: 10 * scale, burst: 10, timeScale: scale });
         this.batchObs.dedicated = true;
         this.opts.logger?.info({ limit, resetSeconds: sib.resetSeconds }, 'brevo events/batch has its own rate limit; using a dedicated budget');
       }

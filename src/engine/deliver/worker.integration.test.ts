@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { contactRow, eventRow, phone, startHarness, tajoCounts, type Harness, CONNECTOR } from './test-helpers/harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('DeliveryWorker against the Brevo emulator and a real SQLite store', () => {
+  it('bulk: 120 contacts by import, 300 events by batch; exactly them, no duplicates, contacts before events', async () => {
+    h = await startHarness();
+    const N = 120;
+    const M = 300;
+    await h.enqueue(Array.from({ length: N }, (_, i) => contactRow(i, [h!.listId])));
+    await h.enqueue(Array.from({ length: M }, (_, i) => eventRow(i, i % N)));
+    const r = await h.worker().drain({ until: 'empty', maxMs: 30_000 });
+    expect(r).toMatchObject({ delivered: N + M, dead: 0, paused: false, timedOut: false });
+
+    const s = await h.state();
+    expect(s.contacts.map((c) => c.ext_id).sort()).toEqual(Array.from({ length: N }, (_, i) => phone(i)).sort());
+    // No bare contacts created by events: every contact has the attributes of its contact write.
+    expect(s.contacts.every((c) => c.attributes.FIRSTNAME !== undefined && c.listIds.includes(h!.listId))).toBe(true);
+    const counts = tajoCounts(s);
+    expect(counts.size).toBe(M);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    // The cheap paths were used: imports and batches, not hundreds of single calls.
+    const st = h.stats.snapshot();
+    expect(st['brevo POST /brevo/v3/contacts/import']?.requests).toBe(1);
+    expect(st['brevo POST /brevo/v3/events/batch']?.requests).toBe(2);
+    expect(st['brevo POST /brevo/v3/events']).toBeUndefined();
+    expect(await h.store.outboxStats()).toMatchObject({ pending: 0, inflight: 0, delivered: N + M, dead: 0 });
+  });
+
+  it('few: contacts one by one and events as singles; a second drain sends nothing', async () => {
+    h = await startHarness();
+    await h.enqueue([...Array.from({ length: 5 }, (_, i) => contactRow(i, [h!.listId], {}, 0)), ...Array.from({ length: 8 }, (_, i) => eventRow(i, i % 5, 0))]);
+    const w = h.worker();
+    expect(await w.drain({ maxMs: 10_000 })).toMatchObject({ delivered: 13, dead: 0 });
+    const s = await h.state();
+    expect(s.contacts).toHaveLength(5);
+    expect(s.events.every((e) => e.via === 'single')).toBe(true);
+    expect(tajoCounts(s).size).toBe(8);
+    expect(await w.runOnce()).toEqual({ delivered: 0, retried: 0, dead: 0 });
+    // Re-enqueueing a delivered event is refused by the ledger; the same contact content completes without a call.
+    expect(await h.enqueue([eventRow(0, 0)])).toBe(0);
+    h.stats.reset();
+    await h.enqueue([contactRow(1, [h.listId])]);
+    expect(await w.drain({ maxMs: 5_000 })).toMatchObject({ delivered: 1 });
+    expect(h.stats.total()).toBe(0);
+  });
+
+  it('503 outage window: retried, then delivered once', async () => {
+    h = await startHarness();
+    await h.enqueue([...Array.from({ length: 3 }, (_, i) => contactRow(i, [h!.listId])), ...Array.from({ length: 4 }, (_, i) => eventRow(i, i % 3))]);
+    h.outage({ outageStatus: 503 }, 90); // 1.5 s real at scale 60
+    const r = await h.worker().drain({ maxMs: 20_000 });
+    expect(r).toMatchObject({ delivered: 7, dead: 0 });
+    expect(r.retried).toBeGreaterThan(0);
+    const s = await h.state();
+    expect(s.contacts).toHaveLength(3);
+    const counts = tajoCounts(s);
+    expect(counts.size).toBe(4);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('duplicate SMS and invalid phone: dead letters with reasons, the others delivered', async () => {
+    h = await startHarness();
+    await h.client().createContact({ ext_id: 'someone-else', attributes: { SMS: phone(1) }, listIds: [] });
+    await h.enqueue([
+      contactRow(0, [h.listId]),
+      contactRow(1, [h.listId], { ext_id: 'chat:dup' }),
+      contactRow(2, [h.listId], { ext_id: 'chat:badphone', attributes: { SMS: '12' } }),
+    ]);
+    const r = await h.worker().drain({ maxMs: 10_000 });
+    expect(r).toMatchObject({ delivered: 1, dead: 2 });
+    const dl = await h.store.listDeadLetters({ status: 'open' });
+    expect(dl.map((d) => [d.recordKey, d.reason]).sort()).toEqual([
+      ['contact:chat:badphone', 'brevo_invalid_phone'],
+      ['contact:chat:dup', 'brevo_duplicate_sms'],
+    ]);
+    const s = await h.state();
+    expect(s.contacts.map((c) => c.ext_id).sort()).toEqual([phone(0), 'someone-else']);
+  });
+
+  it('duplicate SMS inside an import: read from the process report, dead-lettered', async () => {
+    h = await startHarness();
+    // Contact 7 already exists (by ext_id, no phone) and another contact holds its phone: two owners → duplicate.
+    await h.client().createContact({ ext_id: phone(7), attributes: { FIRSTNAME: 'Seven' }, listIds: [] });
+    await h.client().createContact({ ext_id: 'someone-else', attributes: { SMS: phone(7) }, listIds: [] });
+    await h.enqueue(Array.from({ length: 60 }, (_, i) => contactRow(i, [h!.listId])));
+    const r = await h.worker().drain({ maxMs: 20_000 });
+    expect(r).toMatchObject({ delivered: 59, dead: 1 });
+    expect(h.stats.snapshot()['brevo POST /brevo/v3/contacts/import']?.requests).toBe(1);
+    const dl = await h.store.listDeadLetters();
+    expect(dl.map((d) => [d.recordKey, d.reason])).toEqual([[`contact:${phone(7)}`, 'brevo_duplicate_sms']]);
+  });
+
+  it('events batch 207: the rejected events are dead-lettered, the rest delivered; an all-bad batch is isolated by singles', async () => {
+    h = await startHarness();
+    await h.enqueue([contactRow(0, [h.listId])]);
+    const rows = Array.from({ length: 150 }, (_, i) => eventRow(i, 0));
+    for (const i of [3, 77]) (rows[i]!.payload as { event_name: string }).event_name = 'BAD NAME!';
+    await h.enqueue(rows);
+    expect(await h.worker().drain({ maxMs: 10_000 })).toMatchObject({ delivered: 149, dead: 2 });
+    const dl = await h.store.listDeadLetters();
+    expect(dl.map((d) => [d.recordKey, d.reason]).sort()).toEqual([[rows[3]!.key, 'brevo_rejected'], [rows[77]!.key, 'brevo_rejected']]);
+    expect(tajoCounts(await h.state()).size).toBe(148);
+
+    const bad = Array.from({ length: 30 }, (_, i) => eventRow(500 + i, 0));
+    for (const r of bad) (r.payload as { event_name: string }).event_name = 'ALSO BAD!';
+    await h.enqueue(bad);
+    h.stats.reset();
+    expect(await h.worker().drain({ maxMs: 10_000 })).toMatchObject({ delivered: 0, dead: 30 });
+    expect(h.stats.snapshot()['brevo POST /brevo/v3/events/batch']?.requests).toBe(1);
+    expect(h.stats.snapshot()['brevo POST /brevo/v3/events']?.requests).toBe(30);
+  });
+
+  it('401: the connector is paused, nothing is dead-lettered, rows go back to the queue', async () => {
+    h = await startHarness();
+    await h.enqueue([contactRow(0, [h.listId]), eventRow(0, 0)]);
+    const w = h.worker({}, h.client('xkeysib-wrong'));
+    const r = await w.drain({ maxMs: 10_000 });
+    expect(r).toMatchObject({ paused: true, dead: 0, delivered: 0 });
+    expect(w.paused).toBeDefined();
+    const c = await h.store.getConnector(CONNECTOR);
+    expect(c).toMatchObject({ status: 'paused', lastError: { code: 'TAJO_BREVO_AUTH' } });
+    expect(await h.store.deadLetterCounts()).toEqual({});
+    expect(await h.store.outboxStats()).toMatchObject({ pending: 2, inflight: 0, dead: 0 });
+    expect(JSON.stringify(c)).not.toContain('xkeysib-wrong');
+  });
+
+  it('kill-safety: a claim that is sent but never completed is redelivered once after its lease expires', async () => {
+    h = await startHarness();
+    const M = 30;
+    await h.enqueue(Array.from({ length: M }, (_, i) => eventRow(i, 0)));
+    await h.enqueue([contactRow(0, [h.listId])]);
+    await h.worker().drain({ maxMs: 5_000 }); // everything delivered once
+    const more = Array.from({ length: M }, (_, i) => eventRow(100 + i, 0));
+    await h.enqueue(more);
+    // Worker A claims, Brevo accepts, A dies before completeOutbox.
+    const claimed = await h.store.claimOutbox({ workerId: 'A', kinds: ['event'], limit: 100, leaseMs: 300, nowMs: Date.now() });
+    expect(claimed).toHaveLength(M);
+    await h.client().createBatchEvents(claimed.map((c) => c.payload as never));
+    // Worker B cannot take them while the lease holds; after it expires it redelivers them.
+    const b = h.worker({ workerId: 'B' });
+    expect(await b.runOnce()).toEqual({ delivered: 0, retried: 0, dead: 0 });
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await b.drain({ maxMs: 5_000 })).toMatchObject({ delivered: M });
+    // A's late completion is a no-op.
+    await h.store.completeOutbox(claimed.map((c) => c.id), Date.now());
+    const counts = tajoCounts(await h.state());
+    expect(counts.size).toBe(2 * M);
+    for (const e of more) expect(counts.get(e.key)).toBe(2); // the in-flight batch, re-sent exactly once
+    for (let i = 0; i < M; i++) expect(counts.get(eventRow(i, 0).key)).toBe(1);
+    expect(await h.store.outboxStats()).toMatchObject({ pending: 0, inflight: 0, delivered: 2 * M + 1 });
+  });
+});
