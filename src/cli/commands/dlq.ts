@@ -1,0 +1,53 @@
+import { Option, type Command } from 'commander';
+import type { CommandEnv } from '../main.js';
+import { intOption } from '../options.js';
+import { renderDeadLetter, renderDeadLetters } from '../render.js';
+
+export function registerDlqCommands(program: Command, env: CommandEnv): void {
+  const dlq = program.command('dlq').description('dead letters: records Tajo could not map or Brevo refused');
+
+  dlq
+    .command('list')
+    .description('list dead letters (open by default)')
+    .addOption(new Option('--status <status>', 'open, replayed or discarded').choices(['open', 'replayed', 'discarded']).default('open'))
+    .option('--limit <n>', 'at most n', intOption(1, 1000), 100)
+    .option('--after-id <id>', 'page: ids after this one', intOption(0))
+    .action(async (o: { status: 'open' | 'replayed' | 'discarded'; limit: number; afterId?: number }) => {
+      const ctx = env.ctx();
+      const rows = await (await ctx.tajo()).dlq.list({ status: o.status, limit: o.limit, ...(o.afterId !== undefined ? { afterId: o.afterId } : {}) });
+      ctx.out.result(rows, renderDeadLetters);
+    });
+
+  dlq
+    .command('show')
+    .description('show one dead letter with its payload')
+    .argument('<id>', 'dead letter id', intOption(1))
+    .action(async (id: number) => {
+      const ctx = env.ctx();
+      ctx.out.result(await (await ctx.tajo()).dlq.show(id), renderDeadLetter);
+    });
+
+  dlq
+    .command('replay')
+    .description('put dead letters back (Brevo writes into the outbox, records through the engine again)')
+    .argument('<ids...>', 'dead letter ids', (v: string, prev: number[] | undefined) => [...(prev ?? []), intOption(1)(v)])
+    .action(async (ids: number[]) => {
+      const ctx = env.ctx();
+      const tajo = await ctx.tajo();
+      const results = [];
+      for (const id of ids) results.push(await tajo.dlq.replay(id));
+      ctx.out.result(results, (r) => r.map((x) => `✓ #${x.id} replayed (${x.requeued ?? 0} requeued)`));
+    });
+
+  dlq
+    .command('discard')
+    .description('mark dead letters as discarded')
+    .argument('<ids...>', 'dead letter ids', (v: string, prev: number[] | undefined) => [...(prev ?? []), intOption(1)(v)])
+    .action(async (ids: number[]) => {
+      const ctx = env.ctx();
+      const tajo = await ctx.tajo();
+      const results = [];
+      for (const id of ids) results.push(await tajo.dlq.discard(id));
+      ctx.out.result(results, (r) => r.map((x) => `✓ #${x.id} discarded`));
+    });
+}

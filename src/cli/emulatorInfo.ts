@@ -1,0 +1,28 @@
+import { TajoError } from '../core/errors.js';
+
+/** What `tajo emulator` prints and `GET /_emulator/info` returns. */
+export interface EmulatorInfo {
+  twilio: { flex: string; conversations: string; taskrouter: string; events: string };
+  brevo: string;
+  accountSid: string;
+  authToken: string;
+  apiKeySid: string;
+  apiKeySecret: string;
+  flexFlowSid: string;
+  workspaceSid: string;
+  brevoApiKey: string;
+}
+
+export async function fetchEmulatorInfo(url: string): Promise<EmulatorInfo> {
+  const base = url.replace(/\/+$/, '');
+  let res: Response;
+  try {
+    res = await fetch(`${base}/_emulator/info`, { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    throw new TajoError('TAJO_USAGE', `No emulator answers at ${base}`, { cause: err, hint: 'start one with `tajo emulator` and pass the URL it prints' });
+  }
+  if (!res.ok) throw new TajoError('TAJO_USAGE', `${base}/_emulator/info answered ${res.status}`, { hint: 'is this a `tajo emulator` URL?' });
+  const info = (await res.json()) as Partial<EmulatorInfo>;
+  if (!info.twilio || !info.accountSid || !info.brevo) throw new TajoError('TAJO_USAGE', `${base}/_emulator/info is not an emulator info document`);
+  return info as EmulatorInfo;
+}

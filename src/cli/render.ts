@@ -1,0 +1,115 @@
+/** Human renderings of SDK results. `--json` prints the results themselves. */
+import type { BootstrapReport, CheckResult, ConnectResult, ConnectorStatus, DeadLetterDetail, DeadLetterSummary, SyncReport, TestReport } from '../sdk/types.js';
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+export function renderCheck(c: CheckResult): string[] {
+  if (c.skipped) return [`- ${c.label} (${c.cause ?? 'not checked'})`];
+  if (c.ok && c.fix) return [`! ${c.label}`, `    fix: ${c.fix}`];
+  if (c.ok) return [`✓ ${c.label}${c.detail ? ` (${c.detail})` : ''}`];
+  const lines = [`✗ ${c.label}`];
+  if (c.cause) lines.push(`    cause: ${c.cause}`);
+  if (c.fix) lines.push(`    fix: ${c.fix}`);
+  return lines;
+}
+
+export function renderTest(r: TestReport): string[] {
+  const lines = r.checks.flatMap(renderCheck);
+  const failed = r.checks.filter((c) => !c.ok && !c.skipped).length;
+  lines.push(r.ok ? 'All checks passed.' : `${failed} check${failed === 1 ? '' : 's'} failed.`);
+  return lines;
+}
+
+/** Exit code for a failed test: auth → 77, workspace mismatch → 78, anything else → 69. */
+export function testExitCode(r: TestReport): number {
+  const first = r.checks.find((c) => !c.ok && !c.skipped);
+  if (!first) return 0;
+  if (first.status === 401 || first.status === 403) return 77;
+  if (first.id === 'workspace' && /mismatch/.test(first.cause ?? '')) return 78;
+  if (first.id === 'brevo_lists') return 78;
+  return 69;
+}
+
+export function renderConnect(r: ConnectResult, dataDir: string): string[] {
+  return [
+    `✓ Twilio credentials verified (account ${r.accountSid}, ${r.authMode === 'api_key' ? `API key ${r.apiKeySid ?? ''}` : 'auth token'})`,
+    `✓ TaskRouter workspace ${r.workspaceSid}${r.workspaceDiscovered ? ' (discovered from Flex Configuration)' : ''}`,
+    r.brevoConfigured ? '✓ Brevo API key verified' : '! No Brevo API key yet: pass --brevo-api-key or set BREVO_API_KEY before syncing',
+    `Credentials stored encrypted in ${dataDir}`,
+    `Next: tajo connectors test ${r.connector}`,
+  ];
+}
+
+export function renderStatus(s: ConnectorStatus): string[] {
+  if (s.state === 'not_installed') return [`${s.connector}: not installed (tajo connectors install ${s.connector} …)`];
+  const lines = [
+    `${s.connector}: ${s.connected ? 'connected' : 'not connected'} (${s.state}${s.stateReason ? `: ${s.stateReason}` : ''})`,
+    `  account ${s.accountSid ?? '?'}  workspace ${s.workspaceSid ?? '?'}`,
+    `Last sync:             ${s.lastSync ?? 'never'}`,
+    `Conversations tracked: ${n(s.conversationsTracked)}`,
+    `Customers linked:      ${n(s.customersLinked)}`,
+    `Agents monitored:      ${n(s.agentsMonitored)}`,
+  ];
+  if (s.streams.length) {
+    lines.push('Streams:');
+    for (const c of s.streams) lines.push(`  ${c.stream}${c.partition ? `/${c.partition}` : ''}: ${cursorText(c.cursor)} (updated ${c.updatedAt})`);
+  }
+  const o = s.outbox;
+  lines.push(`Outbox: ${n(o.pending)} pending, ${n(o.inflight)} in flight, ${n(o.delivered)} delivered, ${n(o.dead)} dead${o.oldestPendingAt ? ` (oldest pending ${o.oldestPendingAt})` : ''}`);
+  const reasons = Object.entries(s.deadLetters.byReason).map(([r, c]) => `${r} ${c}`);
+  lines.push(`Dead letters: ${n(s.deadLetters.open)} open${reasons.length ? ` (${reasons.join(', ')})` : ''}`);
+  lines.push(`Last error: ${s.lastError ? `${s.lastError.code} ${s.lastError.message} at ${s.lastError.at}` : 'none'}`);
+  return lines;
+}
+
+function cursorText(c: unknown): string {
+  if (c === null || c === undefined) return '(none)';
+  const t = typeof c === 'string' ? c : JSON.stringify(c);
+  return t.length > 100 ? `${t.slice(0, 97)}...` : t;
+}
+
+export function renderSync(r: SyncReport): string[] {
+  const lines = [`${r.dryRun ? 'Dry run' : 'Sync'} (${r.type}) finished in ${(r.durationMs / 1000).toFixed(1)} s`];
+  for (const s of r.streams) {
+    lines.push(`  ${s.stream.padEnd(16)} ${n(s.records).padStart(8)} records  ${n(s.requests).padStart(6)} requests  ${n(s.enqueued).padStart(8)} Brevo writes${s.deadLettered ? `  ${n(s.deadLettered)} dead letters` : ''}`);
+  }
+  if (r.delivery) lines.push(`  delivered to Brevo: ${n(r.delivery.delivered)} writes in ${n(r.delivery.requests)} requests, ${n(r.delivery.pending)} pending, ${n(r.delivery.deadLettered)} dead-lettered`);
+  for (const w of r.warnings) lines.push(`! ${w}`);
+  if (r.plan !== undefined) lines.push('Planned Brevo writes:', JSON.stringify(r.plan, null, 2));
+  return lines;
+}
+
+export function renderBootstrap(r: BootstrapReport): string[] {
+  const lines = ['Brevo attributes:'];
+  for (const a of r.attributes) {
+    const mark = a.action === 'type_mismatch' ? '✗' : '✓';
+    lines.push(`  ${mark} ${a.name} (${a.type}): ${a.action === 'type_mismatch' ? `exists as ${a.existingType ?? '?'} — values of another type are ignored by Brevo; change it in Brevo or the mapping` : a.action}`);
+  }
+  lines.push('Brevo lists:');
+  for (const l of r.lists) {
+    const mark = l.action === 'exists' || l.action === 'created' ? '✓' : '✗';
+    lines.push(`  ${mark} ${l.key}: ${l.id ?? '-'}${l.name ? ` "${l.name}"` : ''} ${l.action}`);
+  }
+  const toSet = r.lists.filter((l) => l.action === 'created' || l.action === 'exists');
+  if (toSet.some((l) => l.action === 'created')) lines.push(`Set in tajo.yaml: lists: { ${toSet.map((l) => `${l.key}: ${l.id}`).join(', ')} }`);
+  if (r.lists.some((l) => l.action === 'missing' || l.action === 'not_configured')) lines.push('Create the lists with --create-lists');
+  return lines;
+}
+
+export function renderDeadLetters(rows: DeadLetterSummary[]): string[] {
+  if (!rows.length) return ['No dead letters.'];
+  return rows.map((d) => `#${d.id}  ${d.createdAt}  ${d.source}/${d.reason}  ${d.recordKey}  ${d.status}${d.error ? `  ${d.error.slice(0, 80)}` : ''}`);
+}
+
+export function renderDeadLetter(d: DeadLetterDetail): string[] {
+  return [
+    `#${d.id} ${d.status}`,
+    `source:  ${d.source}`,
+    `reason:  ${d.reason}`,
+    `record:  ${d.recordKey}`,
+    `created: ${d.createdAt}  updated: ${d.updatedAt}`,
+    ...(d.error ? [`error:   ${d.error}`] : []),
+    'payload:',
+    JSON.stringify(d.payload, null, 2),
+  ];
+}

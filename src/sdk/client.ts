@@ -1,0 +1,107 @@
+import { TajoError } from '../core/errors.js';
+import type { TajoBackend } from './backend.js';
+import { RemoteBackend } from './remote.js';
+import { CONNECTOR_IDS } from './types.js';
+import type {
+  BootstrapParams, BootstrapReport, ConnectParams, ConnectResult, ConnectorId, ConnectorStatus, DeadLetterDetail,
+  DeadLetterSummary, DlqActionResult, DlqListParams, ForgetResult, HandleEventInput, HandleEventResult, RotateParams,
+  SyncCallOptions, SyncParams, SyncReport, TajoClientOptions, TestReport, WebhooksParams, WebhooksReport,
+} from './types.js';
+
+function connectorId(id: string): ConnectorId {
+  if ((CONNECTOR_IDS as readonly string[]).includes(id)) return id as ConnectorId;
+  throw new TajoError('TAJO_CONNECTOR_UNKNOWN', `Unknown connector "${id}"`, { hint: `available: ${CONNECTOR_IDS.join(', ')}` });
+}
+
+/**
+ * The Tajo SDK.
+ *
+ * ```ts
+ * const tajo = new TajoClient({ brevoApiKey: process.env.BREVO_API_KEY });            // embedded
+ * const tajo = new TajoClient({ apiKey: 'tajo_…', baseUrl: 'http://127.0.0.1:8787' }); // a running `tajo serve`
+ * await tajo.connectors.connect('twilio-flex', { accountSid, authToken, flexFlowSid });
+ * await tajo.connectors.sync('twilio-flex', { type: 'incremental', resources: ['conversations'], since: '2024-01-01' });
+ * await tajo.connectors.status('twilio-flex');
+ * ```
+ */
+export class TajoClient {
+  mode: 'embedded' | 'remote';
+  private backendPromise: Promise<TajoBackend> | undefined;
+
+  readonly connectors: {
+    connect(id: string, params: ConnectParams): Promise<ConnectResult>;
+    /** Alias of `connect` (the CLI's `tajo connectors install`). */
+    install(id: string, params: ConnectParams): Promise<ConnectResult>;
+    test(id: string): Promise<TestReport>;
+    sync(id: string, params?: SyncParams, opts?: SyncCallOptions): Promise<SyncReport>;
+    status(id: string): Promise<ConnectorStatus>;
+    handleEvent(id: string, input: HandleEventInput): Promise<HandleEventResult>;
+    rotate(id: string, params: RotateParams): Promise<ConnectResult>;
+    uninstall(id: string): Promise<{ connector: ConnectorId; removed: boolean }>;
+    bootstrap(id: string, params?: BootstrapParams): Promise<BootstrapReport>;
+    webhooks(id: string, params: WebhooksParams): Promise<WebhooksReport>;
+    forget(id: string, key: string, opts?: { deleteInBrevo?: boolean }): Promise<ForgetResult>;
+  };
+
+  readonly dlq: {
+    list(params?: DlqListParams): Promise<DeadLetterSummary[]>;
+    show(id: number): Promise<DeadLetterDetail>;
+    replay(id: number): Promise<DlqActionResult>;
+    discard(id: number): Promise<DlqActionResult>;
+  };
+
+  constructor(private readonly options: TajoClientOptions = {}) {
+    this.mode = options.baseUrl ? 'remote' : 'embedded';
+    const b = () => this.backend();
+    this.connectors = {
+      connect: async (id, params) => (await b()).connect(connectorId(id), params),
+      install: async (id, params) => (await b()).connect(connectorId(id), params),
+      test: async (id) => (await b()).test(connectorId(id)),
+      sync: async (id, params = {}, opts = {}) => (await b()).sync(connectorId(id), params, opts),
+      status: async (id) => (await b()).status(connectorId(id)),
+      handleEvent: async (id, input) => (await b()).handleEvent(connectorId(id), input),
+      rotate: async (id, params) => (await b()).rotate(connectorId(id), params),
+      uninstall: async (id) => (await b()).uninstall(connectorId(id)),
+      bootstrap: async (id, params = {}) => (await b()).bootstrap(connectorId(id), params),
+      webhooks: async (id, params) => (await b()).webhooks(connectorId(id), params),
+      forget: async (id, key, opts = {}) => (await b()).forget(connectorId(id), key, opts),
+    };
+    this.dlq = {
+      list: async (params = {}) => (await b()).dlqList(params),
+      show: async (id) => (await b()).dlqShow(id),
+      replay: async (id) => (await b()).dlqReplay(id),
+      discard: async (id) => (await b()).dlqDiscard(id),
+    };
+  }
+
+  /** A client over an existing backend (the CLI and the server share one embedded context). */
+  static withBackend(backend: TajoBackend): TajoClient {
+    const c = new TajoClient();
+    c.mode = backend.mode;
+    c.backendPromise = Promise.resolve(backend);
+    return c;
+  }
+
+  /** The backend in use (the server's management API mounts an embedded one). */
+  backend(): Promise<TajoBackend> {
+    this.backendPromise ??= this.createBackend();
+    return this.backendPromise;
+  }
+
+  /** Releases the store (embedded) — call once done. */
+  async close(): Promise<void> {
+    if (!this.backendPromise) return;
+    const b = await this.backendPromise.catch(() => undefined);
+    this.backendPromise = undefined;
+    await b?.close();
+  }
+
+  private async createBackend(): Promise<TajoBackend> {
+    if (this.options.baseUrl) {
+      if (!this.options.apiKey) throw new TajoError('TAJO_API_KEY_INVALID', 'Remote mode needs an apiKey', { hint: 'create one with `tajo keys create`' });
+      return new RemoteBackend(this.options.baseUrl, this.options.apiKey, this.options.timeoutMs);
+    }
+    const { EmbeddedBackend } = await import('./embedded.js');
+    return EmbeddedBackend.open(this.options);
+  }
+}

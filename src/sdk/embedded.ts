@@ -1,0 +1,77 @@
+import type { TajoBackend } from './backend.js';
+import { SdkContext } from './context.js';
+import * as bootstrapSvc from './services/bootstrap.js';
+import { runChecks } from './services/test.js';
+import * as connectSvc from './services/connect.js';
+import * as dlqSvc from './services/dlq.js';
+import { forget } from './services/forget.js';
+import { handleEvent } from './services/events.js';
+import { status } from './services/status.js';
+import { sync } from './services/sync.js';
+import { webhooks } from './services/webhooks.js';
+import type {
+  BootstrapParams, BootstrapReport, ConnectParams, ConnectResult, ConnectorId, ConnectorStatus, DeadLetterDetail,
+  DeadLetterSummary, DlqActionResult, DlqListParams, ForgetResult, HandleEventInput, HandleEventResult, RotateParams,
+  SyncCallOptions, SyncParams, SyncReport, TajoClientOptions, TestReport, WebhooksParams, WebhooksReport,
+} from './types.js';
+
+/** The SDK in-process: every operation runs on the store in the data dir. */
+export class EmbeddedBackend implements TajoBackend {
+  readonly mode = 'embedded' as const;
+
+  private constructor(readonly ctx: SdkContext) {}
+
+  static async open(options: TajoClientOptions): Promise<EmbeddedBackend> {
+    return new EmbeddedBackend(await SdkContext.create(options));
+  }
+
+  static fromContext(ctx: SdkContext): EmbeddedBackend {
+    return new EmbeddedBackend(ctx);
+  }
+
+  connect(id: ConnectorId, params: ConnectParams): Promise<ConnectResult> {
+    return connectSvc.connect(this.ctx, id, params);
+  }
+  test(id: ConnectorId): Promise<TestReport> {
+    return runChecks(this.ctx, id);
+  }
+  sync(id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
+    return sync(this.ctx, id, params, opts);
+  }
+  status(id: ConnectorId): Promise<ConnectorStatus> {
+    return status(this.ctx, id);
+  }
+  handleEvent(id: ConnectorId, input: HandleEventInput): Promise<HandleEventResult> {
+    return handleEvent(this.ctx, id, input);
+  }
+  rotate(id: ConnectorId, params: RotateParams): Promise<ConnectResult> {
+    return connectSvc.rotate(this.ctx, id, params);
+  }
+  uninstall(id: ConnectorId): Promise<{ connector: ConnectorId; removed: boolean }> {
+    return connectSvc.uninstall(this.ctx, id);
+  }
+  bootstrap(id: ConnectorId, params: BootstrapParams): Promise<BootstrapReport> {
+    return bootstrapSvc.bootstrap(this.ctx, id, params);
+  }
+  webhooks(id: ConnectorId, params: WebhooksParams): Promise<WebhooksReport> {
+    return webhooks(this.ctx, id, params);
+  }
+  forget(id: ConnectorId, key: string, opts: { deleteInBrevo?: boolean }): Promise<ForgetResult> {
+    return forget(this.ctx, id, key, opts);
+  }
+  dlqList(params: DlqListParams): Promise<DeadLetterSummary[]> {
+    return dlqSvc.list(this.ctx, params);
+  }
+  dlqShow(id: number): Promise<DeadLetterDetail> {
+    return dlqSvc.show(this.ctx, id);
+  }
+  dlqReplay(id: number): Promise<DlqActionResult> {
+    return dlqSvc.replay(this.ctx, id);
+  }
+  dlqDiscard(id: number): Promise<DlqActionResult> {
+    return dlqSvc.discard(this.ctx, id);
+  }
+  close(): Promise<void> {
+    return this.ctx.close();
+  }
+}

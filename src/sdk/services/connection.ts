@@ -1,0 +1,82 @@
+/**
+ * An installed connector with its credentials opened: what every operation on a connector starts from.
+ * Precedence: SDK options, then the config file (incl. `${ENV}`), then what `install` stored (encrypted).
+ */
+import { DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL } from '../../config/defaults.js';
+import { TajoError } from '../../core/errors.js';
+import type { ConnectorRecord } from '../../store/types.js';
+import type { SdkContext } from '../context.js';
+import type { ConnectorId, TwilioBaseUrls } from '../types.js';
+import type { TwilioCredentials } from './vendorProbe.js';
+
+export const SECRET_NAMES = { authToken: 'authToken', apiKeySecret: 'apiKeySecret', brevoApiKey: 'brevoApiKey' } as const;
+
+export interface Connection {
+  id: ConnectorId;
+  record: ConnectorRecord;
+  creds: TwilioCredentials;
+  baseUrls: TwilioBaseUrls;
+  workspaceSid: string;
+  chatServiceSid?: string;
+  brevo: { apiKey?: string; baseUrl: string };
+}
+
+export function notInstalled(id: ConnectorId): TajoError {
+  return new TajoError('TAJO_CONNECTOR_NOT_INSTALLED', `Connector ${id} is not installed`, {
+    hint: `run \`tajo connectors install ${id} --account-sid AC… --auth-token … --flex-flow-sid FO…\` (or --emulator URL)`,
+  });
+}
+
+/** Config base URLs that differ from the real hosts override the installed ones (targeting an emulator). */
+export function effectiveBaseUrls(ctx: SdkContext, installed?: TwilioBaseUrls): TwilioBaseUrls {
+  const cfg = ctx.config.connectors.twilio_flex.base_urls;
+  const out = { ...(installed ?? DEFAULT_BASE_URLS) };
+  for (const k of Object.keys(DEFAULT_BASE_URLS) as (keyof TwilioBaseUrls)[]) {
+    const v = cfg[k];
+    if (v && v !== DEFAULT_BASE_URLS[k]) out[k] = v;
+  }
+  return out;
+}
+
+export function effectiveBrevoBaseUrl(ctx: SdkContext, installed?: string): string {
+  if (ctx.options.brevoBaseUrl) return ctx.options.brevoBaseUrl;
+  const cfg = ctx.config.brevo.base_url;
+  if (cfg !== DEFAULT_BREVO_BASE_URL) return cfg;
+  return installed ?? DEFAULT_BREVO_BASE_URL;
+}
+
+export async function loadConnection(ctx: SdkContext, id: ConnectorId): Promise<Connection> {
+  const store = await ctx.store();
+  const record = await store.getConnector(id);
+  if (!record) throw notInstalled(id);
+  const sealed = await store.getSecrets(id);
+  // TAJO_CREDENTIALS_DECRYPT (wrong master key) propagates with its own hint.
+  const stored: Partial<Record<keyof typeof SECRET_NAMES, string>> = Object.keys(sealed).length ? ctx.vault().openAll(id, sealed) : {};
+  const cfg = ctx.config.connectors.twilio_flex;
+  const s = record.settings;
+  const creds: TwilioCredentials = { accountSid: s.accountSid };
+  const apiKeySid = cfg.api_key_sid ?? s.apiKeySid;
+  const apiKeySecret = cfg.api_key_secret ?? stored.apiKeySecret;
+  const authToken = cfg.auth_token ?? stored.authToken;
+  if (apiKeySid && apiKeySecret) {
+    creds.apiKeySid = apiKeySid;
+    creds.apiKeySecret = apiKeySecret;
+  } else if (authToken) {
+    creds.authToken = authToken;
+  }
+  const brevoApiKey = ctx.options.brevoApiKey ?? ctx.config.brevo.api_key ?? stored.brevoApiKey ?? ctx.env.BREVO_API_KEY;
+  return {
+    id,
+    record,
+    creds,
+    baseUrls: effectiveBaseUrls(ctx, s.baseUrls),
+    workspaceSid: cfg.workspace_sid ?? s.workspaceSid,
+    ...(s.chatServiceSid ? { chatServiceSid: s.chatServiceSid } : {}),
+    brevo: { ...(brevoApiKey ? { apiKey: brevoApiKey } : {}), baseUrl: effectiveBrevoBaseUrl(ctx, s.brevoBaseUrl) },
+  };
+}
+
+/** Literal secret values of a connection (to scrub from output and errors). */
+export function connectionSecrets(c: Connection): string[] {
+  return [c.creds.authToken, c.creds.apiKeySecret, c.brevo.apiKey].filter((v): v is string => typeof v === 'string');
+}

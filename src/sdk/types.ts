@@ -1,0 +1,303 @@
+/**
+ * Public types of the SDK. The same shapes come back from embedded mode (in-process on the store) and remote
+ * mode (a running `tajo serve` through `/api/v1`), and the CLI prints them with `--json`. They never carry secrets.
+ */
+import type { Channel, SyncResource } from '../config/defaults.js';
+import type { Logger } from '../core/logger.js';
+import type { TajoConfig } from '../config/schema.js';
+
+export type ConnectorId = 'twilio-flex';
+export const CONNECTOR_IDS: readonly ConnectorId[] = ['twilio-flex'];
+
+export interface TwilioBaseUrls {
+  flex: string;
+  conversations: string;
+  taskrouter: string;
+  events: string;
+}
+
+export interface TajoClientOptions {
+  /** Remote mode: the management API key (`tajo keys create`). */
+  apiKey?: string;
+  /** Remote mode: the base URL of a running `tajo serve` (e.g. `http://127.0.0.1:8787`). Without it the SDK runs embedded. */
+  baseUrl?: string;
+  /** Brevo API key (else config `brevo.api_key`, `BREVO_API_KEY`, or the one stored at install). */
+  brevoApiKey?: string;
+  brevoBaseUrl?: string;
+  /** Embedded mode: data dir (else `TAJO_DATA_DIR`, config `data_dir`, `./.tajo`). */
+  dataDir?: string;
+  /** Embedded mode: `tajo.yaml` path (else `TAJO_CONFIG`, `./tajo.yaml` when present, defaults otherwise). */
+  configPath?: string;
+  /** Embedded mode: an already loaded config (skips the file). */
+  config?: TajoConfig;
+  /** Embedded mode: store URL (`postgres://…`; else config `store.url`, else SQLite in the data dir). */
+  storeUrl?: string;
+  logger?: Logger;
+  /** Environment used for `${ENV}` interpolation and defaults (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Remote mode: request timeout (default 120 s; syncs can be long). */
+  timeoutMs?: number;
+}
+
+export interface ConnectParams {
+  accountSid: string;
+  authToken?: string;
+  apiKeySid?: string;
+  apiKeySecret?: string;
+  flexFlowSid: string;
+  /** Checked against Flex Configuration; discovered from it when absent. */
+  workspaceSid?: string;
+  baseUrls?: Partial<TwilioBaseUrls>;
+  brevoApiKey?: string;
+  brevoBaseUrl?: string;
+}
+
+export interface ConnectResult {
+  connector: ConnectorId;
+  accountSid: string;
+  flexFlowSid: string;
+  workspaceSid: string;
+  /** True when the workspace came from Flex Configuration rather than the caller. */
+  workspaceDiscovered: boolean;
+  chatServiceSid?: string;
+  authMode: 'auth_token' | 'api_key';
+  apiKeySid?: string;
+  baseUrls: TwilioBaseUrls;
+  brevoBaseUrl: string;
+  /** Whether a Brevo API key is stored (the key itself is never returned). */
+  brevoConfigured: boolean;
+  installedAt: string;
+}
+
+/** Credentials to replace (`rotate`); only the given ones change. */
+export interface RotateParams {
+  authToken?: string;
+  apiKeySid?: string;
+  apiKeySecret?: string;
+  brevoApiKey?: string;
+}
+
+export type CheckId = 'flex' | 'conversations' | 'workspace' | 'workers' | 'queues' | 'brevo' | 'brevo_lists';
+
+export interface CheckResult {
+  id: CheckId;
+  ok: boolean;
+  /** Not run because an earlier check failed. */
+  skipped?: boolean;
+  /** The line printed after ✓ / ✗. */
+  label: string;
+  /** HTTP status seen, when a vendor answered. */
+  status?: number;
+  cause?: string;
+  fix?: string;
+  /** Extra facts (workspace found vs configured, list names…). */
+  detail?: string;
+}
+
+export interface TestReport {
+  connector: ConnectorId;
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+export type SyncType = 'full' | 'incremental';
+
+export interface SyncParams {
+  type?: SyncType;
+  resources?: SyncResource[];
+  /** ISO date or date-time; older than TaskRouter's 30-day retention is clamped for task data (with a warning). */
+  since?: string;
+  channels?: Channel[];
+  dryRun?: boolean;
+  /** Drain the outbox to Brevo during and after the sync (default true; false leaves it to `tajo serve`). */
+  deliver?: boolean;
+}
+
+export interface StreamProgress {
+  stream: string;
+  records: number;
+  requests: number;
+  /** Pages or records expected, when the API tells. */
+  total?: number;
+  /** Share (0..1) of the stream's rate budget used over the last second, when known. */
+  budgetUse?: number;
+  done: boolean;
+}
+
+export interface DeliveryProgress {
+  delivered: number;
+  deadLettered: number;
+  pending: number;
+  requests: number;
+}
+
+export type SyncProgressEvent =
+  | { kind: 'stream'; progress: StreamProgress }
+  | { kind: 'delivery'; progress: DeliveryProgress }
+  | { kind: 'warning'; message: string };
+
+export interface SyncCallOptions {
+  signal?: AbortSignal;
+  onProgress?: (event: SyncProgressEvent) => void;
+}
+
+export interface StreamReport {
+  stream: string;
+  records: number;
+  requests: number;
+  /** Outbox writes enqueued for Brevo. */
+  enqueued: number;
+  deadLettered: number;
+  cursor?: unknown;
+}
+
+export interface SyncReport {
+  connector: ConnectorId;
+  type: SyncType;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  streams: StreamReport[];
+  delivery?: DeliveryProgress;
+  warnings: string[];
+  /** Dry run only: the Brevo writes that would be made. */
+  plan?: unknown;
+}
+
+export interface StreamCursor {
+  stream: string;
+  partition: string;
+  cursor: unknown;
+  updatedAt: string;
+}
+
+export interface ConnectorStatus {
+  /** Installed, active and not paused by an auth failure. */
+  connected: boolean;
+  lastSync: string | null;
+  conversationsTracked: number;
+  customersLinked: number;
+  agentsMonitored: number;
+  connector: ConnectorId;
+  state: 'active' | 'paused' | 'not_installed';
+  stateReason?: string;
+  accountSid?: string;
+  workspaceSid?: string;
+  streams: StreamCursor[];
+  outbox: { pending: number; inflight: number; delivered: number; dead: number; oldestPendingAt: string | null };
+  deadLetters: { open: number; byReason: Record<string, number> };
+  lastError: { code: string; message: string; at: string } | null;
+}
+
+/** The product doc's real-time shape (`tajo.connectors.handleEvent`). */
+export interface HandleEventInput {
+  /** `task.completed` (the Flex plugin's call) or `survey.completed` (CSAT scores); the rest comes from TaskRouter. */
+  type: 'task.completed' | 'survey.completed';
+  /** Optional idempotency key (else derived from the task SID and type). */
+  id?: string;
+  payload: {
+    taskSid: string;
+    customerEmail?: string;
+    customerPhone?: string;
+    channel?: string;
+    /** Seconds (the plugin's task age). */
+    duration?: number;
+    queueName?: string;
+    workerName?: string;
+    /** ISO 8601 or epoch ms (default: now). */
+    completedAt?: string | number;
+    /** Extra task attributes (docs/SEMANTICS.md §2). */
+    attributes?: Record<string, unknown>;
+    /** survey.completed: the score, its scale (default 5), more questions, the survey task SID. */
+    score?: number;
+    scale?: number;
+    questions?: { label: string; score: number }[];
+    surveyTaskSid?: string;
+    [key: string]: unknown;
+  };
+}
+
+export interface HandleEventResult {
+  accepted: boolean;
+  duplicate: boolean;
+  key: string;
+  /** Brevo writes enqueued by processing (embedded mode processes at once). */
+  enqueued?: number;
+}
+
+export interface DeadLetterSummary {
+  id: number;
+  source: string;
+  reason: string;
+  recordKey: string;
+  status: 'open' | 'replayed' | 'discarded';
+  error?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeadLetterDetail extends DeadLetterSummary {
+  payload: unknown;
+}
+
+export interface DlqListParams {
+  status?: 'open' | 'replayed' | 'discarded';
+  limit?: number;
+  afterId?: number;
+}
+
+export interface DlqActionResult {
+  id: number;
+  status: 'replayed' | 'discarded';
+  /** Replay: writes put back in the outbox or records re-queued. */
+  requeued?: number;
+}
+
+export interface BootstrapParams {
+  createLists?: boolean;
+}
+
+export interface BootstrapReport {
+  attributes: { name: string; type: string; action: 'created' | 'exists' | 'type_mismatch'; existingType?: string }[];
+  lists: { key: 'support_contacts' | 'csat_respondents'; id: number | null; name?: string; action: 'exists' | 'created' | 'missing' | 'not_configured' }[];
+}
+
+export interface ForgetResult {
+  key: string;
+  interactions: number;
+  surveys: number;
+  outbox: number;
+  brevoDeleted?: boolean;
+}
+
+export interface WebhooksParams {
+  /** Public URL of `tajo serve` (Event Streams sink → `<url>/webhooks/twilio/event-streams`). */
+  publicUrl: string;
+  /** Event types to subscribe (default: the TaskRouter task/reservation events and conversations events Tajo reads). */
+  eventTypes?: string[];
+}
+
+export interface WebhooksReport {
+  sinkSid?: string;
+  subscriptionSid?: string;
+  sinkUrl: string;
+  eventTypes: string[];
+  created: boolean;
+}
+
+export interface ApiKeyCreated {
+  id: string;
+  name: string;
+  /** Shown once; stored hashed. */
+  key: string;
+  createdAt: string;
+}
+
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+}
