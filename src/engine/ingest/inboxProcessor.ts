@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../core/logger.js';
+import type { Store } from '../../store/store.js';
+import type { CommitBatch, InboxItem, RawEvent } from '../../store/types.js';
+import { ConversationIndex } from './conversationIndex.js';
+import { mergeSnapshot, snapshotEvent, type ConversationObservation } from './conversationEvents.js';
+import { normalizeInboxItem } from './normalize.js';
+import { fallbackCompletionEvents, type PluginCompletion } from './pluginEvents.js';
+import type { TaskRouterLookup } from './taskRouterLookup.js';
+
+/**
+ * Derives the given tasks from their stored raw events plus `rawEvents` (not stored yet) and returns what to
+ * commit with them: interactions, surveys, customers, outbox items (at `priority`), dead letters. This is the
+ * derivation engine's job (src/engine/derive + sync); the processor only decides which tasks changed.
+ */
+export type TaskPlanner = (input: { taskSids: string[]; rawEvents: RawEvent[]; priority: 0 | 1 }) => Promise<Omit<CommitBatch, 'rawEvents' | 'processedInboxIds' | 'checkpoint'>>;
+
+export interface InboxProcessorOptions {
+  store: Store;
+  connectorId: string;
+  plan: TaskPlanner;
+  logger: Logger;
+  /** TaskRouter access for Flex plugin calls (reservation → task, the task's events). Without it, plugin calls use their own payload. */
+  taskRouter?: TaskRouterLookup | undefined;
+  workerId?: string;
+  batchSize?: number;
+  /** Claim lease; an item that could not be completed (deferred, failed commit) is retried after it. */
+  leaseMs?: number;
+  /** Idle poll interval of `start()`; `wake()` runs at once. */
+  pollMs?: number;
+  /** How long an item may wait for what it refers to (a conversation's task, a reservation) before it is dropped. */
+  maxDeferMs?: number;
+  now?: () => number;
+  onProcessed?: (result: RunResult) => void;
+}
+
+export interface RunResult {
+  claimed: number;
+  processed: number;
+  deferred: number;
+  ignored: number;
+  rawEvents: number;
+  outboxInserted: number;
+  tasks: number;
+}
+
+const EMPTY_RESULT: RunResult = { claimed: 0, processed: 0, deferred: 0, ignored: 0, rawEvents: 0, outboxInserted: 0, tasks: 0 };
+
+/**
+ * Turns committed webhook deliveries into derived state: claims inbox items, normalises them to raw events,
+ * links conversation facts and plugin calls to their tasks, re-derives every affected task and commits raw events,
+ * derived rows, outbox items (priority 0: live ahead of backfill) and the processed inbox ids in one transaction.
+ * Safe to run in several processes (claims are leased) and beside `tajo connectors sync` (same store, idempotent keys).
+ */
+export class InboxProcessor {
+  private readonly workerId: string;
+  private readonly now: () => number;
+  private readonly conversations: ConversationIndex;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<RunResult> | undefined;
+  private stopped = true;
+  private again = false;
+
+  constructor(private readonly opts: InboxProcessorOptions) {
+    this.workerId = opts.workerId ?? `inbox-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.now = opts.now ?? Date.now;
+    this.conversations = new ConversationIndex(opts.store, opts.connectorId, this.now);
+  }
+
+  /** One claim → derive → commit cycle. Never throws for a store or Twilio failure: the items stay claimed and are retried. */
+  async runOnce(): Promise<RunResult> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.cycle().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async cycle(): Promise<RunResult> {
+    const o = this.opts;
+    const nowMs = this.now();
+    let items: InboxItem[];
+    try {
+      items = await o.store.claimInbox({ workerId: this.workerId, limit: o.batchSize ?? 200, leaseMs: o.leaseMs ?? 60_000, nowMs });
+    } catch (err) {
+      o.logger.warn({ err: msg(err) }, 'inbox claim failed');
+      return EMPTY_RESULT;
+    }
+    if (items.length === 0) return EMPTY_RESULT;
+
+    const result: RunResult = { ...EMPTY_RESULT, claimed: items.length };
+    const rawEvents = new Map<string, RawEvent>();
+    const add = (evs: readonly RawEvent[]): void => {
+      for (const e of evs) if (!rawEvents.has(e.key)) rawEvents.set(e.key, e);
+    };
+    const deferred = new Set<number>();
+    const pendingConversations: { item: InboxItem; obs: ConversationObservation }[] = [];
+    const maxDeferMs = o.maxDeferMs ?? 3_600_000;
+    const expired = (item: InboxItem): boolean => nowMs - Date.parse(item.receivedAt) > maxDeferMs;
+
+    for (const item of items) {
+      const n = normalizeInboxItem(item);
+      add(n.rawEvents);
+      if (n.ignored) result.ignored += 1;
+      for (const c of n.completions) {
+        const r = await this.completion(c, expired(item));
+        if (r === 'defer') deferred.add(item.id);
+        else add(r);
+      }
+      for (const obs of n.conversations) pendingConversations.push({ item, obs });
+    }
+
+    // Conversation facts attach to the interactions whose attributes name the conversation.
+    if (pendingConversations.length > 0) {
+      this.conversations.learn([...rawEvents.values()]);
+      const byConversation = new Map<string, { items: InboxItem[]; obs: ConversationObservation[] }>();
+      for (const { item, obs } of pendingConversations) {
+        const g = byConversation.get(obs.conversationSid) ?? { items: [], obs: [] };
+        g.items.push(item);
+        g.obs.push(obs);
+        byConversation.set(obs.conversationSid, g);
+      }
+      try {
+        const taskSidsByConv = await this.conversations.tasksFor([...byConversation.keys()]);
+        for (const [conversationSid, g] of byConversation) {
+          const taskSids = taskSidsByConv.get(conversationSid) ?? [];
+          if (taskSids.length === 0) {
+            // the task is not known yet (its events come later, or only through sync): wait, then let sync fill it
+            for (const item of g.items) if (!expired(item)) deferred.add(item.id);
+            continue;
+          }
+          const stored = await o.store.rawEventsForTasks(o.connectorId, taskSids);
+          for (const taskSid of taskSids) {
+            const events = [...stored, ...rawEvents.values()].filter((e) => e.taskSid === taskSid);
+            add([snapshotEvent(taskSid, mergeSnapshot(conversationSid, events, g.obs))]);
+          }
+        }
+      } catch (err) {
+        o.logger.warn({ err: msg(err) }, 'conversation lookup failed; retrying later');
+        for (const { item } of pendingConversations) deferred.add(item.id);
+      }
+    }
+    const done = items.filter((i) => !deferred.has(i.id)).map((i) => i.id);
+    result.deferred = deferred.size;
+
+    const events = [...rawEvents.values()];
+    const taskSids = [...new Set(events.map((e) => e.taskSid).filter((s): s is string => s !== undefined))].sort();
+    result.tasks = taskSids.length;
+    try {
+      const derived = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: events, priority: 0 }) : {};
+      const batch: CommitBatch = { ...derived, rawEvents: events, processedInboxIds: done };
+      const r = await o.store.commit(o.connectorId, batch);
+      result.processed = done.length;
+      result.rawEvents = r.rawEventsInserted;
+      result.outboxInserted = r.outboxInserted;
+      this.conversations.learnRows(derived.interactions ?? []);
+    } catch (err) {
+      o.logger.warn({ err: msg(err), items: items.length }, 'inbox batch not committed; the items are retried after their lease');
+      return { ...result, processed: 0, deferred: items.length };
+    }
+    o.onProcessed?.(result);
+    return result;
+  }
+
+  /** A plugin / SDK completion → the task's events (TaskRouter), or synthetic ones; 'defer' to retry later. */
+  private async completion(c: PluginCompletion, expired: boolean): Promise<RawEvent[] | 'defer'> {
+    const tr = this.opts.taskRouter;
+    let taskSid = c.taskSid;
+    try {
+      if (!taskSid && c.reservationSid && tr) taskSid = await tr.taskForReservation(c.reservationSid);
+      if (!taskSid) {
+        if (expired) {
+          this.opts.logger.warn({ reservationSid: c.reservationSid }, 'plugin call: reservation never resolved to a task; dropped');
+          return [];
+        }
+        return 'defer';
+      }
+      if (tr) {
+        const events = await tr.eventsForTask(taskSid);
+        if (events.some((e) => e.type === 'task.completed' || e.type === 'task.canceled')) return events;
+        if (!expired) return 'defer'; // TaskRouter has not published the completion yet
+        return [...events, ...fallbackCompletionEvents({ ...c, taskSid })];
+      }
+    } catch (err) {
+      if (!expired) {
+        this.opts.logger.warn({ err: msg(err) }, 'plugin call: TaskRouter lookup failed; retrying later');
+        return 'defer';
+      }
+      if (!taskSid) return [];
+    }
+    return fallbackCompletionEvents({ ...c, taskSid });
+  }
+
+  /** Runs `runOnce` now (after the current cycle) — called when the server committed new items. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.loop(), 0);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.timer = setTimeout(() => void this.loop(), 0);
+  }
+
+  private async loop(): Promise<void> {
+    this.timer = undefined;
+    if (this.stopped) return;
+    let r: RunResult;
+    do {
+      this.again = false;
+      r = await this.runOnce().catch((err: unknown) => {
+        this.opts.logger.error({ err: msg(err) }, 'inbox processor cycle failed');
+        return EMPTY_RESULT;
+      });
+    } while (!this.stopped && (this.again || r.processed > 0));
+    if (!this.stopped && !this.timer) this.timer = setTimeout(() => void this.loop(), this.opts.pollMs ?? 1000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+}
+
+function msg(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
