@@ -170,6 +170,13 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect(await store.outboxStats()).toMatchObject({ pending: 0, inflight: 0, delivered: 3, dead: 0, oldestPendingMs: null });
     });
 
+    it('coalesces within one batch too: last contact payload, most urgent priority, first event', async () => {
+      const r = await store.commit(C, { outbox: [contact('a', 1, { priority: 0 }), event('E1', { payload: 'first' }), contact('a', 2), event('E1', { payload: 'second' })] });
+      expect(r.outboxInserted).toBe(2);
+      const claimed = await store.claimOutbox({ workerId: 'w', limit: 10, leaseMs: 1000, nowMs: T0 });
+      expect(claimed.map((i) => [i.key, i.payload, i.priority])).toEqual([['contact:a', { ext_id: 'a', v: 2 }, 0], ['E1', 'first', 1]]);
+    });
+
     it('claims by priority then due time, and respects kinds and next attempt', async () => {
       await store.commit(C, { outbox: [event('E1'), event('E2', { priority: 0 }), contact('a', 1)] });
       const onlyContacts = await store.claimOutbox({ workerId: 'w', kinds: ['contact'], limit: 10, leaseMs: 60_000, nowMs: T0 });

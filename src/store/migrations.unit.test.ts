@@ -1,16 +1,21 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SQLITE_MIGRATIONS } from './migrations.js';
+import type { Migration } from './migration.js';
+import { POSTGRES_MIGRATIONS } from './postgres/migrations.js';
+import { SQLITE_MIGRATIONS } from './sqlite/migrations.js';
 
 /**
- * The .sql files are the source; `migrations.ts` embeds them so the built CLI needs no file lookups.
- * Regenerate after editing a .sql file: TAJO_WRITE_MIGRATIONS=1 npx vitest run src/store/sqlite/migrations.unit.test.ts
+ * The .sql files are the source; each dialect's `migrations.ts` embeds them so the built CLI needs no file lookups.
+ * Regenerate after editing a .sql file: TAJO_WRITE_MIGRATIONS=1 npx vitest run --project unit src/store/migrations.unit.test.ts
  */
-const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
-const moduleFile = fileURLToPath(new URL('./migrations.ts', import.meta.url));
+const DIALECTS = [
+  { dialect: 'sqlite', exportName: 'SQLITE_MIGRATIONS', embedded: SQLITE_MIGRATIONS },
+  { dialect: 'postgres', exportName: 'POSTGRES_MIGRATIONS', embedded: POSTGRES_MIGRATIONS },
+] as const;
 
-function sqlFiles(): { id: number; name: string; sql: string }[] {
+function sqlFiles(dialect: string): Migration[] {
+  const dir = fileURLToPath(new URL(`./${dialect}/migrations/`, import.meta.url));
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort()
@@ -21,27 +26,35 @@ function sqlFiles(): { id: number; name: string; sql: string }[] {
     });
 }
 
-function render(files: { id: number; name: string; sql: string }[]): string {
+function render(exportName: string, dialect: string, files: Migration[]): string {
   const lit = (s: string) => '`' + s.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
   return [
-    '// Generated from ./migrations/*.sql by migrations.unit.test.ts; do not edit by hand.',
-    '// Regenerate: TAJO_WRITE_MIGRATIONS=1 npx vitest run src/store/sqlite/migrations.unit.test.ts',
+    '// Generated from ./migrations/*.sql by src/store/migrations.unit.test.ts; do not edit by hand.',
+    '// Regenerate: TAJO_WRITE_MIGRATIONS=1 npx vitest run --project unit src/store/migrations.unit.test.ts',
     "import type { Migration } from '../migration.js';",
     '',
-    'export const SQLITE_MIGRATIONS: readonly Migration[] = [',
+    `export const ${exportName}: readonly Migration[] = [`,
     ...files.map((f) => `  { id: ${f.id}, name: '${f.name}', sql: ${lit(f.sql)} },`),
     '];',
     '',
   ].join('\n');
 }
 
-describe('sqlite migrations module', () => {
+describe.each(DIALECTS)('$dialect migrations module', ({ dialect, exportName, embedded }) => {
   it('embeds exactly the .sql files, numbered 1..n without gaps', () => {
-    const files = sqlFiles();
-    const expected = render(files);
-    if (process.env.TAJO_WRITE_MIGRATIONS === '1') writeFileSync(moduleFile, expected);
-    expect(readFileSync(moduleFile, 'utf8'), 'migrations.ts is stale: regenerate it (see header)').toBe(expected);
-    expect(SQLITE_MIGRATIONS.map((m) => m.id)).toEqual(files.map((_, i) => i + 1));
-    expect(SQLITE_MIGRATIONS.map((m) => m.sql)).toEqual(files.map((f) => f.sql));
+    const files = sqlFiles(dialect);
+    const moduleFile = fileURLToPath(new URL(`./${dialect}/migrations.ts`, import.meta.url));
+    const expected = render(exportName, dialect, files);
+    if (process.env.TAJO_WRITE_MIGRATIONS === '1') {
+      writeFileSync(moduleFile, expected);
+      return;
+    }
+    expect(readFileSync(moduleFile, 'utf8'), `${dialect}/migrations.ts is stale: regenerate it (see header)`).toBe(expected);
+    expect(embedded.map((m) => m.id)).toEqual(files.map((_, i) => i + 1));
+    expect(embedded.map((m) => m.sql)).toEqual(files.map((f) => f.sql));
   });
+});
+
+it('both dialects have the same migration numbers and names', () => {
+  expect(sqlFiles('postgres').map((m) => m.name)).toEqual(sqlFiles('sqlite').map((m) => m.name));
 });

@@ -1,8 +1,11 @@
-/** Column rows (snake_case, as stored) → the shared row types. JSON columns are TEXT in SQLite. */
-import type { Channel } from '../../config/defaults.js';
+/**
+ * Column rows (snake_case, as stored) → the shared row types, for every backend. JSON columns arrive as text
+ * (SQLite TEXT; Postgres jsonb with its text type parser), booleans as 0/1 or true/false, integers as numbers.
+ */
+import type { Channel } from '../config/defaults.js';
 import type {
   ApiKeyRecord, Checkpoint, ConnectorRecord, CustomerRow, DeadLetter, InboxItem, InteractionRow, OutboxItem, RawEvent, SurveyRow,
-} from '../types.js';
+} from './types.js';
 
 export const json = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
 export const parse = (s: string | null): unknown => (s == null ? null : JSON.parse(s));
@@ -91,7 +94,7 @@ export const toSurvey = (r: SurveyCols): SurveyRow => ({
 
 export interface CustomerCols {
   key: string; email: Nullable<string>; phone: Nullable<string>; whatsapp: Nullable<string>; chat_identity: Nullable<string>;
-  sms_blacklisted: number; whatsapp_blacklisted: number; pushed_hash: Nullable<string>; updated_at: string;
+  sms_blacklisted: number | boolean; whatsapp_blacklisted: number | boolean; pushed_hash: Nullable<string>; updated_at: string;
 }
 export const toCustomer = (r: CustomerCols): CustomerRow => ({
   key: r.key,
@@ -99,8 +102,8 @@ export const toCustomer = (r: CustomerCols): CustomerRow => ({
   phone: r.phone,
   whatsapp: r.whatsapp,
   chatIdentity: r.chat_identity,
-  smsBlacklisted: r.sms_blacklisted === 1,
-  whatsappBlacklisted: r.whatsapp_blacklisted === 1,
+  smsBlacklisted: r.sms_blacklisted === 1 || r.sms_blacklisted === true,
+  whatsappBlacklisted: r.whatsapp_blacklisted === 1 || r.whatsapp_blacklisted === true,
   pushedHash: r.pushed_hash,
   updatedAt: r.updated_at,
 });

@@ -4,7 +4,7 @@ import type { SqliteDb } from './db.js';
 import {
   iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInbox,
   type ApiKeyCols, type CheckpointCols, type ConnectorCols, type DeadLetterCols, type InboxCols,
-} from './rows.js';
+} from '../rows.js';
 
 export function getConnector(db: SqliteDb, id: string): ConnectorRecord | undefined {
   const row = db.read(() => db.stmt('SELECT * FROM connectors WHERE id = ?').get(id)) as ConnectorCols | undefined;

@@ -1,5 +1,5 @@
-// Generated from ./migrations/*.sql by migrations.unit.test.ts; do not edit by hand.
-// Regenerate: TAJO_WRITE_MIGRATIONS=1 npx vitest run src/store/sqlite/migrations.unit.test.ts
+// Generated from ./migrations/*.sql by src/store/migrations.unit.test.ts; do not edit by hand.
+// Regenerate: TAJO_WRITE_MIGRATIONS=1 npx vitest run --project unit src/store/migrations.unit.test.ts
 import type { Migration } from '../migration.js';
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [

@@ -1,7 +1,7 @@
 /** Outbox, ledger and dead-letter SQL (one small function per statement group, graphile-worker style). */
 import type { DeadLetterInput, OutboxInput, OutboxItem, OutboxKind, OutboxStats } from '../types.js';
 import type { SqliteDb } from './db.js';
-import { iso, json, toOutbox, type OutboxCols } from './rows.js';
+import { iso, json, toOutbox, type OutboxCols } from '../rows.js';
 
 const OUTBOX_KINDS: readonly OutboxKind[] = ['contact', 'event', 'list_add', 'list_remove'];
 

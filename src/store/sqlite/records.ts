@@ -1,11 +1,12 @@
 /** The commit write path and the reads the engine derives records from. */
 import { TajoError } from '../../core/errors.js';
+import { normaliseOutbox } from '../batch.js';
 import type { CheckpointWrite, CommitBatch, CommitResult, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { SqliteDb } from './db.js';
 import { enqueue, putDeadLetter } from './outbox.js';
 import {
   iso, json, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
-} from './rows.js';
+} from '../rows.js';
 
 /** Optimistic checkpoint write (Nango's upsert … WHERE version = ? RETURNING); no row back means a conflict. */
 function writeCheckpoint(db: SqliteDb, connectorId: string, cp: CheckpointWrite, at: string): number {
@@ -77,7 +78,7 @@ export function commit(db: SqliteDb, connectorId: string, batch: CommitBatch, no
         s.run(connectorId, c.key, c.email, c.phone, c.whatsapp, c.chatIdentity, c.smsBlacklisted ? 1 : 0, c.whatsappBlacklisted ? 1 : 0, c.pushedHash, c.updatedAt);
       }
     }
-    for (const item of batch.outbox ?? []) result.outboxInserted += enqueue(db, connectorId, item, nowMs);
+    for (const item of normaliseOutbox(batch.outbox ?? [])) result.outboxInserted += enqueue(db, connectorId, item, nowMs);
     for (const letter of batch.deadLetters ?? []) putDeadLetter(db, connectorId, letter, nowMs);
     if (batch.processedInboxIds?.length) {
       const s = db.stmt(`UPDATE inbox SET status = 'processed', claimed_by = NULL, claimed_until_ms = NULL, processed_at = ? WHERE id = ?`);

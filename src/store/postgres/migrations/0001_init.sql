@@ -1,0 +1,189 @@
+-- 0001_init: the Tajo state store, Postgres dialect. Twin of src/store/sqlite/migrations/0001_init.sql: same tables,
+-- columns and indexes; only types differ (jsonb, bigint, identity ids, double precision, boolean).
+-- Times: *_at are ISO-8601 strings, *_ms are epoch milliseconds.
+
+CREATE TABLE connectors (
+  id TEXT PRIMARY KEY,
+  settings JSONB NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'paused')),
+  status_reason TEXT,
+  installed_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  last_sync_at TEXT,
+  last_error JSONB
+);
+
+-- AES-256-GCM sealed credentials (src/core/vault.ts); never plaintext.
+CREATE TABLE secrets (
+  connector_id TEXT NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  iv TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  ciphertext TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (connector_id, name)
+);
+
+-- Optimistic version: writers send the version they read; a mismatch aborts the commit.
+CREATE TABLE checkpoints (
+  connector_id TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  partition TEXT NOT NULL,
+  value JSONB NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (connector_id, stream, partition)
+);
+
+CREATE TABLE raw_events (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  connector_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  type TEXT NOT NULL,
+  occurred_ms BIGINT NOT NULL,
+  task_sid TEXT,
+  worker_sid TEXT,
+  conversation_sid TEXT,
+  via TEXT NOT NULL CHECK (via IN ('poll', 'webhook')),
+  data JSONB NOT NULL,
+  received_at TEXT NOT NULL,
+  UNIQUE (connector_id, key)
+);
+CREATE INDEX raw_events_task ON raw_events (connector_id, task_sid, occurred_ms);
+CREATE INDEX raw_events_worker ON raw_events (connector_id, worker_sid, occurred_ms);
+
+CREATE TABLE interactions (
+  connector_id TEXT NOT NULL,
+  task_sid TEXT NOT NULL,
+  customer_key TEXT,
+  channel TEXT,
+  queue_sid TEXT,
+  queue_name TEXT,
+  worker_sid TEXT,
+  worker_name TEXT,
+  created_ms BIGINT,
+  answered_ms BIGINT,
+  wrapup_ms BIGINT,
+  ended_ms BIGINT,
+  outcome TEXT NOT NULL CHECK (outcome IN ('completed', 'abandoned', 'canceled', 'open')),
+  conversation_sid TEXT,
+  conversation_closed_ms BIGINT,
+  wait_seconds DOUBLE PRECISION,
+  handle_seconds DOUBLE PRECISION,
+  attributes JSONB,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (connector_id, task_sid)
+);
+CREATE INDEX interactions_customer ON interactions (connector_id, customer_key);
+CREATE INDEX interactions_created ON interactions (connector_id, created_ms);
+
+CREATE TABLE surveys (
+  connector_id TEXT NOT NULL,
+  survey_task_sid TEXT NOT NULL,
+  linked_task_sid TEXT,
+  customer_key TEXT,
+  score DOUBLE PRECISION NOT NULL,
+  scale DOUBLE PRECISION NOT NULL,
+  questions JSONB NOT NULL,
+  completed_ms BIGINT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (connector_id, survey_task_sid)
+);
+CREATE INDEX surveys_customer ON surveys (connector_id, customer_key);
+CREATE INDEX surveys_linked ON surveys (connector_id, linked_task_sid);
+
+CREATE TABLE customers (
+  connector_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  email TEXT,
+  phone TEXT,
+  whatsapp TEXT,
+  chat_identity TEXT,
+  sms_blacklisted BOOLEAN NOT NULL DEFAULT false,
+  whatsapp_blacklisted BOOLEAN NOT NULL DEFAULT false,
+  pushed_hash TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (connector_id, key)
+);
+
+-- Writes waiting for Brevo. Events are unique by key for ever (and against the ledger); contact and list writes
+-- keep at most one pending row per key (a newer write replaces the pending payload).
+CREATE TABLE outbox (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  connector_id TEXT,
+  kind TEXT NOT NULL CHECK (kind IN ('contact', 'event', 'list_add', 'list_remove')),
+  key TEXT NOT NULL,
+  customer_key TEXT,
+  payload JSONB NOT NULL,
+  content_hash TEXT,
+  priority SMALLINT NOT NULL CHECK (priority IN (0, 1)),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'inflight', 'delivered', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms BIGINT NOT NULL,
+  claimed_by TEXT,
+  claimed_until_ms BIGINT,
+  last_error TEXT,
+  created_ms BIGINT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  delivered_at TEXT
+);
+CREATE INDEX outbox_claim ON outbox (status, priority, next_attempt_ms, id);
+CREATE INDEX outbox_lease ON outbox (claimed_until_ms) WHERE status = 'inflight';
+CREATE UNIQUE INDEX outbox_event_key ON outbox (key) WHERE kind = 'event';
+CREATE UNIQUE INDEX outbox_pending_key ON outbox (key) WHERE status = 'pending' AND kind <> 'event';
+CREATE INDEX outbox_state_key ON outbox (key, status) WHERE kind <> 'event';
+CREATE INDEX outbox_customer ON outbox (customer_key) WHERE customer_key IS NOT NULL;
+
+-- What Brevo has accepted: one row per key, with the content hash last sent.
+CREATE TABLE ledger (
+  key TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  content_hash TEXT,
+  delivered_at TEXT NOT NULL
+);
+
+CREATE TABLE dead_letters (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  connector_id TEXT,
+  source TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  record_key TEXT NOT NULL,
+  payload JSONB NOT NULL,
+  error TEXT,
+  outbox_id BIGINT,
+  status TEXT NOT NULL CHECK (status IN ('open', 'replayed', 'discarded')),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX dead_letters_open ON dead_letters (source, reason, record_key) WHERE status = 'open';
+CREATE INDEX dead_letters_status ON dead_letters (status, id);
+
+-- Webhook deliveries, stored before the 2xx is answered.
+CREATE TABLE inbox (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  payload JSONB NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'inflight', 'processed')),
+  claimed_by TEXT,
+  claimed_until_ms BIGINT,
+  received_at TEXT NOT NULL,
+  processed_at TEXT
+);
+CREATE INDEX inbox_claim ON inbox (status, id);
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  acquired_at TEXT NOT NULL
+);
