@@ -26,7 +26,10 @@ export interface BudgetSnapshot {
   perHour?: number;
   used: number;
   waitedMs: number;
+  /** Acquisitions that had to wait. */
   throttled: number;
+  /** Pauses imposed (429s, `remaining: 0`). */
+  pauses: number;
   pausedUntil?: number;
 }
 
@@ -67,6 +70,7 @@ export class RateBudget {
   private used = 0;
   private waitedMs = 0;
   private throttled = 0;
+  private pauses = 0;
   private seq = 0;
   private readonly queue: Waiter[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -140,7 +144,7 @@ export class RateBudget {
     const until = this.now() + Math.max(0, ms);
     if (until > this.pausedUntil) {
       this.pausedUntil = until;
-      this.throttled++;
+      this.pauses++;
     }
     this.schedule();
   }
@@ -169,6 +173,7 @@ export class RateBudget {
       used: this.used,
       waitedMs: this.waitedMs,
       throttled: this.throttled,
+      pauses: this.pauses,
       ...(this.pausedUntil > this.now() ? { pausedUntil: this.pausedUntil } : {}),
     };
   }
@@ -238,6 +243,7 @@ export class RateBudget {
       if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
       const waited = Math.max(0, this.now() - w.startedAt);
       this.waitedMs += waited;
+      if (waited > 0) this.throttled++;
       w.resolve(waited);
     }
   }

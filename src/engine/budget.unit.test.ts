@@ -24,7 +24,7 @@ describe('RateBudget', () => {
     // 5 more at 100 ms each
     expect(Math.max(...waits)).toBeGreaterThanOrEqual(490);
     expect(Math.max(...waits)).toBeLessThanOrEqual(510);
-    expect(b.snapshot()).toMatchObject({ name: 't', ratePerSecond: 10, used: 15, throttled: 0 });
+    expect(b.snapshot()).toMatchObject({ name: 't', ratePerSecond: 10, used: 15, throttled: 5, pauses: 0 });
     expect(b.snapshot().waitedMs).toBeGreaterThan(0);
   });
 
@@ -72,7 +72,7 @@ describe('RateBudget', () => {
     expect(waited).toBe(-1);
     await vi.advanceTimersByTimeAsync(2);
     expect(waited).toBeGreaterThanOrEqual(2000);
-    expect(b.snapshot().throttled).toBe(1);
+    expect(b.snapshot()).toMatchObject({ throttled: 1, pauses: 1 });
   });
 
   it('observe adopts an hourly limit from x-sib-ratelimit headers and pauses on remaining 0', async () => {
@@ -118,6 +118,13 @@ describe('vendor budgets', () => {
     expect([t.flex, t.conversations, t.taskrouter, t.events].map((b) => b.snapshot().ratePerSecond)).toEqual([100, 100, 30, 20]);
     const s = budgetsForTwilio('WSx', 10);
     expect(s.taskrouter.snapshot().ratePerSecond).toBe(300);
+  });
+
+  it('time scale multiplies rates but the burst stays one emulated second', () => {
+    const b = budgetsForBrevo(60);
+    expect(b.contacts.snapshot().ratePerSecond).toBe(600);
+    expect(b.contacts.capacity()).toMatchObject({ availableNow: 10, sustainedPerSecond: 600 });
+    expect(b.other.capacity().sustainedPerSecond).toBeCloseTo(100 / 60);
   });
 
   it('Brevo: contacts and events 10 rps, other 100 per hour; paths route to the right budget', () => {

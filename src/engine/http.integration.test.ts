@@ -56,7 +56,7 @@ describe('httpRequest', () => {
     const r = await httpRequest({ vendor: 'brevo', method: 'POST', url: `${url}/v3/events`, body: '{}', budgets: [budget], random: () => 0 });
     expect(r.status).toBe(204);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(990);
-    expect(budget.snapshot().throttled).toBeGreaterThanOrEqual(1);
+    expect(budget.snapshot().pauses).toBeGreaterThanOrEqual(1);
   });
 
   it('401 fails at once with the mapped code and no secrets in the message', async () => {

@@ -116,6 +116,19 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     expect(h.stats.snapshot()['brevo POST /brevo/v3/events']?.requests).toBe(30);
   });
 
+  it('start()/stop(): delivers in the background as rows arrive, then stops cleanly', async () => {
+    h = await startHarness();
+    const w = h.worker();
+    w.start();
+    await h.enqueue([contactRow(0, [h.listId], {}, 0), eventRow(0, 0, 0)]);
+    for (let i = 0; i < 100 && (await h.store.outboxStats()).delivered < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await w.stop();
+    expect(await h.store.outboxStats()).toMatchObject({ delivered: 2, pending: 0, inflight: 0 });
+    await h.enqueue([eventRow(1, 0)]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await h.store.outboxStats()).toMatchObject({ pending: 1 });
+  });
+
   it('401: the connector is paused, nothing is dead-lettered, rows go back to the queue', async () => {
     h = await startHarness();
     await h.enqueue([contactRow(0, [h.listId]), eventRow(0, 0)]);
