@@ -59,6 +59,14 @@ describe('httpRequest', () => {
     expect(budget.snapshot().pauses).toBeGreaterThanOrEqual(1);
   });
 
+  it('a 429 with an hour-long reset fails at once and pauses the budget for the window', async () => {
+    const url = await serve((_req, res) => res.writeHead(429, { 'x-sib-ratelimit-limit': '100', 'x-sib-ratelimit-remaining': '0', 'x-sib-ratelimit-reset': '3600' }).end('{}'));
+    const budget = fast();
+    const err = await httpRequest({ vendor: 'brevo', method: 'POST', url: `${url}/v3/events/batch`, body: '{}', budgets: [budget] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TAJO_BREVO_RATE_LIMITED', attempts: 1, httpStatus: 429 });
+    expect(budget.snapshot().pausedUntil).toBeGreaterThanOrEqual(Date.now() + 3_590_000);
+  });
+
   it('401 fails at once with the mapped code and no secrets in the message', async () => {
     const url = await serve((_req, res) => res.writeHead(401).end('{"code":"unauthorized","message":"Key not found"}'));
     const err = await httpRequest({

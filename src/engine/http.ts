@@ -1,7 +1,7 @@
 import { TajoError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { acquireAll, type RateBudget } from './budget.js';
-import { decideRetry, type Vendor } from './retry.js';
+import { decideRetry, parseRetryAfter, parseSibReset, type Vendor } from './retry.js';
 
 /**
  * The one HTTP layer for vendor calls: rate budgets first, then `fetch` with a timeout, then the pure retry
@@ -246,6 +246,11 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
     });
     const json = parseJson(text);
     if (decision.action === 'fail') {
+      if (status === 429) {
+        // Giving up on a long rate-limit window: keep every other caller of these budgets off it as well.
+        const reset = opts.vendor === 'brevo' ? parseSibReset(headers['x-sib-ratelimit-reset']) : parseRetryAfter(headers['retry-after'], Date.now());
+        if (reset !== undefined) for (const b of opts.budgets) b.pauseFor(reset / (opts.timeScale ?? 1));
+      }
       const what = status !== undefined ? describeBody(json, text) : netErr;
       throw new VendorHttpError(decision.code, `${opts.vendor} ${method} ${path} failed: ${decision.reason}${what ? ` (${what})` : ''}`, {
         ...(status !== undefined ? { httpStatus: status } : {}),
