@@ -13,18 +13,16 @@ const HOSTS: Record<string, string> = {
   'events.twilio.com': '/events',
 };
 
-class EmulatorRequestClient extends twilio.RequestClient {
-  constructor(private readonly base: string) {
-    super();
-  }
-
-  override request<T>(opts: Parameters<twilio.RequestClient['request']>[0]): ReturnType<twilio.RequestClient['request']> {
+/** A twilio RequestClient whose requests go to the emulator; next_page_url already points there and is left alone. */
+function emulatorHttpClient(base: string): twilio.RequestClient {
+  const inner = new twilio.RequestClient();
+  const original = inner.request.bind(inner);
+  inner.request = ((opts: { uri: string }) => {
     const u = new URL(opts.uri);
     const prefix = HOSTS[u.host];
-    // next_page_url already points at the emulator: leave it alone.
-    const uri = prefix ? `${this.base}${prefix}${u.pathname}${u.search}` : opts.uri;
-    return super.request<T>({ ...opts, uri });
-  }
+    return original({ ...opts, uri: prefix ? `${base}${prefix}${u.pathname}${u.search}` : opts.uri } as Parameters<typeof original>[0]);
+  }) as typeof inner.request;
+  return inner;
 }
 
 let s: TestServer;
@@ -34,7 +32,7 @@ beforeAll(async () => {
   delete process.env.TWILIO_REGION;
   // The clock is frozen (budgets never refill), so budgets are raised here; rate limits have their own test.
   s = await startTestServer({ tasks: 120, taskRetentionMs: 7 * 86_400_000, limits: { taskrouterReadRps: 1e6, taskrouterEventsRps: 1e6 } });
-  client = twilio(s.creds.accountSid, s.creds.authToken, { httpClient: new EmulatorRequestClient(s.url) });
+  client = twilio(s.creds.accountSid, s.creds.authToken, { httpClient: emulatorHttpClient(s.url) });
 });
 afterAll(async () => {
   await s.close();
@@ -106,10 +104,10 @@ describe('official twilio client against the emulator', () => {
   });
 
   it('API key auth works; a wrong token is a RestException 20003', async () => {
-    const keyClient = twilio(s.creds.apiKeySid, s.creds.apiKeySecret, { accountSid: s.creds.accountSid, httpClient: new EmulatorRequestClient(s.url) });
+    const keyClient = twilio(s.creds.apiKeySid, s.creds.apiKeySecret, { accountSid: s.creds.accountSid, httpClient: emulatorHttpClient(s.url) });
     const cfg = await keyClient.flexApi.v1.configuration().fetch();
     expect(cfg.accountSid).toBe(s.creds.accountSid);
-    const bad = twilio(s.creds.accountSid, 'wrong', { httpClient: new EmulatorRequestClient(s.url) });
+    const bad = twilio(s.creds.accountSid, 'wrong', { httpClient: emulatorHttpClient(s.url) });
     await expect(bad.taskrouter.v1.workspaces(s.fixture.workspaceSid).tasks.list()).rejects.toMatchObject({ status: 401, code: 20003 });
   });
 });
