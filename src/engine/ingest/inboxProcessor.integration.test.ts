@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/logger.js';
+import { openStore } from '../../store/openStore.js';
+import type { Store } from '../../store/store.js';
+import type { InboxInput, RawEvent } from '../../store/types.js';
+import { latestSnapshot } from '../derive/conversation.js';
+import { InboxProcessor, type TaskPlanner } from './inboxProcessor.js';
+
+const sid = (p: string, n: number): string => p + n.toString(16).padStart(32, '0');
+const C = 'twilio-flex';
+const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
+const CH = sid('CH', 7);
+const attrs = JSON.stringify({ from: '+14155550100', channelType: 'sms', conversationSid: CH });
+
+let store: Store;
+let dir: string;
+let clock: number;
+const planned: { taskSids: string[]; rawEvents: RawEvent[] }[] = [];
+/** Records what it is asked; derives nothing (the derivation has its own tests). */
+const plan: TaskPlanner = async (input) => {
+  planned.push({ taskSids: input.taskSids, rawEvents: input.rawEvents });
+  return {};
+};
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tajo-ingest-'));
+  store = await openStore({ dataDir: dir });
+  clock = Date.now();
+  planned.length = 0;
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const processor = (extra: Partial<ConstructorParameters<typeof InboxProcessor>[0]> = {}) =>
+  new InboxProcessor({ store, connectorId: C, plan, logger: silentLogger(), leaseMs: 1000, now: () => clock, ...extra });
+
+function callback(n: number, type: string, ms: number, extra: Record<string, string> = {}): InboxInput {
+  return {
+    key: sid('EV', n),
+    source: 'taskrouter',
+    payload: { Sid: sid('EV', n), EventType: type, TaskSid: sid('WT', 1), TaskAttributes: attrs, TaskChannelUniqueName: 'default', ResourceType: 'task', ResourceSid: sid('WT', 1), Timestamp: String(ms / 1000), ...extra },
+  };
+}
+
+function streamsEvent(n: number, type: string, ms: number): InboxInput {
+  return {
+    key: `EZ${n}`,
+    source: 'event-streams',
+    payload: { type: `com.twilio.taskrouter.${type}`, id: `EZ${n}`, time: new Date(ms).toISOString(), data: { sid: sid('EV', n), payload: { sid: sid('EV', n), eventtype: type, timestamp: ms, task_sid: sid('WT', 1), task_attributes: attrs, resource_type: 'task', resource_sid: sid('WT', 1) } } },
+  };
+}
+
+const closeItem = (ms: number): InboxInput => ({
+  key: `conv:${CH}:closed`,
+  source: 'conversations',
+  payload: { EventType: 'onConversationStateUpdated', ConversationSid: CH, StateFrom: 'active', StateTo: 'closed', DateUpdated: new Date(ms).toISOString() },
+});
+
+async function pending(): Promise<number> {
+  return (await store.claimInbox({ workerId: 'probe', limit: 1000, leaseMs: 1, nowMs: clock + 10 * 86_400_000 })).length;
+}
+
+describe('InboxProcessor', () => {
+  it('stores each TaskRouter event once (callbacks and Event Streams share EV keys), marks items processed, plans the task', async () => {
+    await store.ingest([callback(1, 'task.created', T0), callback(2, 'task.completed', T0 + 60_000), streamsEvent(1, 'task.created', T0), streamsEvent(2, 'task.completed', T0 + 60_000)]);
+    const r = await processor().runOnce();
+    expect(r).toMatchObject({ claimed: 4, processed: 4, deferred: 0, rawEvents: 2, tasks: 1 });
+    const raw = await store.rawEventsForTasks(C, [sid('WT', 1)]);
+    expect(raw.map((e) => [e.key, e.type, e.occurredMs, e.via]).sort()).toEqual([
+      [sid('EV', 1), 'task.created', T0, 'webhook'],
+      [sid('EV', 2), 'task.completed', T0 + 60_000, 'webhook'],
+    ]);
+    expect(planned[0]?.taskSids).toEqual([sid('WT', 1)]);
+    expect(await pending()).toBe(0);
+    // a later re-delivery under another CloudEvent id: a new inbox item, the same raw event
+    await store.ingest([{ ...streamsEvent(1, 'task.created', T0), key: 'EZ-redelivered' }]);
+    expect(await processor().runOnce()).toMatchObject({ processed: 1, rawEvents: 0 });
+    expect(await store.rawEventsForTasks(C, [sid('WT', 1)])).toHaveLength(2);
+  });
+
+  it('a conversation close that arrives before its task waits, then attaches to the task', async () => {
+    await store.ingest([closeItem(T0 + 120_000)]);
+    const p = processor();
+    const first = await p.runOnce();
+    expect(first).toMatchObject({ claimed: 1, processed: 0, deferred: 1 });
+    await store.ingest([callback(1, 'task.created', T0)]);
+    clock += 2000; // past the lease: the deferred item is claimed again
+    const second = await p.runOnce();
+    expect(second).toMatchObject({ claimed: 2, processed: 2, deferred: 0 });
+    const snap = latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 1)]));
+    expect(snap).toMatchObject({ sid: CH, state: 'closed', closedMs: T0 + 120_000 });
+    expect(await pending()).toBe(0);
+  });
+
+  it('drops a conversation fact nobody claims after maxDeferMs (sync fills it)', async () => {
+    await store.ingest([closeItem(T0)]);
+    const p = processor({ maxDeferMs: 500 });
+    expect((await p.runOnce()).deferred).toBe(1);
+    clock += 24 * 3_600_000;
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    expect(await pending()).toBe(0);
+  });
+
+  it('a plugin call without TaskRouter access uses its own payload; a reservation waits for resolution', async () => {
+    await store.ingest([
+      { key: `flex:task-complete:${sid('WT', 5)}`, source: 'flex-plugin', payload: { TaskSid: sid('WT', 5), Age: 30, TaskAttributes: { from: '+14155550100' }, TaskChannelUniqueName: 'voice', ReceivedMs: T0 } },
+      { key: `flex:task-complete:${sid('WR', 5)}`, source: 'flex-plugin', payload: { TaskSid: sid('WR', 5), ReceivedMs: T0 } },
+    ]);
+    const r = await processor().runOnce();
+    expect(r).toMatchObject({ claimed: 2, processed: 1, deferred: 1 });
+    const raw = await store.rawEventsForTasks(C, [sid('WT', 5)]);
+    expect(raw.map((e) => [e.type, e.occurredMs]).sort()).toEqual([['task.completed', T0], ['task.created', T0 - 30_000]]);
+  });
+
+  it('resolves a reservation through TaskRouter and stores the task events it returns', async () => {
+    const events: RawEvent[] = [
+      { key: sid('EV', 9), type: 'task.created', occurredMs: T0, taskSid: sid('WT', 9), via: 'poll', data: { task_sid: sid('WT', 9), task_attributes: '{}' } },
+      { key: sid('EV', 10), type: 'task.completed', occurredMs: T0 + 5000, taskSid: sid('WT', 9), via: 'poll', data: { task_sid: sid('WT', 9) } },
+    ];
+    const asked: string[] = [];
+    const taskRouter = {
+      taskForReservation: async (wr: string) => (asked.push(wr), wr === sid('WR', 9) ? sid('WT', 9) : undefined),
+      eventsForTask: async (wt: string) => (asked.push(wt), wt === sid('WT', 9) ? events : []),
+    };
+    await store.ingest([{ key: `flex:task-complete:${sid('WR', 9)}`, source: 'flex-plugin', payload: { TaskSid: sid('WR', 9), ReceivedMs: T0 } }]);
+    expect(await processor({ taskRouter }).runOnce()).toMatchObject({ processed: 1, rawEvents: 2 });
+    expect(asked).toEqual([sid('WR', 9), sid('WT', 9)]);
+    expect((await store.rawEventsForTasks(C, [sid('WT', 9)])).map((e) => e.key).sort()).toEqual([sid('EV', 9), sid('EV', 10)]);
+  });
+
+  it('a failed commit leaves the items for a retry (store closed → no throw)', async () => {
+    await store.ingest([callback(1, 'task.created', T0)]);
+    const failing: TaskPlanner = async () => {
+      throw new Error('boom');
+    };
+    const p = processor({ plan: failing });
+    expect(await p.runOnce()).toMatchObject({ processed: 0, deferred: 1 });
+    clock += 2000;
+    expect(await processor().runOnce()).toMatchObject({ processed: 1 });
+  });
+
+  it('start() drains, wake() runs at once, stop() waits', async () => {
+    const p = processor({ pollMs: 10_000 });
+    p.start();
+    await store.ingest([callback(1, 'task.created', T0)]);
+    p.wake();
+    for (let i = 0; i < 100 && (await store.rawEventsForTasks(C, [sid('WT', 1)])).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await p.stop();
+    expect(await store.rawEventsForTasks(C, [sid('WT', 1)])).toHaveLength(1);
+  });
+});
