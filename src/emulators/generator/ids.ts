@@ -32,6 +32,7 @@ const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
 
 export class SidFactory {
   private readonly counters: Record<string, number>;
+  private readonly salts = new Map<string, number>();
 
   constructor(
     private readonly seed: number,
@@ -43,7 +44,11 @@ export class SidFactory {
   next(prefix: string): string {
     const n = this.counters[prefix] ?? 0;
     this.counters[prefix] = n + 1;
-    const salt = hash32(prefix, this.seed);
+    let salt = this.salts.get(prefix);
+    if (salt === undefined) {
+      salt = hash32(prefix, this.seed);
+      this.salts.set(prefix, salt);
+    }
     const w0 = fmix32((n ^ salt) >>> 0);
     const w1 = fmix32((w0 + salt) >>> 0);
     const w2 = fmix32((w1 ^ 0x9e3779b9) >>> 0);

@@ -49,7 +49,21 @@ export type PhoneStyle = 'e164' | 'paren' | 'national' | 'international' | 'dash
  * How the phone is written in `attributes.phone`. Every variant normalises back to `e164` with default region US
  * (checked here; a variant that would not is replaced by the E.164 form).
  */
+const formatted = new Map<string, string>();
+
 export function formatPhone(e164: string, style: PhoneStyle): string {
+  if (style === 'e164') return e164;
+  const key = `${e164}|${style}`;
+  let text = formatted.get(key);
+  if (text === undefined) {
+    text = formatUncached(e164, style);
+    if (formatted.size > 200_000) formatted.clear();
+    formatted.set(key, text);
+  }
+  return text;
+}
+
+function formatUncached(e164: string, style: PhoneStyle): string {
   let text = e164;
   const us = e164.startsWith('+1') && e164.length === 12;
   if (style === 'paren' && us) text = `+1 (${e164.slice(2, 5)}) ${e164.slice(5, 8)}-${e164.slice(8)}`;
