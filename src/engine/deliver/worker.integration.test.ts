@@ -54,7 +54,7 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     h = await startHarness();
     await h.enqueue([...Array.from({ length: 3 }, (_, i) => contactRow(i, [h!.listId])), ...Array.from({ length: 4 }, (_, i) => eventRow(i, i % 3))]);
     h.outage({ outageStatus: 503 }, 90); // 1.5 s real at scale 60
-    const r = await h.worker().drain({ maxMs: 20_000 });
+    const r = await h.worker({ maxAttempts: 50 }).drain({ maxMs: 20_000 });
     expect(r).toMatchObject({ delivered: 7, dead: 0 });
     expect(r.retried).toBeGreaterThan(0);
     const s = await h.state();
@@ -62,6 +62,16 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     const counts = tajoCounts(s);
     expect(counts.size).toBe(4);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('attempts exhausted during a long outage: dead letter retries_exhausted', async () => {
+    h = await startHarness();
+    await h.enqueue([contactRow(0, [h.listId]), eventRow(0, 0)]);
+    h.outage({ outageStatus: 503 }, 100_000);
+    const r = await h.worker({ maxAttempts: 2 }).drain({ maxMs: 20_000 });
+    expect(r).toMatchObject({ dead: 2, delivered: 0 });
+    const dl = await h.store.listDeadLetters();
+    expect(dl.map((d) => d.reason)).toEqual(['retries_exhausted', 'retries_exhausted']);
   });
 
   it('duplicate SMS and invalid phone: dead letters with reasons, the others delivered', async () => {
@@ -152,13 +162,13 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     const more = Array.from({ length: M }, (_, i) => eventRow(100 + i, 0));
     await h.enqueue(more);
     // Worker A claims, Brevo accepts, A dies before completeOutbox.
-    const claimed = await h.store.claimOutbox({ workerId: 'A', kinds: ['event'], limit: 100, leaseMs: 300, nowMs: Date.now() });
+    const claimed = await h.store.claimOutbox({ workerId: 'A', kinds: ['event'], limit: 100, leaseMs: 1_000, nowMs: Date.now() });
     expect(claimed).toHaveLength(M);
     await h.client().createBatchEvents(claimed.map((c) => c.payload as never));
     // Worker B cannot take them while the lease holds; after it expires it redelivers them.
     const b = h.worker({ workerId: 'B' });
     expect(await b.runOnce()).toEqual({ delivered: 0, retried: 0, dead: 0 });
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 1_050));
     expect(await b.drain({ maxMs: 5_000 })).toMatchObject({ delivered: M });
     // A's late completion is a no-op.
     await h.store.completeOutbox(claimed.map((c) => c.id), Date.now());
