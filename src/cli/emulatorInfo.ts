@@ -1,17 +1,7 @@
 import { TajoError } from '../core/errors.js';
+import type { EmulatorInfo } from '../emulators/index.js';
 
-/** What `tajo emulator` prints and `GET /_emulator/info` returns. */
-export interface EmulatorInfo {
-  twilio: { flex: string; conversations: string; taskrouter: string; events: string };
-  brevo: string;
-  accountSid: string;
-  authToken: string;
-  apiKeySid: string;
-  apiKeySecret: string;
-  flexFlowSid: string;
-  workspaceSid: string;
-  brevoApiKey: string;
-}
+export type { EmulatorInfo };
 
 export async function fetchEmulatorInfo(url: string): Promise<EmulatorInfo> {
   const base = url.replace(/\/+$/, '');

@@ -1,29 +1,31 @@
-/** The emulators' entry (`src/emulators/index.ts`), loaded lazily: the CLI only needs it for `emulator` and `demo`. */
-import { lazyImport } from '../sdk/internal/lazy.js';
-import type { EmulatorInfo } from './emulatorInfo.js';
+/** The shipped emulators, as the CLI starts them (`tajo emulator`, `tajo demo`). */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { TajoError } from '../core/errors.js';
+import { FaultFileSchema, startEmulator, type FaultFile } from '../emulators/index.js';
 
-export interface StartEmulatorOptions {
-  port?: number;
-  host?: string;
-  seed?: number;
-  scale?: 'small' | 'reference' | 'large';
-  timeScale?: number;
-  now?: string;
-  /** Fault file path. */
-  faults?: string;
-}
+export { startEmulator };
+export type { EmulatorInfo, RunningEmulator, StartEmulatorOptions } from '../emulators/index.js';
 
-export interface RunningEmulator {
-  info: EmulatorInfo;
-  url: string;
-  close(): Promise<void>;
-  /** The generator's ground truth: expected Brevo contacts, events and dead letters. */
-  truth(): unknown;
-  /** Generates `count` more interactions (after the current emulated time). */
-  generateMore(count: number): unknown;
-}
-
-export async function startEmulator(opts: StartEmulatorOptions): Promise<RunningEmulator> {
-  const mod = await lazyImport<{ startEmulator(o: StartEmulatorOptions): Promise<RunningEmulator> }>(new URL('../emulators/index.js', import.meta.url), 'The emulator');
-  return mod.startEmulator(opts);
+/** Reads a fault file (YAML or JSON), reporting problems as a usage error. */
+export function readFaultFile(file: string): FaultFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TajoError('TAJO_USAGE', `Cannot read the fault file ${file}`, { cause: err });
+  }
+  let doc: unknown;
+  try {
+    doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new TajoError('TAJO_USAGE', `The fault file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}`, { cause: err });
+  }
+  const r = FaultFileSchema.safeParse(doc ?? {});
+  if (!r.success) {
+    throw new TajoError('TAJO_USAGE', `The fault file ${file} is invalid`, {
+      details: r.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })),
+    });
+  }
+  return r.data;
 }

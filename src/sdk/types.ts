@@ -36,6 +36,11 @@ export interface TajoClientOptions {
   /** Environment used for `${ENV}` interpolation and defaults (default `process.env`). */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Multiplies every client-side rate budget: only for emulators started with `--time-scale X` (default 1,
+   * else `TAJO_TIME_SCALE`). Never set it against the real vendors.
+   */
+  timeScale?: number;
   /** Remote mode: request timeout (default 120 s; syncs can be long). */
   timeoutMs?: number;
 }

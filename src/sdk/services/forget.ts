@@ -1,10 +1,11 @@
 /** `tajo forget <phone|email|identity>`: remove a person from Tajo's store, optionally their Brevo contact. */
 import { TajoError } from '../../core/errors.js';
+import { VendorHttpError } from '../../engine/http.js';
 import { normalizeEmail, normalizePhone } from '../../engine/derive/identity.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, ForgetResult } from '../types.js';
 import { loadConnection } from './connection.js';
-import { brevoRequest, vendorMessage } from './vendorProbe.js';
+import { brevoClientFor } from './clients.js';
 
 /** The customer key (ext_id, docs/SEMANTICS.md §2) for what the user typed. */
 export function customerKeyOf(input: string, defaultRegion = 'US'): string {
@@ -26,13 +27,14 @@ export async function forget(ctx: SdkContext, id: ConnectorId, input: string, op
   const removed = await store.forgetCustomer(id, key);
   const result: ForgetResult = { key, ...removed };
   if (opts.deleteInBrevo) {
-    const conn = await loadConnection(ctx, id);
-    if (!conn.brevo.apiKey) throw new TajoError('TAJO_BREVO_AUTH', 'No Brevo API key configured', { hint: 'pass --brevo-api-key or set BREVO_API_KEY' });
-    const r = await brevoRequest('DELETE', conn.brevo.apiKey, conn.brevo.baseUrl, `/contacts/${encodeURIComponent(key)}?identifierType=ext_id`);
-    if (r.status === 204 || r.status === 200) result.brevoDeleted = true;
-    else if (r.status === 404) result.brevoDeleted = false;
-    else if (r.status === 401) throw new TajoError('TAJO_BREVO_AUTH', `Brevo rejected the API key (${vendorMessage(r)})`);
-    else throw new TajoError('TAJO_BREVO_REJECTED', `Brevo could not delete the contact (${vendorMessage(r)})`);
+    const client = await brevoClientFor(ctx, await loadConnection(ctx, id));
+    try {
+      await client.call('DELETE', `/contacts/${encodeURIComponent(key)}?identifierType=ext_id`);
+      result.brevoDeleted = true;
+    } catch (err) {
+      if (!(err instanceof VendorHttpError && err.httpStatus === 404)) throw err;
+      result.brevoDeleted = false;
+    }
   }
   ctx.logger.info({ connector: id, removed }, 'customer forgotten');
   return result;

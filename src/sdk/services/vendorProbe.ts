@@ -71,8 +71,7 @@ export function brevoGet(apiKey: string, baseUrl: string, pathAndQuery: string, 
   return brevoRequest('GET', apiKey, baseUrl, pathAndQuery, undefined, o);
 }
 
-/** Brevo admin calls (bootstrap, forget): few, so unbudgeted; 429/5xx retried. */
-export function brevoRequest(method: string, apiKey: string, baseUrl: string, pathAndQuery: string, body?: unknown, o?: ProbeOptions): Promise<ProbeResponse> {
+function brevoRequest(method: string, apiKey: string, baseUrl: string, pathAndQuery: string, body?: unknown, o?: ProbeOptions): Promise<ProbeResponse> {
   return request(method, `${baseUrl.replace(/\/+$/, '')}${pathAndQuery}`, { 'api-key': apiKey }, body, o);
 }
 
