@@ -1,16 +1,18 @@
 /**
- * Test harness for delivery integration tests: a real SQLite store in a temp dir and the shipped Brevo emulator on
- * a fastify app (port 0), time-scaled. Only imported by `*.integration.test.ts`.
+ * Test harness for delivery integration tests: a real SQLite store in a temp dir and the shipped emulator
+ * composition (`startEmulator`: Twilio + Brevo on one fastify app, port 0), time-scaled. Only imported by
+ * `*.integration.test.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '../../../core/logger.js';
 import { DEFAULT_FIELD_MAPPING } from '../../../config/defaults.js';
-import { EmulatorClock } from '../../../emulators/common/clock.js';
-import { FaultInjector, type FaultRule } from '../../../emulators/common/faults.js';
-import { registerBrevoEmulator, type BrevoEmulator, type BrevoState } from '../../../emulators/brevo/index.js';
+import type { BrevoEmulator, BrevoState } from '../../../emulators/brevo/index.js';
+import type { EmulatorClock } from '../../../emulators/common/clock.js';
+import type { FaultInjector, FaultRule } from '../../../emulators/common/faults.js';
+import { startEmulator } from '../../../emulators/index.js';
 import { ensureAttributes, ensureList, wantedAttributes } from '../../../sinks/brevo/bootstrap.js';
 import { BrevoClient } from '../../../sinks/brevo/client.js';
 import type { ContactPayload, EventItem } from '../../../sinks/brevo/types.js';
@@ -21,7 +23,6 @@ import { budgetsForBrevo } from '../../budget.js';
 import { RequestStats } from '../../http.js';
 import { DeliveryWorker, type DeliveryWorkerDeps } from '../worker.js';
 
-export const API_KEY = 'xkeysib-delivery-test-key';
 export const CONNECTOR = 'twilio-flex';
 
 export interface Harness {
@@ -35,6 +36,7 @@ export interface Harness {
   listId: number;
   scale: number;
   stats: RequestStats;
+  apiKey: string;
   client(apiKey?: string): BrevoClient;
   worker(over?: Partial<DeliveryWorkerDeps>, client?: BrevoClient): DeliveryWorker;
   enqueue(items: OutboxInput[]): Promise<number>;
@@ -58,13 +60,11 @@ export async function startHarness(opts: { scale?: number; importDelayMs?: numbe
     installedAt: new Date().toISOString(),
     updatedAt: new Date().toISOString(),
   });
-  const clock = new EmulatorClock(Date.now(), scale);
-  const faults = new FaultInjector(clock.startMs);
-  const app = Fastify();
-  const emu = registerBrevoEmulator(app, { apiKey: API_KEY, clock, faults, ...(opts.importDelayMs !== undefined ? { importDelayMs: opts.importDelayMs } : {}) });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const baseUrl = `${origin}${emu.prefix}`;
+  const running = await startEmulator({ timeScale: scale, ...(opts.importDelayMs !== undefined ? { brevo: { importDelayMs: opts.importDelayMs } } : {}) });
+  const { app, clock, faults, brevo: emu } = running;
+  const API_KEY = running.info.brevoApiKey;
+  const origin = running.url.replace(/\/$/, '');
+  const baseUrl = running.info.brevo;
   const stats = new RequestStats();
   const client = (apiKey = API_KEY) => new BrevoClient({ baseUrl, apiKey, budgets: budgetsForBrevo(scale), timeScale: scale, stats, logger: silentLogger(), timeoutMs: 5_000 });
   const setup = client();
@@ -73,7 +73,7 @@ export async function startHarness(opts: { scale?: number; importDelayMs?: numbe
   stats.reset();
 
   return {
-    store, app, emu, faults, clock, origin, baseUrl, listId, scale, stats,
+    store, app, emu, faults, clock, origin, baseUrl, listId, scale, stats, apiKey: API_KEY,
     client,
     worker: (over = {}, c = client()) =>
       new DeliveryWorker({ store, brevo: c, workerId: 'w1', logger: silentLogger(), timeScale: scale, retryBaseMs: 100, retryCapMs: 1_000, idleMs: 20, connectorId: CONNECTOR, ...over }),
@@ -84,7 +84,7 @@ export async function startHarness(opts: { scale?: number; importDelayMs?: numbe
       faults.load({ seed: 1, rules: [{ vendor: 'brevo', errorStatus: 503, ...rule, from: new Date(now).toISOString(), to: new Date(now + secs * 1000).toISOString() }] });
     },
     close: async () => {
-      await app.close();
+      await running.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
