@@ -1,13 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects named for the test kinds; files sit beside the code they test.
+// Unit tests run first (fast feedback), integration tests after, with at most 2 workers (2-core machines).
 export default defineConfig({
   test: {
-    reporters: ['default'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { extends: true, test: { name: 'unit', include: ['src/**/*.unit.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['src/**/*.unit.test.ts'], sequence: { groupOrder: 0 } } },
       {
         extends: true,
         test: {
@@ -15,6 +15,7 @@ export default defineConfig({
           include: ['src/**/*.integration.test.ts'],
           pool: 'forks',
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
