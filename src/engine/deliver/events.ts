@@ -92,7 +92,7 @@ async function sendBatches(ctx: DeliveryContext, evs: readonly Ev[], cfg: EventD
     } catch (err) {
       if (err instanceof VendorHttpError && err.code === 'TAJO_BREVO_REJECTED' && group.length > 1) {
         // A 4xx for the whole batch: isolate the bad event(s) with single calls (exact per-event errors).
-        ctx.logger.warn({ size: group.length, err: err.message }, 'events batch rejected; sending its events one by one');
+        ctx.logger.warn({ size: group.length, status: err.httpStatus }, 'events batch rejected; sending its events one by one');
         await sendSingles(ctx, group, cfg.concurrency);
       } else {
         await ctx.fail(items, err);
