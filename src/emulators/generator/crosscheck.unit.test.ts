@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import { parsePhoneNumber } from 'awesome-phonenumber';
 import { describe, expect, it } from 'vitest';
-import { generateWorld } from './index.js';
+import { generateMore, generateWorld } from './index.js';
+import type { GroundTruth } from './index.js';
 import { DEFAULT_NOW } from './testkit.js';
 
 type Obj = Record<string, unknown>;
@@ -126,10 +127,14 @@ function derive(db: Database.Database) {
 }
 
 describe('truth vs an independent reading of the world rows', () => {
-  for (const seed of [1, 2, 3]) {
-    it(`agrees for seed ${seed}`, () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`agrees for seed ${seed}${seed === 4 ? ' after two generateMore batches' : ''}`, () => {
       const db = new Database(':memory:');
-      const truth = generateWorld(db, { seed, scale: 'small', nowMs: DEFAULT_NOW, options: { stopShare: 0.2 } });
+      let truth: GroundTruth = generateWorld(db, { seed, scale: 'small', nowMs: DEFAULT_NOW, options: { stopShare: 0.2 } });
+      if (seed === 4) {
+        generateMore(db, { seed, nowMs: DEFAULT_NOW + 3_600_000, count: 60 });
+        truth = generateMore(db, { seed, nowMs: DEFAULT_NOW + 7_200_000, count: 60 });
+      }
       const d = derive(db);
       expect(new Map(truth.deadLetters.map((x) => [x.source_sid, x.reason]))).toEqual(d.dead);
       expect(new Map(truth.contacts.map((c) => [c.ext_id, c.attributes.SUPPORT_TICKET_COUNT]))).toEqual(d.tickets);

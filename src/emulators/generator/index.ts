@@ -110,10 +110,12 @@ function latestActivityMs(db: Database.Database): number {
 }
 
 export function generateMore(db: Database.Database, opts: GenerateMoreOptions): GroundTruth {
-  const worldSeed = getState(db, 'seed');
-  const optionsJson = getState(db, 'options');
-  const refsJson = getState(db, 'refs');
-  const sidsJson = getState(db, 'sids');
+  const hasModel = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gen_state'").get() !== undefined;
+  const state = (key: string): string | undefined => (hasModel ? getState(db, key) : undefined);
+  const worldSeed = state('seed');
+  const optionsJson = state('options');
+  const refsJson = state('refs');
+  const sidsJson = state('sids');
   if (worldSeed === undefined || optionsJson === undefined || refsJson === undefined || sidsJson === undefined) {
     throw new Error('no generated world in this database; call generateWorld first');
   }
