@@ -99,6 +99,16 @@ function openWorld(opts: StartEmulatorOptions, seed: number, requestedNow: numbe
   return { db, nowMs: requestedNow, truth, tempPath };
 }
 
+/** The latest moment anything happened in the world. */
+function latestActivityMs(db: Database.Database): number {
+  const q = (sql: string): number => Number((db.prepare(sql).get() as { m: number | null }).m ?? 0);
+  return Math.max(
+    q('SELECT MAX(event_date_ms) AS m FROM events'),
+    q('SELECT MAX(date_created_ms) AS m FROM messages'),
+    q('SELECT MAX(MAX(date_created_ms, COALESCE(date_inactive_ms, 0), COALESCE(date_closed_ms, 0))) AS m FROM conversations'),
+  );
+}
+
 /** Starts Twilio + Brevo on one port, over a generated world. */
 export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const seed = opts.seed ?? 1;
@@ -135,7 +145,10 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
 
   let truth = world.truth;
   const generateMore = (count: number): GroundTruth => {
+    const before = latestActivityMs(db);
     truth = genMore(db, { seed, nowMs: clock.nowMs(), count });
+    // The new interactions lie between the previous latest activity and now: let sink streaming pick them up.
+    twilio.rewindStreams(before);
     return truth;
   };
   const infoRef: { current?: EmulatorInfo } = {};

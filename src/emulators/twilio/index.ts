@@ -8,6 +8,7 @@ import { RequestLog, TwilioBudgets } from './limits.js';
 import { PushError, runPush } from './push/index.js';
 import { DEFAULT_EVENT_RETENTION_MS } from './taskrouter/events.js';
 import { registerTaskRouter } from './taskrouter/index.js';
+import { EventStreamer } from './streamer.js';
 import { PRODUCT_PREFIX, type PushRequest, type TwilioEmulator, type TwilioEmulatorOptions, type TwilioProduct } from './types.js';
 import { readWorldInfo } from './world.js';
 
@@ -54,9 +55,12 @@ export function registerTwilioEmulator(app: FastifyInstance, opts: TwilioEmulato
     );
   }
 
+  const streamer = new EventStreamer(env);
+  if (opts.streamSinks !== false) app.addHook('onReady', async () => streamer.start());
   // Requests held open by a timeout fault are dropped when the server closes.
   app.addHook('preClose', async () => {
     for (const release of [...env.held]) release();
+    streamer.stop();
   });
 
   app.get('/_emulator/twilio/requests', async () => env.log.snapshot());
@@ -90,5 +94,7 @@ export function registerTwilioEmulator(app: FastifyInstance, opts: TwilioEmulato
       env.budgets.reset();
     },
     push: (req) => runPush(env, req),
+    rewindStreams: (fromMs) => streamer.rewind(fromMs),
+    streamTick: () => streamer.tick(),
   };
 }

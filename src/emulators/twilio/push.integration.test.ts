@@ -148,3 +148,53 @@ describe('webhook push', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('Event Streams sinks stream in the background', () => {
+  const form = async (t: TestServer, path: string, body: Record<string, string | string[]>): Promise<Record<string, unknown>> => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(body)) for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
+    const res = await fetch(`${t.url}/events${path}`, { method: 'POST', headers: { authorization: t.auth, 'content-type': 'application/x-www-form-urlencoded' }, body: p.toString() });
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const until = async (cond: () => boolean): Promise<void> => {
+    for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  it('Test/Validate handshake, then subscribed types are delivered as the clock passes them', async () => {
+    s = await startTestServer();
+    rx = await receiver();
+    const sink = await form(s, '/v1/Sinks', { Description: 'tajo', SinkType: 'webhook', SinkConfiguration: JSON.stringify({ destination: `${rx.url}/sink`, method: 'POST', batch_events: true }) });
+    const dg = String(sink.sid);
+    expect(await form(s, `/v1/Sinks/${dg}/Test`, {})).toEqual({ result: 'submitted' });
+    await until(() => rx!.got.length > 0);
+    const test = (JSON.parse(rx.got[0]?.body ?? '[]') as { type: string; data: { test_id: string } }[])[0];
+    expect(test?.type).toBe('com.twilio.eventstreams.test-event');
+    expect((await form(s, `/v1/Sinks/${dg}/Validate`, { TestId: 'wrong' })).result).toBe('invalid');
+    await form(s, `/v1/Sinks/${dg}/Test`, {});
+    await until(() => rx!.got.length > 1);
+    const testId = (JSON.parse(rx.got[1]?.body ?? '[]') as { data: { test_id: string } }[])[0]?.data.test_id ?? '';
+    expect((await form(s, `/v1/Sinks/${dg}/Validate`, { TestId: testId })).result).toBe('valid');
+    const sub = await form(s, '/v1/Subscriptions', {
+      Description: 'completions',
+      SinkSid: dg,
+      Types: [JSON.stringify({ type: 'com.twilio.taskrouter.task.completed', schema_version: 1 }), JSON.stringify({ type: 'com.twilio.taskrouter.reservation.completed', schema_version: 1 })],
+    });
+    expect(String(sub.sid)).toMatch(/^DF/);
+    rx.got.length = 0;
+    await s.twilio.streamTick();
+    expect(rx.got).toHaveLength(0);
+    s.clock.advance(6 * 60_000);
+    await until(() => rx!.got.length > 0);
+    await s.twilio.streamTick();
+    const delivered = rx.got.flatMap((r) => {
+      expect(twilio.validateRequestWithBody(s!.creds.authToken, String(r.headers['x-twilio-signature']), `${rx!.url}${r.url}`, r.body)).toBe(true);
+      return JSON.parse(r.body) as { type: string; data: { payload: { task_sid: string } } }[];
+    });
+    expect(delivered.map((e) => e.type).sort()).toEqual(['com.twilio.taskrouter.reservation.completed', 'com.twilio.taskrouter.task.completed']);
+    expect(delivered.every((e) => e.data.payload.task_sid === s!.fixture.inFlight)).toBe(true);
+    // Nothing twice.
+    s.twilio.rewindStreams(s.clock.nowMs() - 60 * 60_000);
+    await s.twilio.streamTick();
+    expect(rx.got.flatMap((r) => JSON.parse(r.body) as unknown[])).toHaveLength(2);
+  });
+});

@@ -40,6 +40,8 @@ export interface TwilioEmulatorOptions {
   taskRetentionMs?: number;
   /** TaskRouter Events retention (emulated ms). Default 30 days. */
   eventRetentionMs?: number;
+  /** Deliver world events to active webhook sinks with subscriptions in the background (default true). */
+  streamSinks?: boolean;
   /** Register `POST /_emulator/clock/advance` (set false when the host app already has it). Default true. */
   clockAdmin?: boolean;
 }
@@ -100,6 +102,10 @@ export interface TwilioEmulator {
   requestLog(): Record<string, EndpointStats>;
   resetRequestLog(): void;
   push(req: PushRequest): Promise<PushSummary>;
+  /** Events were added to the world at or after `fromMs` (e.g. generateMore): sink streaming re-scans from there. */
+  rewindStreams(fromMs: number): void;
+  /** Run one sink-streaming round now. */
+  streamTick(): Promise<void>;
 }
 
 export interface WorldInfo {
