@@ -112,7 +112,13 @@ export class RemoteBackend implements TajoBackend {
       json = undefined;
     }
     if (res.ok) return json as T;
-    throw errorFromResponse(res.status, json);
+    const err = errorFromResponse(res.status, json);
+    if (err.code === 'TAJO_ROUTE_NOT_FOUND') {
+      throw new TajoError('TAJO_USAGE', `${method} ${path.split('?')[0] ?? ''} is not offered by the management API of ${this.baseUrl}`, {
+        hint: 'the management API covers connect, sync, status, handleEvent and dlq list/replay/discard; run other operations embedded, where the data dir is',
+      });
+    }
+    throw err;
   }
 }
 

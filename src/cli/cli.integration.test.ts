@@ -1,0 +1,224 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../emulators/index.js';
+import { runCli, tempDir, type CliRun } from './test-helpers/runCli.js';
+
+const FIVE_CHECKS = [
+  '✓ Flex API connection successful',
+  '✓ Conversations API accessible',
+  '✓ TaskRouter workspace found',
+  '✓ Agent list readable',
+  '✓ Queue configuration loaded',
+];
+
+let emu: RunningEmulator;
+let dirs: { path: string; cleanup(): Promise<void> }[] = [];
+const newDir = async () => {
+  const d = await tempDir();
+  dirs.push(d);
+  return d.path;
+};
+const secretsOf = () => [emu.info.authToken, emu.info.apiKeySecret, emu.info.brevoApiKey];
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 11, scale: 'small', timeScale: 20 });
+});
+
+afterAll(async () => {
+  await emu?.close();
+  for (const d of dirs) await d.cleanup();
+  dirs = [];
+});
+
+describe('config errors', () => {
+  it('exits 78 and names the YAML path and line', async () => {
+    const dir = await newDir();
+    const file = join(dir, 'tajo.yaml');
+    await writeFile(file, 'connectors:\n  twilio_flex:\n    account_sid: ACnot-a-sid\n    flex_flow_sid: FO123\n');
+    const r = await runCli(['--config', file, '--data-dir', dir, 'connectors', 'status', 'twilio-flex']);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('connectors.twilio_flex.account_sid (line 3)');
+    expect(r.stderr).toContain('connectors.twilio_flex.flex_flow_sid (line 4)');
+    expect(r.stdout).toBe('');
+
+    const j = await runCli(['--json', '--config', file, '--data-dir', dir, 'connectors', 'status', 'twilio-flex']);
+    expect(j.code).toBe(78);
+    const err = j.json<{ error: { code: string; details: { path: string; line: number }[] } }>().error;
+    expect(err.code).toBe('TAJO_CONFIG_INVALID');
+    expect(err.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'connectors.twilio_flex.account_sid', line: 3 })]));
+  });
+
+  it('a missing --config file exits 78', async () => {
+    const r = await runCli(['--config', '/nonexistent/tajo.yaml', 'connectors', 'status', 'twilio-flex']);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('TAJO_CONFIG_NOT_FOUND');
+  });
+});
+
+describe('usage', () => {
+  it('unknown options and commands exit 64, as JSON with --json', async () => {
+    const r = await runCli(['--json', 'connectors', 'status', 'twilio-flex', '--bogus']);
+    expect(r.code).toBe(64);
+    expect(r.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'TAJO_USAGE' });
+    const u = await runCli(['connectors', 'sync', 'twilio-flex', '--type', 'sometimes']);
+    expect(u.code).toBe(64);
+    expect(u.stderr).toContain('sometimes');
+  });
+
+  it('--help and --version exit 0', async () => {
+    expect((await runCli(['--help'])).code).toBe(0);
+    const v = await runCli(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('install and test against the emulator', () => {
+  it('installs from --emulator, then prints the five checks and the Brevo check', async () => {
+    const dir = await newDir();
+    const install = await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url]);
+    expect(install.stderr).toBe('');
+    expect(install.code).toBe(0);
+    expect(install.stdout).toContain(`TaskRouter workspace ${emu.info.workspaceSid} (discovered from Flex Configuration)`);
+
+    const test = await runCli(['--data-dir', dir, 'connectors', 'test', 'twilio-flex']);
+    expect(test.code).toBe(0);
+    const lines = test.stdout.split('\n');
+    expect(lines.slice(0, 5).map((l) => l.replace(/ \(.*\)$/, ''))).toEqual(FIVE_CHECKS);
+    expect(lines[5]).toBe('✓ Brevo API connection successful');
+    for (const s of secretsOf()) expect(test.stdout + test.stderr + install.stdout).not.toContain(s);
+  });
+
+  it('--json output never contains the secrets passed in', async () => {
+    const dir = await newDir();
+    const { accountSid, authToken, flexFlowSid, brevoApiKey, twilio, brevo } = emu.info;
+    // Flags path: base URLs from a config pointing at the emulator, credentials from flags and env.
+    const runs: CliRun[] = [];
+    const cfg = join(dir, 'tajo.yaml');
+    await writeFile(cfg, `connectors:\n  twilio_flex:\n    base_urls:\n      flex: ${twilio.flex}\n      conversations: ${twilio.conversations}\n      taskrouter: ${twilio.taskrouter}\n      events: ${twilio.events}\nbrevo:\n  base_url: ${brevo}\n`);
+    const withCfg = ['--json', '--config', cfg, '--data-dir', dir];
+    runs.push(await runCli([...withCfg, 'connectors', 'install', 'twilio-flex', '--account-sid', accountSid, '--auth-token', authToken, '--flex-flow-sid', flexFlowSid, '--brevo-api-key', brevoApiKey]));
+    runs.push(await runCli([...withCfg, 'connectors', 'install', 'twilio-flex', '--account-sid', accountSid, '--flex-flow-sid', flexFlowSid], { env: { TWILIO_AUTH_TOKEN: authToken, BREVO_API_KEY: brevoApiKey } }));
+    runs.push(await runCli([...withCfg, 'connectors', 'test', 'twilio-flex']));
+    runs.push(await runCli([...withCfg, 'connectors', 'status', 'twilio-flex']));
+    runs.push(await runCli([...withCfg, 'connectors', 'install', 'twilio-flex', '--account-sid', accountSid, '--flex-flow-sid', flexFlowSid, '--auth-token', `${authToken}x`]));
+    expect(runs[0]!.code).toBe(0);
+    const ok = runs[1]!;
+    expect(ok.code).toBe(0);
+    expect(ok.json()).toMatchObject({ connector: 'twilio-flex', accountSid, workspaceSid: emu.info.workspaceSid, brevoConfigured: true });
+    expect(runs[2]!.json()).toMatchObject({ ok: true });
+    expect(runs[3]!.json()).toMatchObject({ connected: true });
+    expect(runs[4]!.code).toBe(77);
+    expect(runs[4]!.json()).toMatchObject({ error: { code: 'TAJO_TWILIO_AUTH' } });
+    for (const r of runs) {
+      expect(() => r.json()).not.toThrow();
+      for (const s of [...secretsOf(), `${authToken}x`]) {
+        expect(r.stdout).not.toContain(s);
+        expect(r.stderr).not.toContain(s);
+      }
+    }
+  });
+
+  it('401: install prints the fix; test shows ✗ with cause and fix and exits non-zero', async () => {
+    const dir = await newDir();
+    const bad = await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url, '--auth-token', 'not-the-token-0000']);
+    expect(bad.code).toBe(77);
+    expect(bad.stderr).toContain('TAJO_TWILIO_AUTH');
+    expect(bad.stderr).toContain('hint: verify the Account SID and Auth Token');
+
+    expect((await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url])).code).toBe(0);
+    const cfg = join(dir, 'tajo.yaml');
+    await writeFile(cfg, 'connectors:\n  twilio_flex:\n    auth_token: ${WRONG_TOKEN}\n');
+    const test = await runCli(['--config', cfg, '--data-dir', dir, 'connectors', 'test', 'twilio-flex'], { env: { WRONG_TOKEN: 'wrong-token-123456' } });
+    expect(test.code).toBe(77);
+    expect(test.stdout).toContain('✗ Flex API connection failed');
+    expect(test.stdout).toMatch(/cause: Twilio rejected the credentials \(HTTP 401 code 20003/);
+    expect(test.stdout).toContain('fix: verify the Account SID and Auth Token (or the API key SID and secret)');
+    expect(test.stdout).not.toContain('wrong-token-123456');
+  });
+
+  it('workspace mismatch: found vs configured', async () => {
+    const dir = await newDir();
+    expect((await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url])).code).toBe(0);
+    const other = `WS${'0'.repeat(32)}`;
+    const cfg = join(dir, 'tajo.yaml');
+    await writeFile(cfg, `connectors:\n  twilio_flex:\n    workspace_sid: ${other}\n`);
+    const test = await runCli(['--config', cfg, '--data-dir', dir, 'connectors', 'test', 'twilio-flex']);
+    expect(test.code).toBe(78);
+    expect(test.stdout).toContain('✗ TaskRouter workspace mismatch');
+    expect(test.stdout).toContain(`found ${emu.info.workspaceSid} in Flex Configuration, configured ${other}`);
+  });
+});
+
+describe('status, bootstrap, keys, dlq, forget', () => {
+  it('status has the documented shape', async () => {
+    const dir = await newDir();
+    const none = await runCli(['--json', '--data-dir', dir, 'connectors', 'status', 'twilio-flex']);
+    expect(none.code).toBe(0);
+    expect(none.json()).toMatchObject({ connected: false, state: 'not_installed', lastSync: null });
+
+    await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url]);
+    const s = (await runCli(['--json', '--data-dir', dir, 'connectors', 'status', 'twilio-flex'])).json();
+    expect(s).toMatchObject({
+      connected: true,
+      lastSync: null,
+      conversationsTracked: 0,
+      customersLinked: 0,
+      agentsMonitored: 0,
+      state: 'active',
+      workspaceSid: emu.info.workspaceSid,
+      streams: [],
+      outbox: { pending: 0, inflight: 0, delivered: 0, dead: 0, oldestPendingAt: null },
+      deadLetters: { open: 0, byReason: {} },
+      lastError: null,
+    });
+    const human = await runCli(['--data-dir', dir, 'connectors', 'status', 'twilio-flex']);
+    expect(human.stdout).toContain('Conversations tracked: 0');
+  });
+
+  it('bootstrap creates attributes and lists', async () => {
+    const dir = await newDir();
+    await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url]);
+    const r = await runCli(['--json', '--data-dir', dir, 'connectors', 'bootstrap', 'twilio-flex', '--create-lists']);
+    expect(r.code).toBe(0);
+    const rep = r.json<{ attributes: { name: string; action: string }[]; lists: { key: string; id: number; action: string }[] }>();
+    expect(rep.attributes.find((a) => a.name === 'SUPPORT_TICKET_COUNT')?.action).toMatch(/created|exists/);
+    expect(rep.lists.map((l) => l.key)).toEqual(['support_contacts', 'csat_respondents']);
+    const state = (await (await fetch(`${emu.url}/_emulator/brevo/state`)).json()) as { lists: { id: number }[]; attributes: { name: string; type: string }[] };
+    for (const l of rep.lists) expect(state.lists.map((x) => x.id)).toContain(l.id);
+    expect(state.attributes.find((a) => a.name === 'LAST_SUPPORT_DATE')?.type).toBe('date');
+  });
+
+  it('keys create, list, revoke', async () => {
+    const dir = await newDir();
+    const created = await runCli(['--json', '--data-dir', dir, 'keys', 'create', '--name', 'ci']);
+    expect(created.code).toBe(0);
+    const k = created.json<{ id: string; key: string; name: string }>();
+    expect(k.key).toMatch(/^tajo_/);
+    const list = await runCli(['--json', '--data-dir', dir, 'keys', 'list']);
+    expect(list.json<unknown[]>()).toEqual([expect.objectContaining({ id: k.id, name: 'ci' })]);
+    expect(list.stdout).not.toContain(k.key);
+    expect((await runCli(['--data-dir', dir, 'keys', 'revoke', k.id])).code).toBe(0);
+    const after = (await runCli(['--json', '--data-dir', dir, 'keys', 'list'])).json<{ revokedAt?: string }[]>();
+    expect(after[0]?.revokedAt).toBeTruthy();
+    expect((await runCli(['--data-dir', dir, 'keys', 'revoke', k.id])).code).toBe(64);
+  });
+
+  it('dlq list is empty; show of an unknown id exits 64', async () => {
+    const dir = await newDir();
+    const l = await runCli(['--json', '--data-dir', dir, 'dlq', 'list']);
+    expect(l.code).toBe(0);
+    expect(l.json()).toEqual([]);
+    expect((await runCli(['--data-dir', dir, 'dlq', 'show', '42'])).code).toBe(64);
+    expect((await runCli(['--data-dir', dir, 'dlq', 'show', 'abc'])).code).toBe(64);
+  });
+
+  it('forget normalises the identifier', async () => {
+    const dir = await newDir();
+    await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url]);
+    const r = await runCli(['--json', '--data-dir', dir, 'forget', '+1 (415) 555-0100']);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ key: '+14155550100', interactions: 0 });
+  });
+});
