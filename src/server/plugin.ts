@@ -5,6 +5,7 @@ import { TajoError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { cachedValidator, twilioFlexTokenValidator, type FlexTokenValidator } from './auth/pluginAuth.js';
 import { installErrorHandling } from './httpErrors.js';
+import { IngestBatcher } from './ingestBatcher.js';
 import { ServerMetrics, type RouteName } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, SourceRateLimiter, type RateLimitOptions } from './rateLimit.js';
 import { conversationsRoute } from './routes/conversations.js';
@@ -64,6 +65,7 @@ export function webhookContext(opts: WebhookOptions): WebhookContext {
   }
   return {
     store: opts.store,
+    inbox: new IngestBatcher(opts.store),
     metrics: opts.metrics ?? new ServerMetrics({ store: opts.store }),
     logger,
     twilioAuthToken: opts.twilioAuthToken,

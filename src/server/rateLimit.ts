@@ -12,7 +12,7 @@ export interface RateLimitOptions {
   now?: () => number;
 }
 
-export const DEFAULT_RATE_LIMIT: RateLimitOptions = { ratePerSecond: 200, burst: 1000 };
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { ratePerSecond: 500, burst: 5000 };
 
 interface Bucket {
   tokens: number;

@@ -3,6 +3,7 @@ import type { ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { InboxInput } from '../store/types.js';
 import type { Store } from '../store/store.js';
+import type { IngestBatcher } from './ingestBatcher.js';
 import { authenticatePlugin, type PluginAuthOptions } from './auth/pluginAuth.js';
 import { checkBasicAuth, checkFormSignature, checkJsonSignature, parseForm, signedUrl, withUserInfo, type SignatureCheck } from './auth/twilioSignature.js';
 import { replyError } from './httpErrors.js';
@@ -36,6 +37,8 @@ export interface WebhookRouteDef<T> {
 
 export interface WebhookContext {
   store: Store;
+  /** Group commit of inbox writes (one durable commit for concurrent deliveries). */
+  inbox: IngestBatcher;
   metrics: ServerMetrics;
   logger: Logger;
   twilioAuthToken: string;
@@ -143,7 +146,7 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
     let duplicates = all.length - items.length;
     if (items.length > 0) {
       try {
-        const r = await ctx.store.ingest(items);
+        const r = await ctx.inbox.ingest(items);
         accepted = r.accepted;
         duplicates += r.duplicates;
       } catch (err) {
