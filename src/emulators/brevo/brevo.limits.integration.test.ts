@@ -102,6 +102,14 @@ describe('Brevo emulator: auth, rate limits and faults', () => {
     for (let i = 0; i < 3; i++) expect((await off.call('GET', '/account')).status).toBe(200);
   });
 
+  it('a body over the 16 MB parser limit → 413, Brevo-shaped, with budget headers', async () => {
+    const s = await start({ clock: frozenClock() });
+    const r = await s.call('POST', '/contacts/import', { fileBody: 'x'.repeat(17 * 1024 * 1024), listIds: [1] });
+    expect(r.status).toBe(413);
+    expect(r.json).toMatchObject({ code: 'invalid_parameter' });
+    expect(r.headers.get('x-sib-ratelimit-limit')).toBe('10');
+  });
+
   it('outage window → configured status, then back to normal', async () => {
     const clock = frozenClock();
     const faults = new FaultInjector(clock.nowMs(), FaultFileSchema.parse({ rules: [{ vendor: 'brevo', outageStatus: 503, from: '+0', to: '+60' }] }));

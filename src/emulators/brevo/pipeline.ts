@@ -169,10 +169,11 @@ export function registerFallbacks(app: FastifyInstance, deps: PipelineDeps, temp
       throw new BrevoHttpError(404, { code: 'document_not_found', message: 'Invalid route' });
     }, request, reply);
   });
-  app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
+  // framework-level failures (body over the parser limit, …): still Brevo-shaped, still with budget headers
+  app.setErrorHandler((error: { statusCode?: number; message?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     const body: BrevoErrorBody = status >= 500 ? { code: 'internal_error', message: 'Internal server error' } : { code: 'invalid_parameter', message: error.message ?? 'Invalid request' };
-    deps.log.record('(error)', status);
-    return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+    const d = deps.limits.peek(bucketFor(request.method, relativePath(request.url, deps.prefix)));
+    return send(deps, reply, `${request.method.toUpperCase()} (error)`, d, { status, body });
   });
 }
