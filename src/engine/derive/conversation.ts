@@ -6,22 +6,22 @@ import { CONVERSATION_SNAPSHOT, sortEvents } from './taskEvents.js';
 /** Only the Conversations fields the derivation uses (docs/SEMANTICS.md §2, §4, §6). */
 export interface ConversationInput {
   sid: string;
-  state?: string | null;
-  date_created?: string | null;
-  date_updated?: string | null;
-  timers?: { date_closed?: string | null; date_inactive?: string | null } | null;
+  state?: string | null | undefined;
+  date_created?: string | null | undefined;
+  date_updated?: string | null | undefined;
+  timers?: { date_closed?: string | null | undefined; date_inactive?: string | null | undefined } | null | undefined;
 }
 export interface ParticipantInput {
   sid: string;
-  identity?: string | null;
-  messaging_binding?: { type?: string | null; address?: string | null } | null;
+  identity?: string | null | undefined;
+  messaging_binding?: { type?: string | null | undefined; address?: string | null | undefined } | null | undefined;
 }
 export interface MessageInput {
   sid: string;
-  author?: string | null;
-  body?: string | null;
-  participant_sid?: string | null;
-  date_created?: string | null;
+  author?: string | null | undefined;
+  body?: string | null | undefined;
+  participant_sid?: string | null | undefined;
+  date_created?: string | null | undefined;
 }
 
 /** What a Conversation contributes to its interaction: channel fallback, close time and consent. */

@@ -61,11 +61,11 @@ export function sortEvents<T extends { occurredMs: number; key: string }>(events
 export interface TaskRouterEventItem {
   sid: string;
   event_type: string;
-  event_date?: string | null;
-  event_date_ms?: number | string | null;
-  resource_type?: string | null;
-  resource_sid?: string | null;
-  event_data?: Record<string, unknown> | null;
+  event_date?: string | null | undefined;
+  event_date_ms?: number | string | null | undefined;
+  resource_type?: string | null | undefined;
+  resource_sid?: string | null | undefined;
+  event_data?: Record<string, unknown> | null | undefined;
 }
 
 export function eventTimeMs(ev: Pick<TaskRouterEventItem, 'event_date' | 'event_date_ms'>): number {
@@ -95,13 +95,13 @@ export function rawEventFromTaskRouter(ev: TaskRouterEventItem, via: RawEvent['v
 /** A Task fetched by sid (only when no event carried its attributes). Keyed by content, so re-fetching dedupes. */
 export interface FetchedTask {
   sid: string;
-  attributes?: string | null;
-  task_channel_unique_name?: string | null;
-  task_queue_sid?: string | null;
-  task_queue_friendly_name?: string | null;
-  assignment_status?: string | null;
-  date_updated?: string | null;
-  date_created?: string | null;
+  attributes?: string | null | undefined;
+  task_channel_unique_name?: string | null | undefined;
+  task_queue_sid?: string | null | undefined;
+  task_queue_friendly_name?: string | null | undefined;
+  assignment_status?: string | null | undefined;
+  date_updated?: string | null | undefined;
+  date_created?: string | null | undefined;
 }
 
 export function rawEventFromFetchedTask(task: FetchedTask, fallbackMs: number): RawEvent {

@@ -1,0 +1,131 @@
+import type { Channel } from '../../config/defaults.js';
+import type { Logger } from '../../core/logger.js';
+import type { CommitBatch, DeadLetterReason, OutboxKind } from '../../store/types.js';
+import type { CallMeter, TwilioClient } from '../../sources/twilio/client.js';
+import { fetchTask } from '../../sources/twilio/readers.js';
+import type { ConversationSource } from './conversationSource.js';
+import { planCustomers, type PlannedBatch } from './customerPlan.js';
+import type { StoreAccess } from './storeAccess.js';
+import { planTasks } from './taskPlan.js';
+import type { ContactSample, StreamName, StreamProgress, StreamReport, SyncDeps, SyncOptions } from './types.js';
+import type { RawEvent } from '../../store/types.js';
+
+/** Everything a stream needs during one run. */
+export interface SyncContext {
+  deps: SyncDeps;
+  opts: SyncOptions;
+  connectorId: string;
+  access: StoreAccess;
+  client: TwilioClient;
+  workspaceSid: string;
+  conversationServiceSid: string | undefined;
+  /** Twilio time the run syncs up to (fixed at start). */
+  runNowMs: number;
+  log: Logger;
+  /** What this run reads and writes, after `sync.*` switches and `--resources`. */
+  does: { tasks: boolean; contacts: boolean; csat: boolean; conversations: boolean; agentActivity: boolean };
+  channels: ReadonlySet<Channel>;
+  conversations: ConversationSource | undefined;
+  queueNames: Map<string, string>;
+  totals: { outbox: Record<OutboxKind, number>; deadLetters: Partial<Record<DeadLetterReason, number>> };
+  warnings: string[];
+  samples: { max: number; out: ContactSample[] } | undefined;
+}
+
+export function emptyStreamReport(): StreamReport {
+  return { status: 'ok', pages: 0, records: 0, requests: 0, rateWaitMs: 0, cursor: null };
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('sync aborted', 'AbortError');
+}
+
+/** A stream's checkpoint with its optimistic version: every commit expects the version it read. */
+export class Checkpointer {
+  private constructor(
+    private readonly ctx: SyncContext,
+    readonly stream: StreamName,
+    readonly partition: string,
+    public value: unknown,
+    private version: number,
+  ) {}
+
+  static async load(ctx: SyncContext, stream: StreamName, partition: string): Promise<Checkpointer> {
+    const cp = await ctx.access.getCheckpoint(ctx.connectorId, stream, partition);
+    return new Checkpointer(ctx, stream, partition, cp?.value, cp?.version ?? 0);
+  }
+
+  /** Commits the batch; with `value` the checkpoint moves in the same transaction. */
+  async commit(batch: Omit<CommitBatch, 'checkpoint'>, value?: unknown): Promise<void> {
+    const full: CommitBatch = { ...batch };
+    if (value !== undefined) full.checkpoint = { stream: this.stream, partition: this.partition, value, expectedVersion: this.version };
+    const planned = { contact: (batch.outbox ?? []).filter((o) => o.kind === 'contact').length };
+    const res = await this.ctx.access.commit(this.ctx.connectorId, full);
+    if (value !== undefined) {
+      this.version = res.checkpointVersion ?? this.version + 1;
+      this.value = value;
+    }
+    // Contact writes always land (insert or coalesce), so the events inserted are the rest.
+    this.ctx.totals.outbox.contact += Math.min(planned.contact, res.outboxInserted);
+    this.ctx.totals.outbox.event += Math.max(0, res.outboxInserted - planned.contact);
+  }
+}
+
+/** Derives the given tasks (all their events: stored + new) and their customers into one commit batch. */
+export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[], extraTaskSids: readonly string[], client: TwilioClient): Promise<PlannedBatch> {
+  const cfg = ctx.deps.config;
+  const plan = await planTasks(
+    {
+      connectorId: ctx.connectorId,
+      reader: ctx.access,
+      defaultPhoneRegion: cfg.default_phone_region,
+      channels: ctx.channels,
+      csat: ctx.does.csat,
+      conversations: ctx.conversations,
+      fetchTask: (sid) => fetchTask(client, ctx.workspaceSid, sid),
+      queueNames: ctx.queueNames,
+    },
+    newEvents,
+    extraTaskSids,
+  );
+  const planned = await planCustomers(
+    {
+      connectorId: ctx.connectorId,
+      reader: ctx.access,
+      config: cfg,
+      lists: ctx.deps.listIds,
+      nowMs: ctx.runNowMs,
+      priority: 1,
+      emit: { contacts: ctx.does.contacts, events: ctx.does.tasks, csat: ctx.does.csat },
+      samples: ctx.samples,
+    },
+    plan,
+  );
+  for (const [reason, n] of Object.entries(planned.deadLetters) as [DeadLetterReason, number][]) ctx.totals.deadLetters[reason] = (ctx.totals.deadLetters[reason] ?? 0) + n;
+  return planned;
+}
+
+export function progress(ctx: SyncContext, p: StreamProgress): void {
+  try {
+    ctx.deps.onProgress?.(p);
+  } catch (err) {
+    ctx.log.debug({ err }, 'progress callback failed');
+  }
+}
+
+export function meterInto(report: StreamReport): CallMeter {
+  return {
+    get requests() {
+      return report.requests;
+    },
+    set requests(v: number) {
+      report.requests = v;
+    },
+    get rateWaitMs() {
+      return report.rateWaitMs;
+    },
+    set rateWaitMs(v: number) {
+      report.rateWaitMs = v;
+    },
+  };
+}

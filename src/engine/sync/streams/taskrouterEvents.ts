@@ -1,0 +1,108 @@
+import type { RawEvent } from '../../../store/types.js';
+import { rawEventFromTaskRouter } from '../../derive/taskEvents.js';
+import { listEvents } from '../../../sources/twilio/readers.js';
+import type { Page } from '../../../sources/twilio/client.js';
+import type { TaskRouterEvent } from '../../../sources/twilio/schemas.js';
+import { Checkpointer, meterInto, planBatch, progress, throwIfAborted, type SyncContext } from '../context.js';
+import { prefetch } from '../prefetch.js';
+import type { StreamReport } from '../types.js';
+import { syncRange, windowSizer } from '../windows.js';
+
+/** Cursor of `taskrouter_events` (partition = workspace SID). */
+export interface TaskRouterEventsCursor {
+  /** Every event up to here has been derived and its Brevo writes enqueued. */
+  windowEndMs: number;
+  lastEventSid: string | null;
+  /** The window being read (pages stored, derivation pending); a restart re-reads it. */
+  readingWindow?: [number, number];
+}
+
+const PAGE_SIZE = 1000;
+/** Tasks derived per commit at the end of a window. */
+const DERIVE_CHUNK = 400;
+
+interface WindowPage {
+  startMs: number;
+  endMs: number;
+  page: Page<TaskRouterEvent>;
+  lastOfWindow: boolean;
+}
+
+/**
+ * Change detection: TaskRouter Events by time window (StartDate/EndDate, both explicit). Full: from `--since` (clamped
+ * to the 30-day retention) or the retention start. Incremental: from the cursor minus `lookback_minutes` (late events
+ * re-read; raw events dedupe by EV sid). Events come newest first inside a window (and the order is not documented),
+ * so a page alone never says a task is complete: each page's raw events are stored with the cursor, and the tasks a
+ * window touched are derived once the whole window is stored. Every event at or before the window end is then known,
+ * so a task that reached task.completed/canceled is derived from its full history. The cursor passes a window only in
+ * the commit that enqueues that window's Brevo writes.
+ */
+export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport): Promise<void> {
+  const partition = ctx.workspaceSid;
+  const cp = await Checkpointer.load(ctx, 'taskrouter_events', partition);
+  const prev = cp.value as TaskRouterEventsCursor | undefined;
+  const since = ctx.opts.since !== undefined ? Date.parse(ctx.opts.since) : undefined;
+  const range = syncRange({ type: ctx.opts.type, nowMs: ctx.runNowMs, sinceMs: since, cursorEndMs: prev?.windowEndMs, lookbackMinutes: ctx.deps.config.lookback_minutes });
+  ctx.warnings.push(...range.warnings);
+  for (const w of range.warnings) ctx.log.warn(w);
+  const client = ctx.client.withMeter(meterInto(report));
+  const sizer = windowSizer();
+  const keepWorkerEvents = ctx.does.agentActivity;
+
+  async function* pages(): AsyncGenerator<WindowPage> {
+    let start = range.startMs;
+    while (start < range.endMs) {
+      const end = Math.min(range.endMs, start + sizer.sizeMs);
+      let n = 0;
+      let records = 0;
+      for await (const page of listEvents(client, ctx.workspaceSid, start, end, { pageSize: PAGE_SIZE })) {
+        n++;
+        records += page.items.length;
+        yield { startMs: start, endMs: end, page, lastOfWindow: page.nextUrl === null };
+      }
+      sizer.observe(n, records, PAGE_SIZE);
+      start = end;
+    }
+  }
+
+  let windowEndMs = prev?.windowEndMs ?? range.startMs;
+  let lastEventSid = prev?.lastEventSid ?? null;
+  const touched = new Set<string>();
+  report.cursor = cp.value ?? null;
+  for await (const wp of prefetch(pages())) {
+    throwIfAborted(ctx.opts.signal);
+    const raw: RawEvent[] = [];
+    for (const item of wp.page.items) {
+      const r = rawEventFromTaskRouter(item);
+      if (!Number.isFinite(r.occurredMs)) continue;
+      if (r.taskSid !== undefined) touched.add(r.taskSid);
+      else if (!keepWorkerEvents) continue;
+      raw.push(r);
+    }
+    report.pages++;
+    report.records += wp.page.items.length;
+    if (wp.page.items.length > 0) lastEventSid = wp.page.items[wp.page.items.length - 1]?.sid ?? lastEventSid;
+    await cp.commit({ rawEvents: raw }, { windowEndMs, lastEventSid, readingWindow: [wp.startMs, wp.endMs] } satisfies TaskRouterEventsCursor);
+
+    if (wp.lastOfWindow) {
+      const tasks = [...touched].sort();
+      touched.clear();
+      for (let i = 0; i < tasks.length || i === 0; i += DERIVE_CHUNK) {
+        const chunk = tasks.slice(i, i + DERIVE_CHUNK);
+        const planned = await planBatch(ctx, [], chunk, client);
+        const last = i + DERIVE_CHUNK >= tasks.length;
+        await cp.commit(planned.batch, last ? ({ windowEndMs: wp.endMs, lastEventSid } satisfies TaskRouterEventsCursor) : undefined);
+        if (last) break;
+      }
+      windowEndMs = wp.endMs;
+      report.cursor = cp.value;
+    }
+    const span = range.endMs - range.startMs;
+    progress(ctx, {
+      stream: 'taskrouter_events', partition, pages: report.pages, records: report.records, cursor: { windowEndMs },
+      ...(span > 0 ? { fraction: Math.min(1, (wp.endMs - range.startMs) / span) } : {}), done: false,
+    });
+  }
+  if (range.startMs >= range.endMs) report.cursor = cp.value ?? null;
+  progress(ctx, { stream: 'taskrouter_events', partition, pages: report.pages, records: report.records, cursor: report.cursor, fraction: 1, done: true });
+}

@@ -1,0 +1,133 @@
+import type { Channel } from '../../config/defaults.js';
+import type { DeadLetterInput, InteractionRow, RawEvent, SurveyRow } from '../../store/types.js';
+import { latestSnapshot, rawEventFromSnapshot, type ConversationSnapshot } from '../derive/conversation.js';
+import { deriveTask, type Interaction, type TaskDerivation } from '../derive/interaction.js';
+import { toInteractionRow } from '../derive/rows.js';
+import { deriveSurvey, toSurveyRow, type Survey } from '../derive/survey.js';
+import { rawEventFromFetchedTask, readTaskEvent, TASK_FETCHED, type FetchedTask } from '../derive/taskEvents.js';
+import type { ConversationSource } from './conversationSource.js';
+import { mapLimit } from './conversationSource.js';
+import type { StoreReader } from './storeAccess.js';
+
+/** What deriving a set of tasks produced, before customers are recomputed. */
+export interface TaskPlan {
+  /** New raw events to store (the page's own, fetched Tasks, Conversation snapshots). */
+  rawEvents: RawEvent[];
+  interactions: Interaction[];
+  surveys: { survey: Survey; row: SurveyRow; linked: InteractionRow | undefined }[];
+  deadLetters: DeadLetterInput[];
+  /** Customer keys the tasks belonged to before (a changed identity affects the old customer too). */
+  previousKeys: string[];
+}
+
+export interface TaskPlanDeps {
+  connectorId: string;
+  reader: StoreReader;
+  defaultPhoneRegion: string;
+  channels: ReadonlySet<Channel>;
+  csat: boolean;
+  /** Undefined when Conversations are not read (sync.conversations off). */
+  conversations: ConversationSource | undefined;
+  /** Fetch one Task (attributes) when no event carried them; undefined on 404. */
+  fetchTask: ((taskSid: string) => Promise<FetchedTask | undefined>) | undefined;
+  /** Queue names from the TaskQueues stream, for events that lack `task_queue_name`. */
+  queueNames: ReadonlyMap<string, string>;
+}
+
+const hasAttributes = (events: readonly RawEvent[]) => events.some((e) => readTaskEvent(e).taskAttributes !== undefined);
+const isTaskRouter = (e: RawEvent) => !e.type.startsWith('tajo.');
+
+/**
+ * Derives every given task from ALL its stored events plus the new ones (so the result never depends on how events
+ * were split into pages or in which order they came). Fetches a Task only when no event carried its attributes, and
+ * a Conversation only for messaging tasks whose channel or close time depends on it and which were not read this run.
+ */
+export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent[], extraTaskSids: readonly string[] = []): Promise<TaskPlan> {
+  const fresh = new Map<string, RawEvent>();
+  for (const e of newEvents) fresh.set(e.key, e);
+  const taskSids = [...new Set([...[...fresh.values()].map((e) => e.taskSid).filter((s): s is string => s !== undefined), ...extraTaskSids])];
+  const byTask = new Map<string, Map<string, RawEvent>>(taskSids.map((t) => [t, new Map()]));
+  for (const e of [...(await deps.reader.rawEventsForTasks(deps.connectorId, taskSids)), ...fresh.values()]) {
+    if (e.taskSid !== undefined) byTask.get(e.taskSid)?.set(e.key, e);
+  }
+  const added: RawEvent[] = [...fresh.values()];
+  const add = (e: RawEvent & { taskSid: string }) => {
+    byTask.get(e.taskSid)?.set(e.key, e);
+    added.push(e);
+  };
+
+  // Attributes are null in lists and absent from some events: fetch the Task (a 404 is fine, Twilio deletes finished tasks).
+  if (deps.fetchTask) {
+    const fetchTask = deps.fetchTask;
+    const missing = taskSids.filter((t) => {
+      const evs = [...(byTask.get(t)?.values() ?? [])];
+      return evs.some(isTaskRouter) && !hasAttributes(evs) && !evs.some((e) => e.type === TASK_FETCHED);
+    });
+    await mapLimit(missing, 8, async (t) => {
+      const task = await fetchTask(t);
+      if (task) add({ ...rawEventFromFetchedTask(task, Math.max(...[...(byTask.get(t)?.values() ?? [])].map((e) => e.occurredMs))), taskSid: t });
+    });
+  }
+
+  const events = (t: string) => [...(byTask.get(t)?.values() ?? [])];
+  const region = deps.defaultPhoneRegion;
+  const derive = (t: string, snap?: ConversationSnapshot, unavailable = false): TaskDerivation =>
+    deriveTask(t, events(t), snap, { defaultPhoneRegion: region, conversationUnavailable: unavailable });
+
+  const results = new Map<string, TaskDerivation>();
+  const needs = new Map<string, string>();
+  for (const t of taskSids) {
+    if (!events(t).some(isTaskRouter)) continue;
+    const d = derive(t);
+    results.set(t, d);
+    const conv = d.kind === 'needsConversation' ? d.conversationSid : d.kind === 'interaction' && d.interaction.channel !== 'voice' ? d.interaction.conversationSid : null;
+    if (conv === null || !deps.conversations) continue;
+    // A closed snapshot is final; otherwise read it (once per run: the source caches).
+    if (d.kind === 'needsConversation' || (latestSnapshot(events(t))?.closedMs ?? null) === null) needs.set(t, conv);
+  }
+  const snaps = deps.conversations ? await deps.conversations.getMany(needs.values()) : new Map<string, ConversationSnapshot | null>();
+  for (const [t, conv] of needs) {
+    const snap = snaps.get(conv) ?? null;
+    if (snap) add(rawEventFromSnapshot(t, snap) as RawEvent & { taskSid: string });
+    results.set(t, derive(t, undefined, snap === null));
+  }
+  for (const [t, d] of results) if (d.kind === 'needsConversation') results.set(t, derive(t, undefined, true));
+
+  const plan: TaskPlan = { rawEvents: dedupe(added), interactions: [], surveys: [], deadLetters: [], previousKeys: [] };
+  const surveyTasks: Extract<TaskDerivation, { kind: 'survey' }>[] = [];
+  for (const d of results.values()) {
+    if (d.kind === 'interaction') {
+      const i = d.interaction;
+      if (!deps.channels.has(i.channel)) continue;
+      if (i.queueSid !== null && i.queueName === null) i.queueName = deps.queueNames.get(i.queueSid) ?? null;
+      if (i.createdQueueSid !== null && i.createdQueueName === null) i.createdQueueName = deps.queueNames.get(i.createdQueueSid) ?? null;
+      plan.interactions.push(i);
+    } else if (d.kind === 'deadLetter') plan.deadLetters.push(d.deadLetter);
+    else if (d.kind === 'survey') surveyTasks.push(d);
+  }
+  const prev = await deps.reader.getInteractions(deps.connectorId, plan.interactions.map((i) => i.taskSid));
+  const newKey = new Map(plan.interactions.map((i) => [i.taskSid, i.customer.extId]));
+  plan.previousKeys = prev.filter((p) => p.customerKey !== null && p.customerKey !== newKey.get(p.taskSid)).map((p) => p.customerKey as string);
+
+  if (deps.csat && surveyTasks.length > 0) await planSurveys(deps, plan, surveyTasks);
+  return plan;
+}
+
+async function planSurveys(deps: TaskPlanDeps, plan: TaskPlan, surveyTasks: Extract<TaskDerivation, { kind: 'survey' }>[]): Promise<void> {
+  const inBatch = new Map(plan.interactions.map((i) => [i.taskSid, toInteractionRow(i, '')]));
+  const linkedSids = surveyTasks.map((s) => s.attributes).map((a) => (a.conversations as Record<string, unknown> | undefined)?.conversation_id).filter((x): x is string => typeof x === 'string');
+  const stored = new Map((await deps.reader.getInteractions(deps.connectorId, linkedSids.filter((s) => !inBatch.has(s)))).map((r) => [r.taskSid, r]));
+  for (const s of surveyTasks) {
+    const linkedSid = (s.attributes.conversations as Record<string, unknown> | undefined)?.conversation_id;
+    const linked = typeof linkedSid === 'string' ? (inBatch.get(linkedSid) ?? stored.get(linkedSid)) : undefined;
+    const r = deriveSurvey(s.facts, s.attributes, linked, deps.defaultPhoneRegion);
+    if (r.kind === 'deadLetter') plan.deadLetters.push(r.deadLetter);
+    if (r.kind !== 'survey') continue;
+    const key = linked?.customerKey ?? r.survey.ownIdentity?.extId ?? null;
+    plan.surveys.push({ survey: r.survey, row: toSurveyRow(r.survey, key), linked });
+  }
+}
+
+function dedupe(events: RawEvent[]): RawEvent[] {
+  return [...new Map(events.map((e) => [e.key, e])).values()];
+}

@@ -1,0 +1,55 @@
+/**
+ * Time windows for TaskRouter Events. The API keeps 30 days and returns only the last 15 minutes without a window
+ * (docs/twilio.md §0.3), so every read has explicit bounds. Window sizes adapt to volume: many pages → smaller
+ * windows (the window is the unit of resumption and of derivation), few records → larger ones.
+ */
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+export const RETENTION_MS = 30 * DAY_MS;
+/** Kept clear of the retention edge so the first window is not cut while the request is in flight. */
+export const RETENTION_MARGIN_MS = 5 * MINUTE_MS;
+
+export interface SyncRange {
+  startMs: number;
+  endMs: number;
+  warnings: string[];
+}
+
+/**
+ * Full: from `since` (default: the retention start). Incremental: from the cursor minus the lookback (a first
+ * incremental without cursor behaves like a full). `since` older than the retention is clamped with a warning.
+ */
+export function syncRange(opts: { type: 'full' | 'incremental'; nowMs: number; sinceMs?: number | undefined; cursorEndMs?: number | undefined; lookbackMinutes: number }): SyncRange {
+  const warnings: string[] = [];
+  const floor = opts.nowMs - RETENTION_MS + RETENTION_MARGIN_MS;
+  let start: number;
+  if (opts.type === 'incremental' && opts.cursorEndMs !== undefined) start = opts.cursorEndMs - opts.lookbackMinutes * MINUTE_MS;
+  else start = opts.sinceMs ?? floor;
+  if (opts.sinceMs !== undefined && opts.sinceMs < floor && opts.type === 'full') {
+    warnings.push(`--since ${new Date(opts.sinceMs).toISOString()} is older than TaskRouter's 30-day event retention; task data is read from ${new Date(floor).toISOString()}`);
+  }
+  start = Math.max(start, floor);
+  return { startMs: Math.min(start, opts.nowMs), endMs: opts.nowMs, warnings };
+}
+
+export interface WindowSizer {
+  /** The next window's size (ms). */
+  readonly sizeMs: number;
+  /** Adapts after a window: pages read and records seen. */
+  observe(pages: number, records: number, pageSize: number): void;
+}
+
+export function windowSizer(initialMs = HOUR_MS, minMs = 5 * MINUTE_MS, maxMs = DAY_MS): WindowSizer {
+  let size = initialMs;
+  return {
+    get sizeMs() {
+      return size;
+    },
+    observe(pages, records, pageSize) {
+      if (pages > 2) size = Math.max(minMs, Math.floor(size / 2));
+      else if (records < pageSize / 4) size = Math.min(maxMs, size * 2);
+    },
+  };
+}
