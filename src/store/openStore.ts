@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDataDir } from '../core/dataDir.js';
 import { TajoError } from '../core/errors.js';
+import type { PostgresStoreOptions } from './postgres/postgresStore.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite/sqliteStore.js';
 import type { Store } from './store.js';
 
@@ -11,17 +12,20 @@ export interface OpenStoreOptions {
   url?: string;
   /** SQLite tuning and test clock. */
   sqlite?: SqliteStoreOptions;
+  /** Postgres pool options and test clock. */
+  postgres?: PostgresStoreOptions;
 }
 
 /** The store factory, called from `main` (never at import time). Migrations are applied on open. */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const url = opts.url?.trim();
   if (!url) {
-    mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-    return SqliteStore.open(join(opts.dataDir, 'tajo.db'), opts.sqlite);
+    return SqliteStore.open(join(ensureDataDir(opts.dataDir), 'tajo.db'), opts.sqlite);
   }
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new TajoError('TAJO_USAGE', 'postgres backend not available', { hint: 'Omit store.url to use the embedded SQLite store' });
+    // Loaded on demand: the embedded default never pays for the pg driver.
+    const { PostgresStore } = await import('./postgres/postgresStore.js');
+    return PostgresStore.open(url, opts.postgres);
   }
   const file = /^(sqlite|file):(\/\/)?(.+)$/i.exec(url)?.[3];
   if (!file) {

@@ -78,7 +78,7 @@ describe('sqlite store specifics', () => {
     await store.close();
   });
 
-  it('openStore: <dataDir>/tajo.db by default, sqlite: URLs, postgres not yet', async () => {
+  it('openStore: <dataDir>/tajo.db by default, sqlite: URLs, postgres:// to the Postgres backend', async () => {
     const dataDir = join(root, 'data', 'nested');
     const s = await openStore({ dataDir });
     expect((s as SqliteStore).file).toBe(join(dataDir, 'tajo.db'));
@@ -86,7 +86,7 @@ describe('sqlite store specifics', () => {
     const t = await openStore({ dataDir, url: `sqlite:${join(root, 'url.db')}` });
     expect((t as SqliteStore).file).toBe(join(root, 'url.db'));
     await t.close();
-    await expect(openStore({ dataDir, url: 'postgres://u@h/db' })).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_USAGE'));
+    await expect(openStore({ dataDir, url: 'postgres://u@127.0.0.1:1/db' })).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_STORE_UNAVAILABLE'));
     await expect(openStore({ dataDir, url: 'mysql://x' })).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_USAGE'));
   });
 

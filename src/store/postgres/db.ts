@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { TajoError } from '../../core/errors.js';
+import type { Migration } from '../migration.js';
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export interface PgDbOptions {
+  /** Pool size (default 10). */
+  max?: number;
+  /** Fail a query waiting for a connection after this long (default 10 s). */
+  connectionTimeoutMs?: number;
+}
+
+/** Arbitrary constant: the advisory lock every Tajo process takes to migrate. */
+const MIGRATION_LOCK = '7302164190343221';
+
+/** int8 → number (ids, counts, ms fit in 2^53); json/jsonb → raw text, decoded by the shared row mappers. */
+const TEXT_JSON = new Set([114, 3802]);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === 20) return (v: string) => Number(v);
+    if (TEXT_JSON.has(oid)) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** SQLSTATE classes and socket errors meaning "cannot serve now" (connection, shutdown, resources, serialization). */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P|40001|40P01)/;
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+
+export function mapPgError(err: unknown): never {
+  if (err instanceof TajoError) throw err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : '';
+  if (
+    (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code))) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)
+  ) {
+    throw new TajoError('TAJO_STORE_UNAVAILABLE', `State store is unavailable (${typeof code === 'string' ? code : 'connection'})`, { cause: err });
+  }
+  throw err;
+}
+
+/** A pg pool with error mapping, named (server-side prepared) statements and a transaction helper. */
+export class PgDb {
+  readonly pool: pg.Pool;
+
+  constructor(connectionString: string, opts: PgDbOptions = {}) {
+    this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000, types });
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<R>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
+    try {
+      const res = await on.query({ name: statementName(sql), text: sql, values: params });
+      return res.rows as R[];
+    } catch (err) {
+      mapPgError(err);
+    }
+  }
+
+  async count(sql: string, params: unknown[], on: Queryable = this.pool): Promise<number> {
+    try {
+      return (await on.query({ name: statementName(sql), text: sql, values: params })).rowCount ?? 0;
+    } catch (err) {
+      mapPgError(err);
+    }
+  }
+
+  async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      mapPgError(err);
+    }
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      mapPgError(err);
+    } finally {
+      client.release();
+    }
+  }
+
+  async appliedMigrations(on: Queryable = this.pool): Promise<number[]> {
+    const [exists] = await this.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t", [], on);
+    if (!exists?.t) return [];
+    return (await this.query<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id', [], on)).map((r) => r.id);
+  }
+
+  /** Applies pending migrations in one transaction under `pg_advisory_xact_lock`: concurrent starters queue, then find them applied. */
+  async migrate(migrations: readonly Migration[]): Promise<number[]> {
+    const known = new Set(migrations.map((m) => m.id));
+    return this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK]);
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)');
+      const applied = new Set(await this.appliedMigrations(c));
+      const unknown = [...applied].filter((id) => !known.has(id));
+      if (unknown.length) {
+        throw new TajoError('TAJO_STORE_MIGRATION', `The database has migrations this version of Tajo does not know (${unknown.join(', ')}): upgrade Tajo`);
+      }
+      const done: number[] = [];
+      for (const m of migrations) {
+        if (applied.has(m.id)) continue;
+        try {
+          await c.query(m.sql);
+        } catch (err) {
+          const code = (err as { code?: string }).code ?? '';
+          if (UNAVAILABLE_SQLSTATE.test(code)) throw err;
+          throw new TajoError('TAJO_STORE_MIGRATION', `Migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
+        }
+        await c.query('INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)', [m.id, m.name, new Date().toISOString()]);
+        done.push(m.id);
+      }
+      return done;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+const names = new Map<string, string>();
+/** A stable name per SQL text, so pg prepares each statement once per connection. */
+function statementName(sql: string): string {
+  let n = names.get(sql);
+  if (!n) {
+    n = `tajo_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    names.set(sql, n);
+  }
+  return n;
+}

@@ -1,0 +1,88 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTajoError } from '../../core/errors.js';
+import { runStoreContract } from '../contract.js';
+import type { OutboxInput } from '../types.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { PostgresStore } from './postgresStore.js';
+import { createEmptyDatabase, createTestDatabase, postgresAvailable, TEST_DATABASE_URL, truncateAll } from './test-helpers/testDatabase.js';
+
+const available = await postgresAvailable();
+if (!available) console.warn(`Postgres store tests skipped: no server at ${new URL(TEST_DATABASE_URL).host} (set TAJO_TEST_DATABASE_URL)`);
+
+describe.runIf(available)('postgres store', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  runStoreContract('postgres', async () => {
+    await truncateAll(db.url);
+    return PostgresStore.open(db.url, { max: 4 });
+  });
+
+  it('several stores migrating one empty database at once all succeed; migrations run once', async () => {
+    const empty = await createEmptyDatabase();
+    try {
+      const stores = await Promise.all([1, 2, 3, 4].map(() => PostgresStore.open(empty.url, { max: 2 })));
+      for (const s of stores) expect(await s.migrations()).toEqual({ applied: POSTGRES_MIGRATIONS.map((m) => m.id), pending: [] });
+      await Promise.all(stores.map((s) => s.close()));
+      const c = new pg.Client({ connectionString: empty.url });
+      await c.connect();
+      expect((await c.query('SELECT count(*)::int AS n FROM schema_migrations')).rows).toEqual([{ n: POSTGRES_MIGRATIONS.length }]);
+      await c.end();
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it('concurrent drainers never claim the same row (SKIP LOCKED)', async () => {
+    await truncateAll(db.url);
+    const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.open(db.url, { max: 2 })));
+    const items: OutboxInput[] = Array.from({ length: 600 }, (_, i) => ({ kind: 'event', key: `E${i}`, payload: { i }, priority: 1 }));
+    expect((await stores[0]!.commit('c', { outbox: items })).outboxInserted).toBe(600);
+    const seen: number[] = [];
+    await Promise.all(stores.map(async (s, w) => {
+      for (;;) {
+        const got = await s.claimOutbox({ workerId: `w${w}`, limit: 25, leaseMs: 60_000, nowMs: Date.now() });
+        if (!got.length) return;
+        seen.push(...got.map((r) => r.id));
+        await s.completeOutbox(got.map((r) => r.id), Date.now());
+      }
+    }));
+    expect(seen).toHaveLength(600);
+    expect(new Set(seen).size).toBe(600);
+    expect((await stores[0]!.outboxStats()).delivered).toBe(600);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('concurrent commits with the same expected version: exactly one wins', async () => {
+    await truncateAll(db.url);
+    const [a, b] = await Promise.all([PostgresStore.open(db.url), PostgresStore.open(db.url)]);
+    const results = await Promise.allSettled([a!, b!].map((s, i) =>
+      s.commit('c', { checkpoint: { stream: 's', partition: '', value: i, expectedVersion: 0 }, outbox: [{ kind: 'event', key: `E${i}`, payload: {}, priority: 1 }] })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(isTajoError(lost.reason, 'TAJO_CHECKPOINT_CONFLICT')).toBe(true);
+    expect((await a!.outboxStats()).pending).toBe(1);
+    await Promise.all([a!.close(), b!.close()]);
+  });
+
+  it('bulk outbox insert rate (logged)', async () => {
+    await truncateAll(db.url);
+    const s = await PostgresStore.open(db.url);
+    const N = 20_000;
+    const items: OutboxInput[] = Array.from({ length: N }, (_, i) => ({ kind: 'event', key: `SUPPORT_REQUESTED:WT${i}`, payload: { identifiers: { ext_id: `+1415555${i}` } }, priority: 1 }));
+    const t0 = performance.now();
+    expect((await s.commit('c', { outbox: items })).outboxInserted).toBe(N);
+    console.log(`postgres outbox rows/s: ${Math.round(N / ((performance.now() - t0) / 1000))}`);
+    await s.close();
+  });
+});
+
+it('an unreachable server is TAJO_STORE_UNAVAILABLE', async () => {
+  await expect(PostgresStore.open('postgres://nobody@127.0.0.1:1/none', { connectionTimeoutMs: 1000 })).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_STORE_UNAVAILABLE'));
+});

@@ -1,0 +1,181 @@
+import type { Store } from '../store.js';
+import type {
+  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput, InboxInput, InboxItem,
+  InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, SurveyRow,
+} from '../types.js';
+import * as admin from './admin.js';
+import { PgDb, type PgDbOptions } from './db.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+import * as outbox from './outbox.js';
+import * as records from './records.js';
+
+export interface PostgresStoreOptions extends PgDbOptions {
+  /** Clock for the store's own timestamps. */
+  now?: () => number;
+  /** Apply pending migrations when opening (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * The scale-out store: several processes / replicas share one database. Claims use `FOR UPDATE SKIP LOCKED`,
+ * migrations run under `pg_advisory_xact_lock`. Same behaviour as the SQLite store (one contract suite).
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly now: () => number;
+
+  private constructor(private readonly db: PgDb, opts: PostgresStoreOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const store = new PostgresStore(new PgDb(url, opts), opts);
+    try {
+      if (opts.migrate !== false) await store.migrate();
+      else await store.ping();
+    } catch (err) {
+      await store.db.close();
+      throw err;
+    }
+    return store;
+  }
+
+  async migrate(): Promise<void> {
+    await this.db.migrate(POSTGRES_MIGRATIONS);
+  }
+  async migrations(): Promise<{ applied: number[]; pending: number[] }> {
+    const applied = await this.db.appliedMigrations();
+    return { applied, pending: POSTGRES_MIGRATIONS.map((m) => m.id).filter((id) => !applied.includes(id)) };
+  }
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  async getConnector(id: string): Promise<ConnectorRecord | undefined> {
+    return admin.getConnector(this.db, id);
+  }
+  async saveConnector(rec: ConnectorRecord): Promise<void> {
+    await admin.saveConnector(this.db, rec);
+  }
+  async deleteConnector(id: string): Promise<void> {
+    await admin.deleteConnector(this.db, id);
+  }
+  async setConnectorStatus(id: string, status: ConnectorRecord['status'], reason?: string, lastError?: ConnectorRecord['lastError']): Promise<void> {
+    await admin.setConnectorStatus(this.db, id, status, this.now(), reason, lastError);
+  }
+  async markSynced(id: string, at: string): Promise<void> {
+    await admin.markSynced(this.db, id, at);
+  }
+  async putSecret(connectorId: string, name: string, sealed: SealedSecret): Promise<void> {
+    await admin.putSecret(this.db, connectorId, name, sealed, this.now());
+  }
+  async getSecrets(connectorId: string): Promise<Record<string, SealedSecret>> {
+    return admin.getSecrets(this.db, connectorId);
+  }
+
+  async getCheckpoint(connectorId: string, stream: string, partition: string): Promise<Checkpoint | undefined> {
+    return admin.getCheckpoint(this.db, connectorId, stream, partition);
+  }
+  async listCheckpoints(connectorId: string): Promise<Checkpoint[]> {
+    return admin.listCheckpoints(this.db, connectorId);
+  }
+  async deleteCheckpoints(connectorId: string, stream?: string): Promise<void> {
+    await admin.deleteCheckpoints(this.db, connectorId, stream);
+  }
+
+  async commit(connectorId: string, batch: CommitBatch): Promise<CommitResult> {
+    return records.commit(this.db, connectorId, batch, this.now());
+  }
+
+  async rawEventsForTasks(connectorId: string, taskSids: string[]): Promise<RawEvent[]> {
+    return records.rawEventsForTasks(this.db, connectorId, taskSids);
+  }
+  async rawEventsForWorkers(connectorId: string, workerSids: string[], sinceMs?: number): Promise<RawEvent[]> {
+    return records.rawEventsForWorkers(this.db, connectorId, workerSids, sinceMs);
+  }
+  async getInteractions(connectorId: string, taskSids: string[]): Promise<InteractionRow[]> {
+    return records.interactionsBy(this.db, 'task_sid', connectorId, taskSids);
+  }
+  async interactionsForCustomers(connectorId: string, customerKeys: string[]): Promise<InteractionRow[]> {
+    return records.interactionsBy(this.db, 'customer_key', connectorId, customerKeys);
+  }
+  async surveysForCustomers(connectorId: string, customerKeys: string[]): Promise<SurveyRow[]> {
+    return records.surveysBy(this.db, 'customer_key', connectorId, customerKeys);
+  }
+  async surveysForTasks(connectorId: string, linkedTaskSids: string[]): Promise<SurveyRow[]> {
+    return records.surveysBy(this.db, 'linked_task_sid', connectorId, linkedTaskSids);
+  }
+  async getCustomers(connectorId: string, keys: string[]): Promise<CustomerRow[]> {
+    return records.getCustomers(this.db, connectorId, keys);
+  }
+  async listInteractions(connectorId: string, opts: { sinceMs?: number; untilMs?: number; afterTaskSid?: string; limit: number }): Promise<InteractionRow[]> {
+    return records.listInteractions(this.db, connectorId, opts);
+  }
+  async counts(connectorId: string): Promise<{ interactions: number; customers: number; workers: number; surveys: number; rawEvents: number }> {
+    return records.counts(this.db, connectorId);
+  }
+  async forgetCustomer(connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }> {
+    return records.forgetCustomer(this.db, connectorId, key);
+  }
+
+  async claimOutbox(opts: { workerId: string; kinds?: OutboxKind[]; limit: number; leaseMs: number; nowMs: number }): Promise<OutboxItem[]> {
+    return outbox.claimOutbox(this.db, opts);
+  }
+  async completeOutbox(ids: number[], nowMs: number): Promise<void> {
+    await outbox.completeOutbox(this.db, ids, nowMs);
+  }
+  async retryOutbox(id: number, nextAttemptMs: number, error: string): Promise<void> {
+    await outbox.retryOutbox(this.db, id, nextAttemptMs, error, this.now());
+  }
+  async deadLetterOutbox(id: number, letter: DeadLetterInput): Promise<void> {
+    await outbox.deadLetterOutbox(this.db, id, letter, this.now());
+  }
+  async delivered(keys: string[]): Promise<Map<string, string | null>> {
+    return outbox.delivered(this.db, keys);
+  }
+  async outboxStats(): Promise<OutboxStats> {
+    return outbox.outboxStats(this.db);
+  }
+
+  async listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]> {
+    return admin.listDeadLetters(this.db, opts);
+  }
+  async getDeadLetter(id: number): Promise<DeadLetter | undefined> {
+    return admin.getDeadLetter(this.db, id);
+  }
+  async setDeadLetterStatus(id: number, status: 'replayed' | 'discarded'): Promise<void> {
+    await outbox.setDeadLetterStatus(this.db, id, status, this.now());
+  }
+  async deadLetterCounts(): Promise<Record<string, number>> {
+    return admin.deadLetterCounts(this.db);
+  }
+
+  async ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number; acceptedKeys: string[] }> {
+    return admin.ingest(this.db, items, this.now());
+  }
+  async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
+    return admin.claimInbox(this.db, opts);
+  }
+
+  async createApiKey(rec: { id: string; name: string; hash: string }): Promise<void> {
+    await admin.createApiKey(this.db, rec, this.now());
+  }
+  async findApiKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    return admin.findApiKey(this.db, hash);
+  }
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return admin.listApiKeys(this.db);
+  }
+  async revokeApiKey(id: string): Promise<boolean> {
+    return admin.revokeApiKey(this.db, id, this.now());
+  }
+  async acquireLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean> {
+    return admin.acquireLease(this.db, name, holder, ttlMs, nowMs);
+  }
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await admin.releaseLease(this.db, name, holder);
+  }
+}

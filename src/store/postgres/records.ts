@@ -1,0 +1,159 @@
+/** The commit write path and engine reads, Postgres dialect (twin of ../sqlite/records.ts; bulk writes via unnest). */
+import { TajoError } from '../../core/errors.js';
+import { lastByKey, normaliseOutbox } from '../batch.js';
+import {
+  iso, json, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
+} from '../rows.js';
+import type { CheckpointWrite, CommitBatch, CommitResult, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
+import type { PgDb, Queryable } from './db.js';
+import { enqueue, putDeadLetter } from './outbox.js';
+
+async function writeCheckpoint(db: PgDb, c: Queryable, connectorId: string, cp: CheckpointWrite, at: string): Promise<number> {
+  const [row] =
+    cp.expectedVersion === 0
+      ? await db.query<{ version: number }>(`INSERT INTO checkpoints (connector_id, stream, partition, value, version, updated_at) VALUES ($1, $2, $3, $4::jsonb, 1, $5)
+          ON CONFLICT (connector_id, stream, partition) DO NOTHING RETURNING version`, [connectorId, cp.stream, cp.partition, json(cp.value), at], c)
+      : await db.query<{ version: number }>(`UPDATE checkpoints SET value = $1::jsonb, version = version + 1, updated_at = $2
+          WHERE connector_id = $3 AND stream = $4 AND partition = $5 AND version = $6 RETURNING version`,
+        [json(cp.value), at, connectorId, cp.stream, cp.partition, cp.expectedVersion], c);
+  if (!row) {
+    throw new TajoError('TAJO_CHECKPOINT_CONFLICT', `Checkpoint ${cp.stream}/${cp.partition} was updated by another process (expected version ${cp.expectedVersion})`);
+  }
+  return row.version;
+}
+
+/** `$n::type[]` list for an unnest of `types.length` arrays starting at `$start`. */
+const arrays = (start: number, types: string[]) => types.map((t, i) => `$${start + i}::${t}[]`).join(', ');
+
+const INSERT_RAW = `INSERT INTO raw_events (connector_id, key, type, occurred_ms, task_sid, worker_sid, conversation_sid, via, data, received_at)
+SELECT $1, t.key, t.type, t.occurred_ms, t.task_sid, t.worker_sid, t.conversation_sid, t.via, t.data::jsonb, $2
+FROM unnest(${arrays(3, ['text', 'text', 'bigint', 'text', 'text', 'text', 'text', 'text'])}) WITH ORDINALITY
+  AS t(key, type, occurred_ms, task_sid, worker_sid, conversation_sid, via, data, ord)
+ORDER BY t.ord
+ON CONFLICT (connector_id, key) DO NOTHING`;
+
+const UPSERT_INTERACTIONS = `INSERT INTO interactions (connector_id, task_sid, customer_key, channel, queue_sid, queue_name, worker_sid, worker_name,
+  created_ms, answered_ms, wrapup_ms, ended_ms, outcome, conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at)
+SELECT $1, t.task_sid, t.customer_key, t.channel, t.queue_sid, t.queue_name, t.worker_sid, t.worker_name, t.created_ms, t.answered_ms, t.wrapup_ms,
+  t.ended_ms, t.outcome, t.conversation_sid, t.conversation_closed_ms, t.wait_seconds, t.handle_seconds, t.attributes::jsonb, t.updated_at
+FROM unnest(${arrays(2, ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'text', 'text', 'bigint', 'float8', 'float8', 'text', 'text'])})
+  AS t(task_sid, customer_key, channel, queue_sid, queue_name, worker_sid, worker_name, created_ms, answered_ms, wrapup_ms, ended_ms, outcome,
+       conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at)
+ON CONFLICT (connector_id, task_sid) DO UPDATE SET customer_key = EXCLUDED.customer_key, channel = EXCLUDED.channel,
+  queue_sid = EXCLUDED.queue_sid, queue_name = EXCLUDED.queue_name, worker_sid = EXCLUDED.worker_sid, worker_name = EXCLUDED.worker_name,
+  created_ms = EXCLUDED.created_ms, answered_ms = EXCLUDED.answered_ms, wrapup_ms = EXCLUDED.wrapup_ms, ended_ms = EXCLUDED.ended_ms,
+  outcome = EXCLUDED.outcome, conversation_sid = EXCLUDED.conversation_sid, conversation_closed_ms = EXCLUDED.conversation_closed_ms,
+  wait_seconds = EXCLUDED.wait_seconds, handle_seconds = EXCLUDED.handle_seconds, attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at`;
+
+const UPSERT_SURVEYS = `INSERT INTO surveys (connector_id, survey_task_sid, linked_task_sid, customer_key, score, scale, questions, completed_ms, updated_at)
+SELECT $1, t.survey_task_sid, t.linked_task_sid, t.customer_key, t.score, t.scale, t.questions::jsonb, t.completed_ms, $2
+FROM unnest(${arrays(3, ['text', 'text', 'text', 'float8', 'float8', 'text', 'bigint'])}) AS t(survey_task_sid, linked_task_sid, customer_key, score, scale, questions, completed_ms)
+ON CONFLICT (connector_id, survey_task_sid) DO UPDATE SET linked_task_sid = EXCLUDED.linked_task_sid, customer_key = EXCLUDED.customer_key,
+  score = EXCLUDED.score, scale = EXCLUDED.scale, questions = EXCLUDED.questions, completed_ms = EXCLUDED.completed_ms, updated_at = EXCLUDED.updated_at`;
+
+/** Opt-outs are sticky (docs/SEMANTICS.md §6). */
+const UPSERT_CUSTOMERS = `INSERT INTO customers (connector_id, key, email, phone, whatsapp, chat_identity, sms_blacklisted, whatsapp_blacklisted, pushed_hash, updated_at)
+SELECT $1, t.key, t.email, t.phone, t.whatsapp, t.chat_identity, t.sms_blacklisted, t.whatsapp_blacklisted, t.pushed_hash, t.updated_at
+FROM unnest(${arrays(2, ['text', 'text', 'text', 'text', 'text', 'boolean', 'boolean', 'text', 'text'])})
+  AS t(key, email, phone, whatsapp, chat_identity, sms_blacklisted, whatsapp_blacklisted, pushed_hash, updated_at)
+ON CONFLICT (connector_id, key) DO UPDATE SET email = EXCLUDED.email, phone = EXCLUDED.phone, whatsapp = EXCLUDED.whatsapp,
+  chat_identity = EXCLUDED.chat_identity, sms_blacklisted = customers.sms_blacklisted OR EXCLUDED.sms_blacklisted,
+  whatsapp_blacklisted = customers.whatsapp_blacklisted OR EXCLUDED.whatsapp_blacklisted, pushed_hash = EXCLUDED.pushed_hash,
+  updated_at = EXCLUDED.updated_at`;
+
+/** Columns of `rows`, one array per getter (the unnest parameters). */
+const columns = <T>(rows: T[], getters: ((r: T) => unknown)[]) => getters.map((g) => rows.map(g));
+
+export async function commit(db: PgDb, connectorId: string, batch: CommitBatch, nowMs: number): Promise<CommitResult> {
+  const at = iso(nowMs);
+  return db.tx(async (c) => {
+    const result: CommitResult = { outboxInserted: 0, rawEventsInserted: 0 };
+    if (batch.checkpoint) result.checkpointVersion = await writeCheckpoint(db, c, connectorId, batch.checkpoint, at);
+    if (batch.rawEvents?.length) {
+      result.rawEventsInserted = await db.count(INSERT_RAW, [connectorId, at, ...columns(batch.rawEvents, [
+        (e) => e.key, (e) => e.type, (e) => e.occurredMs, (e) => e.taskSid ?? null, (e) => e.workerSid ?? null, (e) => e.conversationSid ?? null,
+        (e) => e.via, (e) => json(e.data)])], c);
+    }
+    if (batch.interactions?.length) {
+      await db.query(UPSERT_INTERACTIONS, [connectorId, ...columns(lastByKey(batch.interactions, (i) => i.taskSid), [
+        (i) => i.taskSid, (i) => i.customerKey, (i) => i.channel, (i) => i.queueSid, (i) => i.queueName, (i) => i.workerSid, (i) => i.workerName,
+        (i) => i.createdMs, (i) => i.answeredMs, (i) => i.wrapupMs, (i) => i.endedMs, (i) => i.outcome, (i) => i.conversationSid,
+        (i) => i.conversationClosedMs, (i) => i.waitSeconds, (i) => i.handleSeconds, (i) => json(i.attributes), (i) => i.updatedAt])], c);
+    }
+    if (batch.surveys?.length) {
+      await db.query(UPSERT_SURVEYS, [connectorId, at, ...columns(lastByKey(batch.surveys, (s) => s.surveyTaskSid), [
+        (s) => s.surveyTaskSid, (s) => s.linkedTaskSid, (s) => s.customerKey, (s) => s.score, (s) => s.scale, (s) => json(s.questions), (s) => s.completedMs])], c);
+    }
+    if (batch.customers?.length) {
+      await db.query(UPSERT_CUSTOMERS, [connectorId, ...columns(lastByKey(batch.customers, (r) => r.key), [
+        (r) => r.key, (r) => r.email, (r) => r.phone, (r) => r.whatsapp, (r) => r.chatIdentity, (r) => r.smsBlacklisted, (r) => r.whatsappBlacklisted,
+        (r) => r.pushedHash, (r) => r.updatedAt])], c);
+    }
+    if (batch.outbox?.length) result.outboxInserted = await enqueue(db, c, connectorId, normaliseOutbox(batch.outbox), nowMs);
+    for (const letter of batch.deadLetters ?? []) await putDeadLetter(db, c, connectorId, letter, nowMs);
+    if (batch.processedInboxIds?.length) {
+      await db.query(`UPDATE inbox SET status = 'processed', claimed_by = NULL, claimed_until_ms = NULL, processed_at = $1 WHERE id = ANY($2::bigint[])`,
+        [at, batch.processedInboxIds], c);
+    }
+    return result;
+  });
+}
+
+export async function rawEventsForTasks(db: PgDb, connectorId: string, taskSids: string[]): Promise<RawEvent[]> {
+  if (!taskSids.length) return [];
+  return (await db.query<RawEventCols>('SELECT * FROM raw_events WHERE connector_id = $1 AND task_sid = ANY($2::text[]) ORDER BY occurred_ms, id', [connectorId, taskSids])).map(toRawEvent);
+}
+
+export async function rawEventsForWorkers(db: PgDb, connectorId: string, workerSids: string[], sinceMs?: number): Promise<RawEvent[]> {
+  if (!workerSids.length) return [];
+  return (await db.query<RawEventCols>('SELECT * FROM raw_events WHERE connector_id = $1 AND worker_sid = ANY($2::text[]) AND occurred_ms >= $3 ORDER BY occurred_ms, id',
+    [connectorId, workerSids, sinceMs ?? Number.MIN_SAFE_INTEGER])).map(toRawEvent);
+}
+
+export async function interactionsBy(db: PgDb, column: 'task_sid' | 'customer_key', connectorId: string, keys: string[]): Promise<InteractionRow[]> {
+  if (!keys.length) return [];
+  return (await db.query<InteractionCols>(`SELECT * FROM interactions WHERE connector_id = $1 AND ${column} = ANY($2::text[]) ORDER BY created_ms, task_sid COLLATE "C"`,
+    [connectorId, keys])).map(toInteraction);
+}
+
+export async function surveysBy(db: PgDb, column: 'linked_task_sid' | 'customer_key', connectorId: string, keys: string[]): Promise<SurveyRow[]> {
+  if (!keys.length) return [];
+  return (await db.query<SurveyCols>(`SELECT * FROM surveys WHERE connector_id = $1 AND ${column} = ANY($2::text[]) ORDER BY completed_ms, survey_task_sid COLLATE "C"`,
+    [connectorId, keys])).map(toSurvey);
+}
+
+export async function getCustomers(db: PgDb, connectorId: string, keys: string[]): Promise<CustomerRow[]> {
+  if (!keys.length) return [];
+  return (await db.query<CustomerCols>('SELECT * FROM customers WHERE connector_id = $1 AND key = ANY($2::text[]) ORDER BY key COLLATE "C"', [connectorId, keys])).map(toCustomer);
+}
+
+export async function listInteractions(db: PgDb, connectorId: string, opts: { sinceMs?: number; untilMs?: number; afterTaskSid?: string; limit: number }): Promise<InteractionRow[]> {
+  return (await db.query<InteractionCols>(`SELECT * FROM interactions WHERE connector_id = $1 AND task_sid COLLATE "C" > $2
+      AND ($3::bigint IS NULL OR created_ms >= $3) AND ($4::bigint IS NULL OR created_ms < $4) ORDER BY task_sid COLLATE "C" LIMIT $5`,
+    [connectorId, opts.afterTaskSid ?? '', opts.sinceMs ?? null, opts.untilMs ?? null, opts.limit])).map(toInteraction);
+}
+
+export async function counts(db: PgDb, connectorId: string): Promise<{ interactions: number; customers: number; workers: number; surveys: number; rawEvents: number }> {
+  const [r] = await db.query<{ interactions: number; customers: number; workers: number; surveys: number; raw_events: number }>(`SELECT
+      (SELECT count(*) FROM interactions WHERE connector_id = $1) AS interactions,
+      (SELECT count(*) FROM customers WHERE connector_id = $1) AS customers,
+      (SELECT count(DISTINCT worker_sid) FROM raw_events WHERE connector_id = $1 AND worker_sid IS NOT NULL) AS workers,
+      (SELECT count(*) FROM surveys WHERE connector_id = $1) AS surveys,
+      (SELECT count(*) FROM raw_events WHERE connector_id = $1) AS raw_events`, [connectorId]);
+  return { interactions: r!.interactions, customers: r!.customers, workers: r!.workers, surveys: r!.surveys, rawEvents: r!.raw_events };
+}
+
+/** Same erasure as the SQLite twin (see ../sqlite/records.ts). */
+export async function forgetCustomer(db: PgDb, connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }> {
+  return db.tx(async (c) => {
+    const tasks = (await db.query<{ sid: string }>(`SELECT task_sid AS sid FROM interactions WHERE connector_id = $1 AND customer_key = $2
+      UNION SELECT survey_task_sid FROM surveys WHERE connector_id = $1 AND customer_key = $2`, [connectorId, key], c)).map((r) => r.sid);
+    if (tasks.length) await db.query('DELETE FROM raw_events WHERE connector_id = $1 AND task_sid = ANY($2::text[])', [connectorId, tasks], c);
+    const interactions = await db.count('DELETE FROM interactions WHERE connector_id = $1 AND customer_key = $2', [connectorId, key], c);
+    const surveys = await db.count('DELETE FROM surveys WHERE connector_id = $1 AND customer_key = $2', [connectorId, key], c);
+    await db.query('DELETE FROM customers WHERE connector_id = $1 AND key = $2', [connectorId, key], c);
+    const outbox = await db.count(`DELETE FROM outbox WHERE customer_key = $1 OR (kind = 'contact' AND key = $2)`, [key, `contact:${key}`], c);
+    await db.query('DELETE FROM ledger WHERE key = $1', [`contact:${key}`], c);
+    return { interactions, surveys, outbox };
+  });
+}
