@@ -82,6 +82,11 @@ export interface Background {
   stop(): Promise<void>;
 }
 
+/** The inbox processor as the server drives it: started with the server, woken after each inbox commit. */
+export interface InboxDriver extends Background {
+  wake(): void;
+}
+
 export interface RunningServer {
   app: FastifyInstance;
   /** e.g. `http://127.0.0.1:8787` (the real port when 0 was asked). */
@@ -93,15 +98,23 @@ export interface RunningServer {
  * Builds the server, listens on `server.host:server.port` (or the overrides) and starts the background loops.
  * `close()` stops accepting requests, lets in-flight ones finish, then stops the loops.
  */
-export async function startServer(deps: ServerDeps & { host?: string; port?: number; background?: Background[] }): Promise<RunningServer> {
-  const app = buildServer(deps);
+export async function startServer(deps: ServerDeps & { host?: string; port?: number; background?: Background[]; inboxProcessor?: InboxDriver }): Promise<RunningServer> {
+  const processor = deps.inboxProcessor;
+  const onIngested = processor
+    ? () => {
+        deps.onIngested?.();
+        processor.wake();
+      }
+    : deps.onIngested;
+  const app = buildServer({ ...deps, ...(onIngested ? { onIngested } : {}) });
+  const background = [...(processor ? [processor] : []), ...(deps.background ?? [])];
   const host = deps.host ?? deps.config.server.host;
   const port = deps.port ?? deps.config.server.port;
   await app.listen({ host, port });
   const addr = app.server.address();
   const realPort = typeof addr === 'object' && addr ? addr.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  for (const b of deps.background ?? []) b.start();
+  for (const b of background) b.start();
   let closed: Promise<void> | undefined;
   return {
     app,
@@ -109,7 +122,7 @@ export async function startServer(deps: ServerDeps & { host?: string; port?: num
     close: () =>
       (closed ??= (async () => {
         await app.close();
-        for (const b of deps.background ?? []) await b.stop();
+        for (const b of background) await b.stop();
       })()),
   };
 }

@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TajoError } from '../core/errors.js';
+import { silentLogger } from '../core/logger.js';
+import type { Store } from '../store/store.js';
+import { buildServer } from './app.js';
+import { createKey, hashKey, KEY_PREFIX } from './keys.js';
+import type { ManagementHandlers } from './management.js';
+import { ACCOUNT_SID, AUTH_TOKEN, tempStore, testConfig } from './test-helpers/fixtures.js';
+
+let store: Store;
+let cleanup: () => Promise<void>;
+let app: FastifyInstance;
+const calls: unknown[][] = [];
+
+const handlers: ManagementHandlers = {
+  connect: async (id, body) => (calls.push(['connect', id, body]), { connected: id }),
+  sync: async (id, body) => (calls.push(['sync', id, body]), { status: 'ok', type: body.type ?? 'incremental' }),
+  status: async (id) => {
+    if (id !== 'twilio-flex') throw new TajoError('TAJO_CONNECTOR_UNKNOWN', `Unknown connector ${id}`);
+    return { id, status: 'active' };
+  },
+  handleEvent: async (id, ev) => (calls.push(['event', id, ev]), { accepted: true }),
+  dlqList: async (q) => (calls.push(['dlqList', q]), []),
+  dlqReplay: async (id) => (calls.push(['replay', id]), undefined),
+  dlqDiscard: async (id) => (calls.push(['discard', id]), { discarded: id }),
+};
+
+beforeEach(async () => {
+  ({ store, cleanup } = await tempStore());
+  calls.length = 0;
+  app = buildServer({ store, config: testConfig(), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, sdkHandlers: handlers });
+  await app.ready();
+});
+afterEach(async () => {
+  await app.close();
+  await cleanup();
+});
+
+describe('API keys', () => {
+  it('are tajo_ + 43 base64url chars, stored only as their sha256', async () => {
+    const { id, key } = await createKey(store, 'ci');
+    expect(key).toMatch(new RegExp(`^${KEY_PREFIX}[A-Za-z0-9_-]{43}$`));
+    expect(await store.findApiKey(hashKey(key))).toMatchObject({ id, name: 'ci' });
+    expect(JSON.stringify(await store.listApiKeys())).not.toContain(key);
+  });
+});
+
+describe('/api/v1', () => {
+  it('refuses a missing, wrong or revoked key with 401 TAJO_API_KEY_INVALID', async () => {
+    const { id, key } = await createKey(store, 'ci');
+    for (const authorization of [undefined, 'Bearer tajo_wrongwrongwrongwrongwrong', `Basic ${key}`, `Bearer ${key}x`]) {
+      const r = await app.inject({ method: 'GET', url: '/api/v1/connectors/twilio-flex/status', headers: authorization ? { authorization } : {} });
+      expect(r.statusCode).toBe(401);
+      expect(r.json().error.code).toBe('TAJO_API_KEY_INVALID');
+    }
+    const ok = await app.inject({ method: 'GET', url: '/api/v1/connectors/twilio-flex/status', headers: { authorization: `Bearer ${key}` } });
+    expect(ok.statusCode).toBe(200);
+    await store.revokeApiKey(id);
+    const revoked = await app.inject({ method: 'GET', url: '/api/v1/connectors/twilio-flex/status', headers: { authorization: `Bearer ${key}` } });
+    expect(revoked.statusCode).toBe(401);
+    expect(calls).toEqual([]);
+  });
+
+  it('routes every call to its handler and answers its result; TajoErrors keep their catalogue status', async () => {
+    const { key } = await createKey(store, 'ci');
+    const h = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    expect((await app.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/connect', headers: h, payload: '{"accountSid":"AC1"}' })).json()).toEqual({ connected: 'twilio-flex' });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers: { authorization: h.authorization } })).json()).toEqual({ status: 'ok', type: 'incremental' });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers: h, payload: '{"type":"full"}' })).json()).toEqual({ status: 'ok', type: 'full' });
+    const ev = await app.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/events', headers: h, payload: JSON.stringify({ type: 'task.completed', payload: { taskSid: 'WT1', customerEmail: 'a@b.co' } }) });
+    expect(ev.json()).toEqual({ accepted: true });
+    expect((await app.inject({ method: 'GET', url: '/api/v1/dlq?status=open&limit=10', headers: h })).json()).toEqual([]);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/dlq/7/replay', headers: h })).json()).toEqual({ ok: true });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/dlq/8/discard', headers: h })).json()).toEqual({ discarded: 8 });
+    const unknown = await app.inject({ method: 'GET', url: '/api/v1/connectors/zendesk/status', headers: h });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('TAJO_CONNECTOR_UNKNOWN');
+    expect(calls).toEqual([
+      ['connect', 'twilio-flex', { accountSid: 'AC1' }],
+      ['sync', 'twilio-flex', {}],
+      ['sync', 'twilio-flex', { type: 'full' }],
+      ['event', 'twilio-flex', { type: 'task.completed', payload: { taskSid: 'WT1', customerEmail: 'a@b.co' } }],
+      ['dlqList', { status: 'open', limit: 10 }],
+      ['replay', 7],
+      ['discard', 8],
+    ]);
+  });
+
+  it('answers coded 400/415 for bad input before reaching a handler', async () => {
+    const { key } = await createKey(store, 'ci');
+    const auth = { authorization: `Bearer ${key}` };
+    const cases: [string, string, Record<string, string>, string | undefined, string][] = [
+      ['POST', '/api/v1/connectors/twilio-flex/events', { ...auth, 'content-type': 'application/json' }, '{"payload":{}}', 'TAJO_WEBHOOK_MALFORMED'],
+      ['POST', '/api/v1/connectors/twilio-flex/events', { ...auth, 'content-type': 'application/json' }, '[1,2]', 'TAJO_WEBHOOK_MALFORMED'],
+      ['POST', '/api/v1/connectors/twilio-flex/connect', { ...auth, 'content-type': 'application/json' }, '{nope', 'TAJO_WEBHOOK_MALFORMED'],
+      ['POST', '/api/v1/connectors/twilio-flex/connect', { ...auth, 'content-type': 'text/plain' }, 'x', 'TAJO_WEBHOOK_CONTENT_TYPE'],
+      ['POST', '/api/v1/connectors/Bad%20Id/sync', auth, undefined, 'TAJO_WEBHOOK_MALFORMED'],
+      ['POST', '/api/v1/dlq/abc/replay', auth, undefined, 'TAJO_WEBHOOK_MALFORMED'],
+      ['GET', '/api/v1/dlq?limit=0', auth, undefined, 'TAJO_WEBHOOK_MALFORMED'],
+    ];
+    for (const [method, url, headers, payload, code] of cases) {
+      const r = await app.inject({ method: method as 'GET' | 'POST', url, headers, ...(payload !== undefined ? { payload } : {}) });
+      expect(r.json().error.code, url).toBe(code);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('store down → 503 on the key lookup', async () => {
+    const { key } = await createKey(store, 'ci');
+    await store.close();
+    const r = await app.inject({ method: 'GET', url: '/api/v1/connectors/twilio-flex/status', headers: { authorization: `Bearer ${key}` } });
+    expect(r.statusCode).toBe(503);
+    expect(r.json().error.code).toBe('TAJO_STORE_UNAVAILABLE');
+  });
+});
