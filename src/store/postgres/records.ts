@@ -152,7 +152,9 @@ export async function forgetCustomer(db: PgDb, connectorId: string, key: string)
     const interactions = await db.count('DELETE FROM interactions WHERE connector_id = $1 AND customer_key = $2', [connectorId, key], c);
     const surveys = await db.count('DELETE FROM surveys WHERE connector_id = $1 AND customer_key = $2', [connectorId, key], c);
     await db.query('DELETE FROM customers WHERE connector_id = $1 AND key = $2', [connectorId, key], c);
-    const outbox = await db.count(`DELETE FROM outbox WHERE customer_key = $1 OR (kind = 'contact' AND key = $2)`, [key, `contact:${key}`], c);
+    const outbox =
+      (await db.count('DELETE FROM outbox WHERE customer_key = $1', [key], c)) +
+      (await db.count(`DELETE FROM outbox WHERE key = $1 AND kind <> 'event' AND kind = 'contact'`, [`contact:${key}`], c));
     await db.query('DELETE FROM ledger WHERE key = $1', [`contact:${key}`], c);
     return { interactions, surveys, outbox };
   });

@@ -159,7 +159,9 @@ export function forgetCustomer(db: SqliteDb, connectorId: string, key: string): 
     const interactions = db.stmt('DELETE FROM interactions WHERE connector_id = ? AND customer_key = ?').run(connectorId, key).changes;
     const surveys = db.stmt('DELETE FROM surveys WHERE connector_id = ? AND customer_key = ?').run(connectorId, key).changes;
     db.stmt('DELETE FROM customers WHERE connector_id = ? AND key = ?').run(connectorId, key);
-    const outbox = db.stmt(`DELETE FROM outbox WHERE customer_key = ? OR (kind = 'contact' AND key = ?)`).run(key, `contact:${key}`).changes;
+    const outbox =
+      db.stmt('DELETE FROM outbox WHERE customer_key = ?').run(key).changes +
+      db.stmt(`DELETE FROM outbox WHERE key = ? AND kind <> 'event' AND kind = 'contact'`).run(`contact:${key}`).changes;
     db.stmt('DELETE FROM ledger WHERE key = ?').run(`contact:${key}`);
     return { interactions, surveys, outbox };
   });

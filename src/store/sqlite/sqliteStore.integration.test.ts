@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,18 @@ describe('sqlite store specifics', () => {
     const c = await SqliteStore.open(file);
     expect(await c.migrations()).toEqual({ applied: [1], pending: [] });
     await c.close();
+  });
+
+  it('the migrated schema matches the committed snapshot (schema.snapshot.sql)', async () => {
+    const file = freshFile();
+    await (await SqliteStore.open(file)).close();
+    const db = new Database(file, { readonly: true });
+    const rows = db.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name").all() as { sql: string }[];
+    db.close();
+    const dump = `-- Schema after all migrations; regenerate: TAJO_WRITE_MIGRATIONS=1 npx vitest run --project integration src/store/sqlite\n${rows.map((r) => `${r.sql};`).join('\n')}\n`;
+    const snapshot = fileURLToPath(new URL('./schema.snapshot.sql', import.meta.url));
+    if (process.env.TAJO_WRITE_MIGRATIONS === '1') writeFileSync(snapshot, dump);
+    expect(dump, 'schema changed: regenerate schema.snapshot.sql and review the diff').toBe(readFileSync(snapshot, 'utf8'));
   });
 
   it('refuses a database migrated by a newer Tajo', async () => {
