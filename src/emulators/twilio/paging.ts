@@ -97,6 +97,11 @@ export interface PageResult<T> {
 function boundary(order: OrderCol[], values: KeyValue[], after: boolean): { sql: string; params: unknown[] } {
   const ors: string[] = [];
   const params: unknown[] = [];
+  // A redundant, non-strict bound on the first column lets SQLite start the index range at the cursor
+  // (the OR expansion alone is only a filter, which would make deep pages cost like an OFFSET).
+  const first = order[0];
+  const lead = first ? `${first.expr} ${(first.dir === 'asc') === after ? '>=' : '<='} ? AND ` : '';
+  if (first) params.push(values[0]);
   order.forEach((col, i) => {
     const ands: string[] = [];
     for (let j = 0; j < i; j++) {
@@ -108,7 +113,7 @@ function boundary(order: OrderCol[], values: KeyValue[], after: boolean): { sql:
     params.push(values[i]);
     ors.push(`(${ands.join(' AND ')})`);
   });
-  return { sql: `(${ors.join(' OR ')})`, params };
+  return { sql: `(${lead}(${ors.join(' OR ')}))`, params };
 }
 
 /** Keyset pagination: one indexed range scan per page, whatever the page number. */

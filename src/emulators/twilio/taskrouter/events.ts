@@ -64,7 +64,7 @@ export function registerEvents(scope: FastifyInstance, env: Env, routes: RouteTa
       p.push(unique);
     }
     const base = trBase(req);
-    // Newest first (see specs/OVERRIDES.md: the order is not documented).
+    // Newest first (see specs/OVERRIDES.md: the order is not documented); (event_date_ms, sid) is the events_date index.
     return listResponse<EventRow>(
       env,
       req,
@@ -75,7 +75,7 @@ export function registerEvents(scope: FastifyInstance, env: Env, routes: RouteTa
         params: p,
         order: [
           { expr: 'e.event_date_ms', key: 'event_date_ms', dir: 'desc' },
-          { expr: 'e.seq', key: 'seq', dir: 'desc' },
+          { expr: 'e.sid', key: 'sid', dir: 'desc' },
         ],
       },
       (r) => renderEvent(r, base, env),
