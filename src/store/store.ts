@@ -49,9 +49,15 @@ export interface Store {
   forgetCustomer(connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }>;
 
   // outbox (drained by the delivery worker, possibly several processes/replicas)
+  /**
+   * Leases due rows (new rows are due at once) to `workerId` until `nowMs + leaseMs`, ordered by priority, due time, id;
+   * `attempts` is incremented per claim. Expired leases are reclaimed first (crash safety). A contact/list row is not
+   * handed out while an older row with the same key is in flight, so one key's writes reach Brevo in order.
+   */
   claimOutbox(opts: { workerId: string; kinds?: OutboxKind[]; limit: number; leaseMs: number; nowMs: number }): Promise<OutboxItem[]>;
-  /** Marks delivered and records each in the ledger (same transaction). */
+  /** Marks in-flight rows delivered and records each in the ledger (same transaction); rows no longer in flight are left alone. */
   completeOutbox(ids: number[], nowMs: number): Promise<void>;
+  /** Back to pending, due at `nextAttemptMs`. A contact/list row already superseded by a newer pending write is dropped instead. */
   retryOutbox(id: number, nextAttemptMs: number, error: string): Promise<void>;
   /** Moves to dead letters (same transaction). */
   deadLetterOutbox(id: number, letter: DeadLetterInput): Promise<void>;
@@ -62,6 +68,7 @@ export interface Store {
   // dead letters
   listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]>;
   getDeadLetter(id: number): Promise<DeadLetter | undefined>;
+  /** Closes an open dead letter. `replayed` on one that came from the outbox also puts that row back in the queue. */
   setDeadLetterStatus(id: number, status: 'replayed' | 'discarded'): Promise<void>;
   deadLetterCounts(): Promise<Record<string, number>>;
 
@@ -72,9 +79,11 @@ export interface Store {
 
   // management API keys (stored hashed) and leases (one owner per stream / worker role)
   createApiKey(rec: { id: string; name: string; hash: string }): Promise<void>;
+  /** The active (not revoked) key with this hash. */
   findApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   revokeApiKey(id: string): Promise<boolean>;
+  /** True when `holder` now holds the lease: it was free, expired, or already theirs (renewal). */
   acquireLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
 }
