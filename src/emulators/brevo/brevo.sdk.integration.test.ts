@@ -91,6 +91,9 @@ describe('Brevo emulator driven by the official @getbrevo/brevo v6 client', () =
       ['SUPPORT_REQUESTED', byExt.get('chat:new-visitor')?.id, 'batch'],
     ]);
     expect(st.events[0]).toMatchObject({ event_date: '2026-01-04T10:00:00.000Z', event_properties: { wait_seconds: 12.5 } });
+    const listed = await client.event.getEvents({ contact_id: Number(created.id), startDate: '2020-01-01', endDate: '2100-01-01' });
+    expect(listed.count).toBe(2);
+    expect(listed.events?.map((e) => e.event_name).sort()).toEqual(['SUPPORT_REQUESTED', 'SUPPORT_RESOLVED']);
     expect(st.processes).toEqual([expect.objectContaining({ id: imp.processId, status: 'completed', stats: { rows: 2, created: 2, updated: 0, skipped: 0 } })]);
   });
 

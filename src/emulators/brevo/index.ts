@@ -7,6 +7,7 @@ import { registerContactRoutes } from './contacts.js';
 import { ContactWriter } from './contactWrite.js';
 import type { BrevoContext } from './context.js';
 import { registerEventRoutes } from './events.js';
+import { registerEventQueryRoutes } from './eventsQuery.js';
 import { ImportRunner, registerImportRoutes } from './imports.js';
 import { inspectPlugin } from './inspect.js';
 import { BrevoLimits, DEFAULT_BREVO_LIMITS, type BrevoLimitsConfig } from './limits.js';
@@ -117,6 +118,7 @@ export function registerBrevoEmulator(app: FastifyInstance, opts: BrevoEmulatorO
   registerListRoutes(ctx);
   registerImportRoutes(ctx, runner);
   registerEventRoutes(ctx, specValidation, () => spec.componentValidator('event'));
+  registerEventQueryRoutes(ctx);
 
   const api: FastifyPluginCallback = (instance, _o, done) => {
     // Raw bodies: the emulator parses JSON itself to answer with Brevo's error bodies.

@@ -86,6 +86,49 @@ const EVENTS_BATCH_PATH = {
   },
 };
 
+/** `GET /events` (not in the spec copy): SDK v6 `GetEventsRequest` / `GetEventsList`. */
+const EVENTS_GET = {
+  operationId: 'getEvents',
+  parameters: [
+    { name: 'contact_id', in: 'query', schema: { type: 'array', items: { type: 'integer' } } },
+    { name: 'event_name', in: 'query', schema: { type: 'array', items: { type: 'string' } } },
+    { name: 'object_type', in: 'query', schema: { type: 'array', items: { type: 'string' } } },
+    { name: 'startDate', in: 'query', schema: { type: 'string' } },
+    { name: 'endDate', in: 'query', schema: { type: 'string' } },
+    { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } },
+    { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+  ],
+  responses: {
+    '200': {
+      description: 'GetEventsList',
+      ...json({
+        type: 'object',
+        required: ['count'],
+        properties: {
+          count: { type: 'integer' },
+          events: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                contact_id: { type: 'integer' },
+                event_date: { type: 'string' },
+                event_name: { type: 'string' },
+                event_filter_id: { type: 'string' },
+                object_type: { type: 'string' },
+                event_properties: { type: 'object' },
+                contact_properties: { type: 'object' },
+              },
+            },
+          },
+        },
+      }),
+    },
+    '400': { description: 'bad request', ...json(errorModelRef) },
+    '401': { description: 'unauthorized', ...json(errorModelRef) },
+  },
+};
+
 /** Apply the documented deviations to a parsed (raw OpenAPI) spec document, in place. */
 export function applyBrevoOverrides(doc: Json): void {
   // --- events (brevo.md §5.1, SDK v6 CreateEventRequest) ---
@@ -103,6 +146,7 @@ export function applyBrevoOverrides(doc: Json): void {
     properties: { type: { type: 'string' }, identifiers: { type: 'object', properties: { id: { type: 'string' }, ext_id: { type: 'string' } } } },
   };
   (doc.paths as Json)['/events/batch'] = EVENTS_BATCH_PATH;
+  ((doc.paths as Json)['/events'] as Json).get = EVENTS_GET;
 
   // --- contacts (SDK v6 CreateContactRequest / UpdateContactRequest; SEMANTICS §6 for whatsappBlacklisted) ---
   Object.assign(props(schema(doc, 'createContact')), {
