@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEmulatorProcess, startEmulator, type RunningEmulator } from './index.js';
-import { SpecValidators } from './twilio/specSchemas.js';
+import { SpecValidators } from './twilio/test-helpers/specSchemas.js';
 
 const NOW = '2026-05-20T12:00:00Z';
 const specs = new SpecValidators(fileURLToPath(new URL('../../specs/twilio', import.meta.url)));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './testServer.js';
+import { startTestServer, type TestServer } from './test-helpers/testServer.js';
 
 let s: TestServer | undefined;
 afterEach(async () => {

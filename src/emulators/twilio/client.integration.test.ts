@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './testServer.js';
+import { startTestServer, type TestServer } from './test-helpers/testServer.js';
 
 /**
  * The official twilio-node client (v6) against the emulator. It has no base-URL option (docs/twilio.md §7):

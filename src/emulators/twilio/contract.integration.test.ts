@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpecValidators } from './specSchemas.js';
-import { startTestServer, type TestServer } from './testServer.js';
+import { SpecValidators } from './test-helpers/specSchemas.js';
+import { startTestServer, type TestServer } from './test-helpers/testServer.js';
 
 const specDir = fileURLToPath(new URL('../../../specs/twilio', import.meta.url));
 const specs = new SpecValidators(specDir);

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bodySha256Hex, computeSignature } from './signature.js';
-import { startTestServer, type TestServer } from './testServer.js';
+import { startTestServer, type TestServer } from './test-helpers/testServer.js';
 import type { PushSummary } from './types.js';
 
 interface Received { url: string; headers: IncomingMessage['headers']; body: string }

@@ -131,9 +131,18 @@ export function cloudEvent(e: WorldEvent, info: WorldInfo, nowMs: number): Recor
   };
 }
 
-/** TaskRouter EventCallbackUrl form fields. `Timestamp` is epoch seconds. */
+/** TaskRouter EventCallbackUrl form fields. `Timestamp` is epoch seconds. Keys missing from event_data come from the row. */
 export function taskRouterForm(row: EventRow, info: WorldInfo, nowMs: number): Record<string, string> {
   const out: Record<string, string> = {};
+  const fromRow: [string, string | null][] = [
+    ['TaskSid', row.task_sid],
+    ['ReservationSid', row.reservation_sid],
+    ['WorkerSid', row.worker_sid],
+    ['TaskQueueSid', row.task_queue_sid],
+    ['WorkflowSid', row.workflow_sid],
+    ['TaskChannelUniqueName', row.task_channel],
+  ];
+  for (const [k, v] of fromRow) if (v) out[k] = v;
   for (const [k, v] of Object.entries(eventData(row, nowMs))) {
     if (v === null || v === undefined) continue;
     out[pascal(k)] = typeof v === 'string' ? v : JSON.stringify(v);

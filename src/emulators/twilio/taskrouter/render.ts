@@ -260,7 +260,8 @@ const RESOURCE_PATH: Record<string, string> = {
   task_channel: 'TaskChannels',
 };
 
-function resourceUrl(ws: string, type: string, sid: string, taskSid: string | null): string {
+function resourceUrl(ws: string, type: string, sid: string, taskSid: string | null): string | null {
+  if (type === 'account') return null;
   if (type === 'workspace') return ws;
   if (type === 'reservation') return taskSid ? `${ws}/Tasks/${taskSid}/Reservations/${sid}` : `${ws}/Reservations/${sid}`;
   return `${ws}/${RESOURCE_PATH[type] ?? type}/${sid}`;

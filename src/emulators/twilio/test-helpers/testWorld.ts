@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
-import { hexFrom, mulberry32 } from '../common/random.js';
-import { WORLD_DDL } from '../world/schema.js';
+import { hexFrom, mulberry32 } from '../../common/random.js';
+import { WORLD_DDL } from '../../world/schema.js';
 
 /**
  * A small hand-built world for the Twilio emulator's own tests (the generator fills real worlds).

@@ -1,9 +1,9 @@
 import Fastify from 'fastify';
-import { EmulatorClock } from '../common/clock.js';
-import { FaultInjector } from '../common/faults.js';
-import { registerTwilioEmulator } from './index.js';
+import { EmulatorClock } from '../../common/clock.js';
+import { FaultInjector } from '../../common/faults.js';
+import { registerTwilioEmulator } from '../index.js';
 import { createFixtureWorld, type FixtureOptions, type FixtureWorld } from './testWorld.js';
-import type { TwilioCredentials, TwilioEmulator, TwilioEmulatorOptions } from './types.js';
+import type { TwilioCredentials, TwilioEmulator, TwilioEmulatorOptions } from '../types.js';
 
 /** A Twilio emulator on port 0 over a fixture world, with a frozen clock (it moves only by `advance`). Tests only. */
 export interface TestServer {
