@@ -43,6 +43,23 @@ const BULK_INDEXES = ['events_date', 'events_task', 'events_reservation', 'tasks
 
 const floorTick = (ms: number): number => Math.floor(ms / TICK_MS) * TICK_MS;
 
+/**
+ * For the bulk run only: no fsync per daily commit and a 64 MB page cache (random SID index inserts), then the
+ * connection's own settings come back. A crash mid-generation may leave a file database unusable: generate again.
+ */
+function withBulkPragmas(db: Database.Database, fn: () => void): void {
+  const sync = db.pragma('synchronous', { simple: true }) as number;
+  const cache = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -65536');
+  try {
+    fn();
+  } finally {
+    db.pragma(`synchronous = ${sync}`);
+    db.pragma(`cache_size = ${cache}`);
+  }
+}
+
 function saveCustomers(db: Database.Database, customers: readonly Customer[]): void {
   const ins = db.prepare('INSERT INTO gen_customers (idx, ext_id, data) VALUES (?, ?, ?)');
   db.transaction(() => {
@@ -82,9 +99,11 @@ export function generateWorld(db: Database.Database, opts: GenerateWorldOptions)
   const created = nowMs - 400 * DAY_MS;
   const workers = refs.workers.map((w) => simWorker(w, 'Offline', created));
   for (const name of BULK_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);
-  runSimulation({ ctx, db, plan, customers, seen: new Set(), workers, startMs, shifts: true, batch: 0 });
-  db.exec(WORLD_DDL);
-  db.exec(GEN_DDL);
+  withBulkPragmas(db, () => {
+    runSimulation({ ctx, db, plan, customers, seen: new Set(), workers, startMs, shifts: true, batch: 0 });
+    db.exec(WORLD_DDL);
+    db.exec(GEN_DDL);
+  });
 
   db.transaction(() => {
     setState(db, 'seed', String(seed));
