@@ -19,8 +19,10 @@ export interface Harness {
   connector: ConnectorRecord;
   config: TwilioFlexConfig;
   dir: string;
+  /** List ids the contacts are put in (the e2e test replaces them with lists created in the Brevo emulator). */
+  lists: { support_contacts: number; csat_respondents: number };
   sync(opts: SyncOptions, config?: TwilioFlexConfig): Promise<SyncReport>;
-  /** Every outbox row (claimed, so a test reads each once). */
+  /** Every pending outbox row, marked delivered (so a test reads each once and the ledger knows it). */
   drainOutbox(): Promise<OutboxItem[]>;
   close(): Promise<void>;
 }
@@ -43,9 +45,10 @@ export async function startHarness(emu: StartEmulatorOptions = {}, configOverrid
   const budgets = budgetsForTwilio(i.workspaceSid, 10);
   const h: Harness = {
     emulator, store, connector, config, dir,
+    lists: { ...LISTS },
     sync: (opts, cfg) =>
       runSync(
-        { store, config: cfg ?? config, connector, secrets: { authToken: i.authToken }, logger: silentLogger(), budgets, listIds: LISTS, nowMs: () => emulator.clock.nowMs() },
+        { store, config: cfg ?? config, connector, secrets: { authToken: i.authToken }, logger: silentLogger(), budgets, listIds: h.lists, nowMs: () => emulator.clock.nowMs(), timeScale: 50 },
         opts,
       ),
     drainOutbox: async () => {
@@ -53,6 +56,7 @@ export async function startHarness(emu: StartEmulatorOptions = {}, configOverrid
       for (;;) {
         const batch = await store.claimOutbox({ workerId: 'test', limit: 1000, leaseMs: 3_600_000, nowMs: Date.now() });
         if (batch.length === 0) return out;
+        await store.completeOutbox(batch.map((b) => b.id), Date.now());
         out.push(...batch);
       }
     },
