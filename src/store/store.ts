@@ -2,13 +2,15 @@ import type {
   ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput,
   InboxInput, InboxItem, InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, StoreKind, SurveyRow,
 } from './types.js';
+import type { AnalyticsReads } from './analytics.js';
 
 /**
  * The state store. Every method is one atomic operation; the engine never sees SQL, transactions or the backend.
  * Implementations: `sqlite/` (embedded default, better-sqlite3 + WAL) and `postgres/` (scale-out).
  * Expected failures are `TajoError`s (TAJO_CHECKPOINT_CONFLICT, TAJO_STORE_UNAVAILABLE, TAJO_LEASE_HELD).
+ * Range reads for reports and the dashboard: `AnalyticsReads` (./analytics.ts).
  */
-export interface Store {
+export interface Store extends AnalyticsReads {
   readonly kind: StoreKind;
   /** Applies pending numbered migrations under a lock; safe when several processes start at once. */
   migrate(): Promise<void>;

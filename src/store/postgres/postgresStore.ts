@@ -3,7 +3,9 @@ import type {
   ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput, InboxInput, InboxItem,
   InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, SurveyRow,
 } from '../types.js';
+import type { AnalyticsRange, InteractionFact, SurveyFact, WorkerEventFact, WorkerEventType } from '../analytics.js';
 import * as admin from './admin.js';
+import * as analytics from './analytics.js';
 import { PgDb, type PgDbOptions } from './db.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import * as outbox from './outbox.js';
@@ -119,6 +121,20 @@ export class PostgresStore implements Store {
   }
   async forgetCustomer(connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }> {
     return records.forgetCustomer(this.db, connectorId, key);
+  }
+
+  // analytics (reports, dashboard)
+  async analyticsInteractions(connectorId: string, range: AnalyticsRange): Promise<InteractionFact[]> {
+    return analytics.analyticsInteractions(this.db, connectorId, range);
+  }
+  async analyticsSurveys(connectorId: string, range: AnalyticsRange): Promise<SurveyFact[]> {
+    return analytics.analyticsSurveys(this.db, connectorId, range);
+  }
+  async workerEvents(connectorId: string, opts: { types: readonly WorkerEventType[]; untilMs?: number }): Promise<WorkerEventFact[]> {
+    return analytics.workerEvents(this.db, connectorId, opts);
+  }
+  async tasksWithoutRecords(connectorId: string, range: AnalyticsRange): Promise<string[]> {
+    return analytics.tasksWithoutRecords(this.db, connectorId, range);
   }
 
   async claimOutbox(opts: { workerId: string; kinds?: OutboxKind[]; limit: number; leaseMs: number; nowMs: number }): Promise<OutboxItem[]> {

@@ -163,7 +163,10 @@ CREATE UNIQUE INDEX outbox_event_key ON outbox (key) WHERE kind = 'event';
 CREATE INDEX outbox_lease ON outbox (claimed_until_ms) WHERE status = 'inflight';
 CREATE UNIQUE INDEX outbox_pending_key ON outbox (key) WHERE status = 'pending' AND kind <> 'event';
 CREATE INDEX outbox_state_key ON outbox (key, status) WHERE kind <> 'event';
+CREATE INDEX raw_events_analytics ON raw_events (connector_id, type, occurred_ms)
+  WHERE type IN ('worker.activity.update', 'reservation.canceled', 'reservation.timeout', 'reservation.rejected', 'tajo.worker.snapshot', 'task.created');
 CREATE INDEX raw_events_task ON raw_events (connector_id, task_sid, occurred_ms);
 CREATE INDEX raw_events_worker ON raw_events (connector_id, worker_sid, occurred_ms);
+CREATE INDEX surveys_completed ON surveys (connector_id, completed_ms);
 CREATE INDEX surveys_customer ON surveys (connector_id, customer_key);
 CREATE INDEX surveys_linked ON surveys (connector_id, linked_task_sid);

@@ -49,7 +49,7 @@ describe('sqlite store specifics', () => {
     await a.close();
     await b.close();
     const c = await SqliteStore.open(file);
-    expect(await c.migrations()).toEqual({ applied: [1], pending: [] });
+    expect(await c.migrations()).toEqual({ applied: SQLITE_MIGRATIONS.map((m) => m.id), pending: [] });
     await c.close();
   });
 
