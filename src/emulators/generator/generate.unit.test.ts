@@ -91,6 +91,17 @@ describe('generateWorld (small)', () => {
     expect(q('SELECT MAX(date_updated_ms) AS m FROM tasks')).toBeLessThanOrEqual(NOW);
   });
 
+  it('writes events in time order (seq follows event_date_ms)', () => {
+    const bySeq = db.prepare('SELECT event_date_ms FROM events ORDER BY seq').all() as Array<{ event_date_ms: number }>;
+    for (let i = 1; i < bySeq.length; i++) expect(bySeq[i]!.event_date_ms).toBeGreaterThanOrEqual(bySeq[i - 1]!.event_date_ms);
+    const d = JSON.parse(events.find((e) => e.event_type === 'reservation.accepted')!.event_data) as Record<string, string>;
+    expect(d.task_date_created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Object.keys(d)).toEqual(expect.arrayContaining(['task_sid', 'task_attributes', 'task_age', 'task_priority',
+      'task_assignment_status', 'task_channel_sid', 'task_channel_unique_name', 'task_queue_sid', 'task_queue_name',
+      'task_queue_entered_date', 'workflow_sid', 'workflow_name', 'workspace_sid', 'workspace_name', 'reservation_sid',
+      'worker_sid', 'worker_name', 'worker_attributes', 'worker_activity_sid', 'worker_activity_name']));
+  });
+
   it('orders every task\'s events strictly and follows the TaskRouter life cycle', () => {
     const byTask = new Map<string, EventRow[]>();
     for (const e of events) if (e.task_sid !== null) byTask.set(e.task_sid, [...(byTask.get(e.task_sid) ?? []), e]);

@@ -124,6 +124,7 @@ export function runSimulation(input: RunInput): void {
       db.exec('COMMIT');
       db.exec('BEGIN');
     });
+    ctx.writer.flush();
     for (const w of input.workers) {
       ctx.writer.workerState(w.sid, w.activity, w.since);
       db.prepare('UPDATE gen_workers SET activity = ?, since_ms = ? WHERE sid = ?').run(w.activity, w.since, w.sid);

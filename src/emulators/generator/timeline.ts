@@ -156,6 +156,8 @@ export class Sim {
         day = d;
         onDay(d);
       }
+      // everything emitted from now on is dated ≥ item.t, so earlier buffered events are final
+      if (item.t > this.now) this.ctx.writer.flush(item.t);
       this.now = item.t;
       item.fn();
     }

@@ -1,7 +1,10 @@
 /**
  * Writes world rows with prepared statements. Event rows follow the TaskRouter Events API: `event_data` is a JSON
  * object with snake_case keys whose values are strings, like the spec's example (`"worker_time_in_previous_activity":
- * "26"`); `task_date_created` / `task_queue_entered_date` are epoch seconds as strings, as in EventCallback params.
+ * "26"`, twilio_taskrouter_v1.json); `task_date_created` / `task_queue_entered_date` are ISO-8601 with milliseconds
+ * (Twilio changelog 2020-11-05 "Increased timestamp precision in TaskRouter"; the Event Streams examples agree).
+ *
+ * Events are buffered briefly and written in (event_date_ms, emission) order, so `seq` follows event time.
  */
 import type Database from 'better-sqlite3';
 import type { SidFactory } from './ids.js';
@@ -47,10 +50,15 @@ export interface TaskRow {
 }
 
 const secs = (ms: number): string => String(Math.floor(ms / 1000));
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+type Pending = { ms: number; order: number; args: unknown[] };
 
 export class WorldWriter {
   eventCount = 0;
   maxEventMs = 0;
+  private pending: Pending[] = [];
+  private order = 0;
   private readonly insEvent: Database.Statement;
   private readonly insTask: Database.Statement;
   private readonly insRes: Database.Statement;
@@ -100,8 +108,8 @@ export class WorldWriter {
       task_channel_unique_name: task.channelName,
       task_queue_sid: task.queue.sid,
       task_queue_name: task.queue.name,
-      task_queue_entered_date: secs(task.queueEnteredMs),
-      task_date_created: secs(task.createdMs),
+      task_queue_entered_date: iso(task.queueEnteredMs),
+      task_date_created: iso(task.createdMs),
       workflow_sid: task.workflowSid,
       workflow_name: task.workflowName,
       workspace_sid: this.refs.workspaceSid,
@@ -112,9 +120,22 @@ export class WorldWriter {
   private put(type: string, ms: number, resourceType: string, resourceSid: string, actorType: ActorType, actorSid: string,
     description: string, cols: [string | null, string | null, string | null, string | null, string | null, string | null],
     data: Record<string, string>): void {
-    this.insEvent.run(this.sids.next('EV'), type, ms, resourceType, resourceSid, actorType, actorSid, description, ...cols, JSON.stringify(data));
+    this.pending.push({ ms, order: this.order++, args: [type, ms, resourceType, resourceSid, actorType, actorSid, description, ...cols, JSON.stringify(data)] });
     this.eventCount++;
     if (ms > this.maxEventMs) this.maxEventMs = ms;
+  }
+
+  /** Writes buffered events dated before `beforeMs` (all of them without an argument), in time order. */
+  flush(beforeMs = Infinity): void {
+    if (this.pending.length === 0) return;
+    this.pending.sort((a, b) => a.ms - b.ms || a.order - b.order);
+    let n = 0;
+    for (const p of this.pending) {
+      if (p.ms >= beforeMs) break;
+      this.insEvent.run(this.sids.next('EV'), ...p.args);
+      n++;
+    }
+    this.pending.splice(0, n);
   }
 
   taskEvent(type: string, task: TaskView, ms: number, actor: ActorType, description: string,
