@@ -54,6 +54,8 @@ const hasIdentifier = (it: ImportItem) =>
 export class ImportRunner {
   private readonly pending = new Map<number, PendingImport>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** fileUrl downloads and notifyUrl calls under way, whoever started them (timer or reader). */
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly ctx: BrevoContext) {}
 
@@ -110,7 +112,8 @@ export class ImportRunner {
 
   /**
    * Advance every process whose time has come (called by the timer and before any process is read). Imports with
-   * an inline body complete synchronously within this call; `fileUrl` downloads and `notifyUrl` calls are awaited.
+   * an inline body complete synchronously within this call; the returned promise also waits for every `fileUrl`
+   * download and `notifyUrl` call under way, including those a timer started.
    */
   settle(): Promise<void> {
     const now = this.ctx.clock.nowMs();
@@ -139,7 +142,11 @@ export class ImportRunner {
         );
       }
     }
-    return Promise.all(work).then(() => undefined);
+    for (const w of work) {
+      const tracked: Promise<void> = w.finally(() => this.inflight.delete(tracked));
+      this.inflight.add(tracked);
+    }
+    return Promise.all([...this.inflight]).then(() => undefined);
   }
 
   private finish(p: ProcessRecord, job: PendingImport, items: ImportItem[]): void {
