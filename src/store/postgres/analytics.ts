@@ -37,10 +37,10 @@ export async function workerEvents(db: PgDb, connectorId: string, opts: { types:
         coalesce(data->>'worker_name', data->>'friendly_name', data->>'WorkerName') AS worker_name,
         coalesce(data->>'worker_activity_name', data->>'activity_name', data->>'WorkerActivityName') AS activity
       FROM raw_events WHERE connector_id = $1 AND type IN ${ANALYTICS_TYPES_SQL} AND type = ANY($2::text[])
-        AND occurred_ms < $3 AND worker_sid IS NOT NULL
+        AND occurred_ms < $3
       ORDER BY occurred_ms, key COLLATE "C"`,
     [connectorId, [...opts.types], opts.untilMs ?? MAX]);
-  return rows.map(toWorkerEvent);
+  return rows.filter((r) => r.worker_sid != null).map(toWorkerEvent);
 }
 
 export async function tasksWithoutRecords(db: PgDb, connectorId: string, range: AnalyticsRange): Promise<string[]> {

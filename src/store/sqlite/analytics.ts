@@ -37,9 +37,10 @@ export function workerEvents(db: SqliteDb, connectorId: string, opts: { types: r
         coalesce(json_extract(data, '$.worker_name'), json_extract(data, '$.friendly_name'), json_extract(data, '$.WorkerName')) AS worker_name,
         coalesce(json_extract(data, '$.worker_activity_name'), json_extract(data, '$.activity_name'), json_extract(data, '$.WorkerActivityName')) AS activity
       FROM raw_events WHERE connector_id = ? AND type IN ${ANALYTICS_TYPES_SQL} AND type IN (SELECT value FROM json_each(?))
-        AND occurred_ms < ? AND worker_sid IS NOT NULL
+        AND occurred_ms < ?
       ORDER BY occurred_ms, key`).all(connectorId, JSON.stringify(opts.types), opts.untilMs ?? MAX));
-  return (rows as Record<string, unknown>[]).map(toWorkerEvent);
+  // worker_sid is checked here, not in SQL: a `worker_sid` term makes SQLite pick the worker index over the partial one
+  return (rows as Record<string, unknown>[]).filter((r) => r.worker_sid != null).map(toWorkerEvent);
 }
 
 export function tasksWithoutRecords(db: SqliteDb, connectorId: string, range: AnalyticsRange): string[] {
