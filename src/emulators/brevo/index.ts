@@ -17,6 +17,7 @@ import { RequestLog, type BrevoRequestLog } from './requestLog.js';
 import { BrevoSpec } from './spec.js';
 import { BrevoStore, type BrevoState } from './store.js';
 
+export type { BrevoAccountInfo } from './account.js';
 export type { BrevoLimitsConfig } from './limits.js';
 export type { BrevoRequestLog } from './requestLog.js';
 export type { BrevoState } from './store.js';
