@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parsePhoneNumber } from 'awesome-phonenumber';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateWorld, streamTruthEvents } from './index.js';
@@ -35,6 +36,15 @@ describe('reference preset', () => {
     expect(truth.counts.surveys / valid).toBeGreaterThan(0.2);
     expect(truth.counts.surveysLate).toBeGreaterThan(0);
     expect(truth.counts.surveysAbsent).toBeGreaterThan(0);
+    let phones = 0;
+    for (const r of db.prepare('SELECT data FROM gen_customers').all() as Array<{ data: string }>) {
+      const phone = (JSON.parse(r.data) as { phone: string | null }).phone;
+      if (phone === null) continue;
+      phones++;
+      expect(parsePhoneNumber(phone).number?.e164, phone).toBe(phone);
+      expect(parsePhoneNumber(phone).valid, phone).toBe(true);
+    }
+    expect(phones).toBeGreaterThan(8_000);
     // streaming the events gives the same multiset as the array
     let n = 0;
     for (const e of streamTruthEvents(db, DEFAULT_NOW)) if (e.name) n++;
