@@ -5,6 +5,8 @@ import type { CliIo } from './io.js';
 import type { Output } from './output.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
+/** Bars run 0..SCALE (fraction of the work), records and requests are shown beside them. */
+const SCALE = 1000;
 
 /**
  * Sync progress: one cli-progress bar per stream (records, requests, rate-budget use, ETA) plus one for the
@@ -34,7 +36,7 @@ export class SyncProgressView {
       this.multi = new cliProgress.MultiBar(
         {
           stream,
-          format: ' {stream} |{bar}| {value}/{total} {unit} | {requests} req | budget {budget} | ETA {eta_formatted}',
+          format: ' {stream} |{bar}| {percentage}% | {records} records | {requests} req | budget {budget} | ETA {eta_formatted}',
           hideCursor: true,
           clearOnComplete: false,
           etaBuffer: 50,
@@ -58,32 +60,34 @@ export class SyncProgressView {
   }
 
   private stream(p: StreamProgress): void {
-    const payload = { stream: p.stream.padEnd(16), unit: 'records', requests: n(p.requests), budget: p.budgetUse === undefined ? '-' : `${Math.round(p.budgetUse * 100)}%` };
-    const total = p.total ?? (p.done ? p.records : Math.max(p.records + 1, 1));
+    const budget = p.budgetUse === undefined ? '-' : `${Math.round(p.budgetUse * 100)}%`;
+    // Windowed streams know how far they are (fraction); the others show done / not done.
+    const value = p.done ? SCALE : p.fraction !== undefined ? Math.round(p.fraction * SCALE) : 0;
     if (this.multi) {
+      const payload = { stream: p.stream.padEnd(17), records: n(p.records).padStart(7), requests: n(p.requests), budget };
       let bar = this.bars.get(p.stream);
       if (!bar) {
-        bar = this.multi.create(total, p.records, payload);
+        bar = this.multi.create(SCALE, value, payload);
         this.bars.set(p.stream, bar);
       }
-      bar.setTotal(total);
-      bar.update(p.records, payload);
+      bar.update(value, payload);
       return;
     }
-    this.plain(p.stream, p.done, () => `${p.stream}: ${n(p.records)}${p.total ? `/${n(p.total)}` : ''} records, ${n(p.requests)} requests${payload.budget !== '-' ? `, budget ${payload.budget}` : ''}${p.done ? ' — done' : ''}`);
+    const pct = p.fraction !== undefined && !p.done ? ` (${Math.round(p.fraction * 100)}%)` : '';
+    this.plain(p.stream, p.done, () => `${p.stream}: ${n(p.records)} records, ${n(p.requests)} requests${budget !== '-' ? `, budget ${budget}` : ''}${p.done ? ' — done' : pct}`);
   }
 
   private delivery(p: DeliveryProgress): void {
     const total = p.delivered + p.deadLettered + p.pending;
     if (this.multi) {
-      const payload = { stream: 'brevo delivery'.padEnd(16), unit: 'writes', requests: n(p.requests), budget: '-' };
+      const payload = { stream: 'brevo delivery'.padEnd(17), records: n(p.delivered + p.deadLettered).padStart(7), requests: n(p.requests), budget: '-' };
+      const value = total === 0 ? SCALE : Math.round(((p.delivered + p.deadLettered) / total) * SCALE);
       let bar = this.bars.get('\0delivery');
       if (!bar) {
-        bar = this.multi.create(Math.max(total, 1), p.delivered + p.deadLettered, payload);
+        bar = this.multi.create(SCALE, value, payload);
         this.bars.set('\0delivery', bar);
       }
-      bar.setTotal(Math.max(total, 1));
-      bar.update(p.delivered + p.deadLettered, payload);
+      bar.update(value, payload);
       return;
     }
     this.plain('\0delivery', p.pending === 0, () => `brevo delivery: ${n(p.delivered)} delivered, ${n(p.pending)} pending, ${n(p.deadLettered)} dead-lettered, ${n(p.requests)} requests`);

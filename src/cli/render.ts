@@ -1,4 +1,6 @@
 /** Human renderings of SDK results. `--json` prints the results themselves. */
+import { ERRORS, type ErrorCode } from '../core/errors.js';
+import { maskPii } from '../core/logger.js';
 import type { BootstrapReport, CheckResult, ConnectResult, ConnectorStatus, DeadLetterDetail, DeadLetterSummary, SyncReport, TestReport } from '../sdk/types.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -69,14 +71,38 @@ function cursorText(c: unknown): string {
 }
 
 export function renderSync(r: SyncReport): string[] {
-  const lines = [`${r.dryRun ? 'Dry run' : 'Sync'} (${r.type}) finished in ${(r.durationMs / 1000).toFixed(1)} s`];
+  const head = `${r.dryRun ? 'Dry run' : 'Sync'} (${r.type}) ${r.status === 'ok' ? 'finished' : r.status} in ${(r.durationMs / 1000).toFixed(1)} s, through ${r.syncedThrough}`;
+  const lines = [head];
+  if (r.statusReason) lines.push(`! ${r.statusReason}`);
   for (const s of r.streams) {
-    lines.push(`  ${s.stream.padEnd(16)} ${n(s.records).padStart(8)} records  ${n(s.requests).padStart(6)} requests  ${n(s.enqueued).padStart(8)} Brevo writes${s.deadLettered ? `  ${n(s.deadLettered)} dead letters` : ''}`);
+    if (s.status === 'skipped') continue;
+    const wait = s.rateWaitMs > 0 ? `  waited ${(s.rateWaitMs / 1000).toFixed(1)} s for budget` : '';
+    lines.push(`  ${s.stream.padEnd(18)} ${n(s.records).padStart(8)} records ${n(s.pages).padStart(5)} pages ${n(s.requests).padStart(6)} requests${wait}${s.status !== 'ok' ? `  ${s.status}${s.error ? `: ${s.error.message}` : ''}` : ''}`);
   }
-  if (r.delivery) lines.push(`  delivered to Brevo: ${n(r.delivery.delivered)} writes in ${n(r.delivery.requests)} requests, ${n(r.delivery.pending)} pending, ${n(r.delivery.deadLettered)} dead-lettered`);
+  const o = r.outbox;
+  lines.push(`  Brevo writes ${r.dryRun ? 'planned' : 'enqueued'}: ${n(o.contact)} contacts, ${n(o.event)} events, ${n(o.list_add + o.list_remove)} list changes`);
+  const dl = Object.entries(r.deadLetters);
+  if (dl.length) lines.push(`  dead letters: ${dl.map(([k, v]) => `${k} ${n(v)}`).join(', ')} (see \`tajo dlq list\`)`);
+  const d = r.delivery;
+  if (d) lines.push(`  delivered to Brevo: ${n(d.delivered)} writes in ${n(d.requests)} requests, ${n(d.pending)} pending, ${n(d.deadLettered)} dead-lettered${d.paused ? ' — PAUSED: Brevo rejected the API key' : ''}`);
   for (const w of r.warnings) lines.push(`! ${w}`);
-  if (r.plan !== undefined) lines.push('Planned Brevo writes:', JSON.stringify(r.plan, null, 2));
+  if (r.sampleContacts?.length) {
+    lines.push('Sample contact changes:');
+    for (const c of r.sampleContacts.slice(0, 5)) {
+      lines.push(`  ${c.change} ${maskPii(c.ext_id)}`);
+      for (const [k, v] of Object.entries(c.diff)) lines.push(`    ${k}: ${JSON.stringify(v.from ?? null)} → ${JSON.stringify(v.to ?? null)}`);
+    }
+  }
   return lines;
+}
+
+/** Exit code of a sync: paused (auth) 77, failed per its error code, aborted 130. */
+export function syncExitCode(r: SyncReport): number {
+  if (r.status === 'ok') return r.delivery?.paused ? 77 : 0;
+  if (r.status === 'paused') return 77;
+  if (r.status === 'aborted') return 130;
+  const code = /^(TAJO_[A-Z_]+)/.exec(r.statusReason ?? '')?.[1];
+  return code && code in ERRORS ? ERRORS[code as ErrorCode].exit : 70;
 }
 
 export function renderBootstrap(r: BootstrapReport): string[] {

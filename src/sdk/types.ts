@@ -121,11 +121,14 @@ export interface SyncParams {
 
 export interface StreamProgress {
   stream: string;
+  partition?: string;
   records: number;
+  pages?: number;
+  /** Twilio requests since the stream started. */
   requests: number;
-  /** Pages or records expected, when the API tells. */
-  total?: number;
-  /** Share (0..1) of the stream's rate budget used over the last second, when known. */
+  /** 0..1 when the stream can tell (time windows). */
+  fraction?: number;
+  /** Share (0..1) of the stream's rate budget used since the last update, when known. */
   budgetUse?: number;
   done: boolean;
 }
@@ -133,7 +136,9 @@ export interface StreamProgress {
 export interface DeliveryProgress {
   delivered: number;
   deadLettered: number;
+  /** Still pending or in flight in the outbox. */
   pending: number;
+  /** Brevo requests made. */
   requests: number;
 }
 
@@ -147,28 +152,58 @@ export interface SyncCallOptions {
   onProgress?: (event: SyncProgressEvent) => void;
 }
 
+export type OutboxKindName = 'contact' | 'event' | 'list_add' | 'list_remove';
+
 export interface StreamReport {
   stream: string;
+  status: 'ok' | 'skipped' | 'paused' | 'failed' | 'aborted';
+  pages: number;
   records: number;
   requests: number;
-  /** Outbox writes enqueued for Brevo. */
-  enqueued: number;
-  deadLettered: number;
+  /** Time spent waiting for the rate budget. */
+  rateWaitMs: number;
   cursor?: unknown;
+  error?: { code: string; message: string };
+}
+
+export interface DeliveryReport {
+  delivered: number;
+  retried: number;
+  deadLettered: number;
+  /** Left in the outbox (delivery stopped early, paused, or `deliver: false`). */
+  pending: number;
+  requests: number;
+  /** Brevo rejected the API key: the connector is paused. */
+  paused: boolean;
+  durationMs: number;
+}
+
+export interface ContactSample {
+  ext_id: string;
+  change: 'new' | 'changed';
+  diff: Record<string, { from: unknown; to: unknown }>;
 }
 
 export interface SyncReport {
   connector: ConnectorId;
   type: SyncType;
   dryRun: boolean;
+  status: 'ok' | 'paused' | 'failed' | 'aborted';
+  statusReason?: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+  /** The Twilio time the run synced up to. */
+  syncedThrough: string;
   streams: StreamReport[];
-  delivery?: DeliveryProgress;
+  /** Brevo writes enqueued (dry run: planned), per kind. */
+  outbox: Record<OutboxKindName, number>;
+  /** Records dead-lettered by this run, per reason. */
+  deadLetters: Record<string, number>;
+  delivery?: DeliveryReport;
   warnings: string[];
-  /** Dry run only: the Brevo writes that would be made. */
-  plan?: unknown;
+  /** Dry run only: a sample of contact changes against the stored state. */
+  sampleContacts?: ContactSample[];
 }
 
 export interface StreamCursor {

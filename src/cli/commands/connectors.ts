@@ -5,7 +5,7 @@ import { fetchEmulatorInfo } from '../emulatorInfo.js';
 import type { CommandEnv } from '../main.js';
 import { csvOf, isoDate } from '../options.js';
 import { SyncProgressView } from '../progress.js';
-import { renderBootstrap, renderConnect, renderStatus, renderSync, renderTest, testExitCode } from '../render.js';
+import { renderBootstrap, renderConnect, renderStatus, renderSync, renderTest, syncExitCode, testExitCode } from '../render.js';
 
 interface InstallOpts {
   accountSid?: string;
@@ -97,6 +97,7 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
         const r = await (await ctx.tajo()).connectors.sync(connector, params, { signal: abort.signal, onProgress: (e) => view.update(e) });
         view.stop();
         ctx.out.result(r, renderSync);
+        ctx.exitCode = syncExitCode(r);
       } finally {
         view.stop();
         process.off('SIGINT', onSignal);

@@ -22,7 +22,18 @@ export interface Comparison {
   contacts: { expected: number; found: number; matching: number };
   attributes: { expected: number; matching: number; mismatches: string[] };
   lists: { key: string; id: number | null; expected: number; found: number }[];
-  events: { expected: number; found: number; unique: number; matching: number; missing: number; unexpected: number; byName: Record<string, { expected: number; found: number }> };
+  events: {
+    expected: number;
+    found: number;
+    unique: number;
+    matching: number;
+    missing: number;
+    /** Present with another event_date. */
+    dateMismatches: number;
+    unexpected: number;
+    byName: Record<string, { expected: number; found: number }>;
+    samples: string[];
+  };
   match: boolean;
 }
 
@@ -119,31 +130,40 @@ export function compare(state: BrevoStateDoc, truth: TruthDoc, listIds: { suppor
     return { key, id, expected: truth.contacts.filter((t) => t.listKeys.includes(key)).length, found: id === null ? 0 : (state.lists.find((l) => l.id === id)?.contactIds.length ?? 0) };
   });
 
-  const expected = new Map<string, number>();
+  // Events: present = same (name, ext_id, source SID); then the event_date must match too.
+  const received = new Map<string, string[]>();
   const byName: Record<string, { expected: number; found: number }> = {};
-  for (const e of truth.events) {
-    const k = `${e.name}|${e.ext_id}|${e.source_sid}|${e.event_date}`;
-    expected.set(k, (expected.get(k) ?? 0) + 1);
-    (byName[e.name] ??= { expected: 0, found: 0 }).expected++;
-  }
-  const unique = new Map<string, number>();
   for (const e of state.events) {
     const tajoId = typeof e.event_properties?.tajo_id === 'string' ? e.event_properties.tajo_id : '';
-    const source = tajoId.slice(tajoId.indexOf(':') + 1);
-    const k = `${e.event_name}|${e.identifiers.ext_id ?? ''}|${source}|${e.event_date}`;
-    if (!unique.has(k)) (byName[e.event_name] ??= { expected: 0, found: 0 }).found++;
-    unique.set(k, (unique.get(k) ?? 0) + 1);
+    const k = `${e.event_name}|${e.identifiers.ext_id ?? ''}|${tajoId.slice(tajoId.indexOf(':') + 1)}`;
+    const dates = received.get(k);
+    if (dates) dates.push(e.event_date);
+    else {
+      received.set(k, [e.event_date]);
+      (byName[e.event_name] ??= { expected: 0, found: 0 }).found++;
+    }
   }
   let matching = 0;
   let missing = 0;
-  for (const [k, n] of expected) {
-    const f = Math.min(n, unique.has(k) ? 1 : 0);
-    matching += f;
-    missing += n - f;
+  let dateMismatches = 0;
+  const samples: string[] = [];
+  const expectedKeys = new Set<string>();
+  for (const e of truth.events) {
+    const k = `${e.name}|${e.ext_id}|${e.source_sid}`;
+    expectedKeys.add(k);
+    (byName[e.name] ??= { expected: 0, found: 0 }).expected++;
+    const dates = received.get(k);
+    if (!dates) {
+      missing++;
+      if (samples.length < 5) samples.push(`${e.name} of ${e.source_sid} at ${e.event_date}: not in Brevo`);
+    } else if (!dates.includes(e.event_date)) {
+      dateMismatches++;
+      if (samples.length < 5) samples.push(`${e.name} of ${e.source_sid}: event_date expected ${e.event_date}, found ${dates[0] ?? '?'}`);
+    } else matching++;
   }
-  const unexpected = [...unique.keys()].filter((k) => !expected.has(k)).length;
-  const events = { expected: truth.events.length, found: state.events.length, unique: unique.size, matching, missing, unexpected, byName };
+  const unexpected = [...received.keys()].filter((k) => !expectedKeys.has(k)).length;
+  const events = { expected: truth.events.length, found: state.events.length, unique: received.size, matching, missing, dateMismatches, unexpected, byName, samples };
   const listsOk = lists.every((l) => l.id === null || l.expected === l.found);
-  const match = matchingContacts === truth.contacts.length && state.contacts.length === truth.contacts.length && missing === 0 && unexpected === 0 && listsOk;
+  const match = matchingContacts === truth.contacts.length && state.contacts.length === truth.contacts.length && missing === 0 && dateMismatches === 0 && unexpected === 0 && listsOk;
   return { contacts: { expected: truth.contacts.length, found: state.contacts.length, matching: matchingContacts }, attributes: { expected: expectedAttrs, matching: matchingAttrs, mismatches }, lists, events, match };
 }

@@ -6,15 +6,6 @@ const n = (x: number) => x.toLocaleString('en-US');
 export function renderDemo(r: DemoResult): string[] {
   const lines = ['', `Tajo demo — scale ${r.scale}, seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)} s`];
   lines.push(`Connection test: ${r.test.ok ? 'all checks passed' : 'FAILED'}`);
-  if (r.degraded) {
-    const w = r.degraded.wouldWrite;
-    lines.push(
-      `Sync skipped: ${r.degraded.reason}.`,
-      `A full sync would bring ${n(w.interactions)} interactions handled by ${n(w.agents)} agents into Brevo as`,
-      `  ${n(w.contacts)} contacts and ${n(w.events)} events (${n(w.deadLetters)} records would be dead-lettered as malformed).`,
-    );
-    return lines;
-  }
   for (const s of r.syncs) lines.push(...renderSync(s).map((l) => `  ${l}`));
   const m = r.metrics;
   if (m) {
@@ -36,8 +27,9 @@ export function renderDemo(r: DemoResult): string[] {
       `  contacts   ${n(c.contacts.matching)}/${n(c.contacts.expected)} match (${n(c.contacts.found)} in Brevo)`,
       `  attributes ${n(c.attributes.matching)}/${n(c.attributes.expected)} values match`,
       ...c.lists.map((l) => `  list ${l.key} ${n(l.found)}/${n(l.expected)}`),
-      `  events     ${n(c.events.matching)}/${n(c.events.expected)} match (${n(c.events.found)} received, ${n(c.events.unique)} unique, ${n(c.events.unexpected)} unexpected)`,
+      `  events     ${n(c.events.matching)}/${n(c.events.expected)} match (${n(c.events.found)} received, ${n(c.events.unique)} unique; ${n(c.events.missing)} missing, ${n(c.events.dateMismatches)} with another event_date, ${n(c.events.unexpected)} unexpected)`,
       ...c.attributes.mismatches.map((x) => `  ! ${x}`),
+      ...c.events.samples.map((x) => `  ! ${x}`),
     );
   }
   if (r.dataDir) lines.push('', `Data dir kept: ${r.dataDir}`);

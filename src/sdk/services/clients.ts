@@ -1,53 +1,76 @@
 /** Vendor clients for an installed connector, on the engine's budgeted HTTP layer. */
 import { budgetsForBrevo, budgetsForTwilio } from '../../engine/budget.js';
 import { TajoError } from '../../core/errors.js';
+import type { RequestStats } from '../../engine/http.js';
 import { BrevoClient } from '../../sinks/brevo/client.js';
 import { TwilioClient } from '../../sources/twilio/client.js';
 import type { SdkContext } from '../context.js';
 import type { Connection } from './connection.js';
 
-const timeScales = new WeakMap<SdkContext, Promise<number>>();
+/** The vendors' clock as seen by the connector: the real one, or an emulator's (time-scaled, shifted). */
+export interface VendorTime {
+  timeScale: number;
+  nowMs: () => number;
+  emulated: boolean;
+}
+
+const vendorTimes = new WeakMap<SdkContext, Promise<VendorTime>>();
 
 /**
  * The `timeScale` option, else `TAJO_TIME_SCALE`, else — when the connector points at a Tajo emulator (not a
- * twilio.com host) — the emulator's own `--time-scale` from `GET /_emulator/clock`, else 1.
+ * twilio.com host) — the emulator's own clock from `GET /_emulator/clock` (its `--time-scale` and emulated now,
+ * which windows and "last 30 days" are computed against), else real time.
  */
-export function timeScaleOf(ctx: SdkContext, conn?: Connection): Promise<number> {
-  const explicit = ctx.options.timeScale ?? (ctx.env.TAJO_TIME_SCALE ? Number(ctx.env.TAJO_TIME_SCALE) : undefined);
-  if (explicit !== undefined) return Promise.resolve(Number.isFinite(explicit) && explicit > 0 ? explicit : 1);
-  if (!conn) return Promise.resolve(1);
-  let p = timeScales.get(ctx);
+export function vendorTime(ctx: SdkContext, conn?: Connection): Promise<VendorTime> {
+  let p = vendorTimes.get(ctx);
   if (!p) {
-    p = emulatorTimeScale(conn.baseUrls.flex);
-    timeScales.set(ctx, p);
+    p = resolveVendorTime(ctx, conn);
+    if (conn) vendorTimes.set(ctx, p);
   }
   return p;
 }
 
-async function emulatorTimeScale(flexBaseUrl: string): Promise<number> {
+export async function timeScaleOf(ctx: SdkContext, conn?: Connection): Promise<number> {
+  return (await vendorTime(ctx, conn)).timeScale;
+}
+
+async function resolveVendorTime(ctx: SdkContext, conn: Connection | undefined): Promise<VendorTime> {
+  const raw = ctx.options.timeScale ?? (ctx.env.TAJO_TIME_SCALE ? Number(ctx.env.TAJO_TIME_SCALE) : undefined);
+  const explicit = raw !== undefined && Number.isFinite(raw) && raw > 0 ? raw : undefined;
+  const emu = conn ? await emulatorClock(conn.baseUrls.flex) : undefined;
+  if (emu) {
+    const t0 = Date.now();
+    const scale = explicit ?? emu.timeScale;
+    return { timeScale: scale, nowMs: () => Math.round(emu.nowMs + (Date.now() - t0) * emu.timeScale), emulated: true };
+  }
+  return { timeScale: explicit ?? 1, nowMs: Date.now, emulated: false };
+}
+
+async function emulatorClock(flexBaseUrl: string): Promise<{ nowMs: number; timeScale: number } | undefined> {
   let origin: URL;
   try {
     origin = new URL(flexBaseUrl);
   } catch {
-    return 1;
+    return undefined;
   }
-  if (/(^|\.)twilio\.com$/i.test(origin.hostname)) return 1;
+  if (/(^|\.)twilio\.com$/i.test(origin.hostname)) return undefined;
   try {
     const res = await fetch(`${origin.origin}/_emulator/clock`, { signal: AbortSignal.timeout(3_000) });
-    const body = res.ok ? ((await res.json()) as { timeScale?: unknown }) : undefined;
+    const body = res.ok ? ((await res.json()) as { timeScale?: unknown; nowMs?: unknown }) : undefined;
     const t = Number(body?.timeScale);
-    return Number.isFinite(t) && t > 0 ? t : 1;
+    const now = Number(body?.nowMs);
+    return Number.isFinite(t) && t > 0 && Number.isFinite(now) ? { timeScale: t, nowMs: now } : undefined;
   } catch {
-    return 1;
+    return undefined;
   }
 }
 
-export async function brevoClientFor(ctx: SdkContext, conn: Connection): Promise<BrevoClient> {
+export async function brevoClientFor(ctx: SdkContext, conn: Connection, stats?: RequestStats): Promise<BrevoClient> {
   const apiKey = conn.brevo.apiKey;
   if (!apiKey) throw new TajoError('TAJO_BREVO_AUTH', 'No Brevo API key configured', { hint: 'pass --brevo-api-key, set BREVO_API_KEY, or brevo.api_key in tajo.yaml' });
   const cfg = ctx.config.connectors.twilio_flex;
   const timeScale = await timeScaleOf(ctx, conn);
-  return new BrevoClient({ baseUrl: conn.brevo.baseUrl, apiKey, budgets: budgetsForBrevo(timeScale), logger: ctx.logger, logApiCalls: cfg.log_api_calls, timeScale });
+  return new BrevoClient({ baseUrl: conn.brevo.baseUrl, apiKey, budgets: budgetsForBrevo(timeScale), logger: ctx.logger, logApiCalls: cfg.log_api_calls, timeScale, ...(stats ? { stats } : {}) });
 }
 
 export async function twilioClientFor(ctx: SdkContext, conn: Connection, opts: { priority?: 0 | 1; signal?: AbortSignal } = {}): Promise<TwilioClient> {

@@ -1,15 +1,146 @@
-/** `connectors.sync` embedded: run the sync engine, draining the outbox to Brevo while and after it runs. */
-import { TajoError } from '../../core/errors.js';
+/**
+ * `connectors.sync` embedded: the sync engine reads Twilio and fills the outbox page by page while a delivery
+ * worker drains it to Brevo; after the last page the outbox is drained to empty (unless `deliver: false`).
+ */
+import { randomBytes } from 'node:crypto';
+import { budgetsForTwilio, type TwilioBudgets } from '../../engine/budget.js';
+import { RequestStats } from '../../engine/http.js';
+import { runSync, type StreamProgress as EngineProgress } from '../../engine/sync/index.js';
 import type { SdkContext } from '../context.js';
-import type { ConnectorId, SyncCallOptions, SyncParams, SyncReport } from '../types.js';
-import { loadConnection } from './connection.js';
+import type { ConnectorId, StreamReport, SyncCallOptions, SyncParams, SyncProgressEvent, SyncReport } from '../types.js';
+import { loadConnection, type Connection } from './connection.js';
+import { vendorTime } from './clients.js';
+import { drainOutbox, startDelivery } from './delivery.js';
 
-/** Whether this build has the sync engine (the demo degrades without it). */
-export async function syncAvailable(): Promise<boolean> {
-  return false;
+function budgetFor(stream: string, b: TwilioBudgets) {
+  if (stream === 'taskrouter_events') return b.events;
+  if (stream === 'conversations') return b.conversations;
+  return b.taskrouter;
 }
 
-export async function sync(ctx: SdkContext, id: ConnectorId, _params: SyncParams, _opts: SyncCallOptions): Promise<SyncReport> {
-  await loadConnection(ctx, id);
-  throw new TajoError('TAJO_INTERNAL', 'The sync engine is not available in this build', { hint: 'rebuild Tajo (npm run build)' });
+/** Which Twilio request paths belong to a stream (request stats are keyed `twilio GET /…/path/:id`). */
+const STREAM_PATHS: Record<string, RegExp> = {
+  queues: /\/TaskQueues/,
+  workers: /\/Workers/,
+  activities: /\/Activities/,
+  taskrouter_events: /\/(Events|Tasks)\b/,
+  conversations: /\/Conversations/,
+};
+
+/** Turns the engine's per-page progress into the SDK's (requests and budget use per stream). */
+function progressMapper(emit: (e: SyncProgressEvent) => void, stats: RequestStats, budgets: TwilioBudgets) {
+  const last = new Map<string, { at: number; used: number }>();
+  return (p: EngineProgress) => {
+    const budget = budgetFor(p.stream, budgets);
+    const snap = budget.snapshot();
+    const prev = last.get(p.stream);
+    const dt = prev ? (Date.now() - prev.at) / 1000 : 0;
+    const budgetUse = prev && dt > 0.05 && snap.ratePerSecond > 0 ? Math.min(1, (snap.used - prev.used) / (dt * snap.ratePerSecond)) : undefined;
+    if (!prev || dt > 0.05) last.set(p.stream, { at: Date.now(), used: snap.used });
+    const paths = STREAM_PATHS[p.stream];
+    emit({
+      kind: 'stream',
+      progress: {
+        stream: p.stream,
+        ...(p.partition ? { partition: p.partition } : {}),
+        records: p.records,
+        pages: p.pages,
+        requests: stats.total((k) => k.startsWith('twilio ') && (paths ? paths.test(k) : true)),
+        ...(p.fraction !== undefined ? { fraction: p.fraction } : {}),
+        ...(budgetUse !== undefined ? { budgetUse } : {}),
+        done: p.done,
+      },
+    });
+  };
+}
+
+/** The installed record as the engine should see it: effective base URLs, workspace and auth mode. */
+function effectiveConnector(conn: Connection) {
+  const s = conn.record.settings;
+  const useKey = Boolean(conn.creds.apiKeySid && conn.creds.apiKeySecret);
+  const settings = { ...s, baseUrls: conn.baseUrls, workspaceSid: conn.workspaceSid, authMode: useKey ? ('api_key' as const) : ('auth_token' as const) };
+  if (useKey) settings.apiKeySid = conn.creds.apiKeySid!;
+  return { ...conn.record, settings };
+}
+
+export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
+  const conn = await loadConnection(ctx, id);
+  const store = await ctx.store();
+  const time = await vendorTime(ctx, conn);
+  const cfg = ctx.config.connectors.twilio_flex;
+  const emit = (e: SyncProgressEvent) => {
+    try {
+      opts.onProgress?.(e);
+    } catch (err) {
+      ctx.logger.debug({ err }, 'progress callback failed');
+    }
+  };
+  const twilioStats = new RequestStats();
+  const budgets = budgetsForTwilio(conn.workspaceSid, time.timeScale);
+  const dryRun = params.dryRun === true;
+  const deliver = !dryRun && params.deliver !== false && Boolean(conn.brevo.apiKey);
+  if (!dryRun && params.deliver !== false && !conn.brevo.apiKey) emit({ kind: 'warning', message: 'no Brevo API key: writes stay in the outbox (pass --brevo-api-key or set BREVO_API_KEY)' });
+
+  const workerId = `sync-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const delivery = deliver ? await startDelivery(ctx, conn, { workerId, emit, ...(opts.signal ? { signal: opts.signal } : {}) }) : undefined;
+  let engine;
+  try {
+    engine = await runSync(
+      {
+        store,
+        config: cfg,
+        connector: effectiveConnector(conn),
+        secrets: { authToken: conn.creds.authToken, apiKeySecret: conn.creds.apiKeySecret },
+        logger: ctx.logger,
+        budgets,
+        listIds: { support_contacts: cfg.lists.support_contacts, csat_respondents: cfg.lists.csat_respondents },
+        nowMs: time.nowMs,
+        onProgress: progressMapper(emit, twilioStats, budgets),
+        timeScale: time.timeScale,
+        stats: twilioStats,
+      },
+      {
+        type: params.type ?? 'incremental',
+        ...(params.resources ? { resources: params.resources } : {}),
+        ...(params.since ? { since: params.since } : {}),
+        ...(params.channels ? { channels: params.channels } : {}),
+        dryRun,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+    );
+  } catch (err) {
+    await delivery?.stop();
+    throw err;
+  }
+  for (const w of engine.warnings) emit({ kind: 'warning', message: w });
+  const deliveryReport = delivery ? await drainOutbox(delivery, engine.status === 'ok' || engine.status === 'paused', opts.signal) : undefined;
+
+  const finished = Date.now();
+  const streams: StreamReport[] = Object.entries(engine.streams).map(([stream, r]) => ({
+    stream,
+    status: r.status,
+    pages: r.pages,
+    records: r.records,
+    requests: r.requests,
+    rateWaitMs: r.rateWaitMs,
+    ...(r.cursor !== undefined ? { cursor: r.cursor } : {}),
+    ...(r.error ? { error: r.error } : {}),
+  }));
+  return {
+    connector: id,
+    type: engine.type,
+    dryRun: engine.dryRun,
+    status: engine.status,
+    ...(engine.statusReason ? { statusReason: engine.statusReason } : {}),
+    startedAt: engine.startedAt,
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - Date.parse(engine.startedAt),
+    syncedThrough: engine.syncedThrough,
+    streams,
+    outbox: engine.outbox,
+    deadLetters: engine.deadLetters as Record<string, number>,
+    ...(deliveryReport ? { delivery: deliveryReport } : {}),
+    warnings: engine.warnings,
+    ...(engine.sampleContacts ? { sampleContacts: engine.sampleContacts } : {}),
+  };
 }
