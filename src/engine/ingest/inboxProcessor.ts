@@ -3,23 +3,28 @@ import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../store/store.js';
 import type { CommitBatch, InboxItem, RawEvent } from '../../store/types.js';
 import { ConversationIndex } from './conversationIndex.js';
-import { mergeSnapshot, snapshotEvent, type ConversationObservation } from './conversationEvents.js';
+import { attachConversations, type ConversationReader } from './attachConversations.js';
+import type { ConversationObservation } from './conversationEvents.js';
 import { normalizeInboxItem } from './normalize.js';
 import { fallbackCompletionEvents, type PluginCompletion } from './pluginEvents.js';
 import type { TaskRouterLookup } from './taskRouterLookup.js';
+import { mapLimit } from '../sync/conversationSource.js';
 
 /**
  * Derives the given tasks from their stored raw events plus `rawEvents` (not stored yet) and returns what to
- * commit with them: interactions, surveys, customers, outbox items (at `priority`), dead letters. This is the
- * derivation engine's job (src/engine/derive + sync); the processor only decides which tasks changed.
+ * commit with them: interactions, surveys, customers, outbox items (at `priority`), dead letters, and any raw
+ * events it read on the way. This is the derivation engine's job (`livePlanner` wraps the sync engine's
+ * planTasks + planCustomers); the processor only decides which tasks changed.
  */
-export type TaskPlanner = (input: { taskSids: string[]; rawEvents: RawEvent[]; priority: 0 | 1 }) => Promise<Omit<CommitBatch, 'rawEvents' | 'processedInboxIds' | 'checkpoint'>>;
+export type TaskPlanner = (input: { taskSids: string[]; rawEvents: RawEvent[]; priority: 0 | 1 }) => Promise<Omit<CommitBatch, 'processedInboxIds' | 'checkpoint'>>;
 
 export interface InboxProcessorOptions {
   store: Store;
   connectorId: string;
   plan: TaskPlanner;
   logger: Logger;
+  /** Full Conversation reads (a new reader per batch: its cache must not outlive a cycle). */
+  conversationReader?: (() => ConversationReader) | undefined;
   /** TaskRouter access for Flex plugin calls (reservation → task, the task's events). Without it, plugin calls use their own payload. */
   taskRouter?: TaskRouterLookup | undefined;
   workerId?: string;
@@ -60,6 +65,8 @@ export class InboxProcessor {
   private running: Promise<RunResult> | undefined;
   private stopped = true;
   private again = false;
+  /** Tasks whose full event set was already read after their end (bounded). */
+  private readonly completed = new Set<string>();
 
   constructor(private readonly opts: InboxProcessorOptions) {
     this.workerId = opts.workerId ?? `inbox-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -101,9 +108,11 @@ export class InboxProcessor {
     const maxDeferMs = o.maxDeferMs ?? 3_600_000;
     const expired = (item: InboxItem): boolean => nowMs - Date.parse(item.receivedAt) > maxDeferMs;
 
+    const normalizedEvents = new Map<number, RawEvent[]>();
     for (const item of items) {
       const n = normalizeInboxItem(item);
       add(n.rawEvents);
+      normalizedEvents.set(item.id, n.rawEvents);
       if (n.ignored) result.ignored += 1;
       for (const c of n.completions) {
         const r = await this.completion(c, expired(item));
@@ -113,35 +122,43 @@ export class InboxProcessor {
       for (const obs of n.conversations) pendingConversations.push({ item, obs });
     }
 
+    // A task that reached its end through a webhook: read its full event set from TaskRouter, so the Brevo events
+    // enqueued now do not depend on which deliveries happened to arrive first (shuffled, at-least-once).
+    if (o.taskRouter) {
+      const owners = new Map<string, number[]>();
+      for (const item of items) {
+        for (const e of normalizedEvents.get(item.id) ?? []) {
+          for (const t of tasksToComplete(e)) owners.set(t, [...(owners.get(t) ?? []), item.id]);
+        }
+      }
+      const lookup = o.taskRouter;
+      const wanted = [...owners.keys()].filter((t) => !this.completed.has(t));
+      await mapLimit(wanted, 4, async (taskSid) => {
+        try {
+          const evs = await lookup.eventsForTask(taskSid);
+          add(evs);
+          this.markCompleted(taskSid);
+        } catch (err) {
+          o.logger.warn({ err: msg(err), taskSid }, 'TaskRouter events of a finished task could not be read; retrying later');
+          for (const id of owners.get(taskSid) ?? []) if (!expired(items.find((i) => i.id === id) as InboxItem)) deferred.add(id);
+        }
+      });
+    }
+
     // Conversation facts attach to the interactions whose attributes name the conversation.
     if (pendingConversations.length > 0) {
-      this.conversations.learn([...rawEvents.values()]);
-      const byConversation = new Map<string, { items: InboxItem[]; obs: ConversationObservation[] }>();
-      for (const { item, obs } of pendingConversations) {
-        const g = byConversation.get(obs.conversationSid) ?? { items: [], obs: [] };
-        g.items.push(item);
-        g.obs.push(obs);
-        byConversation.set(obs.conversationSid, g);
-      }
-      try {
-        const taskSidsByConv = await this.conversations.tasksFor([...byConversation.keys()]);
-        for (const [conversationSid, g] of byConversation) {
-          const taskSids = taskSidsByConv.get(conversationSid) ?? [];
-          if (taskSids.length === 0) {
-            // the task is not known yet (its events come later, or only through sync): wait, then let sync fill it
-            for (const item of g.items) if (!expired(item)) deferred.add(item.id);
-            continue;
-          }
-          const stored = await o.store.rawEventsForTasks(o.connectorId, taskSids);
-          for (const taskSid of taskSids) {
-            const events = [...stored, ...rawEvents.values()].filter((e) => e.taskSid === taskSid);
-            add([snapshotEvent(taskSid, mergeSnapshot(conversationSid, events, g.obs))]);
-          }
-        }
-      } catch (err) {
-        o.logger.warn({ err: msg(err) }, 'conversation lookup failed; retrying later');
-        for (const { item } of pendingConversations) deferred.add(item.id);
-      }
+      const r = await attachConversations({
+        store: o.store,
+        connectorId: o.connectorId,
+        index: this.conversations,
+        pending: pendingConversations,
+        batchEvents: [...rawEvents.values()],
+        reader: o.conversationReader?.(),
+        expired,
+        logger: o.logger,
+      });
+      add(r.events);
+      for (const id of r.deferred) deferred.add(id);
     }
     const done = items.filter((i) => !deferred.has(i.id)).map((i) => i.id);
     result.deferred = deferred.size;
@@ -151,7 +168,10 @@ export class InboxProcessor {
     result.tasks = taskSids.length;
     try {
       const derived = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: events, priority: 0 }) : {};
-      const batch: CommitBatch = { ...derived, rawEvents: events, processedInboxIds: done };
+      // the planner may add raw events (fetched Tasks, Conversation snapshots): keep the union, first seen wins
+      const byKey = new Map(events.map((e) => [e.key, e]));
+      for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
+      const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done };
       const r = await o.store.commit(o.connectorId, batch);
       result.processed = done.length;
       result.rawEvents = r.rawEventsInserted;
@@ -194,6 +214,11 @@ export class InboxProcessor {
     return fallbackCompletionEvents({ ...c, taskSid });
   }
 
+  private markCompleted(taskSid: string): void {
+    if (this.completed.size >= 50_000) this.completed.clear();
+    this.completed.add(taskSid);
+  }
+
   /** Runs `runOnce` now (after the current cycle) — called when the server committed new items. */
   wake(): void {
     if (this.stopped) return;
@@ -227,6 +252,32 @@ export class InboxProcessor {
     this.timer = undefined;
     await this.running?.catch(() => undefined);
   }
+}
+
+/** The tasks whose full history a raw event calls for: a finished task, and the interaction a finished survey rates. */
+export function tasksToComplete(e: RawEvent): string[] {
+  if (!e.taskSid || (e.type !== 'task.completed' && e.type !== 'task.canceled')) return [];
+  const data = e.data !== null && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : {};
+  if (data.source === 'survey' || data.source === 'flex-plugin') return [];
+  const linked = surveyLinkOf(data.task_attributes ?? data.TaskAttributes);
+  return linked ? [e.taskSid, linked] : [e.taskSid];
+}
+
+function surveyLinkOf(attributes: unknown): string | undefined {
+  let a = attributes;
+  if (typeof a === 'string') {
+    if (!/survey/i.test(a)) return undefined;
+    try {
+      a = JSON.parse(a) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  const conv = a !== null && typeof a === 'object' ? (a as Record<string, unknown>).conversations : undefined;
+  if (conv === null || typeof conv !== 'object') return undefined;
+  const c = conv as Record<string, unknown>;
+  const kind = typeof c.kind === 'string' ? c.kind.toLowerCase() : '';
+  return kind === 'survey' && typeof c.conversation_id === 'string' && c.conversation_id.startsWith('WT') ? c.conversation_id : undefined;
 }
 
 function msg(err: unknown): string {

@@ -1,0 +1,65 @@
+import type { ContactLists } from '../derive/contact.js';
+import type { TwilioFlexConfig } from '../../config/schema.js';
+import type { Store } from '../../store/store.js';
+import type { TwilioClient } from '../../sources/twilio/client.js';
+import { fetchTask } from '../../sources/twilio/readers.js';
+import { ConversationSource } from '../sync/conversationSource.js';
+import { planCustomers } from '../sync/customerPlan.js';
+import { planTasks } from '../sync/taskPlan.js';
+import type { TaskPlanner } from './inboxProcessor.js';
+
+export interface LivePlannerDeps {
+  store: Store;
+  connectorId: string;
+  config: TwilioFlexConfig;
+  lists: ContactLists;
+  /** A Twilio client built with `priority: 0` (live ahead of backfill); without it no Task / Conversation is read. */
+  client?: TwilioClient | undefined;
+  workspaceSid?: string | undefined;
+  conversationServiceSid?: string | undefined;
+  now?: () => number;
+}
+
+/**
+ * The inbox processor's planner: the sync engine's own `planTasks` + `planCustomers` (the same derivation as
+ * polling, so a task seen by both paths gives the same rows and the same tajo_ids), with outbox items at the
+ * priority the processor asks (0 = live).
+ */
+export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
+  const cfg = deps.config;
+  const now = deps.now ?? Date.now;
+  const channels = new Set(cfg.channels);
+  const client = deps.client;
+  const ws = deps.workspaceSid;
+  return async ({ taskSids, rawEvents, priority }) => {
+    // One Conversation cache per batch: a long-lived cache would never see a conversation close.
+    const conversations = client && cfg.sync.conversations ? new ConversationSource(client, deps.conversationServiceSid) : undefined;
+    const plan = await planTasks(
+      {
+        connectorId: deps.connectorId,
+        reader: deps.store,
+        defaultPhoneRegion: cfg.default_phone_region,
+        channels,
+        csat: cfg.sync.csat,
+        conversations,
+        fetchTask: client && ws ? (sid) => fetchTask(client, ws, sid) : undefined,
+        queueNames: new Map(),
+      },
+      rawEvents,
+      taskSids,
+    );
+    const planned = await planCustomers(
+      {
+        connectorId: deps.connectorId,
+        reader: deps.store,
+        config: cfg,
+        lists: deps.lists,
+        nowMs: now(),
+        priority,
+        emit: { contacts: cfg.sync.customers, events: cfg.sync.tasks, csat: cfg.sync.csat },
+      },
+      plan,
+    );
+    return planned.batch;
+  };
+}
