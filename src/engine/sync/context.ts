@@ -30,6 +30,16 @@ export interface SyncContext {
   totals: { outbox: Record<OutboxKind, number>; deadLetters: Partial<Record<DeadLetterReason, number>> };
   warnings: string[];
   samples: { max: number; out: ContactSample[] } | undefined;
+  /** Contacts enqueued in this run (a contact written in several windows is coalesced in the outbox, counted once). */
+  contactKeys: Set<string>;
+  /** The mapping and lists the stored `pushedHash`es were computed with (dry-run diffs show the change against them). */
+  previousContactConfig: ContactConfig | undefined;
+}
+
+/** What shapes a contact payload besides the data: recorded in the `taskrouter_events` cursor. */
+export interface ContactConfig {
+  fieldMapping: Record<string, string>;
+  lists: { support_contacts?: number | undefined; csat_respondents?: number | undefined };
 }
 
 export function emptyStreamReport(): StreamReport {
@@ -59,15 +69,16 @@ export class Checkpointer {
   async commit(batch: Omit<CommitBatch, 'checkpoint'>, value?: unknown): Promise<void> {
     const full: CommitBatch = { ...batch };
     if (value !== undefined) full.checkpoint = { stream: this.stream, partition: this.partition, value, expectedVersion: this.version };
-    const planned = { contact: (batch.outbox ?? []).filter((o) => o.kind === 'contact').length };
+    const contacts = (batch.outbox ?? []).filter((o) => o.kind === 'contact');
     const res = await this.ctx.access.commit(this.ctx.connectorId, full);
     if (value !== undefined) {
       this.version = res.checkpointVersion ?? this.version + 1;
       this.value = value;
     }
     // Contact writes always land (insert or coalesce), so the events inserted are the rest.
-    this.ctx.totals.outbox.contact += Math.min(planned.contact, res.outboxInserted);
-    this.ctx.totals.outbox.event += Math.max(0, res.outboxInserted - planned.contact);
+    for (const c of contacts) this.ctx.contactKeys.add(c.key);
+    this.ctx.totals.outbox.contact = this.ctx.contactKeys.size;
+    this.ctx.totals.outbox.event += Math.max(0, res.outboxInserted - contacts.length);
   }
 }
 
@@ -98,6 +109,7 @@ export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[]
       priority: 1,
       emit: { contacts: ctx.does.contacts, events: ctx.does.tasks, csat: ctx.does.csat },
       samples: ctx.samples,
+      previous: ctx.previousContactConfig,
     },
     plan,
   );

@@ -19,6 +19,8 @@ export interface CustomerPlanDeps {
   emit: { contacts: boolean; events: boolean; csat: boolean };
   /** Dry run: collects up to `max` contact diffs against the stored state. */
   samples?: { max: number; out: ContactSample[] } | undefined;
+  /** Mapping and lists of the last pushes, for the dry-run "before" payload (default: the current ones). */
+  previous?: { fieldMapping: Record<string, string>; lists: ContactLists } | undefined;
 }
 
 export interface PlannedBatch {
@@ -123,7 +125,9 @@ function groupBy<T>(items: readonly T[], key: (x: T) => string | null): Map<stri
 async function sampleDiff(deps: CustomerPlanDeps, key: string, after: ContactPayload, prev: CustomerRow | undefined): Promise<ContactSample> {
   if (!prev?.pushedHash) return { ext_id: key, change: 'new', diff: flatten(after, {}) };
   const [rows, surveys]: [InteractionRow[], SurveyRow[]] = await Promise.all([deps.reader.interactionsForCustomers(deps.connectorId, [key]), deps.reader.surveysForCustomers(deps.connectorId, [key])]);
-  const before = buildContact(deriveCustomer(key, rows, surveys, deps.nowMs, deps.config.default_phone_region), deps.config.field_mapping, deps.lists, { smsBlacklisted: prev.smsBlacklisted, whatsappBlacklisted: prev.whatsappBlacklisted }, deps.config.default_phone_region);
+  const mapping = deps.previous?.fieldMapping ?? deps.config.field_mapping;
+  const lists = deps.previous?.lists ?? deps.lists;
+  const before = buildContact(deriveCustomer(key, rows, surveys, deps.nowMs, deps.config.default_phone_region), mapping, lists, { smsBlacklisted: prev.smsBlacklisted, whatsappBlacklisted: prev.whatsappBlacklisted }, deps.config.default_phone_region);
   return { ext_id: key, change: 'changed', diff: flatten(after, before) };
 }
 

@@ -3,7 +3,7 @@ import { isTajoError, TajoError } from '../../core/errors.js';
 import { TwilioClient, twilioCredentials } from '../../sources/twilio/client.js';
 import { readFlexConfiguration } from '../../sources/twilio/readers.js';
 import { ConversationSource } from './conversationSource.js';
-import { emptyStreamReport, type SyncContext } from './context.js';
+import { emptyStreamReport, type ContactConfig, type SyncContext } from './context.js';
 import { DryRunStore, type StoreAccess } from './storeAccess.js';
 import { runConversations } from './streams/conversations.js';
 import { runActivities, runQueues, runWorkers } from './streams/reference.js';
@@ -104,7 +104,11 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
       totals: { outbox: report.outbox, deadLetters: report.deadLetters },
       warnings: report.warnings,
       samples: opts.dryRun ? { max: 20, out: [] } : undefined,
+      contactKeys: new Set(),
+      previousContactConfig: undefined,
     };
+    const trCursor = (await access.getCheckpoint(deps.connector.id, 'taskrouter_events', workspaceSid))?.value as { contactConfig?: ContactConfig } | undefined;
+    ctx.previousContactConfig = trCursor?.contactConfig;
     for (const def of STREAMS) {
       const r = streamReport(def.name);
       if (!def.enabled(ctx)) {

@@ -51,9 +51,7 @@ export class DryRunStore implements StoreAccess {
     const delivered = events.length ? await this.store.delivered(events.map((e) => e.key)) : new Map<string, string | null>();
     for (const o of batch.outbox ?? []) {
       if (o.kind === 'event' && (this.outboxKeys.has(o.key) || delivered.has(o.key))) continue;
-      if (o.kind !== 'event' && this.outboxKeys.has(o.key)) {
-        continue; // coalesced with the planned write of the same contact
-      }
+      // Like the store: a contact write always counts (inserted, or coalesced with the pending one of the same key).
       this.outboxKeys.add(o.key);
       result.outboxInserted++;
     }

@@ -3,7 +3,7 @@ import { rawEventFromTaskRouter } from '../../derive/taskEvents.js';
 import { listEvents } from '../../../sources/twilio/readers.js';
 import type { Page } from '../../../sources/twilio/client.js';
 import type { TaskRouterEvent } from '../../../sources/twilio/schemas.js';
-import { Checkpointer, meterInto, planBatch, progress, throwIfAborted, type SyncContext } from '../context.js';
+import { Checkpointer, meterInto, planBatch, progress, throwIfAborted, type ContactConfig, type SyncContext } from '../context.js';
 import { prefetch } from '../prefetch.js';
 import type { StreamReport } from '../types.js';
 import { syncRange, windowSizer } from '../windows.js';
@@ -15,6 +15,8 @@ export interface TaskRouterEventsCursor {
   lastEventSid: string | null;
   /** The window being read (pages stored, derivation pending); a restart re-reads it. */
   readingWindow?: [number, number];
+  /** Mapping and lists the enqueued contacts were built with (dry-run diffs compare against them). */
+  contactConfig?: ContactConfig;
 }
 
 const PAGE_SIZE = 1000;
@@ -65,6 +67,7 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
     }
   }
 
+  const contactConfig: ContactConfig = { fieldMapping: { ...ctx.deps.config.field_mapping }, lists: { ...ctx.deps.listIds } };
   let windowEndMs = prev?.windowEndMs ?? range.startMs;
   let lastEventSid = prev?.lastEventSid ?? null;
   const touched = new Set<string>();
@@ -82,7 +85,7 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
     report.pages++;
     report.records += wp.page.items.length;
     if (wp.page.items.length > 0) lastEventSid = wp.page.items[wp.page.items.length - 1]?.sid ?? lastEventSid;
-    await cp.commit({ rawEvents: raw }, { windowEndMs, lastEventSid, readingWindow: [wp.startMs, wp.endMs] } satisfies TaskRouterEventsCursor);
+    await cp.commit({ rawEvents: raw }, { windowEndMs, lastEventSid, readingWindow: [wp.startMs, wp.endMs], contactConfig } satisfies TaskRouterEventsCursor);
 
     if (wp.lastOfWindow) {
       const tasks = [...touched].sort();
@@ -91,7 +94,7 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
         const chunk = tasks.slice(i, i + DERIVE_CHUNK);
         const planned = await planBatch(ctx, [], chunk, client);
         const last = i + DERIVE_CHUNK >= tasks.length;
-        await cp.commit(planned.batch, last ? ({ windowEndMs: wp.endMs, lastEventSid } satisfies TaskRouterEventsCursor) : undefined);
+        await cp.commit(planned.batch, last ? ({ windowEndMs: wp.endMs, lastEventSid, contactConfig } satisfies TaskRouterEventsCursor) : undefined);
         if (last) break;
       }
       windowEndMs = wp.endMs;
