@@ -190,6 +190,9 @@ describe('paging', () => {
     const desc = await s.get('/conversations/v1/Conversations?StartDate=2020-01-01T00:00:00Z&PageSize=100');
     const descDates = (desc.body.conversations as { date_created: string }[]).map((c) => c.date_created);
     expect(descDates).toEqual([...ascDates].reverse());
+    const day = new Date(s.clock.nowMs()).toISOString().slice(0, 10);
+    const byDay = await s.get(`/conversations/v1/Conversations?StartDate=${day}&EndDate=${day}&PageSize=100`);
+    expect((byDay.body.conversations as unknown[]).length).toBe(ascDates.length);
     const active = await s.get('/conversations/v1/Conversations?State=active');
     const list = active.body.conversations as { sid: string; state: string }[];
     expect(list.map((c) => c.state)).toEqual(['active']);

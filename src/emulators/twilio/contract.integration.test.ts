@@ -75,6 +75,7 @@ const cases: Case[] = [
   { spec: 'taskrouter_v1', specPath: `${WSP}/Tasks`, method: 'GET', url: () => `${ws()}/Tasks`, status: 200, nonEmpty: 'tasks' },
   { spec: 'taskrouter_v1', specPath: `${WSP}/Tasks/{Sid}`, method: 'GET', url: () => `${ws()}/Tasks/${task()}`, status: 200 },
   { spec: 'taskrouter_v1', specPath: `${WSP}/Tasks/{TaskSid}/Reservations`, method: 'GET', url: () => `${ws()}/Tasks/${task()}/Reservations`, status: 200, nonEmpty: 'reservations' },
+  { spec: 'taskrouter_v1', specPath: `${WSP}/Workers/{WorkerSid}/Reservations`, method: 'GET', url: () => `${ws()}/Workers/${s.fixture.workers[0] ?? ''}/Reservations`, status: 200, nonEmpty: 'reservations' },
   { spec: 'taskrouter_v1', specPath: `${WSP}/Workers`, method: 'GET', url: () => `${ws()}/Workers`, status: 200, nonEmpty: 'workers' },
   { spec: 'taskrouter_v1', specPath: `${WSP}/Workers/{Sid}`, method: 'GET', url: () => `${ws()}/Workers/${s.fixture.workers[0] ?? ''}`, status: 200 },
   { spec: 'taskrouter_v1', specPath: `${WSP}/TaskQueues`, method: 'GET', url: () => `${ws()}/TaskQueues`, status: 200, nonEmpty: 'task_queues' },

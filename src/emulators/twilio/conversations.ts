@@ -140,7 +140,9 @@ export function registerConversations(scope: FastifyInstance, env: Env, routes: 
         p.push(env.info.chatServiceSid);
       }
       const start = parseDateParam('StartDate', q.get('StartDate'));
-      const end = parseDateParam('EndDate', q.get('EndDate'));
+      const rawEnd = q.get('EndDate');
+      // A bare date as EndDate means the whole day ("on or before this date").
+      const end = parseDateParam('EndDate', rawEnd === null ? null : /^\d{4}-\d{2}-\d{2}$/.test(rawEnd) ? `${rawEnd}T23:59:59.999Z` : rawEnd);
       if (start !== null) {
         where.push('c.date_created_ms >= ?');
         p.push(start);

@@ -233,7 +233,7 @@ export function renderChannel(r: ChannelRow, base: string, env: Env): Record<str
   };
 }
 
-export function renderReservation(r: ReservationRow, base: string, env: Env): Record<string, unknown> {
+export function renderReservation(r: ReservationRow, base: string, env: Env, viaWorker = false): Record<string, unknown> {
   const ws = wsUrl(base, env);
   return {
     account_sid: env.info.accountSid,
@@ -245,7 +245,7 @@ export function renderReservation(r: ReservationRow, base: string, env: Env): Re
     worker_name: r.worker_name,
     worker_sid: r.worker_sid,
     workspace_sid: env.info.workspaceSid,
-    url: `${ws}/Tasks/${r.task_sid}/Reservations/${r.sid}`,
+    url: viaWorker ? `${ws}/Workers/${r.worker_sid}/Reservations/${r.sid}` : `${ws}/Tasks/${r.task_sid}/Reservations/${r.sid}`,
     links: { task: `${ws}/Tasks/${r.task_sid}`, worker: `${ws}/Workers/${r.worker_sid}`, workspace: ws },
   };
 }

@@ -121,11 +121,21 @@ export function registerTasks(scope: FastifyInstance, env: Env, routes: RouteTab
     requireWorkspace(env, req);
     const { WorkerSid } = params(req);
     if (!env.db.prepare('SELECT 1 FROM workers WHERE sid = ?').get(WorkerSid)) throw notFoundError(req);
-    return reservationList(env, req, 'r.worker_sid = ?', WorkerSid ?? '');
+    return reservationList(env, req, 'r.worker_sid = ?', WorkerSid ?? '', true);
+  });
+
+  route(scope, routes, 'GET', `${WS}/Workers/:WorkerSid/Reservations/:Sid`, (req) => {
+    requireWorkspace(env, req);
+    const { WorkerSid, Sid } = params(req);
+    const row = env.db
+      .prepare(`${reservationSelect(env.clock.nowMs())} WHERE r.worker_sid = ? AND r.sid = ? AND r.date_created_ms <= ?`)
+      .get(WorkerSid, Sid, env.clock.nowMs()) as ReservationRow | undefined;
+    if (!row) throw notFoundError(req);
+    return renderReservation(row, trBase(req), env, true);
   });
 }
 
-function reservationList(env: Env, req: Parameters<typeof queryOf>[0], cond: string, value: string): unknown {
+function reservationList(env: Env, req: Parameters<typeof queryOf>[0], cond: string, value: string, viaWorker = false): unknown {
   const q = queryOf(req);
   const now = env.clock.nowMs();
   const where = [cond, `r.date_created_ms <= ${Math.floor(now)}`];
@@ -154,6 +164,6 @@ function reservationList(env: Env, req: Parameters<typeof queryOf>[0], cond: str
         { expr: 'r.sid', key: 'sid', dir: 'asc' },
       ],
     },
-    (r) => renderReservation(r, base, env),
+    (r) => renderReservation(r, base, env, viaWorker),
   );
 }
