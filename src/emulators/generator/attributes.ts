@@ -8,6 +8,8 @@ import { COMPANY_NUMBER } from './setup.js';
 import type { TaskChannelName } from './setup.js';
 import type { AttrValues } from './timeline.js';
 
+const JUNK_PHONES: readonly string[] = ['unknown', 'n/a', '12345', '+1 (000) 000-0000', '555-CALL-NOW'];
+
 export interface BuiltAttributes {
   json: string;
   channelName: TaskChannelName;
@@ -64,8 +66,13 @@ export function buildAttributes(rng: Rng, input: AttrInput): BuiltAttributes {
     a.email = values.email;
   }
   if (c.phone !== null && (channel === 'webchat' || input.latest || rng.chance(0.75))) {
-    a.phone = formatPhone(c.phone, pickStyle(rng));
-    values.phone = c.phone;
+    if (channel !== 'webchat' && !input.latest && rng.chance(0.04)) {
+      // junk typed by an agent: not a valid phone, so the identity falls back to `from` (never on the latest one)
+      a.phone = rng.pick(JUNK_PHONES);
+    } else {
+      a.phone = formatPhone(c.phone, pickStyle(rng));
+      values.phone = c.phone;
+    }
   }
   const tier = input.returning && c.laterTier !== null ? c.laterTier : c.tier;
   const tierDraw = rng.float();
