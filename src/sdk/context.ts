@@ -14,6 +14,7 @@ import type { TajoClientOptions } from './types.js';
 export class SdkContext {
   private storePromise: Promise<Store> | undefined;
   private vaultInstance: Vault | undefined;
+  private readonly closers: (() => Promise<void>)[] = [];
 
   private constructor(
     readonly config: TajoConfig,
@@ -44,7 +45,13 @@ export class SdkContext {
     return this.vaultInstance;
   }
 
+  /** Runs before the store closes (background loops started on this context). */
+  onClose(fn: () => Promise<void>): void {
+    this.closers.push(fn);
+  }
+
   async close(): Promise<void> {
+    for (const fn of this.closers.splice(0).reverse()) await fn().catch((err: unknown) => this.logger.warn({ err }, 'stopping a background loop failed'));
     const p = this.storePromise;
     this.storePromise = undefined;
     if (p) await (await p.catch(() => undefined))?.close();

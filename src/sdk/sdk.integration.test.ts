@@ -74,12 +74,29 @@ describe('embedded TajoClient', () => {
     const tajo = new TajoClient({ dataDir: await newDir(), env: {}, config: ConfigSchema.parse({}) });
     try {
       await tajo.connectors.connect('twilio-flex', params());
+      // A task the emulated TaskRouter completed: the processor reads its events (the source of truth).
+      const resolved = emu.truth().events.find((e) => e.name === 'SUPPORT_RESOLVED' && e.email_id !== undefined)!;
       const event = {
         type: 'task.completed' as const,
-        payload: { taskSid: `WT${'a'.repeat(32)}`, customerEmail: 'Jane@Example.com', channel: 'sms', duration: 320, queueName: 'Support' },
+        payload: { taskSid: resolved.source_sid, customerEmail: resolved.email_id, channel: String(resolved.properties.channel), duration: 320, queueName: String(resolved.properties.queue) },
       };
       const first = await tajo.connectors.handleEvent('twilio-flex', event);
-      expect(first).toMatchObject({ accepted: true, duplicate: false, key: `flex:task-complete:WT${'a'.repeat(32)}` });
+      expect(first).toMatchObject({ accepted: true, duplicate: false, key: `flex:task-complete:${resolved.source_sid}` });
+      expect(first.enqueued).toBeGreaterThan(0);
+      // Processed at once (the plugin's payload stands in for the task's events) and delivered in the background.
+      await expect(tajo.connectors.status('twilio-flex')).resolves.toMatchObject({ conversationsTracked: 1, customersLinked: 1 });
+      let brevoEvents: { event_name: string; event_date: string; event_properties?: Record<string, unknown>; identifiers: { ext_id?: string; email_id?: string } }[] = [];
+      for (let i = 0; i < 100; i++) {
+        const state = (await (await fetch(`${emu.url}/_emulator/brevo/state`)).json()) as { events: typeof brevoEvents };
+        brevoEvents = state.events.filter((e) => e.event_properties?.task_sid === event.payload.taskSid);
+        if (brevoEvents.some((e) => e.event_name === 'SUPPORT_RESOLVED')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(brevoEvents.find((e) => e.event_name === 'SUPPORT_RESOLVED')).toMatchObject({
+        event_date: resolved.event_date,
+        identifiers: { ext_id: resolved.ext_id, email_id: resolved.email_id },
+        event_properties: { tajo_id: `SUPPORT_RESOLVED:${resolved.source_sid}`, queue: resolved.properties.queue },
+      });
       const again = await tajo.connectors.handleEvent('twilio-flex', event);
       expect(again).toMatchObject({ accepted: false, duplicate: true });
       await expect(tajo.connectors.handleEvent('twilio-flex', { type: 'task.completed', payload: { taskSid: 'nope' } })).rejects.toMatchObject({ code: 'TAJO_RECORD_INVALID' });

@@ -1,6 +1,7 @@
 /**
  * Mounting Tajo's verified webhook routes in your own server, from an embedded `TajoClient`: the options carry
- * the client's store, the installed Twilio auth token (signature validation) and the `server.*` config.
+ * the client's store, the installed Twilio auth token (signature validation) and the `server.*` config; the client
+ * processes and delivers what the routes store until `tajo.close()`.
  *
  * ```ts
  * const tajo = new TajoClient();
@@ -14,6 +15,7 @@ import type { WebhookOptions } from '../server/plugin.js';
 import type { TajoClient } from './client.js';
 import { EmbeddedBackend } from './embedded.js';
 import { loadConnection } from './services/connection.js';
+import { liveLoops } from './services/events.js';
 
 export async function webhookOptions(client: TajoClient, extra: Partial<WebhookOptions> = {}): Promise<WebhookOptions> {
   const backend = await client.backend();
@@ -23,6 +25,7 @@ export async function webhookOptions(client: TajoClient, extra: Partial<WebhookO
   const authToken = conn.creds.authToken;
   if (!authToken) throw new TajoError('TAJO_USAGE', 'Validating Twilio signatures needs the account Auth Token', { hint: 'set connectors.twilio_flex.auth_token (API keys cannot verify webhook signatures)' });
   const s = ctx.config.server;
+  const loops = await liveLoops(ctx, conn);
   return {
     store: await ctx.store(),
     twilioAuthToken: authToken,
@@ -32,6 +35,7 @@ export async function webhookOptions(client: TajoClient, extra: Partial<WebhookO
     sinkBasicAuth: s.sink_basic_auth,
     pluginAuth: s.plugin_auth,
     pluginHmacSecret: s.plugin_hmac_secret,
+    onIngested: () => loops.inbox.wake(),
     ...extra,
   };
 }

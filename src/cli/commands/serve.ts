@@ -30,7 +30,7 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
       if (conn) ctx.out.addSecrets(conn.creds.authToken, conn.creds.apiKeySecret, conn.brevo.apiKey);
       const accountSid = conn?.record.settings.accountSid ?? sdk.config.connectors.twilio_flex.account_sid;
       const authToken = conn?.creds.authToken ?? sdk.config.connectors.twilio_flex.auth_token;
-      const bg = await backgroundLoops(sdk, 'twilio-flex', { inbox: o.role !== 'ingest', delivery: o.role !== 'ingest' && Boolean(conn) });
+      const bg = await backgroundLoops(sdk, 'twilio-flex', { inbox: o.role !== 'ingest', delivery: o.role !== 'ingest' });
       for (const w of bg.warnings) ctx.out.note(`! ${w}`);
 
       if (o.role === 'worker') {

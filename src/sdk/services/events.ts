@@ -1,14 +1,51 @@
-/** `connectors.handleEvent` embedded: store the event in the inbox (durable, deduped), then process it. */
+/**
+ * `connectors.handleEvent` embedded: the event is stored in the inbox (durable, deduped with the webhook routes),
+ * processed at once by the inbox processor (same derivation as polling, live priority), and delivered to Brevo by a
+ * delivery worker that runs in the background until `close()`.
+ */
+import type { DeliveryWorker } from '../../engine/deliver/worker.js';
+import type { InboxProcessor } from '../../engine/ingest/inboxProcessor.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, HandleEventInput, HandleEventResult } from '../types.js';
-import { notInstalled } from './connection.js';
+import { loadConnection, type Connection } from './connection.js';
 import { toInboxItem } from './handleEvent.js';
+import { createDeliveryWorker, createInboxProcessor } from './worker.js';
+
+export interface LiveLoops {
+  inbox: InboxProcessor;
+  delivery?: DeliveryWorker;
+}
+
+const live = new WeakMap<SdkContext, Promise<LiveLoops>>();
+
+/** The context's live loops (created and started once; stopped when the context closes). */
+export function liveLoops(ctx: SdkContext, conn: Connection): Promise<LiveLoops> {
+  let p = live.get(ctx);
+  if (!p) {
+    p = (async () => {
+      const inbox = await createInboxProcessor(ctx, conn);
+      const delivery = conn.brevo.apiKey ? await createDeliveryWorker(ctx, conn, 'sdk') : undefined;
+      inbox.start();
+      delivery?.start();
+      ctx.onClose(async () => {
+        await inbox.stop();
+        await delivery?.stop();
+      });
+      return { inbox, ...(delivery ? { delivery } : {}) };
+    })();
+    live.set(ctx, p);
+  }
+  return p;
+}
 
 export async function handleEvent(ctx: SdkContext, id: ConnectorId, input: HandleEventInput): Promise<HandleEventResult> {
   const item = toInboxItem(input);
+  const conn = await loadConnection(ctx, id);
   const store = await ctx.store();
-  if (!(await store.getConnector(id))) throw notInstalled(id);
   const r = await store.ingest([item]);
   const accepted = r.acceptedKeys.includes(item.key);
-  return { accepted, duplicate: !accepted, key: item.key };
+  if (!accepted) return { accepted, duplicate: true, key: item.key };
+  const loops = await liveLoops(ctx, conn);
+  const processed = await loops.inbox.runOnce();
+  return { accepted, duplicate: false, key: item.key, enqueued: processed.outboxInserted };
 }

@@ -1,19 +1,96 @@
 /**
- * The background loops of `tajo serve` (and of embedded syncs): the inbox processor turns stored webhooks into
- * derived rows and outbox writes; the delivery worker drains the outbox to Brevo.
+ * The background loops of `tajo serve` and of an embedded client receiving events: the inbox processor turns
+ * stored webhooks into derived rows and outbox writes (the sync engine's own planner, live priority); the
+ * delivery worker drains the outbox to Brevo.
  */
+import { randomBytes } from 'node:crypto';
+import { TajoError } from '../../core/errors.js';
+import { DeliveryWorker } from '../../engine/deliver/worker.js';
+import { InboxProcessor } from '../../engine/ingest/inboxProcessor.js';
+import { livePlanner } from '../../engine/ingest/livePlanner.js';
+import { twilioTaskRouterLookup } from '../../engine/ingest/taskRouterLookup.js';
+import { ConversationSource } from '../../engine/sync/conversationSource.js';
 import type { Background } from '../../server/app.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId } from '../types.js';
+import { brevoClientFor, twilioClientFor, vendorTime } from './clients.js';
+import { loadConnection, type Connection } from './connection.js';
 
 export interface BackgroundLoops {
   loops: Background[];
+  inbox?: InboxProcessor;
+  delivery?: DeliveryWorker;
   /** Wakes the inbox processor after new webhooks were committed. */
   onIngested?: () => void;
-  /** What is missing from this build, if anything. */
+  /** What cannot run, and why. */
   warnings: string[];
 }
 
-export async function backgroundLoops(_ctx: SdkContext, _id: ConnectorId, _opts: { inbox: boolean; delivery: boolean }): Promise<BackgroundLoops> {
-  return { loops: [], warnings: ['the inbox processor and delivery worker are not available in this build: webhooks are stored but not processed'] };
+export async function createInboxProcessor(ctx: SdkContext, conn: Connection): Promise<InboxProcessor> {
+  const store = await ctx.store();
+  const time = await vendorTime(ctx, conn);
+  const cfg = ctx.config.connectors.twilio_flex;
+  const canRead = Boolean(conn.creds.authToken || (conn.creds.apiKeySid && conn.creds.apiKeySecret));
+  const client = canRead ? await twilioClientFor(ctx, conn, { priority: 0 }) : undefined;
+  return new InboxProcessor({
+    store,
+    connectorId: conn.id,
+    logger: ctx.logger,
+    plan: livePlanner({
+      store,
+      connectorId: conn.id,
+      config: cfg,
+      lists: { support_contacts: cfg.lists.support_contacts, csat_respondents: cfg.lists.csat_respondents },
+      client,
+      workspaceSid: conn.workspaceSid,
+      conversationServiceSid: conn.chatServiceSid,
+      now: time.nowMs,
+    }),
+    ...(client
+      ? {
+          taskRouter: twilioTaskRouterLookup(client, conn.workspaceSid, time.nowMs),
+          conversationReader: () => new ConversationSource(client, conn.chatServiceSid),
+        }
+      : {}),
+    // The processor's own clock (leases, how long an item may wait) stays real time; Twilio time is the planner's.
+  });
+}
+
+export async function createDeliveryWorker(ctx: SdkContext, conn: Connection, role: string): Promise<DeliveryWorker> {
+  return new DeliveryWorker({
+    store: await ctx.store(),
+    brevo: await brevoClientFor(ctx, conn),
+    logger: ctx.logger,
+    workerId: `${role}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    connectorId: conn.id,
+    timeScale: (await vendorTime(ctx, conn)).timeScale,
+  });
+}
+
+export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { inbox: boolean; delivery: boolean }): Promise<BackgroundLoops> {
+  const out: BackgroundLoops = { loops: [], warnings: [] };
+  if (!opts.inbox && !opts.delivery) return out;
+  let conn: Connection;
+  try {
+    conn = await loadConnection(ctx, id);
+  } catch (err) {
+    if (!(err instanceof TajoError && err.code === 'TAJO_CONNECTOR_NOT_INSTALLED')) throw err;
+    out.warnings.push(`${id} is not installed: webhooks are stored but not processed until \`tajo connectors install\``);
+    return out;
+  }
+  if (opts.inbox) {
+    const inbox = await createInboxProcessor(ctx, conn);
+    out.inbox = inbox;
+    out.loops.push({ start: () => inbox.start(), stop: () => inbox.stop() });
+    out.onIngested = () => inbox.wake();
+  }
+  if (opts.delivery) {
+    if (!conn.brevo.apiKey) out.warnings.push('no Brevo API key: the outbox is not delivered (set BREVO_API_KEY or `tajo connectors rotate --brevo-api-key`)');
+    else {
+      const delivery = await createDeliveryWorker(ctx, conn, 'serve');
+      out.delivery = delivery;
+      out.loops.push(delivery);
+    }
+  }
+  return out;
 }
