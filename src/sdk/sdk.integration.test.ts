@@ -78,7 +78,7 @@ describe('embedded TajoClient', () => {
       const resolved = emu.truth().events.find((e) => e.name === 'SUPPORT_RESOLVED' && e.email_id !== undefined)!;
       const event = {
         type: 'task.completed' as const,
-        payload: { taskSid: resolved.source_sid, customerEmail: resolved.email_id, channel: String(resolved.properties.channel), duration: 320, queueName: String(resolved.properties.queue) },
+        payload: { taskSid: resolved.source_sid, customerEmail: resolved.email_id!, channel: String(resolved.properties.channel), duration: 320, queueName: String(resolved.properties.queue) },
       };
       const first = await tajo.connectors.handleEvent('twilio-flex', event);
       expect(first).toMatchObject({ accepted: true, duplicate: false, key: `flex:task-complete:${resolved.source_sid}` });
