@@ -85,10 +85,14 @@ export interface Background {
 /** The inbox processor as the server drives it: started with the server, woken after each inbox commit. */
 export interface InboxDriver extends Background {
   wake(): void;
+  /** Results of committed cycles, counted in `tajo_inbox_processed_total`. */
+  subscribe?(fn: (r: { processed: number; deferred: number; ignored: number }) => void): () => void;
 }
 
 export interface RunningServer {
   app: FastifyInstance;
+  /** The server's metrics (e.g. for a delivery worker to observe `deliveryLatency`). */
+  metrics: ServerMetrics;
   /** e.g. `http://127.0.0.1:8787` (the real port when 0 was asked). */
   url: string;
   close(): Promise<void>;
@@ -100,13 +104,19 @@ export interface RunningServer {
  */
 export async function startServer(deps: ServerDeps & { host?: string; port?: number; background?: Background[]; inboxProcessor?: InboxDriver }): Promise<RunningServer> {
   const processor = deps.inboxProcessor;
+  const metrics = deps.metrics ?? new ServerMetrics({ store: deps.store, ...(deps.budgets ? { budgets: deps.budgets } : {}), defaultMetrics: true });
+  const unsubscribe = processor?.subscribe?.((r) => {
+    metrics.inboxProcessed.inc({ result: 'processed' }, r.processed);
+    metrics.inboxProcessed.inc({ result: 'deferred' }, r.deferred);
+    metrics.inboxProcessed.inc({ result: 'ignored' }, r.ignored);
+  });
   const onIngested = processor
     ? () => {
         deps.onIngested?.();
         processor.wake();
       }
     : deps.onIngested;
-  const app = buildServer({ ...deps, ...(onIngested ? { onIngested } : {}) });
+  const app = buildServer({ ...deps, metrics, ...(onIngested ? { onIngested } : {}) });
   const background = [...(processor ? [processor] : []), ...(deps.background ?? [])];
   const host = deps.host ?? deps.config.server.host;
   const port = deps.port ?? deps.config.server.port;
@@ -118,11 +128,13 @@ export async function startServer(deps: ServerDeps & { host?: string; port?: num
   let closed: Promise<void> | undefined;
   return {
     app,
+    metrics,
     url: `http://${shownHost}:${realPort}`,
     close: () =>
       (closed ??= (async () => {
         await app.close();
         for (const b of background) await b.stop();
+        unsubscribe?.();
       })()),
   };
 }

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { replyError } from './httpErrors.js';
 
 const TYPES: Record<string, string> = {
@@ -21,8 +21,7 @@ const TYPES: Record<string, string> = {
  */
 export function registerDashboard(app: FastifyInstance, dir: string): void {
   const root = resolve(dir);
-  app.get('/dashboard', async (_req, reply) => reply.redirect('/dashboard/'));
-  app.get('/dashboard/*', async (req, reply) => {
+  const serve = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const rel = decodeURIComponentSafe((req.params as { '*'?: string })['*'] ?? '') || 'index.html';
     const file = resolve(join(root, rel));
     if (file !== root && !file.startsWith(root + sep)) return replyError(reply, 'TAJO_ROUTE_NOT_FOUND');
@@ -34,7 +33,10 @@ export function registerDashboard(app: FastifyInstance, dir: string): void {
     } catch {
       return replyError(reply, 'TAJO_ROUTE_NOT_FOUND');
     }
-  });
+  };
+  // the router ignores trailing slashes: /dashboard and /dashboard/ both serve index.html
+  app.get('/dashboard', serve);
+  app.get('/dashboard/*', serve);
 }
 
 function decodeURIComponentSafe(s: string): string {

@@ -242,6 +242,47 @@ describe('store down', () => {
   });
 });
 
+describe('per-source rate limiting', () => {
+  it('answers 429 TAJO_WEBHOOK_RATE_LIMITED with Retry-After past the burst, per route', async () => {
+    const limited = buildServer({ store, config: testConfig(), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, rateLimit: { ratePerSecond: 0.01, burst: 2 } });
+    const send = (path: string, n: number) => {
+      const p = taskRouterParams(n);
+      return limited.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm(INJECT_ORIGIN + path, p) }, payload: formBody(p) });
+    };
+    expect((await send(TR, 1)).statusCode).toBe(204);
+    expect((await send(TR, 2)).statusCode).toBe(204);
+    const third = await send(TR, 3);
+    expect(third.statusCode).toBe(429);
+    expect(third.json().error.code).toBe('TAJO_WEBHOOK_RATE_LIMITED');
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    // another route has its own bucket (answers for its own reasons, not 429)
+    expect((await send(CONV, 4)).statusCode).toBe(400);
+    expect((await inboxItems(store)).map((i) => i.key)).toEqual([sid('EV', 1), sid('EV', 2)]);
+    await limited.close();
+  });
+});
+
+describe('dashboard', () => {
+  it('serves static files from dashboardDir, confined to it', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'tajo-dash-'));
+    writeFileSync(join(dir, 'index.html'), '<h1>tajo</h1>');
+    const withDash = buildServer({ store, config: testConfig(), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, dashboardDir: dir });
+    const index = await withDash.inject({ method: 'GET', url: '/dashboard/' });
+    expect(index.statusCode).toBe(200);
+    expect(index.headers['content-type']).toContain('text/html');
+    expect(index.body).toBe('<h1>tajo</h1>');
+    for (const url of ['/dashboard/../../etc/passwd', '/dashboard/%2e%2e/%2e%2e/etc/passwd', '/dashboard/nope.js']) {
+      const r = await withDash.inject({ method: 'GET', url });
+      expect(r.statusCode, url).toBe(404);
+    }
+    await withDash.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('health and routing', () => {
   it('healthz, readyz, metrics, coded 404', async () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });

@@ -65,6 +65,7 @@ export class InboxProcessor {
   private running: Promise<RunResult> | undefined;
   private stopped = true;
   private again = false;
+  private readonly listeners = new Set<(r: RunResult) => void>();
   /** Tasks whose full event set was already read after their end (bounded). */
   private readonly completed = new Set<string>();
 
@@ -182,6 +183,7 @@ export class InboxProcessor {
       return { ...result, processed: 0, deferred: items.length };
     }
     o.onProcessed?.(result);
+    for (const fn of this.listeners) fn(result);
     return result;
   }
 
@@ -212,6 +214,12 @@ export class InboxProcessor {
       if (!taskSid) return [];
     }
     return fallbackCompletionEvents({ ...c, taskSid });
+  }
+
+  /** Called after every committed cycle (metrics); returns the unsubscribe function. */
+  subscribe(fn: (r: RunResult) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 
   private markCompleted(taskSid: string): void {
