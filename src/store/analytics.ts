@@ -1,118 +1,140 @@
 /**
- * Lean rows the analytics (`tajo report`, the dashboard) read from the store: derived columns only, no attributes or
- * payloads, selected by time range through indexes (migration 0002_analytics).
+ * Grouped reads for reports and the dashboard (src/analytics). The database groups and sums over an indexed time range
+ * (migration 0002_analytics: covering index of interactions, partial index of the raw events analytics reads), so only
+ * compact rows reach JavaScript; durations whose percentiles are reported come back as lists (exact nearest-rank).
  */
 import type { Channel } from '../config/defaults.js';
-import type { Outcome } from './types.js';
 
-/** `sinceMs` inclusive, `untilMs` exclusive; either may be absent (unbounded). */
-export interface AnalyticsRange {
+export interface AnalyticsQuery {
+  /** Inclusive (ms); absent = unbounded. */
   sinceMs?: number;
+  /** Exclusive (ms); absent = unbounded. */
   untilMs?: number;
+  /** Only interactions whose final queue is one of these. */
+  queueSids?: string[];
 }
 
-/** An interaction as the metrics see it (selected by `created_ms`; rows without `created_ms` are not reported). */
-export interface InteractionFact {
-  taskSid: string;
-  channel: Channel | null;
+/** Interactions of one (final queue, channel, period of created_at). */
+export interface QueueGroup {
   queueSid: string | null;
   queueName: string | null;
-  workerSid: string | null;
-  workerName: string | null;
-  createdMs: number;
-  answeredMs: number | null;
-  wrapupMs: number | null;
-  endedMs: number | null;
-  outcome: Outcome;
+  channel: Channel | null;
+  /** Start of the UTC day or hour (ms). */
+  periodMs: number;
+  entered: number;
+  answered: number;
+  abandoned: number;
+  /** answered_at − created_at of the answered ones (ms, unordered). */
+  waitsMs: number[];
+  /** Completed and answered: handle time = ended_at − answered_at. */
+  handled: number;
+  handleSumMs: number;
+  /** Completed surveys linked to these interactions. */
+  csatCount: number;
+  csatSum: number;
 }
 
-/** A completed survey with the interaction it is linked to (null when that interaction is unknown). */
-export interface SurveyFact {
-  surveyTaskSid: string;
-  linkedTaskSid: string | null;
-  score: number;
-  scale: number;
-  completedMs: number;
-  linked: InteractionFact | null;
-}
-
-/** TaskRouter event types `workerEvents` can select (the partial index of migration 0002 covers exactly these). */
-export const WORKER_EVENT_TYPES = ['worker.activity.update', 'reservation.canceled', 'reservation.timeout', 'reservation.rejected', 'tajo.worker.snapshot'] as const;
-export type WorkerEventType = (typeof WORKER_EVENT_TYPES)[number];
-
-/** A worker event: activity change (`activity` = the new activity's name), reservation outcome, or worker snapshot. */
-export interface WorkerEventFact {
-  key: string;
-  type: WorkerEventType;
-  occurredMs: number;
+/** Completed interactions of one (final agent, UTC day of created_at). */
+export interface AgentGroup {
   workerSid: string;
   workerName: string | null;
-  activity: string | null;
+  dayMs: number;
+  /** ended_at − answered_at (ms, unordered). */
+  handleMs: number[];
+  wrapupSumMs: number;
+  wrapupCount: number;
+  csatCount: number;
+  csatSum: number;
 }
+
+/** Time (ms) one worker spent in one activity (by name) within one UTC day, from `worker.activity.update` events. */
+export interface ActivityGroup {
+  workerSid: string;
+  workerName: string | null;
+  dayMs: number;
+  activity: string | null;
+  ms: number;
+}
+
+export type ReservationOutcome = 'reservation.canceled' | 'reservation.timeout' | 'reservation.rejected';
+
+export interface ReservationGroup {
+  workerSid: string;
+  dayMs: number;
+  type: ReservationOutcome;
+  count: number;
+}
+
+/** Completed surveys of one (UTC day of completion, score, linked channel/queue, late or not). */
+export interface CsatGroup {
+  dayMs: number;
+  score: number;
+  scale: number;
+  channel: Channel | null;
+  queueSid: string | null;
+  late: boolean;
+  count: number;
+}
+
+export interface AnalyticsReads {
+  /** Queues per day (`by: day`) or hour. */
+  queueGroups(connectorId: string, q: AnalyticsQuery & { by: 'day' | 'hour' }): Promise<QueueGroup[]>;
+  /** Handled tasks per agent and day of created_at. */
+  agentGroups(connectorId: string, q: AnalyticsQuery): Promise<AgentGroup[]>;
+  /**
+   * Activity time per worker, day and activity name between `sinceMs` and `endMs`: each update starts a segment
+   * that lasts until the worker's next update (or `endMs`); time before a worker's first update is not counted.
+   */
+  activityGroups(connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ActivityGroup[]>;
+  /** Reservation outcomes per worker and day of the event, in [sinceMs, endMs). */
+  reservationGroups(connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ReservationGroup[]>;
+  /** Surveys completed in the range; `late` = completed more than `lateMs` after the linked interaction ended. */
+  csatGroups(connectorId: string, q: AnalyticsQuery & { lateMs: number }): Promise<CsatGroup[]>;
+  /** The queues interactions were in (for `--queue NAME`), with their latest known names. */
+  analyticsQueues(connectorId: string): Promise<Array<{ queueSid: string; queueName: string | null }>>;
+  /**
+   * Tasks with a `task.created` event in the range that have neither an interaction nor a survey row: pending or
+   * canceled surveys ("absent"), open tasks not derived yet, dead letters. The caller classifies them from their raw events.
+   */
+  tasksWithoutRecords(connectorId: string, q: { sinceMs?: number; untilMs?: number }): Promise<string[]>;
+}
+
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+/** Bounds for SQL when a side of the range is open. */
+export const MIN_MS = -8_640_000_000_000_000;
+export const MAX_MS = 8_640_000_000_000_000;
 
 /** The SQL IN list of migration 0002's partial index, repeated verbatim by the queries that use it. */
 export const ANALYTICS_TYPES_SQL =
   "('worker.activity.update', 'reservation.canceled', 'reservation.timeout', 'reservation.rejected', 'tajo.worker.snapshot', 'task.created')";
 
-/** The store methods analytics uses (part of `Store`). */
-export interface AnalyticsReads {
-  /** Interactions with `created_ms` in the range, oldest first. */
-  analyticsInteractions(connectorId: string, range: AnalyticsRange): Promise<InteractionFact[]>;
-  /** Surveys completed in the range, plus surveys linked to interactions created in the range. */
-  analyticsSurveys(connectorId: string, range: AnalyticsRange): Promise<SurveyFact[]>;
-  /** Worker events of these types before `untilMs`, in (occurredMs, key) order. */
-  workerEvents(connectorId: string, opts: { types: readonly WorkerEventType[]; untilMs?: number }): Promise<WorkerEventFact[]>;
-  /**
-   * Tasks with a `task.created` event in the range that have neither an interaction nor a survey row: pending or
-   * canceled surveys ("absent"), open tasks not derived yet, dead letters. The caller classifies them from their raw events.
-   */
-  tasksWithoutRecords(connectorId: string, range: AnalyticsRange): Promise<string[]>;
-}
-
-/** Column mappers shared by both backends. */
 type Row = Record<string, unknown>;
 const str = (v: unknown): string | null => (v == null ? null : String(v));
-const num = (v: unknown): number | null => (v == null ? null : Number(v));
+const int = (v: unknown): number => (v == null ? 0 : Number(v));
+/** `group_concat` / `string_agg` of integers → numbers. */
+export const msList = (v: unknown): number[] => (v == null || v === '' ? [] : String(v).split(',').map(Number));
 
-/** Interaction columns of a fact, in this order. */
-export const FACT_COLS = 'task_sid, channel, queue_sid, queue_name, worker_sid, worker_name, created_ms, answered_ms, wrapup_ms, ended_ms, outcome';
+export const toQueueGroup = (r: Row): QueueGroup => ({
+  queueSid: str(r.queue_sid), queueName: str(r.queue_name), channel: str(r.channel) as Channel | null, periodMs: int(r.period_ms),
+  entered: int(r.entered), answered: int(r.answered), abandoned: int(r.abandoned), waitsMs: msList(r.waits),
+  handled: int(r.handled), handleSumMs: int(r.handle_sum), csatCount: int(r.csat_count), csatSum: int(r.csat_sum),
+});
 
-/** A fact from columns named as FACT_COLS, optionally prefixed (`i_task_sid`…). */
-export function toFact(r: Row, p = ''): InteractionFact {
-  return {
-    taskSid: String(r[`${p}task_sid`]),
-    channel: str(r[`${p}channel`]) as Channel | null,
-    queueSid: str(r[`${p}queue_sid`]),
-    queueName: str(r[`${p}queue_name`]),
-    workerSid: str(r[`${p}worker_sid`]),
-    workerName: str(r[`${p}worker_name`]),
-    createdMs: Number(r[`${p}created_ms`]),
-    answeredMs: num(r[`${p}answered_ms`]),
-    wrapupMs: num(r[`${p}wrapup_ms`]),
-    endedMs: num(r[`${p}ended_ms`]),
-    outcome: String(r[`${p}outcome`]) as Outcome,
-  };
-}
+export const toAgentGroup = (r: Row): AgentGroup => ({
+  workerSid: String(r.worker_sid), workerName: str(r.worker_name), dayMs: int(r.day_ms), handleMs: msList(r.handles),
+  wrapupSumMs: int(r.wrapup_sum), wrapupCount: int(r.wrapup_count), csatCount: int(r.csat_count), csatSum: int(r.csat_sum),
+});
 
-export function toSurveyFact(r: Row): SurveyFact {
-  return {
-    surveyTaskSid: String(r.survey_task_sid),
-    linkedTaskSid: str(r.linked_task_sid),
-    score: Number(r.score),
-    scale: Number(r.scale),
-    completedMs: Number(r.completed_ms),
-    linked: r.i_task_sid == null || r.i_created_ms == null ? null : toFact(r, 'i_'),
-  };
-}
+export const toActivityGroup = (r: Row): ActivityGroup => ({
+  workerSid: String(r.worker_sid), workerName: str(r.worker_name), dayMs: int(r.day_ms), activity: str(r.activity), ms: int(r.ms),
+});
 
-export function toWorkerEvent(r: Row): WorkerEventFact {
-  return {
-    key: String(r.key),
-    type: String(r.type) as WorkerEventType,
-    occurredMs: Number(r.occurred_ms),
-    workerSid: String(r.worker_sid),
-    workerName: str(r.worker_name),
-    activity: str(r.activity),
-  };
-}
+export const toReservationGroup = (r: Row): ReservationGroup => ({
+  workerSid: String(r.worker_sid), dayMs: int(r.day_ms), type: String(r.type) as ReservationOutcome, count: int(r.n),
+});
 
+export const toCsatGroup = (r: Row): CsatGroup => ({
+  dayMs: int(r.day_ms), score: Number(r.score), scale: Number(r.scale), channel: str(r.channel) as Channel | null,
+  queueSid: str(r.queue_sid), late: Number(r.late) === 1 || r.late === true, count: int(r.n),
+});

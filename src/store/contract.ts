@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isTajoError } from '../core/errors.js';
+import { runScaleContract } from './test-helpers/scaleContract.js';
 import type { Store } from './store.js';
 import type { ConnectorRecord, InteractionRow, OutboxInput, SurveyRow } from './types.js';
 
@@ -297,4 +298,5 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect(await store.acquireLease('sync:tasks', 'a', 1000, T0 + 1902)).toBe(true);
     });
   });
+  runScaleContract(name, makeStore);
 }

@@ -3,14 +3,16 @@ import type {
   InboxInput, InboxItem, InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, StoreKind, SurveyRow,
 } from './types.js';
 import type { AnalyticsReads } from './analytics.js';
+import type { ScaleOps } from './scale.js';
 
 /**
  * The state store. Every method is one atomic operation; the engine never sees SQL, transactions or the backend.
  * Implementations: `sqlite/` (embedded default, better-sqlite3 + WAL) and `postgres/` (scale-out).
  * Expected failures are `TajoError`s (TAJO_CHECKPOINT_CONFLICT, TAJO_STORE_UNAVAILABLE, TAJO_LEASE_HELD).
- * Range reads for reports and the dashboard: `AnalyticsReads` (./analytics.ts).
+ * Range reads for reports and the dashboard: `AnalyticsReads` (./analytics.ts); shared rate budgets and the replica
+ * registry of scale-out: `ScaleOps` (./scale.ts).
  */
-export interface Store extends AnalyticsReads {
+export interface Store extends AnalyticsReads, ScaleOps {
   readonly kind: StoreKind;
   /** Applies pending numbered migrations under a lock; safe when several processes start at once. */
   migrate(): Promise<void>;

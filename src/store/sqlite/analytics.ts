@@ -1,55 +1,103 @@
-/** Range reads for reports and the dashboard (src/analytics); twin of ../postgres/analytics.ts. */
+/** Grouped range reads for reports and the dashboard (src/analytics); twin of ../postgres/analytics.ts (same rows). */
 import {
-  ANALYTICS_TYPES_SQL, FACT_COLS, toFact, toSurveyFact, toWorkerEvent,
-  type AnalyticsRange, type InteractionFact, type SurveyFact, type WorkerEventFact, type WorkerEventType,
+  ANALYTICS_TYPES_SQL, MAX_MS, MIN_MS, toActivityGroup, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
+  type ActivityGroup, type AgentGroup, type AnalyticsQuery, type CsatGroup, type QueueGroup, type ReservationGroup,
 } from '../analytics.js';
 import type { SqliteDb } from './db.js';
 
-const MIN = Number.MIN_SAFE_INTEGER;
-const MAX = Number.MAX_SAFE_INTEGER;
-const bounds = (r: AnalyticsRange): [number, number] => [r.sinceMs ?? MIN, r.untilMs ?? MAX];
+type Row = Record<string, unknown>;
 
-export function analyticsInteractions(db: SqliteDb, connectorId: string, range: AnalyticsRange): InteractionFact[] {
+const params = (connectorId: string, q: AnalyticsQuery) => ({
+  c: connectorId,
+  since: q.sinceMs ?? MIN_MS,
+  until: q.untilMs ?? MAX_MS,
+  queues: q.queueSids ? JSON.stringify(q.queueSids) : null,
+});
+
+const QUEUE_FILTER = 'AND (@queues IS NULL OR i.queue_sid IN (SELECT value FROM json_each(@queues)))';
+/** Completed surveys per linked interaction. */
+const LINKED_CSAT = `LEFT JOIN (SELECT linked_task_sid, count(*) AS n, sum(score) AS total FROM surveys WHERE connector_id = @c AND linked_task_sid IS NOT NULL
+  GROUP BY linked_task_sid) c ON c.linked_task_sid = i.task_sid`;
+const HANDLED = "i.outcome = 'completed' AND i.answered_ms IS NOT NULL AND i.ended_ms IS NOT NULL";
+
+export function queueGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery & { by: 'day' | 'hour' }): QueueGroup[] {
+  const unit = q.by === 'hour' ? 3_600_000 : 86_400_000;
   const rows = db.read(() =>
-    db.stmt(`SELECT ${FACT_COLS} FROM interactions WHERE connector_id = ? AND created_ms >= ? AND created_ms < ? ORDER BY created_ms, task_sid`)
-      .all(connectorId, ...bounds(range)));
-  return (rows as Record<string, unknown>[]).map((r) => toFact(r));
+    db.stmt(`SELECT i.queue_sid, max(i.queue_name) AS queue_name, i.channel, (i.created_ms / @unit) * @unit AS period_ms,
+        count(*) AS entered, count(i.answered_ms) AS answered, sum(i.outcome = 'abandoned') AS abandoned,
+        group_concat(i.answered_ms - i.created_ms) AS waits,
+        sum(${HANDLED}) AS handled, sum(CASE WHEN ${HANDLED} THEN i.ended_ms - i.answered_ms END) AS handle_sum,
+        sum(c.n) AS csat_count, sum(c.total) AS csat_sum
+      FROM interactions i ${LINKED_CSAT}
+      WHERE i.connector_id = @c AND i.created_ms >= @since AND i.created_ms < @until ${QUEUE_FILTER}
+      GROUP BY i.queue_sid, i.channel, period_ms`).all({ ...params(connectorId, q), unit }));
+  return (rows as Row[]).map(toQueueGroup);
 }
 
-const SURVEY_COLS = `s.survey_task_sid, s.linked_task_sid, s.score, s.scale, s.completed_ms, ${FACT_COLS.split(', ').map((c) => `i.${c} AS i_${c}`).join(', ')}`;
-
-export function analyticsSurveys(db: SqliteDb, connectorId: string, range: AnalyticsRange): SurveyFact[] {
-  const [since, until] = bounds(range);
+export function agentGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery): AgentGroup[] {
   const rows = db.read(() =>
-    db.stmt(`SELECT ${SURVEY_COLS} FROM surveys s LEFT JOIN interactions i ON i.connector_id = s.connector_id AND i.task_sid = s.linked_task_sid
-        WHERE s.connector_id = ? AND s.completed_ms >= ? AND s.completed_ms < ?
-      UNION
-      SELECT ${SURVEY_COLS} FROM interactions i JOIN surveys s ON s.connector_id = i.connector_id AND s.linked_task_sid = i.task_sid
-        WHERE i.connector_id = ? AND i.created_ms >= ? AND i.created_ms < ?
-      ORDER BY 5, 1`).all(connectorId, since, until, connectorId, since, until));
-  return (rows as Record<string, unknown>[]).map(toSurveyFact);
+    db.stmt(`SELECT i.worker_sid, max(i.worker_name) AS worker_name, (i.created_ms / 86400000) * 86400000 AS day_ms,
+        group_concat(i.ended_ms - i.answered_ms) AS handles, sum(i.ended_ms - i.wrapup_ms) AS wrapup_sum, count(i.wrapup_ms) AS wrapup_count,
+        sum(c.n) AS csat_count, sum(c.total) AS csat_sum
+      FROM interactions i ${LINKED_CSAT}
+      WHERE i.connector_id = @c AND i.created_ms >= @since AND i.created_ms < @until AND ${HANDLED} AND i.worker_sid IS NOT NULL ${QUEUE_FILTER}
+      GROUP BY i.worker_sid, day_ms`).all(params(connectorId, q)));
+  return (rows as Row[]).map(toAgentGroup);
 }
 
-export function workerEvents(db: SqliteDb, connectorId: string, opts: { types: readonly WorkerEventType[]; untilMs?: number }): WorkerEventFact[] {
-  if (!opts.types.length) return [];
+/** Segments between consecutive updates of a worker, clipped to [since, end) and split at UTC midnights (recursive CTE). */
+export function activityGroups(db: SqliteDb, connectorId: string, q: { sinceMs?: number; endMs: number }): ActivityGroup[] {
   const rows = db.read(() =>
-    db.stmt(`SELECT key, type, occurred_ms, worker_sid,
-        coalesce(json_extract(data, '$.worker_name'), json_extract(data, '$.friendly_name'), json_extract(data, '$.WorkerName')) AS worker_name,
-        coalesce(json_extract(data, '$.worker_activity_name'), json_extract(data, '$.activity_name'), json_extract(data, '$.WorkerActivityName')) AS activity
-      FROM raw_events WHERE connector_id = ? AND type IN ${ANALYTICS_TYPES_SQL} AND type IN (SELECT value FROM json_each(?))
-        AND occurred_ms < ?
-      ORDER BY occurred_ms, key`).all(connectorId, JSON.stringify(opts.types), opts.untilMs ?? MAX));
-  // worker_sid is checked here, not in SQL: a `worker_sid` term makes SQLite pick the worker index over the partial one
-  return (rows as Record<string, unknown>[]).filter((r) => r.worker_sid != null).map(toWorkerEvent);
+    db.stmt(`WITH ev AS (
+        SELECT worker_sid, occurred_ms AS s, lead(occurred_ms) OVER (PARTITION BY worker_sid ORDER BY occurred_ms, key) AS nxt,
+          coalesce(json_extract(data, '$.worker_activity_name'), json_extract(data, '$.WorkerActivityName')) AS activity,
+          coalesce(json_extract(data, '$.worker_name'), json_extract(data, '$.WorkerName')) AS worker_name
+        FROM raw_events WHERE connector_id = @c AND type IN ${ANALYTICS_TYPES_SQL} AND type = 'worker.activity.update' AND occurred_ms < @end
+      ), seg AS (
+        SELECT worker_sid, worker_name, activity, max(s, @since) AS s, coalesce(nxt, @end) AS e FROM ev
+        WHERE coalesce(nxt, @end) > @since AND worker_sid IS NOT NULL
+      ), split AS (
+        SELECT worker_sid, worker_name, activity, s, e, (s / 86400000) * 86400000 AS d FROM seg
+        UNION ALL
+        SELECT worker_sid, worker_name, activity, s, e, d + 86400000 FROM split WHERE d + 86400000 < e
+      )
+      SELECT worker_sid, max(worker_name) AS worker_name, d AS day_ms, activity, sum(min(e, d + 86400000) - max(s, d)) AS ms
+      FROM split GROUP BY worker_sid, d, activity`).all({ c: connectorId, since: q.sinceMs ?? MIN_MS, end: q.endMs }));
+  return (rows as Row[]).map(toActivityGroup);
 }
 
-export function tasksWithoutRecords(db: SqliteDb, connectorId: string, range: AnalyticsRange): string[] {
+export function reservationGroups(db: SqliteDb, connectorId: string, q: { sinceMs?: number; endMs: number }): ReservationGroup[] {
+  const rows = db.read(() =>
+    db.stmt(`SELECT worker_sid, (occurred_ms / 86400000) * 86400000 AS day_ms, type, count(*) AS n FROM raw_events
+      WHERE connector_id = @c AND type IN ${ANALYTICS_TYPES_SQL} AND type IN ('reservation.canceled', 'reservation.timeout', 'reservation.rejected')
+        AND occurred_ms >= @since AND occurred_ms < @end
+      GROUP BY worker_sid, day_ms, type`).all({ c: connectorId, since: q.sinceMs ?? MIN_MS, end: q.endMs }));
+  return (rows as Row[]).filter((r) => r.worker_sid != null).map(toReservationGroup);
+}
+
+export function csatGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery & { lateMs: number }): CsatGroup[] {
+  const rows = db.read(() =>
+    db.stmt(`SELECT (s.completed_ms / 86400000) * 86400000 AS day_ms, s.score, s.scale, i.channel, i.queue_sid,
+        CASE WHEN i.ended_ms IS NOT NULL AND s.completed_ms - i.ended_ms > @late THEN 1 ELSE 0 END AS late, count(*) AS n
+      FROM surveys s LEFT JOIN interactions i ON i.connector_id = s.connector_id AND i.task_sid = s.linked_task_sid
+      WHERE s.connector_id = @c AND s.completed_ms >= @since AND s.completed_ms < @until ${QUEUE_FILTER}
+      GROUP BY 1, 2, 3, 4, 5, 6`).all({ ...params(connectorId, q), late: q.lateMs }));
+  return (rows as Row[]).map(toCsatGroup);
+}
+
+export function analyticsQueues(db: SqliteDb, connectorId: string): Array<{ queueSid: string; queueName: string | null }> {
+  const rows = db.read(() =>
+    db.stmt('SELECT queue_sid, max(queue_name) AS queue_name FROM interactions WHERE connector_id = ? AND queue_sid IS NOT NULL GROUP BY queue_sid').all(connectorId));
+  return (rows as Row[]).map((r) => ({ queueSid: String(r.queue_sid), queueName: r.queue_name == null ? null : String(r.queue_name) }));
+}
+
+export function tasksWithoutRecords(db: SqliteDb, connectorId: string, q: { sinceMs?: number; untilMs?: number }): string[] {
   const rows = db.read(() =>
     db.stmt(`SELECT DISTINCT r.task_sid AS sid FROM raw_events r
-      WHERE r.connector_id = ? AND r.type IN ${ANALYTICS_TYPES_SQL} AND r.type = 'task.created' AND r.occurred_ms >= ? AND r.occurred_ms < ?
+      WHERE r.connector_id = @c AND r.type IN ${ANALYTICS_TYPES_SQL} AND r.type = 'task.created' AND r.occurred_ms >= @since AND r.occurred_ms < @until
         AND r.task_sid IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.connector_id = r.connector_id AND i.task_sid = r.task_sid)
         AND NOT EXISTS (SELECT 1 FROM surveys s WHERE s.connector_id = r.connector_id AND s.survey_task_sid = r.task_sid)
-      ORDER BY 1`).all(connectorId, ...bounds(range)));
+      ORDER BY 1`).all({ c: connectorId, since: q.sinceMs ?? MIN_MS, until: q.untilMs ?? MAX_MS }));
   return (rows as { sid: string }[]).map((r) => r.sid);
 }

@@ -116,6 +116,15 @@ CREATE TABLE outbox (
   updated_at TEXT NOT NULL,
   delivered_at TEXT
 );
+CREATE TABLE rate_budgets (
+  name TEXT PRIMARY KEY,
+  tokens REAL NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  paused_until_ms INTEGER NOT NULL DEFAULT 0,
+  window_start_ms INTEGER,
+  window_used INTEGER NOT NULL DEFAULT 0,
+  used INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE raw_events (
   id INTEGER PRIMARY KEY,
   connector_id TEXT NOT NULL,
@@ -129,6 +138,15 @@ CREATE TABLE raw_events (
   data TEXT NOT NULL,
   received_at TEXT NOT NULL,
   UNIQUE (connector_id, key)
+);
+CREATE TABLE replicas (
+  id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  heartbeat_ms INTEGER NOT NULL,
+  info TEXT NOT NULL
 );
 CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
 CREATE TABLE secrets (

@@ -3,6 +3,7 @@ import type {
   ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput, InboxInput, InboxItem,
   InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, SurveyRow,
 } from '../types.js';
+import type { BudgetGrant, BudgetSpend, LeaseRecord, ReplicaRecord } from '../scale.js';
 import type { AnalyticsRange, InteractionFact, SurveyFact, WorkerEventFact, WorkerEventType } from '../analytics.js';
 import * as admin from './admin.js';
 import * as analytics from './analytics.js';
@@ -10,6 +11,7 @@ import { SqliteDb, type SqliteDbOptions } from './db.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import * as outbox from './outbox.js';
 import * as records from './records.js';
+import * as scale from './scale.js';
 
 export interface SqliteStoreOptions extends SqliteDbOptions {
   /** Clock for the store's own timestamps (`*_at` it sets itself). */
@@ -207,5 +209,25 @@ export class SqliteStore implements Store {
   }
   async releaseLease(name: string, holder: string): Promise<void> {
     admin.releaseLease(this.db, name, holder);
+  }
+
+  // scale-out: shared rate budgets and the replica registry
+  async spendBudget(req: BudgetSpend): Promise<BudgetGrant> {
+    return scale.spendBudget(this.db, req, this.now());
+  }
+  async heartbeatReplica(rec: ReplicaRecord): Promise<void> {
+    scale.heartbeatReplica(this.db, rec);
+  }
+  async removeReplica(id: string): Promise<void> {
+    scale.removeReplica(this.db, id);
+  }
+  async pruneReplicas(beforeMs: number): Promise<number> {
+    return scale.pruneReplicas(this.db, beforeMs);
+  }
+  async listReplicas(): Promise<ReplicaRecord[]> {
+    return scale.listReplicas(this.db);
+  }
+  async listLeases(): Promise<LeaseRecord[]> {
+    return scale.listLeases(this.db);
   }
 }
