@@ -105,7 +105,9 @@ export type TaskDerivation =
   | { kind: 'survey'; facts: TaskFacts; attributes: Attributes }
   | { kind: 'deadLetter'; deadLetter: DeadLetterInput }
   /** Messaging task whose channel needs its Conversation, which is not known yet. */
-  | { kind: 'needsConversation'; conversationSid: string };
+  | { kind: 'needsConversation'; conversationSid: string }
+  /** No event carried the task's attributes yet (partial history): wait for more events, never a dead letter. */
+  | { kind: 'incomplete' };
 
 export function isSurveyAttributes(attributes: Attributes): boolean {
   const kind = readPath(attributes, 'conversations.kind');
@@ -127,7 +129,8 @@ export interface DeriveOptions {
  */
 export function deriveTask(taskSid: string, events: readonly RawEvent[], conversation?: ConversationSnapshot, opts: DeriveOptions = {}): TaskDerivation {
   const facts = foldTaskEvents(taskSid, events);
-  const parsed = parseAttributes(facts.rawAttributes ?? '{}');
+  if (facts.rawAttributes === undefined) return { kind: 'incomplete' };
+  const parsed = parseAttributes(facts.rawAttributes);
   if (!parsed.ok) {
     return { kind: 'deadLetter', deadLetter: { source: 'twilio', reason: 'malformed_attributes', recordKey: taskSid, payload: { taskSid, attributes: facts.rawAttributes }, error: 'task attributes are not a JSON object' } };
   }

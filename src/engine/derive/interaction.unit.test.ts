@@ -148,3 +148,10 @@ describe('deriveTask', () => {
     expect(interaction(expected).attributes.name).toBe('Ann B.');
   });
 });
+
+describe('partial histories', () => {
+  it('waits (incomplete) when no event carried the attributes yet, instead of dead-lettering', () => {
+    const T = sidOf('WT', 9);
+    expect(deriveTask(T, [ev(T, 'reservation.accepted', { at: 3, worker: W1 }), ev(T, 'task.completed', { at: 9 })])).toEqual({ kind: 'incomplete' });
+  });
+});
