@@ -1,0 +1,79 @@
+import { FlexPlugin } from '@twilio/flex-plugin';
+import type { ActionPayload, Manager } from '@twilio/flex-ui';
+import type * as Flex from '@twilio/flex-ui';
+import { resolveConfig, type TajoConfig } from './config';
+import { deliver, type DeliverDeps, type DeliveryResult, type FetchLike } from './deliver';
+import { buildPayload } from './payload';
+
+export const PLUGIN_NAME = 'TajoPlugin';
+
+export interface TajoPluginOptions {
+  /** Overrides `serviceConfiguration.attributes.tajo`. */
+  config?: TajoConfig;
+  /** Defaults to the browser's `fetch`. */
+  fetch?: FetchLike;
+  /** Called once per completed task when its delivery ends (tests, custom telemetry). */
+  onResult?: (taskSid: string, result: DeliveryResult) => void;
+  logger?: Pick<Console, 'info' | 'warn' | 'error'>;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** The agent's Flex token, or undefined while the session has none. */
+export function flexToken(manager: Manager): string | undefined {
+  try {
+    const token = manager.store.getState().flex.session.ssoTokenPayload?.token;
+    return typeof token === 'string' && token.length > 0 ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Posts every completed task to Tajo's `/webhooks/flex/task-complete`. Fire-and-forget: the listener starts the
+ * delivery and returns at once, so a slow or down Tajo never holds up the agent. Logs carry SIDs and statuses
+ * only (never the token, the secret or the attributes).
+ */
+export class TajoPlugin extends FlexPlugin {
+  private readonly options: TajoPluginOptions;
+
+  constructor(options: TajoPluginOptions = {}) {
+    super(PLUGIN_NAME);
+    this.options = options;
+  }
+
+  init(flex: typeof Flex, manager: Manager): void {
+    const log = this.options.logger ?? console;
+    const resolved = resolveConfig(this.options.config, manager.serviceConfiguration?.attributes);
+    if (!resolved.ok) {
+      log.warn(`[tajo] plugin disabled: ${resolved.reason}`);
+      return;
+    }
+    const config = resolved.config;
+    const { sleep, random } = this.options;
+    const deps: DeliverDeps = {
+      fetch: this.options.fetch ?? ((url, init) => fetch(url, init)),
+      flexToken: () => flexToken(manager),
+      ...(sleep ? { sleep } : {}),
+      ...(random ? { random } : {}),
+    };
+    flex.Actions.addListener('afterCompleteTask', (payload: ActionPayload) => {
+      try {
+        const task = payload.task;
+        const body = task ? buildPayload(task) : undefined;
+        if (!body) {
+          log.warn('[tajo] afterCompleteTask without a usable task/reservation SID; not sent');
+          return;
+        }
+        void deliver(body, config, deps)
+          .then((result) => {
+            if (!result.ok) log.error(`[tajo] task ${body.TaskSid} not delivered: ${result.reason}${result.status ? ` (HTTP ${result.status})` : ''} after ${result.attempts} attempt(s)`);
+            this.options.onResult?.(body.TaskSid, result);
+          })
+          .catch((err: unknown) => log.error(`[tajo] task ${body.TaskSid} delivery failed: ${err instanceof Error ? err.name : 'error'}`));
+      } catch (err) {
+        log.error(`[tajo] afterCompleteTask listener error: ${err instanceof Error ? err.name : 'error'}`);
+      }
+    });
+  }
+}

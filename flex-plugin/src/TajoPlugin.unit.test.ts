@@ -1,0 +1,144 @@
+import { createHmac } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TajoConfig } from './config';
+import type { DeliveryResult } from './deliver';
+import { collectingLogger, fakeFlex, fakeTask, RESERVATION_SID, scriptedServer, setFpbGlobals, TASK_SID } from './test-helpers/fakeFlex';
+
+setFpbGlobals(); // before TajoPlugin is constructed: FlexPlugin's constructor reads __FPB_* build constants
+const { TajoPlugin } = await import('./TajoPlugin');
+
+const TOKEN = 'agent-flex-token-123';
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+/** Starts a plugin against a scripted server; `done` resolves with the delivery result of the first task. */
+async function setup(script: Array<number | 'hang'>, config: Partial<TajoConfig> = {}, token: string | null = TOKEN) {
+  const server = await scriptedServer(script);
+  cleanups.push(server.close);
+  const { lines, logger } = collectingLogger();
+  let resolve!: (r: DeliveryResult) => void;
+  const done = new Promise<DeliveryResult>((r) => (resolve = r));
+  const plugin = new TajoPlugin({
+    config: { endpoint: server.url, auth: 'flex_token', baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, ...config },
+    onResult: (_sid, r) => resolve(r),
+    logger,
+  });
+  const f = fakeFlex({ token: token ?? undefined });
+  plugin.init(f.flex, f.manager);
+  return { server, done, lines, ...f };
+}
+
+describe('TajoPlugin', () => {
+  it('posts the TASK sid (not the reservation sid) with the Flex token and serialized attributes', async () => {
+    const s = await setup([200]);
+    const task = fakeTask();
+    s.emit('afterCompleteTask', { task, sid: RESERVATION_SID });
+    expect(await s.done).toEqual({ ok: true, status: 200, attempts: 1 });
+    expect(s.server.received).toHaveLength(1);
+    const req = s.server.received[0]!;
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    expect(body.TaskSid).toBe(TASK_SID);
+    expect(body.TaskSid).not.toBe(RESERVATION_SID);
+    expect(body.ReservationSid).toBe(RESERVATION_SID);
+    expect(typeof body.TaskAttributes).toBe('string');
+    expect(JSON.parse(body.TaskAttributes as string)).toEqual(task.attributes);
+    expect(body).toMatchObject({ TaskChannelUniqueName: 'chat', Age: 184, TaskQueueFriendlyName: 'Support' });
+    expect(req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['x-tajo-signature']).toBeUndefined();
+  });
+
+  it('signs the raw body with X-Tajo-Signature in HMAC mode (no token sent)', async () => {
+    const s = await setup([200], { auth: { hmacSecret: 'shared-secret' } });
+    s.emit('afterCompleteTask', { task: fakeTask() });
+    expect((await s.done).ok).toBe(true);
+    const req = s.server.received[0]!;
+    expect(req.headers['x-tajo-signature']).toBe(`sha256=${createHmac('sha256', 'shared-secret').update(req.body).digest('hex')}`);
+    expect(req.headers.authorization).toBeUndefined();
+  });
+
+  it('retries a 503 and then succeeds, resending the same body', async () => {
+    const s = await setup([503, 200]);
+    s.emit('afterCompleteTask', { task: fakeTask() });
+    expect(await s.done).toEqual({ ok: true, status: 200, attempts: 2 });
+    expect(s.server.received).toHaveLength(2);
+    expect(s.server.received[1]!.body).toBe(s.server.received[0]!.body);
+  });
+
+  it('retries 429 and network errors, and gives up after maxAttempts', async () => {
+    const s = await setup([429, 500, 502], { maxAttempts: 3 });
+    s.emit('afterCompleteTask', { task: fakeTask() });
+    expect(await s.done).toEqual({ ok: false, attempts: 3, status: 502, reason: 'exhausted' });
+    expect(s.server.received).toHaveLength(3);
+    expect(s.lines.some((l) => l.includes('not delivered: exhausted'))).toBe(true);
+
+    const gone = await scriptedServer([]);
+    await gone.close(); // connection refused from now on
+    let resolve!: (r: DeliveryResult) => void;
+    const done = new Promise<DeliveryResult>((r) => (resolve = r));
+    const f = fakeFlex({ token: TOKEN });
+    const cfg: TajoConfig = { endpoint: gone.url, auth: 'flex_token', baseDelayMs: 5, maxAttempts: 3 };
+    new TajoPlugin({ config: cfg, onResult: (_s, r) => resolve(r), logger: collectingLogger().logger }).init(f.flex, f.manager);
+    f.emit('afterCompleteTask', { task: fakeTask() });
+    expect(await done).toEqual({ ok: false, attempts: 3, reason: 'exhausted' });
+  });
+
+  it('does not retry a 400', async () => {
+    const s = await setup([400, 200]);
+    s.emit('afterCompleteTask', { task: fakeTask() });
+    expect(await s.done).toEqual({ ok: false, attempts: 1, status: 400, reason: 'rejected' });
+    await new Promise((r) => setTimeout(r, 50)); // longer than any backoff here
+    expect(s.server.received).toHaveLength(1);
+  });
+
+  it('returns from the listener at once, even when the server hangs', async () => {
+    const s = await setup(['hang'], { maxAttempts: 1, timeoutMs: 300 });
+    const t0 = performance.now();
+    const returned = s.emit('afterCompleteTask', { task: fakeTask() });
+    const elapsed = performance.now() - t0;
+    expect(returned).toEqual([undefined]); // not a promise Flex could wait on
+    expect(elapsed).toBeLessThan(50);
+    await expect.poll(() => s.server.received.length).toBe(1); // the post did start
+    expect(await s.done).toEqual({ ok: false, attempts: 1, reason: 'exhausted' }); // the per-attempt timeout fired
+  });
+
+  it('sends nothing without a Flex token, and never logs the token or secret', async () => {
+    const s = await setup([200], {}, null);
+    s.emit('afterCompleteTask', { task: fakeTask() });
+    expect(await s.done).toEqual({ ok: false, attempts: 0, reason: 'no_token' });
+    expect(s.server.received).toHaveLength(0);
+
+    const t = await setup([503, 400]);
+    t.emit('afterCompleteTask', { task: fakeTask() });
+    await t.done;
+    expect(t.lines.join('\n')).not.toContain(TOKEN);
+    expect(t.lines.join('\n')).not.toContain('ana@example.com');
+  });
+
+  it('reads its config from serviceConfiguration.attributes.tajo, and stays off without one', async () => {
+    const server = await scriptedServer([200]);
+    cleanups.push(server.close);
+    let resolve!: (r: DeliveryResult) => void;
+    const done = new Promise<DeliveryResult>((r) => (resolve = r));
+    const f = fakeFlex({ token: TOKEN, serviceAttributes: { tajo: { endpoint: server.url, auth: 'flex_token' } } });
+    new TajoPlugin({ onResult: (_s, r) => resolve(r), logger: collectingLogger().logger }).init(f.flex, f.manager);
+    f.emit('afterCompleteTask', { task: fakeTask() });
+    expect((await done).ok).toBe(true);
+
+    const off = fakeFlex({ token: TOKEN });
+    const log = collectingLogger();
+    new TajoPlugin({ logger: log.logger }).init(off.flex, off.manager);
+    expect(off.listeners.size).toBe(0);
+    expect(log.lines.join('\n')).toContain('plugin disabled');
+  });
+
+  it('ignores a payload without a task and never throws into Flex', async () => {
+    const s = await setup([200]);
+    expect(() => s.emit('afterCompleteTask', {})).not.toThrow();
+    expect(() => s.emit('afterCompleteTask', { task: fakeTask({ sid: 'x', taskSid: 'y' }) })).not.toThrow();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(s.server.received).toHaveLength(0);
+  });
+});
