@@ -1,0 +1,119 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../emulators/index.js';
+import { TajoClient } from '../sdk/index.js';
+import { bufferIo } from './io.js';
+import { main } from './main.js';
+import { runCli, tempDir } from './test-helpers/runCli.js';
+
+let emu: RunningEmulator;
+let dir: { path: string; cleanup(): Promise<void> };
+let args: string[];
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 21, scale: 'small', timeScale: 60 });
+  dir = await tempDir();
+  expect((await runCli(['--data-dir', dir.path, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url])).code).toBe(0);
+  const boot = (await runCli(['--json', '--data-dir', dir.path, 'connectors', 'bootstrap', 'twilio-flex', '--create-lists'])).json<{ lists: { key: string; id: number }[] }>();
+  const cfg = join(dir.path, 'tajo.yaml');
+  await writeFile(cfg, `connectors:\n  twilio_flex:\n    lists:\n${boot.lists.map((l) => `      ${l.key}: ${l.id}\n`).join('')}`);
+  args = ['--config', cfg, '--data-dir', dir.path];
+});
+
+afterAll(async () => {
+  await emu?.close();
+  await dir?.cleanup();
+});
+
+describe('connectors sync', () => {
+  it('--dry-run plans Brevo writes and writes nothing', async () => {
+    const r = await runCli(['--json', ...args, 'connectors', 'sync', 'twilio-flex', '--type', 'full', '--dry-run']);
+    expect(r.code).toBe(0);
+    const rep = r.json<{ dryRun: boolean; outbox: { contact: number; event: number }; sampleContacts: unknown[]; delivery?: unknown }>();
+    expect(rep.dryRun).toBe(true);
+    expect(rep.outbox.contact).toBeGreaterThan(0);
+    expect(rep.sampleContacts.length).toBeGreaterThan(0);
+    expect(rep.delivery).toBeUndefined();
+    const status = (await runCli(['--json', ...args, 'connectors', 'status', 'twilio-flex'])).json<{ conversationsTracked: number; lastSync: string | null }>();
+    expect(status).toMatchObject({ conversationsTracked: 0, lastSync: null });
+    const brevo = (await (await fetch(`${emu.url}/_emulator/brevo/state`)).json()) as { contacts: unknown[]; events: unknown[] };
+    expect(brevo.contacts).toHaveLength(0);
+  });
+
+  it('a full sync fills Brevo, prints per-stream progress, and status reflects it', async () => {
+    const r = await runCli([...args, 'connectors', 'sync', 'twilio-flex', '--type', 'full']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/taskrouter_events: [\d,]+ records, [\d,]+ requests — done/);
+    expect(r.stderr).toMatch(/brevo delivery: [\d,]+ delivered, 0 pending/);
+    expect(r.stdout).toMatch(/^Sync \(full\) finished in/);
+    for (const s of [emu.info.authToken, emu.info.brevoApiKey]) expect(r.stdout + r.stderr).not.toContain(s);
+
+    const truth = emu.truth();
+    const brevo = (await (await fetch(`${emu.url}/_emulator/brevo/state`)).json()) as { contacts: { ext_id: string }[] };
+    expect(brevo.contacts.map((c) => c.ext_id).sort()).toEqual(truth.contacts.map((c) => c.ext_id).sort());
+
+    const s = (await runCli(['--json', ...args, 'connectors', 'status', 'twilio-flex'])).json<{
+      conversationsTracked: number;
+      customersLinked: number;
+      agentsMonitored: number;
+      lastSync: string | null;
+      streams: { stream: string }[];
+      outbox: { pending: number; delivered: number };
+      deadLetters: { open: number; byReason: Record<string, number> };
+    }>();
+    expect(s.conversationsTracked).toBeGreaterThan(0);
+    expect(s.customersLinked).toBe(truth.contacts.length);
+    expect(s.agentsMonitored).toBe(truth.counts.agents);
+    expect(s.lastSync).not.toBeNull();
+    expect(s.streams.map((x) => x.stream)).toContain('taskrouter_events');
+    expect(s.outbox.pending).toBe(0);
+    expect(s.deadLetters.open).toBe(truth.deadLetters.length);
+  });
+
+  it('dead letters can be listed, shown and discarded', async () => {
+    const truth = emu.truth();
+    const list = (await runCli(['--json', ...args, 'dlq', 'list'])).json<{ id: number; reason: string; recordKey: string }[]>();
+    expect(list.map((d) => `${d.reason}:${d.recordKey}`).sort()).toEqual(truth.deadLetters.map((d) => `${d.reason}:${d.source_sid}`).sort());
+    const first = list[0]!;
+    const shown = await runCli([...args, 'dlq', 'show', String(first.id)]);
+    expect(shown.stdout).toContain(`reason:  ${first.reason}`);
+    expect((await runCli([...args, 'dlq', 'discard', String(first.id)])).code).toBe(0);
+    const after = (await runCli(['--json', ...args, 'dlq', 'list', '--status', 'discarded'])).json<{ id: number }[]>();
+    expect(after.map((d) => d.id)).toEqual([first.id]);
+    expect((await runCli([...args, 'dlq', 'discard', String(first.id)])).code).toBe(64);
+  });
+
+  it('an incremental sync right after sends nothing new', async () => {
+    const r = await runCli(['--json', ...args, 'connectors', 'sync', 'twilio-flex']);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ type: 'incremental', status: 'ok', outbox: { event: 0 } });
+  });
+});
+
+describe('tajo serve', () => {
+  it('serves the management API with keys from `tajo keys create`', async () => {
+    const key = (await runCli(['--json', ...args, 'keys', 'create', '--name', 'serve-test'])).json<{ key: string }>().key;
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const io = bufferIo({ waitForShutdown: () => stopped });
+    const running = main(['node', 'tajo', '--json', ...args, 'serve', '--port', '0'], io);
+    let url: string | undefined;
+    for (let i = 0; i < 100 && !url; i++) {
+      const text = io.stdoutText();
+      if (text) url = (JSON.parse(text) as { url: string }).url;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    try {
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const remote = new TajoClient({ apiKey: key, baseUrl: url! });
+      await expect(remote.connectors.status('twilio-flex')).resolves.toMatchObject({ connected: true });
+      await expect(new TajoClient({ apiKey: `${key}x`, baseUrl: url! }).connectors.status('twilio-flex')).rejects.toMatchObject({ code: 'TAJO_API_KEY_INVALID' });
+    } finally {
+      stop();
+    }
+    expect(await running).toBe(0);
+    expect(io.stdoutText()).not.toContain(emu.info.authToken);
+  });
+});
