@@ -89,6 +89,9 @@ describe('generateWorld (small)', () => {
     expect(q('SELECT MAX(date_created_ms) AS m FROM messages')).toBeLessThanOrEqual(NOW);
     expect(q('SELECT MAX(date_updated_ms) AS m FROM conversations')).toBeLessThanOrEqual(NOW);
     expect(q('SELECT MAX(date_updated_ms) AS m FROM tasks')).toBeLessThanOrEqual(NOW);
+    // close times on whole seconds: the Conversations API shows timers.date_closed with second precision
+    expect(q('SELECT COUNT(*) AS m FROM conversations WHERE date_closed_ms % 1000 != 0')).toBe(0);
+    expect(q("SELECT COUNT(*) AS m FROM conversations WHERE state = 'closed'")).toBeGreaterThan(0);
   });
 
   it('writes events in time order (seq follows event_date_ms)', () => {

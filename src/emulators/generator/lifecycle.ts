@@ -9,6 +9,8 @@ import { scheduleSurvey } from './surveys.js';
 import type { ReservationState, Sim, SimTask, SimWorker } from './timeline.js';
 
 const MIN = 60_000;
+/** Leaves room for the conversation to close (on a whole second) after task.wrapup and before task.completed. */
+const MIN_WRAP_MS = 3_000;
 
 export function installLifecycle(sim: Sim): void {
   sim.reserveHook = (task, w, t) => reserve(sim, task, w, t);
@@ -83,7 +85,7 @@ function durations(sim: Sim, task: SimTask, fromMs: number): { handle: number; w
   if (handle + wrap > budget) {
     const f = budget / (handle + wrap);
     handle = Math.max(20 * TICK_MS, tick(handle * f));
-    wrap = Math.max(20 * TICK_MS, tick(wrap * f));
+    wrap = Math.max(MIN_WRAP_MS, tick(wrap * f));
   }
   return { handle, wrap };
 }
@@ -150,7 +152,7 @@ function wrapup(sim: Sim, task: SimTask, res: ReservationState, wrap: number): v
   res.status = 'wrapping';
   res.updatedMs = sim.stamp(task, ms + TICK_MS);
   writer.reservationEvent('reservation.wrapup', task, res.sid, w, res.updatedMs, 'worker', `Reservation ${res.sid} wrapping up`);
-  sim.at(ms + Math.max(wrap, 20 * TICK_MS), () => complete(sim, task, res));
+  sim.at(ms + Math.max(wrap, MIN_WRAP_MS), () => complete(sim, task, res));
 }
 
 function complete(sim: Sim, task: SimTask, res: ReservationState): void {
@@ -183,8 +185,9 @@ function finalize(sim: Sim, task: SimTask, endedMs: number): void {
   let stopped = false;
   if (task.conversationSid !== null) {
     const endMs = completed ? (task.wrapupMs ?? endedMs) : endedMs;
-    closedMs = completed && task.openConversation ? null : tick(endMs + task.rng.int(2, 15) * TICK_MS);
-    if (closedMs !== null && completed && closedMs >= endedMs) closedMs = endedMs - TICK_MS;
+    // whole seconds: the Conversations API renders timers.date_closed with second precision
+    closedMs = completed && task.openConversation ? null : Math.ceil((endMs + task.rng.int(2, 15) * TICK_MS) / 1000) * 1000;
+    if (closedMs !== null && completed && closedMs >= endedMs) throw new Error('conversation would close after the task completed');
     stopped = writeConversation(sim.ctx, task.rng, task, { endMs, closedMs });
   }
   for (const r of task.reservations) writer.reservation(r.sid, task.sid, r.worker.sid, r.status, r.createdMs, r.updatedMs);

@@ -12,6 +12,9 @@ describe('generateMore', () => {
     const oldTasks = db.prepare('SELECT * FROM tasks ORDER BY sid').all();
     const oldEvents = db.prepare('SELECT * FROM events ORDER BY seq').all();
     const latest = (db.prepare('SELECT MAX(event_date_ms) AS m FROM events').get() as { m: number }).m;
+    const countMsgs = (): number => (db.prepare('SELECT COUNT(*) AS n FROM messages WHERE date_created_ms <= ?').get(latest) as { n: number }).n;
+    const countConvs = (): number => (db.prepare('SELECT COUNT(*) AS n FROM conversations WHERE date_created_ms <= ?').get(latest) as { n: number }).n;
+    const [msgs0, convs0] = [countMsgs(), countConvs()];
     const now2 = DEFAULT_NOW + 45 * MIN;
     const after = generateMore(db, { seed: 9, nowMs: now2, count: 25 });
 
@@ -26,6 +29,7 @@ describe('generateMore', () => {
       expect(e.event_date_ms).toBeGreaterThan(latest);
       expect(e.event_date_ms).toBeLessThanOrEqual(now2);
     }
+    expect([countMsgs(), countConvs()]).toEqual([msgs0, convs0]);
     expect(fresh.filter((e) => e.event_type === 'task.created').length).toBeGreaterThanOrEqual(25);
     expect(after.counts.interactions).toBe(before.counts.interactions + 25);
     expect(after.nowMs).toBe(now2);
