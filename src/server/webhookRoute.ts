@@ -64,6 +64,8 @@ const SIGNATURE_CODES: Record<Exclude<SignatureCheck, 'ok'>, ErrorCode> = {
 
 function twilioCheck(ctx: WebhookContext, req: FastifyRequest, kind: BodyKind, raw: Buffer, form: Record<string, string | string[]> | undefined): SignatureCheck {
   const sig = req.headers['x-twilio-signature'];
+  // Without an auth token nothing can be verified: an HMAC under an empty key is forgeable, so refuse everything.
+  if (!ctx.twilioAuthToken) return sig === undefined || sig === '' ? 'missing' : 'invalid';
   const url = signedUrl({ protocol: req.protocol, host: req.host, url: req.url }, ctx.publicUrl);
   const check = (u: string): SignatureCheck => (kind === 'form' ? checkFormSignature(ctx.twilioAuthToken, sig, u, form ?? {}) : checkJsonSignature(ctx.twilioAuthToken, sig, u, raw));
   const first = check(url);

@@ -83,6 +83,16 @@ describe('POST /webhooks/twilio/taskrouter', () => {
     expect(metrics.body).toMatch(/tajo_webhook_rejected_total\{route="taskrouter",reason="TAJO_WEBHOOK_SIGNATURE_MISSING"\} 1/);
   });
 
+  it('refuses every signature when no auth token is configured (an empty HMAC key is forgeable)', async () => {
+    const noToken = buildServer({ store, config: testConfig(), logger: silentLogger(), twilioAuthToken: '', accountSid: ACCOUNT_SID });
+    const p = taskRouterParams(5);
+    const forged = await noToken.inject({ method: 'POST', url: TR, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm(INJECT_ORIGIN + TR, p, '') }, payload: formBody(p) });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json().error.code).toBe('TAJO_WEBHOOK_SIGNATURE_INVALID');
+    expect(await inboxItems(store)).toHaveLength(0);
+    await noToken.close();
+  });
+
   it('validates against server.public_url when configured (behind a proxy)', async () => {
     const proxied = buildServer({ store, config: testConfig({ public_url: 'https://tajo.example.com' }), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID });
     const p = taskRouterParams(4);
