@@ -18,6 +18,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      // The Flex UI plugin package (own package.json/lock; `npm --prefix flex-plugin ci` runs first in `npm test`).
+      'flex-plugin/vitest.config.ts',
     ],
   },
 });
