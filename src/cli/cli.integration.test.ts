@@ -214,6 +214,20 @@ describe('status, bootstrap, keys, dlq, forget', () => {
     expect((await runCli(['--data-dir', dir, 'dlq', 'show', 'abc'])).code).toBe(64);
   });
 
+  it('webhooks registers an Event Streams sink (idempotent) and reports that it awaits the test-event handshake', async () => {
+    const dir = await newDir();
+    await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url]);
+    const args = ['--json', '--data-dir', dir, 'connectors', 'webhooks', 'twilio-flex', '--public-url', 'http://127.0.0.1:9/tajo/', '--wait', '0'];
+    const first = await runCli(args);
+    expect(first.code).toBe(75);
+    const r = first.json<{ sinkSid: string; sinkStatus: string; sinkCreated: boolean; sinkUrl: string; subscriptionCreated: boolean }>();
+    expect(r).toMatchObject({ sinkCreated: true, subscriptionCreated: false, sinkUrl: 'http://127.0.0.1:9/tajo/webhooks/twilio/event-streams' });
+    expect(r.sinkSid).toMatch(/^DG[0-9a-f]{32}$/);
+    expect(r.sinkStatus).not.toBe('active');
+    const again = (await runCli(args)).json<{ sinkSid: string; sinkCreated: boolean }>();
+    expect(again).toMatchObject({ sinkSid: r.sinkSid, sinkCreated: false });
+  });
+
   it('forget normalises the identifier', async () => {
     const dir = await newDir();
     await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url]);

@@ -317,14 +317,20 @@ export interface WebhooksParams {
   publicUrl: string;
   /** Event types to subscribe (default: the TaskRouter task/reservation events and conversations events Tajo reads). */
   eventTypes?: string[];
+  /** How long to wait for the sink to become active after Twilio's test event (default 10). */
+  activationWaitSeconds?: number;
 }
 
 export interface WebhooksReport {
-  sinkSid?: string;
+  sinkSid: string;
+  /** `active` once Twilio's test-event handshake passed; subscriptions need an active sink. */
+  sinkStatus: string;
+  sinkCreated: boolean;
   subscriptionSid?: string;
+  subscriptionCreated: boolean;
+  /** Where Twilio posts (credentials of a Basic-auth sink URL are not shown). */
   sinkUrl: string;
   eventTypes: string[];
-  created: boolean;
 }
 
 export interface ApiKeyCreated {

@@ -3,7 +3,7 @@ import { CHANNELS, SYNC_RESOURCES, type Channel, type SyncResource } from '../..
 import type { ConnectParams, RotateParams, SyncParams } from '../../sdk/types.js';
 import { fetchEmulatorInfo } from '../emulatorInfo.js';
 import type { CommandEnv } from '../main.js';
-import { csvOf, isoDate } from '../options.js';
+import { csvOf, intOption, isoDate } from '../options.js';
 import { SyncProgressView } from '../progress.js';
 import { renderBootstrap, renderConnect, renderStatus, renderSync, renderTest, syncExitCode, testExitCode } from '../render.js';
 
@@ -156,16 +156,27 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
     .argument('<connector>', 'twilio-flex')
     .requiredOption('--public-url <url>', 'public URL of `tajo serve` (the sink posts to <url>/webhooks/twilio/event-streams)')
     .option('--event-types <list>', 'comma-separated event types (default: the ones Tajo reads)')
-    .action(async (connector: string, o: { publicUrl: string; eventTypes?: string }) => {
+    .option('--wait <seconds>', 'how long to wait for the sink to pass Twilio\'s test-event handshake', intOption(0, 600), 10)
+    .action(async (connector: string, o: { publicUrl: string; eventTypes?: string; wait: number }) => {
       const ctx = env.ctx();
       const r = await (await ctx.tajo()).connectors.webhooks(connector, {
         publicUrl: o.publicUrl,
+        activationWaitSeconds: o.wait,
         ...(o.eventTypes ? { eventTypes: o.eventTypes.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
       });
-      ctx.out.result(r, () => [
-        `${r.created ? '✓ Registered' : '✓ Already registered'} Event Streams sink ${r.sinkSid ?? ''} → ${r.sinkUrl}`,
-        `  subscription ${r.subscriptionSid ?? ''}: ${r.eventTypes.join(', ')}`,
-      ]);
+      ctx.out.result(r, () =>
+        r.sinkStatus === 'active'
+          ? [
+              `✓ Event Streams sink ${r.sinkSid} ${r.sinkCreated ? 'created' : 'found'} → ${r.sinkUrl}`,
+              `✓ Subscription ${r.subscriptionSid ?? ''} ${r.subscriptionCreated ? 'created' : 'found'}: ${r.eventTypes.length} event types`,
+              ...r.eventTypes.map((t) => `    ${t}`),
+            ]
+          : [
+              `! Event Streams sink ${r.sinkSid} ${r.sinkCreated ? 'created' : 'found'} → ${r.sinkUrl}, status ${r.sinkStatus}`,
+              '  Twilio sent its test event; the sink activates once the test_id is validated. Check that `tajo serve` is reachable at that URL and run this command again.',
+            ],
+      );
+      if (r.sinkStatus !== 'active') ctx.exitCode = 75;
     });
 }
 

@@ -35,8 +35,8 @@ async function request(method: string, url: string, headers: Record<string, stri
     try {
       const res = await fetch(url, {
         method,
-        headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        headers: { accept: 'application/json', ...(body === undefined ? {} : body instanceof URLSearchParams ? { 'content-type': 'application/x-www-form-urlencoded' } : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: body instanceof URLSearchParams ? body.toString() : JSON.stringify(body) }),
         signal: AbortSignal.timeout(o.timeoutMs ?? 15_000),
       });
       const text = await res.text();
@@ -65,6 +65,11 @@ export function twilioAuthHeader(c: TwilioCredentials): string {
 
 export function twilioGet(creds: TwilioCredentials, baseUrls: TwilioBaseUrls, api: keyof TwilioBaseUrls, pathAndQuery: string, o?: ProbeOptions): Promise<ProbeResponse> {
   return request('GET', `${baseUrls[api].replace(/\/+$/, '')}${pathAndQuery}`, { authorization: twilioAuthHeader(creds) }, undefined, o);
+}
+
+/** A form-encoded Twilio write (Event Streams sinks and subscriptions). */
+export function twilioSend(method: string, creds: TwilioCredentials, baseUrls: TwilioBaseUrls, api: keyof TwilioBaseUrls, path: string, form: URLSearchParams, o?: ProbeOptions): Promise<ProbeResponse> {
+  return request(method, `${baseUrls[api].replace(/\/+$/, '')}${path}`, { authorization: twilioAuthHeader(creds) }, form, o);
 }
 
 export function brevoGet(apiKey: string, baseUrl: string, pathAndQuery: string, o?: ProbeOptions): Promise<ProbeResponse> {

@@ -1,10 +1,83 @@
-/** `tajo connectors webhooks`: register an Event Streams sink + subscription pointing at `tajo serve`. */
+/**
+ * `tajo connectors webhooks`: register a Twilio Event Streams webhook sink pointing at `tajo serve`
+ * (`<publicUrl>/webhooks/twilio/event-streams`) and a subscription to the events Tajo reads (twilio.md §5).
+ * Idempotent: a sink with the same destination and its subscription are reused.
+ */
 import { TajoError } from '../../core/errors.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, WebhooksParams, WebhooksReport } from '../types.js';
+import { twilioFailure } from './checks.js';
 import { loadConnection } from './connection.js';
+import { twilioGet, twilioSend, type ProbeResponse } from './vendorProbe.js';
 
-export async function webhooks(ctx: SdkContext, id: ConnectorId, _params: WebhooksParams): Promise<WebhooksReport> {
-  await loadConnection(ctx, id);
-  throw new TajoError('TAJO_INTERNAL', 'Event Streams registration is not available in this build');
+/** TaskRouter task/reservation life cycle and the Conversations facts Tajo derives from. */
+export const DEFAULT_EVENT_TYPES = [
+  ...['task.created', 'task.updated', 'task.canceled', 'task.completed', 'task.wrapup', 'task-queue.entered', 'task-queue.moved'].map((t) => `com.twilio.taskrouter.${t}`),
+  ...['reservation.created', 'reservation.accepted', 'reservation.rejected', 'reservation.timeout', 'reservation.wrapup', 'reservation.completed'].map((t) => `com.twilio.taskrouter.${t}`),
+  'com.twilio.taskrouter.worker.activity.update',
+  ...['conversation-state.updated', 'conversation.updated', 'message.added', 'participant.added'].map((t) => `com.twilio.conversations.${t}`),
+];
+
+export const EVENT_STREAMS_PATH = '/webhooks/twilio/event-streams';
+
+function fail(r: ProbeResponse, what: string): TajoError {
+  const f = twilioFailure(r, what);
+  const code = r.status === 401 ? 'TAJO_TWILIO_AUTH' : r.status === 403 ? 'TAJO_TWILIO_FORBIDDEN' : r.status === 0 || r.status >= 500 ? 'TAJO_TWILIO_UNAVAILABLE' : 'TAJO_TWILIO_BAD_RESPONSE';
+  return new TajoError(code, f.cause, { hint: f.fix });
+}
+
+interface Sink {
+  sid: string;
+  status: string;
+  sink_configuration?: { destination?: string };
+}
+
+export async function webhooks(ctx: SdkContext, id: ConnectorId, p: WebhooksParams): Promise<WebhooksReport> {
+  const conn = await loadConnection(ctx, id);
+  let base: URL;
+  try {
+    base = new URL(p.publicUrl);
+  } catch {
+    throw new TajoError('TAJO_USAGE', `--public-url is not a URL: ${p.publicUrl}`);
+  }
+  const sinkUrl = `${base.origin}${base.pathname.replace(/\/+$/, '')}${EVENT_STREAMS_PATH}`;
+  // The sink may carry the Basic credentials `tajo serve` expects (server.sink_basic_auth).
+  const auth = ctx.config.server.sink_basic_auth;
+  const destination = auth ? sinkUrl.replace('://', `://${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@`) : sinkUrl;
+  const get = (path: string) => twilioGet(conn.creds, conn.baseUrls, 'events', path);
+  const send = (method: string, path: string, form: URLSearchParams) => twilioSend(method, conn.creds, conn.baseUrls, 'events', path, form);
+
+  const listed = await get('/v1/Sinks?PageSize=100');
+  if (listed.status !== 200) throw fail(listed, 'Event Streams sinks');
+  let sink = ((listed.json as { sinks?: Sink[] })?.sinks ?? []).find((s) => s.sink_configuration?.destination === destination);
+  const sinkCreated = !sink;
+  if (!sink) {
+    const created = await send('POST', '/v1/Sinks', new URLSearchParams({ Description: 'Tajo', SinkType: 'webhook', SinkConfiguration: JSON.stringify({ destination, method: 'POST', batch_events: true }) }));
+    if (created.status !== 201 && created.status !== 200) throw fail(created, 'Creating the Event Streams sink');
+    sink = created.json as Sink;
+  }
+  if (sink.status !== 'active') {
+    // Twilio sends a test event to the sink; the sink becomes active once its test_id is validated.
+    const test = await send('POST', `/v1/Sinks/${sink.sid}/Test`, new URLSearchParams());
+    if (test.status !== 201 && test.status !== 200) throw fail(test, 'Testing the Event Streams sink');
+    const until = Date.now() + (p.activationWaitSeconds ?? 10) * 1000;
+    while (sink.status !== 'active' && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+      const r = await get(`/v1/Sinks/${sink.sid}`);
+      if (r.status === 200) sink = r.json as Sink;
+    }
+  }
+  const types = p.eventTypes?.length ? p.eventTypes : DEFAULT_EVENT_TYPES;
+  const report: WebhooksReport = { sinkSid: sink.sid, sinkStatus: sink.status, sinkCreated, subscriptionCreated: false, sinkUrl, eventTypes: types };
+  if (sink.status !== 'active') return report;
+
+  const subs = await get(`/v1/Subscriptions?SinkSid=${sink.sid}&PageSize=100`);
+  if (subs.status !== 200) throw fail(subs, 'Event Streams subscriptions');
+  const existing = ((subs.json as { subscriptions?: { sid: string }[] })?.subscriptions ?? [])[0];
+  if (existing) return { ...report, subscriptionSid: existing.sid };
+  const form = new URLSearchParams({ Description: 'Tajo', SinkSid: sink.sid });
+  for (const type of types) form.append('Types', JSON.stringify({ type, schema_version: 1 }));
+  const created = await send('POST', '/v1/Subscriptions', form);
+  if (created.status !== 201 && created.status !== 200) throw fail(created, 'Creating the Event Streams subscription');
+  return { ...report, subscriptionSid: (created.json as { sid: string }).sid, subscriptionCreated: true };
 }
