@@ -35,8 +35,9 @@ export interface BudgetGrant {
   /** Real ms until one more token is available (0 when some are left). */
   waitMs: number;
   pausedUntilMs: number;
-  /** Calls counted in the current window (null without a window). */
+  /** Calls counted in the current window, and real ms until it ends (null without a window). */
   windowUsed: number | null;
+  windowEndsInMs: number | null;
   /** The backend's clock at the spend (Postgres: the database server's). */
   nowMs: number;
 }
@@ -132,7 +133,11 @@ export function spendBudget(prev: BudgetRow | undefined, req: BudgetSpend, nowMs
   if (windowed && row.windowUsed >= req.perWindow!) waitMs = Math.max(waitMs, (row.windowStartMs ?? nowMs) + windowMs - nowMs, 1);
   return {
     row,
-    grant: { granted: n, tokens: row.tokens, waitMs, pausedUntilMs: row.pausedUntilMs, windowUsed: windowed ? row.windowUsed : null, nowMs },
+    grant: {
+      granted: n, tokens: row.tokens, waitMs, pausedUntilMs: row.pausedUntilMs, nowMs,
+      windowUsed: windowed ? row.windowUsed : null,
+      windowEndsInMs: windowed ? Math.max(0, (row.windowStartMs ?? nowMs) + windowMs - nowMs) : null,
+    },
   };
 }
 

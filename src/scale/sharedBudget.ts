@@ -1,0 +1,294 @@
+/**
+ * A rate budget shared by every replica: the token bucket lives in the store (`rate_budgets`, one row per budget,
+ * spent under a row lock), so the SUM of all replicas' calls stays within the vendor's limit. It is a `RateBudget`
+ * (same `acquire / observe / pauseFor / capacity / snapshot`), so the engine's HTTP layer, planners and delivery
+ * worker use it unchanged.
+ *
+ * Local batching: waiters queue here by priority (live before backfill); one store round trip asks for as many
+ * tokens as there are waiters (up to `maxBatch`) and hands them out at once. Tokens are never prefetched for
+ * callers that are not waiting, so a granted token is spent within milliseconds: the vendor sees at most the
+ * bucket's burst plus what refilled while requests were in transit (see `sharedBurst`).
+ *
+ * Fail closed: when the store cannot be reached, waiters wait (and retry) rather than call the vendor unmetered.
+ */
+import type { Logger } from '../core/logger.js';
+import { RateBudget, type BudgetCapacity, type BudgetSnapshot } from '../engine/budget.js';
+import type { BudgetGrant, BudgetSpend } from '../store/scale.js';
+import type { Store } from '../store/store.js';
+
+export interface SharedBudgetOptions {
+  store: Pick<Store, 'spendBudget'>;
+  /** Real-time refill rate (already multiplied by the time scale). */
+  ratePerSecond: number;
+  /** Capacity of the shared bucket (see `sharedBurst`). */
+  burst: number;
+  /** Fixed hourly window (Brevo's catch-all) in vendor terms; its length is 1 h / timeScale unless `windowMs`. */
+  perHour?: number;
+  windowMs?: number;
+  timeScale?: number;
+  /** Tokens asked for per round trip at most (default 16). */
+  maxBatch?: number;
+  /** Longest sleep before asking the store again while waiting (default 200 ms; others' pauses are noticed then). */
+  maxPollMs?: number;
+  now?: () => number;
+  logger?: Logger;
+}
+
+interface Waiter {
+  priority: 0 | 1;
+  startedAt: number;
+  resolve: (waited: number) => void;
+  reject: (err: unknown) => void;
+  signal?: AbortSignal | undefined;
+  onAbort?: () => void;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The shared bucket's capacity: the vendor's burst minus what refills while a granted request is in transit
+ * (`transitMs`, default 250 ms). Calls arriving at the vendor within any interval then never exceed its bucket,
+ * even when requests granted at different moments arrive together. At least 1.
+ */
+export function sharedBurst(vendorBurst: number, realRatePerSecond: number, transitMs = 250): number {
+  return Math.max(1, Math.floor(vendorBurst - (realRatePerSecond * transitMs) / 1000));
+}
+
+export class SharedRateBudget extends RateBudget {
+  private readonly o: SharedBudgetOptions;
+  private readonly clock: () => number;
+  private readonly sharedRate: number;
+  private readonly sharedBurstSize: number;
+  private perHourLimit: number | undefined;
+  private readonly window: number;
+  private readonly waiters: Waiter[] = [];
+  private pumping = false;
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private localPausedUntil = 0;
+  private last: { grant: BudgetGrant; at: number } | undefined;
+  private refreshing = false;
+  private usedCount = 0;
+  private waited = 0;
+  private throttledCount = 0;
+  private pauseCount = 0;
+  private lastErrorLog = 0;
+
+  constructor(name: string, opts: SharedBudgetOptions) {
+    super(name, { ratePerSecond: opts.ratePerSecond, burst: opts.burst, ...(opts.perHour !== undefined ? { perHour: opts.perHour } : {}), timeScale: opts.timeScale ?? 1 });
+    this.o = opts;
+    this.clock = opts.now ?? Date.now;
+    this.sharedRate = opts.ratePerSecond;
+    this.sharedBurstSize = Math.max(1, opts.burst);
+    this.perHourLimit = opts.perHour;
+    this.window = opts.windowMs ?? HOUR_MS / (opts.timeScale ?? 1);
+  }
+
+  override acquire(opts: { priority?: 0 | 1; signal?: AbortSignal } = {}): Promise<number> {
+    const signal = opts.signal;
+    if (this.closed) return Promise.reject(new Error(`budget ${this.name} closed`));
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    return new Promise<number>((resolve, reject) => {
+      const w: Waiter = { priority: opts.priority ?? 0, startedAt: this.clock(), resolve, reject, signal };
+      if (signal) {
+        w.onAbort = () => {
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(signal.reason ?? new Error('aborted'));
+        };
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      let i = this.waiters.length;
+      while (i > 0 && this.waiters[i - 1]!.priority > w.priority) i--;
+      this.waiters.splice(i, 0, w);
+      void this.serve();
+    });
+  }
+
+  /** Never synchronous: a shared token needs a store round trip. */
+  override tryAcquire(): boolean {
+    return false;
+  }
+
+  override observe(h: { limit?: number; remaining?: number; resetSeconds?: number }): void {
+    const scale = this.timeScale;
+    const resetMs = h.resetSeconds !== undefined && Number.isFinite(h.resetSeconds) ? (h.resetSeconds * 1000) / scale : undefined;
+    const hourly = h.resetSeconds !== undefined && h.resetSeconds > 5;
+    const observed: NonNullable<BudgetSpend['observed']> = {};
+    if (hourly && h.limit !== undefined && h.limit > 0) {
+      this.perHourLimit = h.limit;
+      if (h.remaining !== undefined) observed.windowUsed = Math.max(0, h.limit - h.remaining);
+      if (resetMs !== undefined) observed.windowEndsInMs = resetMs;
+    } else if (!hourly && h.remaining !== undefined) {
+      observed.tokensAtMost = Math.max(0, h.remaining);
+    }
+    const pauseMs = h.remaining === 0 && resetMs !== undefined ? Math.max(resetMs, 1) : undefined;
+    if (pauseMs !== undefined) this.localPause(pauseMs);
+    void this.tell({ observed, ...(pauseMs !== undefined ? { pauseMs } : {}) });
+  }
+
+  /** Stops this replica at once and every other replica at its next spend. */
+  override pauseFor(ms: number): void {
+    this.localPause(ms);
+    void this.tell({ pauseMs: Math.max(0, ms) });
+  }
+
+  override capacity(): BudgetCapacity {
+    this.refreshSoon();
+    const est = this.estimate();
+    let available = est.paused ? 0 : Math.floor(est.tokens) - this.waiters.length;
+    if (this.perHourLimit !== undefined) available = Math.min(available, this.perHourLimit - est.windowUsed);
+    const hourly = this.perHourLimit !== undefined ? (this.perHourLimit * 1000) / this.window : Number.POSITIVE_INFINITY;
+    return { availableNow: Math.max(0, available), sustainedPerSecond: Math.min(this.sharedRate, hourly), nextInMs: this.delayMs() };
+  }
+
+  override delayMs(): number {
+    const est = this.estimate();
+    let wait = est.pausedMs;
+    if (est.tokens < 1) wait = Math.max(wait, Math.ceil(((1 - est.tokens) / this.sharedRate) * 1000));
+    if (this.perHourLimit !== undefined && est.windowUsed >= this.perHourLimit) wait = Math.max(wait, est.windowEndsInMs, 1);
+    return wait;
+  }
+
+  override snapshot(): BudgetSnapshot {
+    const paused = Math.max(this.localPausedUntil, this.remotePausedUntil());
+    return {
+      name: this.name,
+      ratePerSecond: this.sharedRate,
+      ...(this.perHourLimit !== undefined ? { perHour: this.perHourLimit } : {}),
+      used: this.usedCount,
+      waitedMs: this.waited,
+      throttled: this.throttledCount,
+      pauses: this.pauseCount,
+      ...(paused > this.clock() ? { pausedUntil: paused } : {}),
+    };
+  }
+
+  override close(reason: unknown = new Error(`budget ${this.name} closed`)): void {
+    this.closed = true;
+    this.wake?.();
+    for (const w of this.waiters.splice(0)) {
+      if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+      w.reject(reason);
+    }
+    super.close(reason);
+  }
+
+  // --- internals ---------------------------------------------------------------------------------------------
+
+  private spec(want: number): BudgetSpend {
+    return {
+      name: this.name,
+      ratePerSecond: this.sharedRate,
+      burst: this.sharedBurstSize,
+      want,
+      ...(this.perHourLimit !== undefined ? { perWindow: this.perHourLimit, windowMs: this.window } : {}),
+    };
+  }
+
+  private async serve(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.waiters.length > 0 && !this.closed) {
+        const localWait = this.localPausedUntil - this.clock();
+        if (localWait > 0) {
+          await this.sleep(Math.min(localWait, this.o.maxPollMs ?? 200));
+          continue;
+        }
+        const want = Math.min(this.waiters.length, this.o.maxBatch ?? 16);
+        let grant: BudgetGrant;
+        try {
+          grant = await this.o.store.spendBudget(this.spec(want));
+        } catch (err) {
+          this.logError(err);
+          await this.sleep(500);
+          continue;
+        }
+        this.remember(grant);
+        const now = this.clock();
+        for (let i = 0; i < grant.granted && this.waiters.length > 0; i++) {
+          const w = this.waiters.shift()!;
+          if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+          const waited = Math.max(0, now - w.startedAt);
+          this.usedCount++;
+          this.waited += waited;
+          if (waited > 0) this.throttledCount++;
+          w.resolve(waited);
+        }
+        if (grant.granted < want && this.waiters.length > 0) await this.sleep(Math.min(Math.max(grant.waitMs, 2), this.o.maxPollMs ?? 200));
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async tell(extra: Pick<BudgetSpend, 'pauseMs' | 'observed'>): Promise<void> {
+    try {
+      this.remember(await this.o.store.spendBudget({ ...this.spec(0), ...extra }));
+    } catch (err) {
+      this.logError(err);
+    }
+  }
+
+  private refreshSoon(): void {
+    if (this.refreshing || this.closed) return;
+    if (this.last && this.clock() - this.last.at < 1_000) return;
+    this.refreshing = true;
+    void this.tell({}).finally(() => {
+      this.refreshing = false;
+    });
+  }
+
+  private remember(grant: BudgetGrant): void {
+    this.last = { grant, at: this.clock() };
+  }
+
+  /** The store's pause, in this process's clock. */
+  private remotePausedUntil(): number {
+    const l = this.last;
+    return l ? l.grant.pausedUntilMs - l.grant.nowMs + l.at : 0;
+  }
+
+  /** The bucket as last seen, refilled since (other replicas may have spent some: planners get an upper bound). */
+  private estimate(): { tokens: number; windowUsed: number; windowEndsInMs: number; paused: boolean; pausedMs: number } {
+    const now = this.clock();
+    const l = this.last;
+    const tokens = l ? Math.min(this.sharedBurstSize, l.grant.tokens + ((now - l.at) * this.sharedRate) / 1000) : this.sharedBurstSize;
+    const pausedMs = Math.max(0, Math.max(this.localPausedUntil, this.remotePausedUntil()) - now);
+    const ends = l?.grant.windowEndsInMs;
+    const rolled = ends != null && now - l!.at >= ends;
+    const windowUsed = rolled ? 0 : (l?.grant.windowUsed ?? 0);
+    const windowEndsInMs = ends != null && !rolled ? ends - (now - l!.at) : this.window;
+    return { tokens, windowUsed, windowEndsInMs: Math.max(1, windowEndsInMs), paused: pausedMs > 0, pausedMs };
+  }
+
+  private localPause(ms: number): void {
+    const until = this.clock() + Math.max(0, ms);
+    if (until > this.localPausedUntil) {
+      this.localPausedUntil = until;
+      this.pauseCount++;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private logError(err: unknown): void {
+    const now = this.clock();
+    if (now - this.lastErrorLog < 10_000) return;
+    this.lastErrorLog = now;
+    this.o.logger?.warn({ budget: this.name, err: err instanceof Error ? err.message : String(err) }, 'shared rate budget: store unreachable, callers wait');
+  }
+}
