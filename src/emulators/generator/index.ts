@@ -21,6 +21,8 @@ import { WorldWriter } from './writer.js';
 
 export type { GroundTruth, TruthContact, TruthEvent, QueueMetric, AgentMetric, ListKey } from './truth.js';
 export { streamTruthEvents } from './truth.js';
+export { computeTruth } from './compute.js';
+export type { TruthOptions } from './compute.js';
 export type { GeneratorOptions, Scale, Channel } from './scales.js';
 export { SCALES, resolveOptions } from './scales.js';
 
