@@ -133,6 +133,24 @@ describe('InboxProcessor', () => {
     expect((await store.rawEventsForTasks(C, [sid('WT', 9)])).map((e) => e.key).sort()).toEqual([sid('EV', 9), sid('EV', 10)]);
   });
 
+  it('a finished task is read in full from TaskRouter; its precise event times win over the callback seconds', async () => {
+    const precise: RawEvent[] = [
+      { key: sid('EV', 1), type: 'task.created', occurredMs: T0 + 300, taskSid: sid('WT', 1), via: 'poll', data: { task_sid: sid('WT', 1), task_attributes: attrs } },
+      { key: sid('EV', 2), type: 'reservation.accepted', occurredMs: T0 + 9_300, taskSid: sid('WT', 1), via: 'poll', data: { task_sid: sid('WT', 1), worker_sid: sid('WK', 1) } },
+      { key: sid('EV', 3), type: 'task.completed', occurredMs: T0 + 60_300, taskSid: sid('WT', 1), via: 'poll', data: { task_sid: sid('WT', 1) } },
+    ];
+    const asked: string[] = [];
+    const taskRouter = { taskForReservation: async () => undefined, eventsForTask: async (wt: string) => (asked.push(wt), precise) };
+    // the completion arrives first, shuffled ahead of the rest; callbacks carry whole seconds
+    await store.ingest([callback(3, 'task.completed', T0 + 60_000)]);
+    const r = await processor({ taskRouter }).runOnce();
+    expect(r).toMatchObject({ processed: 1, rawEvents: 3 });
+    expect(asked).toEqual([sid('WT', 1)]);
+    const stored = await store.rawEventsForTasks(C, [sid('WT', 1)]);
+    expect(stored.map((e) => [e.key, e.occurredMs]).sort()).toEqual([[sid('EV', 1), T0 + 300], [sid('EV', 2), T0 + 9_300], [sid('EV', 3), T0 + 60_300]]);
+    expect(planned[0]?.rawEvents).toHaveLength(3);
+  });
+
   it('a failed commit leaves the items for a retry (store closed → no throw)', async () => {
     await store.ingest([callback(1, 'task.created', T0)]);
     const failing: TaskPlanner = async () => {

@@ -136,8 +136,9 @@ export class InboxProcessor {
       const wanted = [...owners.keys()].filter((t) => !this.completed.has(t));
       await mapLimit(wanted, 4, async (taskSid) => {
         try {
-          const evs = await lookup.eventsForTask(taskSid);
-          add(evs);
+          // The Events API item wins over a webhook copy of the same event: a TaskRouter callback's `Timestamp`
+          // has whole seconds only, the Events API has milliseconds.
+          for (const e of await lookup.eventsForTask(taskSid)) rawEvents.set(e.key, e);
           this.markCompleted(taskSid);
         } catch (err) {
           o.logger.warn({ err: msg(err), taskSid }, 'TaskRouter events of a finished task could not be read; retrying later');
