@@ -1,4 +1,4 @@
-export { runSync, STREAMS } from './runSync.js';
+export { runSync, STREAMS, type StreamGate } from './runSync.js';
 export type { ContactSample, StreamName, StreamProgress, StreamReport, SyncDeps, SyncOptions, SyncReport, TwilioSecrets } from './types.js';
 export { STREAM_NAMES } from './types.js';
 export { DryRunStore, type StoreAccess, type StoreReader } from './storeAccess.js';

@@ -31,11 +31,19 @@ export const STREAMS: readonly StreamDef[] = [
 const AUTH_CODES = new Set(['TAJO_TWILIO_AUTH', 'TAJO_TWILIO_FORBIDDEN']);
 
 /**
+ * Stream ownership (scale-out, injected by `src/scale`): which streams this process may run now. A stream it does
+ * not own is skipped (another replica holds its lease and runs it from the committed checkpoint).
+ */
+export interface StreamGate {
+  owns(stream: StreamName): boolean;
+}
+
+/**
  * One sync run: reads Twilio (Flex Configuration, TaskRouter, Conversations), derives interactions, customers and
  * Brevo writes, and commits them page by page with each stream's cursor. `dryRun` computes the same plan against an
  * in-memory overlay and commits nothing. A 401/403 pauses the connector (status `paused` with the reason).
  */
-export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncReport> {
+export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts: SyncOptions): Promise<SyncReport> {
   const started = Date.now();
   const now = deps.nowMs ?? Date.now;
   const runNowMs = now();
@@ -111,7 +119,7 @@ export async function runSync(deps: SyncDeps, opts: SyncOptions): Promise<SyncRe
     ctx.previousContactConfig = trCursor?.contactConfig;
     for (const def of STREAMS) {
       const r = streamReport(def.name);
-      if (!def.enabled(ctx)) {
+      if (!def.enabled(ctx) || (deps.streamGate && !deps.streamGate.owns(def.name))) {
         r.status = 'skipped';
         continue;
       }

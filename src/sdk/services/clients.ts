@@ -1,9 +1,9 @@
 /** Vendor clients for an installed connector, on the engine's budgeted HTTP layer. */
-import { budgetsForBrevo, budgetsForTwilio } from '../../engine/budget.js';
 import { TajoError } from '../../core/errors.js';
 import type { RequestStats } from '../../engine/http.js';
 import { BrevoClient } from '../../sinks/brevo/client.js';
 import { TwilioClient } from '../../sources/twilio/client.js';
+import { brevoBudgetsFor, twilioBudgetsFor } from '../../scale/budgets.js';
 import type { SdkContext } from '../context.js';
 import type { Connection } from './connection.js';
 
@@ -70,7 +70,7 @@ export async function brevoClientFor(ctx: SdkContext, conn: Connection, stats?: 
   if (!apiKey) throw new TajoError('TAJO_BREVO_AUTH', 'No Brevo API key configured', { hint: 'pass --brevo-api-key, set BREVO_API_KEY, or brevo.api_key in tajo.yaml' });
   const cfg = ctx.config.connectors.twilio_flex;
   const timeScale = await timeScaleOf(ctx, conn);
-  return new BrevoClient({ baseUrl: conn.brevo.baseUrl, apiKey, budgets: budgetsForBrevo(timeScale), logger: ctx.logger, logApiCalls: cfg.log_api_calls, timeScale, ...(stats ? { stats } : {}) });
+  return new BrevoClient({ baseUrl: conn.brevo.baseUrl, apiKey, budgets: brevoBudgetsFor(await ctx.store(), timeScale, { logger: ctx.logger }), logger: ctx.logger, logApiCalls: cfg.log_api_calls, timeScale, ...(stats ? { stats } : {}) });
 }
 
 export async function twilioClientFor(ctx: SdkContext, conn: Connection, opts: { priority?: 0 | 1; signal?: AbortSignal } = {}): Promise<TwilioClient> {
@@ -81,7 +81,7 @@ export async function twilioClientFor(ctx: SdkContext, conn: Connection, opts: {
   return new TwilioClient({
     baseUrls: conn.baseUrls,
     credentials: { accountSid: c.accountSid, username: useKey ? c.apiKeySid! : c.accountSid, password: (useKey ? c.apiKeySecret : c.authToken) ?? '' },
-    budgets: budgetsForTwilio(conn.workspaceSid, timeScale),
+    budgets: twilioBudgetsFor(await ctx.store(), conn.workspaceSid, timeScale, { logger: ctx.logger }),
     logger: ctx.logger,
     logApiCalls: cfg.log_api_calls,
     timeScale,

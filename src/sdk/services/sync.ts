@@ -3,9 +3,10 @@
  * worker drains it to Brevo; after the last page the outbox is drained to empty (unless `deliver: false`).
  */
 import { randomBytes } from 'node:crypto';
-import { budgetsForTwilio, type TwilioBudgets } from '../../engine/budget.js';
+import type { TwilioBudgets } from '../../engine/budget.js';
 import { RequestStats } from '../../engine/http.js';
 import { runSync, type StreamProgress as EngineProgress } from '../../engine/sync/index.js';
+import { twilioBudgetsFor } from '../../scale/budgets.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, StreamReport, SyncCallOptions, SyncParams, SyncProgressEvent, SyncReport } from '../types.js';
 import { loadConnection, type Connection } from './connection.js';
@@ -55,7 +56,7 @@ function progressMapper(emit: (e: SyncProgressEvent) => void, stats: RequestStat
 }
 
 /** The installed record as the engine should see it: effective base URLs, workspace and auth mode. */
-function effectiveConnector(conn: Connection) {
+export function effectiveConnector(conn: Connection) {
   const s = conn.record.settings;
   const useKey = Boolean(conn.creds.apiKeySid && conn.creds.apiKeySecret);
   const settings = { ...s, baseUrls: conn.baseUrls, workspaceSid: conn.workspaceSid, authMode: useKey ? ('api_key' as const) : ('auth_token' as const) };
@@ -76,7 +77,7 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
     }
   };
   const twilioStats = new RequestStats();
-  const budgets = budgetsForTwilio(conn.workspaceSid, time.timeScale);
+  const budgets = twilioBudgetsFor(store, conn.workspaceSid, time.timeScale, { logger: ctx.logger });
   const dryRun = params.dryRun === true;
   const deliver = !dryRun && params.deliver !== false && Boolean(conn.brevo.apiKey);
   if (!dryRun && params.deliver !== false && !conn.brevo.apiKey) emit({ kind: 'warning', message: 'no Brevo API key: writes stay in the outbox (pass --brevo-api-key or set BREVO_API_KEY)' });

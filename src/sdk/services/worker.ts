@@ -6,11 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { TajoError } from '../../core/errors.js';
 import { DeliveryWorker } from '../../engine/deliver/worker.js';
-import { InboxProcessor } from '../../engine/ingest/inboxProcessor.js';
+import { InboxProcessor, type TaskPlanner } from '../../engine/ingest/inboxProcessor.js';
 import { livePlanner } from '../../engine/ingest/livePlanner.js';
 import { twilioTaskRouterLookup } from '../../engine/ingest/taskRouterLookup.js';
 import { ConversationSource } from '../../engine/sync/conversationSource.js';
 import type { Background } from '../../server/app.js';
+import type { TwilioClient } from '../../sources/twilio/client.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId } from '../types.js';
 import { brevoClientFor, twilioClientFor, vendorTime } from './clients.js';
@@ -26,7 +27,13 @@ export interface BackgroundLoops {
   warnings: string[];
 }
 
-export async function createInboxProcessor(ctx: SdkContext, conn: Connection): Promise<InboxProcessor> {
+/** Scale-out knobs (`tajo serve`): claim leases (how soon a dead replica's claims are taken over) and the claimer id. */
+export interface LoopOptions {
+  leaseMs?: number;
+  workerId?: string;
+}
+
+export async function createInboxProcessor(ctx: SdkContext, conn: Connection, lo: LoopOptions = {}): Promise<InboxProcessor> {
   const store = await ctx.store();
   const time = await vendorTime(ctx, conn);
   const cfg = ctx.config.connectors.twilio_flex;
@@ -48,26 +55,29 @@ export async function createInboxProcessor(ctx: SdkContext, conn: Connection): P
     }),
     ...(client
       ? {
-          taskRouter: twilioTaskRouterLookup(client, conn.workspaceSid, time.nowMs),
+          taskRouter: twilioTaskRouterLookup(client, conn.workspaceSid, now),
           conversationReader: () => new ConversationSource(client, conn.chatServiceSid),
         }
       : {}),
     // The processor's own clock (leases, how long an item may wait) stays real time; Twilio time is the planner's.
+    ...(lo.leaseMs !== undefined ? { leaseMs: lo.leaseMs } : {}),
+    ...(lo.workerId !== undefined ? { workerId: `inbox-${lo.workerId}` } : {}),
   });
 }
 
-export async function createDeliveryWorker(ctx: SdkContext, conn: Connection, role: string): Promise<DeliveryWorker> {
+export async function createDeliveryWorker(ctx: SdkContext, conn: Connection, role: string, lo: LoopOptions = {}): Promise<DeliveryWorker> {
   return new DeliveryWorker({
     store: await ctx.store(),
     brevo: await brevoClientFor(ctx, conn),
     logger: ctx.logger,
-    workerId: `${role}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    workerId: lo.workerId !== undefined ? `${role}-${lo.workerId}` : `${role}-${process.pid}-${randomBytes(3).toString('hex')}`,
     connectorId: conn.id,
     timeScale: (await vendorTime(ctx, conn)).timeScale,
+    ...(lo.leaseMs !== undefined ? { leaseMs: lo.leaseMs } : {}),
   });
 }
 
-export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { inbox: boolean; delivery: boolean }): Promise<BackgroundLoops> {
+export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { inbox: boolean; delivery: boolean } & LoopOptions): Promise<BackgroundLoops> {
   const out: BackgroundLoops = { loops: [], warnings: [] };
   if (!opts.inbox && !opts.delivery) return out;
   let conn: Connection;
@@ -79,7 +89,7 @@ export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { 
     return out;
   }
   if (opts.inbox) {
-    const inbox = await createInboxProcessor(ctx, conn);
+    const inbox = await createInboxProcessor(ctx, conn, opts);
     out.inbox = inbox;
     out.loops.push({ start: () => inbox.start(), stop: () => inbox.stop() });
     out.onIngested = () => inbox.wake();
@@ -87,7 +97,7 @@ export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { 
   if (opts.delivery) {
     if (!conn.brevo.apiKey) out.warnings.push('no Brevo API key: the outbox is not delivered (set BREVO_API_KEY or `tajo connectors rotate --brevo-api-key`)');
     else {
-      const delivery = await createDeliveryWorker(ctx, conn, 'serve');
+      const delivery = await createDeliveryWorker(ctx, conn, 'serve', opts);
       out.delivery = delivery;
       out.loops.push(delivery);
     }
