@@ -1,6 +1,7 @@
 /**
  * Grouped reads for reports and the dashboard (src/analytics). The database groups and sums over an indexed time range
- * (migration 0002_analytics: covering index of interactions, partial index of the raw events analytics reads), so only
+ * (migration 0002_analytics: covering index of interactions, partial index of the raw events analytics reads, the
+ * `worker_activity` table kept by triggers as activity events are stored), so only
  * compact rows reach JavaScript; durations whose percentiles are reported come back as lists (exact nearest-rank).
  */
 import type { Channel } from '../config/defaults.js';
@@ -106,8 +107,7 @@ export const MIN_MS = -8_640_000_000_000_000;
 export const MAX_MS = 8_640_000_000_000_000;
 
 /** The SQL IN list of migration 0002's partial index, repeated verbatim by the queries that use it. */
-export const ANALYTICS_TYPES_SQL =
-  "('worker.activity.update', 'reservation.canceled', 'reservation.timeout', 'reservation.rejected', 'tajo.worker.snapshot', 'task.created')";
+export const ANALYTICS_TYPES_SQL = "('reservation.canceled', 'reservation.timeout', 'reservation.rejected', 'task.created')";
 
 type Row = Record<string, unknown>;
 const str = (v: unknown): string | null => (v == null ? null : String(v));

@@ -1,55 +1,98 @@
-/** Range reads for reports and the dashboard (src/analytics); twin of ../sqlite/analytics.ts (same rows, same order). */
+/** Grouped range reads for reports and the dashboard (src/analytics); twin of ../sqlite/analytics.ts (same rows). */
 import {
-  ANALYTICS_TYPES_SQL, FACT_COLS, toFact, toSurveyFact, toWorkerEvent,
-  type AnalyticsRange, type InteractionFact, type SurveyFact, type WorkerEventFact, type WorkerEventType,
+  ANALYTICS_TYPES_SQL, MAX_MS, MIN_MS, toActivityGroup, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
+  type ActivityGroup, type AgentGroup, type AnalyticsQuery, type CsatGroup, type QueueGroup, type ReservationGroup,
 } from '../analytics.js';
 import type { PgDb } from './db.js';
 
-const MIN = Number.MIN_SAFE_INTEGER;
-const MAX = Number.MAX_SAFE_INTEGER;
-const bounds = (r: AnalyticsRange): [number, number] => [r.sinceMs ?? MIN, r.untilMs ?? MAX];
+type Row = Record<string, unknown>;
 
-export async function analyticsInteractions(db: PgDb, connectorId: string, range: AnalyticsRange): Promise<InteractionFact[]> {
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT ${FACT_COLS} FROM interactions WHERE connector_id = $1 AND created_ms >= $2 AND created_ms < $3 ORDER BY created_ms, task_sid COLLATE "C"`,
-    [connectorId, ...bounds(range)]);
-  return rows.map((r) => toFact(r));
+/** $1 connector, $2 since, $3 until, $4 queue SIDs (or null). */
+const params = (connectorId: string, q: AnalyticsQuery): unknown[] => [connectorId, q.sinceMs ?? MIN_MS, q.untilMs ?? MAX_MS, q.queueSids ?? null];
+
+const QUEUE_FILTER = 'AND ($4::text[] IS NULL OR i.queue_sid = ANY($4::text[]))';
+const LINKED_CSAT = `LEFT JOIN (SELECT linked_task_sid, count(*) AS n, sum(score) AS total FROM surveys WHERE connector_id = $1 AND linked_task_sid IS NOT NULL
+  GROUP BY linked_task_sid) c ON c.linked_task_sid = i.task_sid`;
+const HANDLED = "i.outcome = 'completed' AND i.answered_ms IS NOT NULL AND i.ended_ms IS NOT NULL";
+const RANGE = 'i.connector_id = $1 AND i.created_ms >= $2::bigint AND i.created_ms < $3::bigint';
+
+export async function queueGroups(db: PgDb, connectorId: string, q: AnalyticsQuery & { by: 'day' | 'hour' }): Promise<QueueGroup[]> {
+  const rows = await db.query<Row>(
+    `SELECT i.queue_sid, max(i.queue_name) AS queue_name, i.channel, (i.created_ms / $5::bigint) * $5::bigint AS period_ms,
+        count(*) AS entered, count(i.answered_ms) AS answered, count(*) FILTER (WHERE i.outcome = 'abandoned') AS abandoned,
+        string_agg((i.answered_ms - i.created_ms)::text, ',') AS waits,
+        count(*) FILTER (WHERE ${HANDLED}) AS handled, sum(i.ended_ms - i.answered_ms) FILTER (WHERE ${HANDLED}) AS handle_sum,
+        sum(c.n) AS csat_count, sum(c.total) AS csat_sum
+      FROM interactions i ${LINKED_CSAT}
+      WHERE ${RANGE} ${QUEUE_FILTER}
+      GROUP BY i.queue_sid, i.channel, 4`,
+    [...params(connectorId, q), q.by === 'hour' ? 3_600_000 : 86_400_000]);
+  return rows.map(toQueueGroup);
 }
 
-const SURVEY_COLS = `s.survey_task_sid, s.linked_task_sid, s.score, s.scale, s.completed_ms, ${FACT_COLS.split(', ').map((c) => `i.${c} AS i_${c}`).join(', ')}`;
-
-export async function analyticsSurveys(db: PgDb, connectorId: string, range: AnalyticsRange): Promise<SurveyFact[]> {
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT ${SURVEY_COLS} FROM surveys s LEFT JOIN interactions i ON i.connector_id = s.connector_id AND i.task_sid = s.linked_task_sid
-        WHERE s.connector_id = $1 AND s.completed_ms >= $2 AND s.completed_ms < $3
-      UNION
-      SELECT ${SURVEY_COLS} FROM interactions i JOIN surveys s ON s.connector_id = i.connector_id AND s.linked_task_sid = i.task_sid
-        WHERE i.connector_id = $1 AND i.created_ms >= $2 AND i.created_ms < $3
-      ORDER BY 5, 1`,
-    [connectorId, ...bounds(range)]);
-  return rows.map(toSurveyFact).sort((a, b) => a.completedMs - b.completedMs || (a.surveyTaskSid < b.surveyTaskSid ? -1 : a.surveyTaskSid > b.surveyTaskSid ? 1 : 0));
+export async function agentGroups(db: PgDb, connectorId: string, q: AnalyticsQuery): Promise<AgentGroup[]> {
+  const rows = await db.query<Row>(
+    `SELECT i.worker_sid, max(i.worker_name) AS worker_name, (i.created_ms / 86400000) * 86400000 AS day_ms,
+        string_agg((i.ended_ms - i.answered_ms)::text, ',') AS handles, sum(i.ended_ms - i.wrapup_ms) AS wrapup_sum, count(i.wrapup_ms) AS wrapup_count,
+        sum(c.n) AS csat_count, sum(c.total) AS csat_sum
+      FROM interactions i ${LINKED_CSAT}
+      WHERE ${RANGE} AND ${HANDLED} AND i.worker_sid IS NOT NULL ${QUEUE_FILTER}
+      GROUP BY i.worker_sid, 3`,
+    params(connectorId, q));
+  return rows.map(toAgentGroup);
 }
 
-export async function workerEvents(db: PgDb, connectorId: string, opts: { types: readonly WorkerEventType[]; untilMs?: number }): Promise<WorkerEventFact[]> {
-  if (!opts.types.length) return [];
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT key, type, occurred_ms, worker_sid,
-        coalesce(data->>'worker_name', data->>'friendly_name', data->>'WorkerName') AS worker_name,
-        coalesce(data->>'worker_activity_name', data->>'activity_name', data->>'WorkerActivityName') AS activity
-      FROM raw_events WHERE connector_id = $1 AND type IN ${ANALYTICS_TYPES_SQL} AND type = ANY($2::text[])
-        AND occurred_ms < $3
-      ORDER BY occurred_ms, key COLLATE "C"`,
-    [connectorId, [...opts.types], opts.untilMs ?? MAX]);
-  return rows.filter((r) => r.worker_sid != null).map(toWorkerEvent);
+export async function activityGroups(db: PgDb, connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ActivityGroup[]> {
+  const rows = await db.query<Row>(
+    `WITH RECURSIVE ev AS (
+        SELECT worker_sid, occurred_ms AS s, lead(occurred_ms) OVER (PARTITION BY worker_sid ORDER BY occurred_ms, key COLLATE "C") AS nxt, activity, worker_name
+        FROM worker_activity WHERE connector_id = $1 AND occurred_ms < $3::bigint
+      ), seg AS (
+        SELECT worker_sid, worker_name, activity, greatest(s, $2::bigint) AS s, coalesce(nxt, $3::bigint) AS e FROM ev WHERE coalesce(nxt, $3::bigint) > $2::bigint
+      ), split AS (
+        SELECT worker_sid, worker_name, activity, s, e, (s / 86400000) * 86400000 AS d FROM seg
+        UNION ALL
+        SELECT worker_sid, worker_name, activity, s, e, d + 86400000 FROM split WHERE d + 86400000 < e
+      )
+      SELECT worker_sid, max(worker_name) AS worker_name, d AS day_ms, activity, sum(least(e, d + 86400000) - greatest(s, d)) AS ms
+      FROM split GROUP BY worker_sid, d, activity`,
+    [connectorId, q.sinceMs ?? MIN_MS, q.endMs]);
+  return rows.map(toActivityGroup);
 }
 
-export async function tasksWithoutRecords(db: PgDb, connectorId: string, range: AnalyticsRange): Promise<string[]> {
+export async function reservationGroups(db: PgDb, connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ReservationGroup[]> {
+  const rows = await db.query<Row>(
+    `SELECT worker_sid, (occurred_ms / 86400000) * 86400000 AS day_ms, type, count(*) AS n FROM raw_events
+      WHERE connector_id = $1 AND type IN ${ANALYTICS_TYPES_SQL} AND type IN ('reservation.canceled', 'reservation.timeout', 'reservation.rejected')
+        AND occurred_ms >= $2::bigint AND occurred_ms < $3::bigint
+      GROUP BY worker_sid, 2, type`,
+    [connectorId, q.sinceMs ?? MIN_MS, q.endMs]);
+  return rows.filter((r) => r.worker_sid != null).map(toReservationGroup);
+}
+
+export async function csatGroups(db: PgDb, connectorId: string, q: AnalyticsQuery & { lateMs: number }): Promise<CsatGroup[]> {
+  const rows = await db.query<Row>(
+    `SELECT (s.completed_ms / 86400000) * 86400000 AS day_ms, s.score, s.scale, i.channel, i.queue_sid,
+        CASE WHEN i.ended_ms IS NOT NULL AND s.completed_ms - i.ended_ms > $5::bigint THEN 1 ELSE 0 END AS late, count(*) AS n
+      FROM surveys s LEFT JOIN interactions i ON i.connector_id = s.connector_id AND i.task_sid = s.linked_task_sid
+      WHERE s.connector_id = $1 AND s.completed_ms >= $2::bigint AND s.completed_ms < $3::bigint ${QUEUE_FILTER}
+      GROUP BY 1, 2, 3, 4, 5, 6`,
+    [...params(connectorId, q), q.lateMs]);
+  return rows.map(toCsatGroup);
+}
+
+export async function analyticsQueues(db: PgDb, connectorId: string): Promise<Array<{ queueSid: string; queueName: string | null }>> {
+  const rows = await db.query<Row>('SELECT queue_sid, max(queue_name) AS queue_name FROM interactions WHERE connector_id = $1 AND queue_sid IS NOT NULL GROUP BY queue_sid', [connectorId]);
+  return rows.map((r) => ({ queueSid: String(r.queue_sid), queueName: r.queue_name == null ? null : String(r.queue_name) }));
+}
+
+export async function tasksWithoutRecords(db: PgDb, connectorId: string, q: { sinceMs?: number; untilMs?: number }): Promise<string[]> {
   const rows = await db.query<{ sid: string }>(
     `SELECT DISTINCT r.task_sid AS sid FROM raw_events r
-      WHERE r.connector_id = $1 AND r.type IN ${ANALYTICS_TYPES_SQL} AND r.type = 'task.created' AND r.occurred_ms >= $2 AND r.occurred_ms < $3
+      WHERE r.connector_id = $1 AND r.type IN ${ANALYTICS_TYPES_SQL} AND r.type = 'task.created' AND r.occurred_ms >= $2::bigint AND r.occurred_ms < $3::bigint
         AND r.task_sid IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.connector_id = r.connector_id AND i.task_sid = r.task_sid)
         AND NOT EXISTS (SELECT 1 FROM surveys s WHERE s.connector_id = r.connector_id AND s.survey_task_sid = r.task_sid)`,
-    [connectorId, ...bounds(range)]);
+    [connectorId, q.sinceMs ?? MIN_MS, q.untilMs ?? MAX_MS]);
   return rows.map((r) => r.sid).sort();
 }

@@ -7,10 +7,13 @@ import type { SqliteDb } from './db.js';
 
 type Row = Record<string, unknown>;
 
+/** Times are bound as BigInt: better-sqlite3 binds JS numbers as REAL, and REAL arithmetic would not truncate to days. */
+const ms = (v: number): bigint => BigInt(Math.trunc(v));
+
 const params = (connectorId: string, q: AnalyticsQuery) => ({
   c: connectorId,
-  since: q.sinceMs ?? MIN_MS,
-  until: q.untilMs ?? MAX_MS,
+  since: ms(q.sinceMs ?? MIN_MS),
+  until: ms(q.untilMs ?? MAX_MS),
   queues: q.queueSids ? JSON.stringify(q.queueSids) : null,
 });
 
@@ -21,16 +24,16 @@ const LINKED_CSAT = `LEFT JOIN (SELECT linked_task_sid, count(*) AS n, sum(score
 const HANDLED = "i.outcome = 'completed' AND i.answered_ms IS NOT NULL AND i.ended_ms IS NOT NULL";
 
 export function queueGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery & { by: 'day' | 'hour' }): QueueGroup[] {
-  const unit = q.by === 'hour' ? 3_600_000 : 86_400_000;
+  const unit = q.by === 'hour' ? '3600000' : '86400000';
   const rows = db.read(() =>
-    db.stmt(`SELECT i.queue_sid, max(i.queue_name) AS queue_name, i.channel, (i.created_ms / @unit) * @unit AS period_ms,
+    db.stmt(`SELECT i.queue_sid, max(i.queue_name) AS queue_name, i.channel, (i.created_ms / ${unit}) * ${unit} AS period_ms,
         count(*) AS entered, count(i.answered_ms) AS answered, sum(i.outcome = 'abandoned') AS abandoned,
         group_concat(i.answered_ms - i.created_ms) AS waits,
         sum(${HANDLED}) AS handled, sum(CASE WHEN ${HANDLED} THEN i.ended_ms - i.answered_ms END) AS handle_sum,
         sum(c.n) AS csat_count, sum(c.total) AS csat_sum
       FROM interactions i ${LINKED_CSAT}
       WHERE i.connector_id = @c AND i.created_ms >= @since AND i.created_ms < @until ${QUEUE_FILTER}
-      GROUP BY i.queue_sid, i.channel, period_ms`).all({ ...params(connectorId, q), unit }));
+      GROUP BY i.queue_sid, i.channel, period_ms`).all(params(connectorId, q)));
   return (rows as Row[]).map(toQueueGroup);
 }
 
@@ -45,33 +48,30 @@ export function agentGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery
   return (rows as Row[]).map(toAgentGroup);
 }
 
-/** Segments between consecutive updates of a worker, clipped to [since, end) and split at UTC midnights (recursive CTE). */
+/** Segments between consecutive updates of a worker (worker_activity, kept by triggers), clipped to [since, end) and split at UTC midnights. */
 export function activityGroups(db: SqliteDb, connectorId: string, q: { sinceMs?: number; endMs: number }): ActivityGroup[] {
   const rows = db.read(() =>
     db.stmt(`WITH ev AS (
-        SELECT worker_sid, occurred_ms AS s, lead(occurred_ms) OVER (PARTITION BY worker_sid ORDER BY occurred_ms, key) AS nxt,
-          coalesce(json_extract(data, '$.worker_activity_name'), json_extract(data, '$.WorkerActivityName')) AS activity,
-          coalesce(json_extract(data, '$.worker_name'), json_extract(data, '$.WorkerName')) AS worker_name
-        FROM raw_events WHERE connector_id = @c AND type IN ${ANALYTICS_TYPES_SQL} AND type = 'worker.activity.update' AND occurred_ms < @end
+        SELECT worker_sid, occurred_ms AS s, lead(occurred_ms) OVER (PARTITION BY worker_sid ORDER BY occurred_ms, key) AS nxt, activity, worker_name
+        FROM worker_activity WHERE connector_id = @c AND occurred_ms < @end
       ), seg AS (
-        SELECT worker_sid, worker_name, activity, max(s, @since) AS s, coalesce(nxt, @end) AS e FROM ev
-        WHERE coalesce(nxt, @end) > @since AND worker_sid IS NOT NULL
+        SELECT worker_sid, worker_name, activity, max(s, @since) AS s, coalesce(nxt, @end) AS e FROM ev WHERE coalesce(nxt, @end) > @since
       ), split AS (
         SELECT worker_sid, worker_name, activity, s, e, (s / 86400000) * 86400000 AS d FROM seg
         UNION ALL
         SELECT worker_sid, worker_name, activity, s, e, d + 86400000 FROM split WHERE d + 86400000 < e
       )
       SELECT worker_sid, max(worker_name) AS worker_name, d AS day_ms, activity, sum(min(e, d + 86400000) - max(s, d)) AS ms
-      FROM split GROUP BY worker_sid, d, activity`).all({ c: connectorId, since: q.sinceMs ?? MIN_MS, end: q.endMs }));
+      FROM split GROUP BY worker_sid, d, activity`).all({ c: connectorId, since: ms(q.sinceMs ?? MIN_MS), end: ms(q.endMs) }));
   return (rows as Row[]).map(toActivityGroup);
 }
 
 export function reservationGroups(db: SqliteDb, connectorId: string, q: { sinceMs?: number; endMs: number }): ReservationGroup[] {
   const rows = db.read(() =>
-    db.stmt(`SELECT worker_sid, (occurred_ms / 86400000) * 86400000 AS day_ms, type, count(*) AS n FROM raw_events
+    db.stmt(`SELECT worker_sid, (occurred_ms / 86400000) * 86400000 AS day_ms, type, count(*) AS n FROM raw_events INDEXED BY raw_events_analytics
       WHERE connector_id = @c AND type IN ${ANALYTICS_TYPES_SQL} AND type IN ('reservation.canceled', 'reservation.timeout', 'reservation.rejected')
         AND occurred_ms >= @since AND occurred_ms < @end
-      GROUP BY worker_sid, day_ms, type`).all({ c: connectorId, since: q.sinceMs ?? MIN_MS, end: q.endMs }));
+      GROUP BY worker_sid, day_ms, type`).all({ c: connectorId, since: ms(q.sinceMs ?? MIN_MS), end: ms(q.endMs) }));
   return (rows as Row[]).filter((r) => r.worker_sid != null).map(toReservationGroup);
 }
 
@@ -81,7 +81,7 @@ export function csatGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery 
         CASE WHEN i.ended_ms IS NOT NULL AND s.completed_ms - i.ended_ms > @late THEN 1 ELSE 0 END AS late, count(*) AS n
       FROM surveys s LEFT JOIN interactions i ON i.connector_id = s.connector_id AND i.task_sid = s.linked_task_sid
       WHERE s.connector_id = @c AND s.completed_ms >= @since AND s.completed_ms < @until ${QUEUE_FILTER}
-      GROUP BY 1, 2, 3, 4, 5, 6`).all({ ...params(connectorId, q), late: q.lateMs }));
+      GROUP BY 1, 2, 3, 4, 5, 6`).all({ ...params(connectorId, q), late: ms(q.lateMs) }));
   return (rows as Row[]).map(toCsatGroup);
 }
 
@@ -98,6 +98,6 @@ export function tasksWithoutRecords(db: SqliteDb, connectorId: string, q: { sinc
         AND r.task_sid IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.connector_id = r.connector_id AND i.task_sid = r.task_sid)
         AND NOT EXISTS (SELECT 1 FROM surveys s WHERE s.connector_id = r.connector_id AND s.survey_task_sid = r.task_sid)
-      ORDER BY 1`).all({ c: connectorId, since: q.sinceMs ?? MIN_MS, until: q.untilMs ?? MAX_MS }));
+      ORDER BY 1`).all({ c: connectorId, since: ms(q.sinceMs ?? MIN_MS), until: ms(q.untilMs ?? MAX_MS) }));
   return (rows as { sid: string }[]).map((r) => r.sid);
 }

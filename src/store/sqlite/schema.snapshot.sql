@@ -1,4 +1,17 @@
 -- Schema after all migrations; regenerate: TAJO_WRITE_MIGRATIONS=1 npx vitest run --project integration src/store/sqlite
+CREATE TRIGGER raw_events_worker_activity_delete AFTER DELETE ON raw_events
+WHEN OLD.type = 'worker.activity.update'
+BEGIN
+  DELETE FROM worker_activity WHERE connector_id = OLD.connector_id AND key = OLD.key;
+END;
+CREATE TRIGGER raw_events_worker_activity_insert AFTER INSERT ON raw_events
+WHEN NEW.type = 'worker.activity.update' AND NEW.worker_sid IS NOT NULL
+BEGIN
+  INSERT OR IGNORE INTO worker_activity (connector_id, worker_sid, occurred_ms, key, activity, worker_name)
+  VALUES (NEW.connector_id, NEW.worker_sid, NEW.occurred_ms, NEW.key,
+    coalesce(json_extract(NEW.data, '$.worker_activity_name'), json_extract(NEW.data, '$.WorkerActivityName')),
+    coalesce(json_extract(NEW.data, '$.worker_name'), json_extract(NEW.data, '$.WorkerName')));
+END;
 CREATE TABLE api_keys (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -170,9 +183,21 @@ CREATE TABLE surveys (
   updated_at TEXT NOT NULL,
   PRIMARY KEY (connector_id, survey_task_sid)
 );
+CREATE TABLE worker_activity (
+  connector_id TEXT NOT NULL,
+  worker_sid TEXT NOT NULL,
+  occurred_ms INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  activity TEXT,
+  worker_name TEXT,
+  PRIMARY KEY (connector_id, worker_sid, occurred_ms, key),
+  UNIQUE (connector_id, key)
+) WITHOUT ROWID;
 CREATE UNIQUE INDEX dead_letters_open ON dead_letters (source, reason, record_key) WHERE status = 'open';
 CREATE INDEX dead_letters_status ON dead_letters (status, id);
 CREATE INDEX inbox_claim ON inbox (status, id);
+CREATE INDEX interactions_analytics ON interactions (connector_id, created_ms, queue_sid, channel, outcome, answered_ms, ended_ms, wrapup_ms,
+  worker_sid, worker_name, queue_name, task_sid);
 CREATE INDEX interactions_created ON interactions (connector_id, created_ms);
 CREATE INDEX interactions_customer ON interactions (connector_id, customer_key);
 CREATE INDEX outbox_claim ON outbox (status, priority, next_attempt_ms, id);
@@ -181,8 +206,8 @@ CREATE UNIQUE INDEX outbox_event_key ON outbox (key) WHERE kind = 'event';
 CREATE INDEX outbox_lease ON outbox (claimed_until_ms) WHERE status = 'inflight';
 CREATE UNIQUE INDEX outbox_pending_key ON outbox (key) WHERE status = 'pending' AND kind <> 'event';
 CREATE INDEX outbox_state_key ON outbox (key, status) WHERE kind <> 'event';
-CREATE INDEX raw_events_analytics ON raw_events (connector_id, type, occurred_ms)
-  WHERE type IN ('worker.activity.update', 'reservation.canceled', 'reservation.timeout', 'reservation.rejected', 'tajo.worker.snapshot', 'task.created');
+CREATE INDEX raw_events_analytics ON raw_events (connector_id, type, occurred_ms, worker_sid, task_sid)
+  WHERE type IN ('reservation.canceled', 'reservation.timeout', 'reservation.rejected', 'task.created');
 CREATE INDEX raw_events_task ON raw_events (connector_id, task_sid, occurred_ms);
 CREATE INDEX raw_events_worker ON raw_events (connector_id, worker_sid, occurred_ms);
 CREATE INDEX surveys_completed ON surveys (connector_id, completed_ms);

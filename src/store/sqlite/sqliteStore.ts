@@ -4,7 +4,7 @@ import type {
   InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, SurveyRow,
 } from '../types.js';
 import type { BudgetGrant, BudgetSpend, LeaseRecord, ReplicaRecord } from '../scale.js';
-import type { AnalyticsRange, InteractionFact, SurveyFact, WorkerEventFact, WorkerEventType } from '../analytics.js';
+import type { ActivityGroup, AgentGroup, AnalyticsQuery, CsatGroup, QueueGroup, ReservationGroup } from '../analytics.js';
 import * as admin from './admin.js';
 import * as analytics from './analytics.js';
 import { SqliteDb, type SqliteDbOptions } from './db.js';
@@ -136,17 +136,26 @@ export class SqliteStore implements Store {
   }
 
   // analytics (reports, dashboard)
-  async analyticsInteractions(connectorId: string, range: AnalyticsRange): Promise<InteractionFact[]> {
-    return analytics.analyticsInteractions(this.db, connectorId, range);
+  async queueGroups(connectorId: string, q: AnalyticsQuery & { by: 'day' | 'hour' }): Promise<QueueGroup[]> {
+    return analytics.queueGroups(this.db, connectorId, q);
   }
-  async analyticsSurveys(connectorId: string, range: AnalyticsRange): Promise<SurveyFact[]> {
-    return analytics.analyticsSurveys(this.db, connectorId, range);
+  async agentGroups(connectorId: string, q: AnalyticsQuery): Promise<AgentGroup[]> {
+    return analytics.agentGroups(this.db, connectorId, q);
   }
-  async workerEvents(connectorId: string, opts: { types: readonly WorkerEventType[]; untilMs?: number }): Promise<WorkerEventFact[]> {
-    return analytics.workerEvents(this.db, connectorId, opts);
+  async activityGroups(connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ActivityGroup[]> {
+    return analytics.activityGroups(this.db, connectorId, q);
   }
-  async tasksWithoutRecords(connectorId: string, range: AnalyticsRange): Promise<string[]> {
-    return analytics.tasksWithoutRecords(this.db, connectorId, range);
+  async reservationGroups(connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ReservationGroup[]> {
+    return analytics.reservationGroups(this.db, connectorId, q);
+  }
+  async csatGroups(connectorId: string, q: AnalyticsQuery & { lateMs: number }): Promise<CsatGroup[]> {
+    return analytics.csatGroups(this.db, connectorId, q);
+  }
+  async analyticsQueues(connectorId: string): Promise<Array<{ queueSid: string; queueName: string | null }>> {
+    return analytics.analyticsQueues(this.db, connectorId);
+  }
+  async tasksWithoutRecords(connectorId: string, q: { sinceMs?: number; untilMs?: number }): Promise<string[]> {
+    return analytics.tasksWithoutRecords(this.db, connectorId, q);
   }
 
   // outbox

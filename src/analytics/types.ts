@@ -1,0 +1,176 @@
+/**
+ * The report (`tajo report --json`, the dashboard API). Field names are snake_case like the generator's ground truth
+ * (`GroundTruth.metrics`), whose fields every row here carries with the same meaning; extra fields are derived from them.
+ * Seconds have 1 decimal; percentages have 1 decimal (12.5 = 12.5 %); null = no data for the ratio or statistic.
+ */
+import type { Channel } from '../config/defaults.js';
+
+export type Granularity = 'day' | 'hour';
+export type Section = 'summary' | 'timeline' | 'queues' | 'agents' | 'channels' | 'csat';
+export const SECTIONS: readonly Section[] = ['summary', 'timeline', 'queues', 'agents', 'channels', 'csat'];
+
+export interface ReportOptions {
+  /** Interactions created at or after (ms); absent = everything stored. */
+  sinceMs?: number;
+  /** Interactions created before (ms); absent = now. Activity time is counted up to min(until, now). */
+  untilMs?: number;
+  /** The clock (ms). */
+  nowMs: number;
+  /** Queue SID or name (case-insensitive). */
+  queue?: string;
+  /** Rows per day (default) or per hour. */
+  by?: Granularity;
+  serviceLevelSeconds: number;
+  lowScoreThreshold: number;
+  /** Phone region for classifying survey tasks that have no record (absent surveys). */
+  defaultPhoneRegion?: string;
+  /** Sections to compute (default all). */
+  sections?: readonly Section[];
+}
+
+/** Queue activity of one (queue, period, channel); truth fields: queue_sid … answered_within_sl. */
+export interface QueueRow {
+  queue_sid: string;
+  queue_name: string;
+  day: string;
+  /** Hourly rows only. */
+  hour?: string;
+  channel: Channel;
+  entered: number;
+  answered: number;
+  abandoned: number;
+  wait_p50: number | null;
+  wait_p90: number | null;
+  wait_max: number | null;
+  answered_within_sl: number;
+  wait_avg: number | null;
+  /** abandoned / entered. */
+  abandon_rate: number | null;
+  /** answered_within_sl / answered. */
+  service_level: number | null;
+}
+
+/** One queue over the whole range, all channels, with its day-by-day series (sparklines). */
+export interface QueueTotal extends Omit<QueueRow, 'day' | 'hour' | 'channel'> {
+  by_channel: Partial<Record<Channel, number>>;
+  daily: Array<{ day: string; entered: number; abandoned: number; service_level: number | null; wait_p50: number | null }>;
+}
+
+/** One agent on one UTC day; truth fields: worker_sid … avg_csat. */
+export interface AgentRow {
+  worker_sid: string;
+  worker_name: string;
+  day: string;
+  tasks_handled: number;
+  avg_handle: number | null;
+  p90_handle: number | null;
+  avg_wrapup: number | null;
+  time_available: number;
+  time_busy: number;
+  time_break: number;
+  time_offline: number;
+  avg_csat: number | null;
+  csat_count: number;
+  /** busy / (available + busy). */
+  occupancy: number | null;
+  /** Reservations canceled while ringing at this agent (the customer hung up). */
+  ringing_abandoned: number;
+  /** Reservations that timed out (not answered). */
+  missed: number;
+  rejected: number;
+}
+
+export type AgentTotal = Omit<AgentRow, 'day'> & { days: number };
+
+export interface ChannelRow {
+  channel: Channel;
+  entered: number;
+  /** entered / all interactions. */
+  share: number | null;
+  answered: number;
+  abandoned: number;
+  abandon_rate: number | null;
+  answered_within_sl: number;
+  service_level: number | null;
+  wait_avg: number | null;
+  wait_p50: number | null;
+  avg_handle: number | null;
+  csat_count: number;
+  csat_avg: number | null;
+}
+
+export interface CsatReport {
+  /** Completed surveys (by completion time in the range). */
+  count: number;
+  avg: number | null;
+  /** Count per raw score ("1".."5" always present on a 5-point scale). */
+  distribution: Record<string, number>;
+  low_score: number;
+  low_score_threshold: number;
+  /** Completed more than an hour after the linked interaction ended (after it was synced). */
+  late: number;
+  /** Survey tasks created in the range that were canceled or never completed. */
+  absent: number;
+  /** count / (count + absent). */
+  response_rate: number | null;
+  trend: Array<{ day: string; count: number; avg: number | null; low_score: number }>;
+}
+
+/** One period (day or hour) over all queues in the filter. */
+export interface TimelineRow {
+  period: string;
+  entered: number;
+  answered: number;
+  abandoned: number;
+  abandon_rate: number | null;
+  answered_within_sl: number;
+  service_level: number | null;
+  wait_p50: number | null;
+  wait_p90: number | null;
+}
+
+export interface WaitBucket {
+  /** Lower bound in seconds (inclusive). */
+  from: number;
+  /** Upper bound in seconds (exclusive); null = open-ended. */
+  to: number | null;
+  count: number;
+}
+
+export interface Summary {
+  interactions: number;
+  answered: number;
+  abandoned: number;
+  abandon_rate: number | null;
+  answered_within_sl: number;
+  service_level: number | null;
+  wait_avg: number | null;
+  wait_p50: number | null;
+  wait_p90: number | null;
+  wait_max: number | null;
+  tasks_handled: number;
+  avg_handle: number | null;
+  csat_count: number;
+  csat_avg: number | null;
+  agents: number;
+  queues: number;
+}
+
+export interface Report {
+  generated_at: string;
+  range: { since: string | null; until: string | null };
+  filters: { queue: string | null };
+  by: Granularity;
+  service_level_seconds: number;
+  summary?: Summary;
+  timeline?: TimelineRow[];
+  wait_histogram?: WaitBucket[];
+  queues?: QueueRow[];
+  queue_totals?: QueueTotal[];
+  agents?: AgentRow[];
+  agent_totals?: AgentTotal[];
+  /** Interactions per channel (truth `metrics.channels`). */
+  channels?: Record<Channel, number>;
+  channel_rows?: ChannelRow[];
+  csat?: CsatReport;
+}
