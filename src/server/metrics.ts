@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BudgetSnapshot } from '../engine/budget.js';
 import type { Store } from '../store/store.js';
+import type { OutboxStats } from '../store/types.js';
 
 /** The webhook routes, as metric label values. */
 export type RouteName = 'flex-task-complete' | 'taskrouter' | 'event-streams' | 'conversations' | 'survey' | 'management';
@@ -43,6 +44,13 @@ export class ServerMetrics {
 
     const store = opts.store;
     if (store) {
+      // one outboxStats() per scrape, shared by the three gauges
+      let cached: { at: number; p: Promise<OutboxStats> } | undefined;
+      const stats = (): Promise<OutboxStats> => {
+        const now = Date.now();
+        if (!cached || now - cached.at > 500) cached = { at: now, p: store.outboxStats() };
+        return cached.p;
+      };
       new Gauge({
         name: 'tajo_outbox_items',
         help: 'Outbox items by status',
@@ -50,7 +58,7 @@ export class ServerMetrics {
         registers,
         async collect() {
           try {
-            const s = await store.outboxStats();
+            const s = await stats();
             this.set({ status: 'pending' }, s.pending);
             this.set({ status: 'inflight' }, s.inflight);
             this.set({ status: 'delivered' }, s.delivered);
@@ -66,7 +74,7 @@ export class ServerMetrics {
         registers,
         async collect() {
           try {
-            const s = await store.outboxStats();
+            const s = await stats();
             this.set(s.pending + s.inflight);
           } catch {
             /* see above */
@@ -79,7 +87,7 @@ export class ServerMetrics {
         registers,
         async collect() {
           try {
-            const s = await store.outboxStats();
+            const s = await stats();
             this.set(s.oldestPendingMs == null ? 0 : Math.max(0, (Date.now() - s.oldestPendingMs) / 1000));
           } catch {
             /* see above */
