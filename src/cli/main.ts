@@ -8,6 +8,7 @@ import { registerEmulatorCommand } from './commands/emulator.js';
 import { registerForgetCommand } from './commands/forget.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import { processIo, type CliIo } from './io.js';
@@ -59,6 +60,7 @@ export function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
   registerEmulatorCommand(program, env);
   registerMigrateCommand(program, env);
   registerDemoCommand(program, env);
+  registerReportCommand(program, env);
   return program;
 }
 

@@ -48,6 +48,8 @@ export function registerDemoCommand(program: Command, env: CommandEnv): void {
       const ctx = env.ctx();
       const result = await runDemo(ctx, o);
       ctx.out.result(result, renderDemo);
+      // The demo doubles as an end-to-end check: a Brevo state that differs from the ground truth is a failure.
+      if (result.comparison && !result.comparison.match) ctx.exitCode = 70;
     });
 }
 

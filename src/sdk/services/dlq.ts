@@ -1,10 +1,10 @@
-/** Dead letters: list, show, replay (back into the outbox or the inbox), discard. */
+/** Dead letters: list, show, replay (back into the outbox, or derived again), discard. */
 import { TajoError } from '../../core/errors.js';
-import type { DeadLetter, OutboxKind } from '../../store/types.js';
+import type { DeadLetter } from '../../store/types.js';
 import type { SdkContext } from '../context.js';
 import type { DeadLetterDetail, DeadLetterSummary, DlqActionResult, DlqListParams } from '../types.js';
-
-const OUTBOX_KINDS: readonly OutboxKind[] = ['contact', 'event', 'list_add', 'list_remove'];
+import { loadConnection } from './connection.js';
+import { createLivePlanner } from './worker.js';
 
 export function summarize(d: DeadLetter): DeadLetterSummary {
   return {
@@ -37,38 +37,29 @@ export async function show(ctx: SdkContext, id: number): Promise<DeadLetterDetai
   return { ...summarize(d), payload: d.payload };
 }
 
-/** An outbox write that Brevo refused: the dead letter's payload is the outbox item. */
-function asOutboxWrite(d: DeadLetter): { kind: OutboxKind; key: string; payload: unknown; contentHash?: string; customerKey?: string } | undefined {
-  const p = d.payload as { kind?: unknown; key?: unknown; payload?: unknown; contentHash?: unknown; customerKey?: unknown } | null;
-  if (!p || typeof p !== 'object' || !OUTBOX_KINDS.includes(p.kind as OutboxKind)) return undefined;
-  return {
-    kind: p.kind as OutboxKind,
-    key: typeof p.key === 'string' ? p.key : d.recordKey,
-    payload: p.payload,
-    ...(typeof p.contentHash === 'string' ? { contentHash: p.contentHash } : {}),
-    ...(typeof p.customerKey === 'string' ? { customerKey: p.customerKey } : {}),
-  };
-}
-
 /**
- * Brevo-side dead letters go back into the outbox (live priority); Twilio/webhook-side ones are re-ingested
- * through the inbox so the engine maps them again (after a config fix, for example).
+ * Replaying puts the record through again:
+ * - Brevo-side (a write Brevo refused): the store puts its outbox row back in the queue (attempts reset), unless a
+ *   newer write for the same contact supersedes it;
+ * - Twilio-side (a task that could not be mapped): the task is derived again from its stored events with the current
+ *   config — fixed now, it yields its Brevo writes; still broken, it opens a new dead letter.
  */
 export async function replay(ctx: SdkContext, id: number): Promise<DlqActionResult> {
   const d = await get(ctx, id);
   if (d.status !== 'open') throw new TajoError('TAJO_USAGE', `Dead letter #${id} is already ${d.status}`);
   const store = await ctx.store();
-  const write = d.source === 'brevo' ? asOutboxWrite(d) : undefined;
-  let requeued = 0;
-  if (write) {
-    const res = await store.commit('twilio-flex', { outbox: [{ ...write, priority: 0 }] });
-    requeued = res.outboxInserted;
-  } else {
-    const r = await store.ingest([{ key: `replay:${d.id}:${d.recordKey}`, source: 'sdk', payload: { replayOf: d.id, source: d.source, reason: d.reason, payload: d.payload } }]);
-    requeued = r.accepted;
+  if (d.source === 'twilio' && /^WT[0-9a-fA-F]{32}$/.test(d.recordKey)) {
+    const conn = await loadConnection(ctx, 'twilio-flex');
+    const { plan } = await createLivePlanner(ctx, conn);
+    await store.setDeadLetterStatus(id, 'replayed');
+    const batch = await plan({ taskSids: [d.recordKey], rawEvents: [], priority: 0 });
+    const res = await store.commit(conn.id, batch);
+    return { id, status: 'replayed', requeued: res.outboxInserted };
   }
+  const before = await store.outboxStats();
   await store.setDeadLetterStatus(id, 'replayed');
-  return { id, status: 'replayed', requeued };
+  const after = await store.outboxStats();
+  return { id, status: 'replayed', requeued: Math.max(0, after.pending - before.pending) };
 }
 
 export async function discard(ctx: SdkContext, id: number): Promise<DlqActionResult> {

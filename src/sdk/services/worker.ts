@@ -33,26 +33,33 @@ export interface LoopOptions {
   workerId?: string;
 }
 
-export async function createInboxProcessor(ctx: SdkContext, conn: Connection, lo: LoopOptions = {}): Promise<InboxProcessor> {
+/** The sync engine's derivation for live work (webhooks, SDK events, dead-letter replays), at live priority. */
+export async function createLivePlanner(ctx: SdkContext, conn: Connection): Promise<{ plan: TaskPlanner; client: TwilioClient | undefined; now: () => number }> {
   const store = await ctx.store();
   const time = await vendorTime(ctx, conn);
   const cfg = ctx.config.connectors.twilio_flex;
   const canRead = Boolean(conn.creds.authToken || (conn.creds.apiKeySid && conn.creds.apiKeySecret));
   const client = canRead ? await twilioClientFor(ctx, conn, { priority: 0 }) : undefined;
-  return new InboxProcessor({
+  const plan = livePlanner({
     store,
     connectorId: conn.id,
+    config: cfg,
+    lists: { support_contacts: cfg.lists.support_contacts, csat_respondents: cfg.lists.csat_respondents },
+    client,
+    workspaceSid: conn.workspaceSid,
+    conversationServiceSid: conn.chatServiceSid,
+    now: time.nowMs,
+  });
+  return { plan, client, now: time.nowMs };
+}
+
+export async function createInboxProcessor(ctx: SdkContext, conn: Connection, lo: LoopOptions = {}): Promise<InboxProcessor> {
+  const { plan, client, now } = await createLivePlanner(ctx, conn);
+  return new InboxProcessor({
+    store: await ctx.store(),
+    connectorId: conn.id,
     logger: ctx.logger,
-    plan: livePlanner({
-      store,
-      connectorId: conn.id,
-      config: cfg,
-      lists: { support_contacts: cfg.lists.support_contacts, csat_respondents: cfg.lists.csat_respondents },
-      client,
-      workspaceSid: conn.workspaceSid,
-      conversationServiceSid: conn.chatServiceSid,
-      now: time.nowMs,
-    }),
+    plan,
     ...(client
       ? {
           taskRouter: twilioTaskRouterLookup(client, conn.workspaceSid, now),
