@@ -119,7 +119,8 @@ function transfer(sim: Sim, task: SimTask, res: ReservationState): void {
   const w2 = sim.idleWorker(new Set([w1.sid]));
   if (w2 === undefined) {
     // nobody free to take it over: the first agent finishes the task
-    sim.at(sim.now + durations(sim, task, sim.now).handle, () => wrapup(sim, task, res, durations(sim, task, sim.now).wrap));
+    const { handle, wrap } = durations(sim, task, sim.now);
+    sim.at(sim.now + tick(handle * 0.6), () => wrapup(sim, task, res, wrap));
     return;
   }
   w2.state = 'reserved';
