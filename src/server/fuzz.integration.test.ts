@@ -66,7 +66,7 @@ describe('fuzz: unauthenticated or garbled requests', () => {
         const res = await app.inject({ method: 'POST', url: route + query, headers: { ...(ct ? { 'content-type': ct } : {}), ...headers }, payload: body });
         expectCoded4xx(res);
       }),
-      { numRuns: 2500 },
+      { numRuns: 2000 },
     );
     expect(await inboxItems(store)).toHaveLength(0);
   });
@@ -97,7 +97,7 @@ describe('fuzz: authenticated but malformed', () => {
         expectCoded4xx(res);
         expect(res.json().error.code).toBe('TAJO_WEBHOOK_MALFORMED');
       }),
-      { numRuns: 700 },
+      { numRuns: 500 },
     );
     expect(await inboxItems(store)).toHaveLength(0);
   });
@@ -121,7 +121,7 @@ describe('fuzz: authenticated but malformed', () => {
         expectCoded4xx(res);
         expect(res.json().error.code).toBe('TAJO_WEBHOOK_MALFORMED');
       }),
-      { numRuns: 700 },
+      { numRuns: 500 },
     );
     expect(await inboxItems(store)).toHaveLength(0);
   });
@@ -149,7 +149,7 @@ describe('fuzz: replayed signatures', () => {
         expectCoded4xx(res);
         expect(res.statusCode).toBe(403);
       }),
-      { numRuns: 600 },
+      { numRuns: 400 },
     );
     expect(await inboxItems(store)).toHaveLength(0);
   });
