@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulators/index.js';
+import { bufferIo } from './io.js';
+import { main } from './main.js';
 import { runCli, tempDir, type CliRun } from './test-helpers/runCli.js';
 
 const FIVE_CHECKS = [
@@ -53,6 +55,27 @@ describe('config errors', () => {
     const r = await runCli(['--config', '/nonexistent/tajo.yaml', 'connectors', 'status', 'twilio-flex']);
     expect(r.code).toBe(78);
     expect(r.stderr).toContain('TAJO_CONFIG_NOT_FOUND');
+  });
+});
+
+describe('emulator command', () => {
+  it('prints one JSON line with the URLs and its own throwaway credentials, then stops on shutdown', async () => {
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const io = bufferIo({ waitForShutdown: () => stopped });
+    const running = main(['node', 'tajo', 'emulator', '--port', '0', '--seed', '2', '--time-scale', '10'], io);
+    for (let i = 0; i < 200 && !io.stdoutText(); i++) await new Promise((r) => setTimeout(r, 50));
+    const lines = io.stdoutText().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const info = JSON.parse(lines[0]!) as { twilio: { flex: string }; brevo: string; accountSid: string; authToken: string; brevoApiKey: string };
+    expect(info.accountSid).toMatch(/^AC[0-9a-f]{32}$/);
+    expect(info.authToken.length).toBeGreaterThan(8);
+    const origin = new URL(info.brevo).origin;
+    expect(info.twilio.flex).toBe(`${origin}/flex-api`);
+    expect((await fetch(`${origin}/_emulator/info`)).status).toBe(200);
+    stop();
+    expect(await running).toBe(0);
+    await expect(fetch(`${origin}/_emulator/info`)).rejects.toThrow();
   });
 });
 
@@ -226,6 +249,30 @@ describe('status, bootstrap, keys, dlq, forget', () => {
     expect(r.sinkStatus).not.toBe('active');
     const again = (await runCli(args)).json<{ sinkSid: string; sinkCreated: boolean }>();
     expect(again).toMatchObject({ sinkSid: r.sinkSid, sinkCreated: false });
+  });
+
+  it('rotate verifies new credentials; uninstall removes the connector', async () => {
+    const dir = await newDir();
+    await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url]);
+    const bad = await runCli(['--data-dir', dir, 'connectors', 'rotate', 'twilio-flex', '--auth-token', 'wrong-token-999']);
+    expect(bad.code).toBe(77);
+    expect(bad.stderr).not.toContain('wrong-token-999');
+    const rot = await runCli(['--json', '--data-dir', dir, 'connectors', 'rotate', 'twilio-flex', '--api-key-sid', emu.info.apiKeySid, '--api-key-secret', emu.info.apiKeySecret]);
+    expect(rot.code).toBe(0);
+    expect(rot.json()).toMatchObject({ authMode: 'api_key', apiKeySid: emu.info.apiKeySid });
+    expect(rot.stdout).not.toContain(emu.info.apiKeySecret);
+    expect((await runCli(['--data-dir', dir, 'connectors', 'test', 'twilio-flex'])).code).toBe(0);
+    expect((await runCli(['--data-dir', dir, 'connectors', 'rotate', 'twilio-flex'])).code).toBe(64);
+    expect((await runCli(['--data-dir', dir, 'connectors', 'uninstall', 'twilio-flex'])).code).toBe(0);
+    const t = await runCli(['--data-dir', dir, 'connectors', 'test', 'twilio-flex']);
+    expect(t.code).toBe(69);
+    expect(t.stderr).toContain('TAJO_CONNECTOR_NOT_INSTALLED');
+  });
+
+  it('migrate reports the applied migrations', async () => {
+    const r = await runCli(['--json', '--data-dir', await newDir(), 'migrate']);
+    expect(r.code).toBe(0);
+    expect(r.json<{ store: string; applied: number[]; pending: number[] }>()).toMatchObject({ store: 'sqlite', pending: [] });
   });
 
   it('forget normalises the identifier', async () => {

@@ -82,6 +82,16 @@ describe('connectors sync', () => {
     const after = (await runCli(['--json', ...args, 'dlq', 'list', '--status', 'discarded'])).json<{ id: number }[]>();
     expect(after.map((d) => d.id)).toEqual([first.id]);
     expect((await runCli([...args, 'dlq', 'discard', String(first.id)])).code).toBe(64);
+
+    // Replaying a Twilio-side letter derives the task again: still malformed, it opens a new letter.
+    const second = list[1]!;
+    const replay = await runCli(['--json', ...args, 'dlq', 'replay', String(second.id)]);
+    expect(replay.code).toBe(0);
+    expect(replay.json()).toEqual([{ id: second.id, status: 'replayed', requeued: 0 }]);
+    const open = (await runCli(['--json', ...args, 'dlq', 'list'])).json<{ id: number; reason: string; recordKey: string }[]>();
+    const again = open.find((d) => d.recordKey === second.recordKey);
+    expect(again).toMatchObject({ reason: second.reason });
+    expect(again!.id).not.toBe(second.id);
   });
 
   it('an incremental sync right after sends nothing new', async () => {

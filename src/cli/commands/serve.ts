@@ -5,6 +5,7 @@ import { EmbeddedBackend } from '../../sdk/embedded.js';
 import { createManagementHandlers } from '../../sdk/management.js';
 import { loadConnection } from '../../sdk/services/connection.js';
 import { backgroundLoops } from '../../sdk/services/worker.js';
+import { startScaleRuntime } from '../../scale/runtime.js';
 import { signalShutdown } from '../io.js';
 import type { CommandEnv } from '../main.js';
 import { intOption } from '../options.js';
@@ -18,7 +19,9 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
     .addOption(new Option('--role <role>', 'ingest: HTTP only; worker: processing only; all: both').choices(['ingest', 'worker', 'all']).default('all'))
     .option('--port <n>', 'port (default: config server.port, 8787)', intOption(0, 65535))
     .option('--host <host>', 'interface (default: config server.host, 127.0.0.1)')
-    .action(async (o: { role: Role; port?: number; host?: string }) => {
+    .option('--sync-every <seconds>', 'worker roles: incremental sync every N seconds, each stream partition run by one replica (default: off)', intOption(0, 86_400))
+    .option('--lease-seconds <n>', "how long a dead replica's claimed webhooks, Brevo writes and sync streams wait before another replica takes them over (default: 60 / 120 / 30)", intOption(1, 3_600))
+    .action(async (o: { role: Role; port?: number; host?: string; syncEvery?: number; leaseSeconds?: number }) => {
       const ctx = env.ctx();
       if (!ctx.globals.logLevel && !ctx.io.env.TAJO_LOG_LEVEL) ctx.logger.level = 'info';
       const sdk = await ctx.sdk();
@@ -30,15 +33,27 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
       if (conn) ctx.out.addSecrets(conn.creds.authToken, conn.creds.apiKeySecret, conn.brevo.apiKey);
       const accountSid = conn?.record.settings.accountSid ?? sdk.config.connectors.twilio_flex.account_sid;
       const authToken = conn?.creds.authToken ?? sdk.config.connectors.twilio_flex.auth_token;
-      const bg = await backgroundLoops(sdk, 'twilio-flex', { inbox: o.role !== 'ingest', delivery: o.role !== 'ingest' });
-      for (const w of bg.warnings) ctx.out.note(`! ${w}`);
+      // Scale-out: this replica's id and heartbeat, and (worker roles, --sync-every) the sync scheduler on leases.
+      const leaseMs = o.leaseSeconds !== undefined ? o.leaseSeconds * 1000 : undefined;
+      let url: string | undefined;
+      const scale = await startScaleRuntime(sdk, 'twilio-flex', {
+        role: o.role,
+        ...(leaseMs !== undefined ? { leaseMs } : {}),
+        ...(o.syncEvery ? { syncEveryMs: o.syncEvery * 1000 } : {}),
+        info: () => (url ? { url } : {}),
+      });
+      ctx.onClose(() => scale.stop());
+      const bg = await backgroundLoops(sdk, 'twilio-flex', {
+        inbox: o.role !== 'ingest', delivery: o.role !== 'ingest', workerId: scale.replicaId, ...(leaseMs !== undefined ? { leaseMs } : {}),
+      });
+      for (const w of [...bg.warnings, ...scale.warnings]) ctx.out.note(`! ${w}`);
 
       if (o.role === 'worker') {
         for (const l of bg.loops) l.start();
         ctx.onClose(async () => {
           for (const l of bg.loops) await l.stop();
         });
-        ctx.out.result({ role: o.role, loops: bg.loops.length }, () => [`tajo worker running (${bg.loops.length} loops); Ctrl-C to stop`]);
+        ctx.out.result({ role: o.role, loops: bg.loops.length, replica: scale.replicaId }, () => [`tajo worker ${scale.replicaId} running (${bg.loops.length} loops); Ctrl-C to stop`]);
         await (ctx.io.waitForShutdown ?? signalShutdown)();
         return;
       }
@@ -59,7 +74,9 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
         ...(bg.onIngested ? { onIngested: bg.onIngested } : {}),
       });
       ctx.onClose(() => server.close());
-      ctx.out.result({ url: server.url, role: o.role }, () => [`tajo serve listening on ${server.url} (role ${o.role}); Ctrl-C to stop`]);
+      url = server.url;
+      scale.instrument(server.metrics.registry);
+      ctx.out.result({ url: server.url, role: o.role, replica: scale.replicaId }, () => [`tajo serve listening on ${server.url} (role ${o.role}, replica ${scale.replicaId}); Ctrl-C to stop`]);
       await (ctx.io.waitForShutdown ?? signalShutdown)();
     });
 }
