@@ -61,6 +61,12 @@ export function renderStatus(s: ConnectorStatus): string[] {
   const reasons = Object.entries(s.deadLetters.byReason).map(([r, c]) => `${r} ${c}`);
   lines.push(`Dead letters: ${n(s.deadLetters.open)} open${reasons.length ? ` (${reasons.join(', ')})` : ''}`);
   lines.push(`Last error: ${s.lastError ? `${s.lastError.code} ${s.lastError.message} at ${s.lastError.at}` : 'none'}`);
+  if (s.replicas) {
+    lines.push(`Replicas: ${s.replicas.filter((r) => r.alive).length} alive${s.replicas.some((r) => !r.alive) ? `, ${s.replicas.filter((r) => !r.alive).length} silent` : ''}`);
+    for (const r of s.replicas) {
+      lines.push(`  ${r.id} (${r.role}, ${r.alive ? 'alive' : 'silent'}, heartbeat ${r.heartbeatAt})${r.leases.length ? `: owns ${r.leases.join(', ')}` : ''}`);
+    }
+  }
   return lines;
 }
 

@@ -229,6 +229,21 @@ export interface ConnectorStatus {
   outbox: { pending: number; inflight: number; delivered: number; dead: number; oldestPendingAt: string | null };
   deadLetters: { open: number; byReason: Record<string, number> };
   lastError: { code: string; message: string; at: string } | null;
+  /** Scale-out (Postgres store): the registered replicas and the sync leases each holds. */
+  replicas?: ReplicaStatus[];
+}
+
+/** One `tajo serve` process sharing the store (its heartbeat row). */
+export interface ReplicaStatus {
+  id: string;
+  host: string;
+  pid: number;
+  role: string;
+  alive: boolean;
+  startedAt: string;
+  heartbeatAt: string;
+  /** Unexpired sync leases it holds (`sync:<connector>:<partition kind>:<sid>`). */
+  leases: string[];
 }
 
 /** The product doc's real-time shape (`tajo.connectors.handleEvent`). */

@@ -35,12 +35,12 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
       const authToken = conn?.creds.authToken ?? sdk.config.connectors.twilio_flex.auth_token;
       // Scale-out: this replica's id and heartbeat, and (worker roles, --sync-every) the sync scheduler on leases.
       const leaseMs = o.leaseSeconds !== undefined ? o.leaseSeconds * 1000 : undefined;
-      let url: string | undefined;
+      const served: { url?: string } = {};
       const scale = await startScaleRuntime(sdk, 'twilio-flex', {
         role: o.role,
         ...(leaseMs !== undefined ? { leaseMs } : {}),
         ...(o.syncEvery ? { syncEveryMs: o.syncEvery * 1000 } : {}),
-        info: () => (url ? { url } : {}),
+        info: () => (served.url ? { url: served.url } : {}),
       });
       ctx.onClose(() => scale.stop());
       const bg = await backgroundLoops(sdk, 'twilio-flex', {
@@ -74,7 +74,7 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
         ...(bg.onIngested ? { onIngested: bg.onIngested } : {}),
       });
       ctx.onClose(() => server.close());
-      url = server.url;
+      served.url = server.url;
       scale.instrument(server.metrics.registry);
       ctx.out.result({ url: server.url, role: o.role, replica: scale.replicaId }, () => [`tajo serve listening on ${server.url} (role ${o.role}, replica ${scale.replicaId}); Ctrl-C to stop`]);
       await (ctx.io.waitForShutdown ?? signalShutdown)();

@@ -1,4 +1,5 @@
 /** `connectors.status`: the documented fields plus cursors, outbox backlog, dead letters and the last error. */
+import { describeReplicas } from '../../scale/replicas.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, ConnectorStatus } from '../types.js';
 
@@ -12,6 +13,7 @@ export async function status(ctx: SdkContext, id: ConnectorId): Promise<Connecto
     store.deadLetterCounts(),
   ]);
   const open = Object.values(dead).reduce((a, b) => a + b, 0);
+  const replicas = store.kind === 'postgres' ? await describeReplicas(store) : undefined;
   return {
     connected: Boolean(rec && rec.status === 'active'),
     lastSync: rec?.lastSyncAt ?? null,
@@ -32,5 +34,12 @@ export async function status(ctx: SdkContext, id: ConnectorId): Promise<Connecto
     },
     deadLetters: { open, byReason: dead },
     lastError: rec?.lastError ?? null,
+    ...(replicas
+      ? {
+          replicas: replicas.map((r) => ({
+            id: r.id, host: r.host, pid: r.pid, role: r.role, alive: r.alive, startedAt: r.startedAt, heartbeatAt: new Date(r.heartbeatMs).toISOString(), leases: r.leases,
+          })),
+        }
+      : {}),
   };
 }
