@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { TajoError } from '../core/errors.js';
 import { registerConnectorCommands } from './commands/connectors.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDlqCommands } from './commands/dlq.js';
 import { registerEmulatorCommand } from './commands/emulator.js';
@@ -61,6 +62,7 @@ export function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
   registerMigrateCommand(program, env);
   registerDemoCommand(program, env);
   registerReportCommand(program, env);
+  registerDashboardCommand(program, env);
   return program;
 }
 

@@ -44,6 +44,7 @@ export const ERRORS = {
   TAJO_WEBHOOK_MALFORMED: { status: 400, exit: 65, retryable: false, message: 'Request body is malformed' },
   TAJO_WEBHOOK_RATE_LIMITED: { status: 429, exit: 75, retryable: true, message: 'Too many requests from this source' },
   TAJO_API_KEY_INVALID: { status: 401, exit: 77, retryable: false, message: 'Tajo API key is missing, wrong or revoked' },
+  TAJO_DASHBOARD_TOKEN: { status: 401, exit: 77, retryable: false, message: 'Dashboard token is missing or wrong (server.dashboard_token, as a Bearer token or ?token=)' },
   TAJO_ROUTE_NOT_FOUND: { status: 404, exit: 64, retryable: false, message: 'No such route' },
   // records (dead-letter reasons are separate: see engine/deadLetterReasons.ts)
   TAJO_RECORD_INVALID: { status: 422, exit: 65, retryable: false, message: 'Record cannot be mapped' },

@@ -5,6 +5,7 @@ import type { BudgetSnapshot } from '../engine/budget.js';
 import type { Store } from '../store/store.js';
 import type { FlexTokenValidator } from './auth/pluginAuth.js';
 import { registerDashboard } from './dashboard.js';
+import { registerDashboardRoutes } from './dashboardRoutes.js';
 import { registerHealthRoutes } from './health.js';
 import { installErrorHandling } from './httpErrors.js';
 import { registerManagementApi, type ManagementHandlers } from './management.js';
@@ -73,6 +74,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerHealthRoutes(app, { store: deps.store, metrics });
   if (deps.sdkHandlers) registerManagementApi(app, { store: deps.store, handlers: deps.sdkHandlers, logger: deps.logger, metrics, limiter: ctx.limiter });
   if (deps.dashboardDir) registerDashboard(app, deps.dashboardDir);
+  registerDashboardRoutes(app, deps);
   return app;
 }
 
