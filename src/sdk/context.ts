@@ -33,9 +33,13 @@ export class SdkContext {
     return new SdkContext(config, dataDir, options.logger ?? silentLogger(), env, options);
   }
 
-  /** The store: the `storeUrl` option, else `TAJO_DATABASE_URL`, else the config's `store.url`, else `<dataDir>/tajo.db`. */
+  /** The store URL: the `storeUrl` option, else `TAJO_DATABASE_URL`, else the config's `store.url` (undefined: `<dataDir>/tajo.db`). */
+  storeUrl(): string | undefined {
+    return this.options.storeUrl ?? (this.env.TAJO_DATABASE_URL?.trim() || undefined) ?? this.config.store.url;
+  }
+
   store(): Promise<Store> {
-    const url = this.options.storeUrl ?? (this.env.TAJO_DATABASE_URL?.trim() || undefined) ?? this.config.store.url;
+    const url = this.storeUrl();
     this.storePromise ??= openStore({ dataDir: this.dataDir, ...(url ? { url } : {}) });
     return this.storePromise;
   }

@@ -1,0 +1,108 @@
+/**
+ * `tajo migrate --from sqlite` (the CLI, in-process) copies an embedded data dir's state into a real Postgres:
+ * connectors, sealed secrets, checkpoints, raw events, derived rows, outbox, ledger, dead letters, inbox, API keys.
+ * A second run copies nothing new; new rows get ids after the copied ones; the secrets open with the same key.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/test-helpers/runCli.js';
+import { Vault } from '../core/vault.js';
+import { connector, interaction, survey } from '../store/contract.js';
+import { PostgresStore } from '../store/postgres/postgresStore.js';
+import { createTestDatabase, postgresAvailable } from '../store/postgres/test-helpers/testDatabase.js';
+import { SqliteStore } from '../store/sqlite/sqliteStore.js';
+import type { Store } from '../store/store.js';
+
+const available = await postgresAvailable();
+const MASTER_KEY = 'a'.repeat(64);
+
+/** Everything the migration must carry, read through the Store interface (backend-neutral). */
+async function stateOf(s: Store) {
+  const C = 'twilio-flex';
+  const inbox = await s.claimInbox({ workerId: 'probe', limit: 100, leaseMs: 1, nowMs: 0 });
+  return {
+    connector: await s.getConnector(C),
+    secrets: await s.getSecrets(C),
+    checkpoints: await s.listCheckpoints(C),
+    counts: await s.counts(C),
+    interactions: await s.getInteractions(C, ['WT1', 'WT2']),
+    surveys: await s.surveysForTasks(C, ['WT1']),
+    customers: await s.getCustomers(C, ['+14155550100']),
+    raw: await s.rawEventsForTasks(C, ['WT1']),
+    outbox: await s.outboxStats(),
+    ledger: [...(await s.delivered(['E:1', 'E:2', 'E:3']))],
+    deadLetters: (await s.listDeadLetters()).map(({ id: _id, ...d }) => d),
+    inbox: inbox.map((i) => ({ key: i.key, source: i.source, payload: i.payload })),
+    apiKeys: await s.listApiKeys(),
+  };
+}
+
+describe.runIf(available)('tajo migrate --from sqlite', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dir: string;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'tajo-migrate-'));
+    const s = await SqliteStore.open(join(dir, 'tajo.db'));
+    await s.saveConnector(connector());
+    await s.putSecret('twilio-flex', 'auth_token', Vault.fromDataDir({ dataDir: dir, env: { TAJO_MASTER_KEY: MASTER_KEY } }).seal('tok-123', { connectorId: 'twilio-flex', name: 'auth_token' }));
+    await s.commit('twilio-flex', {
+      checkpoint: { stream: 'taskrouter_events', partition: 'WS1', value: { windowEndMs: 42 }, expectedVersion: 0 },
+      rawEvents: [{ key: 'EV1', type: 'task.created', occurredMs: 1, taskSid: 'WT1', via: 'poll', data: { a: 1 } }],
+      interactions: [interaction('WT1'), interaction('WT2', { channel: 'sms' })],
+      surveys: [survey('WT9')],
+      customers: [{ key: '+14155550100', email: null, phone: '+14155550100', whatsapp: null, chatIdentity: null, smsBlacklisted: true, whatsappBlacklisted: false, pushedHash: 'h1', updatedAt: new Date(0).toISOString() }],
+      outbox: [1, 2, 3].map((i) => ({ kind: 'event' as const, key: `E:${i}`, payload: { i }, priority: 1 as const })),
+      deadLetters: [{ source: 'twilio', reason: 'missing_identity', recordKey: 'WT7', payload: { t: 7 } }],
+    });
+    const [first] = await s.claimOutbox({ workerId: 'w', limit: 1, leaseMs: 1000, nowMs: Date.now() });
+    await s.completeOutbox([first!.id], Date.now());
+    await s.ingest([{ key: 'CE1', source: 'event-streams', payload: { id: 'CE1' } }]);
+    await s.createApiKey({ id: 'k1', name: 'ci', hash: 'sha256:abc' });
+    await s.close();
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('copies every table, idempotently; new rows get ids after the copied ones; secrets open with the same master key', async () => {
+    const env = { TAJO_DATABASE_URL: db.url, TAJO_MASTER_KEY: MASTER_KEY };
+    const r = await runCli(['--json', '--data-dir', dir, 'migrate', '--from', 'sqlite', '--batch-size', '2'], { env });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const out = r.json<{ store: string; tables: { table: string; read: number; inserted: number }[] }>();
+    expect(out.store).toBe('postgres');
+    const byTable = new Map(out.tables.map((t) => [t.table, t]));
+    for (const t of ['connectors', 'secrets', 'checkpoints', 'raw_events', 'interactions', 'surveys', 'customers', 'outbox', 'ledger', 'dead_letters', 'inbox', 'api_keys']) {
+      expect(byTable.get(t), t).toMatchObject({ inserted: expect.any(Number) });
+      expect(byTable.get(t)!.inserted, t).toBe(byTable.get(t)!.read);
+      expect(byTable.get(t)!.read, t).toBeGreaterThan(0);
+    }
+    expect(r.stdout).not.toContain('tok-123');
+
+    const sqlite = await SqliteStore.open(join(dir, 'tajo.db'));
+    const pgStore = await PostgresStore.open(db.url, { max: 2 });
+    const want = await stateOf(sqlite);
+    const got = await stateOf(pgStore);
+    expect(got).toEqual(want);
+    expect(Vault.fromDataDir({ dataDir: dir, env: { TAJO_MASTER_KEY: MASTER_KEY } }).open(got.secrets.auth_token!, { connectorId: 'twilio-flex', name: 'auth_token' })).toBe('tok-123');
+
+    const again = await runCli(['--json', '--data-dir', dir, 'migrate', '--from', 'sqlite'], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<{ tables: { inserted: number }[] }>().tables.every((t) => t.inserted === 0)).toBe(true);
+
+    const maxCopied = Math.max(...(await sqlite.claimOutbox({ workerId: 'x', limit: 10, leaseMs: 1, nowMs: Date.now() + 10_000 })).map((o) => o.id));
+    await pgStore.commit('twilio-flex', { outbox: [{ kind: 'event', key: 'E:new', payload: {}, priority: 0 }] });
+    const fresh = (await pgStore.claimOutbox({ workerId: 'y', limit: 10, leaseMs: 1000, nowMs: Date.now() })).find((o) => o.key === 'E:new');
+    expect(fresh!.id).toBeGreaterThan(maxCopied);
+    await Promise.all([sqlite.close(), pgStore.close()]);
+  });
+
+  it('refuses without a Postgres target', async () => {
+    const r = await runCli(['--json', '--data-dir', dir, 'migrate', '--from', 'sqlite'], { env: {} });
+    expect(r.code).toBe(64);
+    expect(r.stdout + r.stderr).toMatch(/TAJO_DATABASE_URL/);
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * `tajo migrate --from sqlite`: copies an embedded SQLite store into Postgres, table by table, in batches.
+ *
+ * Both dialects have the same tables and columns (numbered migration twins), so the copy is generic: every table
+ * but the per-process ones (migrations, leases, replicas, rate budgets), columns matched by name, values converted by
+ * the Postgres column type (booleans from 0/1, JSON text into jsonb), ids kept (`OVERRIDING SYSTEM VALUE`, then the
+ * identity sequences are moved past them). `ON CONFLICT DO NOTHING` makes it idempotent: a re-run (or a run
+ * after an interruption) inserts only what is missing. Secrets are copied sealed: Postgres replicas need the same
+ * master key as the SQLite data dir (`TAJO_MASTER_KEY`, or its `master.key`).
+ */
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { TajoError } from '../../core/errors.js';
+import { SqliteStore } from '../sqlite/sqliteStore.js';
+import { PostgresStore } from './postgresStore.js';
+
+export interface CopyOptions {
+  sqliteFile: string;
+  postgresUrl: string;
+  /** Rows per INSERT (default 500). */
+  batchSize?: number;
+  onProgress?: (p: { table: string; copied: number; total: number }) => void;
+}
+
+export interface CopyReport {
+  tables: { table: string; read: number; inserted: number }[];
+  durationMs: number;
+}
+
+/** Process-local state, never copied. */
+const SKIP = new Set(['schema_migrations', 'leases', 'replicas', 'rate_budgets']);
+/** Parents first (secrets reference connectors); the rest in name order. */
+const FIRST = ['connectors'];
+
+interface PgColumn { column_name: string; data_type: string; is_identity: string }
+interface SqliteColumn { name: string; pk: number }
+
+const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyReport> {
+  const started = Date.now();
+  if (!existsSync(opts.sqliteFile)) throw new TajoError('TAJO_USAGE', `No SQLite store at ${opts.sqliteFile}`, { hint: 'pass --sqlite-file <data dir>/tajo.db' });
+  // Bring both to this version's schema first, so their columns match.
+  await (await SqliteStore.open(opts.sqliteFile)).close();
+  await (await PostgresStore.open(opts.postgresUrl, { max: 1 })).close();
+
+  const src = new Database(opts.sqliteFile, { readonly: true, fileMustExist: true });
+  const dst = new pg.Client({ connectionString: opts.postgresUrl });
+  await dst.connect();
+  const batch = Math.max(1, opts.batchSize ?? 500);
+  const report: CopyReport = { tables: [], durationMs: 0 };
+  try {
+    const names = (src.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[])
+      .map((r) => r.name)
+      .filter((n) => !SKIP.has(n))
+      .sort((a, b) => (FIRST.includes(b) ? 1 : 0) - (FIRST.includes(a) ? 1 : 0) || a.localeCompare(b));
+    for (const table of names) {
+      const pgCols = (await dst.query<PgColumn>(
+        'SELECT column_name, data_type, is_identity FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1', [table])).rows;
+      if (pgCols.length === 0) continue; // not in this Postgres schema (cannot happen between migration twins)
+      const types = new Map(pgCols.map((c) => [c.column_name, c.data_type]));
+      const sqliteCols = src.prepare(`PRAGMA table_info(${qi(table)})`).all() as SqliteColumn[];
+      const cols = sqliteCols.map((c) => c.name).filter((c) => types.has(c));
+      const identity = pgCols.filter((c) => c.is_identity === 'YES').map((c) => c.column_name);
+      const r = await copyTable(src, dst, { table, cols, types, identity, keys: keyColumns(src, table, sqliteCols), batch }, opts.onProgress);
+      report.tables.push({ table, ...r });
+    }
+  } finally {
+    src.close();
+    await dst.end();
+  }
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+/** Keyset columns: rowid when the table has one, else its primary key (WITHOUT ROWID tables). */
+function keyColumns(src: Database.Database, table: string, cols: SqliteColumn[]): string[] {
+  try {
+    src.prepare(`SELECT rowid FROM ${qi(table)} LIMIT 0`).all();
+    return ['rowid'];
+  } catch {
+    return cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  }
+}
+
+interface TableCopy {
+  table: string;
+  cols: string[];
+  types: Map<string, string>;
+  identity: string[];
+  keys: string[];
+  batch: number;
+}
+
+async function copyTable(src: Database.Database, dst: pg.Client, t: TableCopy, onProgress: CopyOptions['onProgress']): Promise<{ read: number; inserted: number }> {
+  const total = (src.prepare(`SELECT count(*) AS n FROM ${qi(t.table)}`).get() as { n: number }).n;
+  const keySel = t.keys.map((k, i) => `${k === 'rowid' ? 'rowid' : qi(k)} AS __k${i}`).join(', ');
+  const keyList = t.keys.map((k) => (k === 'rowid' ? 'rowid' : qi(k))).join(', ');
+  const keyTuple = t.keys.length > 1 ? `(${keyList})` : keyList;
+  const marks = t.keys.length > 1 ? `(${t.keys.map(() => '?').join(', ')})` : '?';
+  const select = (after: unknown[] | undefined) =>
+    `SELECT ${t.cols.map(qi).join(', ')}, ${keySel} FROM ${qi(t.table)}${after ? ` WHERE ${keyTuple} > ${marks}` : ''} ORDER BY ${keyList} LIMIT ${t.batch}`;
+  const overriding = t.identity.length ? ' OVERRIDING SYSTEM VALUE' : '';
+  let after: unknown[] | undefined;
+  let read = 0;
+  let inserted = 0;
+  for (;;) {
+    const rows = src.prepare(select(after)).all(...(after ?? [])) as Record<string, unknown>[];
+    if (rows.length === 0) break;
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => `(${t.cols.map((c) => {
+      params.push(convert(row[c], t.types.get(c)!));
+      return `$${params.length}`;
+    }).join(', ')})`);
+    const res = await dst.query(`INSERT INTO ${qi(t.table)} (${t.cols.map(qi).join(', ')})${overriding} VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
+    inserted += res.rowCount ?? 0;
+    read += rows.length;
+    const last = rows[rows.length - 1]!;
+    after = t.keys.map((_, i) => last[`__k${i}`]);
+    onProgress?.({ table: t.table, copied: read, total });
+  }
+  for (const col of t.identity) {
+    // New rows must get ids after the copied ones.
+    await dst.query(`SELECT setval(pg_get_serial_sequence($1, $2), GREATEST((SELECT max(${qi(col)}) FROM ${qi(t.table)}), 1))`, [t.table, col]);
+  }
+  return { read, inserted };
+}
+
+function convert(v: unknown, pgType: string): unknown {
+  if (v === null || v === undefined) return null;
+  if (pgType === 'boolean') return v === 1 || v === true || v === '1';
+  if (typeof v === 'bigint') return v.toString();
+  return v;
+}
