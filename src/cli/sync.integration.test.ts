@@ -99,6 +99,19 @@ describe('connectors sync', () => {
     expect(r.code).toBe(0);
     expect(r.json()).toMatchObject({ type: 'incremental', status: 'ok', outbox: { event: 0 } });
   });
+
+  it('forget removes a person from the store and, when asked, from Brevo', async () => {
+    const person = emu.truth().contacts.find((c) => c.ext_id.startsWith('+'))!;
+    const r = await runCli(['--json', ...args, 'forget', person.ext_id, '--delete-in-brevo']);
+    expect(r.code).toBe(0);
+    const res = r.json<{ key: string; interactions: number; brevoDeleted: boolean }>();
+    expect(res).toMatchObject({ key: person.ext_id, brevoDeleted: true });
+    expect(res.interactions).toBeGreaterThan(0);
+    const brevo = (await (await fetch(`${emu.url}/_emulator/brevo/state`)).json()) as { contacts: { ext_id: string }[] };
+    expect(brevo.contacts.map((c) => c.ext_id)).not.toContain(person.ext_id);
+    const again = (await runCli(['--json', ...args, 'forget', person.ext_id, '--delete-in-brevo'])).json();
+    expect(again).toMatchObject({ interactions: 0, brevoDeleted: false });
+  });
 });
 
 describe('tajo serve', () => {
