@@ -1,20 +1,31 @@
 /**
- * The connector side of `bench/sync.ts`, in its own process so its memory is measured alone: the embedded SDK (the
- * same path as `tajo connectors sync`) installs against the emulator, bootstraps the Brevo lists and attributes, says
- * `ready`, waits for `go` on stdin, runs one full sync with delivery and prints the result as one JSON line.
+ * The connector side of `bench/sync.ts`, in its own process so its memory is measured alone. It runs what
+ * `tajo connectors sync --type full` runs (src/sdk/services/sync.ts), built from the engine directly so the bench does
+ * not depend on the CLI/SDK wiring: a SQLite store in a temp data dir, `runSync` reading Twilio and filling the outbox
+ * page by page while a background `DeliveryWorker` drains it to Brevo, then a drain to empty.
  *
- * stdout protocol (one JSON object per line): `{ phase: 'ready', … }`, `{ phase: 'progress', … }` (every 2 s),
- * `{ phase: 'done', … }`. SIGTERM aborts the sync (used by `--max-minutes`) and still prints `done`.
+ * stdout protocol (one JSON object per line): `{ phase: 'ready', … }` after install and bootstrap (Brevo lists and
+ * attributes), then it waits for `go` on stdin; `{ phase: 'progress', … }` every 2 s; `{ phase: 'done', … }`.
+ * SIGTERM aborts the sync (used by `--max-minutes`) and still prints `done`.
  */
 import { createInterface } from 'node:readline';
-import { ConfigSchema } from '../src/config/schema.js';
+import { TwilioFlexConfigSchema } from '../src/config/schema.js';
 import { silentLogger } from '../src/core/logger.js';
-import { TajoClient } from '../src/sdk/client.js';
-import type { SyncProgressEvent } from '../src/sdk/types.js';
+import { budgetsForBrevo, budgetsForTwilio } from '../src/engine/budget.js';
+import { DeliveryWorker } from '../src/engine/deliver/worker.js';
+import { RequestStats } from '../src/engine/http.js';
+import { runSync } from '../src/engine/sync/runSync.js';
+import type { SyncReport } from '../src/engine/sync/types.js';
+import { ensureAttributes, ensureList, wantedAttributes } from '../src/sinks/brevo/bootstrap.js';
+import { BrevoClient } from '../src/sinks/brevo/client.js';
+import { openStore } from '../src/store/openStore.js';
+import type { ConnectorRecord } from '../src/store/types.js';
 
 interface Args {
   url: string;
   dataDir: string;
+  /** SQLite `synchronous` of the store (the product's default is `full`). */
+  sqliteSync?: 'full' | 'normal';
 }
 
 interface Info {
@@ -23,6 +34,7 @@ interface Info {
   accountSid: string;
   authToken: string;
   flexFlowSid: string;
+  workspaceSid: string;
   brevoApiKey: string;
 }
 
@@ -35,24 +47,29 @@ const peakMb = (): number => Math.round((process.resourceUsage().maxRSS / 1024) 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as Args;
   const info = (await (await fetch(`${args.url}/_emulator/info`)).json()) as Info;
-  const env: NodeJS.ProcessEnv = {};
-  const client = (lists: { support_contacts?: number; csat_respondents?: number }) =>
-    new TajoClient({ dataDir: args.dataDir, env, logger: silentLogger(), config: ConfigSchema.parse({ connectors: { twilio_flex: { lists } } }) });
+  const clock = (await (await fetch(`${args.url}/_emulator/clock`)).json()) as { nowMs: number; timeScale: number };
+  const t0 = Date.now();
+  const timeScale = clock.timeScale;
+  // Twilio's clock as the SDK sees an emulator: its emulated now, advancing at the time scale.
+  const nowMs = () => Math.round(clock.nowMs + (Date.now() - t0) * timeScale);
+  const logger = silentLogger();
 
-  let tajo = client({});
-  await tajo.connectors.connect('twilio-flex', {
-    accountSid: info.accountSid,
-    authToken: info.authToken,
-    flexFlowSid: info.flexFlowSid,
-    baseUrls: info.twilio,
-    brevoApiKey: info.brevoApiKey,
-    brevoBaseUrl: info.brevo,
-  });
-  const boot = await tajo.connectors.bootstrap('twilio-flex', { createLists: true });
-  await tajo.close();
-  const lists: { support_contacts?: number; csat_respondents?: number } = {};
-  for (const l of boot.lists) if (l.id !== null) lists[l.key] = l.id;
-  tajo = client(lists);
+  const store = await openStore({ dataDir: args.dataDir, sqlite: { synchronous: args.sqliteSync ?? 'full' } });
+  const at = new Date().toISOString();
+  const connector: ConnectorRecord = {
+    id: 'twilio-flex',
+    settings: { accountSid: info.accountSid, flexFlowSid: info.flexFlowSid, workspaceSid: info.workspaceSid, authMode: 'auth_token', baseUrls: info.twilio, brevoBaseUrl: info.brevo },
+    status: 'active',
+    installedAt: at,
+    updatedAt: at,
+  };
+  await store.saveConnector(connector);
+  const brevoStats = new RequestStats();
+  const brevo = new BrevoClient({ baseUrl: info.brevo, apiKey: info.brevoApiKey, budgets: budgetsForBrevo(timeScale), logger, timeScale, stats: brevoStats });
+  const base = TwilioFlexConfigSchema.parse({});
+  await ensureAttributes(brevo, wantedAttributes([...Object.values(base.field_mapping), 'WHATSAPP']));
+  const lists = { support_contacts: await ensureList(brevo, 'Support contacts'), csat_respondents: await ensureList(brevo, 'CSAT respondents') };
+  const config = TwilioFlexConfigSchema.parse({ lists });
 
   say({ phase: 'ready', lists, rssMb: rssMb(), peakMb: peakMb() });
   await new Promise<void>((resolve) => {
@@ -68,31 +85,46 @@ async function main(): Promise<void> {
   const ctrl = new AbortController();
   process.once('SIGTERM', () => ctrl.abort(new Error('bench time limit')));
   const progress = { records: 0, delivered: 0, pending: 0 };
-  const onProgress = (e: SyncProgressEvent): void => {
-    if (e.kind === 'stream' && e.progress.stream === 'taskrouter_events') progress.records = e.progress.records;
-    if (e.kind === 'delivery') {
-      progress.delivered = e.progress.delivered;
-      progress.pending = e.progress.pending;
-    }
-  };
   const started = performance.now();
-  let peakSampled = 0;
   const ticker = setInterval(() => {
-    peakSampled = Math.max(peakSampled, rssMb());
-    say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), ...progress });
+    void store.outboxStats().then((s) => {
+      progress.delivered = s.delivered;
+      progress.pending = s.pending + s.inflight;
+      say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), ...progress });
+    }, () => undefined);
   }, 2_000);
   ticker.unref();
-  let report: unknown;
+
+  const worker = new DeliveryWorker({ store, brevo, logger, workerId: `bench-${process.pid}`, connectorId: connector.id, timeScale });
+  worker.start();
+  let report: SyncReport | undefined;
+  let drained: unknown;
   let error: string | undefined;
   try {
-    report = await tajo.connectors.sync('twilio-flex', { type: 'full', deliver: true }, { onProgress, signal: ctrl.signal });
+    report = await runSync(
+      {
+        store, config, connector, secrets: { authToken: info.authToken }, logger, budgets: budgetsForTwilio(info.workspaceSid, timeScale), listIds: lists, nowMs, timeScale,
+        stats: new RequestStats(),
+        onProgress: (p) => {
+          if (p.stream === 'taskrouter_events') progress.records = p.records;
+        },
+      },
+      { type: 'full', signal: ctrl.signal },
+    );
+    await worker.stop();
+    if (report.status === 'ok' && !ctrl.signal.aborted) drained = await worker.drain({ until: 'empty', signal: ctrl.signal });
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
+  } finally {
+    await worker.stop();
   }
   const wallMs = performance.now() - started;
   clearInterval(ticker);
-  await tajo.close();
-  say({ phase: 'done', wallMs, aborted: ctrl.signal.aborted, error, report, progress, peakMb: peakMb(), rssMb: rssMb() });
+  const s = await store.outboxStats();
+  progress.delivered = s.delivered;
+  progress.pending = s.pending + s.inflight;
+  await store.close();
+  say({ phase: 'done', wallMs, aborted: ctrl.signal.aborted, error, report: report && { status: report.status, statusReason: report.statusReason, outbox: report.outbox, deadLetters: report.deadLetters, delivery: drained }, progress, peakMb: peakMb(), rssMb: rssMb() });
 }
 
 main().then(
