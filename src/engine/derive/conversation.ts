@@ -1,6 +1,7 @@
 import type { RawEvent } from '../../store/types.js';
 import { isStopKeyword } from './consent.js';
 import { contentHash } from './hash.js';
+import { normalizePhone } from './identity.js';
 import { CONVERSATION_SNAPSHOT, sortEvents } from './taskEvents.js';
 
 /** Only the Conversations fields the derivation uses (docs/SEMANTICS.md §2, §4, §6). */
@@ -49,18 +50,30 @@ function customerParticipant(participants: readonly ParticipantInput[]): Partici
   return participants.find((p) => p.messaging_binding?.type && p.messaging_binding.address);
 }
 
+/** Same phone (E.164 after normalising, `whatsapp:` stripped) or, for other identities, the same string. */
+function sameAuthor(a: string | null | undefined, b: string): boolean {
+  if (!a) return false;
+  if (a === b) return true;
+  const pa = normalizePhone(a);
+  return pa !== undefined && pa === normalizePhone(b);
+}
+
+/**
+ * The customer's messages are those of the participant with a messaging binding; when Participants were not read,
+ * those whose author is the task's `from` (`customerAddress`: the phone, or `whatsapp:+…`).
+ */
 export function snapshotConversation(
   conversation: ConversationInput,
   participants: readonly ParticipantInput[],
   messages: readonly MessageInput[],
+  opts: { customerAddress?: string | undefined } = {},
 ): ConversationSnapshot {
   const state = conversation.state ?? 'active';
   const closedMs = ms(conversation.timers?.date_closed) ?? (state === 'closed' ? ms(conversation.date_updated) : null);
   const customer = customerParticipant(participants);
-  const address = customer?.messaging_binding?.address ?? undefined;
-  const optOut =
-    customer !== undefined &&
-    messages.some((m) => (m.participant_sid === customer.sid || (address !== undefined && m.author === address)) && isStopKeyword(m.body));
+  const address = customer?.messaging_binding?.address ?? opts.customerAddress;
+  const fromCustomer = (m: MessageInput) => (customer !== undefined && m.participant_sid === customer.sid) || (address !== undefined && sameAuthor(m.author, address));
+  const optOut = messages.some((m) => fromCustomer(m) && isStopKeyword(m.body));
   return {
     sid: conversation.sid,
     state,

@@ -83,7 +83,7 @@ export class Checkpointer {
 }
 
 /** Derives the given tasks (all their events: stored + new) and their customers into one commit batch. */
-export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[], extraTaskSids: readonly string[], client: TwilioClient): Promise<PlannedBatch> {
+export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[], extraTaskSids: readonly string[], client: TwilioClient, window?: [number, number]): Promise<PlannedBatch> {
   const cfg = ctx.deps.config;
   const plan = await planTasks(
     {
@@ -95,6 +95,7 @@ export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[]
       conversations: ctx.conversations,
       fetchTask: (sid) => fetchTask(client, ctx.workspaceSid, sid),
       queueNames: ctx.queueNames,
+      conversationWindow: window,
     },
     newEvents,
     extraTaskSids,

@@ -1,14 +1,32 @@
 import { snapshotConversation, type ConversationSnapshot } from '../derive/conversation.js';
 import type { TwilioClient } from '../../sources/twilio/client.js';
-import type { Conversation } from '../../sources/twilio/schemas.js';
-import { fetchConversation, listMessages, listParticipants } from '../../sources/twilio/readers.js';
+import type { Conversation, Message, Participant } from '../../sources/twilio/schemas.js';
+import { fetchConversation, listConversations, listMessages, listParticipants } from '../../sources/twilio/readers.js';
+
+/** What a task needs from its Conversation: Participants only to resolve the channel, Messages only for STOP. */
+export interface ConversationNeed {
+  participants: boolean;
+  messages: boolean;
+  /** The task's `from`: identifies the customer's messages when Participants are not read. */
+  customerAddress?: string | undefined;
+}
+
+export const FULL_READ: ConversationNeed = { participants: true, messages: true };
+
+const DAY_MS = 86_400_000;
+/** From this many Conversations at once, listing their creation days (100 per page) beats one GET each. */
+const LIST_THRESHOLD = 20;
 
 /**
- * Conversation snapshots for the derivation, read at most once per run: the Conversation (state, timers), its
- * Participants (the customer's messaging binding) and Messages (`Order=asc`, for STOP keywords).
+ * Conversation reads for the derivation, each part at most once per run: the Conversation (state, timers), its
+ * Participants (the customer's binding type) and Messages (`Order=asc`, STOP keywords) — the last two only when the
+ * task needs them. Many at once are primed from the list of their creation days instead of one GET each.
  */
 export class ConversationSource {
-  private readonly cache = new Map<string, Promise<ConversationSnapshot | null>>();
+  private readonly conv = new Map<string, Promise<Conversation | null>>();
+  private readonly parts = new Map<string, Promise<Participant[]>>();
+  private readonly msgs = new Map<string, Promise<Message[]>>();
+  private readonly listedDays = new Set<string>();
 
   constructor(
     private readonly client: TwilioClient,
@@ -17,34 +35,67 @@ export class ConversationSource {
 
   /** Already read in this run (a refresh would read the same state). */
   has(sid: string): boolean {
-    return this.cache.has(sid);
+    return this.conv.has(sid);
   }
 
-  /** The snapshot; null when the Conversation does not exist (404). `listed` skips the single GET. */
-  get(sid: string, listed?: Conversation): Promise<ConversationSnapshot | null> {
-    let p = this.cache.get(sid);
+  /** A Conversation seen in a list response: no GET needed for it. */
+  prime(c: Conversation): void {
+    if (!this.conv.has(c.sid)) this.conv.set(c.sid, Promise.resolve(c));
+  }
+
+  /** Lists the Conversations created on the UTC days of [startMs, endMs] (each day once per run). */
+  async primeDays(startMs: number, endMs: number): Promise<void> {
+    for (let d = Math.floor(startMs / DAY_MS) * DAY_MS; d <= endMs; d += DAY_MS) {
+      const key = new Date(d).toISOString().slice(0, 10);
+      if (this.listedDays.has(key)) continue;
+      for await (const page of listConversations(this.client, this.serviceSid, d, d)) for (const c of page.items) this.prime(c);
+      this.listedDays.add(key);
+    }
+  }
+
+  private once<T>(cache: Map<string, Promise<T>>, sid: string, read: () => Promise<T>): Promise<T> {
+    let p = cache.get(sid);
     if (!p) {
-      p = this.read(sid, listed);
-      this.cache.set(sid, p);
+      p = read();
+      cache.set(sid, p);
       // A failed read is not cached: the next caller tries again.
-      p.catch(() => this.cache.delete(sid));
+      p.catch(() => cache.delete(sid));
     }
     return p;
   }
 
-  private async read(sid: string, listed?: Conversation): Promise<ConversationSnapshot | null> {
-    const conv = listed ?? (await fetchConversation(this.client, this.serviceSid, sid));
+  /** The snapshot with what `need` asks for; null when the Conversation does not exist (404). */
+  async snapshot(sid: string, need: ConversationNeed = FULL_READ): Promise<ConversationSnapshot | null> {
+    const conv = await this.once(this.conv, sid, async () => (await fetchConversation(this.client, this.serviceSid, sid)) ?? null);
     if (!conv) return null;
-    const [participants, messages] = await Promise.all([listParticipants(this.client, this.serviceSid, sid), listMessages(this.client, this.serviceSid, sid)]);
-    return snapshotConversation(conv, participants, messages);
+    const [participants, messages] = await Promise.all([
+      need.participants ? this.once(this.parts, sid, () => listParticipants(this.client, this.serviceSid, sid)) : Promise.resolve([]),
+      need.messages ? this.once(this.msgs, sid, () => listMessages(this.client, this.serviceSid, sid)) : Promise.resolve([]),
+    ]);
+    return snapshotConversation(conv, participants, messages, { customerAddress: need.customerAddress });
   }
 
-  /** Reads many snapshots with bounded concurrency (the Conversations budget paces them). */
-  async getMany(sids: Iterable<string>, concurrency = 8): Promise<Map<string, ConversationSnapshot | null>> {
-    const list = [...new Set(sids)];
+  /** Full snapshot (binding, state, messages); `listed` skips the GET. */
+  get(sid: string, listed?: Conversation): Promise<ConversationSnapshot | null> {
+    if (listed) this.prime(listed);
+    return this.snapshot(sid, FULL_READ);
+  }
+
+  /** Full snapshots of many Conversations, with bounded concurrency. */
+  getMany(sids: Iterable<string>, concurrency = 8): Promise<Map<string, ConversationSnapshot | null>> {
+    return this.snapshots(new Map([...sids].map((s) => [s, FULL_READ])), { concurrency });
+  }
+
+  /**
+   * Snapshots for many Conversations with their needs. With `createdWithin` (the window their tasks were created in)
+   * and enough of them, the creation days are listed first so no Conversation needs its own GET.
+   */
+  async snapshots(needs: ReadonlyMap<string, ConversationNeed>, opts: { concurrency?: number; createdWithin?: [number, number] } = {}): Promise<Map<string, ConversationSnapshot | null>> {
+    const missing = [...needs.keys()].filter((s) => !this.conv.has(s));
+    if (opts.createdWithin && missing.length >= LIST_THRESHOLD) await this.primeDays(opts.createdWithin[0] - DAY_MS, opts.createdWithin[1]);
     const out = new Map<string, ConversationSnapshot | null>();
-    await mapLimit(list, concurrency, async (sid) => {
-      out.set(sid, await this.get(sid));
+    await mapLimit([...needs], opts.concurrency ?? 8, async ([sid, need]) => {
+      out.set(sid, await this.snapshot(sid, need));
     });
     return out;
   }
@@ -53,17 +104,17 @@ export class ConversationSource {
 /** Runs `fn` over `items`, at most `limit` at a time; the first error rejects (after in-flight calls settle). */
 export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  let failed: unknown;
+  let failed: { err: unknown } | undefined;
   const worker = async () => {
     while (failed === undefined && next < items.length) {
       const item = items[next++] as T;
       try {
         await fn(item);
       } catch (err) {
-        failed ??= err;
+        failed ??= { err };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
+  if (failed !== undefined) throw failed.err;
 }

@@ -5,8 +5,7 @@ import { deriveTask, type Interaction, type TaskDerivation } from '../derive/int
 import { toInteractionRow } from '../derive/rows.js';
 import { deriveSurvey, toSurveyRow, type Survey } from '../derive/survey.js';
 import { rawEventFromFetchedTask, readTaskEvent, TASK_FETCHED, type FetchedTask } from '../derive/taskEvents.js';
-import type { ConversationSource } from './conversationSource.js';
-import { mapLimit } from './conversationSource.js';
+import { mapLimit, type ConversationNeed, type ConversationSource } from './conversationSource.js';
 import type { StoreReader } from './storeAccess.js';
 
 /** What deriving a set of tasks produced, before customers are recomputed. */
@@ -32,6 +31,8 @@ export interface TaskPlanDeps {
   fetchTask: ((taskSid: string) => Promise<FetchedTask | undefined>) | undefined;
   /** Queue names from the TaskQueues stream, for events that lack `task_queue_name`. */
   queueNames: ReadonlyMap<string, string>;
+  /** The time window the tasks were read from: lets many Conversations be listed by creation day instead of fetched. */
+  conversationWindow?: [number, number] | undefined;
 }
 
 const hasAttributes = (events: readonly RawEvent[]) => events.some((e) => readTaskEvent(e).taskAttributes !== undefined);
@@ -76,6 +77,7 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
 
   const results = new Map<string, TaskDerivation>();
   const needs = new Map<string, string>();
+  const reads = new Map<string, ConversationNeed>();
   for (const t of taskSids) {
     if (!events(t).some(isTaskRouter)) continue;
     const d = derive(t);
@@ -83,9 +85,13 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
     const conv = d.kind === 'needsConversation' ? d.conversationSid : d.kind === 'interaction' && d.interaction.channel !== 'voice' ? d.interaction.conversationSid : null;
     if (conv === null || !deps.conversations) continue;
     // A closed snapshot is final; otherwise read it (once per run: the source caches).
-    if (d.kind === 'needsConversation' || (latestSnapshot(events(t))?.closedMs ?? null) === null) needs.set(t, conv);
+    if (d.kind !== 'needsConversation' && (latestSnapshot(events(t))?.closedMs ?? null) !== null) continue;
+    needs.set(t, conv);
+    reads.set(conv, mergeNeeds(reads.get(conv), conversationNeed(d)));
   }
-  const snaps = deps.conversations ? await deps.conversations.getMany(needs.values()) : new Map<string, ConversationSnapshot | null>();
+  const snaps = deps.conversations
+    ? await deps.conversations.snapshots(reads, deps.conversationWindow ? { createdWithin: deps.conversationWindow } : {})
+    : new Map<string, ConversationSnapshot | null>();
   for (const [t, conv] of needs) {
     const snap = snaps.get(conv) ?? null;
     if (snap) add(rawEventFromSnapshot(t, snap) as RawEvent & { taskSid: string });
@@ -126,6 +132,22 @@ async function planSurveys(deps: TaskPlanDeps, plan: TaskPlan, surveyTasks: Extr
     const key = linked?.customerKey ?? r.survey.ownIdentity?.extId ?? null;
     plan.surveys.push({ survey: r.survey, row: toSurveyRow(r.survey, key), linked });
   }
+}
+
+/**
+ * Participants only when the channel depends on the binding; Messages only where STOP matters (sms, whatsapp, or a
+ * channel not known yet); the close time comes with the Conversation itself.
+ */
+function conversationNeed(d: TaskDerivation): ConversationNeed {
+  if (d.kind !== 'interaction') return { participants: true, messages: true };
+  const i = d.interaction;
+  const from = typeof i.attributes.from === 'string' ? i.attributes.from : undefined;
+  return { participants: false, messages: i.channel === 'sms' || i.channel === 'whatsapp', customerAddress: from };
+}
+
+function mergeNeeds(a: ConversationNeed | undefined, b: ConversationNeed): ConversationNeed {
+  if (!a) return b;
+  return { participants: a.participants || b.participants, messages: a.messages || b.messages, customerAddress: a.customerAddress ?? b.customerAddress };
 }
 
 function dedupe(events: RawEvent[]): RawEvent[] {

@@ -1,7 +1,7 @@
 import type { InteractionRow } from '../../../store/types.js';
 import { rawEventFromSnapshot } from '../../derive/conversation.js';
 import { listConversations } from '../../../sources/twilio/readers.js';
-import { ConversationSource, mapLimit } from '../conversationSource.js';
+import { ConversationSource, type ConversationNeed } from '../conversationSource.js';
 import { Checkpointer, meterInto, planBatch, progress, throwIfAborted, type SyncContext } from '../context.js';
 import type { StreamReport } from '../types.js';
 import { DAY_MS, RETENTION_MS } from '../windows.js';
@@ -50,14 +50,16 @@ export async function runConversations(ctx: SyncContext, report: StreamReport): 
       throwIfAborted(ctx.opts.signal);
       report.pages++;
       report.records += page.items.length;
-      await mapLimit(page.items.filter((c) => open.has(c.sid)), 8, async (c) => {
-        await source.get(c.sid, c);
-      });
+      for (const c of page.items) if (open.has(c.sid)) source.prime(c);
     }
   }
-  const sids = [...open.keys()];
-  const snaps = await source.getMany(sids);
-  if (open.size <= LIST_THRESHOLD) report.records += sids.length;
+  // Only what can change matters: Messages (STOP) for sms/whatsapp; the close time comes with the Conversation.
+  const needs = new Map([...open].map(([sid, r]): [string, ConversationNeed] => {
+    const from = (r.attributes as Record<string, unknown> | null)?.from;
+    return [sid, { participants: false, messages: r.channel === 'sms' || r.channel === 'whatsapp', customerAddress: typeof from === 'string' ? from : undefined }];
+  }));
+  const snaps = await source.snapshots(needs);
+  if (open.size <= LIST_THRESHOLD) report.records += open.size;
 
   const raw = [];
   const tasks: string[] = [];

@@ -92,7 +92,7 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
       touched.clear();
       for (let i = 0; i < tasks.length || i === 0; i += DERIVE_CHUNK) {
         const chunk = tasks.slice(i, i + DERIVE_CHUNK);
-        const planned = await planBatch(ctx, [], chunk, client);
+        const planned = await planBatch(ctx, [], chunk, client, [wp.startMs, wp.endMs]);
         const last = i + DERIVE_CHUNK >= tasks.length;
         await cp.commit(planned.batch, last ? ({ windowEndMs: wp.endMs, lastEventSid, contactConfig } satisfies TaskRouterEventsCursor) : undefined);
         if (last) break;
