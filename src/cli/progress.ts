@@ -15,7 +15,7 @@ const SCALE = 1000;
 export class SyncProgressView {
   private multi: cliProgress.MultiBar | undefined;
   private readonly bars = new Map<string, cliProgress.SingleBar>();
-  private readonly lastPlain = new Map<string, number>();
+  private readonly lastPlain = new Map<string, { at: number; text: string }>();
   private stopped = false;
 
   constructor(
@@ -96,9 +96,11 @@ export class SyncProgressView {
   private plain(key: string, force: boolean, text: () => string): void {
     const now = Date.now();
     const last = this.lastPlain.get(key);
-    if (!force && last !== undefined && now - last < this.plainEveryMs) return;
-    this.lastPlain.set(key, now);
-    this.out.note(text());
+    if (!force && last !== undefined && now - last.at < this.plainEveryMs) return;
+    const t = text();
+    if (t === last?.text) return;
+    this.lastPlain.set(key, { at: now, text: t });
+    this.out.note(t);
   }
 
   stop(): void {

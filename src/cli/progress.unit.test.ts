@@ -24,6 +24,7 @@ describe('SyncProgressView', () => {
     const view = new SyncProgressView(io, new Output(io, false), 60_000);
     for (let i = 1; i <= 5; i++) view.update({ kind: 'stream', progress: { stream: 'conversations', records: i * 10, requests: i, fraction: i / 5, done: false } });
     view.update({ kind: 'stream', progress: { stream: 'conversations', records: 50, requests: 5, done: true } });
+    view.update({ kind: 'stream', progress: { stream: 'conversations', records: 50, requests: 5, done: true } });
     view.update({ kind: 'warning', message: '--since clamped to 30 days' });
     view.stop();
     expect(io.stderrText().trim().split('\n')).toEqual(['conversations: 10 records, 1 requests (20%)', 'conversations: 50 records, 5 requests — done', '! --since clamped to 30 days']);
