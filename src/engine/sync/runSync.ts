@@ -83,6 +83,7 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
     ...(deps.timeScale !== undefined ? { timeScale: deps.timeScale } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(deps.stats ? { stats: deps.stats } : {}),
+    ...(deps.requestTimeoutMs !== undefined ? { timeoutMs: deps.requestTimeoutMs } : {}),
   });
   const access: StoreAccess = opts.dryRun ? new DryRunStore(deps.store) : deps.store;
   const reports = new Map<StreamName, StreamReport>();

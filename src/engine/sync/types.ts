@@ -41,6 +41,8 @@ export interface SyncDeps {
   /** Emulated-time factor forwarded to the HTTP layer (vendor reset headers). */
   timeScale?: number;
   stats?: RequestStats;
+  /** Per-attempt timeout of Twilio calls (default 30 s; fault tests shorten it). */
+  requestTimeoutMs?: number;
 }
 
 export interface SyncOptions {
