@@ -4,35 +4,9 @@
  */
 import type { BudgetSnapshot } from '../engine/budget.js';
 import type { Store } from '../store/store.js';
+import type { BudgetSample, SyncHealth } from './types.js';
 
-export interface StreamHealth {
-  stream: string;
-  partition: string;
-  /** The cursor, shortened for display. */
-  cursor: string;
-  /** The time the stream has synced up to (ms), when its cursor says. */
-  position_ms: number | null;
-  lag_seconds: number | null;
-  updated_at: string;
-}
-
-export interface BudgetSample {
-  at: string;
-  /** Per budget: requests acquired since the previous sample, per second. */
-  rates: Record<string, number>;
-  /** Per budget: share of its documented rate in use (0..100). */
-  use_pct: Record<string, number>;
-}
-
-export interface SyncHealth {
-  generated_at: string;
-  connector: { id: string; installed: boolean; status: string | null; status_reason: string | null; last_sync_at: string | null; last_error: { code: string; message: string; at: string } | null };
-  streams: StreamHealth[];
-  outbox: { pending: number; inflight: number; delivered: number; dead: number; oldest_pending_age_seconds: number | null; by_kind: Record<string, number> };
-  dead_letters: { open: number; by_reason: Record<string, number>; recent: Array<{ id: number; source: string; reason: string; record_key: string; error: string | null; created_at: string }> };
-  budgets: { current: Array<{ name: string; rate_per_second: number; used: number; throttled: number; pauses: number; paused: boolean }>; history: BudgetSample[] };
-  last_errors: Array<{ at: string; source: string; code: string; message: string }>;
-}
+export type { BudgetSample, StreamHealth, SyncHealth } from './types.js';
 
 /** Known time fields of stream cursors (taskrouter_events: windowEndMs; conversations: refreshedThroughMs; reference: refreshedAtMs). */
 const POSITION_KEYS = ['windowEndMs', 'refreshedThroughMs', 'refreshedAtMs', 'syncedThroughMs', 'untilMs'];
@@ -93,8 +67,13 @@ export async function syncHealth(store: Store, connectorId: string, nowMs: numbe
   ]);
   const recent = open.slice(-10).reverse();
   const lastErrors: SyncHealth['last_errors'] = [];
-  if (connector?.lastError) lastErrors.push({ at: connector.lastError.at, source: 'sync', code: connector.lastError.code, message: connector.lastError.message });
-  for (const d of recent) if (d.error) lastErrors.push({ at: d.createdAt, source: d.source, code: d.reason, message: d.error.slice(0, 300) });
+  if (connector?.lastError) lastErrors.push({ at: connector.lastError.at, source: 'sync', code: connector.lastError.code, message: connector.lastError.message, count: 1 });
+  // one line per (source, reason): the latest letter's error, with how many are open
+  const latest = new Map<string, (typeof open)[number]>();
+  for (const d of open) if (d.error) latest.set(`${d.source}|${d.reason}`, d);
+  for (const d of latest.values()) {
+    lastErrors.push({ at: d.createdAt, source: d.source, code: d.reason, message: (d.error ?? '').slice(0, 300), count: open.filter((x) => x.source === d.source && x.reason === d.reason).length });
+  }
   return {
     generated_at: new Date(nowMs).toISOString(),
     connector: {

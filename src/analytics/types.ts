@@ -174,3 +174,34 @@ export interface Report {
   channel_rows?: ChannelRow[];
   csat?: CsatReport;
 }
+
+/** `GET /api/dashboard/health` (src/analytics/health.ts). */
+export interface StreamHealth {
+  stream: string;
+  partition: string;
+  /** The cursor, shortened for display. */
+  cursor: string;
+  /** The time the stream has synced up to (ms), when its cursor says. */
+  position_ms: number | null;
+  lag_seconds: number | null;
+  updated_at: string;
+}
+
+export interface BudgetSample {
+  at: string;
+  /** Per budget: requests acquired since the previous sample, per second. */
+  rates: Record<string, number>;
+  /** Per budget: share of its documented rate in use (0..100). */
+  use_pct: Record<string, number>;
+}
+
+export interface SyncHealth {
+  generated_at: string;
+  connector: { id: string; installed: boolean; status: string | null; status_reason: string | null; last_sync_at: string | null; last_error: { code: string; message: string; at: string } | null };
+  streams: StreamHealth[];
+  outbox: { pending: number; inflight: number; delivered: number; dead: number; oldest_pending_age_seconds: number | null; by_kind: Record<string, number> };
+  dead_letters: { open: number; by_reason: Record<string, number>; recent: Array<{ id: number; source: string; reason: string; record_key: string; error: string | null; created_at: string }> };
+  budgets: { current: Array<{ name: string; rate_per_second: number; used: number; throttled: number; pauses: number; paused: boolean }>; history: BudgetSample[] };
+  /** The connector's last sync error, and the latest error per dead-letter reason with the number open. */
+  last_errors: Array<{ at: string; source: string; code: string; message: string; count: number }>;
+}

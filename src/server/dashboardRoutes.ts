@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SwrCache } from '../analytics/cache.js';
 import { BudgetHistory, syncHealth } from '../analytics/health.js';
@@ -167,7 +167,7 @@ export interface DashboardServer {
 
 /** `tajo dashboard`: a server with only the dashboard and its read API (plus /healthz). */
 export async function startDashboardServer(deps: DashboardDeps & { host?: string; port?: number; logger: Logger }): Promise<DashboardServer> {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, disableRequestLogging: true, routerOptions: { ignoreTrailingSlash: true } });
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), routerOptions: { ignoreTrailingSlash: true } });
   installErrorHandling(app, deps.logger, undefined, true);
   app.get('/healthz', async () => ({ status: 'ok' }));
   registerDashboardRoutes(app, deps);
