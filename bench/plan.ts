@@ -7,9 +7,10 @@
  * - TaskRouter: TaskQueues, Workers, Activities lists (⌈n / 1000⌉ pages each, PageSize 1000); Events over the whole
  *   30-day retention as one walk: ⌈events / 1000⌉ pages (a page holds at most 1000). No single-Task fetch: every
  *   task event carries `task_attributes`. Events spend the Events budget (20 rps) AND the workspace budget (30 rps).
- * - Conversations (100 rps): the Conversations themselves from the list (⌈conversations / 100⌉ pages, PageSize ≤ 100,
- *   filtered by creation day), plus per conversation its Participants (customer binding, ⌈p / 100⌉ pages, at least
- *   one request) and Messages (STOP keywords, ⌈m / 100⌉ pages, at least one).
+ * - Conversations (100 rps), for the synced messaging tasks: the Conversations themselves (state, close time) from the
+ *   list (⌈conversations / 100⌉ pages, PageSize ≤ 100, filtered by creation date); Participants (⌈p / 100⌉ pages, at
+ *   least one request) only where the task's `channelType` does not give the channel (the binding type does); Messages
+ *   (⌈m / 100⌉ pages, at least one) only for sms/whatsapp, where a STOP keyword sets the blacklist flag.
  * - Brevo contacts (`/contacts/*`, 10 rps): one `POST /contacts/import` per distinct list set, split at Brevo's
  *   recommended 8 MB body; contacts with a consent flag (`smsBlacklisted`/`whatsappBlacklisted`) cannot go in an import
  *   (its blacklist switches apply to the whole file) and are one `POST /contacts` each. Each import costs one
@@ -90,19 +91,30 @@ export function computePlan(i: PlanInput): Plan {
     const queues = one('SELECT COUNT(*) AS n FROM task_queues');
     const workers = one('SELECT COUNT(*) AS n FROM workers');
     const activities = one('SELECT COUNT(*) AS n FROM activities');
-    // Conversations of the synced tasks: created within the read range (plus a day: a conversation starts before its task).
-    const convFrom = start - 86_400_000;
-    const conversations = one('SELECT COUNT(*) AS n FROM conversations WHERE date_created_ms >= ? AND date_created_ms <= ?', convFrom, i.runNowMs);
-    const perConv = (table: string) =>
-      one(
-        `SELECT SUM(p) AS n FROM (SELECT MAX(1, (COALESCE(x.c, 0) + 99) / 100) AS p FROM conversations v
-           LEFT JOIN (SELECT conversation_sid, COUNT(*) AS c FROM ${table} GROUP BY conversation_sid) x ON x.conversation_sid = v.sid
-           WHERE v.date_created_ms >= ? AND v.date_created_ms <= ?)`,
-        convFrom,
-        i.runNowMs,
-      );
-    const participantPages = perConv('participants');
-    const messagePages = perConv('messages');
+    // Conversations of the synced messaging tasks (non-survey, valid attributes, created in the read range).
+    const conv = db
+      .prepare(
+        `SELECT c.sid, json_extract(t.attributes, '$.channelType') AS ct,
+           (SELECT json_extract(p.messaging_binding, '$.type') FROM participants p
+             WHERE p.conversation_sid = c.sid AND p.messaging_binding IS NOT NULL LIMIT 1) AS binding,
+           (SELECT COUNT(*) FROM participants p WHERE p.conversation_sid = c.sid) AS np,
+           (SELECT COUNT(*) FROM messages m WHERE m.conversation_sid = c.sid) AS nm
+         FROM tasks t JOIN conversations c ON c.sid = json_extract(t.attributes, '$.conversationSid')
+         WHERE json_valid(t.attributes) AND lower(coalesce(json_extract(t.attributes, '$.conversations.kind'), '')) <> 'survey'
+           AND t.date_created_ms >= ? AND t.date_created_ms <= ?`,
+      )
+      .all(start, i.runNowMs) as Array<{ sid: string; ct: string | null; binding: string | null; np: number; nm: number }>;
+    const KNOWN: Record<string, string> = { web: 'webchat', chat: 'webchat', webchat: 'webchat', sms: 'sms', whatsapp: 'whatsapp' };
+    let participantPages = 0;
+    let messagePages = 0;
+    for (const c of conv) {
+      const fromAttributes = c.ct !== null ? KNOWN[c.ct.toLowerCase()] : undefined;
+      // Participants only when the attributes do not give the channel; Messages only where STOP matters (sms, whatsapp).
+      if (fromAttributes === undefined) participantPages += pages(c.np, 100);
+      const channel = fromAttributes ?? c.binding ?? undefined;
+      if (channel === 'sms' || channel === 'whatsapp') messagePages += pages(c.nm, 100);
+    }
+    const conversations = new Set(conv.map((c) => c.sid)).size;
 
     // Brevo contacts: imports per list set (8 MB bodies), consent-flagged contacts one by one.
     const groups = new Map<string, number>();
@@ -134,13 +146,13 @@ export function computePlan(i: PlanInput): Plan {
       'brevo events single': ev.singles,
       'brevo events batch': ev.batches,
     };
-    const conv = requests['twilio conversations list+fetch']! + participantPages + messagePages;
+    const convRequests = requests['twilio conversations list+fetch']! + participantPages + messagePages;
     const trAll = requests['twilio taskrouter events']! + requests['twilio taskrouter lists']!;
     const budgets: BudgetFloor[] = [
       { budget: 'twilio flex (100 rps)', ratePerSecond: 100, requests: 1, seconds: drain(1, 100) },
       { budget: 'twilio taskrouter events (20 rps)', ratePerSecond: 20, requests: requests['twilio taskrouter events']!, seconds: drain(requests['twilio taskrouter events']!, 20) },
       { budget: 'twilio taskrouter workspace (30 rps)', ratePerSecond: 30, requests: trAll, seconds: drain(trAll, 30) },
-      { budget: 'twilio conversations (100 rps)', ratePerSecond: 100, requests: conv, seconds: drain(conv, 100) },
+      { budget: 'twilio conversations (100 rps)', ratePerSecond: 100, requests: convRequests, seconds: drain(convRequests, 100) },
       { budget: 'brevo contacts (10 rps)', ratePerSecond: 10, requests: imports + singles, seconds: drain(imports + singles, 10) },
       { budget: 'brevo events singles (10 rps) + batches (100/h)', ratePerSecond: 10, requests: ev.singles + ev.batches + polls, seconds: ev.seconds },
     ];
