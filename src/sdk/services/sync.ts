@@ -82,6 +82,10 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
   const deliver = !dryRun && params.deliver !== false && Boolean(conn.brevo.apiKey);
   if (!dryRun && params.deliver !== false && !conn.brevo.apiKey) emit({ kind: 'warning', message: 'no Brevo API key: writes stay in the outbox (pass --brevo-api-key or set BREVO_API_KEY)' });
 
+  if (deliver && cfg.lists.support_contacts === undefined) {
+    // Brevo's contact import needs a list (listIds or newList); without one, bulk contact writes are refused.
+    emit({ kind: 'warning', message: 'no Brevo list configured (lists.support_contacts): bulk contact imports need one — run `tajo connectors bootstrap twilio-flex --create-lists` and set lists.* in tajo.yaml' });
+  }
   const workerId = `sync-${process.pid}-${randomBytes(3).toString('hex')}`;
   const delivery = deliver ? await startDelivery(ctx, conn, { workerId, emit, ...(opts.signal ? { signal: opts.signal } : {}) }) : undefined;
   let engine;
