@@ -1,3 +1,4 @@
+import type { BrevoState } from '../../../emulators/brevo/index.js';
 import type { GroundTruth } from '../../../emulators/index.js';
 import type { ContactPayload } from '../../derive/contact.js';
 
@@ -30,10 +31,7 @@ export function sortKeys(v: unknown): unknown {
   return v;
 }
 
-type BrevoStateLike = {
-  contacts: Array<{ ext_id: string | null; id: number; email: string | null; attributes: Record<string, unknown>; listIds: number[]; smsBlacklisted: boolean; whatsappBlacklisted: boolean }>;
-  events: Array<{ event_name: string; event_date: string; identifiers: Record<string, unknown>; event_properties?: Record<string, unknown> }>;
-};
+type BrevoStateLike = Pick<BrevoState, 'contacts' | 'events'>;
 
 export interface TruthDiff {
   /** ext_ids missing from Brevo / present but not in the truth. */
