@@ -15,6 +15,9 @@ export const PALETTE = [COLORS.blue, COLORS.teal, COLORS.purple, COLORS.amber, C
 
 const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 const AXIS = { stroke: '#334155', font: FONT, grid: { stroke: '#e2e8f0', width: 1 }, ticks: { stroke: '#cbd5e1', width: 1 } };
+/** Daily series: ticks on whole days only (labels like "Nov 22", UTC). */
+const DAY_INCRS = [1, 2, 3, 7, 14, 30, 61, 91].map((d) => d * 86_400);
+const DAY_LABEL = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const bars = uPlot.paths.bars ? uPlot.paths.bars({ size: [0.7, 48], align: 0 }) : undefined;
 
 export interface SeriesSpec {
@@ -28,7 +31,7 @@ export interface SeriesSpec {
 
 export interface ChartSpec {
   /** Time (seconds since epoch) or categories (labels, x = 0..n-1). */
-  x: { kind: 'time'; values: number[] } | { kind: 'category'; labels: string[] };
+  x: { kind: 'time'; values: number[]; step?: 'day' | 'hour' } | { kind: 'category'; labels: string[] };
   series: Array<SeriesSpec & { values: Array<number | null> }>;
   yRange?: [number, number];
   rRange?: [number, number];
@@ -58,7 +61,7 @@ export class ChartSlot {
     if (spec.height) this.container.dataset.height = String(spec.height);
     const xs = spec.x.kind === 'time' ? spec.x.values : spec.x.labels.map((_, i) => i);
     const data: uPlot.AlignedData = [xs, ...spec.series.map((s) => s.values)];
-    const signature = JSON.stringify([spec.x.kind, spec.x.kind === 'category' ? spec.x.labels : null, spec.series.map((s) => [s.label, s.kind, s.scale]), spec.yRange, spec.rRange]);
+    const signature = JSON.stringify([spec.x.kind, spec.x.kind === 'time' ? spec.x.step : null, spec.x.kind === 'category' ? spec.x.labels : null, spec.series.map((s) => [s.label, s.kind, s.scale]), spec.yRange, spec.rRange]);
     if (this.plot && signature === this.signature) {
       this.plot.setData(data);
       return;
@@ -74,7 +77,9 @@ export class ChartSlot {
     const unit = (scale: 'y' | 'r') => spec.series.find((s) => (s.scale ?? 'y') === scale)?.unit ?? '';
     const fmt = (scale: 'y' | 'r') => (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? '' : `${Number(v.toFixed(1)).toLocaleString('en-US')}${unit(scale)}`));
     const axes: uPlot.Axis[] = [
-      spec.x.kind === 'time'
+      spec.x.kind === 'time' && spec.x.step === 'day'
+        ? { ...AXIS, incrs: DAY_INCRS, values: (_u, splits) => splits.map((v) => DAY_LABEL.format(new Date(v * 1000))) }
+        : spec.x.kind === 'time'
         ? { ...AXIS }
         : { ...AXIS, splits: () => labels.map((_, i) => i), values: (_u, splits) => splits.map((i) => labels[i] ?? ''), grid: { show: false } },
       { ...AXIS, scale: 'y', values: fmt('y'), size: 56 },
@@ -85,7 +90,7 @@ export class ChartSlot {
       legend: { show: spec.series.length > 1, live: false },
       cursor: { show: true, drag: { x: false, y: false }, points: { show: false } },
       scales: {
-        x: spec.x.kind === 'time' ? { time: true } : { time: false, range: () => [-0.5, labels.length - 0.5] },
+        x: spec.x.kind === 'time' ? { time: true, ...(spec.x.step === 'day' ? { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [min - 43_200, max + 43_200] } : {}) } : { time: false, range: () => [-0.5, labels.length - 0.5] },
         y: spec.yRange ? { range: spec.yRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
         ...(usesR ? { r: spec.rRange ? { range: spec.rRange } : { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.1 : 1] } } : {}),
       },

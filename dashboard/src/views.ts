@@ -28,7 +28,7 @@ export function renderSummary(r: Report, charts: Record<string, ChartSlot>): voi
     $('sl-caption').textContent = `(answered within ${r.service_level_seconds} s)`;
   }
   const t = r.timeline ?? [];
-  const x = { kind: 'time' as const, values: t.map((p) => periodSeconds(p.period)) };
+  const x = { kind: 'time' as const, step: r.by, values: t.map((p) => periodSeconds(p.period)) };
   charts.volume?.render({
     x,
     series: [
@@ -67,7 +67,7 @@ export function renderCsat(r: Report, charts: Record<string, ChartSlot>): void {
   $('csat-caption').textContent = `(${int(c.count)} surveys · avg ${dec(c.avg)} · low ≤ ${c.low_score_threshold}: ${int(c.low_score)} · late ${int(c.late)} · absent ${int(c.absent)})`;
   $('csat-caption').dataset.value = JSON.stringify({ count: c.count, avg: c.avg, low_score: c.low_score, late: c.late, absent: c.absent });
   charts.csatTrend?.render({
-    x: { kind: 'time', values: c.trend.map((d) => periodSeconds(d.day)) },
+    x: { kind: 'time', step: 'day', values: c.trend.map((d) => periodSeconds(d.day)) },
     series: [
       { label: 'Surveys', color: COLORS.gray, kind: 'bars', scale: 'r', values: c.trend.map((d) => d.count) },
       { label: 'Average score', color: COLORS.amber, kind: 'line', values: c.trend.map((d) => d.avg) },
