@@ -69,7 +69,9 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
   const store = await ctx.store();
   const time = await vendorTime(ctx, conn);
   const cfg = ctx.config.connectors.twilio_flex;
+  const warnings: string[] = [];
   const emit = (e: SyncProgressEvent) => {
+    if (e.kind === 'warning') warnings.push(e.message);
     try {
       opts.onProgress?.(e);
     } catch (err) {
@@ -117,6 +119,7 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
     await delivery?.stop();
     throw err;
   }
+  const own = [...warnings];
   for (const w of engine.warnings) emit({ kind: 'warning', message: w });
   const deliveryReport = delivery ? await drainOutbox(delivery, engine.status === 'ok' || engine.status === 'paused', opts.signal) : undefined;
 
@@ -145,7 +148,7 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
     outbox: engine.outbox,
     deadLetters: engine.deadLetters as Record<string, number>,
     ...(deliveryReport ? { delivery: deliveryReport } : {}),
-    warnings: engine.warnings,
+    warnings: [...own, ...engine.warnings],
     ...(engine.sampleContacts ? { sampleContacts: engine.sampleContacts } : {}),
   };
 }
