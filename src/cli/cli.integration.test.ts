@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulators/index.js';
@@ -111,6 +111,13 @@ describe('install and test against the emulator', () => {
     expect(lines.slice(0, 5).map((l) => l.replace(/ \(.*\)$/, ''))).toEqual(FIVE_CHECKS);
     expect(lines[5]).toBe('✓ Brevo API connection successful');
     for (const s of secretsOf()) expect(test.stdout + test.stderr + install.stdout).not.toContain(s);
+    // Stored sealed: the data dir's files never hold a credential in clear.
+    const files = (await readdir(dir)).filter((f) => f.startsWith('tajo.db'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const bytes = await readFile(join(dir, f));
+      for (const s of secretsOf()) expect(bytes.includes(Buffer.from(s))).toBe(false);
+    }
   });
 
   it('--json output never contains the secrets passed in', async () => {
