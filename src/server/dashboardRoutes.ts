@@ -120,8 +120,9 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDep
   const cache = new SwrCache<unknown>({ freshMs: deps.freshMs ?? 2000, now, onError: (err) => deps.logger?.warn({ err }, 'dashboard refresh failed') });
   const history = deps.budgets ? new BudgetHistory(deps.budgets) : undefined;
   if (history) {
-    history.sample(now());
-    const timer = setInterval(() => history.sample(now()), deps.budgetSampleMs ?? 10_000);
+    // rates are per wall-clock second, whatever clock the figures use
+    history.sample(Date.now());
+    const timer = setInterval(() => history.sample(Date.now()), deps.budgetSampleMs ?? 10_000);
     timer.unref();
     app.addHook('onClose', async () => clearInterval(timer));
   }
