@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CHANNELS, SYNC_RESOURCES, type Channel, type SyncResource } from '../../config/defaults.js';
+import type { SdkContext } from '../../sdk/context.js';
 import type { ConnectParams, RotateParams, SyncParams } from '../../sdk/types.js';
 import { fetchEmulatorInfo } from '../emulatorInfo.js';
 import type { CommandEnv } from '../main.js';
@@ -185,7 +186,7 @@ async function installParams(
   env: NodeJS.ProcessEnv,
   o: InstallOpts,
   addSecrets: (s: (string | undefined)[]) => void,
-  sdk: { config: { brevo: { api_key?: string | undefined }; connectors: { twilio_flex: { account_sid?: string | undefined; auth_token?: string | undefined; api_key_sid?: string | undefined; api_key_secret?: string | undefined; flex_flow_sid?: string | undefined; workspace_sid?: string | undefined } } } },
+  sdk: Pick<SdkContext, 'config'>,
 ): Promise<ConnectParams> {
   addSecrets([o.authToken, o.apiKeySecret, o.brevoApiKey, env.TWILIO_AUTH_TOKEN, env.TWILIO_API_SECRET, env.BREVO_API_KEY]);
   const pick = <T>(...v: (T | undefined)[]) => v.find((x) => x !== undefined && x !== '');
