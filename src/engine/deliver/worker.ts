@@ -138,6 +138,7 @@ export class DeliveryWorker {
       }
       await this.pause(err.reason);
     } finally {
+      await ctx.flush();
       await ctx.releaseRest(claimed, ctx.pause ? 'paused: Brevo rejected the API key' : 'shutdown');
     }
     if (ctx.stats.delivered + ctx.stats.retried + ctx.stats.dead > 0) this.logger.info({ ...ctx.stats }, 'delivery round');
