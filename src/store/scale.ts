@@ -83,6 +83,11 @@ export interface ScaleOps {
   listReplicas(): Promise<ReplicaRecord[]>;
   /** Every lease row (expired ones included: `expiresMs` tells). */
   listLeases(): Promise<LeaseRecord[]>;
+  /**
+   * Extends the claim on outbox rows `workerId` still holds in flight until `untilMs` (a delivery round that outlives
+   * its lease, e.g. a replica's share of a shared budget is small, keeps its rows); returns how many were extended.
+   */
+  renewOutboxClaims(workerId: string, ids: number[], untilMs: number): Promise<number>;
 }
 
 const EPS = 1e-9;

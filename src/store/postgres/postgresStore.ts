@@ -225,4 +225,7 @@ export class PostgresStore implements Store {
   async listLeases(): Promise<LeaseRecord[]> {
     return scale.listLeases(this.db);
   }
+  async renewOutboxClaims(workerId: string, ids: number[], untilMs: number): Promise<number> {
+    return scale.renewOutboxClaims(this.db, workerId, ids, untilMs);
+  }
 }

@@ -51,6 +51,11 @@ export async function listReplicas(db: PgDb): Promise<ReplicaRecord[]> {
   return (await db.query<ReplicaCols>('SELECT * FROM replicas ORDER BY started_at, id')).map(toReplica);
 }
 
+export async function renewOutboxClaims(db: PgDb, workerId: string, ids: number[], untilMs: number): Promise<number> {
+  if (!ids.length) return 0;
+  return db.count("UPDATE outbox SET claimed_until_ms = $3 WHERE id = ANY($1::bigint[]) AND status = 'inflight' AND claimed_by = $2", [ids, workerId, untilMs]);
+}
+
 export async function listLeases(db: PgDb): Promise<LeaseRecord[]> {
   return (await db.query<LeaseCols>('SELECT name, holder, expires_ms, acquired_at FROM leases ORDER BY name')).map(toLease);
 }

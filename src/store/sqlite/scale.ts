@@ -36,6 +36,16 @@ export function listReplicas(db: SqliteDb): ReplicaRecord[] {
   return (db.read(() => db.stmt('SELECT * FROM replicas ORDER BY started_at, id').all()) as ReplicaCols[]).map(toReplica);
 }
 
+export function renewOutboxClaims(db: SqliteDb, workerId: string, ids: number[], untilMs: number): number {
+  if (!ids.length) return 0;
+  return db.tx(() => {
+    const stmt = db.stmt("UPDATE outbox SET claimed_until_ms = ? WHERE id = ? AND status = 'inflight' AND claimed_by = ?");
+    let n = 0;
+    for (const id of ids) n += stmt.run(untilMs, id, workerId).changes;
+    return n;
+  });
+}
+
 export function listLeases(db: SqliteDb): LeaseRecord[] {
   return (db.read(() => db.stmt('SELECT name, holder, expires_ms, acquired_at FROM leases ORDER BY name').all()) as LeaseCols[]).map(toLease);
 }

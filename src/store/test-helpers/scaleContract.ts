@@ -55,6 +55,17 @@ export function runScaleContract(name: string, makeStore: MakeStore): void {
       expect(g.waitMs).toBeGreaterThan(55_000);
     });
 
+    it('a worker extends the claims it still holds, and only those', async () => {
+      await store.commit('c', { outbox: ['A', 'B', 'C'].map((k) => ({ kind: 'event' as const, key: k, payload: {}, priority: 1 as const })) });
+      const mine = await store.claimOutbox({ workerId: 'w1', limit: 2, leaseMs: 1000, nowMs: 10_000 });
+      const theirs = await store.claimOutbox({ workerId: 'w2', limit: 1, leaseMs: 1000, nowMs: 10_000 });
+      await store.completeOutbox([mine[0]!.id], 10_100);
+      expect(await store.renewOutboxClaims('w1', [...mine, ...theirs].map((r) => r.id), 60_000)).toBe(1);
+      // at 30 s: w2's claim expired and is reclaimed, w1's renewed claim is not
+      const again = await store.claimOutbox({ workerId: 'w3', limit: 10, leaseMs: 1000, nowMs: 30_000 });
+      expect(again.map((r) => r.key)).toEqual([theirs[0]!.key]);
+    });
+
     it('replicas heartbeat, list, prune and leave; leases are listed with their holders', async () => {
       const r = (id: string, heartbeatMs: number): ReplicaRecord => ({
         id, host: 'h1', pid: 42, role: 'all', startedAt: '2026-01-15T12:00:00.000Z', heartbeatMs, info: { url: 'http://127.0.0.1:1' },
