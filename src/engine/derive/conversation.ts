@@ -98,17 +98,22 @@ export function rawEventFromSnapshot(taskSid: string, snap: ConversationSnapshot
   };
 }
 
-/** The most informative stored snapshot: closed beats open, then the latest, then an opt-out seen. */
+/**
+ * The most informative stored snapshot: closed beats open, then the latest. An opt-out seen in any snapshot sticks,
+ * and a binding type read once is kept (later reads may skip the Participants).
+ */
 export function latestSnapshot(events: readonly RawEvent[]): ConversationSnapshot | undefined {
   let best: ConversationSnapshot | undefined;
   let optOut = false;
+  let binding: string | null = null;
   for (const ev of sortEvents(events)) {
     if (ev.type !== CONVERSATION_SNAPSHOT || ev.data === null || typeof ev.data !== 'object') continue;
     const s = ev.data as ConversationSnapshot;
     optOut ||= s.optOut === true;
+    binding ??= s.bindingType ?? null;
     if (!best || rank(s) > rank(best) || (rank(s) === rank(best) && (s.updatedMs ?? 0) > (best.updatedMs ?? 0))) best = s;
   }
-  return best ? { ...best, optOut: best.optOut || optOut } : undefined;
+  return best ? { ...best, optOut: best.optOut || optOut, bindingType: best.bindingType ?? binding } : undefined;
 }
 
 const rank = (s: ConversationSnapshot) => (s.closedMs !== null ? 1 : 0);
