@@ -5,6 +5,7 @@ import type { Page } from '../../../sources/twilio/client.js';
 import type { TaskRouterEvent } from '../../../sources/twilio/schemas.js';
 import { Checkpointer, meterInto, planBatch, progress, throwIfAborted, type ContactConfig, type SyncContext } from '../context.js';
 import { prefetch } from '../prefetch.js';
+import { refreshAgedCustomers } from './aging.js';
 import type { StreamReport } from '../types.js';
 import { syncRange, windowSizer } from '../windows.js';
 
@@ -107,5 +108,6 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
     });
   }
   if (range.startMs >= range.endMs) report.cursor = cp.value ?? null;
+  await refreshAgedCustomers(ctx, cp, prev?.windowEndMs);
   progress(ctx, { stream: 'taskrouter_events', partition, pages: report.pages, records: report.records, cursor: report.cursor, fraction: 1, done: true });
 }
