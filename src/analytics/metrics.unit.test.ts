@@ -11,7 +11,7 @@ const DAY = 86_400_000;
 const D0 = Date.UTC(2026, 10, 2); // 2026-11-02
 const group = (over: Partial<QueueGroup>): QueueGroup => ({
   queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: D0, entered: 0, answered: 0, abandoned: 0, waitsMs: [],
-  handled: 0, handleSumMs: 0, csatCount: 0, csatSum: 0, ...over,
+  handled: 0, handleSumMs: 0, handledWorkers: [], csatCount: 0, csatSum: 0, ...over,
 });
 
 describe('stats', () => {
@@ -42,9 +42,9 @@ describe('stats', () => {
 
 describe('queues', () => {
   const groups = [
-    group({ entered: 5, answered: 4, abandoned: 1, waitsMs: [25_000, 100, 15_000, 20_000], handled: 3, handleSumMs: 3 * 120_000, csatCount: 2, csatSum: 9 }),
+    group({ entered: 5, answered: 4, abandoned: 1, waitsMs: [25_000, 100, 15_000, 20_000], handledWorkers: ['WK1', 'WK2'], handled: 3, handleSumMs: 3 * 120_000, csatCount: 2, csatSum: 9 }),
     group({ channel: 'sms', queueSid: 'WQ2', queueName: 'Messaging Support', entered: 2, answered: 1, abandoned: 1, waitsMs: [40_000], handled: 1, handleSumMs: 600_000 }),
-    group({ periodMs: D0 + DAY, entered: 1, answered: 1, waitsMs: [3000], handled: 1, handleSumMs: 60_000, csatCount: 1, csatSum: 1 }),
+    group({ periodMs: D0 + DAY, entered: 1, answered: 1, waitsMs: [3000], handledWorkers: ['WK1'], handled: 1, handleSumMs: 60_000, csatCount: 1, csatSum: 1 }),
   ];
 
   it('one row per group with counts, nearest-rank waits, service level (wait ≤ SL) and abandonment', () => {
@@ -67,7 +67,7 @@ describe('queues', () => {
       { day: '2026-11-03', entered: 1, abandoned: 0, service_level: 100, wait_p50: 3 },
     ]);
     expect(timeline(groups, 20).map((t) => [t.period, t.entered, t.abandon_rate])).toEqual([['2026-11-02', 7, 28.6], ['2026-11-03', 1, 0]]);
-    const s = summarise(groups, 20, 2);
+    const s = summarise(groups, 20);
     expect(s).toMatchObject({ interactions: 8, answered: 6, abandoned: 2, answered_within_sl: 4, tasks_handled: 5, avg_handle: 204, agents: 2, queues: 2 });
     // 6 waits sorted: 0.1 3 15 20 25 40 → p50 = 3rd = 15, p90 = 6th = 40
     expect([s.wait_p50, s.wait_p90, s.wait_max]).toEqual([15, 40, 40]);

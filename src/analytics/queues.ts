@@ -138,14 +138,18 @@ export function waitHistogram(groups: readonly QueueGroup[]): WaitBucket[] {
   return buckets;
 }
 
-export function summarise(groups: readonly QueueGroup[], slSeconds: number, agents: number): Omit<Summary, 'csat_count' | 'csat_avg'> {
+export function summarise(groups: readonly QueueGroup[], slSeconds: number): Omit<Summary, 'csat_count' | 'csat_avg'> {
   const acc = new QueueAcc();
-  for (const g of groups) acc.add(g);
+  const agents = new Set<string>();
+  for (const g of groups) {
+    acc.add(g);
+    for (const w of g.handledWorkers) agents.add(w);
+  }
   const r = acc.result(slSeconds);
   return {
     interactions: r.entered, answered: r.answered, abandoned: r.abandoned, abandon_rate: r.abandon_rate,
     answered_within_sl: r.answered_within_sl, service_level: r.service_level,
     wait_avg: r.wait_avg, wait_p50: r.wait_p50, wait_p90: r.wait_p90, wait_max: r.wait_max,
-    tasks_handled: acc.handled, avg_handle: acc.handleAvg(), agents, queues: new Set(groups.map(sidOf)).size,
+    tasks_handled: acc.handled, avg_handle: acc.handleAvg(), agents: agents.size, queues: new Set(groups.map(sidOf)).size,
   };
 }

@@ -40,7 +40,6 @@ export async function buildReport(store: AnalyticsStore, connectorId: string, op
 
   const needGroups = want.has('summary') || want.has('timeline') || want.has('queues') || want.has('channels');
   const groups: QueueGroup[] = needGroups ? await store.queueGroups(connectorId, { ...q, by }) : [];
-  const tasks = want.has('summary') || want.has('agents') ? await store.agentGroups(connectorId, q) : [];
   const csat = want.has('summary') || want.has('csat') ? await store.csatGroups(connectorId, { ...q, lateMs: LATE_SURVEY_MS }) : [];
 
   const report: Report = {
@@ -52,7 +51,7 @@ export async function buildReport(store: AnalyticsStore, connectorId: string, op
   };
   if (want.has('summary')) {
     const c = csatReport(csat, 0, opts.lowScoreThreshold);
-    report.summary = { ...summarise(groups, sl, new Set(tasks.map((t) => t.workerSid)).size), csat_count: c.count, csat_avg: c.avg };
+    report.summary = { ...summarise(groups, sl), csat_count: c.count, csat_avg: c.avg };
   }
   if (want.has('timeline')) {
     report.timeline = timeline(groups, sl, by);
@@ -64,7 +63,7 @@ export async function buildReport(store: AnalyticsStore, connectorId: string, op
   }
   if (want.has('agents')) {
     const span = { ...(opts.sinceMs !== undefined ? { sinceMs: opts.sinceMs } : {}), endMs };
-    const [activity, reservations] = await Promise.all([store.activityGroups(connectorId, span), store.reservationGroups(connectorId, span)]);
+    const [tasks, activity, reservations] = await Promise.all([store.agentGroups(connectorId, q), store.activityGroups(connectorId, span), store.reservationGroups(connectorId, span)]);
     const { rows, totals } = agentMetrics({ tasks, activity, reservations });
     report.agents = rows;
     report.agent_totals = totals;

@@ -144,7 +144,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDep
     const section = (req.params as { section: string }).section;
     reply.header('cache-control', 'no-store');
     const nowMs = now();
-    if (section === 'health') return syncHealth(deps.store, connectorId, nowMs, history);
+    if (section === 'health') return cache.get('health', () => syncHealth(deps.store, connectorId, now(), history));
     const sections = SECTIONS[section];
     if (!sections) return replyError(reply, 'TAJO_ROUTE_NOT_FOUND', `No dashboard section ${section.slice(0, 40)}: summary, queues, agents, csat, channels, health`);
     const range = parseRange(q.since, q.until, nowMs);

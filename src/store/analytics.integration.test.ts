@@ -70,9 +70,9 @@ function runReads(name: string, open: () => Promise<Store>): void {
       const rows = await store.queueGroups(C, { by: 'day' });
       const sorted = rows.map((r) => ({ ...r, waitsMs: [...r.waitsMs].sort((a, b) => a - b) })).sort((a, b) => a.periodMs - b.periodMs || String(a.queueSid).localeCompare(String(b.queueSid)));
       expect(sorted).toEqual([
-        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(0, 0), entered: 2, answered: 2, abandoned: 0, waitsMs: [15_000, 40_000], handled: 2, handleSumMs: 420_000, csatCount: 2, csatSum: 6 },
-        { queueSid: 'WQ2', queueName: 'Messaging Support', channel: 'sms', periodMs: at(0, 0), entered: 1, answered: 0, abandoned: 1, waitsMs: [], handled: 0, handleSumMs: 0, csatCount: 0, csatSum: 0 },
-        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(1, 0), entered: 1, answered: 1, abandoned: 0, waitsMs: [5000], handled: 1, handleSumMs: 60_000, csatCount: 0, csatSum: 0 },
+        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(0, 0), entered: 2, answered: 2, abandoned: 0, waitsMs: [15_000, 40_000], handled: 2, handleSumMs: 420_000, handledWorkers: ['WK1'], csatCount: 2, csatSum: 6 },
+        { queueSid: 'WQ2', queueName: 'Messaging Support', channel: 'sms', periodMs: at(0, 0), entered: 1, answered: 0, abandoned: 1, waitsMs: [], handled: 0, handleSumMs: 0, handledWorkers: [], csatCount: 0, csatSum: 0 },
+        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(1, 0), entered: 1, answered: 1, abandoned: 0, waitsMs: [5000], handled: 1, handleSumMs: 60_000, handledWorkers: ['WK2'], csatCount: 0, csatSum: 0 },
       ]);
       expect((await store.queueGroups(C, { by: 'hour', sinceMs: at(0, 10.5), untilMs: at(1, 0) })).map((r) => [r.periodMs, r.entered])).toEqual(expect.arrayContaining([[at(0, 10), 1], [at(0, 11), 1]]));
       expect(await store.queueGroups(C, { by: 'day', queueSids: ['WQ2'] })).toHaveLength(1);

@@ -30,6 +30,8 @@ export interface QueueGroup {
   /** Completed and answered: handle time = ended_at − answered_at. */
   handled: number;
   handleSumMs: number;
+  /** Final agents of the handled ones. */
+  handledWorkers: string[];
   /** Completed surveys linked to these interactions. */
   csatCount: number;
   csatSum: number;
@@ -118,16 +120,13 @@ export const msList = (v: unknown): number[] => (v == null || v === '' ? [] : St
 export const toQueueGroup = (r: Row): QueueGroup => ({
   queueSid: str(r.queue_sid), queueName: str(r.queue_name), channel: str(r.channel) as Channel | null, periodMs: int(r.period_ms),
   entered: int(r.entered), answered: int(r.answered), abandoned: int(r.abandoned), waitsMs: msList(r.waits),
-  handled: int(r.handled), handleSumMs: int(r.handle_sum), csatCount: int(r.csat_count), csatSum: int(r.csat_sum),
+  handled: int(r.handled), handleSumMs: int(r.handle_sum), handledWorkers: r.workers == null || r.workers === '' ? [] : String(r.workers).split(','),
+  csatCount: int(r.csat_count), csatSum: int(r.csat_sum),
 });
 
 export const toAgentGroup = (r: Row): AgentGroup => ({
   workerSid: String(r.worker_sid), workerName: str(r.worker_name), dayMs: int(r.day_ms), handleMs: msList(r.handles),
   wrapupSumMs: int(r.wrapup_sum), wrapupCount: int(r.wrapup_count), csatCount: int(r.csat_count), csatSum: int(r.csat_sum),
-});
-
-export const toActivityGroup = (r: Row): ActivityGroup => ({
-  workerSid: String(r.worker_sid), workerName: str(r.worker_name), dayMs: int(r.day_ms), activity: str(r.activity), ms: int(r.ms),
 });
 
 export const toReservationGroup = (r: Row): ReservationGroup => ({
@@ -138,3 +137,29 @@ export const toCsatGroup = (r: Row): CsatGroup => ({
   dayMs: int(r.day_ms), score: Number(r.score), scale: Number(r.scale), channel: str(r.channel) as Channel | null,
   queueSid: str(r.queue_sid), late: Number(r.late) === 1 || r.late === true, count: int(r.n),
 });
+
+/**
+ * Activity time per (worker, UTC day, activity) from `worker_activity` rows ordered by (worker, time, key): each update
+ * lasts until the same worker's next update, or `endMs` for the last one; segments are clipped to [sinceMs, endMs) and
+ * split at UTC midnights. (Aggregated here rather than in SQL: a grouped SQL pipeline over every update costs more.)
+ */
+export function activityFromRows(rows: ReadonlyArray<readonly unknown[]>, sinceMs: number, endMs: number, names: ReadonlyMap<string, string>): ActivityGroup[] {
+  const out = new Map<string, ActivityGroup>();
+  const add = (workerSid: string, activity: string | null, from: number, to: number) => {
+    for (let t = Math.max(from, sinceMs); t < to; ) {
+      const dayMs = Math.floor(t / DAY_MS) * DAY_MS;
+      const end = Math.min(dayMs + DAY_MS, to);
+      const key = `${workerSid}|${dayMs}|${activity ?? ''}`;
+      let g = out.get(key);
+      if (!g) out.set(key, (g = { workerSid, workerName: names.get(workerSid) ?? null, dayMs, activity, ms: 0 }));
+      g.ms += end - t;
+      t = end;
+    }
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const [sid, at, activity] = rows[i] as [string, number, string | null];
+    const next = rows[i + 1] as [string, number] | undefined;
+    add(sid, activity, Number(at), Math.min(next && next[0] === sid ? Number(next[1]) : endMs, endMs));
+  }
+  return [...out.values()];
+}

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startDashboardServer } from '../../server/dashboardRoutes.js';
 import { signalShutdown } from '../io.js';
 import type { CommandEnv } from '../main.js';
 import { intOption } from '../options.js';
@@ -15,6 +14,8 @@ export function registerDashboardCommand(program: Command, env: CommandEnv): voi
       if (!ctx.globals.logLevel && !ctx.io.env.TAJO_LOG_LEVEL) ctx.logger.level = 'info';
       const sdk = await ctx.sdk();
       const store = await sdk.store();
+      // loaded on use: other commands never pay for the HTTP server
+      const { startDashboardServer } = await import('../../server/dashboardRoutes.js');
       const server = await startDashboardServer({
         store,
         config: sdk.config,

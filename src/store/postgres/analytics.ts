@@ -1,6 +1,6 @@
 /** Grouped range reads for reports and the dashboard (src/analytics); twin of ../sqlite/analytics.ts (same rows). */
 import {
-  ANALYTICS_TYPES_SQL, MAX_MS, MIN_MS, toActivityGroup, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
+  ANALYTICS_TYPES_SQL, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
   type ActivityGroup, type AgentGroup, type AnalyticsQuery, type CsatGroup, type QueueGroup, type ReservationGroup,
 } from '../analytics.js';
 import type { PgDb } from './db.js';
@@ -22,6 +22,7 @@ export async function queueGroups(db: PgDb, connectorId: string, q: AnalyticsQue
         count(*) AS entered, count(i.answered_ms) AS answered, count(*) FILTER (WHERE i.outcome = 'abandoned') AS abandoned,
         string_agg((i.answered_ms - i.created_ms)::text, ',') AS waits,
         count(*) FILTER (WHERE ${HANDLED}) AS handled, sum(i.ended_ms - i.answered_ms) FILTER (WHERE ${HANDLED}) AS handle_sum,
+        string_agg(DISTINCT i.worker_sid, ',') FILTER (WHERE ${HANDLED}) AS workers,
         sum(c.n) AS csat_count, sum(c.total) AS csat_sum
       FROM interactions i ${LINKED_CSAT}
       WHERE ${RANGE} ${QUEUE_FILTER}
@@ -42,22 +43,14 @@ export async function agentGroups(db: PgDb, connectorId: string, q: AnalyticsQue
   return rows.map(toAgentGroup);
 }
 
+/** Activity updates in (worker, time) order from `worker_activity` (kept by triggers), aggregated by `activityFromRows`. */
 export async function activityGroups(db: PgDb, connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ActivityGroup[]> {
-  const rows = await db.query<Row>(
-    `WITH RECURSIVE ev AS (
-        SELECT worker_sid, occurred_ms AS s, lead(occurred_ms) OVER (PARTITION BY worker_sid ORDER BY occurred_ms, key COLLATE "C") AS nxt, activity, worker_name
-        FROM worker_activity WHERE connector_id = $1 AND occurred_ms < $3::bigint
-      ), seg AS (
-        SELECT worker_sid, worker_name, activity, greatest(s, $2::bigint) AS s, coalesce(nxt, $3::bigint) AS e FROM ev WHERE coalesce(nxt, $3::bigint) > $2::bigint
-      ), split AS (
-        SELECT worker_sid, worker_name, activity, s, e, (s / 86400000) * 86400000 AS d FROM seg
-        UNION ALL
-        SELECT worker_sid, worker_name, activity, s, e, d + 86400000 FROM split WHERE d + 86400000 < e
-      )
-      SELECT worker_sid, max(worker_name) AS worker_name, d AS day_ms, activity, sum(least(e, d + 86400000) - greatest(s, d)) AS ms
-      FROM split GROUP BY worker_sid, d, activity`,
-    [connectorId, q.sinceMs ?? MIN_MS, q.endMs]);
-  return rows.map(toActivityGroup);
+  const rows = await db.query<{ worker_sid: string; occurred_ms: number; activity: string | null }>(
+    'SELECT worker_sid, occurred_ms, activity FROM worker_activity WHERE connector_id = $1 AND occurred_ms < $2::bigint ORDER BY worker_sid, occurred_ms, key COLLATE "C"',
+    [connectorId, q.endMs]);
+  const names = await db.query<{ worker_sid: string; name: string | null }>('SELECT worker_sid, max(worker_name) AS name FROM worker_activity WHERE connector_id = $1 GROUP BY worker_sid', [connectorId]);
+  return activityFromRows(rows.map((r) => [r.worker_sid, r.occurred_ms, r.activity]), q.sinceMs ?? MIN_MS, q.endMs,
+    new Map(names.filter((n) => n.name !== null).map((n) => [n.worker_sid, n.name as string])));
 }
 
 export async function reservationGroups(db: PgDb, connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ReservationGroup[]> {

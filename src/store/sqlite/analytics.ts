@@ -1,6 +1,6 @@
 /** Grouped range reads for reports and the dashboard (src/analytics); twin of ../postgres/analytics.ts (same rows). */
 import {
-  ANALYTICS_TYPES_SQL, MAX_MS, MIN_MS, toActivityGroup, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
+  ANALYTICS_TYPES_SQL, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
   type ActivityGroup, type AgentGroup, type AnalyticsQuery, type CsatGroup, type QueueGroup, type ReservationGroup,
 } from '../analytics.js';
 import type { SqliteDb } from './db.js';
@@ -30,6 +30,7 @@ export function queueGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery
         count(*) AS entered, count(i.answered_ms) AS answered, sum(i.outcome = 'abandoned') AS abandoned,
         group_concat(i.answered_ms - i.created_ms) AS waits,
         sum(${HANDLED}) AS handled, sum(CASE WHEN ${HANDLED} THEN i.ended_ms - i.answered_ms END) AS handle_sum,
+        group_concat(DISTINCT CASE WHEN ${HANDLED} THEN i.worker_sid END) AS workers,
         sum(c.n) AS csat_count, sum(c.total) AS csat_sum
       FROM interactions i ${LINKED_CSAT}
       WHERE i.connector_id = @c AND i.created_ms >= @since AND i.created_ms < @until ${QUEUE_FILTER}
@@ -48,22 +49,14 @@ export function agentGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery
   return (rows as Row[]).map(toAgentGroup);
 }
 
-/** Segments between consecutive updates of a worker (worker_activity, kept by triggers), clipped to [since, end) and split at UTC midnights. */
+/** Activity updates in (worker, time) order from `worker_activity` (kept by triggers), aggregated by `activityFromRows`. */
 export function activityGroups(db: SqliteDb, connectorId: string, q: { sinceMs?: number; endMs: number }): ActivityGroup[] {
-  const rows = db.read(() =>
-    db.stmt(`WITH ev AS (
-        SELECT worker_sid, occurred_ms AS s, lead(occurred_ms) OVER (PARTITION BY worker_sid ORDER BY occurred_ms, key) AS nxt, activity, worker_name
-        FROM worker_activity WHERE connector_id = @c AND occurred_ms < @end
-      ), seg AS (
-        SELECT worker_sid, worker_name, activity, max(s, @since) AS s, coalesce(nxt, @end) AS e FROM ev WHERE coalesce(nxt, @end) > @since
-      ), split AS (
-        SELECT worker_sid, worker_name, activity, s, e, (s / 86400000) * 86400000 AS d FROM seg
-        UNION ALL
-        SELECT worker_sid, worker_name, activity, s, e, d + 86400000 FROM split WHERE d + 86400000 < e
-      )
-      SELECT worker_sid, max(worker_name) AS worker_name, d AS day_ms, activity, sum(min(e, d + 86400000) - max(s, d)) AS ms
-      FROM split GROUP BY worker_sid, d, activity`).all({ c: connectorId, since: ms(q.sinceMs ?? MIN_MS), end: ms(q.endMs) }));
-  return (rows as Row[]).map(toActivityGroup);
+  return db.read(() => {
+    const rows = db.stmt('SELECT worker_sid, occurred_ms, activity FROM worker_activity WHERE connector_id = ? AND occurred_ms < ? ORDER BY worker_sid, occurred_ms, key')
+      .raw(true).all(connectorId, ms(q.endMs)) as unknown[][];
+    const names = db.stmt('SELECT worker_sid, max(worker_name) AS name FROM worker_activity WHERE connector_id = ? GROUP BY worker_sid').all(connectorId) as { worker_sid: string; name: string | null }[];
+    return activityFromRows(rows, q.sinceMs ?? MIN_MS, q.endMs, new Map(names.filter((n) => n.name !== null).map((n) => [n.worker_sid, n.name as string])));
+  });
 }
 
 export function reservationGroups(db: SqliteDb, connectorId: string, q: { sinceMs?: number; endMs: number }): ReservationGroup[] {
