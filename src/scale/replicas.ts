@@ -33,7 +33,8 @@ export async function describeReplicas(store: Pick<Store, 'listReplicas' | 'list
   const live = (l: LeaseRecord) => l.expiresMs > now;
   return replicas.map((r) => ({
     ...r,
-    alive: isAlive(r, now, opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
+    // Each replica publishes its own heartbeat period; a reader's default only serves rows that lack it.
+    alive: isAlive(r, now, typeof r.info.heartbeatMs === 'number' ? r.info.heartbeatMs : (opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)),
     leases: leases.filter((l) => live(l) && l.holder === r.id).map((l) => l.name),
   }));
 }
@@ -80,7 +81,8 @@ export class ReplicaRegistry {
   async beat(): Promise<void> {
     const now = this.now();
     await this.o.store.heartbeatReplica({
-      id: this.id, host: hostname(), pid: process.pid, role: this.o.role, startedAt: this.startedAt, heartbeatMs: now, info: this.o.info?.() ?? {},
+      id: this.id, host: hostname(), pid: process.pid, role: this.o.role, startedAt: this.startedAt, heartbeatMs: now,
+      info: { ...this.o.info?.(), heartbeatMs: this.heartbeatMs },
     });
     if (this.beats++ % 60 === 0) await this.o.store.pruneReplicas(now - FORGET_AFTER_MS);
   }

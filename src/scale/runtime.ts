@@ -13,7 +13,7 @@ import { effectiveConnector } from '../sdk/services/sync.js';
 import type { ConnectorId } from '../sdk/types.js';
 import type { Store } from '../store/store.js';
 import { twilioBudgetsFor } from './budgets.js';
-import { describeReplicas, newReplicaId, ReplicaRegistry } from './replicas.js';
+import { DEFAULT_HEARTBEAT_MS, describeReplicas, newReplicaId, ReplicaRegistry } from './replicas.js';
 import { SyncScheduler, syncUnits, type SchedulerEvent } from './syncScheduler.js';
 
 export type ServeRole = 'ingest' | 'worker' | 'all';
@@ -45,11 +45,13 @@ export async function startScaleRuntime(ctx: SdkContext, connectorId: ConnectorI
   const replicaId = newReplicaId();
   const warnings: string[] = [];
   let scheduler: SyncScheduler | undefined;
+  // Liveness follows the lease: a replica dead for about a lease is no longer counted (fair shares, status).
+  const heartbeatMs = o.heartbeatMs ?? (o.leaseMs !== undefined ? Math.min(DEFAULT_HEARTBEAT_MS, Math.max(500, Math.floor(o.leaseMs / 2))) : undefined);
   const registry = new ReplicaRegistry({
     store,
     id: replicaId,
     role: o.role,
-    ...(o.heartbeatMs !== undefined ? { heartbeatMs: o.heartbeatMs } : {}),
+    ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
     info: () => ({ ...o.info?.(), store: store.kind, syncLeases: scheduler?.leases ?? [] }),
     logger: ctx.logger,
   });

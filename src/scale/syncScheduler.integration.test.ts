@@ -118,6 +118,19 @@ describe('SyncScheduler (stream ownership through leases)', () => {
     expect(events.some((e) => e.type === 'lost' && e.lease === units[0]!.lease)).toBe(true);
   });
 
+  it('a failed run is tried again after retryMs, not after the whole period', async () => {
+    const a = scheduler('a');
+    await a.tick();
+    runs[0]!.finish('failed');
+    await settle();
+    now += 29_000;
+    await a.tick();
+    expect(runs).toHaveLength(1);
+    now += 1_001;
+    await a.tick();
+    expect(runs).toHaveLength(2);
+  });
+
   it('stop releases every lease so another replica takes over at its next tick', async () => {
     const a = scheduler('a');
     await a.tick();

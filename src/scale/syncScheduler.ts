@@ -48,6 +48,8 @@ export interface SyncSchedulerOptions {
   everyMs: number;
   /** Lease lifetime: a dead owner's units are taken over this long after its last renewal. Default 30 s. */
   leaseMs?: number;
+  /** A failed run (e.g. the store was unreachable) is tried again after this long (at most `everyMs`). Default 30 s. */
+  retryMs?: number;
   tickMs?: number;
   /** The registry's heartbeat period (liveness of the other replicas). */
   heartbeatMs?: number;
@@ -65,6 +67,7 @@ export class SyncScheduler {
   private running: { ctrl: AbortController; done: Promise<void> } | undefined;
   private due = true;
   private lastRunEnd = 0;
+  private retryAt: number | undefined;
   private loop: { stop: () => void; done: Promise<void> } | undefined;
 
   constructor(private readonly o: SyncSchedulerOptions) {
@@ -151,11 +154,14 @@ export class SyncScheduler {
         this.o.logger?.info({ lease: u.lease }, 'sync lease acquired');
       }
     }
-    if (!this.running && this.owned.size > 0 && (this.due || this.now() - this.lastRunEnd >= this.o.everyMs)) this.startRun();
+    const now = this.now();
+    const retry = this.retryAt !== undefined && now >= this.retryAt;
+    if (!this.running && this.owned.size > 0 && (this.due || retry || now - this.lastRunEnd >= this.o.everyMs)) this.startRun();
   }
 
   private startRun(): void {
     this.due = false;
+    this.retryAt = undefined;
     const ctrl = new AbortController();
     const leases = this.leases;
     const started = this.now();
@@ -174,6 +180,8 @@ export class SyncScheduler {
       .then((status) => {
         this.lastRunEnd = this.now();
         this.running = undefined;
+        if (status === 'failed') this.retryAt = this.lastRunEnd + Math.min(this.o.everyMs, this.o.retryMs ?? 30_000);
+        this.o.logger?.info({ leases, status, durationMs: this.lastRunEnd - started }, 'scheduled sync finished');
         this.emit({ type: 'run', leases, status, durationMs: this.lastRunEnd - started });
       });
     this.running = { ctrl, done };
@@ -183,7 +191,8 @@ export class SyncScheduler {
     const now = this.now();
     const hb = this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     const counts = this.o.counts ?? ((r: ReplicaRecord) => r.role !== 'ingest');
-    const others = (await this.o.store.listReplicas()).filter((r) => r.id !== this.o.holder && counts(r) && isAlive(r, now, hb));
+    const period = (r: ReplicaRecord) => (typeof r.info.heartbeatMs === 'number' ? r.info.heartbeatMs : hb);
+    const others = (await this.o.store.listReplicas()).filter((r) => r.id !== this.o.holder && counts(r) && isAlive(r, now, period(r)));
     return others.length + 1;
   }
 

@@ -105,6 +105,12 @@ export class DeliveryWorker {
       claimed.push(...rows);
       return rows;
     };
+    // A round can outlive its lease (a replica's share of a shared budget is small): keep the rows it still holds,
+    // so no other replica reclaims and re-sends them while this one is alive. A crash stops the renewals.
+    const renewal = setInterval(() => {
+      d.store.renewOutboxClaims(d.workerId, claimed.map((r) => r.id), this.now() + leaseMs).catch(() => undefined);
+    }, Math.max(250, Math.floor(leaseMs / 3)));
+    renewal.unref();
     try {
       const contacts = await claim(['contact']);
       const notInBrevo = await deliverContacts(ctx, contacts, {
@@ -138,6 +144,7 @@ export class DeliveryWorker {
       }
       await this.pause(err.reason);
     } finally {
+      clearInterval(renewal);
       await ctx.flush();
       await ctx.releaseRest(claimed, ctx.pause ? 'paused: Brevo rejected the API key' : 'shutdown');
     }

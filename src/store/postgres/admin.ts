@@ -62,11 +62,16 @@ export async function deleteCheckpoints(db: PgDb, connectorId: string, stream?: 
   await db.query('DELETE FROM checkpoints WHERE connector_id = $1 AND ($2::text IS NULL OR stream = $2)', [connectorId, stream ?? null]);
 }
 
+/**
+ * Rows go in key order: replicas inserting overlapping batches (a delivery retried on another replica) then take
+ * the unique-index locks in the same order and never deadlock. Processing order does not matter (derivation is
+ * order-independent).
+ */
 export async function ingest(db: PgDb, items: InboxInput[], nowMs: number): Promise<{ accepted: number; duplicates: number; acceptedKeys: string[] }> {
   if (!items.length) return { accepted: 0, duplicates: 0, acceptedKeys: [] };
   const rows = await db.query<{ key: string }>(`INSERT INTO inbox (key, source, payload, status, received_at)
     SELECT t.key, t.source, t.payload::jsonb, 'pending', $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(key, source, payload, ord)
-    ORDER BY t.ord ON CONFLICT (key) DO NOTHING RETURNING key`,
+    ORDER BY t.key ON CONFLICT (key) DO NOTHING RETURNING key`,
   [items.map((i) => i.key), items.map((i) => i.source), items.map((i) => json(i.payload)), iso(nowMs)]);
   const inserted = new Set(rows.map((r) => r.key));
   const acceptedKeys = items.map((i) => i.key).filter((k, idx, all) => inserted.has(k) && all.indexOf(k) === idx);

@@ -27,7 +27,22 @@ const types = {
 
 /** SQLSTATE classes and socket errors meaning "cannot serve now" (connection, shutdown, resources, serialization). */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P|40001|40P01)/;
+/** Deadlock / serialization failure: the transaction did nothing and is retried (replicas writing overlapping keys). */
+const RETRY_SQLSTATE = new Set(['40P01', '40001']);
+const RETRIES = 4;
+const isRetryable = (err: unknown) => RETRY_SQLSTATE.has(String((err as { code?: unknown } | null)?.code ?? ''));
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20 * attempt));
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+
+/** Inside a transaction, a deadlock stays a raw pg error until `tx` decides to retry or map it. */
+function mapOrRaw(err: unknown): unknown {
+  if (isRetryable(err)) return err;
+  try {
+    mapPgError(err);
+  } catch (mapped) {
+    return mapped;
+  }
+}
 
 export function mapPgError(err: unknown): never {
   if (err instanceof TajoError) throw err;
@@ -53,23 +68,62 @@ export class PgDb {
   }
 
   async query<R>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
-    try {
-      const res = await on.query({ name: statementName(sql), text: sql, values: params });
-      return res.rows as R[];
-    } catch (err) {
-      mapPgError(err);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await on.query({ name: statementName(sql), text: sql, values: params });
+        return res.rows as R[];
+      } catch (err) {
+        // A statement of its own (autocommit) that lost a deadlock is run again; inside a transaction `tx` retries.
+        if (on === this.pool) {
+          if (attempt < RETRIES && isRetryable(err)) {
+            await backoff(attempt);
+            continue;
+          }
+          mapPgError(err);
+        }
+        throw mapOrRaw(err);
+      }
     }
   }
 
   async count(sql: string, params: unknown[], on: Queryable = this.pool): Promise<number> {
-    try {
-      return (await on.query({ name: statementName(sql), text: sql, values: params })).rowCount ?? 0;
-    } catch (err) {
-      mapPgError(err);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await on.query({ name: statementName(sql), text: sql, values: params })).rowCount ?? 0;
+      } catch (err) {
+        if (on === this.pool) {
+          if (attempt < RETRIES && isRetryable(err)) {
+            await backoff(attempt);
+            continue;
+          }
+          mapPgError(err);
+        }
+        throw mapOrRaw(err);
+      }
     }
   }
 
+  /**
+   * Runs `fn` in a transaction. A deadlock or serialization failure (several replicas writing overlapping keys in
+   * different orders) rolled everything back, so the whole body runs again, up to 4 times: bodies hold no state
+   * outside the database.
+   */
   async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.txOnce(fn);
+      } catch (err) {
+        const raw = err instanceof TajoError ? err.cause : err;
+        if (attempt < RETRIES && isRetryable(raw)) {
+          await backoff(attempt);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  private async txOnce<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();

@@ -53,7 +53,9 @@ export async function listReplicas(db: PgDb): Promise<ReplicaRecord[]> {
 
 export async function renewOutboxClaims(db: PgDb, workerId: string, ids: number[], untilMs: number): Promise<number> {
   if (!ids.length) return 0;
-  return db.count("UPDATE outbox SET claimed_until_ms = $3 WHERE id = ANY($1::bigint[]) AND status = 'inflight' AND claimed_by = $2", [ids, workerId, untilMs]);
+  // SKIP LOCKED: a row being completed or retried right now needs no renewal, and waiting for it could deadlock.
+  return db.count(`UPDATE outbox SET claimed_until_ms = $3 WHERE id IN (
+    SELECT id FROM outbox WHERE id = ANY($1::bigint[]) AND status = 'inflight' AND claimed_by = $2 FOR UPDATE SKIP LOCKED)`, [ids, workerId, untilMs]);
 }
 
 export async function listLeases(db: PgDb): Promise<LeaseRecord[]> {
