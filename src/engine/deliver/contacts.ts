@@ -53,7 +53,8 @@ export async function deliverContacts(ctx: DeliveryContext, items: readonly Outb
     rows.push({ item, c, known: ledger.has(item.key) });
   }
 
-  const importable = rows.filter((r) => !r.c.smsBlacklisted && !r.c.whatsappBlacklisted);
+  // Brevo's import needs `listIds` (or `newList`): a contact with no list (lists not configured) goes one by one.
+  const importable = rows.filter((r) => !r.c.smsBlacklisted && !r.c.whatsappBlacklisted && r.c.listIds.length > 0);
   const plan = planContacts({
     importable: importable.length,
     singlesOnly: rows.length - importable.length,

@@ -32,6 +32,17 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     expect(await h.store.outboxStats()).toMatchObject({ pending: 0, inflight: 0, delivered: N + M, dead: 0 });
   });
 
+  it('no list configured: many contacts go one by one (an import needs listIds), none dead-lettered', async () => {
+    h = await startHarness();
+    const N = 60;
+    await h.enqueue(Array.from({ length: N }, (_, i) => contactRow(i, [])));
+    const r = await h.worker().drain({ until: 'empty', maxMs: 30_000 });
+    expect(r).toMatchObject({ delivered: N, dead: 0 });
+    const st = h.stats.snapshot();
+    expect(st['brevo POST /brevo/v3/contacts/import']).toBeUndefined();
+    expect((await h.state()).contacts).toHaveLength(N);
+  });
+
   it('few: contacts one by one and events as singles; a second drain sends nothing', async () => {
     h = await startHarness();
     await h.enqueue([...Array.from({ length: 5 }, (_, i) => contactRow(i, [h!.listId], {}, 0)), ...Array.from({ length: 8 }, (_, i) => eventRow(i, i % 5, 0))]);
