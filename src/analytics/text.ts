@@ -32,6 +32,10 @@ export function renderReport(r: Report): string[] {
   const range = `${r.range.since ?? 'start'} → ${r.range.until ?? 'now'}`;
   out.push(`Support report ${range}${r.filters.queue ? `  queue: ${r.filters.queue}` : ''}  (UTC days; service level = answered within ${r.service_level_seconds} s)`);
   const s = r.summary;
+  if (s?.interactions === 0 && !r.agent_totals?.length && !r.csat?.count) {
+    out.push('', 'No interactions in this range. Sync first (tajo connectors sync twilio-flex) or widen --since/--until.');
+    return out;
+  }
   if (s) {
     out.push('');
     out.push(`Interactions ${int(s.interactions)}  answered ${int(s.answered)}  abandoned ${int(s.abandoned)} (${opt(s.abandon_rate, '%')})  service level ${opt(s.service_level, '%')}`);
