@@ -91,6 +91,12 @@ describe('parseConfig', () => {
     expect(err.message).toContain('(10 problems)');
   });
 
+  it('refuses message_bodies modes that are not implemented, with path and line', () => {
+    const err = fail(() => parseConfig('connectors:\n  twilio_flex:\n    message_bodies: full\n'));
+    expect(err.details[0]).toMatchObject({ path: 'connectors.twilio_flex.message_bodies', line: 3 });
+    expect(parseConfig('connectors:\n  twilio_flex:\n    message_bodies: off\n').connectors.twilio_flex.message_bodies).toBe('off');
+  });
+
   it('reports YAML syntax errors and duplicate keys with lines', () => {
     expect(fail(() => parseConfig('a: 1\na: 2\n')).details[0]).toMatchObject({ line: 2 });
     const err = fail(() => parseConfig('connectors:\n  twilio_flex: [\n'));

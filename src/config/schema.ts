@@ -52,7 +52,12 @@ export const TwilioFlexConfigSchema = z
       .default({})
       .transform((b) => ({ ...DEFAULT_BASE_URLS, ...b })),
     /** How message bodies may reach Brevo: never by default. */
-    message_bodies: z.enum(['off', 'truncated', 'hashed', 'full']).default(DEFAULTS.message_bodies),
+    // Only `off` is implemented: message bodies never reach Brevo. The other documented modes are refused
+    // loudly rather than accepted and ignored.
+    message_bodies: z
+      .enum(['off', 'truncated', 'hashed', 'full'])
+      .default(DEFAULTS.message_bodies)
+      .refine((m) => m === 'off', { message: 'only "off" is supported in this version: message bodies are never sent to Brevo' }),
     csat_low_score_threshold: z.number().default(DEFAULTS.csat_low_score_threshold),
     service_level_seconds: z.number().positive().default(DEFAULTS.service_level_seconds),
     lookback_minutes: z.number().int().nonnegative().default(DEFAULTS.lookback_minutes),
