@@ -1,9 +1,8 @@
-import { DEFAULT_BASE_URLS } from '../../config/defaults.js';
 import type { TwilioFlexConfig } from '../../config/schema.js';
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../store/store.js';
 import type { ConnectorRecord } from '../../store/types.js';
-import { TwilioClient, twilioCredentials } from '../../sources/twilio/client.js';
+import { TwilioClient, twilioBaseUrls, twilioCredentials } from '../../sources/twilio/client.js';
 import { readFlexConfiguration } from '../../sources/twilio/readers.js';
 import type { TwilioBudgets } from '../budget.js';
 import type { ContactLists } from '../derive/contact.js';
@@ -39,12 +38,7 @@ export async function createInboxProcessor(deps: LiveIngestDeps): Promise<InboxP
   const cfg = deps.config;
   const now = deps.nowMs ?? Date.now;
   const client = new TwilioClient({
-    baseUrls: {
-      flex: s.baseUrls.flex || cfg.base_urls.flex || DEFAULT_BASE_URLS.flex,
-      conversations: s.baseUrls.conversations || cfg.base_urls.conversations || DEFAULT_BASE_URLS.conversations,
-      taskrouter: s.baseUrls.taskrouter || cfg.base_urls.taskrouter || DEFAULT_BASE_URLS.taskrouter,
-      events: s.baseUrls.events || cfg.base_urls.events || DEFAULT_BASE_URLS.events,
-    },
+    baseUrls: twilioBaseUrls(s.baseUrls, cfg.base_urls),
     credentials: twilioCredentials(s, deps.secrets),
     budgets: deps.budgets,
     logger: deps.logger,

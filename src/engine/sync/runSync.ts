@@ -1,9 +1,9 @@
-import { CHANNELS, DEFAULT_BASE_URLS, type SyncResource } from '../../config/defaults.js';
+import { CHANNELS, type SyncResource } from '../../config/defaults.js';
 import { isTajoError, TajoError } from '../../core/errors.js';
-import { TwilioClient, twilioCredentials } from '../../sources/twilio/client.js';
+import { TwilioClient, twilioBaseUrls, twilioCredentials } from '../../sources/twilio/client.js';
 import { readFlexConfiguration } from '../../sources/twilio/readers.js';
 import { ConversationSource } from './conversationSource.js';
-import { emptyStreamReport, type ContactConfig, type SyncContext } from './context.js';
+import { emptyStreamReport, meterInto, type ContactConfig, type SyncContext } from './context.js';
 import { DryRunStore, type StoreAccess } from './storeAccess.js';
 import { runConversations } from './streams/conversations.js';
 import { runActivities, runQueues, runWorkers } from './streams/reference.js';
@@ -68,13 +68,7 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
   const channels = new Set(CHANNELS.filter((c) => cfg.channels.includes(c) && (opts.channels === undefined || opts.channels.includes(c))));
   const s = deps.connector.settings;
   const base = new TwilioClient({
-    // The installed connector's URLs win; the config's `base_urls` (defaults: Twilio's hosts) fill gaps.
-    baseUrls: {
-      flex: s.baseUrls.flex || cfg.base_urls.flex || DEFAULT_BASE_URLS.flex,
-      conversations: s.baseUrls.conversations || cfg.base_urls.conversations || DEFAULT_BASE_URLS.conversations,
-      taskrouter: s.baseUrls.taskrouter || cfg.base_urls.taskrouter || DEFAULT_BASE_URLS.taskrouter,
-      events: s.baseUrls.events || cfg.base_urls.events || DEFAULT_BASE_URLS.events,
-    },
+    baseUrls: twilioBaseUrls(s.baseUrls, cfg.base_urls),
     credentials: twilioCredentials(s, deps.secrets),
     budgets: deps.budgets,
     logger: log,
@@ -108,7 +102,7 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
       does: { tasks: on('tasks'), contacts: on('customers'), csat: on('csat'), conversations: doesConversations, agentActivity: on('agent_activity') },
       channels,
       // Conversation reads made while deriving tasks are counted under the `conversations` stream.
-      conversations: doesConversations ? new ConversationSource(base.withMeter(meterOf(streamReport('conversations'))), serviceSid) : undefined,
+      conversations: doesConversations ? new ConversationSource(base.withMeter(meterInto(streamReport('conversations'))), serviceSid) : undefined,
       queueNames: new Map(),
       totals: { outbox: report.outbox, deadLetters: report.deadLetters },
       warnings: report.warnings,
@@ -170,19 +164,3 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
   return report;
 }
 
-function meterOf(r: StreamReport) {
-  return {
-    get requests() {
-      return r.requests;
-    },
-    set requests(v: number) {
-      r.requests = v;
-    },
-    get rateWaitMs() {
-      return r.rateWaitMs;
-    },
-    set rateWaitMs(v: number) {
-      r.rateWaitMs = v;
-    },
-  };
-}

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { DEFAULT_BASE_URLS } from '../../config/defaults.js';
 import { TajoError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { RateBudget, TwilioBudgets } from '../../engine/budget.js';
@@ -167,6 +168,15 @@ export class TwilioClient {
       url = next;
     }
   }
+}
+
+/** The installed connector's URLs win; the config's `base_urls` (defaults: Twilio's hosts) fill gaps. */
+export function twilioBaseUrls(
+  installed: { [K in keyof TwilioBaseUrls]?: string | undefined },
+  configured: { [K in keyof TwilioBaseUrls]?: string | undefined },
+): TwilioBaseUrls {
+  const pick = (k: keyof TwilioBaseUrls): string => installed[k] || configured[k] || DEFAULT_BASE_URLS[k];
+  return { flex: pick('flex'), conversations: pick('conversations'), taskrouter: pick('taskrouter'), events: pick('events') };
 }
 
 /** Credentials from the connector settings and its secrets: API key (SK + secret) when configured, else the Auth Token. */
