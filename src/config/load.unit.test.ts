@@ -43,7 +43,7 @@ describe('parseConfig', () => {
       log_api_calls: false, base_urls: DEFAULT_BASE_URLS, message_bodies: 'off', csat_low_score_threshold: 2, lists: {},
     });
     expect(c.brevo).toEqual({ base_url: DEFAULT_BREVO_BASE_URL });
-    expect(c.server).toEqual({ host: '127.0.0.1', port: 8787, plugin_auth: 'flex_token' });
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 8787, plugin_auth: 'flex_token', cors_origins: ['https://flex.twilio.com'] });
     expect(c.data_dir).toBeUndefined();
   });
 

@@ -85,9 +85,11 @@ export const ConfigSchema = z
         plugin_auth: z.enum(['flex_token', 'hmac']).default('flex_token'),
         plugin_hmac_secret: z.string().min(16).optional(),
         dashboard_token: z.string().min(16).optional(),
+        /** Browser origins allowed to call the Flex plugin routes (`/webhooks/flex/*`, CORS); `*` allows any. */
+        cors_origins: z.array(z.string().min(1)).default(() => ['https://flex.twilio.com']),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8787, plugin_auth: 'flex_token' }),
+      .default(() => ({ host: '127.0.0.1', port: 8787, plugin_auth: 'flex_token' as const, cors_origins: ['https://flex.twilio.com'] })),
     connectors: z.object({ twilio_flex: TwilioFlexConfigSchema.default(TwilioFlexConfigSchema.parse({})) }).strict().default({ twilio_flex: TwilioFlexConfigSchema.parse({}) }),
   })
   .strict();

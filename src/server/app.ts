@@ -65,6 +65,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     sinkBasicAuth: s.sink_basic_auth,
     pluginAuth: s.plugin_auth,
     pluginHmacSecret: s.plugin_hmac_secret,
+    corsOrigins: s.cors_origins,
+    ...(deps.connectorId ? { connectorId: deps.connectorId } : {}),
     ...(deps.flexTokenValidator ? { flexTokenValidator: deps.flexTokenValidator } : {}),
     ...(deps.rateLimit !== undefined ? { rateLimit: deps.rateLimit } : {}),
     metrics,

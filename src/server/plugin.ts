@@ -4,6 +4,7 @@ import { silentLogger } from '../core/logger.js';
 import { TajoError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { cachedValidator, twilioFlexTokenValidator, type FlexTokenValidator } from './auth/pluginAuth.js';
+import { DEFAULT_CORS_ORIGINS, installFlexCors } from './cors.js';
 import { installErrorHandling } from './httpErrors.js';
 import { IngestBatcher } from './ingestBatcher.js';
 import { ServerMetrics, type RouteName } from './metrics.js';
@@ -38,6 +39,10 @@ export interface WebhookOptions {
   metrics?: ServerMetrics;
   /** Called after new inbox items were committed (wake the inbox processor). */
   onIngested?: () => void;
+  /** Browser origins allowed on `/webhooks/flex/*` (CORS): `server.cors_origins`, default `https://flex.twilio.com`. */
+  corsOrigins?: readonly string[];
+  /** Connector whose state the routes write (the Event Streams test-event handshake). Default `twilio-flex`. */
+  connectorId?: string;
 }
 
 const ROUTE_BY_PATH: Record<string, RouteName> = {
@@ -78,6 +83,8 @@ export function webhookContext(opts: WebhookOptions): WebhookContext {
     },
     limiter: opts.rateLimit === false ? undefined : new SourceRateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT),
     onIngested: opts.onIngested,
+    connectorId: opts.connectorId,
+    corsOrigins: opts.corsOrigins ?? DEFAULT_CORS_ORIGINS,
   };
 }
 
@@ -88,6 +95,7 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext, body
     const route = ROUTE_BY_PATH[url];
     if (route) ctx.metrics.rejected.inc({ route, reason: code });
   });
+  if (ctx.corsOrigins && ctx.corsOrigins.length > 0) installFlexCors(app, ctx.corsOrigins);
   for (const def of [flexTaskCompleteRoute, taskRouterRoute, eventStreamsRoute, conversationsRoute, surveyRoute] as const) {
     registerWebhookRoute(app, ctx, def as Parameters<typeof registerWebhookRoute>[2]);
   }

@@ -33,6 +33,8 @@ export interface WebhookRouteDef<T> {
   toInbox(value: T, receivedMs: number): InboxInput[];
   /** 204 (Twilio callbacks: nothing to say) or 200 with `{accepted, duplicates}`. */
   ackStatus: 200 | 204;
+  /** Runs after validation, before the inbox commit (e.g. recording an Event Streams test event); a throw → 503. */
+  beforeCommit?(value: T, ctx: WebhookContext): Promise<void>;
 }
 
 export interface WebhookContext {
@@ -48,6 +50,10 @@ export interface WebhookContext {
   limiter?: SourceRateLimiter | undefined;
   /** Called after new items were committed to the inbox (wakes the inbox processor). */
   onIngested?: (() => void) | undefined;
+  /** Connector whose state the routes write (Event Streams handshake). Default `twilio-flex`. */
+  connectorId?: string | undefined;
+  /** Browser origins allowed on the Flex plugin routes (CORS). */
+  corsOrigins?: readonly string[] | undefined;
 }
 
 export function bodyKind(contentType: string | undefined): BodyKind | undefined {
@@ -142,6 +148,14 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
     const valid = def.validate(decoded.value, kind);
     if (!valid.ok) return reject(reply, 'TAJO_WEBHOOK_MALFORMED', valid.message);
 
+    if (def.beforeCommit) {
+      try {
+        await def.beforeCommit(valid.value, ctx);
+      } catch (err) {
+        ctx.logger.warn({ route, err: err instanceof Error ? err.message : String(err) }, 'store write failed; answering 503 so the sender retries');
+        return reject(reply, 'TAJO_STORE_UNAVAILABLE');
+      }
+    }
     const all = def.toInbox(valid.value, Date.now());
     const items = dedupeWithin(all);
     let accepted = 0;

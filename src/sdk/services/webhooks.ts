@@ -4,6 +4,7 @@
  * Idempotent: a sink with the same destination and its subscription are reused.
  */
 import { TajoError } from '../../core/errors.js';
+import { latestSinkTest } from '../../engine/ingest/sinkHandshake.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, WebhooksParams, WebhooksReport } from '../types.js';
 import { twilioFailure } from './checks.js';
@@ -57,12 +58,22 @@ export async function webhooks(ctx: SdkContext, id: ConnectorId, p: WebhooksPara
     sink = created.json as Sink;
   }
   if (sink.status !== 'active') {
-    // Twilio sends a test event to the sink; the sink becomes active once its test_id is validated.
+    // Twilio sends a test event to the sink; `tajo serve` acknowledges it and records its test_id in the store
+    // (engine/ingest/sinkHandshake.ts); the sink becomes active once that test_id is validated.
+    const store = await ctx.store();
+    const testedMs = Date.now() - 1_000;
     const test = await send('POST', `/v1/Sinks/${sink.sid}/Test`, new URLSearchParams());
     if (test.status !== 201 && test.status !== 200) throw fail(test, 'Testing the Event Streams sink');
     const until = Date.now() + (p.activationWaitSeconds ?? 10) * 1000;
+    const validated = new Set<string>();
     while (sink.status !== 'active' && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 250));
+      const rec = await latestSinkTest(store, conn.id);
+      if (rec && rec.receivedMs >= testedMs && !validated.has(rec.testId)) {
+        validated.add(rec.testId);
+        const v = await send('POST', `/v1/Sinks/${sink.sid}/Validate`, new URLSearchParams({ TestId: rec.testId }));
+        if (v.status !== 201 && v.status !== 200) throw fail(v, 'Validating the Event Streams sink');
+      }
       const r = await get(`/v1/Sinks/${sink.sid}`);
       if (r.status === 200) sink = r.json as Sink;
     }

@@ -1,3 +1,4 @@
+import { recordSinkTest, testIdOf } from '../../engine/ingest/sinkHandshake.js';
 import type { WebhookRouteDef } from '../webhookRoute.js';
 import { validateEventStreamsBatch, type CloudEvent } from './eventStreams.validate.js';
 
@@ -5,6 +6,8 @@ import { validateEventStreamsBatch, type CloudEvent } from './eventStreams.valid
  * `POST /webhooks/twilio/event-streams`: an Event Streams webhook sink. One inbox item per CloudEvent, deduped
  * on the CloudEvent `id` (delivery is at-least-once, out of order, retried for up to 4 hours). Authenticated by
  * X-Twilio-Signature (bodySHA256 variant) or by the Basic credentials configured in the sink URL.
+ * The sink's test event (`com.twilio.eventstreams.test-event`) is acknowledged and its `data.test_id` recorded for
+ * `tajo connectors webhooks` to validate the sink (see ../sinkHandshake.ts); it is not an inbox item.
  */
 export const eventStreamsRoute: WebhookRouteDef<CloudEvent[]> = {
   name: 'event-streams',
@@ -12,6 +15,15 @@ export const eventStreamsRoute: WebhookRouteDef<CloudEvent[]> = {
   accepts: ['json'],
   auth: 'twilio-or-basic',
   validate: (body) => validateEventStreamsBatch(body),
-  toInbox: (events) => events.map((e) => ({ key: e.id, source: 'event-streams' as const, payload: e })),
+  beforeCommit: async (events, ctx) => {
+    for (const e of events) {
+      const testId = testIdOf(e);
+      if (testId) {
+        await recordSinkTest(ctx.store, ctx.connectorId ?? 'twilio-flex', { testId, receivedMs: Date.now() });
+        ctx.logger.info({ testId }, 'Event Streams sink test event received');
+      }
+    }
+  },
+  toInbox: (events) => events.filter((e) => testIdOf(e) === undefined).map((e) => ({ key: e.id, source: 'event-streams' as const, payload: e })),
   ackStatus: 204,
 };
