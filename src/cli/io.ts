@@ -13,7 +13,18 @@ export interface CliIo {
   waitForShutdown?: () => Promise<void>;
 }
 
+/** A closed pipe (`tajo report | head`) ends the output quietly instead of crashing on EPIPE. */
+function ignoreEpipe(stream: NodeJS.WriteStream): void {
+  if (stream.listenerCount('error') === 0) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+}
+
 export function processIo(): CliIo {
+  ignoreEpipe(process.stdout);
+  ignoreEpipe(process.stderr);
   return {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),

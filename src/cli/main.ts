@@ -1,16 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { TajoError } from '../core/errors.js';
-import { registerConnectorCommands } from './commands/connectors.js';
-import { registerDashboardCommand } from './commands/dashboard.js';
-import { registerDemoCommand } from './commands/demo.js';
-import { registerDlqCommands } from './commands/dlq.js';
-import { registerEmulatorCommand } from './commands/emulator.js';
-import { registerForgetCommand } from './commands/forget.js';
-import { registerKeysCommands } from './commands/keys.js';
-import { registerMigrateCommand } from './commands/migrate.js';
-import { registerReportCommand } from './commands/report.js';
-import { registerServeCommand } from './commands/serve.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import { processIo, type CliIo } from './io.js';
 import { Output } from './output.js';
@@ -31,7 +21,45 @@ export interface CommandEnv {
   ctx(): CliContext;
 }
 
-export function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
+type Registrar = (program: Command, env: CommandEnv) => void;
+
+/**
+ * Command groups load lazily: a run imports only the group it invokes (start-up time of `tajo report`,
+ * `tajo --version`…); help and unknown commands load every group.
+ */
+const GROUPS: Record<string, () => Promise<Registrar[]>> = {
+  connectors: async () => [(await import('./commands/connectors.js')).registerConnectorCommands],
+  dlq: async () => [(await import('./commands/dlq.js')).registerDlqCommands],
+  forget: async () => [(await import('./commands/forget.js')).registerForgetCommand],
+  keys: async () => [(await import('./commands/keys.js')).registerKeysCommands],
+  serve: async () => [(await import('./commands/serve.js')).registerServeCommand],
+  emulator: async () => [(await import('./commands/emulator.js')).registerEmulatorCommand],
+  migrate: async () => [(await import('./commands/migrate.js')).registerMigrateCommand],
+  demo: async () => [(await import('./commands/demo.js')).registerDemoCommand],
+  report: async () => [(await import('./commands/report.js')).registerReportCommand],
+  dashboard: async () => [(await import('./commands/dashboard.js')).registerDashboardCommand],
+};
+const GLOBAL_WITH_VALUE = new Set(['--config', '--data-dir', '--log-level']);
+
+/** The registrars a run needs: the invoked group only, or all of them (help, version, unknown command). */
+export async function registrarsFor(args: readonly string[]): Promise<Registrar[]> {
+  let name: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (GLOBAL_WITH_VALUE.has(a)) i++;
+    else if (!a.startsWith('-')) {
+      name = a;
+      break;
+    }
+  }
+  const wantsHelp = args.includes('--help') || args.includes('-h');
+  const group = name !== undefined && !wantsHelp ? GROUPS[name] : undefined;
+  if (group && name !== 'help') return group();
+  if (name === undefined && (args.includes('--version') || args.includes('-V'))) return [];
+  return (await Promise.all(Object.values(GROUPS).map((g) => g()))).flat();
+}
+
+export function buildProgram(io: CliIo, state: { ctx?: CliContext }, registrars: readonly Registrar[]): Command {
   const program = new Command('tajo')
     .description('Tajo: Twilio Flex → Brevo connector')
     .version(version(), '-V, --version')
@@ -53,23 +81,14 @@ export function buildProgram(io: CliIo, state: { ctx?: CliContext }): Command {
       return state.ctx;
     },
   };
-  registerConnectorCommands(program, env);
-  registerDlqCommands(program, env);
-  registerForgetCommand(program, env);
-  registerKeysCommands(program, env);
-  registerServeCommand(program, env);
-  registerEmulatorCommand(program, env);
-  registerMigrateCommand(program, env);
-  registerDemoCommand(program, env);
-  registerReportCommand(program, env);
-  registerDashboardCommand(program, env);
+  for (const register of registrars) register(program, env);
   return program;
 }
 
 /** Runs the CLI on user arguments (without `node` and the script); resolves to the exit code. */
 export async function run(args: string[], io: CliIo = processIo()): Promise<number> {
   const state: { ctx?: CliContext } = {};
-  const program = buildProgram(io, state);
+  const program = buildProgram(io, state, await registrarsFor(args));
   const json = args.includes('--json');
   try {
     await program.parseAsync(args, { from: 'user' });

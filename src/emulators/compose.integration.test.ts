@@ -25,6 +25,19 @@ async function getJson(url: string, auth?: string): Promise<{ status: number; bo
 }
 
 describe('startEmulator', () => {
+  it('generateMore back to back: the emulated clock moves on so new interactions have time to happen', async () => {
+    const e = await startEmulator({ seed: 11, scale: 'small', now: NOW });
+    try {
+      const first = e.generateMore(5);
+      const t1 = e.clock.nowMs();
+      const second = e.generateMore(5); // the world is now fresh: this used to throw
+      expect(e.clock.nowMs()).toBeGreaterThan(t1);
+      expect(second.counts.interactions).toBe(first.counts.interactions + 5);
+    } finally {
+      await e.close();
+    }
+  });
+
   it('publishes EmulatorInfo with exactly the documented keys, also at /_emulator/info', async () => {
     const i = emu.info;
     expect(Object.keys(i)).toEqual(['twilio', 'brevo', 'accountSid', 'authToken', 'apiKeySid', 'apiKeySecret', 'flexFlowSid', 'workspaceSid', 'brevoApiKey']);

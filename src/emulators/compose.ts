@@ -146,6 +146,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   let truth = world.truth;
   const generateMore = (count: number): GroundTruth => {
     const before = latestActivityMs(db);
+    // New interactions need time to happen in (the generator wants ≥ 5 emulated minutes after the latest event):
+    // when the world is too fresh, let the emulated clock move on first, as it would for a real contact center.
+    const minWindowMs = 6 * 60_000;
+    const short = before + minWindowMs - clock.nowMs();
+    if (short > 0) clock.advance(short);
     truth = genMore(db, { seed, nowMs: clock.nowMs(), count });
     // The new interactions lie between the previous latest activity and now: let sink streaming pick them up.
     twilio.rewindStreams(before);
