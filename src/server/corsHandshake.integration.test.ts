@@ -103,6 +103,20 @@ describe('Event Streams sink handshake', () => {
       const rep = r.json<{ sinkSid: string; sinkStatus: string; subscriptionCreated: boolean; subscriptionSid?: string }>();
       expect(rep).toMatchObject({ sinkStatus: 'active', subscriptionCreated: true });
       expect(rep.subscriptionSid).toMatch(/^DF/);
+
+      // the same server delivers what the sink receives, observing the delivery latency and the Brevo budgets
+      const until = emu.clock.nowMs();
+      const pushed = await emu.twilio.push({ kind: 'event-streams', url: `${url!}/webhooks/twilio/event-streams`, since: new Date(until - 3 * 3_600_000).toISOString(), until: new Date(until).toISOString(), batchSize: 50, concurrency: 4 });
+      expect(pushed.failures).toBe(0);
+      expect(pushed.events).toBeGreaterThan(0);
+      let metrics = '';
+      for (let i = 0; i < 150 && !/tajo_delivery_latency_seconds_count(\{[^}]*\})? [1-9]/.test(metrics); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        metrics = await (await fetch(`${url!}/metrics`)).text();
+      }
+      expect(metrics).toMatch(/tajo_delivery_latency_seconds_count(\{[^}]*\})? [1-9]/);
+      expect(metrics).toMatch(/tajo_inbox_processed_total\{result="processed"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/tajo_budget_used\{budget="brevo:[^"]+"[^}]*\} [1-9]/);
     } finally {
       stop();
       if (running) await running;

@@ -135,3 +135,11 @@ export class ServerMetrics {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'tajo_' });
   }
 }
+
+/** Observes `deliveryLatency` for rows Brevo just accepted: seconds since each row was queued (outbox `createdAt`). */
+export function observeDeliveryLatency(metrics: ServerMetrics, rows: readonly { createdAt: string }[], nowMs = Date.now()): void {
+  for (const r of rows) {
+    const at = Date.parse(r.createdAt);
+    if (Number.isFinite(at)) metrics.deliveryLatency.observe(Math.max(0, (nowMs - at) / 1000));
+  }
+}

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { TajoError } from '../../core/errors.js';
+import type { BudgetSnapshot } from '../../engine/budget.js';
 import { startServer } from '../../server/app.js';
+import { ServerMetrics, observeDeliveryLatency } from '../../server/metrics.js';
 import { EmbeddedBackend } from '../../sdk/embedded.js';
 import { createManagementHandlers } from '../../sdk/management.js';
 import { loadConnection } from '../../sdk/services/connection.js';
@@ -43,9 +45,14 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
         info: () => (served.url ? { url: served.url } : {}),
       });
       ctx.onClose(() => scale.stop());
+      // The server's metrics exist before the loops: the delivery worker observes `deliveryLatency` as Brevo accepts rows.
+      let budgets: (() => BudgetSnapshot[]) | undefined;
+      const metrics = new ServerMetrics({ store, budgets: () => budgets?.() ?? [], defaultMetrics: true });
       const bg = await backgroundLoops(sdk, 'twilio-flex', {
         inbox: o.role !== 'ingest', delivery: o.role !== 'ingest', workerId: scale.replicaId, ...(leaseMs !== undefined ? { leaseMs } : {}),
+        onDelivered: (rows) => observeDeliveryLatency(metrics, rows),
       });
+      budgets = bg.budgets;
       for (const w of [...bg.warnings, ...scale.warnings]) ctx.out.note(`! ${w}`);
 
       if (o.role === 'worker') {
@@ -70,8 +77,10 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
         sdkHandlers: createManagementHandlers(EmbeddedBackend.fromContext(sdk)),
         ...(o.host ? { host: o.host } : {}),
         ...(o.port !== undefined ? { port: o.port } : {}),
-        background: bg.loops,
-        ...(bg.onIngested ? { onIngested: bg.onIngested } : {}),
+        metrics,
+        // the inbox processor as the server's own driver: woken after each inbox commit, its cycles counted in /metrics
+        ...(bg.inbox ? { inboxProcessor: bg.inbox } : {}),
+        background: bg.loops.filter((l) => l !== bg.inbox),
       });
       ctx.onClose(() => server.close());
       served.url = server.url;

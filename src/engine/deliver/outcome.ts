@@ -56,6 +56,8 @@ export class DeliveryContext {
   private flushError: { err: unknown } | undefined;
   /** Set on the first 401: no new calls start; the rows go back to the queue. */
   pause: BrevoAuthPause | undefined;
+  /** Told about rows as soon as Brevo accepted them (before their commit): delivery latency metrics. */
+  onDelivered: ((items: readonly OutboxItem[]) => void) | undefined;
 
   constructor(
     readonly store: Store,
@@ -90,6 +92,11 @@ export class DeliveryContext {
     const fresh = this.claim(items, 'delivered');
     if (!fresh.length) return;
     this.stats.delivered += fresh.length;
+    try {
+      this.onDelivered?.(fresh);
+    } catch {
+      // an observer's failure never affects delivery
+    }
     this.unflushed.push(...fresh);
     if (items.length > 1 || this.unflushed.length >= GROUP_MAX) return this.flush();
     this.flushTimer ??= setTimeout(() => {

@@ -49,6 +49,8 @@ export interface DeliveryWorkerDeps {
   concurrency?: number;
   /** Sleep between empty rounds in `start()` / `drain()`. Default 250 ms. */
   idleMs?: number;
+  /** Called with the rows Brevo just accepted (e.g. `tajo serve` observes the delivery latency histogram). */
+  onDelivered?: (items: { key: string; kind: OutboxItem['kind']; createdAt: string }[]) => void;
 }
 
 export interface DrainResult extends DeliveryStats {
@@ -79,6 +81,11 @@ export class DeliveryWorker {
     return this.pausedReason;
   }
 
+  /** The Brevo rate budgets this worker spends (for the server's budget gauges). */
+  get budgets(): BrevoBudgets {
+    return this.d.budgets ?? this.d.brevo.budgets;
+  }
+
   /** One round: contacts, list changes, then events. Returns what happened to the rows claimed. */
   async runOnce(opts: { signal?: AbortSignal } = {}): Promise<DeliveryStats> {
     if (this.pausedReason) return zero();
@@ -99,6 +106,8 @@ export class DeliveryWorker {
       },
       opts.signal,
     );
+    const observe = d.onDelivered;
+    if (observe) ctx.onDelivered = (rows) => observe(rows.map((r) => ({ key: r.key, kind: r.kind, createdAt: r.createdAt })));
     const claimed: OutboxItem[] = [];
     const claim = async (kinds: OutboxItem['kind'][]) => {
       const rows = await d.store.claimOutbox({ workerId: d.workerId, kinds, limit, leaseMs, nowMs: this.now() });

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { TajoError } from '../../core/errors.js';
-import { DeliveryWorker } from '../../engine/deliver/worker.js';
+import type { BudgetSnapshot } from '../../engine/budget.js';
+import { DeliveryWorker, type DeliveryWorkerDeps } from '../../engine/deliver/worker.js';
 import { InboxProcessor, type TaskPlanner } from '../../engine/ingest/inboxProcessor.js';
 import { livePlanner } from '../../engine/ingest/livePlanner.js';
 import { twilioTaskRouterLookup } from '../../engine/ingest/taskRouterLookup.js';
@@ -25,12 +26,16 @@ export interface BackgroundLoops {
   onIngested?: () => void;
   /** What cannot run, and why. */
   warnings: string[];
+  /** Snapshots of the Brevo rate budgets the delivery worker spends (server budget gauges). */
+  budgets?: () => BudgetSnapshot[];
 }
 
 /** Scale-out knobs (`tajo serve`): claim leases (how soon a dead replica's claims are taken over) and the claimer id. */
 export interface LoopOptions {
   leaseMs?: number;
   workerId?: string;
+  /** Rows Brevo just accepted (the server's delivery latency histogram). */
+  onDelivered?: DeliveryWorkerDeps['onDelivered'];
 }
 
 /** The sync engine's derivation for live work (webhooks, SDK events, dead-letter replays), at live priority. */
@@ -81,6 +86,7 @@ export async function createDeliveryWorker(ctx: SdkContext, conn: Connection, ro
     connectorId: conn.id,
     timeScale: (await vendorTime(ctx, conn)).timeScale,
     ...(lo.leaseMs !== undefined ? { leaseMs: lo.leaseMs } : {}),
+    ...(lo.onDelivered ? { onDelivered: lo.onDelivered } : {}),
   });
 }
 
@@ -98,7 +104,7 @@ export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { 
   if (opts.inbox) {
     const inbox = await createInboxProcessor(ctx, conn, opts);
     out.inbox = inbox;
-    out.loops.push({ start: () => inbox.start(), stop: () => inbox.stop() });
+    out.loops.push(inbox);
     out.onIngested = () => inbox.wake();
   }
   if (opts.delivery) {
@@ -107,6 +113,8 @@ export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { 
       const delivery = await createDeliveryWorker(ctx, conn, 'serve', opts);
       out.delivery = delivery;
       out.loops.push(delivery);
+      const b = delivery.budgets;
+      out.budgets = () => [b.contacts.snapshot(), b.events.snapshot(), b.other.snapshot()];
     }
   }
   return out;
