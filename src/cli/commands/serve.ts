@@ -46,13 +46,13 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
       });
       ctx.onClose(() => scale.stop());
       // The server's metrics exist before the loops: the delivery worker observes `deliveryLatency` as Brevo accepts rows.
-      let budgets: (() => BudgetSnapshot[]) | undefined;
-      const metrics = new ServerMetrics({ store, budgets: () => budgets?.() ?? [], defaultMetrics: true });
+      const budgets: { of?: () => BudgetSnapshot[] } = {};
+      const metrics = new ServerMetrics({ store, budgets: () => budgets.of?.() ?? [], defaultMetrics: true });
       const bg = await backgroundLoops(sdk, 'twilio-flex', {
         inbox: o.role !== 'ingest', delivery: o.role !== 'ingest', workerId: scale.replicaId, ...(leaseMs !== undefined ? { leaseMs } : {}),
         onDelivered: (rows) => observeDeliveryLatency(metrics, rows),
       });
-      budgets = bg.budgets;
+      if (bg.budgets) budgets.of = bg.budgets;
       for (const w of [...bg.warnings, ...scale.warnings]) ctx.out.note(`! ${w}`);
 
       if (o.role === 'worker') {
