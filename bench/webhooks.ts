@@ -1,0 +1,270 @@
+/**
+ * `npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--json]`
+ *
+ * Issue 5 §6. Two parts, every server on 127.0.0.1 with SQLite in a temp dir:
+ * 1. Ack path: autocannon (bench/webhooksLoad.ts, its own process) posts pre-signed Event Streams batches (5 CloudEvents,
+ *    unique ids, X-Twilio-Signature bodySHA256 variant) and signed TaskRouter callbacks (unique Sid) to `tajo serve`'s
+ *    app (`startServer`, per-source rate limit off, inbox commit before the 2xx, as `tajo serve --role ingest`), and the
+ *    same Event Streams bodies to a bare fastify route in the same run: rps, p50/p99 ack latency, ratio to bare.
+ *    Targets: ratio ≥ 0.4, p99 < 20 ms.
+ * 2. Delivery: the full `tajo serve` pipeline (inbox processor + delivery worker, installed against the emulators)
+ *    receives a window of the emulator's world as signed Event Streams batches at a paced rate under the Brevo
+ *    budgets; prints the time for the outbox to drain after the last acknowledgement and the event → Brevo-accepted
+ *    latency (from the acknowledgement of the last webhook about a task/conversation to Brevo accepting the event
+ *    derived from it). Target p95 < 2 s.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import { bufferIo } from '../src/cli/io.js';
+import { main } from '../src/cli/main.js';
+import { ConfigSchema } from '../src/config/schema.js';
+import { silentLogger } from '../src/core/logger.js';
+import { startEmulator } from '../src/emulators/index.js';
+import { formDelivery, jsonDelivery, type Delivery } from '../src/emulators/twilio/push/deliver.js';
+import { cloudEvent } from '../src/emulators/twilio/push/formats.js';
+import { allEvents, type WorldEvent } from '../src/emulators/twilio/push/worldEvents.js';
+import { readWorldInfo } from '../src/emulators/twilio/world.js';
+import { SdkContext } from '../src/sdk/context.js';
+import { backgroundLoops } from '../src/sdk/services/worker.js';
+import { startServer } from '../src/server/app.js';
+import { openStore } from '../src/store/openStore.js';
+import type { LoadResult, LoadSpec } from './webhooksLoad.js';
+
+interface Opts {
+  seconds: number;
+  connections: number;
+  timeScale: number;
+  windowHours: number;
+  rate: number;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): Opts {
+  const o: Opts = { seconds: 10, connections: 16, timeScale: 20, windowHours: 6, rate: 100, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const num = () => {
+      const n = Number(argv[++i]);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`${a} needs a positive number`);
+      return n;
+    };
+    if (a === '--seconds') o.seconds = num();
+    else if (a === '--connections') o.connections = num();
+    else if (a === '--time-scale') o.timeScale = num();
+    else if (a === '--window-hours') o.windowHours = num();
+    else if (a === '--rate') o.rate = num();
+    else if (a === '--json') o.json = true;
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--json]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+const hex = (n: number, len = 32) => n.toString(16).padStart(len, '0');
+const quantile = (xs: number[], q: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+const LOAD = fileURLToPath(new URL('./webhooksLoad.ts', import.meta.url));
+
+function syntheticEvent(n: number, accountSid: string): Record<string, unknown> {
+  const at = new Date(1_750_000_000_000 + n * 1000).toISOString();
+  return {
+    specversion: '1.0', type: 'com.twilio.taskrouter.task.created', source: `/v1/Workspaces/WS${hex(1)}/Events`, id: `EV${hex(n)}`,
+    dataschema: 'https://events-schemas.twilio.com/TaskRouter.WDSEvent/1', datacontenttype: 'application/json', time: at,
+    data: {
+      sid: `EV${hex(n)}`, name: 'task.created', account_sid: accountSid, timestamp: at, product_name: 'TaskRouter', payload_type: 'application/json',
+      payload: {
+        sid: `EV${hex(n)}`, eventtype: 'task.created', account_sid: accountSid, timestamp: Date.parse(at), workspace_sid: `WS${hex(1)}`, task_sid: `WT${hex(n)}`,
+        task_attributes: JSON.stringify({ from: '+14155550100', channelType: 'sms' }), task_channel_unique_name: 'sms', task_queue_sid: `WQ${hex(1)}`,
+        task_queue_name: 'Support', resource_type: 'task', resource_sid: `WT${hex(n)}`,
+      },
+    },
+  };
+}
+
+const toPool = (d: Delivery): LoadSpec['pool'][number] => {
+  const u = new URL(d.url);
+  return { path: u.pathname + u.search, contentType: d.contentType, headers: d.headers, body: d.body };
+};
+
+/** Runs the load generator (async: the servers under test live in this process's event loop). */
+async function load(url: string, o: Opts, pool: LoadSpec['pool'], dir: string, name: string): Promise<LoadResult> {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ url, seconds: o.seconds, connections: o.connections, pool } satisfies LoadSpec));
+  const child = spawn(process.execPath, ['--import', 'tsx', LOAD, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-4000)));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`load generator failed: ${err}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
+}
+
+async function ackBench(o: Opts, note: (s: string) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'tajo-bench-webhooks-'));
+  const store = await openStore({ dataDir: dir });
+  const authToken = 'bench_auth_token_0123456789abcdef';
+  const accountSid = `AC${hex(7)}`;
+  const config = ConfigSchema.parse({ server: { plugin_auth: 'hmac', plugin_hmac_secret: 'bench-plugin-secret-0123456789' } });
+  const tajo = await startServer({ store, config, logger: silentLogger(), twilioAuthToken: authToken, accountSid, host: '127.0.0.1', port: 0, rateLimit: false });
+  const bare = Fastify({ logger: false });
+  bare.post('/bare', async (_req, reply) => reply.code(204).send());
+  await bare.listen({ host: '127.0.0.1', port: 0 });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+  try {
+    // unique bodies for about the whole run (a wrapped pool sends duplicates: acknowledged without an insert)
+    const esSize = Math.min(30_000, Math.ceil(o.seconds * 3_500));
+    const size = Math.min(50_000, Math.ceil(o.seconds * 5_000));
+    const esPool: LoadSpec['pool'] = [];
+    for (let i = 0; i < esSize; i++) {
+      const batch = Array.from({ length: 5 }, (_, k) => syntheticEvent(i * 5 + k + 1, accountSid));
+      esPool.push(toPool(jsonDelivery(authToken, `${tajo.url}/webhooks/twilio/event-streams`, batch)));
+    }
+    const trPool: LoadSpec['pool'] = [];
+    for (let i = 0; i < size; i++) {
+      const n = 10_000_000 + i;
+      trPool.push(toPool(formDelivery(authToken, `${tajo.url}/webhooks/twilio/taskrouter`, {
+        Sid: `EV${hex(n)}`, EventType: 'task.created', AccountSid: accountSid, WorkspaceSid: `WS${hex(1)}`, ResourceType: 'task', ResourceSid: `WT${hex(n)}`,
+        TaskSid: `WT${hex(n)}`, TaskAttributes: JSON.stringify({ from: '+14155550100', channelType: 'sms' }), TaskChannelUniqueName: 'sms',
+        TaskQueueSid: `WQ${hex(1)}`, TaskQueueName: 'Support', Timestamp: String(1_750_000_000 + i),
+      })));
+    }
+    const barePool = esPool.map((p) => ({ ...p, path: '/bare', headers: {} }));
+    note(`ack path: ${o.seconds} s per run, ${o.connections} connections, pools of ${esSize} / ${size} signed requests`);
+    const bareR = await load(bareUrl, o, barePool, dir, 'bare');
+    note(`  bare fastify       ${fmt(bareR)}`);
+    const esR = await load(tajo.url, o, esPool, dir, 'es');
+    note(`  event-streams (×5) ${fmt(esR)}  ratio ${(esR.rps / bareR.rps).toFixed(2)}`);
+    const trR = await load(tajo.url, o, trPool, dir, 'tr');
+    note(`  taskrouter         ${fmt(trR)}  ratio ${(trR.rps / bareR.rps).toFixed(2)}`);
+    return { bare: bareR, eventStreams: { ...esR, ratio: esR.rps / bareR.rps }, taskRouter: { ...trR, ratio: trR.rps / bareR.rps } };
+  } finally {
+    await tajo.close();
+    await bare.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function fmt(r: LoadResult): string {
+  return `${r.rps.toFixed(0).padStart(6)} rps  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors${r.wrapped ? `, ${r.wrapped} after the pool wrapped` : ''})`;
+}
+
+async function deliveryBench(o: Opts, note: (s: string) => void) {
+  const emu = await startEmulator({ seed: 7, scale: 'small', timeScale: o.timeScale });
+  const dir = mkdtempSync(join(tmpdir(), 'tajo-bench-webhooks-'));
+  try {
+    const cli = async (args: string[]) => {
+      const io = bufferIo({ env: {} });
+      const code = await main(['node', 'tajo', '--json', '--data-dir', dir, ...args], io);
+      if (code !== 0) throw new Error(`tajo ${args.join(' ')} failed: ${io.stderrText()}`);
+      return JSON.parse(io.stdoutText()) as Record<string, unknown>;
+    };
+    await cli(['connectors', 'install', 'twilio-flex', '--emulator', emu.url]);
+    const boot = (await cli(['connectors', 'bootstrap', 'twilio-flex', '--create-lists'])) as { lists: { key: string; id: number }[] };
+    const cfg = join(dir, 'tajo.yaml');
+    writeFileSync(cfg, `connectors:\n  twilio_flex:\n    lists:\n${boot.lists.map((l) => `      ${l.key}: ${l.id}\n`).join('')}`);
+    const ctx = await SdkContext.create({ dataDir: dir, configPath: cfg, env: {}, timeScale: o.timeScale });
+    const store = await ctx.store();
+
+    const lastAck = new Map<string, number>();
+    const e2e: number[] = [];
+    const stage: number[] = [];
+    let unmatched = 0;
+    let lastDeliveredAt = 0;
+    const bg = await backgroundLoops(ctx, 'twilio-flex', {
+      inbox: true, delivery: true,
+      onDelivered: (rows) => {
+        const now = Date.now();
+        lastDeliveredAt = now;
+        for (const r of rows) {
+          if (r.kind !== 'event') continue;
+          stage.push(now - Date.parse(r.createdAt));
+          const at = lastAck.get(r.key.slice(r.key.indexOf(':') + 1));
+          if (at === undefined) unmatched++;
+          else e2e.push(now - at);
+        }
+      },
+    });
+    if (!bg.inbox || !bg.delivery) throw new Error(`background loops missing: ${bg.warnings.join('; ')}`);
+    const server = await startServer({
+      store, config: ctx.config, logger: silentLogger(), twilioAuthToken: emu.info.authToken, accountSid: emu.info.accountSid, host: '127.0.0.1', port: 0,
+      rateLimit: false, inboxProcessor: bg.inbox, background: [bg.delivery],
+    });
+    try {
+      const until = emu.clock.nowMs();
+      const events = allEvents(emu.world, until - o.windowHours * 3_600_000, until);
+      const sidOf = (e: WorldEvent) => (e.source === 'taskrouter' ? e.row.task_sid ?? e.row.resource_sid : e.ev.conv.sid);
+      const info = readWorldInfo(emu.world, emu.info.accountSid);
+      const batchSize = 10;
+      const url = `${server.url}/webhooks/twilio/event-streams`;
+      note(`delivery: ${events.length} world events (last ${o.windowHours} h) as signed batches of ${batchSize} at ${o.rate} events/s, emulator time scale ×${o.timeScale}`);
+      const started = Date.now();
+      for (let i = 0; i < events.length; i += batchSize) {
+        const slice = events.slice(i, i + batchSize);
+        const d = jsonDelivery(emu.info.authToken, url, slice.map((e) => cloudEvent(e, info, emu.clock.nowMs())));
+        const r = await fetch(d.url, { method: 'POST', headers: { ...d.headers, 'content-type': d.contentType }, body: d.body });
+        if (r.status >= 300) throw new Error(`event-streams answered ${r.status}: ${await r.text()}`);
+        const now = Date.now();
+        for (const e of slice) lastAck.set(sidOf(e), now);
+        const due = started + ((i + batchSize) / o.rate) * 1000;
+        if (due > Date.now()) await new Promise((res) => setTimeout(res, due - Date.now()));
+      }
+      const lastAckAt = Date.now();
+      // drained: the outbox empty and quiet
+      let quietSince = 0;
+      const deadline = Date.now() + 180_000;
+      while (Date.now() < deadline) {
+        const s = await store.outboxStats();
+        if (s.pending + s.inflight === 0) {
+          quietSince ||= Date.now();
+          // quiet for 2 s: nothing left in the inbox either (its processor enqueues within a cycle)
+          if (Date.now() - quietSince > 2_000) break;
+        } else quietSince = 0;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const stats = await store.outboxStats();
+      const drainMs = Math.max(0, (lastDeliveredAt || lastAckAt) - lastAckAt);
+      const out = {
+        events: events.length, sendSeconds: (lastAckAt - started) / 1000, drainAfterLastAckMs: drainMs, delivered: stats.delivered, dead: stats.dead,
+        brevoEvents: e2e.length + unmatched, unmatched,
+        e2eMs: { p50: quantile(e2e, 0.5), p95: quantile(e2e, 0.95), max: quantile(e2e, 1) },
+        outboxToBrevoMs: { p50: quantile(stage, 0.5), p95: quantile(stage, 0.95) },
+      };
+      note(`  sent in ${out.sendSeconds.toFixed(1)} s; outbox drained ${drainMs} ms after the last acknowledgement (${stats.delivered} rows delivered, ${stats.dead} dead)`);
+      note(`  event → Brevo accepted: p50 ${out.e2eMs.p50} ms, p95 ${out.e2eMs.p95} ms, max ${out.e2eMs.max} ms over ${e2e.length} Brevo events (${unmatched} unmatched)`);
+      note(`  outbox enqueue → Brevo accepted: p50 ${out.outboxToBrevoMs.p50} ms, p95 ${out.outboxToBrevoMs.p95} ms`);
+      return out;
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  } finally {
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const o = parseArgs(process.argv.slice(2));
+const note = (s: string) => {
+  if (!o.json) process.stdout.write(`${s}\n`);
+};
+const ack = await ackBench(o, note);
+const delivery = await deliveryBench(o, note);
+const targets = {
+  ratio: Math.min(ack.eventStreams.ratio, ack.taskRouter.ratio) >= 0.4,
+  p99: Math.max(ack.eventStreams.p99, ack.taskRouter.p99) < 20,
+  e2eP95: delivery.e2eMs.p95 < 2000,
+};
+if (o.json) process.stdout.write(`${JSON.stringify({ ack, delivery, targets })}\n`);
+else note(`targets: ratio ≥ 0.4 ${targets.ratio ? 'met' : 'MISSED'}; p99 < 20 ms ${targets.p99 ? 'met' : 'MISSED'}; event → Brevo p95 < 2 s ${targets.e2eP95 ? 'met' : 'MISSED'}`);
+process.exit(0);
