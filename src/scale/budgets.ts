@@ -25,6 +25,7 @@ export function shareBudget(store: Pick<Store, 'spendBudget'>, local: RateBudget
     store,
     ratePerSecond: rate,
     burst: sharedBurst(vendorBurst, rate, tuning.transitMs),
+    vendorBurst,
     ...(snap.perHour !== undefined ? { perHour: snap.perHour } : {}),
     timeScale: scale,
     ...(tuning.logger ? { logger: tuning.logger } : {}),

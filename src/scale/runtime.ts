@@ -72,6 +72,8 @@ export async function startScaleRuntime(ctx: SdkContext, connectorId: ConnectorI
         everyMs: o.syncEveryMs,
         ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
         heartbeatMs: registry.heartbeatMs,
+        // Replicas started together (a rollout) register within a heartbeat: then each takes its fair share.
+        startDelayMs: registry.heartbeatMs,
         logger: ctx.logger.child({ replica: replicaId }),
         ...(o.onSchedulerEvent ? { onEvent: o.onSchedulerEvent } : {}),
       });

@@ -5,15 +5,16 @@
  * worker use it unchanged.
  *
  * Local batching: waiters queue here by priority (live before backfill); one store round trip asks for as many
- * tokens as there are waiters (up to `maxBatch`) and hands them out at once. Tokens are never prefetched for
- * callers that are not waiting, so a granted token is spent within milliseconds: the vendor sees at most the
- * bucket's burst plus what refilled while requests were in transit (see `sharedBurst`).
+ * tokens as there are waiters (up to `maxBatch`), including tokens that refill within `horizonMs` (reserved ahead),
+ * and releases each waiter when its token is due. Tokens are never prefetched for callers that are not waiting, so
+ * a granted token is spent within milliseconds of its due time: the vendor sees at most the bucket's burst plus
+ * what refilled while requests were in transit (see `sharedBurst`).
  *
  * Fail closed: when the store cannot be reached, waiters wait (and retry) rather than call the vendor unmetered.
  */
 import type { Logger } from '../core/logger.js';
 import { RateBudget, type BudgetCapacity, type BudgetSnapshot } from '../engine/budget.js';
-import type { BudgetGrant, BudgetSpend } from '../store/scale.js';
+import { readyInMs, type BudgetGrant, type BudgetSpend } from '../store/scale.js';
 import type { Store } from '../store/store.js';
 
 export interface SharedBudgetOptions {
@@ -22,12 +23,23 @@ export interface SharedBudgetOptions {
   ratePerSecond: number;
   /** Capacity of the shared bucket (see `sharedBurst`). */
   burst: number;
+  /**
+   * The vendor's own burst (default `burst`). `capacity()` reports against it: the shared bucket's smaller burst is
+   * a margin for requests in transit, not less capacity, so planners (batch vs single, import vs upsert) see what
+   * the vendor can take within a second, and the calls are then paced by the shared bucket.
+   */
+  vendorBurst?: number;
   /** Fixed hourly window (Brevo's catch-all) in vendor terms; its length is 1 h / timeScale unless `windowMs`. */
   perHour?: number;
   windowMs?: number;
   timeScale?: number;
-  /** Tokens asked for per round trip at most (default 16). */
+  /** Tokens asked for per round trip at most (default 32). */
   maxBatch?: number;
+  /**
+   * Reserve tokens that refill within this many ms (default 100): one round trip serves a burst of waiters, each
+   * released locally when its token has refilled, so calls stay paced at the shared rate (see `BudgetSpend`).
+   */
+  horizonMs?: number;
   /** Longest sleep before asking the store again while waiting (default 200 ms; others' pauses are noticed then). */
   maxPollMs?: number;
   now?: () => number;
@@ -136,7 +148,9 @@ export class SharedRateBudget extends RateBudget {
   override capacity(): BudgetCapacity {
     this.refreshSoon();
     const est = this.estimate();
-    let available = est.paused ? 0 : Math.floor(est.tokens) - this.waiters.length;
+    const vendorBurst = Math.max(this.sharedBurstSize, this.o.vendorBurst ?? this.sharedBurstSize);
+    const tokens = Math.min(vendorBurst, est.tokens + (vendorBurst - this.sharedBurstSize));
+    let available = est.paused ? 0 : Math.floor(tokens) - this.waiters.length;
     if (this.perHourLimit !== undefined) available = Math.min(available, this.perHourLimit - est.windowUsed);
     const hourly = this.perHourLimit !== undefined ? (this.perHourLimit * 1000) / this.window : Number.POSITIVE_INFINITY;
     return { availableNow: Math.max(0, available), sustainedPerSecond: Math.min(this.sharedRate, hourly), nextInMs: this.delayMs() };
@@ -182,6 +196,7 @@ export class SharedRateBudget extends RateBudget {
       ratePerSecond: this.sharedRate,
       burst: this.sharedBurstSize,
       want,
+      ...(want > 0 ? { horizonMs: this.o.horizonMs ?? 100 } : {}),
       ...(this.perHourLimit !== undefined ? { perWindow: this.perHourLimit, windowMs: this.window } : {}),
     };
   }
@@ -196,7 +211,7 @@ export class SharedRateBudget extends RateBudget {
           await this.sleep(Math.min(localWait, this.o.maxPollMs ?? 200));
           continue;
         }
-        const want = Math.min(this.waiters.length, this.o.maxBatch ?? 16);
+        const want = Math.min(this.waiters.length, this.o.maxBatch ?? 32);
         let grant: BudgetGrant;
         try {
           grant = await this.o.store.spendBudget(this.spec(want));
@@ -206,21 +221,27 @@ export class SharedRateBudget extends RateBudget {
           continue;
         }
         this.remember(grant);
-        const now = this.clock();
-        for (let i = 0; i < grant.granted && this.waiters.length > 0; i++) {
-          const w = this.waiters.shift()!;
-          if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-          const waited = Math.max(0, now - w.startedAt);
-          this.usedCount++;
-          this.waited += waited;
-          if (waited > 0) this.throttledCount++;
-          w.resolve(waited);
-        }
+        for (let k = 1; k <= grant.granted && this.waiters.length > 0; k++) this.release(this.waiters.shift()!, readyInMs(grant, k, this.sharedRate));
         if (grant.granted < want && this.waiters.length > 0) await this.sleep(Math.min(Math.max(grant.waitMs, 2), this.o.maxPollMs ?? 200));
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Hands a granted token to a waiter when it is due (a token reserved ahead waits for its refill). */
+  private release(w: Waiter, inMs: number): void {
+    const go = () => {
+      if (w.signal?.aborted) return; // its abort handler already rejected it; the token is simply not used
+      if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+      const waited = Math.max(0, this.clock() - w.startedAt);
+      this.usedCount++;
+      this.waited += waited;
+      if (waited > 0) this.throttledCount++;
+      w.resolve(waited);
+    };
+    if (inMs <= 0) go();
+    else setTimeout(go, inMs);
   }
 
   private async tell(extra: Pick<BudgetSpend, 'pauseMs' | 'observed'>): Promise<void> {

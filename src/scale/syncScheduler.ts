@@ -51,6 +51,11 @@ export interface SyncSchedulerOptions {
   /** A failed run (e.g. the store was unreachable) is tried again after this long (at most `everyMs`). Default 30 s. */
   retryMs?: number;
   tickMs?: number;
+  /**
+   * Wait this long before the first tick, so replicas started together have registered and share the partitions
+   * fairly from the start (instead of the first one taking them all). Default 0.
+   */
+  startDelayMs?: number;
   /** The registry's heartbeat period (liveness of the other replicas). */
   heartbeatMs?: number;
   /** Which replicas share sync work (default: every role but `ingest`). */
@@ -89,7 +94,16 @@ export class SyncScheduler {
     let stopped = false;
     let wake: (() => void) | undefined;
     const tickMs = this.o.tickMs ?? Math.max(50, Math.floor(this.leaseMs / 5));
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
     const done = (async () => {
+      if (this.o.startDelayMs) await pause(this.o.startDelayMs);
       while (!stopped) {
         try {
           await this.tick();
@@ -97,13 +111,7 @@ export class SyncScheduler {
           this.o.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'sync scheduler tick failed');
         }
         if (stopped) break;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, tickMs);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
+        await pause(tickMs);
       }
     })();
     this.loop = {

@@ -13,6 +13,12 @@ export interface BudgetSpend {
   burst: number;
   /** Tokens wanted now (granted: as many as available, up to this). */
   want: number;
+  /**
+   * Reservations ahead: also grant tokens that will have refilled within this many ms (the bucket goes negative;
+   * everyone else waits for the refill). The caller starts the k-th granted call at `readyInMs(grant, k)`, so calls
+   * still reach the vendor no faster than the bucket refills, and one round trip serves many calls. Default 0.
+   */
+  horizonMs?: number;
   /** Fixed-window cap (e.g. Brevo's 100 calls per hour) and the window length in real ms. */
   perWindow?: number;
   windowMs?: number;
@@ -124,7 +130,8 @@ export function spendBudget(prev: BudgetRow | undefined, req: BudgetSpend, nowMs
 
   const paused = row.pausedUntilMs > nowMs;
   const windowLeft = windowed ? Math.max(0, req.perWindow! - row.windowUsed) : Number.POSITIVE_INFINITY;
-  const n = paused ? 0 : Math.max(0, Math.min(Math.floor(req.want), Math.floor(row.tokens + EPS), windowLeft));
+  const ahead = (Math.max(0, req.horizonMs ?? 0) * req.ratePerSecond) / 1000;
+  const n = paused ? 0 : Math.max(0, Math.min(Math.floor(req.want), Math.floor(row.tokens + ahead + EPS), windowLeft));
   if (n > 0) {
     row.tokens -= n;
     row.used += n;
@@ -144,6 +151,12 @@ export function spendBudget(prev: BudgetRow | undefined, req: BudgetSpend, nowMs
       windowEndsInMs: windowed ? Math.max(0, (row.windowStartMs ?? nowMs) + windowMs - nowMs) : null,
     },
   };
+}
+
+/** Real ms from the spend until the k-th (1-based) granted token has refilled (0 when it was in the bucket). */
+export function readyInMs(grant: Pick<BudgetGrant, 'granted' | 'tokens'>, k: number, ratePerSecond: number): number {
+  const before = grant.tokens + grant.granted;
+  return Math.max(0, Math.ceil(((k - before) / ratePerSecond) * 1000));
 }
 
 export interface BudgetCols { tokens: number; updated_ms: number; paused_until_ms: number; window_start_ms: number | null; window_used: number; used: number }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spendBudget, type BudgetSpend } from './scale.js';
+import { readyInMs, spendBudget, type BudgetSpend } from './scale.js';
 
 const req = (over: Partial<BudgetSpend> = {}): BudgetSpend => ({ name: 'b', ratePerSecond: 10, burst: 10, want: 1, ...over });
 
@@ -53,6 +53,29 @@ describe('spendBudget (shared token bucket arithmetic)', () => {
     expect(r.grant).toMatchObject({ granted: 0, waitMs: 1 });
     r = spendBudget(r.row, req({ want: 1 }), 500);
     expect(r.grant.granted).toBe(1);
+  });
+
+  it('reservations ahead: grants what refills within the horizon, each token ready when it has refilled', () => {
+    let r = spendBudget(undefined, req({ want: 12, burst: 2, horizonMs: 500 }), 0); // 2 now + 5 within 500 ms
+    expect(r.grant).toMatchObject({ granted: 7, tokens: -5 });
+    expect([1, 2, 3, 4, 7].map((k) => readyInMs(r.grant, k, 10))).toEqual([0, 0, 100, 200, 500]);
+    // the next spender waits for the debt to refill
+    r = spendBudget(r.row, req({ want: 1, burst: 2 }), 300);
+    expect(r.grant).toMatchObject({ granted: 0, waitMs: 300 });
+    // release times never exceed burst + rate × elapsed
+    let row;
+    let t = 0;
+    const releases: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      t += Math.floor(Math.random() * 30);
+      const g = spendBudget(row, req({ want: 1 + Math.floor(Math.random() * 6), burst: 3, horizonMs: 200 }), t);
+      row = g.row;
+      for (let k = 1; k <= g.grant.granted; k++) releases.push(t + readyInMs(g.grant, k, 10));
+    }
+    releases.sort((a, b) => a - b);
+    for (let i = 0; i < releases.length; i++) {
+      for (let j = i; j < releases.length; j++) expect(j - i + 1).toBeLessThanOrEqual(3 + Math.floor(((releases[j]! - releases[i]!) * 10) / 1000) + 1);
+    }
   });
 
   it('refuses a budget without a finite rate', () => {
