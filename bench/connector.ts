@@ -5,11 +5,13 @@
  * page by page while a background `DeliveryWorker` drains it to Brevo, then a drain to empty.
  *
  * stdout protocol (one JSON object per line): `{ phase: 'ready', … }` after install and bootstrap (Brevo lists and
- * attributes), then it waits for `go` on stdin; `{ phase: 'progress', … }` every 2 s; `{ phase: 'done', … }`.
+ * attributes), then it waits for `go` on stdin; `{ phase: 'progress', … }` every 5 s; `{ phase: 'done', … }`.
  * SIGTERM aborts the sync (used by `--max-minutes`) and still prints `done`.
  */
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TwilioFlexConfigSchema } from '../src/config/schema.js';
+import { pino } from 'pino';
 import { silentLogger } from '../src/core/logger.js';
 import { budgetsForBrevo, budgetsForTwilio } from '../src/engine/budget.js';
 import { DeliveryWorker } from '../src/engine/deliver/worker.js';
@@ -26,6 +28,8 @@ interface Args {
   dataDir: string;
   /** SQLite `synchronous` of the store (the product's default is `full`). */
   sqliteSync?: 'full' | 'normal';
+  /** Debug log with every API call (`log_api_calls`) to this file. */
+  log?: string;
 }
 
 interface Info {
@@ -52,7 +56,8 @@ async function main(): Promise<void> {
   const timeScale = clock.timeScale;
   // Twilio's clock as the SDK sees an emulator: its emulated now, advancing at the time scale.
   const nowMs = () => Math.round(clock.nowMs + (Date.now() - t0) * timeScale);
-  const logger = silentLogger();
+  const logger = args.log ? pino({ level: 'debug', base: null }, createWriteStream(args.log)) : silentLogger();
+  const logApiCalls = args.log !== undefined;
 
   const store = await openStore({ dataDir: args.dataDir, sqlite: { synchronous: args.sqliteSync ?? 'full' } });
   const at = new Date().toISOString();
@@ -65,11 +70,11 @@ async function main(): Promise<void> {
   };
   await store.saveConnector(connector);
   const brevoStats = new RequestStats();
-  const brevo = new BrevoClient({ baseUrl: info.brevo, apiKey: info.brevoApiKey, budgets: budgetsForBrevo(timeScale), logger, timeScale, stats: brevoStats });
+  const brevo = new BrevoClient({ baseUrl: info.brevo, apiKey: info.brevoApiKey, budgets: budgetsForBrevo(timeScale), logger, logApiCalls, timeScale, stats: brevoStats });
   const base = TwilioFlexConfigSchema.parse({});
   await ensureAttributes(brevo, wantedAttributes([...Object.values(base.field_mapping), 'WHATSAPP']));
   const lists = { support_contacts: await ensureList(brevo, 'Support contacts'), csat_respondents: await ensureList(brevo, 'CSAT respondents') };
-  const config = TwilioFlexConfigSchema.parse({ lists });
+  const config = TwilioFlexConfigSchema.parse({ lists, log_api_calls: logApiCalls });
 
   say({ phase: 'ready', lists, rssMb: rssMb(), peakMb: peakMb() });
   await new Promise<void>((resolve) => {
@@ -92,7 +97,7 @@ async function main(): Promise<void> {
       progress.pending = s.pending + s.inflight;
       say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), ...progress });
     }, () => undefined);
-  }, 2_000);
+  }, 5_000);
   ticker.unref();
 
   const worker = new DeliveryWorker({ store, brevo, logger, workerId: `bench-${process.pid}`, connectorId: connector.id, timeScale });

@@ -17,7 +17,7 @@ export interface BenchResult {
   floorBudget: string;
   ratio: number;
   requests: { total: number; plan: number; ratio: number; perApi: Array<{ api: string; actual: number; plan: number }> };
-  rateLimited: { twilio: number; brevo: number; brevoInjected: number };
+  rateLimited: { twilio: number; brevo: number; brevoInjected: number; brevoByBucket: Record<string, number> };
   rss: { peakMb: number; afterSetupMb: number };
   budgets: BudgetFloor[];
   data: Record<string, number>;
@@ -35,7 +35,7 @@ export interface SummaryInput {
   plan: Plan;
   twilio: Counts;
   brevo: Counts;
-  brevoRateLimited: { total: number; injected: number };
+  brevoRateLimited: { total: number; injected: number; byBucket: Record<string, number> };
   brevoCheck?: BenchResult['brevoCheck'];
 }
 
@@ -73,6 +73,7 @@ export function summarise(i: SummaryInput): BenchResult {
       twilio: Object.values(i.twilio).reduce((s, v) => s + v.rateLimited, 0),
       brevo: i.brevoRateLimited.total,
       brevoInjected: i.brevoRateLimited.injected,
+      brevoByBucket: i.brevoRateLimited.byBucket,
     },
     rss: { peakMb: Number(i.done.peakMb), afterSetupMb: Number(i.ready.rssMb) },
     budgets: i.plan.budgets.map((b) => ({ ...b, seconds: r2(b.seconds) })),
@@ -108,7 +109,8 @@ export function render(r: BenchResult): string[] {
     if (a.actual === 0 && a.plan === 0) continue;
     out.push(`  ${pad(a.api, 34)} ${lpad(n(a.actual), 8)}  plan ${lpad(n(a.plan), 8)}${a.plan > 0 ? `  ${(a.actual / a.plan).toFixed(3)}×` : ''}`);
   }
-  out.push(`429s         twilio ${r.rateLimited.twilio}, brevo ${r.rateLimited.brevo}${r.rateLimited.brevoInjected ? ` (${r.rateLimited.brevoInjected} injected)` : ''}`);
+  const buckets = Object.entries(r.rateLimited.brevoByBucket).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
+  out.push(`429s         twilio ${r.rateLimited.twilio}, brevo ${r.rateLimited.brevo}${buckets ? ` (${buckets})` : ''}${r.rateLimited.brevoInjected ? ` (${r.rateLimited.brevoInjected} injected)` : ''}`);
   out.push(`peak RSS     connector ${r.rss.peakMb.toFixed(1)} MB (after setup ${r.rss.afterSetupMb.toFixed(1)} MB)`);
   out.push('budgets      minimal requests ÷ rate (emulated s):');
   for (const b of r.budgets) out.push(`  ${pad(b.budget, 48)} ${lpad(n(b.requests), 8)} req  ${lpad(b.seconds.toFixed(1), 8)} s`);

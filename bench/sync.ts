@@ -1,6 +1,6 @@
 /**
  * `npm run bench:sync -- [--scale small|reference|large] [--time-scale X] [--seed N] [--max-minutes M] [--world FILE]
- * [--fresh] [--json] [--profile DIR] [--sqlite-sync full|normal]`
+ * [--fresh] [--json] [--profile DIR] [--sqlite-sync full|normal] [--log FILE]`
  *
  * A full sync (read Twilio, derive, deliver to Brevo) against the emulators at their documented limits, time-scaled.
  * The emulator runs in its own process (world in a SQLite file, reused between runs: `--fresh` regenerates it), the
@@ -28,13 +28,14 @@ interface Opts {
   /** Directory for a V8 CPU profile of the connector (`--cpu-prof`). */
   profile: string | undefined;
   sqliteSync: 'full' | 'normal';
+  log: string | undefined;
 }
 
 /** Default time scale: reference at ×20 puts the floor near 95 s (Brevo's event budgets dominate). */
 const DEFAULT_TIME_SCALE = 20;
 
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { scale: 'reference', timeScale: DEFAULT_TIME_SCALE, seed: 7, json: false, maxMinutes: undefined, world: undefined, fresh: false, profile: undefined, sqliteSync: 'full' };
+  const o: Opts = { scale: 'reference', timeScale: DEFAULT_TIME_SCALE, seed: 7, json: false, maxMinutes: undefined, world: undefined, fresh: false, profile: undefined, sqliteSync: 'full', log: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => {
@@ -57,6 +58,7 @@ function parseArgs(argv: string[]): Opts {
     else if (a === '--world') o.world = val();
     else if (a === '--fresh') o.fresh = true;
     else if (a === '--profile') o.profile = val();
+    else if (a === '--log') o.log = val();
     else if (a === '--sqlite-sync') {
       const v = val();
       if (v !== 'full' && v !== 'normal') throw new Error('--sqlite-sync must be full or normal');
@@ -64,7 +66,7 @@ function parseArgs(argv: string[]): Opts {
     }
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:sync -- [--scale small|reference|large] [--time-scale X] [--seed N] [--max-minutes M] [--world FILE] [--fresh] [--json] [--profile DIR] [--sqlite-sync full|normal]');
+      console.log('usage: npm run bench:sync -- [--scale small|reference|large] [--time-scale X] [--seed N] [--max-minutes M] [--world FILE] [--fresh] [--json] [--profile DIR] [--sqlite-sync full|normal] [--log FILE]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -91,7 +93,7 @@ async function run(o: Opts): Promise<BenchResult> {
     note(`  ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     note('▸ connector (own process): install, bootstrap lists and attributes');
-    const conn = spawnConnector({ url: emu.url, dataDir, sqliteSync: o.sqliteSync }, o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : []);
+    const conn = spawnConnector({ url: emu.url, dataDir, sqliteSync: o.sqliteSync, ...(o.log ? { log: o.log } : {}) }, o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : []);
     const ready = await conn.next('ready');
     const twBefore = await getJson<Record<string, TwilioLogEntry>>(`${emu.url}/_emulator/twilio/requests`);
     const brBefore = await getJson<BrevoLog>(`${emu.url}/_emulator/brevo/requests`);
@@ -141,7 +143,11 @@ async function run(o: Opts): Promise<BenchResult> {
       plan,
       twilio: diffTwilio(twBefore, twAfter),
       brevo: diffBrevo(brBefore, brAfter),
-      brevoRateLimited: { total: brAfter.rateLimited.total - brBefore.rateLimited.total, injected: brAfter.rateLimited.injected - brBefore.rateLimited.injected },
+      brevoRateLimited: {
+        total: brAfter.rateLimited.total - brBefore.rateLimited.total,
+        injected: brAfter.rateLimited.injected - brBefore.rateLimited.injected,
+        byBucket: Object.fromEntries(Object.entries(brAfter.rateLimited.byBucket).map(([k, v]) => [k, v - (brBefore.rateLimited.byBucket[k] ?? 0)])),
+      },
       ...(brevoCheck ? { brevoCheck } : {}),
     });
   } finally {

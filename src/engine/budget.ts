@@ -296,9 +296,10 @@ export interface BrevoBudgets {
 /** Brevo General-tier limits (brevo.md §6). `scale` = `--time-scale` against emulators. */
 export function budgetsForBrevo(scale = 1): BrevoBudgets {
   return {
-    // The burst is one (emulated) second of requests: Brevo's bucket holds 10 tokens whatever the time scale.
-    contacts: new RateBudget('brevo:contacts', { ratePerSecond: 10 * scale, burst: 10, timeScale: scale }),
-    events: new RateBudget('brevo:events', { ratePerSecond: 10 * scale, burst: 10, timeScale: scale }),
+    // Brevo's bucket holds one (emulated) second of requests (10) whatever the time scale. Ours holds half of it: the
+    // other half absorbs requests that reach Brevo bunched up (network and event-loop jitter) instead of 429s.
+    contacts: new RateBudget('brevo:contacts', { ratePerSecond: 10 * scale, burst: 5, timeScale: scale }),
+    events: new RateBudget('brevo:events', { ratePerSecond: 10 * scale, burst: 5, timeScale: scale }),
     // The hourly window is the real limit; the per-second pacing only keeps a burst of calls from bunching up.
     other: new RateBudget('brevo:other', { perHour: 100, ratePerSecond: 10 * scale, burst: 10, timeScale: scale }),
   };

@@ -178,6 +178,20 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect(claimed.map((i) => [i.key, i.payload, i.priority])).toEqual([['contact:a', { ext_id: 'a', v: 2 }, 0], ['E1', 'first', 1]]);
     });
 
+    it('holds an event while its customer\'s contact is queued and never delivered; updates of a delivered contact hold nothing', async () => {
+      await store.commit(C, { outbox: [contact('a', 1), event('Ea1', { customerKey: 'a' }), event('Eb1', { customerKey: 'b' }), event('E0')] });
+      // b has no contact row (contacts not synced, or dead-lettered): its events go; a's wait for contact:a
+      const first = await store.claimOutbox({ workerId: 'w', kinds: ['event'], limit: 10, leaseMs: 60_000, nowMs: T0 });
+      expect(first.map((i) => i.key).sort()).toEqual(['E0', 'Eb1']);
+      const [c1] = await store.claimOutbox({ workerId: 'w', kinds: ['contact'], limit: 10, leaseMs: 60_000, nowMs: T0 });
+      expect(await store.claimOutbox({ workerId: 'w', kinds: ['event'], limit: 10, leaseMs: 60_000, nowMs: T0 })).toEqual([]);
+      await store.completeOutbox([c1!.id], T0 + 1);
+      expect((await store.claimOutbox({ workerId: 'w', kinds: ['event'], limit: 10, leaseMs: 60_000, nowMs: T0 + 2 })).map((i) => i.key)).toEqual(['Ea1']);
+      // a newer write for the delivered contact does not hold a's next events
+      await store.commit(C, { outbox: [contact('a', 2), event('Ea2', { customerKey: 'a' })] });
+      expect((await store.claimOutbox({ workerId: 'w', kinds: ['event'], limit: 10, leaseMs: 60_000, nowMs: T0 + 3 })).map((i) => i.key)).toEqual(['Ea2']);
+    });
+
     it('claims by priority then due time, and respects kinds and next attempt', async () => {
       await store.commit(C, { outbox: [event('E1'), event('E2', { priority: 0 }), contact('a', 1)] });
       const onlyContacts = await store.claimOutbox({ workerId: 'w', kinds: ['contact'], limit: 10, leaseMs: 60_000, nowMs: T0 });

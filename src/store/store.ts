@@ -56,7 +56,9 @@ export interface Store extends AnalyticsReads, ScaleOps {
   /**
    * Leases due rows (new rows are due at once) to `workerId` until `nowMs + leaseMs`, ordered by priority, due time, id;
    * `attempts` is incremented per claim. Expired leases are reclaimed first (crash safety). A contact/list row is not
-   * handed out while an older row with the same key is in flight, so one key's writes reach Brevo in order.
+   * handed out while an older row with the same key is in flight, so one key's writes reach Brevo in order. An event
+   * with a `customerKey` is not handed out while that customer's contact row (`contact:<key>`) is pending or in flight
+   * and was never delivered (no ledger entry): its contact reaches Brevo first.
    */
   claimOutbox(opts: { workerId: string; kinds?: OutboxKind[]; limit: number; leaseMs: number; nowMs: number }): Promise<OutboxItem[]>;
   /** Marks in-flight rows delivered and records each in the ledger (same transaction); rows no longer in flight are left alone. */

@@ -109,6 +109,16 @@ async function deliverImports(ctx: DeliveryContext, rows: readonly Row[], cfg: C
 
 async function runImport(ctx: DeliveryContext, rows: Row[], cfg: ContactDeliveryConfig): Promise<void> {
   if (ctx.stopped) return;
+  const polls = cfg.waitForProcess ? 1 : 2;
+  ctx.reservedPolls += polls;
+  try {
+    await importAndWait(ctx, rows, cfg);
+  } finally {
+    ctx.reservedPolls -= polls;
+  }
+}
+
+async function importAndWait(ctx: DeliveryContext, rows: Row[], cfg: ContactDeliveryConfig): Promise<void> {
   const items = rows.map((r) => r.item);
   const priority = Math.min(...items.map((i) => i.priority)) as 0 | 1;
   const o = { priority, ...(ctx.signal ? { signal: ctx.signal } : {}) };
@@ -142,7 +152,10 @@ async function runImport(ctx: DeliveryContext, rows: Row[], cfg: ContactDelivery
   await ctx.complete(items);
 }
 
-/** Poll `GET /processes/{id}` sparingly: first at the expected finish, then doubling (each poll costs the hourly bucket). */
+/**
+ * Poll `GET /processes/{id}` sparingly: first at the expected finish (3 s + 2 ms per contact, emulated: one poll is
+ * usually enough), then doubling — each poll costs the hourly bucket that events batches also draw from.
+ */
 async function awaitProcess(ctx: DeliveryContext, id: number, n: number, cfg: ContactDeliveryConfig, o: { priority: 0 | 1; signal?: AbortSignal }): Promise<BrevoProcess | undefined> {
   const deadline = Date.now() + cfg.importWaitMs;
   if (cfg.waitForProcess) {
@@ -150,7 +163,7 @@ async function awaitProcess(ctx: DeliveryContext, id: number, n: number, cfg: Co
     const r = await Promise.race([cfg.waitForProcess(id, ctx.signal).then(() => 'done' as const), timeout]);
     return r === 'done' ? ctx.brevo.getProcess(id, o) : undefined;
   }
-  let delay = (1_000 + 2 * n) / ctx.opts.timeScale;
+  let delay = (3_000 + 2 * n) / ctx.opts.timeScale;
   for (;;) {
     if (Date.now() + delay > deadline) return undefined;
     await sleep(delay, ctx.signal);

@@ -64,7 +64,7 @@ export async function deliverEvents(ctx: DeliveryContext, items: readonly Outbox
   const plan = planEvents({
     count: sendable.length,
     single: ctx.brevo.budgets.events.capacity(),
-    batch: { ...bc, availableNow: Math.max(0, bc.availableNow - (shared ? cfg.batchReserve : 0)) },
+    batch: { ...bc, availableNow: Math.max(0, bc.availableNow - (shared ? cfg.batchReserve + ctx.reservedPolls : 0)) },
     perBatch: eventsPerBatch(avg),
     ...(cfg.minBatchSavingMs !== undefined ? { minSavingMs: cfg.minBatchSavingMs } : {}),
   });
@@ -73,15 +73,20 @@ export async function deliverEvents(ctx: DeliveryContext, items: readonly Outbox
   // Claim order is priority order: live events take the path that starts first.
   const forBatch = sendable.slice(0, plan.batchEvents);
   const forSingles = sendable.slice(plan.batchEvents);
-  await settleAll([sendBatches(ctx, forBatch, cfg), sendSingles(ctx, forSingles, cfg.concurrency)]);
+  await settleAll([sendBatches(ctx, forBatch, cfg, shared), sendSingles(ctx, forSingles, cfg.concurrency)]);
 }
 
-async function sendBatches(ctx: DeliveryContext, evs: readonly Ev[], cfg: EventDeliveryConfig): Promise<void> {
+async function sendBatches(ctx: DeliveryContext, evs: readonly Ev[], cfg: EventDeliveryConfig, shared: boolean): Promise<void> {
   if (!evs.length) return;
   const { batches } = splitEventBatches(evs.map((v) => v.e));
   // Batches draw from one small budget: send them one after the other.
-  for (const idx of batches) {
+  for (const [n, idx] of batches.entries()) {
     if (ctx.stopped) return;
+    // The plan was made before an import (contacts lane) reserved its polls: never take those tokens, send singles.
+    if (shared && ctx.brevo.eventsBatchBudget.capacity().availableNow < 1 + cfg.batchReserve + ctx.reservedPolls) {
+      await sendSingles(ctx, batches.slice(n).flatMap((b) => b.map((i) => evs[i]!)), cfg.concurrency);
+      return;
+    }
     const group = idx.map((i) => evs[i]!);
     const items = group.map((v) => v.item);
     const priority = Math.min(...items.map((i) => i.priority)) as 0 | 1;

@@ -54,6 +54,8 @@ export class DeliveryContext {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private flushError: { err: unknown } | undefined;
+  /** `GET /processes` polls that running imports still expect: the events lane leaves these catch-all tokens alone. */
+  reservedPolls = 0;
   /** Set on the first 401: no new calls start; the rows go back to the queue. */
   pause: BrevoAuthPause | undefined;
   /** Told about rows as soon as Brevo accepted them (before their commit): delivery latency metrics. */
@@ -66,10 +68,17 @@ export class DeliveryContext {
     readonly now: () => number,
     readonly opts: DeliveryOptions,
     readonly signal?: AbortSignal,
+    /** A graceful stop: no new call starts, the ones in flight finish (an aborted call may have reached Brevo). */
+    private readonly stopping: () => boolean = () => false,
   ) {}
 
   get stopped(): boolean {
-    return this.pause !== undefined || this.signal?.aborted === true;
+    return this.pause !== undefined || this.signal?.aborted === true || this.stopping();
+  }
+
+  /** Rows claimed again (released or retried earlier in this round, due again): they need a new outcome. */
+  reclaimed(items: readonly OutboxItem[]): void {
+    for (const i of items) if (this.resolved.get(i.id) !== 'delivered') this.resolved.delete(i.id);
   }
 
   /** The outcome a row got in this run, if any. */

@@ -96,7 +96,7 @@ export interface EventPlanInput {
   batch: Capacity;
   /** Events per batch call (≤ 200; fewer when 512 KB would be exceeded at the average event size). */
   perBatch?: number;
-  /** A batch call must save at least this much time over singles to be worth a scarce token. Default 1,000 ms. */
+  /** Each batch call must save at least this much more time (over one batch fewer) to be worth a scarce token. Default 1,000 ms. */
   minSavingMs?: number;
 }
 
@@ -116,10 +116,11 @@ export function eventsPerBatch(avgEventBytes: number, maxCount = 200, maxBytes =
 }
 
 /**
- * Batch versus single events: try every split — k batch calls carrying min(N, k·perBatch) events, the rest as
- * single calls on their own bucket, both running in parallel — and take the one that finishes soonest
- * (eta = max(batch time, singles time)). Ties go to fewer batch calls (the catch-all tokens are the scarce ones),
- * and any batch use must beat all-singles by `minSavingMs`.
+ * Batch versus single events: try splits — k batch calls carrying min(N, k·perBatch) events, the rest as single
+ * calls on their own bucket, both running in parallel (eta = max(batch time, singles time)) — adding batch calls
+ * while each one finishes at least `minSavingMs` sooner than one fewer (the catch-all tokens are the scarce ones).
+ * With a small `minSavingMs` that is the split that finishes soonest; with a batch's worth of single calls (perBatch ÷
+ * single rate) a token is spent only on events the single calls could not send in that time.
  * Example with defaults: 150 events, 10 singles free, catch-all free: singles take (150 − 10) / 10 = 14 s, one batch
  * 0 s → batch. 12 events: singles 0.2 s, saving < 1 s → singles. After the catch-all is spent (0 free, 1 per 36 s)
  * 400 events: 2 batches 72 s, all singles (400 − 10) / 10 = 39 s, 1 batch + 200 singles max(36 s, 19 s) = 36 s → the mix.
@@ -134,10 +135,11 @@ export function planEvents(i: EventPlanInput): EventPlan {
   const maxCalls = Math.ceil(n / per);
   for (let k = 1; k <= maxCalls; k++) {
     const inBatch = Math.min(n, k * per);
+    // A token carries at least half a batch: tiny batches would spend the scarce budget on what singles do cheaply.
+    if (inBatch - (k - 1) * per < per / 2) break;
     const eta = Math.max(timeForCalls(k, i.batch), timeForCalls(n - inBatch, i.single));
-    if (eta < best.etaMs && allSingles - eta >= minSaving) {
-      best = { batchCalls: k, batchEvents: inBatch, singleEvents: n - inBatch, etaMs: eta, reason: '' };
-    }
+    if (best.etaMs - eta < minSaving) break;
+    best = { batchCalls: k, batchEvents: inBatch, singleEvents: n - inBatch, etaMs: eta, reason: '' };
   }
   best.reason =
     best.batchCalls === 0

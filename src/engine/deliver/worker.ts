@@ -18,7 +18,7 @@ import type { BrevoBudgets } from '../budget.js';
 import { sleep } from '../http.js';
 import { deliverContacts, deliverListChanges } from './contacts.js';
 import { deliverEvents } from './events.js';
-import { BrevoAuthPause, DeliveryContext, type DeliveryStats } from './outcome.js';
+import { BrevoAuthPause, DeliveryContext, settleAll, type DeliveryStats } from './outcome.js';
 
 export interface DeliveryWorkerDeps {
   store: Store;
@@ -49,6 +49,12 @@ export interface DeliveryWorkerDeps {
   concurrency?: number;
   /** Sleep between empty rounds in `start()` / `drain()`. Default 250 ms. */
   idleMs?: number;
+  /**
+   * In the background (`start()`, while a sync fills the outbox), contacts are delivered when events run short (the
+   * events waiting for new contacts are then next) or after this long (real ms). Default 300 emulated seconds: fewer,
+   * larger imports, each costing a `GET /processes` poll on the 100-per-hour bucket that events batches also need.
+   */
+  contactIntervalMs?: number;
   /** Called with the rows Brevo just accepted (e.g. `tajo serve` observes the delivery latency histogram). */
   onDelivered?: (items: { key: string; kind: OutboxItem['kind']; createdAt: string }[]) => void;
 }
@@ -61,15 +67,18 @@ export interface DrainResult extends DeliveryStats {
 }
 
 const zero = (): DeliveryStats => ({ delivered: 0, retried: 0, dead: 0 });
+const NO_HOLD: ReadonlySet<string> = new Set();
 
 export class DeliveryWorker {
   private readonly d: DeliveryWorkerDeps;
   private readonly logger: Logger;
   private readonly now: () => number;
   private pausedReason: string | undefined;
-  /** ext_ids whose contact write was retried by this worker: their events wait until it lands. */
-  private readonly heldContacts = new Set<string>();
+  /** The last events claim came back short: few events are ready (the rest may wait for new contacts). */
+  private eventsShort = true;
+  private lastContactsMs = Number.NEGATIVE_INFINITY;
   private loop: { ctrl: AbortController; done: Promise<void> } | undefined;
+  private stopping = false;
 
   constructor(deps: DeliveryWorkerDeps) {
     this.d = deps;
@@ -86,8 +95,14 @@ export class DeliveryWorker {
     return this.d.budgets ?? this.d.brevo.budgets;
   }
 
-  /** One round: contacts, list changes, then events. Returns what happened to the rows claimed. */
-  async runOnce(opts: { signal?: AbortSignal } = {}): Promise<DeliveryStats> {
+  /**
+   * One round: contacts with list changes, and events at the same time (different budgets). The store hands out an
+   * event only once its customer's new contact has been delivered, so the order holds without waiting for all contacts;
+   * the events lane keeps claiming while the contacts lane runs. `background` (the `start()` loop, while a sync is
+   * still filling the outbox) delivers contacts only when due (see `contactIntervalMs`) and spends an events-batch
+   * token only where it saves a batch's worth of single calls (single calls unused now are lost, tokens keep).
+   */
+  async runOnce(opts: { signal?: AbortSignal; background?: boolean } = {}): Promise<DeliveryStats> {
     if (this.pausedReason) return zero();
     const d = this.d;
     const leaseMs = d.leaseMs ?? 120_000;
@@ -105,12 +120,15 @@ export class DeliveryWorker {
         random: d.random ?? Math.random,
       },
       opts.signal,
+      () => this.stopping,
     );
     const observe = d.onDelivered;
     if (observe) ctx.onDelivered = (rows) => observe(rows.map((r) => ({ key: r.key, kind: r.kind, createdAt: r.createdAt })));
     const claimed: OutboxItem[] = [];
     const claim = async (kinds: OutboxItem['kind'][]) => {
       const rows = await d.store.claimOutbox({ workerId: d.workerId, kinds, limit, leaseMs, nowMs: this.now() });
+      // A row released or retried earlier in this round can come back (the events lane claims again): a new outcome.
+      ctx.reclaimed(rows);
       claimed.push(...rows);
       return rows;
     };
@@ -120,32 +138,49 @@ export class DeliveryWorker {
       d.store.renewOutboxClaims(d.workerId, claimed.map((r) => r.id), this.now() + leaseMs).catch(() => undefined);
     }, Math.max(250, Math.floor(leaseMs / 3)));
     renewal.unref();
+    const ts = d.timeScale ?? 1;
+    const contactsDue = !opts.background || this.eventsShort || this.now() - this.lastContactsMs >= (d.contactIntervalMs ?? 300_000 / ts);
     try {
-      const contacts = await claim(['contact']);
-      const notInBrevo = await deliverContacts(ctx, contacts, {
-        importThreshold: d.importThreshold ?? 50,
-        maxPerImport: d.maxPerImport ?? 5_000,
-        concurrency: d.concurrency ?? 4,
-        importWaitMs: Math.floor(leaseMs * 0.6),
-        ...(d.notifyUrl ? { notifyUrl: d.notifyUrl } : {}),
-        ...(d.waitForProcess ? { waitForProcess: d.waitForProcess } : {}),
-      });
-      for (const r of contacts) {
-        const ext = (r.payload as { ext_id?: unknown } | null)?.ext_id;
-        if (typeof ext !== 'string') continue;
-        if (notInBrevo.has(ext)) this.heldContacts.add(ext);
-        else this.heldContacts.delete(ext);
+      let contactsDone = !contactsDue;
+      const lanes: Promise<unknown>[] = [];
+      if (contactsDue) {
+        this.lastContactsMs = this.now();
+        const contactLane = async () => {
+          const contacts = await claim(['contact']);
+          await deliverContacts(ctx, contacts, {
+            importThreshold: d.importThreshold ?? 50,
+            maxPerImport: d.maxPerImport ?? 5_000,
+            concurrency: d.concurrency ?? 4,
+            importWaitMs: Math.floor(leaseMs * 0.6),
+            ...(d.notifyUrl ? { notifyUrl: d.notifyUrl } : {}),
+            ...(d.waitForProcess ? { waitForProcess: d.waitForProcess } : {}),
+          });
+          if (!ctx.stopped) await deliverListChanges(ctx, await claim(['list_add', 'list_remove']));
+        };
+        lanes.push(contactLane().finally(() => (contactsDone = true)));
       }
-      if (!ctx.stopped) await deliverListChanges(ctx, await claim(['list_add', 'list_remove']));
-      // A full page of contacts means more are queued: their events wait for the next round.
-      if (!ctx.stopped && contacts.length < limit) {
-        await deliverEvents(ctx, await claim(['event']), this.heldContacts, {
-          concurrency: d.concurrency ?? 4,
-          batchReserve: 5,
-          // "Worth a scarce token" is judged in emulated time: one emulated second.
-          minBatchSavingMs: 1_000 / (d.timeScale ?? 1),
-        });
-      }
+      const single = ctx.brevo.budgets.events.capacity().sustainedPerSecond;
+      const eventLane = async () => {
+        for (;;) {
+          if (ctx.stopped) return;
+          const events = await claim(['event']);
+          this.eventsShort = events.length < limit;
+          if (events.length) {
+            // Contacts not in Brevo yet hold their events in the store (claimOutbox): nothing to hold here.
+            await deliverEvents(ctx, events, NO_HOLD, {
+              concurrency: d.concurrency ?? 4,
+              batchReserve: 5,
+              // "Worth a scarce token": in the background a batch's worth of single calls (200 at 10 rps = 20 emulated
+              // seconds), else one emulated second (draining what is queued as fast as possible).
+              minBatchSavingMs: opts.background && single > 0 ? (200 / single) * 1000 : 1_000 / ts,
+            });
+          }
+          if (contactsDone) return;
+          if (!events.length) await sleep(d.idleMs ?? 250, ctx.signal).catch(() => undefined);
+        }
+      };
+      lanes.push(eventLane());
+      await settleAll(lanes);
     } catch (err) {
       if (!(err instanceof BrevoAuthPause)) {
         await ctx.releaseRest(claimed, 'delivery round failed');
@@ -192,9 +227,9 @@ export class DeliveryWorker {
     if (this.loop) return;
     const ctrl = new AbortController();
     const done = (async () => {
-      while (!ctrl.signal.aborted && !this.pausedReason) {
+      while (!ctrl.signal.aborted && !this.pausedReason && !this.stopping) {
         try {
-          const r = await this.runOnce({ signal: ctrl.signal });
+          const r = await this.runOnce({ signal: ctrl.signal, background: true });
           if (r.delivered + r.retried + r.dead === 0) await sleep(this.d.idleMs ?? 250, ctrl.signal);
         } catch (err) {
           if (ctrl.signal.aborted) break;
@@ -206,12 +241,23 @@ export class DeliveryWorker {
     this.loop = { ctrl, done };
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop the background loop: no new call starts and the calls in flight finish (aborting one Brevo may already have
+   * accepted would re-send it later); after `graceMs` (default 5 s) whatever still waits — budgets, import polls — is
+   * aborted and its rows go back to the queue.
+   */
+  async stop(graceMs = 5_000): Promise<void> {
     const l = this.loop;
     if (!l) return;
     this.loop = undefined;
-    l.ctrl.abort(new Error('delivery worker stopped'));
-    await l.done;
+    this.stopping = true;
+    const hard = setTimeout(() => l.ctrl.abort(new Error('delivery worker stopped')), graceMs);
+    try {
+      await l.done;
+    } finally {
+      clearTimeout(hard);
+      this.stopping = false;
+    }
   }
 
   /** Clear a pause (after the key was fixed); the connector status is the caller's to set. */

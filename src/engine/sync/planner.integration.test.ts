@@ -67,7 +67,10 @@ async function run(pages: RawEvent[][]) {
     const planned = await planCustomers({ connectorId: C, reader: store, config: cfg, lists: cfg.lists, nowMs: at(20_000), priority: 1, emit: { contacts: true, events: true, csat: true } }, plan);
     await store.commit(C, planned.batch);
   }
-  const out = await store.claimOutbox({ workerId: 't', limit: 1000, leaseMs: 60_000, nowMs: Date.now() });
+  const first = await store.claimOutbox({ workerId: 't', limit: 1000, leaseMs: 60_000, nowMs: Date.now() });
+  // The store hands out an event once its customer's new contact is delivered: deliver the contacts, then read the rest.
+  await store.completeOutbox(first.filter((o) => o.kind === 'contact').map((o) => o.id), Date.now());
+  const out = [...first, ...(await store.claimOutbox({ workerId: 't', limit: 1000, leaseMs: 60_000, nowMs: Date.now() }))];
   const contacts = out.filter((o) => o.kind === 'contact').map((o) => o.payload as ContactPayload);
   return {
     interactions: (await store.listInteractions(C, { limit: 100 })).map(({ updatedAt: _u, ...r }) => r),

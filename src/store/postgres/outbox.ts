@@ -58,6 +58,9 @@ export async function claimOutbox(db: PgDb, opts: { workerId: string; kinds?: Ou
         SELECT o.id FROM outbox o
         WHERE o.status = 'pending' AND o.next_attempt_ms <= $4 AND o.kind = ANY($5::text[])
           AND (o.kind = 'event' OR NOT EXISTS (SELECT 1 FROM outbox i WHERE i.key = o.key AND i.status = 'inflight' AND i.kind <> 'event'))
+          AND (o.kind <> 'event' OR o.customer_key IS NULL OR NOT EXISTS (
+            SELECT 1 FROM outbox c WHERE c.key = 'contact:' || o.customer_key AND c.kind <> 'event' AND c.status IN ('pending', 'inflight')
+              AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.key = c.key)))
         ORDER BY o.priority, o.next_attempt_ms, o.id
         LIMIT $6
         FOR UPDATE SKIP LOCKED)

@@ -39,6 +39,8 @@ export function enqueue(db: SqliteDb, connectorId: string, item: OutboxInput, no
  * Claims due rows for one worker. Expired leases are reclaimed first (a crashed worker's rows become pending
  * again; an expired contact write that a newer pending write supersedes is dropped). A pending contact/list row
  * is not claimed while an older row with the same key is in flight, so writes for one key reach Brevo in order.
+ * An event is not claimed while its customer's contact is queued (pending or in flight) and was never delivered: an
+ * event for a contact Brevo does not have yet would create a bare contact. Updates of a delivered contact hold nothing.
  */
 export function claimOutbox(db: SqliteDb, opts: { workerId: string; kinds?: OutboxKind[]; limit: number; leaseMs: number; nowMs: number }): OutboxItem[] {
   const kinds = opts.kinds?.length ? [...new Set(opts.kinds)].sort() : [...OUTBOX_KINDS];
@@ -53,6 +55,9 @@ export function claimOutbox(db: SqliteDb, opts: { workerId: string; kinds?: Outb
         SELECT o.id FROM outbox o
         WHERE o.status = 'pending' AND o.next_attempt_ms <= ? AND o.kind IN (SELECT value FROM json_each(?))
           AND (o.kind = 'event' OR NOT EXISTS (SELECT 1 FROM outbox i WHERE i.key = o.key AND i.status = 'inflight' AND i.kind <> 'event'))
+          AND (o.kind <> 'event' OR o.customer_key IS NULL OR NOT EXISTS (
+            SELECT 1 FROM outbox c WHERE c.key = 'contact:' || o.customer_key AND c.kind <> 'event' AND c.status IN ('pending', 'inflight')
+              AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.key = c.key)))
         ORDER BY o.priority, o.next_attempt_ms, o.id
         LIMIT ?)
       RETURNING *`).all(opts.workerId, opts.nowMs + opts.leaseMs, at, opts.nowMs, JSON.stringify(kinds), opts.limit) as OutboxCols[];
