@@ -10,7 +10,7 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0 ? 0 : 0);
+const failed = report.numFailedTests ?? 0;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-if (report.numFailedTestSuites) console.log(`(${report.numFailedTestSuites} test files failed to run)`);
+if (report.numFailedTestSuites) console.log(`(${report.numFailedTestSuites} failing suites)`);
