@@ -253,12 +253,12 @@ export class RateBudget {
     this.timer = undefined;
     if (this.queue.length === 0) return;
     const ms = wait ?? this.delayMs();
+    // Not unref'd: a pending promise does not keep the process alive, this timer does (it only exists while someone
+    // waits for a slot; `close()` or aborting the waiters clears it).
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pump();
     }, ms);
-    // Waiting requests keep their own promises alive; a pending timer alone must not hold the process.
-    this.timer.unref?.();
   }
 }
 
