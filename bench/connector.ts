@@ -95,7 +95,9 @@ async function main(): Promise<void> {
     void store.outboxStats().then((s) => {
       progress.delivered = s.delivered;
       progress.pending = s.pending + s.inflight;
-      say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), ...progress });
+      const m = process.memoryUsage();
+      const mb = (b: number) => Math.round(b / 104857.6) / 10;
+      say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), heapMb: mb(m.heapUsed), externalMb: mb(m.external), ...progress });
     }, () => undefined);
   }, 5_000);
   ticker.unref();

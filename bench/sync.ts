@@ -102,9 +102,9 @@ async function run(o: Opts): Promise<BenchResult> {
     note('▸ full sync with delivery');
     let lastNote = 0;
     conn.onProgress((p) => {
-      if (Date.now() - lastNote < 10_000) return;
+      if (Date.now() - lastNote < 9_000) return;
       lastNote = Date.now();
-      note(`  ${(Number(p.elapsedMs) / 1000).toFixed(0)} s: ${String(p.records)} TaskRouter events read, ${String(p.delivered)} Brevo writes delivered, ${String(p.pending)} pending, RSS ${String(p.rssMb)} MB`);
+      note(`  ${(Number(p.elapsedMs) / 1000).toFixed(0)} s: ${String(p.records)} TaskRouter events read, ${String(p.delivered)} Brevo writes delivered, ${String(p.pending)} pending, RSS ${String(p.rssMb)} MB (heap ${String(p.heapMb)}, external ${String(p.externalMb)})`);
     });
     conn.send('go');
     let limited = false;

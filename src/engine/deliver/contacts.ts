@@ -103,40 +103,42 @@ async function deliverImports(ctx: DeliveryContext, rows: readonly Row[], cfg: C
       }
     }
   }
-  // Imports run in parallel: each mostly waits for Brevo's processing.
-  await settleAll(jobs.map((job) => runImport(ctx, job, cfg)));
-}
-
-async function runImport(ctx: DeliveryContext, rows: Row[], cfg: ContactDeliveryConfig): Promise<void> {
-  if (ctx.stopped) return;
+  if (!jobs.length || ctx.stopped) return;
+  // Imports run in parallel (each mostly waits for Brevo's processing) and are watched together: one poll of the
+  // process list answers for all of them. The polls are reserved so the events lane leaves their tokens alone.
   const polls = cfg.waitForProcess ? 1 : 2;
   ctx.reservedPolls += polls;
   try {
-    await importAndWait(ctx, rows, cfg);
+    const priority = Math.min(...rows.map((r) => r.item.priority)) as 0 | 1;
+    const o = { priority, ...(ctx.signal ? { signal: ctx.signal } : {}) };
+    const submitted = await Promise.all(
+      jobs.map(async (job) => {
+        try {
+          const id = await ctx.brevo.importContacts(job.map((r) => r.c), { ...o, listIds: job[0]!.c.listIds, ...(cfg.notifyUrl ? { notifyUrl: cfg.notifyUrl } : {}) });
+          return { job, id };
+        } catch (err) {
+          await ctx.fail(job.map((r) => r.item), err);
+          return undefined;
+        }
+      }),
+    );
+    const live = submitted.filter((x): x is { job: Row[]; id: number } => x !== undefined);
+    if (!live.length) return;
+    let procs: Map<number, BrevoProcess>;
+    try {
+      procs = await awaitProcesses(ctx, live.map((x) => x.id), Math.max(...live.map((x) => x.job.length)), cfg, o);
+    } catch (err) {
+      for (const x of live) await ctx.fail(x.job.map((r) => r.item), err);
+      return;
+    }
+    await settleAll(live.map((x) => finishImport(ctx, x.job, x.id, procs.get(x.id), cfg)));
   } finally {
     ctx.reservedPolls -= polls;
   }
 }
 
-async function importAndWait(ctx: DeliveryContext, rows: Row[], cfg: ContactDeliveryConfig): Promise<void> {
+async function finishImport(ctx: DeliveryContext, rows: Row[], processId: number, proc: BrevoProcess | undefined, cfg: ContactDeliveryConfig): Promise<void> {
   const items = rows.map((r) => r.item);
-  const priority = Math.min(...items.map((i) => i.priority)) as 0 | 1;
-  const o = { priority, ...(ctx.signal ? { signal: ctx.signal } : {}) };
-  let processId: number;
-  try {
-    processId = await ctx.brevo.importContacts(
-      rows.map((r) => r.c),
-      { ...o, listIds: rows[0]!.c.listIds, ...(cfg.notifyUrl ? { notifyUrl: cfg.notifyUrl } : {}) },
-    );
-  } catch (err) {
-    return ctx.fail(items, err);
-  }
-  let proc: BrevoProcess | undefined;
-  try {
-    proc = await awaitProcess(ctx, processId, rows.length, cfg, o);
-  } catch (err) {
-    return ctx.fail(items, err);
-  }
   if (!proc) return ctx.release(items, `import ${processId} still running after ${cfg.importWaitMs} ms`);
   if (proc.status !== 'completed') {
     for (const item of items) await ctx.retry(item, `import ${processId} ${proc.status}${proc.error ? `: ${proc.error}` : ''}`);
@@ -152,26 +154,50 @@ async function importAndWait(ctx: DeliveryContext, rows: Row[], cfg: ContactDeli
   await ctx.complete(items);
 }
 
+const finished = (p: BrevoProcess) => p.status === 'completed' || p.status === 'failed' || p.status === 'cancelled';
+
 /**
- * Poll `GET /processes/{id}` sparingly: first at the expected finish (3 s + 2 ms per contact, emulated: one poll is
- * usually enough), then doubling — each poll costs the hourly bucket that events batches also draw from.
+ * Wait for imports to finish. With `notifyUrl` Brevo calls back. Otherwise poll sparingly — each poll costs the hourly
+ * bucket that events batches also draw from: first at the expected finish (3 s + 2 ms per contact, emulated: one poll
+ * is usually enough), then doubling; several imports share one `GET /processes` (newest first, the same process
+ * objects), one import uses `GET /processes/{id}`. Imports still running at the deadline are left out of the map.
  */
-async function awaitProcess(ctx: DeliveryContext, id: number, n: number, cfg: ContactDeliveryConfig, o: { priority: 0 | 1; signal?: AbortSignal }): Promise<BrevoProcess | undefined> {
+async function awaitProcesses(ctx: DeliveryContext, ids: number[], n: number, cfg: ContactDeliveryConfig, o: { priority: 0 | 1; signal?: AbortSignal }): Promise<Map<number, BrevoProcess>> {
+  const out = new Map<number, BrevoProcess>();
   const deadline = Date.now() + cfg.importWaitMs;
   if (cfg.waitForProcess) {
-    const timeout = sleep(cfg.importWaitMs, ctx.signal).then(() => 'timeout' as const);
-    const r = await Promise.race([cfg.waitForProcess(id, ctx.signal).then(() => 'done' as const), timeout]);
-    return r === 'done' ? ctx.brevo.getProcess(id, o) : undefined;
+    const wait = cfg.waitForProcess;
+    await Promise.all(
+      ids.map(async (id) => {
+        const timeout = sleep(cfg.importWaitMs, ctx.signal).then(() => 'timeout' as const);
+        const r = await Promise.race([wait(id, ctx.signal).then(() => 'done' as const), timeout]);
+        if (r === 'done') out.set(id, await ctx.brevo.getProcess(id, o));
+      }),
+    );
+    return out;
   }
   let delay = (3_000 + 2 * n) / ctx.opts.timeScale;
   for (;;) {
-    if (Date.now() + delay > deadline) return undefined;
+    const pending = ids.filter((id) => !out.has(id));
+    if (!pending.length || Date.now() + delay > deadline) return out;
     await sleep(delay, ctx.signal);
-    const p = await ctx.brevo.getProcess(id, o);
-    if (p.status === 'completed' || p.status === 'failed' || p.status === 'cancelled') return p;
+    const seen = new Set<number>();
+    if (pending.length > 1) {
+      for (const p of await ctx.brevo.getProcesses(PROCESS_LIST_LIMIT, o)) {
+        seen.add(p.id);
+        if (pending.includes(p.id) && finished(p)) out.set(p.id, p);
+      }
+    }
+    // One import, or imports older than the newest page of processes: by id.
+    for (const id of pending.filter((x) => !seen.has(x))) {
+      const p = await ctx.brevo.getProcess(id, o);
+      if (finished(p)) out.set(id, p);
+    }
     delay *= 2;
   }
 }
+
+const PROCESS_LIST_LIMIT = 50;
 
 /** Rows named by the completed import's `info.import` reports, with their dead-letter reason. */
 async function readImportProblems(ctx: DeliveryContext, proc: BrevoProcess, rows: readonly Row[]): Promise<Map<Row, DeadLetterReason> | 'unknown'> {

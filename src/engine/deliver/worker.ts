@@ -164,7 +164,8 @@ export class DeliveryWorker {
         for (;;) {
           if (ctx.stopped) return;
           const events = await claim(['event']);
-          this.eventsShort = events.length < limit;
+          // Nearly out of ready events: the contacts lane runs next round (the rest wait for new contacts).
+          this.eventsShort = events.length < Math.max(1, Math.floor(limit / 5));
           if (events.length) {
             // Contacts not in Brevo yet hold their events in the store (claimOutbox): nothing to hold here.
             await deliverEvents(ctx, events, NO_HOLD, {

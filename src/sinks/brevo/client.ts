@@ -259,6 +259,12 @@ export class BrevoClient {
     return (await this.call('GET', `/processes/${id}`, undefined, o)).json as BrevoProcess;
   }
 
+  /** `GET /processes?limit=…&sort=desc` (≤ 50, newest first): the same process objects; one call watches several imports. */
+  async getProcesses(limit = 50, o: CallOptions = {}): Promise<BrevoProcess[]> {
+    const j = (await this.call('GET', `/processes?limit=${Math.min(50, Math.max(1, limit))}&sort=desc`, undefined, o)).json as { processes?: BrevoProcess[] } | undefined;
+    return j?.processes ?? [];
+  }
+
   /** Download an import report. The api-key is only sent to the API's own origin (reports may live elsewhere). */
   async fetchReport(url: string, o: CallOptions = {}): Promise<string> {
     const abs = new URL(url, `${this.baseUrl}/`);
