@@ -93,7 +93,8 @@ async function run(o: Opts): Promise<BenchResult> {
     note(`  ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     note('▸ connector (own process): install, bootstrap lists and attributes');
-    const conn = spawnConnector({ url: emu.url, dataDir, sqliteSync: o.sqliteSync, ...(o.log ? { log: o.log } : {}) }, o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : []);
+    const nodeArgs = [...(o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : []), ...(process.env.TAJO_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+    const conn = spawnConnector({ url: emu.url, dataDir, sqliteSync: o.sqliteSync, ...(o.log ? { log: o.log } : {}) }, nodeArgs);
     const ready = await conn.next('ready');
     const twBefore = await getJson<Record<string, TwilioLogEntry>>(`${emu.url}/_emulator/twilio/requests`);
     const brBefore = await getJson<BrevoLog>(`${emu.url}/_emulator/brevo/requests`);

@@ -14,6 +14,17 @@ export interface ConversationNeed {
 export const FULL_READ: ConversationNeed = { participants: true, messages: true };
 
 const DAY_MS = 86_400_000;
+/**
+ * Reads kept per cache. A run's windows move forward in time, so only the recent days' Conversations are asked for
+ * again: older entries are dropped (insertion order) and memory stays flat however long the backfill. A dropped one
+ * that is needed again is read again.
+ */
+const CACHE_MAX = 5_000;
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+  cache.set(key, value);
+  if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value as string);
+}
 /** From this many Conversations at once, listing their creation days (100 per page) beats one GET each. */
 const LIST_THRESHOLD = 20;
 
@@ -27,6 +38,8 @@ export class ConversationSource {
   private readonly parts = new Map<string, Promise<Participant[]>>();
   private readonly msgs = new Map<string, Promise<Message[]>>();
   private readonly listedDays = new Set<string>();
+  /** Every Conversation read or listed in this run (sids only: the refresh stream skips them). */
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly client: TwilioClient,
@@ -35,12 +48,13 @@ export class ConversationSource {
 
   /** Already read in this run (a refresh would read the same state). */
   has(sid: string): boolean {
-    return this.conv.has(sid);
+    return this.seen.has(sid);
   }
 
   /** A Conversation seen in a list response: no GET needed for it. */
   prime(c: Conversation): void {
-    if (!this.conv.has(c.sid)) this.conv.set(c.sid, Promise.resolve(c));
+    this.seen.add(c.sid);
+    if (!this.conv.has(c.sid)) remember(this.conv, c.sid, Promise.resolve(c));
   }
 
   /** Lists the Conversations created on the UTC days of [startMs, endMs] (each day once per run). */
@@ -57,9 +71,9 @@ export class ConversationSource {
     let p = cache.get(sid);
     if (!p) {
       p = read();
-      cache.set(sid, p);
+      remember(cache, sid, p);
       // A failed read is not cached: the next caller tries again.
-      p.catch(() => cache.delete(sid));
+      p.then(() => this.seen.add(sid), () => cache.delete(sid));
     }
     return p;
   }
