@@ -20,10 +20,12 @@ const DAY_MS = 86_400_000;
  * that is needed again is read again.
  */
 const CACHE_MAX = 5_000;
+/** Participants and Messages are asked for again only when an open Conversation's task is derived again: fewer kept. */
+const PARTS_MAX = 1_000;
 
-function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+function remember<T>(cache: Map<string, T>, key: string, value: T, max = CACHE_MAX): void {
   cache.set(key, value);
-  if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  if (cache.size > max) cache.delete(cache.keys().next().value as string);
 }
 /** From this many Conversations at once, listing their creation days (100 per page) beats one GET each. */
 const LIST_THRESHOLD = 20;
@@ -71,7 +73,7 @@ export class ConversationSource {
     let p = cache.get(sid);
     if (!p) {
       p = read();
-      remember(cache, sid, p);
+      remember(cache, sid, p, cache === this.conv ? CACHE_MAX : PARTS_MAX);
       // A failed read is not cached: the next caller tries again.
       p.then(() => this.seen.add(sid), () => cache.delete(sid));
     }
