@@ -14,7 +14,9 @@ export default defineConfig({
           name: 'integration',
           include: ['src/**/*.integration.test.ts'],
           pool: 'forks',
-          maxWorkers: 2,
+          // One integration file at a time: these tests run real servers, emulators and child processes with leases
+          // and timeouts; on a 2-core machine parallel files starve each other (lease expiries → re-sends).
+          maxWorkers: 1,
           sequence: { groupOrder: 1 },
         },
       },
