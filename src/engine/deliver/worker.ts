@@ -51,7 +51,7 @@ export interface DeliveryWorkerDeps {
   idleMs?: number;
   /**
    * In the background (`start()`, while a sync fills the outbox), contacts are delivered when events run short (the
-   * events waiting for new contacts are then next) or after this long (real ms). Default 600 emulated seconds: fewer,
+   * events waiting for new contacts are then next) or after this long (real ms). Default 300 emulated seconds: fewer,
    * larger imports, each costing a `GET /processes` poll on the 100-per-hour bucket that events batches also need.
    */
   contactIntervalMs?: number;
@@ -139,7 +139,7 @@ export class DeliveryWorker {
     }, Math.max(250, Math.floor(leaseMs / 3)));
     renewal.unref();
     const ts = d.timeScale ?? 1;
-    const contactsDue = !opts.background || this.eventsShort || this.now() - this.lastContactsMs >= (d.contactIntervalMs ?? 600_000 / ts);
+    const contactsDue = !opts.background || this.eventsShort || this.now() - this.lastContactsMs >= (d.contactIntervalMs ?? 300_000 / ts);
     try {
       let contactsDone = !contactsDue;
       const lanes: Promise<unknown>[] = [];
@@ -170,8 +170,7 @@ export class DeliveryWorker {
             // Contacts not in Brevo yet hold their events in the store (claimOutbox): nothing to hold here.
             await deliverEvents(ctx, events, NO_HOLD, {
               concurrency: d.concurrency ?? 4,
-              // Polls of running imports are reserved on their own (ctx.reservedPolls): keep 2 for the next import.
-              batchReserve: 2,
+              batchReserve: 5,
               // "Worth a scarce token": in the background a batch's worth of single calls (200 at 10 rps = 20 emulated
               // seconds), else one emulated second (draining what is queued as fast as possible).
               minBatchSavingMs: opts.background && single > 0 ? (200 / single) * 1000 : 1_000 / ts,
