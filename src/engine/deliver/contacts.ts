@@ -63,6 +63,10 @@ export async function deliverContacts(ctx: DeliveryContext, items: readonly Outb
     threshold: cfg.importThreshold,
     maxPerImport: cfg.maxPerImport,
     notify: cfg.waitForProcess !== undefined && cfg.notifyUrl !== undefined,
+    // The round's imports share their polls (one `GET /processes` list), and the events lane already keeps a couple
+    // of catch-all tokens back for them: one free token is enough to import.
+    pollsPerImport: 1,
+    otherReserve: 0,
   });
   if (rows.length) ctx.logger.debug({ contacts: rows.length, plan: plan.reason }, 'contact delivery plan');
   const viaImport = plan.importCalls > 0 ? importable : [];

@@ -45,7 +45,7 @@ export interface DeliveryWorkerDeps {
   maxPerImport?: number;
   notifyUrl?: string;
   waitForProcess?: (processId: number, signal?: AbortSignal) => Promise<void>;
-  /** Parallel single calls. Default 4. */
+  /** Parallel single calls (the budgets pace them; enough to keep 10 rps going when the process is busy). Default 8. */
   concurrency?: number;
   /** Sleep between empty rounds in `start()` / `drain()`. Default 250 ms. */
   idleMs?: number;
@@ -68,6 +68,8 @@ export interface DrainResult extends DeliveryStats {
 
 const zero = (): DeliveryStats => ({ delivered: 0, retried: 0, dead: 0 });
 const NO_HOLD: ReadonlySet<string> = new Set();
+/** Default parallel single calls. */
+export const SINGLE_CONCURRENCY = 8;
 
 export class DeliveryWorker {
   private readonly d: DeliveryWorkerDeps;
@@ -150,7 +152,7 @@ export class DeliveryWorker {
           await deliverContacts(ctx, contacts, {
             importThreshold: d.importThreshold ?? 50,
             maxPerImport: d.maxPerImport ?? 5_000,
-            concurrency: d.concurrency ?? 4,
+            concurrency: d.concurrency ?? SINGLE_CONCURRENCY,
             importWaitMs: Math.floor(leaseMs * 0.6),
             ...(d.notifyUrl ? { notifyUrl: d.notifyUrl } : {}),
             ...(d.waitForProcess ? { waitForProcess: d.waitForProcess } : {}),
@@ -169,7 +171,7 @@ export class DeliveryWorker {
           if (events.length) {
             // Contacts not in Brevo yet hold their events in the store (claimOutbox): nothing to hold here.
             await deliverEvents(ctx, events, NO_HOLD, {
-              concurrency: d.concurrency ?? 4,
+              concurrency: d.concurrency ?? SINGLE_CONCURRENCY,
               batchReserve: 5,
               // "Worth a scarce token": in the background a batch's worth of single calls (200 at 10 rps = 20 emulated
               // seconds), else one emulated second (draining what is queued as fast as possible).

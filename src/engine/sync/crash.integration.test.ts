@@ -18,6 +18,7 @@ import { ensureAttributes, ensureList, wantedAttributes } from '../../sinks/brev
 import { BrevoClient } from '../../sinks/brevo/client.js';
 import { budgetsForBrevo } from '../budget.js';
 import { GROUP_MAX } from '../deliver/outcome.js';
+import { SINGLE_CONCURRENCY } from '../deliver/worker.js';
 import { diffAgainstTruth, problems } from './test-helpers/compare.js';
 import type { CrashChildArgs } from './test-helpers/crashChild.js';
 
@@ -26,9 +27,9 @@ const SEED = 20_261_124;
 const KILLS = 4;
 /**
  * What one kill can re-send — the in-flight batch: the events batch call in flight (≤ 200 events), the parallel single
- * calls (4) and the single rows Brevo accepted whose group commit had not happened yet (≤ GROUP_MAX).
+ * calls and the single rows Brevo accepted whose group commit had not happened yet (≤ GROUP_MAX).
  */
-const IN_FLIGHT = 200 + 4 + GROUP_MAX;
+const IN_FLIGHT = 200 + SINGLE_CONCURRENCY + GROUP_MAX;
 const CHILD = fileURLToPath(new URL('./test-helpers/crashChild.ts', import.meta.url));
 
 function mulberry32(seed: number): () => number {
