@@ -78,7 +78,7 @@ describe('crash safety: SIGKILL at random moments, resume, compare with the grou
   let lists: { support_contacts: number; csat_respondents: number };
 
   beforeAll(async () => {
-    // Three times the small world, so a run lasts a few seconds and every kill lands inside one.
+    // Three times the small world: a run lasts a few seconds.
     emu = await startEmulator({ seed: 7, scale: 'small', timeScale: SCALE, generator: { interactions: 900, customers: 600 } });
     dir = mkdtempSync(join(tmpdir(), 'tajo-crash-'));
     const brevo = new BrevoClient({ baseUrl: emu.info.brevo, apiKey: emu.info.brevoApiKey, budgets: budgetsForBrevo(SCALE), timeScale: SCALE, logger: silentLogger() });
@@ -94,19 +94,33 @@ describe('crash safety: SIGKILL at random moments, resume, compare with the grou
     const random = mulberry32(SEED);
     // lookback wide enough that a resumed incremental re-reads whatever a killed run had not committed.
     const args: CrashChildArgs = { url: emu.url, dataDir: dir, lists, timeScale: SCALE, leaseMs: 1_500, lookbackMinutes: 180 };
-    const kills: Array<{ afterMs: number; finished: boolean }> = [];
+    const kills: Array<{ at: string; finished: boolean }> = [];
+    // Brevo event calls answered so far (the emulator's request log): where the delivery is.
+    const eventCalls = () => Object.entries(emu.brevo.requestLog().endpoints).filter(([k]) => k.startsWith('POST /events')).reduce((s, [, v]) => s + v.total, 0);
     for (let k = 0; k < KILLS; k++) {
       const run = runChild(args);
       await run.started;
-      // A run takes ~2 s here: kills land anywhere from the first pages to the final drain.
-      const afterMs = Math.round(100 + random() * 1_800);
-      await new Promise((r) => setTimeout(r, afterMs));
+      let at: string;
+      if (k === 0) {
+        // The first kill lands in the read (pages committed, outbox filling).
+        const ms = Math.round(100 + random() * 500);
+        await new Promise((r) => setTimeout(r, ms));
+        at = `${ms} ms after start`;
+      } else {
+        // The others land in the delivery: after a seeded random number of Brevo event calls of this run.
+        const calls = Math.round(3 + random() * 40);
+        const from = eventCalls();
+        let exited = false;
+        void run.exited.then(() => (exited = true));
+        while (!exited && eventCalls() - from < calls) await new Promise((r) => setTimeout(r, 5));
+        at = `after ${calls} event calls`;
+      }
       run.kill();
       const exit = await run.exited;
-      kills.push({ afterMs, finished: exit.code === 0 });
+      kills.push({ at, finished: exit.code === 0 });
       if (exit.code !== 0 && exit.signal !== 'SIGKILL') throw new Error(`child failed: ${exit.err.slice(-2000)}`);
     }
-    expect(kills.filter((k) => !k.finished).length).toBeGreaterThanOrEqual(KILLS - 1);
+    expect(kills.filter((k) => !k.finished).length, JSON.stringify(kills)).toBeGreaterThanOrEqual(KILLS - 1);
 
     const last = await runChild(args).exited;
     expect(last.code, last.err.slice(-2000)).toBe(0);
