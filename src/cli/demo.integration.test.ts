@@ -5,7 +5,7 @@ import { runCli } from './test-helpers/runCli.js';
 describe('tajo demo', () => {
   it('runs emulators → install → test → full + incremental sync and reports Brevo against the ground truth', async () => {
     const r = await runCli(['--json', 'demo', '--seed', '3', '--more', '20']);
-    expect(r.code, `demo failed:\n${r.stderr}\n${r.stdout.slice(0, 4000)}`).toBe(0);
+    expect(r.code, `demo failed:\n${r.stderr}\n${JSON.stringify((JSON.parse(r.stdout || '{}') as { comparison?: unknown }).comparison ?? r.stdout.slice(0, 4000))}`).toBe(0);
     const d = r.json<DemoResult>();
     expect(d.test.ok).toBe(true);
     expect(d.syncs.map((s) => [s.type, s.status])).toEqual([

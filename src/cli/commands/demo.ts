@@ -107,10 +107,14 @@ async function runDemo(ctx: CliContext, o: DemoOpts): Promise<DemoResult> {
   if (o.more > 0) {
     step(`generating ${o.more} more interactions`);
     const before = new Set(emu.truth().events.map((e) => `${e.name}|${e.source_sid}`));
+    // Every row the generator adds lies after the world's latest TaskRouter event at this point.
+    const latestBefore = (emu.world.prepare('SELECT max(event_date_ms) AS ms FROM events').get() as { ms: number | null }).ms ?? Date.now();
     const after = emu.generateMore(o.more);
     // The generator places new interactions right after the world's latest activity, which can be before what the
-    // full sync already read: to Tajo those are late writes. Widen the incremental lookback to cover them.
-    const earliest = Math.min(...after.events.filter((e) => !before.has(`${e.name}|${e.source_sid}`)).map((e) => Date.parse(e.event_date)));
+    // full sync already read: to Tajo those are late writes. Widen the incremental lookback to cover all of them
+    // (their TaskRouter events, not only the Brevo events they produce).
+    const newEventDates = after.events.filter((e) => !before.has(`${e.name}|${e.source_sid}`)).map((e) => Date.parse(e.event_date));
+    const earliest = Math.min(latestBefore, ...newEventDates);
     const lookback = Math.ceil((Date.parse(full.syncedThrough) - earliest) / 60_000) + 1;
     let incremental = tajo;
     if (Number.isFinite(lookback) && lookback > DEFAULTS.lookback_minutes) {
