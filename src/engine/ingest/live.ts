@@ -1,54 +1,41 @@
-import type { TwilioFlexConfig } from '../../config/schema.js';
 import type { Logger } from '../../core/logger.js';
-import type { Store } from '../../store/store.js';
-import type { ConnectorRecord } from '../../store/types.js';
-import { TwilioClient, twilioBaseUrls, twilioCredentials } from '../../sources/twilio/client.js';
+import type { TwilioClient } from '../../sources/twilio/client.js';
 import { readFlexConfiguration } from '../../sources/twilio/readers.js';
-import type { TwilioBudgets } from '../budget.js';
-import type { ContactLists } from '../derive/contact.js';
 import { ConversationSource } from '../sync/conversationSource.js';
-import type { TwilioSecrets } from '../sync/types.js';
 import { InboxProcessor, type InboxProcessorOptions } from './inboxProcessor.js';
-import { livePlanner } from './livePlanner.js';
+import { livePlanner, type LivePlannerDeps } from './livePlanner.js';
 import { twilioTaskRouterLookup } from './taskRouterLookup.js';
 
-export interface LiveIngestDeps {
-  store: Store;
-  config: TwilioFlexConfig;
-  connector: ConnectorRecord;
-  secrets: TwilioSecrets;
+export interface LiveIngestDeps extends LivePlannerDeps {
   logger: Logger;
-  /** The same budgets the sync and the rest of the process use (one budget per Twilio account). */
-  budgets: TwilioBudgets;
-  listIds: ContactLists;
-  /** Twilio's clock (emulated time against the emulator); default Date.now. */
-  nowMs?: () => number;
-  timeScale?: number;
-  /** Overrides of the processor's tuning (batch size, lease, poll interval…). */
+  /**
+   * Built with `priority: 0` (live ahead of backfill) on the budgets the rest of the process spends (one budget per
+   * Twilio account). Without a client (no credentials that can read Twilio) no Task, Conversation or TaskRouter event
+   * is read: plugin calls use their own payload, Conversation facts merge into the stored snapshot.
+   */
+  client?: TwilioClient | undefined;
+  workspaceSid: string;
+  /** The Flex Conversations service; when unknown it is discovered from the Flex Configuration (best effort). */
+  conversationServiceSid?: string | undefined;
+  /** Twilio's clock (emulated time against the emulator) for the planner and TaskRouter windows; default Date.now. */
+  now?: () => number;
+  /** Overrides of the processor's tuning (batch size, lease, poll interval, claimer id…). */
   processor?: Partial<Pick<InboxProcessorOptions, 'batchSize' | 'leaseMs' | 'pollMs' | 'maxDeferMs' | 'workerId' | 'onProcessed'>>;
 }
 
 /**
- * The inbox processor of `tajo serve` for an installed connector: a live-priority Twilio client (TaskRouter lookups,
- * Task and Conversation reads), the sync engine's planner, outbox writes at priority 0. Discovery of the Flex
- * Conversations service is best effort: a Twilio outage at start-up must not stop the server from acknowledging.
+ * The inbox processor of `tajo serve` (and of an embedded client receiving events) for an installed connector: the
+ * sync engine's planner at live priority, TaskRouter lookups and Conversation reads through the live client. Discovery
+ * of the Flex Conversations service is best effort: a Twilio outage at start-up must not stop the server from
+ * acknowledging.
  */
 export async function createInboxProcessor(deps: LiveIngestDeps): Promise<InboxProcessor> {
-  const s = deps.connector.settings;
   const cfg = deps.config;
-  const now = deps.nowMs ?? Date.now;
-  const client = new TwilioClient({
-    baseUrls: twilioBaseUrls(s.baseUrls, cfg.base_urls),
-    credentials: twilioCredentials(s, deps.secrets),
-    budgets: deps.budgets,
-    logger: deps.logger,
-    logApiCalls: cfg.log_api_calls,
-    priority: 0,
-    ...(deps.timeScale !== undefined ? { timeScale: deps.timeScale } : {}),
-  });
-  let serviceSid = s.chatServiceSid;
-  let workspaceSid = s.workspaceSid;
-  if (!serviceSid) {
+  const now = deps.now ?? Date.now;
+  const client = deps.client;
+  let serviceSid = deps.conversationServiceSid;
+  let workspaceSid = deps.workspaceSid;
+  if (client && !serviceSid) {
     try {
       const d = await readFlexConfiguration(client);
       serviceSid = d.conversationServiceSid;
@@ -57,14 +44,14 @@ export async function createInboxProcessor(deps: LiveIngestDeps): Promise<InboxP
       deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Flex Configuration not readable; Conversations are read from the default service');
     }
   }
-  const readConversations = cfg.sync.conversations;
   return new InboxProcessor({
     store: deps.store,
-    connectorId: deps.connector.id,
+    connectorId: deps.connectorId,
     logger: deps.logger.child({ component: 'inbox' }),
-    plan: livePlanner({ store: deps.store, connectorId: deps.connector.id, config: cfg, lists: deps.listIds, client, workspaceSid, conversationServiceSid: serviceSid, now }),
-    taskRouter: twilioTaskRouterLookup(client, workspaceSid, now),
-    ...(readConversations ? { conversationReader: () => new ConversationSource(client, serviceSid) } : {}),
+    plan: livePlanner({ ...deps, workspaceSid, conversationServiceSid: serviceSid, now }),
+    ...(client ? { taskRouter: twilioTaskRouterLookup(client, workspaceSid, now) } : {}),
+    ...(client && cfg.sync.conversations ? { conversationReader: () => new ConversationSource(client, serviceSid) } : {}),
+    // The processor's own clock (leases, how long an item may wait) stays real time; Twilio time is the planner's.
     now: Date.now,
     ...deps.processor,
   });

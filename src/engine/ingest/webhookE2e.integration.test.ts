@@ -3,6 +3,7 @@ import { ConfigSchema } from '../../config/schema.js';
 import { silentLogger } from '../../core/logger.js';
 import type { GroundTruth } from '../../emulators/index.js';
 import { startServer, type RunningServer } from '../../server/app.js';
+import { TwilioClient, twilioBaseUrls, twilioCredentials } from '../../sources/twilio/client.js';
 import { budgetsForTwilio } from '../budget.js';
 import type { ContactPayload } from '../derive/contact.js';
 import type { BrevoEventItem } from '../derive/events.js';
@@ -30,9 +31,14 @@ beforeAll(async () => {
   truth = h.emulator.truth();
   const i = h.emulator.info;
   const now = () => h.emulator.clock.nowMs();
+  const s = h.connector.settings;
+  const client = new TwilioClient({
+    baseUrls: twilioBaseUrls(s.baseUrls, h.config.base_urls), credentials: twilioCredentials(s, { authToken: i.authToken }), budgets: budgetsForTwilio(i.workspaceSid, 10),
+    logger: silentLogger(), logApiCalls: false, priority: 0, timeScale: 50,
+  });
   processor = await createInboxProcessor({
-    store: h.store, config: h.config, connector: h.connector, secrets: { authToken: i.authToken }, logger: silentLogger(), budgets: budgetsForTwilio(i.workspaceSid, 10),
-    listIds: h.lists, nowMs: now, timeScale: 50, processor: { leaseMs: 300, maxDeferMs: 4000, pollMs: 200 },
+    store: h.store, connectorId: h.connector.id, config: h.config, lists: h.lists, logger: silentLogger(), client, workspaceSid: s.workspaceSid,
+    now, processor: { leaseMs: 300, maxDeferMs: 4000, pollMs: 200 },
   });
   server = await startServer({
     store: h.store,

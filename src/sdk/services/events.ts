@@ -9,7 +9,7 @@ import type { SdkContext } from '../context.js';
 import type { ConnectorId, HandleEventInput, HandleEventResult } from '../types.js';
 import { loadConnection, type Connection } from './connection.js';
 import { toInboxItem } from './handleEvent.js';
-import { createDeliveryWorker, createInboxProcessor } from './worker.js';
+import { createDeliveryWorker, inboxProcessorFor } from './worker.js';
 
 export interface LiveLoops {
   inbox: InboxProcessor;
@@ -23,7 +23,7 @@ export function liveLoops(ctx: SdkContext, conn: Connection): Promise<LiveLoops>
   let p = live.get(ctx);
   if (!p) {
     p = (async () => {
-      const inbox = await createInboxProcessor(ctx, conn);
+      const inbox = await inboxProcessorFor(ctx, conn);
       const delivery = conn.brevo.apiKey ? await createDeliveryWorker(ctx, conn, 'sdk') : undefined;
       inbox.start();
       delivery?.start();

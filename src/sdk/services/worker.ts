@@ -7,10 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { TajoError } from '../../core/errors.js';
 import type { BudgetSnapshot } from '../../engine/budget.js';
 import { DeliveryWorker, type DeliveryWorkerDeps } from '../../engine/deliver/worker.js';
-import { InboxProcessor, type TaskPlanner } from '../../engine/ingest/inboxProcessor.js';
-import { livePlanner } from '../../engine/ingest/livePlanner.js';
-import { twilioTaskRouterLookup } from '../../engine/ingest/taskRouterLookup.js';
-import { ConversationSource } from '../../engine/sync/conversationSource.js';
+import type { InboxProcessor, TaskPlanner } from '../../engine/ingest/inboxProcessor.js';
+import { createInboxProcessor } from '../../engine/ingest/live.js';
+import { livePlanner, type LivePlannerDeps } from '../../engine/ingest/livePlanner.js';
 import type { Background } from '../../server/app.js';
 import type { TwilioClient } from '../../sources/twilio/client.js';
 import type { SdkContext } from '../context.js';
@@ -38,42 +37,39 @@ export interface LoopOptions {
   onDelivered?: DeliveryWorkerDeps['onDelivered'];
 }
 
-/** The sync engine's derivation for live work (webhooks, SDK events, dead-letter replays), at live priority. */
-export async function createLivePlanner(ctx: SdkContext, conn: Connection): Promise<{ plan: TaskPlanner; client: TwilioClient | undefined; now: () => number }> {
-  const store = await ctx.store();
+/** What live derivation runs on for a connection: its store, config, lists, live-priority Twilio client (none without
+ * credentials that can read Twilio) and the vendors' clock. */
+async function liveDeps(ctx: SdkContext, conn: Connection): Promise<LivePlannerDeps & { workspaceSid: string; now: () => number }> {
   const time = await vendorTime(ctx, conn);
   const cfg = ctx.config.connectors.twilio_flex;
   const canRead = Boolean(conn.creds.authToken || (conn.creds.apiKeySid && conn.creds.apiKeySecret));
-  const client = canRead ? await twilioClientFor(ctx, conn, { priority: 0 }) : undefined;
-  const plan = livePlanner({
-    store,
+  return {
+    store: await ctx.store(),
     connectorId: conn.id,
     config: cfg,
     lists: { support_contacts: cfg.lists.support_contacts, csat_respondents: cfg.lists.csat_respondents },
-    client,
+    client: canRead ? await twilioClientFor(ctx, conn, { priority: 0 }) : undefined,
     workspaceSid: conn.workspaceSid,
     conversationServiceSid: conn.chatServiceSid,
     now: time.nowMs,
-  });
-  return { plan, client, now: time.nowMs };
+  };
 }
 
-export async function createInboxProcessor(ctx: SdkContext, conn: Connection, lo: LoopOptions = {}): Promise<InboxProcessor> {
-  const { plan, client, now } = await createLivePlanner(ctx, conn);
-  return new InboxProcessor({
-    store: await ctx.store(),
-    connectorId: conn.id,
+/** The sync engine's derivation for live work (webhooks, SDK events, dead-letter replays), at live priority. */
+export async function createLivePlanner(ctx: SdkContext, conn: Connection): Promise<{ plan: TaskPlanner; client: TwilioClient | undefined; now: () => number }> {
+  const deps = await liveDeps(ctx, conn);
+  return { plan: livePlanner(deps), client: deps.client, now: deps.now };
+}
+
+/** The engine's inbox processor (`createInboxProcessor`) for a connection, with the claim knobs of `tajo serve`. */
+export async function inboxProcessorFor(ctx: SdkContext, conn: Connection, lo: LoopOptions = {}): Promise<InboxProcessor> {
+  return createInboxProcessor({
+    ...(await liveDeps(ctx, conn)),
     logger: ctx.logger,
-    plan,
-    ...(client
-      ? {
-          taskRouter: twilioTaskRouterLookup(client, conn.workspaceSid, now),
-          conversationReader: () => new ConversationSource(client, conn.chatServiceSid),
-        }
-      : {}),
-    // The processor's own clock (leases, how long an item may wait) stays real time; Twilio time is the planner's.
-    ...(lo.leaseMs !== undefined ? { leaseMs: lo.leaseMs } : {}),
-    ...(lo.workerId !== undefined ? { workerId: `inbox-${lo.workerId}` } : {}),
+    processor: {
+      ...(lo.leaseMs !== undefined ? { leaseMs: lo.leaseMs } : {}),
+      ...(lo.workerId !== undefined ? { workerId: `inbox-${lo.workerId}` } : {}),
+    },
   });
 }
 
@@ -102,7 +98,7 @@ export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { 
     return out;
   }
   if (opts.inbox) {
-    const inbox = await createInboxProcessor(ctx, conn, opts);
+    const inbox = await inboxProcessorFor(ctx, conn, opts);
     out.inbox = inbox;
     out.loops.push(inbox);
     out.onIngested = () => inbox.wake();
