@@ -3,7 +3,7 @@
  * `<dataDir>/master.key` (mode 0600). The AAD binds each ciphertext to its connector id and secret name, so a
  * sealed value copied to another slot does not open. Errors never carry key or plaintext material.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDataDir } from './dataDir.js';
@@ -130,6 +130,15 @@ export class Vault {
         hint: 'Set TAJO_MASTER_KEY to the key used when the credentials were stored, or re-run `tajo connectors install`',
       });
     }
+  }
+
+  /**
+   * A 32-byte key for one purpose, derived from the master key (HKDF-SHA256, `info` = `tajo/<purpose>`): stable for
+   * as long as the master key is, never the master key itself, and a different purpose gives an unrelated key.
+   */
+  deriveKey(purpose: string): Buffer {
+    if (purpose === '') throw new Error('deriveKey needs a purpose');
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `tajo/${purpose}`, KEY_BYTES));
   }
 
   /** Seals every entry of a credentials object for one connector. */

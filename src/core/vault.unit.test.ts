@@ -65,6 +65,17 @@ describe('Vault', () => {
     }
   });
 
+  it('derives a stable 32-byte key per purpose that is neither the master key nor another purpose\'s', () => {
+    const v = new Vault(key);
+    const a = v.deriveKey('message-bodies/v1/twilio-flex');
+    expect(a).toHaveLength(32);
+    expect(new Vault(Buffer.from(key)).deriveKey('message-bodies/v1/twilio-flex').equals(a)).toBe(true);
+    expect(a.equals(key)).toBe(false);
+    expect(v.deriveKey('message-bodies/v1/other').equals(a)).toBe(false);
+    expect(new Vault(randomBytes(32)).deriveKey('message-bodies/v1/twilio-flex').equals(a)).toBe(false);
+    expect(() => v.deriveKey('')).toThrow();
+  });
+
   it('refuses a key that is not 32 bytes', () => {
     expect(thrown(() => new Vault(randomBytes(16))).code).toBe('TAJO_MASTER_KEY_INVALID');
   });
