@@ -1,6 +1,7 @@
 /** Connectors, credentials, checkpoints, inbox, dead-letter reads, API keys and leases. */
 import type { ApiKeyRecord, Checkpoint, ConnectorRecord, DeadLetter, InboxInput, InboxItem, SealedSecret } from '../types.js';
 import type { SqliteDb } from './db.js';
+import { INBOX_INSERT_SQL } from './inboxWriter.js';
 import {
   iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInbox,
   type ApiKeyCols, type CheckpointCols, type ConnectorCols, type DeadLetterCols, type InboxCols,
@@ -75,7 +76,7 @@ export function deleteCheckpoints(db: SqliteDb, connectorId: string, stream?: st
 export function ingest(db: SqliteDb, items: InboxInput[], nowMs: number): { accepted: number; duplicates: number; acceptedKeys: string[] } {
   const at = iso(nowMs);
   return db.tx(() => {
-    const s = db.stmt(`INSERT INTO inbox (key, source, payload, status, received_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`);
+    const s = db.stmt(INBOX_INSERT_SQL);
     const acceptedKeys: string[] = [];
     for (const item of items) if (s.run(item.key, item.source, json(item.payload), at).changes) acceptedKeys.push(item.key);
     return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };

@@ -8,6 +8,8 @@ import type { ActivityGroup, AgentGroup, AnalyticsQuery, CsatGroup, QueueGroup, 
 import * as admin from './admin.js';
 import * as analytics from './analytics.js';
 import { SqliteDb, type SqliteDbOptions } from './db.js';
+import { InboxWriterThread } from './inboxWriter.js';
+import { iso, json } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import * as outbox from './outbox.js';
 import * as records from './records.js';
@@ -18,6 +20,11 @@ export interface SqliteStoreOptions extends SqliteDbOptions {
   now?: () => number;
   /** Apply pending migrations when opening (default true). */
   migrate?: boolean;
+  /**
+   * Commit the webhook inbox from a worker thread (see inboxWriter.ts) so its fsync does not block the event loop.
+   * Default true for a file; an in-memory database cannot be shared with a thread and commits in place.
+   */
+  inboxThread?: boolean;
 }
 
 /**
@@ -28,9 +35,14 @@ export interface SqliteStoreOptions extends SqliteDbOptions {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly now: () => number;
+  private readonly inboxWriter: InboxWriterThread | undefined;
 
   private constructor(private readonly db: SqliteDb, opts: SqliteStoreOptions) {
     this.now = opts.now ?? Date.now;
+    const inMemory = db.file === '' || db.file === ':memory:' || db.file.startsWith('file::memory:');
+    this.inboxWriter = opts.inboxThread !== false && !inMemory
+      ? new InboxWriterThread(db.file, { busyTimeoutMs: Math.trunc(opts.busyTimeoutMs ?? 5000), synchronous: opts.synchronous === 'normal' ? 'NORMAL' : 'FULL' })
+      : undefined;
   }
 
   /** Opens (creating if needed) the database file and, unless `migrate: false`, applies pending migrations. */
@@ -62,6 +74,7 @@ export class SqliteStore implements Store {
     this.db.read(() => this.db.stmt('SELECT 1').get());
   }
   async close(): Promise<void> {
+    await this.inboxWriter?.close();
     this.db.close();
   }
 
@@ -194,7 +207,9 @@ export class SqliteStore implements Store {
 
   // webhook inbox
   async ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number; acceptedKeys: string[] }> {
-    return admin.ingest(this.db, items, this.now());
+    if (!this.inboxWriter) return admin.ingest(this.db, items, this.now());
+    const acceptedKeys = await this.inboxWriter.write(items.map((i) => [i.key, i.source, json(i.payload)]), iso(this.now()));
+    return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };
   }
   async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
     return admin.claimInbox(this.db, opts);
