@@ -19,8 +19,15 @@ import { startHarness, type Harness } from './test-helpers/harness.js';
 import type { SyncDeps, SyncOptions, SyncReport } from './types.js';
 
 const SCALE = 50;
-/** Short client timeouts: a held request is abandoned and retried quickly. */
+/** Short Twilio client timeouts: a held request is abandoned and retried quickly. */
 const TIMEOUT_MS = 400;
+/**
+ * Brevo client timeout. A Brevo call that times out after Brevo accepted it is an ambiguous send (Brevo has no
+ * idempotency key: the event is re-sent and recognised by its tajo_id), so it must not fire on a merely slow answer
+ * from a loaded machine — these runs assert that nothing is accepted twice. The timeouts run shortens it to abandon
+ * the emulator's held requests (never processed) sooner.
+ */
+const BREVO_TIMEOUT_MS = 5_000;
 
 type FaultRule = z.input<typeof FaultRuleSchema>;
 const load = (h: Harness, rules: FaultRule[]) => h.emulator.faults.load(FaultFileSchema.parse({ seed: 1, rules }));
@@ -41,11 +48,11 @@ afterEach(async () => {
   open = undefined;
 });
 
-async function start(): Promise<Run> {
+async function start(brevoTimeoutMs = BREVO_TIMEOUT_MS): Promise<Run> {
   const h = await startHarness({ timeScale: SCALE }, { lookback_minutes: 180 });
   open = h;
   const i = h.emulator.info;
-  const brevo = new BrevoClient({ baseUrl: i.brevo, apiKey: i.brevoApiKey, budgets: budgetsForBrevo(SCALE), timeScale: SCALE, logger: silentLogger(), timeoutMs: TIMEOUT_MS });
+  const brevo = new BrevoClient({ baseUrl: i.brevo, apiKey: i.brevoApiKey, budgets: budgetsForBrevo(SCALE), timeScale: SCALE, logger: silentLogger(), timeoutMs: brevoTimeoutMs });
   await ensureAttributes(brevo, wantedAttributes([...Object.values(h.config.field_mapping), 'WHATSAPP']));
   h.lists = { support_contacts: await ensureList(brevo, 'Support contacts'), csat_respondents: await ensureList(brevo, 'CSAT respondents') };
   const worker = new DeliveryWorker({
@@ -119,7 +126,7 @@ describe('fault runs: a full sync + delivery through vendor faults loses nothing
   });
 
   it('timeouts on Twilio Messages and Brevo events: abandoned after the client timeout, retried, nothing lost or doubled', async () => {
-    const r = await start();
+    const r = await start(1_500);
     await r.faults([
       { vendor: 'twilio', path: '/Messages$', timeoutRate: 0.15 },
       { vendor: 'brevo', path: '^/v3/events', timeoutRate: 0.15 },

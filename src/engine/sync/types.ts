@@ -43,6 +43,8 @@ export interface SyncDeps {
   stats?: RequestStats;
   /** Per-attempt timeout of Twilio calls (default 30 s; fault tests shorten it). */
   requestTimeoutMs?: number;
+  /** Tasks derived per commit at the end of a TaskRouter Events window (default 400; tests make chunks tiny). */
+  deriveChunk?: number;
 }
 
 export interface SyncOptions {

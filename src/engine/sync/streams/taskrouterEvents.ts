@@ -71,7 +71,14 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
   const contactConfig: ContactConfig = { fieldMapping: { ...ctx.deps.config.field_mapping }, lists: { ...ctx.deps.listIds } };
   let windowEndMs = prev?.windowEndMs ?? range.startMs;
   let lastEventSid = prev?.lastEventSid ?? null;
-  const touched = new Set<string>();
+  /**
+   * Tasks the window touched, with their earliest event in it. They are derived in that order (not by SID): a survey
+   * task starts after the interaction it rates ended, so its linked task is committed in the same or an earlier chunk
+   * and the CSAT event is built with the linked task's agent, queue and channel — a chunk committed first could
+   * otherwise be delivered with a survey that does not know its linked task yet (the event would then be in the
+   * ledger and never re-sent complete).
+   */
+  const touched = new Map<string, number>();
   report.cursor = cp.value ?? null;
   for await (const wp of prefetch(pages())) {
     throwIfAborted(ctx.opts.signal);
@@ -79,7 +86,7 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
     for (const item of wp.page.items) {
       const r = rawEventFromTaskRouter(item);
       if (!Number.isFinite(r.occurredMs)) continue;
-      if (r.taskSid !== undefined) touched.add(r.taskSid);
+      if (r.taskSid !== undefined) touched.set(r.taskSid, Math.min(touched.get(r.taskSid) ?? Number.POSITIVE_INFINITY, r.occurredMs));
       else if (!keepWorkerEvents) continue;
       raw.push(r);
     }
@@ -89,12 +96,13 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
     await cp.commit({ rawEvents: raw }, { windowEndMs, lastEventSid, readingWindow: [wp.startMs, wp.endMs], contactConfig } satisfies TaskRouterEventsCursor);
 
     if (wp.lastOfWindow) {
-      const tasks = [...touched].sort();
+      const tasks = [...touched].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([sid]) => sid);
       touched.clear();
-      for (let i = 0; i < tasks.length || i === 0; i += DERIVE_CHUNK) {
-        const chunk = tasks.slice(i, i + DERIVE_CHUNK);
+      const size = Math.max(1, ctx.deps.deriveChunk ?? DERIVE_CHUNK);
+      for (let i = 0; i < tasks.length || i === 0; i += size) {
+        const chunk = tasks.slice(i, i + size);
         const planned = await planBatch(ctx, [], chunk, client, [wp.startMs, wp.endMs]);
-        const last = i + DERIVE_CHUNK >= tasks.length;
+        const last = i + size >= tasks.length;
         await cp.commit(planned.batch, last ? ({ windowEndMs: wp.endMs, lastEventSid, contactConfig } satisfies TaskRouterEventsCursor) : undefined);
         if (last) break;
       }
