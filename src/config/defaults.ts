@@ -44,6 +44,10 @@ export const DEFAULT_EVENT_MAPPING: Readonly<Record<EventKey, string>> = Object.
 export const CHANNELS = ['voice', 'sms', 'whatsapp', 'webchat'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** `connectors.twilio_flex.message_bodies`: how customer message bodies may reach Brevo (docs/SEMANTICS.md §4). */
+export const MESSAGE_BODY_MODES = ['off', 'truncated', 'hashed', 'full'] as const;
+export type MessageBodyMode = (typeof MESSAGE_BODY_MODES)[number];
+
 export const SYNC_RESOURCES = ['conversations', 'tasks', 'customers', 'csat', 'agent_activity'] as const;
 export type SyncResource = (typeof SYNC_RESOURCES)[number];
 
@@ -55,6 +59,7 @@ export const DEFAULTS = {
   log_level: 'info',
   log_api_calls: false,
   message_bodies: 'off',
+  message_body_max_chars: 160,
   csat_low_score_threshold: 2,
   service_level_seconds: 20,
   lookback_minutes: 10,

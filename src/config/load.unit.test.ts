@@ -91,10 +91,34 @@ describe('parseConfig', () => {
     expect(err.message).toContain('(10 problems)');
   });
 
-  it('refuses message_bodies modes that are not implemented, with path and line', () => {
-    const err = fail(() => parseConfig('connectors:\n  twilio_flex:\n    message_bodies: full\n'));
-    expect(err.details[0]).toMatchObject({ path: 'connectors.twilio_flex.message_bodies', line: 3 });
-    expect(parseConfig('connectors:\n  twilio_flex:\n    message_bodies: off\n').connectors.twilio_flex.message_bodies).toBe('off');
+  it('accepts every message_bodies mode, with message_body_max_chars (default 160, 1..2000)', () => {
+    const flex = (yaml: string) => parseConfig(`connectors:\n  twilio_flex:\n${yaml}`).connectors.twilio_flex;
+    expect(parseConfig('').connectors.twilio_flex).toMatchObject({ message_bodies: 'off', message_body_max_chars: 160 });
+    for (const mode of ['off', 'truncated', 'hashed', 'full'] as const) {
+      expect(flex(`    message_bodies: ${mode}\n`)).toMatchObject({ message_bodies: mode, message_body_max_chars: 160 });
+    }
+    expect(flex('    message_bodies: truncated\n    message_body_max_chars: 1\n').message_body_max_chars).toBe(1);
+    expect(flex('    message_bodies: truncated\n    message_body_max_chars: 2000\n').message_body_max_chars).toBe(2000);
+  });
+
+  it('refuses bad message_bodies values and out-of-range message_body_max_chars, with path and line', () => {
+    const at = (yaml: string) => fail(() => parseConfig(`connectors:\n  twilio_flex:\n    debug: false\n${yaml}`));
+    for (const bad of ['on', 'FULL', '"yes"', 'true', '160']) {
+      const err = at(`    message_bodies: ${bad}\n`);
+      expect(err.code).toBe('TAJO_CONFIG_INVALID');
+      expect(err.details).toEqual([expect.objectContaining({ path: 'connectors.twilio_flex.message_bodies', line: 4 })]);
+      expect(err.details[0]?.message).toMatch(/off.*truncated.*hashed.*full/);
+    }
+    for (const bad of ['0', '2001', '-5', '1.5', '"160"']) {
+      const err = at(`    message_bodies: truncated\n    message_body_max_chars: ${bad}\n`);
+      expect(err.details).toEqual([expect.objectContaining({ path: 'connectors.twilio_flex.message_body_max_chars', line: 5 })]);
+    }
+    // Both problems at once, each on its own line.
+    const both = at('    message_bodies: sometimes\n    message_body_max_chars: 0\n');
+    expect(both.details.map((d) => [d.line, d.path])).toEqual([
+      [4, 'connectors.twilio_flex.message_bodies'],
+      [5, 'connectors.twilio_flex.message_body_max_chars'],
+    ]);
   });
 
   it('reports YAML syntax errors and duplicate keys with lines', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS, EVENT_KEYS, type EventKey, DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL, DEFAULT_EVENT_MAPPING, DEFAULT_FIELD_MAPPING, DEFAULTS } from './defaults.js';
+import { CHANNELS, EVENT_KEYS, MESSAGE_BODY_MODES, type EventKey, DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL, DEFAULT_EVENT_MAPPING, DEFAULT_FIELD_MAPPING, DEFAULTS } from './defaults.js';
 
 /** `XX` + 32 hex, as Twilio SIDs are. */
 export const sid = (prefix: string) =>
@@ -51,13 +51,13 @@ export const TwilioFlexConfigSchema = z
       .strict()
       .default({})
       .transform((b) => ({ ...DEFAULT_BASE_URLS, ...b })),
-    /** How message bodies may reach Brevo: never by default. */
-    // Only `off` is implemented: message bodies never reach Brevo. The other documented modes are refused
-    // loudly rather than accepted and ignored.
-    message_bodies: z
-      .enum(['off', 'truncated', 'hashed', 'full'])
-      .default(DEFAULTS.message_bodies)
-      .refine((m) => m === 'off', { message: 'only "off" is supported in this version: message bodies are never sent to Brevo' }),
+    /**
+     * How customer message bodies may reach Brevo (CONVERSATION_ENDED `first_customer_message` /
+     * `last_customer_message`): never by default. docs/SEMANTICS.md §4.
+     */
+    message_bodies: z.enum(MESSAGE_BODY_MODES).default(DEFAULTS.message_bodies),
+    /** `truncated`: characters (grapheme clusters) kept of each body before the ellipsis. */
+    message_body_max_chars: z.number().int().min(1).max(2000).default(DEFAULTS.message_body_max_chars),
     csat_low_score_threshold: z.number().default(DEFAULTS.csat_low_score_threshold),
     service_level_seconds: z.number().positive().default(DEFAULTS.service_level_seconds),
     lookback_minutes: z.number().int().nonnegative().default(DEFAULTS.lookback_minutes),

@@ -8,7 +8,7 @@ import { TajoError } from '../core/errors.js';
 import { runSync } from '../engine/sync/runSync.js';
 import type { SdkContext } from '../sdk/context.js';
 import { vendorTime } from '../sdk/services/clients.js';
-import { loadConnection } from '../sdk/services/connection.js';
+import { loadConnection, messageBodyKey } from '../sdk/services/connection.js';
 import { effectiveConnector } from '../sdk/services/sync.js';
 import type { ConnectorId } from '../sdk/types.js';
 import type { Store } from '../store/store.js';
@@ -101,6 +101,7 @@ async function scheduledSync(ctx: SdkContext, store: Store, id: ConnectorId) {
   const cfg = ctx.config.connectors.twilio_flex;
   const budgets = twilioBudgetsFor(store, conn.workspaceSid, time.timeScale, { logger: ctx.logger });
   const connector = effectiveConnector(conn);
+  const bodyKey = messageBodyKey(ctx, id);
   return {
     units: syncUnits(id, conn.workspaceSid, conn.chatServiceSid),
     run: (gate: Parameters<typeof runSync>[0]['streamGate'], signal: AbortSignal) =>
@@ -108,7 +109,7 @@ async function scheduledSync(ctx: SdkContext, store: Store, id: ConnectorId) {
         {
           store, config: cfg, connector, secrets: { authToken: conn.creds.authToken, apiKeySecret: conn.creds.apiKeySecret }, logger: ctx.logger, budgets,
           listIds: { support_contacts: cfg.lists.support_contacts, csat_respondents: cfg.lists.csat_respondents },
-          nowMs: time.nowMs, timeScale: time.timeScale, ...(gate ? { streamGate: gate } : {}),
+          nowMs: time.nowMs, timeScale: time.timeScale, messageBodyKey: bodyKey, ...(gate ? { streamGate: gate } : {}),
         },
         { type: 'incremental', signal },
       ),

@@ -37,6 +37,17 @@ export interface ConversationSnapshot {
   bindingType: string | null;
   /** A customer message was a STOP keyword. */
   optOut: boolean;
+  /**
+   * The customer's first and last message bodies (raw), null when the customer wrote none. Present only when read
+   * for `message_bodies` other than `off`, and only once the Conversation is closed (when its messages are final):
+   * absent, the snapshot is exactly what it is with the mode `off` (same content key).
+   */
+  bodies?: CustomerBodies | null;
+}
+
+export interface CustomerBodies {
+  first: string;
+  last: string;
 }
 
 const ms = (iso: string | null | undefined): number | null => {
@@ -66,7 +77,7 @@ export function snapshotConversation(
   conversation: ConversationInput,
   participants: readonly ParticipantInput[],
   messages: readonly MessageInput[],
-  opts: { customerAddress?: string | undefined } = {},
+  opts: { customerAddress?: string | undefined; bodies?: boolean | undefined } = {},
 ): ConversationSnapshot {
   const state = conversation.state ?? 'active';
   const closedMs = ms(conversation.timers?.date_closed) ?? (state === 'closed' ? ms(conversation.date_updated) : null);
@@ -74,7 +85,7 @@ export function snapshotConversation(
   const address = customer?.messaging_binding?.address ?? opts.customerAddress;
   const fromCustomer = (m: MessageInput) => (customer !== undefined && m.participant_sid === customer.sid) || (address !== undefined && sameAuthor(m.author, address));
   const optOut = messages.some((m) => fromCustomer(m) && isStopKeyword(m.body));
-  return {
+  const snap: ConversationSnapshot = {
     sid: conversation.sid,
     state,
     createdMs: ms(conversation.date_created),
@@ -83,6 +94,16 @@ export function snapshotConversation(
     bindingType: customer?.messaging_binding?.type ?? null,
     optOut,
   };
+  if (opts.bodies && closedMs !== null) snap.bodies = customerBodies(messages.filter(fromCustomer));
+  return snap;
+}
+
+/** First and last non-empty bodies, in the order read (`Order=asc`: by message index). Media-only messages have none. */
+export function customerBodies(messages: readonly MessageInput[]): CustomerBodies | null {
+  const texts = messages.map((m) => m.body).filter((b): b is string => typeof b === 'string' && b.trim() !== '');
+  const first = texts[0];
+  const last = texts[texts.length - 1];
+  return first !== undefined && last !== undefined ? { first, last } : null;
 }
 
 /** Stored beside the task's TaskRouter events, keyed by content: a changed conversation adds a newer snapshot. */
@@ -100,20 +121,28 @@ export function rawEventFromSnapshot(taskSid: string, snap: ConversationSnapshot
 
 /**
  * The most informative stored snapshot: closed beats open, then the latest. An opt-out seen in any snapshot sticks,
- * and a binding type read once is kept (later reads may skip the Participants).
+ * a binding type read once is kept (later reads may skip the Participants), and so are the customer bodies (read
+ * only from closed Conversations, so any snapshot that has them has the final ones: the most informative wins).
  */
 export function latestSnapshot(events: readonly RawEvent[]): ConversationSnapshot | undefined {
   let best: ConversationSnapshot | undefined;
+  let withBodies: ConversationSnapshot | undefined;
   let optOut = false;
   let binding: string | null = null;
+  const better = (s: ConversationSnapshot, than: ConversationSnapshot | undefined) =>
+    !than || rank(s) > rank(than) || (rank(s) === rank(than) && (s.updatedMs ?? 0) > (than.updatedMs ?? 0));
   for (const ev of sortEvents(events)) {
     if (ev.type !== CONVERSATION_SNAPSHOT || ev.data === null || typeof ev.data !== 'object') continue;
     const s = ev.data as ConversationSnapshot;
     optOut ||= s.optOut === true;
     binding ??= s.bindingType ?? null;
-    if (!best || rank(s) > rank(best) || (rank(s) === rank(best) && (s.updatedMs ?? 0) > (best.updatedMs ?? 0))) best = s;
+    if (better(s, best)) best = s;
+    if (s.bodies !== undefined && better(s, withBodies)) withBodies = s;
   }
-  return best ? { ...best, optOut: best.optOut || optOut, bindingType: best.bindingType ?? binding } : undefined;
+  if (!best) return undefined;
+  const out: ConversationSnapshot = { ...best, optOut: best.optOut || optOut, bindingType: best.bindingType ?? binding };
+  if (withBodies?.bodies !== undefined) out.bodies = withBodies.bodies;
+  return out;
 }
 
 const rank = (s: ConversationSnapshot) => (s.closedMs !== null ? 1 : 0);

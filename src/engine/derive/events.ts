@@ -1,6 +1,7 @@
 import type { EventKey } from '../../config/defaults.js';
 import type { InteractionRow, OutboxInput } from '../../store/types.js';
 import type { Interaction } from './interaction.js';
+import type { BodyTransform } from './messageBodies.js';
 import { secs1 } from './numbers.js';
 import type { Survey } from './survey.js';
 
@@ -17,6 +18,8 @@ export interface EventContext {
   /** The customer's ext_id and (when known) email. */
   extId: string;
   email?: string | undefined;
+  /** `message_bodies` other than `off`: what a customer body becomes in CONVERSATION_ENDED (derive/messageBodies.ts). */
+  messageBody?: BodyTransform | undefined;
 }
 
 export interface PlannedEvent {
@@ -41,7 +44,7 @@ function make(ctx: EventContext, key: EventKey, sourceSid: string, ms: number, p
 /** What interaction events are built from (a derived `Interaction`; rows lack the queue at creation). */
 export type InteractionEventSource = { channel: Interaction['channel'] | null } & Pick<
   Interaction,
-  'taskSid' | 'createdQueueName' | 'queueName' | 'conversationSid' | 'workerName' | 'workerSid' | 'createdMs' | 'answeredMs' | 'wrapupMs' | 'endedMs' | 'outcome' | 'conversationClosedMs'
+  'taskSid' | 'createdQueueName' | 'queueName' | 'conversationSid' | 'workerName' | 'workerSid' | 'createdMs' | 'answeredMs' | 'wrapupMs' | 'endedMs' | 'outcome' | 'conversationClosedMs' | 'customerBodies'
 >;
 
 /**
@@ -59,7 +62,8 @@ const dur = (from: number | null, to: number | null): number | undefined => (fro
 /**
  * The Brevo events an interaction produces. Properties are the interaction's state as of each event's own time:
  * SUPPORT_REQUESTED has the queue at task.created and no agent; SUPPORT_RESOLVED has agent, wait and handle time;
- * CONVERSATION_ENDED (during wrap-up) has agent and wait but no handle time; SUPPORT_ABANDONED has the wait until the
+ * CONVERSATION_ENDED (during wrap-up) has agent and wait but no handle time, and for messaging, when `message_bodies`
+ * is not `off`, the customer's first and last message (transformed); SUPPORT_ABANDONED has the wait until the
  * cancel. Optional properties appear only when known.
  */
 export function interactionEvents(i: InteractionEventSource, ctx: EventContext): PlannedEvent[] {
@@ -75,8 +79,15 @@ export function interactionEvents(i: InteractionEventSource, ctx: EventContext):
     out.push(make(ctx, 'task.canceled', i.taskSid, i.endedMs, { ...final, wait_seconds: dur(i.createdMs, i.endedMs) }));
   }
   const endedMs = conversationEndedMs(i);
-  if (endedMs !== null) out.push(make(ctx, 'conversation.ended', i.taskSid, endedMs, { ...final, ...agent }));
+  if (endedMs !== null) out.push(make(ctx, 'conversation.ended', i.taskSid, endedMs, { ...final, ...agent, ...bodyProps(i, ctx) }));
   return out;
+}
+
+/** `first_customer_message` / `last_customer_message`: messaging only, never with `message_bodies: off`. */
+function bodyProps(i: InteractionEventSource, ctx: EventContext): Record<string, string> {
+  const b = i.customerBodies;
+  if (!ctx.messageBody || i.channel === 'voice' || !b) return {};
+  return { first_customer_message: ctx.messageBody(b.first), last_customer_message: ctx.messageBody(b.last) };
 }
 
 /** CSAT_SUBMITTED; channel/agent come from the linked interaction when it is known. */

@@ -2,7 +2,7 @@ import type { Channel } from '../../config/defaults.js';
 import type { DeadLetterInput, Outcome, RawEvent } from '../../store/types.js';
 import { parseAttributes, readPath, type Attributes } from './attributes.js';
 import { resolveChannel } from './channel.js';
-import { latestSnapshot, type ConversationSnapshot } from './conversation.js';
+import { latestSnapshot, type ConversationSnapshot, type CustomerBodies } from './conversation.js';
 import { identityFromAttributes, type CustomerIdentity } from './identity.js';
 import { readTaskEvent, sortEvents, type TaskEventFields } from './taskEvents.js';
 
@@ -33,6 +33,8 @@ export interface Interaction {
   attributes: Attributes;
   /** A STOP keyword from the customer in the interaction's Conversation (sms/whatsapp only). */
   optOut: boolean;
+  /** The customer's first/last message bodies of the closed Conversation, when read (`message_bodies` not `off`). */
+  customerBodies?: CustomerBodies | null;
 }
 
 /** The facts folded out of a task's events, before the task is classified. */
@@ -174,6 +176,7 @@ export function deriveTask(taskSid: string, events: readonly RawEvent[], convers
     attributes,
     optOut: (channel === 'sms' || channel === 'whatsapp') && snap !== undefined && snap.sid === conversationSid && snap.optOut,
   };
+  if (messaging && snap !== undefined && snap.sid === conversationSid && snap.bodies !== undefined) interaction.customerBodies = snap.bodies;
   return { kind: 'interaction', interaction };
 }
 

@@ -1,4 +1,5 @@
 import type { ContactLists } from '../derive/contact.js';
+import { bodyTransform, registeredMessageBodyKey } from '../derive/messageBodies.js';
 import type { TwilioFlexConfig } from '../../config/schema.js';
 import type { Store } from '../../store/store.js';
 import type { TwilioClient } from '../../sources/twilio/client.js';
@@ -18,6 +19,11 @@ export interface LivePlannerDeps {
   workspaceSid?: string | undefined;
   conversationServiceSid?: string | undefined;
   now?: () => number;
+  /**
+   * `message_bodies: hashed`: the HMAC key (see SyncDeps.messageBodyKey); default: the one the SDK registered for
+   * the connector when it opened the connection (`registerMessageBodyKey`).
+   */
+  messageBodyKey?: Uint8Array | undefined;
 }
 
 /**
@@ -32,8 +38,10 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
   const client = deps.client;
   const ws = deps.workspaceSid;
   return async ({ taskSids, rawEvents, priority }) => {
+    // Resolved per batch: the key may be registered after the planner was built. Hashed without a key throws.
+    const messageBody = bodyTransform(cfg, deps.messageBodyKey ?? registeredMessageBodyKey(deps.connectorId));
     // One Conversation cache per batch: a long-lived cache would never see a conversation close.
-    const conversations = client && cfg.sync.conversations ? new ConversationSource(client, deps.conversationServiceSid) : undefined;
+    const conversations = client && cfg.sync.conversations ? new ConversationSource(client, deps.conversationServiceSid, { messageBodies: cfg.message_bodies !== 'off' }) : undefined;
     const plan = await planTasks(
       {
         connectorId: deps.connectorId,
@@ -57,6 +65,7 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
         nowMs: now(),
         priority,
         emit: { contacts: cfg.sync.customers, events: cfg.sync.tasks, csat: cfg.sync.csat },
+        messageBody,
       },
       plan,
     );

@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import type { CommitBatch, DeadLetterReason, OutboxKind } from '../../store/types.js';
 import type { CallMeter, TwilioClient } from '../../sources/twilio/client.js';
 import { fetchTask } from '../../sources/twilio/readers.js';
+import type { BodyTransform } from '../derive/messageBodies.js';
 import type { ConversationSource } from './conversationSource.js';
 import { planCustomers, type PlannedBatch } from './customerPlan.js';
 import type { StoreAccess } from './storeAccess.js';
@@ -26,6 +27,8 @@ export interface SyncContext {
   does: { tasks: boolean; contacts: boolean; csat: boolean; conversations: boolean; agentActivity: boolean };
   channels: ReadonlySet<Channel>;
   conversations: ConversationSource | undefined;
+  /** `message_bodies` other than `off`: the customer body transform of CONVERSATION_ENDED. */
+  messageBody: BodyTransform | undefined;
   queueNames: Map<string, string>;
   totals: { outbox: Record<OutboxKind, number>; deadLetters: Partial<Record<DeadLetterReason, number>> };
   warnings: string[];
@@ -111,6 +114,7 @@ export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[]
       emit: { contacts: ctx.does.contacts, events: ctx.does.tasks, csat: ctx.does.csat },
       samples: ctx.samples,
       previous: ctx.previousContactConfig,
+      messageBody: ctx.messageBody,
     },
     plan,
   );

@@ -34,6 +34,8 @@ const LIST_THRESHOLD = 20;
  * Conversation reads for the derivation, each part at most once per run: the Conversation (state, timers), its
  * Participants (the customer's binding type) and Messages (`Order=asc`, STOP keywords) — the last two only when the
  * task needs them. Many at once are primed from the list of their creation days instead of one GET each.
+ * With `messageBodies` (config `message_bodies` not `off`) the Messages of every CLOSED Conversation are read too
+ * and its snapshot carries the customer's first and last bodies; with it off nothing more is read than without.
  */
 export class ConversationSource {
   private readonly conv = new Map<string, Promise<Conversation | null>>();
@@ -43,10 +45,16 @@ export class ConversationSource {
   /** Every Conversation read or listed in this run (sids only: the refresh stream skips them). */
   private readonly seen = new Set<string>();
 
+  /** Closed snapshots carry the customer's first/last bodies (their Messages are read even for web chat). */
+  readonly messageBodies: boolean;
+
   constructor(
     private readonly client: TwilioClient,
     private readonly serviceSid: string | undefined,
-  ) {}
+    opts: { messageBodies?: boolean } = {},
+  ) {
+    this.messageBodies = opts.messageBodies === true;
+  }
 
   /** Already read in this run (a refresh would read the same state). */
   has(sid: string): boolean {
@@ -84,11 +92,12 @@ export class ConversationSource {
   async snapshot(sid: string, need: ConversationNeed = FULL_READ): Promise<ConversationSnapshot | null> {
     const conv = await this.once(this.conv, sid, async () => (await fetchConversation(this.client, this.serviceSid, sid)) ?? null);
     if (!conv) return null;
+    const bodies = this.messageBodies && (Boolean(conv.timers?.date_closed) || conv.state === 'closed');
     const [participants, messages] = await Promise.all([
       need.participants ? this.once(this.parts, sid, () => listParticipants(this.client, this.serviceSid, sid)) : Promise.resolve([]),
-      need.messages ? this.once(this.msgs, sid, () => listMessages(this.client, this.serviceSid, sid)) : Promise.resolve([]),
+      need.messages || bodies ? this.once(this.msgs, sid, () => listMessages(this.client, this.serviceSid, sid)) : Promise.resolve([]),
     ]);
-    return snapshotConversation(conv, participants, messages, { customerAddress: need.customerAddress });
+    return snapshotConversation(conv, participants, messages, { customerAddress: need.customerAddress, bodies });
   }
 
   /** Full snapshot (binding, state, messages); `listed` skips the GET. */

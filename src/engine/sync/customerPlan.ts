@@ -3,6 +3,7 @@ import type { CommitBatch, CustomerRow, DeadLetterReason, InteractionRow, Outbox
 import { buildContact, contactHash, toCustomerRow, type ContactLists, type ContactPayload } from '../derive/contact.js';
 import { deriveCustomer } from '../derive/customer.js';
 import { eventOutbox, interactionEvents, surveyEvent, type EventContext } from '../derive/events.js';
+import type { BodyTransform } from '../derive/messageBodies.js';
 import { toInteractionRow } from '../derive/rows.js';
 import type { StoreReader } from './storeAccess.js';
 import type { TaskPlan } from './taskPlan.js';
@@ -21,6 +22,8 @@ export interface CustomerPlanDeps {
   samples?: { max: number; out: ContactSample[] } | undefined;
   /** Mapping and lists of the last pushes, for the dry-run "before" payload (default: the current ones). */
   previous?: { fieldMapping: Record<string, string>; lists: ContactLists } | undefined;
+  /** `message_bodies` other than `off` (derive/messageBodies.ts `bodyTransform`); undefined: no body is sent. */
+  messageBody?: BodyTransform | undefined;
 }
 
 export interface PlannedBatch {
@@ -80,7 +83,9 @@ export async function planCustomers(deps: CustomerPlanDeps, plan: TaskPlan): Pro
     customers.push(toCustomerRow(derived, prev, flags, changed ? hash : (prev?.pushedHash ?? null), at));
   }
 
-  const ctx = (extId: string, fallbackEmail?: string): EventContext => ({ eventMapping: deps.config.event_mapping, extId, email: emails.has(extId) ? emails.get(extId) : fallbackEmail });
+  const ctx = (extId: string, fallbackEmail?: string): EventContext => ({
+    eventMapping: deps.config.event_mapping, extId, email: emails.has(extId) ? emails.get(extId) : fallbackEmail, messageBody: deps.messageBody,
+  });
   if (deps.emit.events) {
     for (const i of plan.interactions) for (const e of interactionEvents(i, ctx(i.customer.extId))) outbox.push({ ...eventOutbox(e, deps.priority), customerKey: i.customer.extId });
   }

@@ -2,6 +2,7 @@ import { CHANNELS, type SyncResource } from '../../config/defaults.js';
 import { isTajoError, TajoError } from '../../core/errors.js';
 import { TwilioClient, twilioBaseUrls, twilioCredentials } from '../../sources/twilio/client.js';
 import { readFlexConfiguration } from '../../sources/twilio/readers.js';
+import { bodyTransform } from '../derive/messageBodies.js';
 import { ConversationSource } from './conversationSource.js';
 import { emptyStreamReport, meterInto, type ContactConfig, type SyncContext } from './context.js';
 import { DryRunStore, type StoreAccess } from './storeAccess.js';
@@ -90,6 +91,8 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
   let ctx: SyncContext | undefined;
   let current: StreamName | undefined;
   try {
+    // Before any read: a hashed-mode run without its key fails here (TAJO_MESSAGE_BODY_KEY_MISSING).
+    const messageBody = bodyTransform(cfg, deps.messageBodyKey);
     const discovery = await readFlexConfiguration(base);
     const workspaceSid = s.workspaceSid || cfg.workspace_sid || discovery.workspaceSid;
     if (discovery.workspaceSid !== workspaceSid) {
@@ -102,7 +105,10 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
       does: { tasks: on('tasks'), contacts: on('customers'), csat: on('csat'), conversations: doesConversations, agentActivity: on('agent_activity') },
       channels,
       // Conversation reads made while deriving tasks are counted under the `conversations` stream.
-      conversations: doesConversations ? new ConversationSource(base.withMeter(meterInto(streamReport('conversations'))), serviceSid) : undefined,
+      conversations: doesConversations
+        ? new ConversationSource(base.withMeter(meterInto(streamReport('conversations'))), serviceSid, { messageBodies: cfg.message_bodies !== 'off' })
+        : undefined,
+      messageBody,
       queueNames: new Map(),
       totals: { outbox: report.outbox, deadLetters: report.deadLetters },
       warnings: report.warnings,

@@ -78,6 +78,10 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
   const results = new Map<string, TaskDerivation>();
   const needs = new Map<string, string>();
   const reads = new Map<string, ConversationNeed>();
+  // message_bodies not off: a closed snapshot stored without the customer bodies (a webhook's, or read before the
+  // mode was switched on) is read once more for them.
+  const wantBodies = deps.conversations?.messageBodies === true;
+  const closedWithoutBodies = new Map<string, ConversationSnapshot>();
   for (const t of taskSids) {
     if (!events(t).some(isTaskRouter)) continue;
     const d = derive(t);
@@ -85,7 +89,13 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
     const conv = d.kind === 'needsConversation' ? d.conversationSid : d.kind === 'interaction' && d.interaction.channel !== 'voice' ? d.interaction.conversationSid : null;
     if (conv === null || !deps.conversations) continue;
     // A closed snapshot is final; otherwise read it (once per run: the source caches).
-    if (d.kind !== 'needsConversation' && (latestSnapshot(events(t))?.closedMs ?? null) !== null) continue;
+    if (d.kind !== 'needsConversation') {
+      const stored = latestSnapshot(events(t));
+      if (stored && stored.closedMs !== null) {
+        if (!wantBodies || stored.bodies !== undefined || stored.sid !== conv) continue;
+        closedWithoutBodies.set(t, stored);
+      }
+    }
     needs.set(t, conv);
     reads.set(conv, mergeNeeds(reads.get(conv), conversationNeed(d)));
   }
@@ -94,6 +104,13 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
     : new Map<string, ConversationSnapshot | null>();
   for (const [t, conv] of needs) {
     const snap = snaps.get(conv) ?? null;
+    const stored = closedWithoutBodies.get(t);
+    if (stored) {
+      // Only the bodies are new: the stored snapshot (e.g. a webhook's exact close time) stays what it was.
+      if (snap?.bodies !== undefined) add(rawEventFromSnapshot(t, { ...stored, bodies: snap.bodies }) as RawEvent & { taskSid: string });
+      results.set(t, derive(t));
+      continue;
+    }
     if (snap) add(rawEventFromSnapshot(t, snap) as RawEvent & { taskSid: string });
     results.set(t, derive(t, undefined, snap === null));
   }
@@ -136,7 +153,8 @@ async function planSurveys(deps: TaskPlanDeps, plan: TaskPlan, surveyTasks: Extr
 
 /**
  * Participants only when the channel depends on the binding; Messages only where STOP matters (sms, whatsapp, or a
- * channel not known yet); the close time comes with the Conversation itself.
+ * channel not known yet); the close time comes with the Conversation itself. (A source reading message bodies also
+ * reads the Messages of closed Conversations.)
  */
 function conversationNeed(d: TaskDerivation): ConversationNeed {
   if (d.kind !== 'interaction') return { participants: true, messages: true };

@@ -9,7 +9,7 @@ import { runSync, type StreamProgress as EngineProgress } from '../../engine/syn
 import { twilioBudgetsFor } from '../../scale/budgets.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, StreamReport, SyncCallOptions, SyncParams, SyncProgressEvent, SyncReport } from '../types.js';
-import { loadConnection, type Connection } from './connection.js';
+import { loadConnection, messageBodyKey, type Connection } from './connection.js';
 import { vendorTime } from './clients.js';
 import { drainOutbox, startDelivery } from './delivery.js';
 
@@ -105,6 +105,7 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
         onProgress: progressMapper(emit, twilioStats, budgets),
         timeScale: time.timeScale,
         stats: twilioStats,
+        messageBodyKey: messageBodyKey(ctx, id),
       },
       {
         type: params.type ?? 'incremental',

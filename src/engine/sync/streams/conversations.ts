@@ -31,7 +31,7 @@ export async function runConversations(ctx: SyncContext, report: StreamReport): 
   const partition = ctx.conversationServiceSid ?? 'default';
   const cp = await Checkpointer.load(ctx, 'conversations', partition);
   const client = ctx.client.withMeter(meterInto(report));
-  const source = ctx.conversations ?? new ConversationSource(client, ctx.conversationServiceSid);
+  const source = ctx.conversations ?? new ConversationSource(client, ctx.conversationServiceSid, { messageBodies: ctx.deps.config.message_bodies !== 'off' });
 
   // Open conversations of stored interactions within the task retention (older tasks can no longer change).
   const open = new Map<string, InteractionRow>();
