@@ -53,7 +53,7 @@ describe.runIf(available)('tajo migrate --from sqlite', () => {
       rawEvents: [{ key: 'EV1', type: 'task.created', occurredMs: 1, taskSid: 'WT1', via: 'poll', data: { a: 1 } }],
       interactions: [interaction('WT1'), interaction('WT2', { channel: 'sms' })],
       surveys: [survey('WT9')],
-      customers: [{ key: '+14155550100', email: null, phone: '+14155550100', whatsapp: null, chatIdentity: null, smsBlacklisted: true, whatsappBlacklisted: false, pushedHash: 'h1', updatedAt: new Date(0).toISOString() }],
+      customers: [{ key: '+14155550100', email: null, phone: '+14155550100', whatsapp: null, chatIdentity: null, smsBlacklisted: true, whatsappBlacklisted: false, pushedHash: 'h1', updatedAt: new Date(0).toISOString(), version: 0 }],
       outbox: [1, 2, 3].map((i) => ({ kind: 'event' as const, key: `E:${i}`, payload: { i }, priority: 1 as const })),
       deadLetters: [{ source: 'twilio', reason: 'missing_identity', recordKey: 'WT7', payload: { t: 7 } }],
     });

@@ -4,9 +4,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isTajoError } from '../core/errors.js';
+import type { CustomerConflictError } from './customerVersion.js';
 import { runScaleContract } from './test-helpers/scaleContract.js';
 import type { Store } from './store.js';
-import type { ConnectorRecord, InteractionRow, OutboxInput, SurveyRow } from './types.js';
+import type { ConnectorRecord, CustomerRow, InteractionRow, OutboxInput, SurveyRow } from './types.js';
 
 export type MakeStore = () => Promise<Store>;
 
@@ -39,6 +40,10 @@ export function interaction(taskSid: string, over: Partial<InteractionRow> = {})
 
 export function survey(sid: string, over: Partial<SurveyRow> = {}): SurveyRow {
   return { surveyTaskSid: sid, linkedTaskSid: 'WT1', customerKey: '+14155550100', score: 4, scale: 5, questions: [{ label: 'Q1', score: 4 }], completedMs: T0 + 120_000, ...over };
+}
+
+export function customer(key: string, over: Partial<CustomerRow> = {}): CustomerRow {
+  return { key, email: null, phone: key, whatsapp: null, chatIdentity: null, smsBlacklisted: false, whatsappBlacklisted: false, pushedHash: null, updatedAt: new Date(T0).toISOString(), version: 0, ...over };
 }
 
 const event = (key: string, over: Partial<OutboxInput> = {}): OutboxInput => ({ kind: 'event', key, payload: { key }, priority: 1, ...over });
@@ -131,11 +136,34 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect((await store.interactionsForCustomers(C, ['jane@x.com'])).map((i) => i.taskSid)).toEqual(['WT2']);
       expect(await store.surveysForTasks(C, ['WT1'])).toEqual([survey('WTS1')]);
       expect(await store.surveysForCustomers(C, ['+14155550100'])).toEqual([survey('WTS1')]);
-      const cust = { key: '+14155550100', email: null, phone: '+14155550100', whatsapp: null, chatIdentity: null, smsBlacklisted: true, whatsappBlacklisted: false, pushedHash: 'h1', updatedAt: new Date(T0).toISOString() };
+      const cust = customer('+14155550100', { smsBlacklisted: true, pushedHash: 'h1' });
       await store.commit(C, { customers: [cust] });
-      await store.commit(C, { customers: [{ ...cust, smsBlacklisted: false, whatsappBlacklisted: true, email: 'a@b.c', pushedHash: 'h2' }] });
-      expect(await store.getCustomers(C, ['+14155550100'])).toEqual([{ ...cust, email: 'a@b.c', smsBlacklisted: true, whatsappBlacklisted: true, pushedHash: 'h2' }]);
+      await store.commit(C, { customers: [{ ...cust, smsBlacklisted: false, whatsappBlacklisted: true, email: 'a@b.c', pushedHash: 'h2', version: 1 }] });
+      expect(await store.getCustomers(C, ['+14155550100'])).toEqual([{ ...cust, email: 'a@b.c', smsBlacklisted: true, whatsappBlacklisted: true, pushedHash: 'h2', version: 2 }]);
       expect(await store.counts(C)).toEqual({ interactions: 2, customers: 1, workers: 0, surveys: 1, rawEvents: 0 });
+    });
+
+    it('customer rows are versioned: a row derived from an older version refuses the whole batch', async () => {
+      const jane = '+14155550100';
+      await store.commit(C, { interactions: [interaction('WT1')], customers: [customer(jane, { pushedHash: 'h1' })], outbox: [contact(jane, 1)] });
+      expect((await store.getCustomers(C, [jane]))[0]?.version).toBe(1);
+      // a second deriver read no row (version 0) before the first committed: its whole batch is refused
+      const stale = { interactions: [interaction('WT2')], customers: [customer(jane, { pushedHash: 'h2' }), customer('bob@x.com')], outbox: [contact(jane, 2), event('E2')] };
+      const err = await store.commit(C, stale).then(() => undefined, (e: unknown) => e);
+      expect(isTajoError(err, 'TAJO_CUSTOMER_CONFLICT')).toBe(true);
+      expect((err as CustomerConflictError).keys).toEqual([jane]);
+      expect(JSON.stringify(err)).not.toContain(jane);
+      expect(await store.getInteractions(C, ['WT2'])).toEqual([]);
+      expect(await store.getCustomers(C, ['bob@x.com'])).toEqual([]);
+      expect((await store.outboxStats()).pending).toBe(1);
+      // derived again from version 1: lands, and bumps it
+      await store.commit(C, { ...stale, customers: [customer(jane, { pushedHash: 'h2', version: 1 }), customer('bob@x.com')] });
+      expect((await store.getCustomers(C, [jane, 'bob@x.com'])).map((c) => [c.key, c.version, c.pushedHash])).toEqual([['+14155550100', 2, 'h2'], ['bob@x.com', 1, null]]);
+      const claimed = await store.claimOutbox({ workerId: 'w', limit: 10, leaseMs: 1000, nowMs: T0 });
+      expect(Object.fromEntries(claimed.map((o) => [o.key, o.payload]))).toEqual({ [`contact:${jane}`]: { ext_id: jane, v: 2 }, E2: { key: 'E2' } });
+      // a row derived from a version whose row has since been deleted (forgotten) is a conflict too
+      await store.forgetCustomer(C, 'bob@x.com');
+      await expect(store.commit(C, { customers: [customer('bob@x.com', { version: 1 })] })).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_CUSTOMER_CONFLICT'));
     });
 
     it('pages interactions by task sid within a time window', async () => {
@@ -280,7 +308,7 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         rawEvents: [{ key: 'EV1', type: 'task.created', occurredMs: T0, taskSid: 'WT1', via: 'poll', data: { from: jane } }],
         interactions: [interaction('WT1'), interaction('WT2', { customerKey: 'bob@x.com' })],
         surveys: [survey('WTS1')],
-        customers: [{ key: jane, email: null, phone: jane, whatsapp: null, chatIdentity: null, smsBlacklisted: false, whatsappBlacklisted: false, pushedHash: null, updatedAt: 'x' }],
+        customers: [customer(jane)],
         outbox: [contact(jane, 1), event('SUPPORT_REQUESTED:WT1', { customerKey: jane }), event('SUPPORT_REQUESTED:WT2', { customerKey: 'bob@x.com' })],
       });
       expect(await store.forgetCustomer(C, jane)).toEqual({ interactions: 1, surveys: 1, outbox: 2 });

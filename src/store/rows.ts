@@ -95,6 +95,7 @@ export const toSurvey = (r: SurveyCols): SurveyRow => ({
 export interface CustomerCols {
   key: string; email: Nullable<string>; phone: Nullable<string>; whatsapp: Nullable<string>; chat_identity: Nullable<string>;
   sms_blacklisted: number | boolean; whatsapp_blacklisted: number | boolean; pushed_hash: Nullable<string>; updated_at: string;
+  version: number;
 }
 export const toCustomer = (r: CustomerCols): CustomerRow => ({
   key: r.key,
@@ -106,6 +107,7 @@ export const toCustomer = (r: CustomerCols): CustomerRow => ({
   whatsappBlacklisted: r.whatsapp_blacklisted === 1 || r.whatsapp_blacklisted === true,
   pushedHash: r.pushed_hash,
   updatedAt: r.updated_at,
+  version: r.version,
 });
 
 export interface OutboxCols {

@@ -107,6 +107,12 @@ export interface CustomerRow {
   /** Content hash of the last contact payload enqueued for Brevo (change detection). */
   pushedHash: string | null;
   updatedAt: string;
+  /**
+   * Optimistic version (migration 0004). Read: the stored row's, bumped by every write. Written: the version of the row
+   * the customer was derived from (0: there was none); `commit` refuses the whole batch with a `CustomerConflictError`
+   * when the stored row has moved on since (another process re-derived the customer in between).
+   */
+  version: number;
 }
 
 export type OutboxKind = 'contact' | 'event' | 'list_add' | 'list_remove';

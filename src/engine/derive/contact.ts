@@ -66,7 +66,10 @@ export function contactHash(payload: ContactPayload, mapping: Readonly<Record<st
   return contentHash({ payload, mapping });
 }
 
-/** The customers-table row for a derived customer; consent flags are sticky (never cleared by Tajo). */
+/**
+ * The customers-table row for a derived customer; consent flags are sticky (never cleared by Tajo). It carries the
+ * version of `prev` (0 without one): the commit refuses it if the stored row has moved on since it was read.
+ */
 export function toCustomerRow(c: DerivedCustomer, prev: CustomerRow | undefined, flags: ContactFlags, pushedHash: string | null, updatedAt: string): CustomerRow {
   return {
     key: c.key,
@@ -78,5 +81,6 @@ export function toCustomerRow(c: DerivedCustomer, prev: CustomerRow | undefined,
     whatsappBlacklisted: flags.whatsappBlacklisted || (prev?.whatsappBlacklisted ?? false),
     pushedHash,
     updatedAt,
+    version: prev?.version ?? 0,
   };
 }

@@ -1,6 +1,7 @@
 /** The commit write path and engine reads, Postgres dialect (twin of ../sqlite/records.ts; bulk writes via unnest). */
 import { TajoError } from '../../core/errors.js';
 import { lastByKey, normaliseOutbox } from '../batch.js';
+import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import {
   iso, json, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
 } from '../rows.js';
@@ -51,15 +52,22 @@ FROM unnest(${arrays(3, ['text', 'text', 'text', 'float8', 'float8', 'text', 'bi
 ON CONFLICT (connector_id, survey_task_sid) DO UPDATE SET linked_task_sid = EXCLUDED.linked_task_sid, customer_key = EXCLUDED.customer_key,
   score = EXCLUDED.score, scale = EXCLUDED.scale, questions = EXCLUDED.questions, completed_ms = EXCLUDED.completed_ms, updated_at = EXCLUDED.updated_at`;
 
-/** Opt-outs are sticky (docs/SEMANTICS.md §6). */
-const UPSERT_CUSTOMERS = `INSERT INTO customers (connector_id, key, email, phone, whatsapp, chat_identity, sms_blacklisted, whatsapp_blacklisted, pushed_hash, updated_at)
-SELECT $1, t.key, t.email, t.phone, t.whatsapp, t.chat_identity, t.sms_blacklisted, t.whatsapp_blacklisted, t.pushed_hash, t.updated_at
-FROM unnest(${arrays(2, ['text', 'text', 'text', 'text', 'text', 'boolean', 'boolean', 'text', 'text'])})
-  AS t(key, email, phone, whatsapp, chat_identity, sms_blacklisted, whatsapp_blacklisted, pushed_hash, updated_at)
+/**
+ * Opt-outs are sticky (docs/SEMANTICS.md §6). Optimistic version (../customerVersion.ts): the update applies only where
+ * the stored version is the one the row was derived from (`t.expected`); under READ COMMITTED a concurrent insert of the
+ * same key waits for the other transaction and is then checked against its committed row.
+ */
+const UPSERT_CUSTOMERS = `WITH t AS (
+  SELECT * FROM unnest(${arrays(2, ['text', 'text', 'text', 'text', 'text', 'boolean', 'boolean', 'text', 'text', 'integer'])})
+    AS t(key, email, phone, whatsapp, chat_identity, sms_blacklisted, whatsapp_blacklisted, pushed_hash, updated_at, expected))
+INSERT INTO customers (connector_id, key, email, phone, whatsapp, chat_identity, sms_blacklisted, whatsapp_blacklisted, pushed_hash, updated_at, version)
+SELECT $1, t.key, t.email, t.phone, t.whatsapp, t.chat_identity, t.sms_blacklisted, t.whatsapp_blacklisted, t.pushed_hash, t.updated_at, 1 FROM t
 ON CONFLICT (connector_id, key) DO UPDATE SET email = EXCLUDED.email, phone = EXCLUDED.phone, whatsapp = EXCLUDED.whatsapp,
   chat_identity = EXCLUDED.chat_identity, sms_blacklisted = customers.sms_blacklisted OR EXCLUDED.sms_blacklisted,
   whatsapp_blacklisted = customers.whatsapp_blacklisted OR EXCLUDED.whatsapp_blacklisted, pushed_hash = EXCLUDED.pushed_hash,
-  updated_at = EXCLUDED.updated_at`;
+  updated_at = EXCLUDED.updated_at, version = customers.version + 1
+WHERE customers.version = (SELECT t.expected FROM t WHERE t.key = EXCLUDED.key)
+RETURNING key, version`;
 
 /** Columns of `rows`, one array per getter (the unnest parameters). */
 const columns = <T>(rows: T[], getters: ((r: T) => unknown)[]) => getters.map((g) => rows.map(g));
@@ -85,9 +93,13 @@ export async function commit(db: PgDb, connectorId: string, batch: CommitBatch, 
         (s) => s.surveyTaskSid, (s) => s.linkedTaskSid, (s) => s.customerKey, (s) => s.score, (s) => s.scale, (s) => json(s.questions), (s) => s.completedMs])], c);
     }
     if (batch.customers?.length) {
-      await db.query(UPSERT_CUSTOMERS, [connectorId, ...columns(lastByKey(batch.customers, (r) => r.key), [
+      const rows = lastByKey(batch.customers, (r) => r.key);
+      const written = await db.query<{ key: string; version: number }>(UPSERT_CUSTOMERS, [connectorId, ...columns(rows, [
         (r) => r.key, (r) => r.email, (r) => r.phone, (r) => r.whatsapp, (r) => r.chatIdentity, (r) => r.smsBlacklisted, (r) => r.whatsappBlacklisted,
-        (r) => r.pushedHash, (r) => r.updatedAt])], c);
+        (r) => r.pushedHash, (r) => r.updatedAt, (r) => r.version])], c);
+      // thrown inside the transaction: nothing of the batch is written
+      const conflicts = versionConflicts(rows, new Map(written.map((w) => [w.key, w.version])));
+      if (conflicts.length) throw new CustomerConflictError(conflicts);
     }
     if (batch.outbox?.length) result.outboxInserted = await enqueue(db, c, connectorId, normaliseOutbox(batch.outbox), nowMs);
     for (const letter of batch.deadLetters ?? []) await putDeadLetter(db, c, connectorId, letter, nowMs);

@@ -1,6 +1,7 @@
 /** The commit write path and the reads the engine derives records from. */
 import { TajoError } from '../../core/errors.js';
-import { normaliseOutbox } from '../batch.js';
+import { lastByKey, normaliseOutbox } from '../batch.js';
+import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import type { CheckpointWrite, CommitBatch, CommitResult, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { SqliteDb } from './db.js';
 import { enqueue, putDeadLetter } from './outbox.js';
@@ -40,13 +41,18 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (connector_id, survey_task_sid) DO UPDATE SET linked_task_sid = excluded.linked_task_sid, customer_key = excluded.customer_key,
   score = excluded.score, scale = excluded.scale, questions = excluded.questions, completed_ms = excluded.completed_ms, updated_at = excluded.updated_at`;
 
-/** Opt-outs are sticky (docs/SEMANTICS.md §6: never cleared by Tajo). */
-const UPSERT_CUSTOMER = `INSERT INTO customers (connector_id, key, email, phone, whatsapp, chat_identity, sms_blacklisted, whatsapp_blacklisted, pushed_hash, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+/**
+ * Opt-outs are sticky (docs/SEMANTICS.md §6: never cleared by Tajo). Optimistic version (customerVersion.ts): the
+ * update applies only where the stored version is the one the row was derived from (last parameter).
+ */
+const UPSERT_CUSTOMER = `INSERT INTO customers (connector_id, key, email, phone, whatsapp, chat_identity, sms_blacklisted, whatsapp_blacklisted, pushed_hash, updated_at, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 ON CONFLICT (connector_id, key) DO UPDATE SET email = excluded.email, phone = excluded.phone, whatsapp = excluded.whatsapp,
   chat_identity = excluded.chat_identity, sms_blacklisted = max(customers.sms_blacklisted, excluded.sms_blacklisted),
   whatsapp_blacklisted = max(customers.whatsapp_blacklisted, excluded.whatsapp_blacklisted), pushed_hash = excluded.pushed_hash,
-  updated_at = excluded.updated_at`;
+  updated_at = excluded.updated_at, version = customers.version + 1
+WHERE customers.version = ?
+RETURNING version`;
 
 export function commit(db: SqliteDb, connectorId: string, batch: CommitBatch, nowMs: number): CommitResult {
   const at = iso(nowMs);
@@ -74,9 +80,16 @@ export function commit(db: SqliteDb, connectorId: string, batch: CommitBatch, no
     }
     if (batch.customers?.length) {
       const s = db.stmt(UPSERT_CUSTOMER);
-      for (const c of batch.customers) {
-        s.run(connectorId, c.key, c.email, c.phone, c.whatsapp, c.chatIdentity, c.smsBlacklisted ? 1 : 0, c.whatsappBlacklisted ? 1 : 0, c.pushedHash, c.updatedAt);
+      const rows = lastByKey(batch.customers, (c) => c.key);
+      const written = new Map<string, number>();
+      for (const c of rows) {
+        const row = s.get(connectorId, c.key, c.email, c.phone, c.whatsapp, c.chatIdentity, c.smsBlacklisted ? 1 : 0, c.whatsappBlacklisted ? 1 : 0, c.pushedHash,
+          c.updatedAt, c.version) as { version: number } | undefined;
+        if (row) written.set(c.key, row.version);
       }
+      // thrown inside the transaction: nothing of the batch is written
+      const conflicts = versionConflicts(rows, written);
+      if (conflicts.length) throw new CustomerConflictError(conflicts);
     }
     for (const item of normaliseOutbox(batch.outbox ?? [])) result.outboxInserted += enqueue(db, connectorId, item, nowMs);
     for (const letter of batch.deadLetters ?? []) putDeadLetter(db, connectorId, letter, nowMs);

@@ -48,7 +48,7 @@ CREATE TABLE customers (
   sms_blacklisted INTEGER NOT NULL DEFAULT 0,
   whatsapp_blacklisted INTEGER NOT NULL DEFAULT 0,
   pushed_hash TEXT,
-  updated_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (connector_id, key)
 );
 CREATE TABLE dead_letters (
