@@ -9,6 +9,7 @@ import { normalizeInboxItem } from './normalize.js';
 import { fallbackCompletionEvents, type PluginCompletion } from './pluginEvents.js';
 import type { TaskRouterLookup } from './taskRouterLookup.js';
 import { mapLimit } from '../sync/conversationSource.js';
+import { commitDerived, type CustomerRederive } from '../sync/customerCommit.js';
 
 /**
  * Derives the given tasks from their stored raw events plus `rawEvents` (not stored yet) and returns what to
@@ -22,6 +23,12 @@ export interface InboxProcessorOptions {
   store: Store;
   connectorId: string;
   plan: TaskPlanner;
+  /**
+   * Derives customers again when the commit finds that another process (a concurrent `tajo connectors sync`, another
+   * replica) re-derived them since the plan read them (`customerRederiver` over the planner's inputs). Without it such a
+   * batch is not committed and its items are retried after their lease.
+   */
+  rederive?: CustomerRederive | undefined;
   logger: Logger;
   /** Full Conversation reads (a new reader per batch: its cache must not outlive a cycle). */
   conversationReader?: (() => ConversationReader) | undefined;
@@ -174,7 +181,7 @@ export class InboxProcessor {
       const byKey = new Map(events.map((e) => [e.key, e]));
       for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
       const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done };
-      const r = await o.store.commit(o.connectorId, batch);
+      const { result: r } = await commitDerived(o.store, o.connectorId, batch, o.rederive);
       result.processed = done.length;
       result.rawEvents = r.rawEventsInserted;
       result.outboxInserted = r.outboxInserted;

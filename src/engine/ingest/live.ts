@@ -2,6 +2,7 @@ import type { Logger } from '../../core/logger.js';
 import type { TwilioClient } from '../../sources/twilio/client.js';
 import { readFlexConfiguration } from '../../sources/twilio/readers.js';
 import { ConversationSource } from '../sync/conversationSource.js';
+import { customerRederiver, type CustomerRederive } from '../sync/customerCommit.js';
 import { InboxProcessor, type InboxProcessorOptions } from './inboxProcessor.js';
 import { livePlanner, type LivePlannerDeps } from './livePlanner.js';
 import { twilioTaskRouterLookup } from './taskRouterLookup.js';
@@ -49,10 +50,21 @@ export async function createInboxProcessor(deps: LiveIngestDeps): Promise<InboxP
     connectorId: deps.connectorId,
     logger: deps.logger.child({ component: 'inbox' }),
     plan: livePlanner({ ...deps, workspaceSid, conversationServiceSid: serviceSid, now }),
+    rederive: liveRederiver({ ...deps, now }),
     ...(client ? { taskRouter: twilioTaskRouterLookup(client, workspaceSid, now) } : {}),
     ...(client && cfg.sync.conversations ? { conversationReader: () => new ConversationSource(client, serviceSid) } : {}),
     // The processor's own clock (leases, how long an item may wait) stays real time; Twilio time is the planner's.
     now: Date.now,
     ...deps.processor,
   });
+}
+
+/** The customer side of `livePlanner`, for a commit that finds its customers re-derived meanwhile (customerCommit.ts). */
+export function liveRederiver(deps: LivePlannerDeps, priority: 0 | 1 = 0): CustomerRederive {
+  const cfg = deps.config;
+  const now = deps.now ?? Date.now;
+  return customerRederiver(() => ({
+    connectorId: deps.connectorId, reader: deps.store, config: cfg, lists: deps.lists, nowMs: now(), priority,
+    emit: { contacts: cfg.sync.customers, events: cfg.sync.tasks, csat: cfg.sync.csat },
+  }));
 }

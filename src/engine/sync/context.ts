@@ -5,6 +5,7 @@ import type { CallMeter, TwilioClient } from '../../sources/twilio/client.js';
 import { fetchTask } from '../../sources/twilio/readers.js';
 import type { BodyTransform } from '../derive/messageBodies.js';
 import type { ConversationSource } from './conversationSource.js';
+import { customerRederiver, commitDerived, type CustomerRederive } from './customerCommit.js';
 import { planCustomers, type PlannedBatch } from './customerPlan.js';
 import type { StoreAccess } from './storeAccess.js';
 import { planTasks } from './taskPlan.js';
@@ -68,12 +69,15 @@ export class Checkpointer {
     return new Checkpointer(ctx, stream, partition, cp?.value, cp?.version ?? 0);
   }
 
-  /** Commits the batch; with `value` the checkpoint moves in the same transaction. */
+  /**
+   * Commits the batch; with `value` the checkpoint moves in the same transaction. Customers another process re-derived
+   * meanwhile (`tajo serve`) are derived again and the batch committed again (customerCommit.ts).
+   */
   async commit(batch: Omit<CommitBatch, 'checkpoint'>, value?: unknown): Promise<void> {
     const full: CommitBatch = { ...batch };
     if (value !== undefined) full.checkpoint = { stream: this.stream, partition: this.partition, value, expectedVersion: this.version };
-    const contacts = (batch.outbox ?? []).filter((o) => o.kind === 'contact');
-    const res = await this.ctx.access.commit(this.ctx.connectorId, full);
+    const { result: res, batch: committed } = await commitDerived(this.ctx.access, this.ctx.connectorId, full, syncRederiver(this.ctx));
+    const contacts = (committed.outbox ?? []).filter((o) => o.kind === 'contact');
     if (value !== undefined) {
       this.version = res.checkpointVersion ?? this.version + 1;
       this.value = value;
@@ -83,6 +87,14 @@ export class Checkpointer {
     this.ctx.totals.outbox.contact = this.ctx.contactKeys.size;
     this.ctx.totals.outbox.event += Math.max(0, res.outboxInserted - contacts.length);
   }
+}
+
+/** How a sync run derives a customer again after a version conflict (the contact side of `planBatch`). */
+function syncRederiver(ctx: SyncContext): CustomerRederive {
+  return customerRederiver(() => ({
+    connectorId: ctx.connectorId, reader: ctx.access, config: ctx.deps.config, lists: ctx.deps.listIds, nowMs: ctx.runNowMs, priority: 1,
+    emit: { contacts: ctx.does.contacts, events: ctx.does.tasks, csat: ctx.does.csat },
+  }));
 }
 
 /** Derives the given tasks (all their events: stored + new) and their customers into one commit batch. */

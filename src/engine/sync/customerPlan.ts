@@ -39,21 +39,12 @@ export interface PlannedBatch {
  */
 export async function planCustomers(deps: CustomerPlanDeps, plan: TaskPlan): Promise<PlannedBatch> {
   const at = new Date(deps.nowMs).toISOString();
-  const region = deps.config.default_phone_region;
   const rows = plan.interactions.map((i) => toInteractionRow(i, at));
   const rowByTask = new Map(rows.map((r) => [r.taskSid, r]));
   const surveyRows = plan.surveys.map((s) => s.row);
   const keys = [...new Set([...rows.map((r) => r.customerKey), ...surveyRows.map((s) => s.customerKey), ...plan.previousKeys].filter((k): k is string => k !== null))];
 
-  const [storedRows, storedSurveys, prevCustomers] = await Promise.all([
-    deps.reader.interactionsForCustomers(deps.connectorId, keys),
-    deps.reader.surveysForCustomers(deps.connectorId, keys),
-    deps.reader.getCustomers(deps.connectorId, keys),
-  ]);
-  const byCustomer = groupBy(overlay(storedRows, rows, (r) => r.taskSid), (r) => r.customerKey);
-  const surveysByCustomer = groupBy(overlay(storedSurveys, surveyRows, (s) => s.surveyTaskSid), (s) => s.customerKey);
-  const prevByKey = new Map(prevCustomers.map((c) => [c.key, c]));
-  const optOut = new Map<string, { sms: boolean; whatsapp: boolean }>();
+  const optOut = new Map<string, OptOut>();
   for (const i of plan.interactions) {
     if (!i.optOut) continue;
     const o = optOut.get(i.customer.extId) ?? { sms: false, whatsapp: false };
@@ -61,27 +52,9 @@ export async function planCustomers(deps: CustomerPlanDeps, plan: TaskPlan): Pro
     if (i.channel === 'whatsapp') o.whatsapp = true;
     optOut.set(i.customer.extId, o);
   }
-
-  const customers: CustomerRow[] = [];
-  const outbox: OutboxInput[] = [];
-  const emails = new Map<string, string | undefined>();
-  const mapping = deps.config.field_mapping;
-  for (const key of keys) {
-    const list = byCustomer.get(key) ?? [];
-    if (list.length === 0) continue;
-    const derived = deriveCustomer(key, list, surveysByCustomer.get(key) ?? [], deps.nowMs, region);
-    const prev = prevByKey.get(key);
-    const flags = { smsBlacklisted: (prev?.smsBlacklisted ?? false) || (optOut.get(key)?.sms ?? false), whatsappBlacklisted: (prev?.whatsappBlacklisted ?? false) || (optOut.get(key)?.whatsapp ?? false) };
-    const payload = buildContact(derived, mapping, deps.lists, flags, region);
-    emails.set(key, payload.email);
-    const hash = contactHash(payload, mapping);
-    const changed = deps.emit.contacts && hash !== (prev?.pushedHash ?? null);
-    if (changed) {
-      outbox.push({ kind: 'contact', key: `contact:${key}`, payload, priority: deps.priority, contentHash: hash, customerKey: key });
-      if (deps.samples && deps.samples.out.length < deps.samples.max) deps.samples.out.push(await sampleDiff(deps, key, payload, prev));
-    }
-    customers.push(toCustomerRow(derived, prev, flags, changed ? hash : (prev?.pushedHash ?? null), at));
-  }
+  const derived = await deriveCustomers(deps, keys, { interactions: rows, surveys: surveyRows, optOut });
+  const { customers, emails } = derived;
+  const outbox: OutboxInput[] = [...derived.contacts];
 
   const ctx = (extId: string, fallbackEmail?: string): EventContext => ({
     eventMapping: deps.config.event_mapping, extId, email: emails.has(extId) ? emails.get(extId) : fallbackEmail, messageBody: deps.messageBody,
@@ -105,6 +78,67 @@ export async function planCustomers(deps: CustomerPlanDeps, plan: TaskPlan): Pro
     planned: { contact: outbox.filter((o) => o.kind === 'contact').length, event: outbox.filter((o) => o.kind === 'event').length },
     deadLetters,
   };
+}
+
+/** Opt-outs seen for a customer (sticky: they only ever add to the stored flags). */
+export interface OptOut {
+  sms: boolean;
+  whatsapp: boolean;
+}
+
+/** What a customer's derivation takes besides the store: fresh rows (laid over the stored ones) and opt-outs. */
+export interface CustomerInputs {
+  interactions: readonly InteractionRow[];
+  surveys: readonly SurveyRow[];
+  optOut: ReadonlyMap<string, OptOut>;
+}
+
+export interface DerivedCustomers {
+  /** One row per key that has interactions, carrying the version it was derived from (the commit checks it). */
+  customers: CustomerRow[];
+  /** Contact writes whose content hash differs from the stored `pushedHash` (when `emit.contacts`). */
+  contacts: OutboxInput[];
+  /** The contact e-mail of each derived customer (events name it). */
+  emails: Map<string, string | undefined>;
+}
+
+/**
+ * Derives each customer from ALL its interactions and surveys: the stored ones with `input`'s laid over them. The
+ * customer rows (their versions) are read before the interactions and surveys: a commit of another process that lands
+ * between the reads then fails this one's version check, so a derivation can never miss an interaction unnoticed.
+ */
+export async function deriveCustomers(deps: CustomerPlanDeps, keys: readonly string[], input: CustomerInputs): Promise<DerivedCustomers> {
+  const at = new Date(deps.nowMs).toISOString();
+  const region = deps.config.default_phone_region;
+  const prevCustomers = await deps.reader.getCustomers(deps.connectorId, [...keys]);
+  const [storedRows, storedSurveys] = await Promise.all([
+    deps.reader.interactionsForCustomers(deps.connectorId, [...keys]),
+    deps.reader.surveysForCustomers(deps.connectorId, [...keys]),
+  ]);
+  const byCustomer = groupBy(overlay(storedRows, input.interactions, (r) => r.taskSid), (r) => r.customerKey);
+  const surveysByCustomer = groupBy(overlay(storedSurveys, input.surveys, (s) => s.surveyTaskSid), (s) => s.customerKey);
+  const prevByKey = new Map(prevCustomers.map((c) => [c.key, c]));
+
+  const out: DerivedCustomers = { customers: [], contacts: [], emails: new Map() };
+  const mapping = deps.config.field_mapping;
+  for (const key of keys) {
+    const list = byCustomer.get(key) ?? [];
+    if (list.length === 0) continue;
+    const derived = deriveCustomer(key, list, surveysByCustomer.get(key) ?? [], deps.nowMs, region);
+    const prev = prevByKey.get(key);
+    const seen = input.optOut.get(key);
+    const flags = { smsBlacklisted: (prev?.smsBlacklisted ?? false) || (seen?.sms ?? false), whatsappBlacklisted: (prev?.whatsappBlacklisted ?? false) || (seen?.whatsapp ?? false) };
+    const payload = buildContact(derived, mapping, deps.lists, flags, region);
+    out.emails.set(key, payload.email);
+    const hash = contactHash(payload, mapping);
+    const changed = deps.emit.contacts && hash !== (prev?.pushedHash ?? null);
+    if (changed) {
+      out.contacts.push({ kind: 'contact', key: `contact:${key}`, payload, priority: deps.priority, contentHash: hash, customerKey: key });
+      if (deps.samples && deps.samples.out.length < deps.samples.max) deps.samples.out.push(await sampleDiff(deps, key, payload, prev));
+    }
+    out.customers.push(toCustomerRow(derived, prev, flags, changed ? hash : (prev?.pushedHash ?? null), at));
+  }
+  return out;
 }
 
 /** Stored rows with the plan's rows laid over them (by id). */

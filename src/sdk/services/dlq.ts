@@ -1,5 +1,6 @@
 /** Dead letters: list, show, replay (back into the outbox, or derived again), discard. */
 import { TajoError } from '../../core/errors.js';
+import { commitDerived } from '../../engine/sync/customerCommit.js';
 import type { DeadLetter } from '../../store/types.js';
 import type { SdkContext } from '../context.js';
 import type { DeadLetterDetail, DeadLetterSummary, DlqActionResult, DlqListParams } from '../types.js';
@@ -50,10 +51,10 @@ export async function replay(ctx: SdkContext, id: number): Promise<DlqActionResu
   const store = await ctx.store();
   if (d.source === 'twilio' && /^WT[0-9a-fA-F]{32}$/.test(d.recordKey)) {
     const conn = await loadConnection(ctx, 'twilio-flex');
-    const { plan } = await createLivePlanner(ctx, conn);
+    const { plan, rederive } = await createLivePlanner(ctx, conn);
     await store.setDeadLetterStatus(id, 'replayed');
     const batch = await plan({ taskSids: [d.recordKey], rawEvents: [], priority: 0 });
-    const res = await store.commit(conn.id, batch);
+    const { result: res } = await commitDerived(store, conn.id, batch, rederive);
     return { id, status: 'replayed', requeued: res.outboxInserted };
   }
   const before = await store.outboxStats();

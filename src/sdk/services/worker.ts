@@ -8,8 +8,9 @@ import { TajoError } from '../../core/errors.js';
 import type { BudgetSnapshot } from '../../engine/budget.js';
 import { DeliveryWorker, type DeliveryWorkerDeps } from '../../engine/deliver/worker.js';
 import type { InboxProcessor, TaskPlanner } from '../../engine/ingest/inboxProcessor.js';
-import { createInboxProcessor } from '../../engine/ingest/live.js';
+import { createInboxProcessor, liveRederiver } from '../../engine/ingest/live.js';
 import { livePlanner, type LivePlannerDeps } from '../../engine/ingest/livePlanner.js';
+import type { CustomerRederive } from '../../engine/sync/customerCommit.js';
 import type { Background } from '../../server/app.js';
 import type { TwilioClient } from '../../sources/twilio/client.js';
 import type { SdkContext } from '../context.js';
@@ -55,10 +56,16 @@ async function liveDeps(ctx: SdkContext, conn: Connection): Promise<LivePlannerD
   };
 }
 
-/** The sync engine's derivation for live work (webhooks, SDK events, dead-letter replays), at live priority. */
-export async function createLivePlanner(ctx: SdkContext, conn: Connection): Promise<{ plan: TaskPlanner; client: TwilioClient | undefined; now: () => number }> {
+/**
+ * The sync engine's derivation for live work (webhooks, SDK events, dead-letter replays), at live priority, and how
+ * to derive customers again when a commit finds them re-derived by another process (`commitDerived`).
+ */
+export async function createLivePlanner(
+  ctx: SdkContext,
+  conn: Connection,
+): Promise<{ plan: TaskPlanner; rederive: CustomerRederive; client: TwilioClient | undefined; now: () => number }> {
   const deps = await liveDeps(ctx, conn);
-  return { plan: livePlanner(deps), client: deps.client, now: deps.now };
+  return { plan: livePlanner(deps), rederive: liveRederiver(deps), client: deps.client, now: deps.now };
 }
 
 /** The engine's inbox processor (`createInboxProcessor`) for a connection, with the claim knobs of `tajo serve`. */
