@@ -10,6 +10,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TwilioFlexConfigSchema } from '../src/config/schema.js';
 import { pino } from 'pino';
 import { silentLogger } from '../src/core/logger.js';
@@ -91,13 +92,18 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => ctrl.abort(new Error('bench time limit')));
   const progress = { records: 0, delivered: 0, pending: 0 };
   const started = performance.now();
+  // Event-loop delay: how long a ready Brevo call can wait for the loop (lag above the budgets' burst loses tokens).
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const ticker = setInterval(() => {
+    const loop = { lagP99Ms: Math.round(lag.percentile(99) / 1e6), lagMaxMs: Math.round(lag.max / 1e6) };
+    lag.reset();
     void store.outboxStats().then((s) => {
       progress.delivered = s.delivered;
       progress.pending = s.pending + s.inflight;
       const m = process.memoryUsage();
       const mb = (b: number) => Math.round(b / 104857.6) / 10;
-      say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), heapMb: mb(m.heapUsed), externalMb: mb(m.external), ...progress });
+      say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), heapMb: mb(m.heapUsed), externalMb: mb(m.external), ...loop, ...progress });
     }, () => undefined);
   }, 5_000);
   ticker.unref();

@@ -25,6 +25,8 @@ export interface BenchResult {
   delivery?: unknown;
   brevoCheck?: { contacts: number; truthContacts: number; events: number; uniqueEvents: number; truthEvents: number };
   targets: { ratio: boolean; requests: boolean };
+  /** Conversations API requests per endpoint (list vs fetch by sid), where the plan lumps them together. */
+  conversationsDetail?: Record<string, number>;
 }
 
 export interface SummaryInput {
@@ -87,6 +89,7 @@ export function summarise(i: SummaryInput): BenchResult {
     ...(report.delivery !== undefined ? { delivery: report.delivery } : {}),
     ...(i.brevoCheck ? { brevoCheck: i.brevoCheck } : {}),
     targets: { ratio: completed && ratio <= 1.1, requests: completed && total <= 1.02 * plan },
+    conversationsDetail: Object.fromEntries(Object.entries(i.twilio).filter(([k]) => groupTwilio(k) === 'twilio conversations list+fetch').map(([k, v]) => [k, v.requests])),
   };
 }
 
@@ -108,6 +111,7 @@ export function render(r: BenchResult): string[] {
   for (const a of r.requests.perApi) {
     if (a.actual === 0 && a.plan === 0) continue;
     out.push(`  ${pad(a.api, 34)} ${lpad(n(a.actual), 8)}  plan ${lpad(n(a.plan), 8)}${a.plan > 0 ? `  ${(a.actual / a.plan).toFixed(3)}×` : ''}`);
+    if (a.api === 'twilio conversations list+fetch') for (const [k, v] of Object.entries(r.conversationsDetail ?? {})) out.push(`    ${pad(k, 70)} ${lpad(n(v), 6)}`);
   }
   const buckets = Object.entries(r.rateLimited.brevoByBucket).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
   out.push(`429s         twilio ${r.rateLimited.twilio}, brevo ${r.rateLimited.brevo}${buckets ? ` (${buckets})` : ''}${r.rateLimited.brevoInjected ? ` (${r.rateLimited.brevoInjected} injected)` : ''}`);

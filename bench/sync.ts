@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEmulatorProcess } from '../src/emulators/process.js';
-import { computePlan, type TruthLike } from './plan.js';
+import { computePlan, groupBrevo, type TruthLike } from './plan.js';
 import { diffBrevo, diffTwilio, getJson, hourlyUsed, spawnConnector, type BrevoLog, type TwilioLogEntry } from './procs.js';
 import { render, summarise, type BenchResult } from './report.js';
 
@@ -102,10 +102,23 @@ async function run(o: Opts): Promise<BenchResult> {
 
     note('▸ full sync with delivery');
     let lastNote = 0;
+    // Timeline: Brevo calls per plan group since the previous note (single events per real second is the pace).
+    let prevBrevo = brBefore;
+    let prevAt = Date.now();
     conn.onProgress((p) => {
       if (Date.now() - lastNote < 9_000) return;
       lastNote = Date.now();
-      note(`  ${(Number(p.elapsedMs) / 1000).toFixed(0)} s: ${String(p.records)} TaskRouter events read, ${String(p.delivered)} Brevo writes delivered, ${String(p.pending)} pending, RSS ${String(p.rssMb)} MB (heap ${String(p.heapMb)}, external ${String(p.externalMb)})`);
+      void getJson<BrevoLog>(`${emu.url}/_emulator/brevo/requests`).then((now) => {
+        const d = diffBrevo(prevBrevo, now);
+        const s = (Date.now() - prevAt) / 1000;
+        prevBrevo = now;
+        prevAt = Date.now();
+        const by: Record<string, number> = {};
+        for (const [k, v] of Object.entries(d)) by[groupBrevo(k)] = (by[groupBrevo(k)] ?? 0) + v.requests;
+        const rate = ((by['brevo events single'] ?? 0) / s).toFixed(0);
+        const rest = Object.entries(by).filter(([k]) => k !== 'brevo events single').map(([k, n]) => `${k.replace('brevo ', '')} ${n}`).join(', ');
+        note(`  ${(Number(p.elapsedMs) / 1000).toFixed(0)} s: ${String(p.records)} TaskRouter events read, ${String(p.delivered)} Brevo writes delivered, ${String(p.pending)} pending, RSS ${String(p.rssMb)} MB (heap ${String(p.heapMb)}, external ${String(p.externalMb)}); loop lag p99/max ${String(p.lagP99Ms)}/${String(p.lagMaxMs)} ms; single events ${rate}/s${rest ? `; ${rest}` : ''}`);
+      }, () => undefined);
     });
     conn.send('go');
     let limited = false;

@@ -7,7 +7,13 @@ import { pool, settleAll, type DeliveryContext } from './outcome.js';
 import { planContacts } from './planner.js';
 
 export interface ContactDeliveryConfig {
+  /** Import from this many importable contacts up (live rows: an import adds Brevo's processing latency). */
   importThreshold: number;
+  /**
+   * The same for backfill rows (priority 1, a sync): their events wait anyway, and one import call replaces many
+   * upserts. Default 20.
+   */
+  backfillImportThreshold?: number;
   maxPerImport: number;
   /** Parallel one-by-one upserts (the contacts budget paces them). */
   concurrency: number;
@@ -60,7 +66,7 @@ export async function deliverContacts(ctx: DeliveryContext, items: readonly Outb
     singlesOnly: rows.length - importable.length,
     contacts: ctx.brevo.budgets.contacts.capacity(),
     other: ctx.brevo.budgets.other.capacity(),
-    threshold: cfg.importThreshold,
+    threshold: importable.length > 0 && importable.every((r) => r.item.priority === 1) ? Math.min(cfg.importThreshold, cfg.backfillImportThreshold ?? 20) : cfg.importThreshold,
     maxPerImport: cfg.maxPerImport,
     notify: cfg.waitForProcess !== undefined && cfg.notifyUrl !== undefined,
     // The round's imports share their polls (one `GET /processes` list), and the events lane already keeps a couple

@@ -4,7 +4,7 @@ import type { EventItem } from '../../sinks/brevo/types.js';
 import type { OutboxItem } from '../../store/types.js';
 import { VendorHttpError } from '../http.js';
 import { pool, settleAll, type DeliveryContext } from './outcome.js';
-import { eventsPerBatch, planEvents } from './planner.js';
+import { eventsPerBatch, planBackfillEvents, planEvents } from './planner.js';
 
 export interface EventDeliveryConfig {
   /** Parallel single `POST /events` calls (the events budget paces them). */
@@ -12,6 +12,11 @@ export interface EventDeliveryConfig {
   /** Catch-all tokens kept for import polling when `/events/batch` shares it. Default 5. */
   batchReserve: number;
   minBatchSavingMs?: number;
+  /**
+   * Backfill rows (all priority 1): the single calls take the events they can send within this horizon (real ms) and
+   * only the rest go in full batches (planBackfillEvents). Unset: planEvents for every claim.
+   */
+  backfillSinglesHorizonMs?: number;
 }
 
 interface Ev {
@@ -61,18 +66,28 @@ export async function deliverEvents(ctx: DeliveryContext, items: readonly Outbox
   const shared = batchBudget === ctx.brevo.budgets.other;
   const bc = batchBudget.capacity();
   const avg = sendable.reduce((s, v) => s + jsonBytes(v.e), 0) / sendable.length;
-  const plan = planEvents({
-    count: sendable.length,
-    single: ctx.brevo.budgets.events.capacity(),
-    batch: { ...bc, availableNow: Math.max(0, bc.availableNow - (shared ? cfg.batchReserve + ctx.reservedPolls : 0)) },
-    perBatch: eventsPerBatch(avg),
-    ...(cfg.minBatchSavingMs !== undefined ? { minSavingMs: cfg.minBatchSavingMs } : {}),
-  });
+  const batchCapacity = { ...bc, availableNow: Math.max(0, bc.availableNow - (shared ? cfg.batchReserve + ctx.reservedPolls : 0)) };
+  const single = ctx.brevo.budgets.events.capacity();
+  const backfill = cfg.backfillSinglesHorizonMs !== undefined && sendable.every((v) => v.item.priority === 1);
+  const plan = backfill
+    ? planBackfillEvents({
+        count: sendable.length,
+        perBatch: eventsPerBatch(avg),
+        batchTokens: batchCapacity.availableNow,
+        singlesFirst: Math.floor((single.sustainedPerSecond * (cfg.backfillSinglesHorizonMs ?? 0)) / 1000),
+      })
+    : planEvents({
+        count: sendable.length,
+        single,
+        batch: batchCapacity,
+        perBatch: eventsPerBatch(avg),
+        ...(cfg.minBatchSavingMs !== undefined ? { minSavingMs: cfg.minBatchSavingMs } : {}),
+      });
   ctx.logger.debug({ events: sendable.length, plan: plan.reason }, 'event delivery plan');
 
-  // Claim order is priority order: live events take the path that starts first.
-  const forBatch = sendable.slice(0, plan.batchEvents);
-  const forSingles = sendable.slice(plan.batchEvents);
+  // Claim order is priority order: live events take the path that starts first; backfill singles take the oldest.
+  const forBatch = backfill ? sendable.slice(plan.singleEvents) : sendable.slice(0, plan.batchEvents);
+  const forSingles = backfill ? sendable.slice(0, plan.singleEvents) : sendable.slice(plan.batchEvents);
   await settleAll([sendBatches(ctx, forBatch, cfg, shared), sendSingles(ctx, forSingles, cfg.concurrency)]);
 }
 

@@ -151,3 +151,37 @@ export function planEvents(i: EventPlanInput): EventPlan {
 function fmt(ms: number): string {
   return Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '∞';
 }
+
+// --- backfill events --------------------------------------------------------------------------------------
+
+export interface BackfillEventPlanInput {
+  count: number;
+  /** Events per batch call (≤ 200; fewer when 512 KB would be exceeded). */
+  perBatch: number;
+  /** Catch-all tokens the batches may spend now (net of the import reserve). */
+  batchTokens: number;
+  /** Events the single calls can send within the horizon (single rate × horizon): they go first. */
+  singlesFirst: number;
+}
+
+/**
+ * Backfill events (a sync's): the single-call budget is the one that sets the pace (it refills every second; an idle
+ * second is lost for good), while the catch-all's batch tokens keep until the hour ends. So the singles take the first
+ * `singlesFirst` events (keeping them busy until the next claim), and only what goes beyond that goes in FULL batches,
+ * one token each — a half-empty batch spends a whole scarce token on what the singles would have sent anyway. The
+ * rest are singles. Over a run every token is spent on 200 events and the single calls never wait for work.
+ */
+export function planBackfillEvents(i: BackfillEventPlanInput): EventPlan {
+  const n = Math.max(0, Math.floor(i.count));
+  const per = Math.max(1, Math.min(200, Math.floor(i.perBatch)));
+  const beyond = Math.max(0, n - Math.max(0, Math.floor(i.singlesFirst)));
+  const batchCalls = Math.max(0, Math.min(Math.floor(i.batchTokens), Math.floor(beyond / per)));
+  const batchEvents = batchCalls * per;
+  return {
+    batchCalls,
+    batchEvents,
+    singleEvents: n - batchEvents,
+    etaMs: Number.NaN,
+    reason: batchCalls > 0 ? `${batchEvents} backfill events in ${batchCalls} full batch(es) + ${n - batchEvents} singles` : `${n} backfill events as singles`,
+  };
+}

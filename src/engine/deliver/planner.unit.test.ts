@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eventsPerBatch, planContacts, planEvents, timeForCalls, type Capacity } from './planner.js';
+import { eventsPerBatch, planBackfillEvents, planContacts, planEvents, timeForCalls, type Capacity } from './planner.js';
 
 const fresh10: Capacity = { availableNow: 10, sustainedPerSecond: 10 };
 const hourlyFree: Capacity = { availableNow: 100, sustainedPerSecond: 100 / 3600 };
@@ -75,6 +75,28 @@ describe('planEvents', () => {
           p.etaMs <= timeForCalls(count, single) &&
           (p.batchCalls === 0 || p.batchEvents > (p.batchCalls - 1) * per)
         );
+      }),
+    );
+  });
+});
+
+describe('planBackfillEvents', () => {
+  it('singles first, then only full batches within the tokens, the rest singles', () => {
+    expect(planBackfillEvents({ count: 500, perBatch: 200, batchTokens: 50, singlesFirst: 600 })).toMatchObject({ batchCalls: 0, singleEvents: 500 });
+    expect(planBackfillEvents({ count: 2000, perBatch: 200, batchTokens: 50, singlesFirst: 600 })).toMatchObject({ batchCalls: 7, batchEvents: 1400, singleEvents: 600 });
+    expect(planBackfillEvents({ count: 2000, perBatch: 200, batchTokens: 3, singlesFirst: 600 })).toMatchObject({ batchCalls: 3, batchEvents: 600, singleEvents: 1400 });
+    expect(planBackfillEvents({ count: 799, perBatch: 200, batchTokens: 9, singlesFirst: 600 })).toMatchObject({ batchCalls: 0, singleEvents: 799 });
+    expect(planBackfillEvents({ count: 2000, perBatch: 120, batchTokens: 0, singlesFirst: 0 })).toMatchObject({ batchCalls: 0, singleEvents: 2000 });
+  });
+
+  it('property: every event planned once, batches are full, never more batches than tokens', () => {
+    fc.assert(
+      fc.property(fc.nat(5000), fc.integer({ min: 1, max: 200 }), fc.integer({ min: -5, max: 120 }), fc.nat(3000), (count, perBatch, batchTokens, singlesFirst) => {
+        const p = planBackfillEvents({ count, perBatch, batchTokens, singlesFirst });
+        expect(p.batchEvents + p.singleEvents).toBe(count);
+        expect(p.batchEvents).toBe(p.batchCalls * perBatch);
+        expect(p.batchCalls).toBeLessThanOrEqual(Math.max(0, batchTokens));
+        expect(p.singleEvents).toBeGreaterThanOrEqual(Math.min(count, singlesFirst));
       }),
     );
   });

@@ -32,8 +32,10 @@ export interface DeliveryWorkerDeps {
   connectorId?: string;
   /** Lease on claimed rows; must outlast an import wait. Default 120 s. */
   leaseMs?: number;
-  /** Rows claimed per kind per round. Default 500. */
+  /** Rows claimed per kind per round (contacts: at least an import's worth). Default 500. */
   batchSize?: number;
+  /** Events claimed at a time. Default 2,000 (enough to feed the single calls and fill batches). */
+  eventClaimLimit?: number;
   /** Claims before `retries_exhausted`. Default 8. */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -51,10 +53,23 @@ export interface DeliveryWorkerDeps {
   idleMs?: number;
   /**
    * In the background (`start()`, while a sync fills the outbox), contacts are delivered when events run short (the
-   * events waiting for new contacts are then next) or after this long (real ms). Default 300 emulated seconds: fewer,
+   * events waiting for new contacts are then next) or after this long (real ms). Default 600 emulated seconds: fewer,
    * larger imports, each costing a `GET /processes` poll on the 100-per-hour bucket that events batches also need.
    */
   contactIntervalMs?: number;
+  /**
+   * In the background, a short events claim (events waiting for their contacts) brings the contacts lane forward,
+   * but not sooner than this after the last contacts round (real ms). Default 30 emulated seconds: each round with an
+   * import costs a catch-all token.
+   */
+  contactMinGapMs?: number;
+  /**
+   * Catch-all tokens (100 per hour, shared by `/events/batch` and `GET /processes`) the events lane leaves for import
+   * polls while running in the background (a sync is still filling the outbox, or `tajo serve`). Default 8; a drain
+   * keeps 2. Without a reserve the batches spend the hour's tokens in the first minutes and every later contact
+   * would have to go one by one.
+   */
+  importReserve?: number;
   /** Called with the rows Brevo just accepted (e.g. `tajo serve` observes the delivery latency histogram). */
   onDelivered?: (items: { key: string; kind: OutboxItem['kind']; createdAt: string }[]) => void;
 }
@@ -79,6 +94,8 @@ export class DeliveryWorker {
   /** The last events claim came back short: few events are ready (the rest may wait for new contacts). */
   private eventsShort = true;
   private lastContactsMs = Number.NEGATIVE_INFINITY;
+  /** Contact rows the last contacts round claimed (a drain keeps catch-all tokens for imports only while some came). */
+  private lastContactRows = Number.POSITIVE_INFINITY;
   private loop: { ctrl: AbortController; done: Promise<void> } | undefined;
   private stopping = false;
 
@@ -127,8 +144,8 @@ export class DeliveryWorker {
     const observe = d.onDelivered;
     if (observe) ctx.onDelivered = (rows) => observe(rows.map((r) => ({ key: r.key, kind: r.kind, createdAt: r.createdAt })));
     const claimed: OutboxItem[] = [];
-    const claim = async (kinds: OutboxItem['kind'][]) => {
-      const rows = await d.store.claimOutbox({ workerId: d.workerId, kinds, limit, leaseMs, nowMs: this.now() });
+    const claim = async (kinds: OutboxItem['kind'][], max = limit) => {
+      const rows = await d.store.claimOutbox({ workerId: d.workerId, kinds, limit: max, leaseMs, nowMs: this.now() });
       // A row released or retried earlier in this round can come back (the events lane claims again): a new outcome.
       ctx.reclaimed(rows);
       claimed.push(...rows);
@@ -141,14 +158,19 @@ export class DeliveryWorker {
     }, Math.max(250, Math.floor(leaseMs / 3)));
     renewal.unref();
     const ts = d.timeScale ?? 1;
-    const contactsDue = !opts.background || this.eventsShort || this.now() - this.lastContactsMs >= (d.contactIntervalMs ?? 300_000 / ts);
+    const sinceContacts = this.now() - this.lastContactsMs;
+    const contactsDue =
+      !opts.background || sinceContacts >= (d.contactIntervalMs ?? 600_000 / ts) || (this.eventsShort && sinceContacts >= (d.contactMinGapMs ?? 30_000 / ts));
     try {
       let contactsDone = !contactsDue;
       const lanes: Promise<unknown>[] = [];
       if (contactsDue) {
-        this.lastContactsMs = this.now();
         const contactLane = async () => {
-          const contacts = await claim(['contact']);
+          // All pending contacts at once (up to one import's worth): a round's contacts share one import per list set.
+          const contacts = await claim(['contact'], Math.max(limit, d.maxPerImport ?? 5_000));
+          this.lastContactRows = contacts.length;
+          // Only a round that had contacts counts for the interval: the first contacts of a sync go out at once.
+          if (contacts.length > 0) this.lastContactsMs = this.now();
           await deliverContacts(ctx, contacts, {
             importThreshold: d.importThreshold ?? 50,
             maxPerImport: d.maxPerImport ?? 5_000,
@@ -165,17 +187,23 @@ export class DeliveryWorker {
       const eventLane = async () => {
         for (;;) {
           if (ctx.stopped) return;
-          const events = await claim(['event']);
+          const eventLimit = d.eventClaimLimit ?? 2_000;
+          const events = await claim(['event'], eventLimit);
           // Nearly out of ready events: the contacts lane runs next round (the rest wait for new contacts).
-          this.eventsShort = events.length < Math.max(1, Math.floor(limit / 5));
+          this.eventsShort = events.length < Math.max(1, Math.floor(eventLimit / 5));
           if (events.length) {
             // Contacts not in Brevo yet hold their events in the store (claimOutbox): nothing to hold here.
             await deliverEvents(ctx, events, NO_HOLD, {
               concurrency: d.concurrency ?? SINGLE_CONCURRENCY,
-              batchReserve: 5,
+              // A drain whose last contacts round found nothing to import spends every token on events.
+              batchReserve: opts.background ? (d.importReserve ?? 8) : this.lastContactRows > 0 ? 2 : 0,
               // "Worth a scarce token": in the background a batch's worth of single calls (200 at 10 rps = 20 emulated
               // seconds), else one emulated second (draining what is queued as fast as possible).
               minBatchSavingMs: opts.background && single > 0 ? (200 / single) * 1000 : 1_000 / ts,
+              // Backfill with more to come (a sync still running, or a full claim: the backlog goes on): the single calls
+              // always keep a minute (emulated) of work and batches take only the rest. A short claim in a drain is
+              // the whole backlog: planEvents finishes it soonest (batches first).
+              ...(opts.background || events.length >= eventLimit ? { backfillSinglesHorizonMs: 60_000 / ts } : {}),
             });
           }
           if (contactsDone) return;

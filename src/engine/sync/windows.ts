@@ -41,15 +41,21 @@ export interface WindowSizer {
   observe(pages: number, records: number, pageSize: number): void;
 }
 
-export function windowSizer(initialMs = HOUR_MS, minMs = 5 * MINUTE_MS, maxMs = DAY_MS): WindowSizer {
+/**
+ * Window sizes for a read: start small (the first window's Brevo writes go out within seconds), then keep each window
+ * near `targetPages` pages — halved above twice that, doubled at half of it or less. Every window ends with a partial
+ * page, so few large windows waste few requests (the minimal plan walks the whole range as one); the window is also
+ * the unit a restart re-reads and derives, which bounds it from above.
+ */
+export function windowSizer(initialMs = HOUR_MS, minMs = 5 * MINUTE_MS, maxMs = 7 * DAY_MS, targetPages = 8): WindowSizer {
   let size = initialMs;
   return {
     get sizeMs() {
       return size;
     },
     observe(pages, records, pageSize) {
-      if (pages > 2) size = Math.max(minMs, Math.floor(size / 2));
-      else if (records < pageSize / 4) size = Math.min(maxMs, size * 2);
+      if (pages > 2 * targetPages) size = Math.max(minMs, Math.floor(size / 2));
+      else if (records <= (pageSize * targetPages) / 2) size = Math.min(maxMs, size * 2);
     },
   };
 }

@@ -37,16 +37,30 @@ describe('syncRange', () => {
 });
 
 describe('windowSizer', () => {
-  it('shrinks on many pages, grows on sparse windows, within bounds', () => {
-    const s = windowSizer(HOUR_MS, 5 * MINUTE_MS, DAY_MS);
+  it('keeps windows near the target pages: shrinks above twice it, grows at half of it, within bounds', () => {
+    const s = windowSizer(HOUR_MS, 5 * MINUTE_MS, DAY_MS, 2);
     s.observe(5, 5000, 1000);
     expect(s.sizeMs).toBe(HOUR_MS / 2);
     for (let i = 0; i < 10; i++) s.observe(9, 9000, 1000);
     expect(s.sizeMs).toBe(5 * MINUTE_MS);
     for (let i = 0; i < 20; i++) s.observe(1, 0, 1000);
     expect(s.sizeMs).toBe(DAY_MS);
-    s.observe(2, 1500, 1000);
+    s.observe(3, 2500, 1000);
     expect(s.sizeMs).toBe(DAY_MS);
+  });
+
+  it('defaults: from one hour up to a week, about 8 pages a window', () => {
+    const s = windowSizer();
+    expect(s.sizeMs).toBe(HOUR_MS);
+    const perHour = 200;
+    for (let i = 0; i < 12; i++) {
+      const records = Math.round((s.sizeMs / HOUR_MS) * perHour);
+      s.observe(Math.max(1, Math.ceil(records / 1000)), records, 1000);
+    }
+    // 200 events an hour: 16 h hold 3,200 (≤ 4 pages: doubled), 32 h hold 6,400 (7 pages: kept).
+    expect(s.sizeMs).toBe(32 * HOUR_MS);
+    for (let i = 0; i < 20; i++) s.observe(1, 10, 1000);
+    expect(s.sizeMs).toBe(7 * DAY_MS);
   });
 });
 

@@ -21,8 +21,16 @@ export interface TaskRouterEventsCursor {
 }
 
 const PAGE_SIZE = 1000;
-/** Tasks derived per commit at the end of a window. */
-const DERIVE_CHUNK = 400;
+/**
+ * Tasks derived per commit at the end of a window. The embedded store is synchronous, so a chunk's reads, derivation
+ * and commit hold the event loop in one stretch (awaits of settled promises do not let timers or sockets in): small
+ * chunks with a yield between them keep the delivery worker's Brevo calls, which share this loop, on their budget's
+ * pace (a stall longer than the budget's burst loses the tokens that came due in it).
+ */
+const DERIVE_CHUNK = 100;
+
+/** Lets timers and I/O run (the delivery worker shares this event loop). */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface WindowPage {
   startMs: number;
@@ -94,6 +102,7 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
     report.records += wp.page.items.length;
     if (wp.page.items.length > 0) lastEventSid = wp.page.items[wp.page.items.length - 1]?.sid ?? lastEventSid;
     await cp.commit({ rawEvents: raw }, { windowEndMs, lastEventSid, readingWindow: [wp.startMs, wp.endMs], contactConfig } satisfies TaskRouterEventsCursor);
+    await yieldToLoop();
 
     if (wp.lastOfWindow) {
       const tasks = [...touched].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([sid]) => sid);
@@ -104,6 +113,7 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
         const planned = await planBatch(ctx, [], chunk, client, [wp.startMs, wp.endMs]);
         const last = i + size >= tasks.length;
         await cp.commit(planned.batch, last ? ({ windowEndMs: wp.endMs, lastEventSid, contactConfig } satisfies TaskRouterEventsCursor) : undefined);
+        await yieldToLoop();
         if (last) break;
       }
       windowEndMs = wp.endMs;
