@@ -29,6 +29,9 @@ const PAGE_SIZE = 1000;
  */
 const DERIVE_CHUNK = 100;
 
+/** Raw events stored per transaction (a page holds up to 1,000). */
+const RAW_CHUNK = 200;
+
 /** Lets timers and I/O run (the delivery worker shares this event loop). */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -101,8 +104,17 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
     report.pages++;
     report.records += wp.page.items.length;
     if (wp.page.items.length > 0) lastEventSid = wp.page.items[wp.page.items.length - 1]?.sid ?? lastEventSid;
-    await cp.commit({ rawEvents: raw }, { windowEndMs, lastEventSid, readingWindow: [wp.startMs, wp.endMs], contactConfig } satisfies TaskRouterEventsCursor);
-    await yieldToLoop();
+    // A page's raw events go in several short transactions (each ~100 µs a row with its indexes), the cursor with the
+    // last: inserts are idempotent (keyed by EV sid), so a crash in between re-reads the page and loses nothing.
+    for (let i = 0; i < raw.length || i === 0; i += RAW_CHUNK) {
+      const last = i + RAW_CHUNK >= raw.length;
+      await cp.commit(
+        { rawEvents: raw.slice(i, i + RAW_CHUNK) },
+        last ? ({ windowEndMs, lastEventSid, readingWindow: [wp.startMs, wp.endMs], contactConfig } satisfies TaskRouterEventsCursor) : undefined,
+      );
+      await yieldToLoop();
+      if (last) break;
+    }
 
     if (wp.lastOfWindow) {
       const tasks = [...touched].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([sid]) => sid);
