@@ -60,3 +60,26 @@ describe('inbox commits from the writer thread', () => {
     }
   });
 });
+
+describe('inbox writer shutdown', () => {
+  it('close() after ingest lets a process with nothing else to do exit normally (not 13: unsettled await)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const dir = mkdtempSync(join(tmpdir(), 'tajo-inbox-writer-exit-'));
+    try {
+      const store = fileURLToPath(new URL('./sqliteStore.ts', import.meta.url));
+      const script = `import { SqliteStore } from ${JSON.stringify(store)};
+const s = await SqliteStore.open(${JSON.stringify(join(dir, 'tajo.db'))});
+await s.ingest([{ key: 'k', source: 'sdk', payload: {} }]);
+await s.close();
+console.log('closed');`;
+      const { writeFileSync } = await import('node:fs');
+      const file = join(dir, 'child.mjs');
+      writeFileSync(file, script);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000 });
+      expect({ status: r.status, out: r.stdout.trim() }).toEqual({ status: 0, out: 'closed' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

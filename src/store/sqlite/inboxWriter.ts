@@ -93,6 +93,8 @@ export class InboxWriterThread {
     // Commits already posted are answered first (messages are handled in order), then the thread closes its connection.
     await new Promise<void>((resolve) => {
       w.once('exit', () => resolve());
+      // An idle writer is unref'd: keep the process alive until the thread has closed its connection.
+      w.ref();
       w.postMessage({ close: true });
     });
     this.failAll(new TajoError('TAJO_STORE_UNAVAILABLE', 'State store closed during an inbox commit'));
