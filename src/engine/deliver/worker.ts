@@ -58,9 +58,9 @@ export interface DeliveryWorkerDeps {
    */
   contactIntervalMs?: number;
   /**
-   * In the background, a short events claim (events waiting for their contacts) brings the contacts lane forward,
-   * but not sooner than this after the last contacts round (real ms). Default 30 emulated seconds: each round with an
-   * import costs a catch-all token.
+   * In the background, a short events claim (events waiting for their contacts) brings the contacts lane forward —
+   * after a bulk round (≥ 20 contacts: a sync's backfill) not sooner than this (real ms), since each import round costs
+   * a catch-all token. Default 30 emulated seconds. Small (live) rounds are not held back.
    */
   contactMinGapMs?: number;
   /**
@@ -83,6 +83,8 @@ export interface DrainResult extends DeliveryStats {
 
 const zero = (): DeliveryStats => ({ delivered: 0, retried: 0, dead: 0 });
 const NO_HOLD: ReadonlySet<string> = new Set();
+/** A contacts round this large was a bulk one (a sync's): the next waits `contactMinGapMs`. */
+const BULK_ROUND = 20;
 /** Default parallel single calls. */
 export const SINGLE_CONCURRENCY = 8;
 
@@ -159,8 +161,13 @@ export class DeliveryWorker {
     renewal.unref();
     const ts = d.timeScale ?? 1;
     const sinceContacts = this.now() - this.lastContactsMs;
+    // The gap applies only after a bulk round (an import's worth of backfill): live traffic (a few contacts a round) is
+    // delivered at once, its events waiting for it.
+    const bulkLast = Number.isFinite(this.lastContactRows) && this.lastContactRows >= BULK_ROUND;
     const contactsDue =
-      !opts.background || sinceContacts >= (d.contactIntervalMs ?? 600_000 / ts) || (this.eventsShort && sinceContacts >= (d.contactMinGapMs ?? 30_000 / ts));
+      !opts.background ||
+      sinceContacts >= (d.contactIntervalMs ?? 600_000 / ts) ||
+      (this.eventsShort && (!bulkLast || sinceContacts >= (d.contactMinGapMs ?? 30_000 / ts)));
     try {
       let contactsDone = !contactsDue;
       const lanes: Promise<unknown>[] = [];
