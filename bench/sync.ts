@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { boundedHeapFlags } from '../src/cli/heapBounds.js';
 import { runEmulatorProcess } from '../src/emulators/process.js';
 import { computePlan, groupBrevo, type TruthLike } from './plan.js';
 import { diffBrevo, diffTwilio, getJson, hourlyUsed, spawnConnector, type BrevoLog, type TwilioLogEntry } from './procs.js';
@@ -93,7 +94,11 @@ async function run(o: Opts): Promise<BenchResult> {
     note(`  ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     note('▸ connector (own process): install, bootstrap lists and attributes');
-    const nodeArgs = [...(o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : []), ...(process.env.TAJO_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+    // The heap bounds `tajo connectors sync` runs with (src/cli/heapBounds.ts; TAJO_HEAP_MB=0 for Node's defaults), or
+    // TAJO_BENCH_NODE_ARGS to try others.
+    const heap = process.env.TAJO_BENCH_NODE_ARGS !== undefined ? process.env.TAJO_BENCH_NODE_ARGS.split(' ').filter(Boolean) : (boundedHeapFlags(['connectors', 'sync'], process.env, process.execArgv) ?? []);
+    const nodeArgs = [...(o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : []), ...heap];
+    note(`  connector node flags: ${heap.join(' ') || '(Node defaults)'}`);
     const conn = spawnConnector({ url: emu.url, dataDir, sqliteSync: o.sqliteSync, ...(o.log ? { log: o.log } : {}) }, nodeArgs);
     const ready = await conn.next('ready');
     const twBefore = await getJson<Record<string, TwilioLogEntry>>(`${emu.url}/_emulator/twilio/requests`);

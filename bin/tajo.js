@@ -1,6 +1,31 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm run build` (run automatically by `npm ci`).
-import('../dist/cli/main.js').then((m) => m.main(process.argv)).catch((err) => {
+// Long-running commands (connectors sync, serve, migrate) run once more with a bounded V8 heap: see src/cli/heapBounds.ts.
+import { spawn } from 'node:child_process';
+
+const fail = (err) => {
   console.error(err instanceof Error ? err.message : String(err));
   process.exit(70);
-});
+};
+
+const args = process.argv.slice(2);
+import('../dist/cli/heapBounds.js')
+  .then(({ boundedHeapFlags }) => {
+    const flags = boundedHeapFlags(args, process.env, process.execArgv);
+    if (!flags) return import('../dist/cli/main.js').then((m) => m.main(process.argv));
+    const child = spawn(process.execPath, [...flags, ...process.execArgv, process.argv[1], ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, TAJO_BOUNDED_HEAP: '1' },
+    });
+    // Ctrl-C reaches the whole process group (the child handles it); termination sent to this process is passed on.
+    process.on('SIGINT', () => {});
+    for (const sig of ['SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+    child.on('error', fail);
+    child.on('exit', (code, signal) => {
+      if (signal) {
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+      } else process.exit(code ?? 70);
+    });
+  })
+  .catch(fail);
