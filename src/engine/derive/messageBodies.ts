@@ -95,17 +95,3 @@ export function fitJsonBytes(text: string, maxBytes = BODY_MAX_JSON_BYTES): stri
   }
   return `${out}${ELLIPSIS}`;
 }
-
-/**
- * Keys for `hashed`, per connector, for planners whose callers cannot pass one (the live inbox planner): set by the
- * SDK when it opens a connection (where the vault is), read when the planner builds events.
- */
-const registeredKeys = new Map<string, Buffer>();
-
-export function registerMessageBodyKey(connectorId: string, key: Uint8Array): void {
-  registeredKeys.set(connectorId, Buffer.from(key));
-}
-
-export function registeredMessageBodyKey(connectorId: string): Buffer | undefined {
-  return registeredKeys.get(connectorId);
-}

@@ -1,5 +1,5 @@
 import type { ContactLists } from '../derive/contact.js';
-import { bodyTransform, registeredMessageBodyKey } from '../derive/messageBodies.js';
+import { bodyTransform } from '../derive/messageBodies.js';
 import type { TwilioFlexConfig } from '../../config/schema.js';
 import type { Store } from '../../store/store.js';
 import type { TwilioClient } from '../../sources/twilio/client.js';
@@ -20,8 +20,7 @@ export interface LivePlannerDeps {
   conversationServiceSid?: string | undefined;
   now?: () => number;
   /**
-   * `message_bodies: hashed`: the HMAC key (see SyncDeps.messageBodyKey); default: the one the SDK registered for
-   * the connector when it opened the connection (`registerMessageBodyKey`).
+   * `message_bodies: hashed`: the HMAC key (see SyncDeps.messageBodyKey); the SDK derives it from the master key.
    */
   messageBodyKey?: Uint8Array | undefined;
 }
@@ -39,7 +38,7 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
   const ws = deps.workspaceSid;
   return async ({ taskSids, rawEvents, priority }) => {
     // Resolved per batch: the key may be registered after the planner was built. Hashed without a key throws.
-    const messageBody = bodyTransform(cfg, deps.messageBodyKey ?? registeredMessageBodyKey(deps.connectorId));
+    const messageBody = bodyTransform(cfg, deps.messageBodyKey);
     // One Conversation cache per batch: a long-lived cache would never see a conversation close.
     const conversations = client && cfg.sync.conversations ? new ConversationSource(client, deps.conversationServiceSid, { messageBodies: cfg.message_bodies !== 'off' }) : undefined;
     const plan = await planTasks(

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL } from '../../config/defaults.js';
 import { TajoError } from '../../core/errors.js';
-import { messageBodyKeyPurpose, registerMessageBodyKey } from '../../engine/derive/messageBodies.js';
+import { messageBodyKeyPurpose } from '../../engine/derive/messageBodies.js';
 import type { ConnectorRecord } from '../../store/types.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, TwilioBaseUrls } from '../types.js';
@@ -66,8 +66,6 @@ export async function loadConnection(ctx: SdkContext, id: ConnectorId): Promise<
     creds.authToken = authToken;
   }
   const brevoApiKey = ctx.options.brevoApiKey ?? ctx.config.brevo.api_key ?? stored.brevoApiKey ?? ctx.env.BREVO_API_KEY;
-  // Registered for the planners built from this connection (the live inbox planner reads it there).
-  messageBodyKey(ctx, id);
   return {
     id,
     record,
@@ -81,13 +79,11 @@ export async function loadConnection(ctx: SdkContext, id: ConnectorId): Promise<
 
 /**
  * `message_bodies: hashed`: the connector's HMAC key, derived from the master key (HKDF; never stored, never sent),
- * registered for the live planner; undefined in the other modes (the master key is not even loaded for them).
+ * passed to the sync and the live planner; undefined in the other modes (the master key is not even loaded for them).
  */
 export function messageBodyKey(ctx: SdkContext, id: ConnectorId): Buffer | undefined {
   if (ctx.config.connectors.twilio_flex.message_bodies !== 'hashed') return undefined;
-  const key = ctx.vault().deriveKey(messageBodyKeyPurpose(id));
-  registerMessageBodyKey(id, key);
-  return key;
+  return ctx.vault().deriveKey(messageBodyKeyPurpose(id));
 }
 
 /** Literal secret values of a connection (to scrub from output and errors). */

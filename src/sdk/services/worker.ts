@@ -16,7 +16,7 @@ import type { TwilioClient } from '../../sources/twilio/client.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId } from '../types.js';
 import { brevoClientFor, twilioClientFor, vendorTime } from './clients.js';
-import { loadConnection, type Connection } from './connection.js';
+import { loadConnection, messageBodyKey, type Connection } from './connection.js';
 
 export interface BackgroundLoops {
   loops: Background[];
@@ -52,6 +52,7 @@ async function liveDeps(ctx: SdkContext, conn: Connection): Promise<LivePlannerD
     client: canRead ? await twilioClientFor(ctx, conn, { priority: 0 }) : undefined,
     workspaceSid: conn.workspaceSid,
     conversationServiceSid: conn.chatServiceSid,
+    messageBodyKey: messageBodyKey(ctx, conn.id),
     now: time.nowMs,
   };
 }
