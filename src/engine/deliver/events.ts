@@ -9,7 +9,7 @@ import { eventsPerBatch, planBackfillEvents, planEvents } from './planner.js';
 export interface EventDeliveryConfig {
   /** Parallel single `POST /events` calls (the events budget paces them). */
   concurrency: number;
-  /** Catch-all tokens kept for import polling when `/events/batch` shares it. Default 5. */
+  /** Catch-all tokens kept for import polling when `/events/batch` shares it (the worker: 8 while a sync runs, 2 or 0 in a drain). */
   batchReserve: number;
   minBatchSavingMs?: number;
   /**
