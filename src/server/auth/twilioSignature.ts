@@ -34,12 +34,22 @@ function header(signature: string | string[] | undefined): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
+/**
+ * twilio-node's `validateRequest`, with the URL exactly as received tried first. That URL is always one of the
+ * candidates `validateRequest` tries (it is `removePort(url)` when it has no port and `addPort(url)` when it has one),
+ * so the answer is the same; a match — every genuine request signed for this URL — costs one HMAC and no URL parsing
+ * (compared in constant time, as twilio-node does).
+ */
+function validate(authToken: string, sig: string, url: string, params: FormParams): boolean {
+  return safeEqualStr(twilio.getExpectedTwilioSignature(authToken, url, params), sig) || twilio.validateRequest(authToken, sig, url, params);
+}
+
 /** Form-encoded webhooks: URL + sorted params. */
 export function checkFormSignature(authToken: string, signature: string | string[] | undefined, url: string, params: FormParams): SignatureCheck {
   const sig = header(signature);
   if (sig === undefined) return 'missing';
   try {
-    return twilio.validateRequest(authToken, sig, url, params) ? 'ok' : 'invalid';
+    return validate(authToken, sig, url, params) ? 'ok' : 'invalid';
   } catch {
     return 'invalid'; // an unparsable URL cannot carry a valid signature
   }
@@ -70,7 +80,7 @@ export function checkJsonSignature(authToken: string, signature: string | string
   }
   if (!hash) return 'invalid';
   try {
-    const urlOk = twilio.validateRequest(authToken, sig, url, {});
+    const urlOk = validate(authToken, sig, url, {});
     return urlOk && safeEqualStr(hash.toLowerCase(), sha256Hex(rawBody)) ? 'ok' : 'invalid';
   } catch {
     return 'invalid';

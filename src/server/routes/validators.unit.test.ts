@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conversationsDedupeKey, validateConversationsWebhook } from './conversations.validate.js';
-import { validateEventStreamsBatch } from './eventStreams.validate.js';
+import { EventStreamsBatchSchema, validateEventStreamsBatch } from './eventStreams.validate.js';
 import { flexTaskCompleteKey, validateFlexTaskComplete } from './flexTaskComplete.validate.js';
 import { surveyKey, validateSurvey } from './survey.validate.js';
 import { taskRouterDedupeKey, validateTaskRouterCallback } from './taskrouter.validate.js';
@@ -69,5 +70,26 @@ describe('Flex plugin and survey', () => {
     expect(validateSurvey({ Score: 3 }).ok).toBe(false);
     expect(validateSurvey({ TaskSid: sid('WT', 2) }).ok).toBe(false);
     expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: '{"conversations":{"kind":"Survey"}}' }).ok).toBe(true);
+  });
+});
+
+describe('Event Streams batch: plain-code hot path and the schema agree', () => {
+  const str = (max: number) => fc.oneof(fc.string({ maxLength: max + 2 }), fc.constant(''), fc.integer(), fc.constant(null));
+  const event = fc.record(
+    { specversion: str(16), type: str(256), source: str(1024), id: str(256), time: str(64), dataschema: str(40), datacontenttype: str(256), data: fc.anything(), other: fc.anything() },
+    { requiredKeys: [] },
+  );
+  const body = fc.oneof(fc.array(event, { maxLength: 4 }), event, fc.anything());
+
+  it('property: the same verdict and the same events as the zod schema', () => {
+    fc.assert(
+      fc.property(body, (b) => {
+        const viaZod = EventStreamsBatchSchema.safeParse(b);
+        const got = validateEventStreamsBatch(b);
+        expect(got.ok).toBe(viaZod.success);
+        if (got.ok && viaZod.success) expect(got.value).toEqual(viaZod.data);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
