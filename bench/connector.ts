@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       progress.pending = s.pending + s.inflight;
       const m = process.memoryUsage();
       const mb = (b: number) => Math.round(b / 104857.6) / 10;
-      say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), heapMb: mb(m.heapUsed), externalMb: mb(m.external), ...loop, ...progress });
+      say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), heapMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), ...loop, ...progress });
     }, () => undefined);
   }, 5_000);
   ticker.unref();

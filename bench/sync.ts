@@ -122,7 +122,7 @@ async function run(o: Opts): Promise<BenchResult> {
         for (const [k, v] of Object.entries(d)) by[groupBrevo(k)] = (by[groupBrevo(k)] ?? 0) + v.requests;
         const rate = ((by['brevo events single'] ?? 0) / s).toFixed(0);
         const rest = Object.entries(by).filter(([k]) => k !== 'brevo events single').map(([k, n]) => `${k.replace('brevo ', '')} ${n}`).join(', ');
-        note(`  ${(Number(p.elapsedMs) / 1000).toFixed(0)} s: ${String(p.records)} TaskRouter events read, ${String(p.delivered)} Brevo writes delivered, ${String(p.pending)} pending, RSS ${String(p.rssMb)} MB (heap ${String(p.heapMb)}, external ${String(p.externalMb)}); loop lag p99/max ${String(p.lagP99Ms)}/${String(p.lagMaxMs)} ms; single events ${rate}/s${rest ? `; ${rest}` : ''}`);
+        note(`  ${(Number(p.elapsedMs) / 1000).toFixed(0)} s: ${String(p.records)} TaskRouter events read, ${String(p.delivered)} Brevo writes delivered, ${String(p.pending)} pending, RSS ${String(p.rssMb)} MB (heap ${String(p.heapMb)} of ${String(p.heapTotalMb)}, external ${String(p.externalMb)}); loop lag p99/max ${String(p.lagP99Ms)}/${String(p.lagMaxMs)} ms; single events ${rate}/s${rest ? `; ${rest}` : ''}`);
       }, () => undefined);
     });
     conn.send('go');
