@@ -12,10 +12,19 @@ const args = process.argv.slice(2);
 import('../dist/cli/heapBounds.js')
   .then(({ boundedHeapFlags }) => {
     const flags = boundedHeapFlags(args, process.env, process.execArgv);
-    if (!flags) return import('../dist/cli/main.js').then((m) => m.main(process.argv));
+    if (!flags) {
+      // The re-run: when the launcher dies without passing a signal on (SIGKILL), stop too instead of running orphaned.
+      const launcher = Number(process.env.TAJO_LAUNCHER_PID);
+      if (launcher > 0) {
+        setInterval(() => {
+          if (process.ppid !== launcher) process.kill(process.pid, 'SIGTERM');
+        }, 1000).unref();
+      }
+      return import('../dist/cli/main.js').then((m) => m.main(process.argv));
+    }
     const child = spawn(process.execPath, [...flags, ...process.execArgv, process.argv[1], ...args], {
       stdio: 'inherit',
-      env: { ...process.env, TAJO_BOUNDED_HEAP: '1' },
+      env: { ...process.env, TAJO_BOUNDED_HEAP: '1', TAJO_LAUNCHER_PID: String(process.pid) },
     });
     // Ctrl-C reaches the whole process group (the child handles it); termination sent to this process is passed on.
     process.on('SIGINT', () => {});
