@@ -32,3 +32,32 @@ it('a failed commit rejects every caller in it; the next group commits', async (
   const failed = await Promise.allSettled([b.ingest([item('a')]), b.ingest([item('b')])]);
   expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
 });
+
+it('hands a self-grouping store the next group before the previous commit answered; other stores get one commit at a time', async () => {
+  for (const groups of [true, false]) {
+    const started: number[] = [];
+    const release: (() => void)[] = [];
+    const gated = {
+      ingestGroupsCommits: groups,
+      ingest: async (items: InboxInput[]) => {
+        started.push(items.length);
+        await new Promise<void>((r) => release.push(r));
+        return store.ingest(items);
+      },
+    };
+    const b = new IngestBatcher(gated);
+    const first = b.ingest([item(`${groups}-a`)]);
+    await new Promise((r) => setImmediate(r));
+    const second = b.ingest([item(`${groups}-b`), item(`${groups}-c`)]);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    // a self-grouping store already has the second group; otherwise it waits for the first commit
+    expect(started).toEqual(groups ? [1, 2] : [1]);
+    release.shift()?.();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual([1, 2]);
+    release.shift()?.();
+    expect(await second).toEqual({ accepted: 2, duplicates: 0 });
+  }
+});

@@ -1,6 +1,9 @@
 import type { InboxInput } from '../store/types.js';
 import type { Store } from '../store/store.js';
 
+/** Groups handed to a self-grouping store before the first of them is answered. */
+const MAX_IN_FLIGHT = 64;
+
 interface Waiter {
   items: InboxInput[];
   resolve: (r: { accepted: number; duplicates: number }) => void;
@@ -12,16 +15,23 @@ interface Waiter {
  * written together in ONE `store.ingest` call, so N concurrent webhooks cost one durable commit instead of N.
  * Each caller still resolves only after the commit that holds its items resolved (2xx after durability), and a
  * failed commit rejects every caller in it (they answer 503 and Twilio retries).
+ *
+ * A store that groups commits itself (`ingestGroupsCommits`: SQLite's writer thread) is handed each tick's group at
+ * once, up to `MAX_IN_FLIGHT` groups, so its next commit can start the moment the previous one ends instead of after
+ * the answer travelled back to this thread and waited for a turn of the event loop.
  */
 export class IngestBatcher {
   private queue: Waiter[] = [];
-  private flushing = false;
+  private inFlight = 0;
   private scheduled = false;
+  private readonly maxInFlight: number;
 
   constructor(
-    private readonly store: Pick<Store, 'ingest'>,
+    private readonly store: Pick<Store, 'ingest' | 'ingestGroupsCommits'>,
     private readonly maxItems = 2000,
-  ) {}
+  ) {
+    this.maxInFlight = store.ingestGroupsCommits === true ? MAX_IN_FLIGHT : 1;
+  }
 
   ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number }> {
     return new Promise((resolve, reject) => {
@@ -31,7 +41,7 @@ export class IngestBatcher {
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.inFlight >= this.maxInFlight || this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -40,8 +50,8 @@ export class IngestBatcher {
   }
 
   private async flush(): Promise<void> {
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = true;
+    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    this.inFlight += 1;
     const group: Waiter[] = [];
     let n = 0;
     while (this.queue.length > 0 && (group.length === 0 || n + (this.queue[0]?.items.length ?? 0) <= this.maxItems)) {
@@ -64,7 +74,7 @@ export class IngestBatcher {
     } catch (err) {
       for (const w of group) w.reject(err);
     } finally {
-      this.flushing = false;
+      this.inFlight -= 1;
       if (this.queue.length > 0) this.schedule();
     }
   }

@@ -81,6 +81,11 @@ export interface Store extends AnalyticsReads, ScaleOps {
   // webhook inbox
   /** Inserts new keys, ignores known ones; returns which were accepted. Durable when it resolves. */
   ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number; acceptedKeys: string[] }>;
+  /**
+   * True when `ingest` itself groups calls made while a commit runs into the next commit (SQLite's inbox writer
+   * thread): a caller may start the next `ingest` without waiting for the previous one to resolve.
+   */
+  readonly ingestGroupsCommits?: boolean;
   claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]>;
 
   // management API keys (stored hashed) and leases (one owner per stream / worker role)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InboxWriterThread } from './inboxWriter.js';
 import { SqliteStore } from './sqliteStore.js';
 
 describe('inbox commits from the writer thread', () => {
@@ -27,6 +28,39 @@ describe('inbox commits from the writer thread', () => {
       const claimed = await store.claimInbox({ workerId: 'w', limit: 1000, leaseMs: 60_000, nowMs: Date.now() });
       expect(claimed).toHaveLength(66);
       expect(claimed.find((c) => c.key === 'k3')?.payload).toEqual({ key: 'k3', text: 'é ✓' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes posted while a commit runs are committed together: many calls, few transactions, each answered with its own keys', async () => {
+    await (await SqliteStore.open(file, { inboxThread: false })).close(); // migrated file
+    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL' });
+    try {
+      const at = new Date().toISOString();
+      // 200 writes posted back to back: the thread takes the ones queued behind the first into one transaction
+      const keys = await Promise.all(Array.from({ length: 200 }, (_v, i) => writer.write([[`g${i}`, 'sdk', '{}'], [`g${(i + 1) % 200}`, 'sdk', '{}']], at)));
+      // each write is answered with the keys it was the first to store (write i stores g{i+1}; write 0 also g0)
+      expect(keys[0]).toEqual(['g0', 'g1']);
+      expect(keys.slice(1, 199).every((k, i) => k.length === 1 && k[0] === `g${i + 2}`)).toBe(true);
+      expect(keys[199]).toEqual([]);
+      expect(writer.commits).toBeGreaterThan(0);
+      expect(writer.commits).toBeLessThan(20);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('keeps the WAL bounded by checkpointing itself (automatic checkpoints are off in the writer thread)', async () => {
+    const store = await SqliteStore.open(file);
+    try {
+      const big = 'x'.repeat(1000);
+      for (let g = 0; g < 120; g++) {
+        await store.ingest(Array.from({ length: 100 }, (_v, i) => ({ key: `w${g}-${i}`, source: 'event-streams' as const, payload: { big } })));
+      }
+      // 12,000 rows of ~1 KB: without its own checkpoints the WAL would hold all of them (> 12 MB)
+      const { statSync } = await import('node:fs');
+      expect(statSync(`${file}-wal`).size).toBeLessThan(8 * 1024 * 1024);
     } finally {
       await store.close();
     }

@@ -3,7 +3,7 @@
  * FULL`, one fsync of the WAL) would block the server's event loop for its whole duration, so requests arriving
  * meanwhile could neither be parsed nor join the next group commit. This worker thread owns a second connection to
  * the same file and runs only the inbox insert; the main thread keeps parsing and verifying requests while it syncs,
- * and `IngestBatcher` hands it everything that arrived in the meantime as one transaction.
+ * and posts each new group at once: the thread commits whatever queued up meanwhile as one transaction.
  *
  * Same contract as the in-thread path: the promise resolves after the transaction committed (durable), rejects with
  * TAJO_STORE_UNAVAILABLE on lock/I/O failures or when the thread died (the route answers 503 and the sender
@@ -23,25 +23,53 @@ export type InboxRow = [string, string, string];
 
 // Plain JavaScript evaluated in the worker (`eval: true`): no TypeScript loader is needed in the thread, whether the
 // package runs from dist/, under tsx or under vitest. better-sqlite3 is loaded from the path the main thread resolved.
+// Group commit happens here: when the thread picks up a write it also takes every write queued behind it
+// (receiveMessageOnPort, up to maxRows rows) and commits them all in ONE transaction, one fsync, one reply. The main
+// thread posts each group as it forms and never waits for the previous commit's answer before posting the next, so
+// under load the thread commits back to back.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs, fileMustExist: true });
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = ' + workerData.synchronous);
+// No checkpoint inside a commit: SQLite's automatic one runs in the COMMIT that crosses 1000 WAL pages, so that
+// group's acknowledgements would wait for it. The thread checkpoints after it has answered instead.
+db.pragma('wal_autocheckpoint = 0');
+let rowsSinceCheckpoint = 0;
 const insert = db.prepare(workerData.sql);
-const write = db.transaction((rows, at) => {
+const write = db.transaction((writes) => writes.map((m) => {
   const keys = [];
-  for (const r of rows) if (insert.run(r[0], r[1], r[2], at).changes) keys.push(r[0]);
+  for (const r of m.rows) if (insert.run(r[0], r[1], r[2], m.at).changes) keys.push(r[0]);
   return keys;
-});
-parentPort.on('message', (m) => {
-  if (m.close) { db.close(); parentPort.close(); return; }
-  try {
-    parentPort.postMessage({ id: m.id, keys: write.immediate(m.rows, m.at) });
-  } catch (e) {
-    parentPort.postMessage({ id: m.id, error: { code: typeof e.code === 'string' ? e.code : undefined, message: String(e && e.message || e) } });
+}));
+parentPort.on('message', (first) => {
+  const writes = [];
+  let closing = false;
+  let rows = 0;
+  for (let m = first; m; ) {
+    if (m.close) { closing = true; break; }
+    writes.push(m);
+    rows += m.rows.length;
+    if (rows >= workerData.maxRows) break;
+    const next = receiveMessageOnPort(parentPort);
+    m = next && next.message;
   }
+  if (writes.length > 0) {
+    const ids = writes.map((w) => w.id);
+    try {
+      parentPort.postMessage({ ids, keys: write.immediate(writes) });
+    } catch (e) {
+      parentPort.postMessage({ ids, error: { code: typeof e.code === 'string' ? e.code : undefined, message: String(e && e.message || e) } });
+    }
+    rowsSinceCheckpoint += rows;
+    if (rowsSinceCheckpoint >= workerData.checkpointRows) {
+      rowsSinceCheckpoint = 0;
+      // PASSIVE: copies what it can without waiting for readers or writers; a failure only leaves the WAL longer.
+      try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+    }
+  }
+  if (closing) { db.close(); parentPort.close(); }
 });
 `;
 
@@ -50,11 +78,17 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** One committed group: the writes' ids and, in the same order, each write's new keys (or the group's error). */
 interface Reply {
-  id: number;
-  keys?: string[];
+  ids: number[];
+  keys?: string[][];
   error?: { code?: string; message: string };
 }
+
+/** Rows per group commit (a transaction the thread holds the write lock for). */
+const MAX_GROUP_ROWS = 5000;
+/** Inbox rows between the thread's own WAL checkpoints (about SQLite's default of 1000 pages for ~1 KB payloads). */
+const CHECKPOINT_ROWS = 3000;
 
 export interface InboxWriterOptions {
   busyTimeoutMs: number;
@@ -66,6 +100,8 @@ export class InboxWriterThread {
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private closed = false;
+  /** Transactions the thread has answered (one per group of writes). */
+  commits = 0;
 
   constructor(
     private readonly file: string,
@@ -104,16 +140,20 @@ export class InboxWriterThread {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver, file: this.file, busyTimeoutMs: this.opts.busyTimeoutMs, synchronous: this.opts.synchronous, sql: INBOX_INSERT_SQL },
+      workerData: { driver, file: this.file, busyTimeoutMs: this.opts.busyTimeoutMs, synchronous: this.opts.synchronous, sql: INBOX_INSERT_SQL, maxRows: MAX_GROUP_ROWS, checkpointRows: CHECKPOINT_ROWS },
     });
     w.unref();
     w.on('message', (m: Reply) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
+      this.commits += 1;
+      const err = m.keys ? undefined : workerError(m.error);
+      m.ids.forEach((id, i) => {
+        const p = this.pending.get(id);
+        if (!p) return;
+        this.pending.delete(id);
+        if (err) p.reject(err);
+        else p.resolve(m.keys?.[i] ?? []);
+      });
       if (this.pending.size === 0) w.unref();
-      if (m.keys) p.resolve(m.keys);
-      else p.reject(workerError(m.error));
     });
     const died = (why: string) => {
       if (this.worker === w) this.worker = undefined;

@@ -206,6 +206,9 @@ export class SqliteStore implements Store {
   }
 
   // webhook inbox
+  get ingestGroupsCommits(): boolean {
+    return this.inboxWriter !== undefined;
+  }
   async ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number; acceptedKeys: string[] }> {
     if (!this.inboxWriter) return admin.ingest(this.db, items, this.now());
     const acceptedKeys = await this.inboxWriter.write(items.map((i) => [i.key, i.source, json(i.payload)]), iso(this.now()));
