@@ -8,7 +8,7 @@
  * attributes), then it waits for `go` on stdin; `{ phase: 'progress', … }` every 5 s; `{ phase: 'done', … }`.
  * SIGTERM aborts the sync (used by `--max-minutes`) and still prints `done`.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TwilioFlexConfigSchema } from '../src/config/schema.js';
@@ -47,6 +47,16 @@ const say = (o: Record<string, unknown>): void => {
   process.stdout.write(`${JSON.stringify(o)}\n`);
 };
 const rssMb = (): number => Math.round((process.memoryUsage().rss / 1048576) * 10) / 10;
+/** Resident memory by kind (Linux smaps_rollup): anonymous (heaps, malloc), file-backed (code), shared memory (SQLite -shm). */
+const residentMb = (): Record<string, number> => {
+  try {
+    const t = readFileSync('/proc/self/smaps_rollup', 'utf8');
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(t)?.[1] ?? NaN);
+    return { anonMb: Math.round(kb('Pss_Anon') / 102.4) / 10, fileMb: Math.round(kb('Pss_File') / 102.4) / 10, shmemMb: Math.round(kb('Pss_Shmem') / 102.4) / 10 };
+  } catch {
+    return {};
+  }
+};
 const peakMb = (): number => Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
 
 async function main(): Promise<void> {
@@ -103,7 +113,7 @@ async function main(): Promise<void> {
       progress.pending = s.pending + s.inflight;
       const m = process.memoryUsage();
       const mb = (b: number) => Math.round(b / 104857.6) / 10;
-      say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), heapMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), ...loop, ...progress });
+      say({ phase: 'progress', elapsedMs: Math.round(performance.now() - started), rssMb: rssMb(), peakMb: peakMb(), heapMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external), ...residentMb(), ...loop, ...progress });
     }, () => undefined);
   }, 5_000);
   ticker.unref();

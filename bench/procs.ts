@@ -13,9 +13,9 @@ export interface ConnectorChild {
 }
 
 /** `node [nodeArgs] --import tsx bench/connector.ts '<json args>'`. */
-export function spawnConnector(args: Record<string, unknown>, nodeArgs: string[] = []): ConnectorChild {
+export function spawnConnector(args: Record<string, unknown>, nodeArgs: string[] = [], env: Record<string, string> = {}): ConnectorChild {
   const script = fileURLToPath(new URL('./connector.ts', import.meta.url));
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   child.stderr?.on('data', (c: Buffer) => {
     err = (err + c.toString('utf8')).slice(-20_000);

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boundedHeapFlags } from '../src/cli/heapBounds.js';
+import { boundedEnv, boundedHeapFlags } from '../src/cli/heapBounds.js';
 import { runEmulatorProcess } from '../src/emulators/process.js';
 import { computePlan, groupBrevo, type TruthLike } from './plan.js';
 import { diffBrevo, diffTwilio, getJson, hourlyUsed, spawnConnector, type BrevoLog, type TwilioLogEntry } from './procs.js';
@@ -99,7 +99,10 @@ async function run(o: Opts): Promise<BenchResult> {
     const heap = process.env.TAJO_BENCH_NODE_ARGS !== undefined ? process.env.TAJO_BENCH_NODE_ARGS.split(' ').filter(Boolean) : (boundedHeapFlags(['connectors', 'sync'], process.env, process.execArgv) ?? []);
     const nodeArgs = [...(o.profile ? ['--cpu-prof', '--cpu-prof-dir', o.profile] : []), ...heap];
     note(`  connector node flags: ${heap.join(' ') || '(Node defaults)'}`);
-    const conn = spawnConnector({ url: emu.url, dataDir, sqliteSync: o.sqliteSync, ...(o.log ? { log: o.log } : {}) }, nodeArgs);
+    // …and the launcher's environment for it (MALLOC_ARENA_MAX), unless TAJO_BENCH_NODE_ARGS says otherwise.
+    const env = process.env.TAJO_BENCH_NODE_ARGS !== undefined ? {} : boundedEnv(process.env);
+    if (Object.keys(env).length) note(`  connector environment: ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    const conn = spawnConnector({ url: emu.url, dataDir, sqliteSync: o.sqliteSync, ...(o.log ? { log: o.log } : {}) }, nodeArgs, env);
     const ready = await conn.next('ready');
     const twBefore = await getJson<Record<string, TwilioLogEntry>>(`${emu.url}/_emulator/twilio/requests`);
     const brBefore = await getJson<BrevoLog>(`${emu.url}/_emulator/brevo/requests`);
@@ -122,7 +125,7 @@ async function run(o: Opts): Promise<BenchResult> {
         for (const [k, v] of Object.entries(d)) by[groupBrevo(k)] = (by[groupBrevo(k)] ?? 0) + v.requests;
         const rate = ((by['brevo events single'] ?? 0) / s).toFixed(0);
         const rest = Object.entries(by).filter(([k]) => k !== 'brevo events single').map(([k, n]) => `${k.replace('brevo ', '')} ${n}`).join(', ');
-        note(`  ${(Number(p.elapsedMs) / 1000).toFixed(0)} s: ${String(p.records)} TaskRouter events read, ${String(p.delivered)} Brevo writes delivered, ${String(p.pending)} pending, RSS ${String(p.rssMb)} MB (heap ${String(p.heapMb)} of ${String(p.heapTotalMb)}, external ${String(p.externalMb)}); loop lag p99/max ${String(p.lagP99Ms)}/${String(p.lagMaxMs)} ms; single events ${rate}/s${rest ? `; ${rest}` : ''}`);
+        note(`  ${(Number(p.elapsedMs) / 1000).toFixed(0)} s: ${String(p.records)} TaskRouter events read, ${String(p.delivered)} Brevo writes delivered, ${String(p.pending)} pending, RSS ${String(p.rssMb)} MB (heap ${String(p.heapMb)} of ${String(p.heapTotalMb)}, external ${String(p.externalMb)}; anon ${String(p.anonMb)}, file ${String(p.fileMb)}, shm ${String(p.shmemMb)}); loop lag p99/max ${String(p.lagP99Ms)}/${String(p.lagMaxMs)} ms; single events ${rate}/s${rest ? `; ${rest}` : ''}`);
       }, () => undefined);
     });
     conn.send('go');

@@ -10,7 +10,7 @@ const fail = (err) => {
 
 const args = process.argv.slice(2);
 import('../dist/cli/heapBounds.js')
-  .then(({ boundedHeapFlags }) => {
+  .then(({ boundedHeapFlags, boundedEnv }) => {
     const flags = boundedHeapFlags(args, process.env, process.execArgv);
     if (!flags) {
       // The re-run: when the launcher dies without passing a signal on (SIGKILL), stop too instead of running orphaned.
@@ -24,7 +24,7 @@ import('../dist/cli/heapBounds.js')
     }
     const child = spawn(process.execPath, [...flags, ...process.execArgv, process.argv[1], ...args], {
       stdio: 'inherit',
-      env: { ...process.env, TAJO_BOUNDED_HEAP: '1', TAJO_LAUNCHER_PID: String(process.pid) },
+      env: { ...process.env, ...boundedEnv(process.env), TAJO_BOUNDED_HEAP: '1', TAJO_LAUNCHER_PID: String(process.pid) },
     });
     // Ctrl-C reaches the whole process group (the child handles it); termination sent to this process is passed on.
     process.on('SIGINT', () => {});

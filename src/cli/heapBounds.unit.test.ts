@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedHeapFlags } from './heapBounds.js';
+import { boundedEnv, boundedHeapFlags } from './heapBounds.js';
 
 describe('boundedHeapFlags', () => {
   it('bounds the long-running commands only', () => {
@@ -20,5 +20,11 @@ describe('boundedHeapFlags', () => {
     expect(boundedHeapFlags(sync, { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=4096' }, [])).toBeUndefined();
     expect(boundedHeapFlags(sync, {}, ['--max-old-space-size=300'])).toBeUndefined();
     expect(boundedHeapFlags(sync, { TAJO_BOUNDED_HEAP: '1' }, [])).toBeUndefined();
+  });
+
+  it('gives the re-run two malloc arenas unless the user chose a number', () => {
+    expect(boundedEnv({})).toEqual({ MALLOC_ARENA_MAX: '2' });
+    expect(boundedEnv({ MALLOC_ARENA_MAX: '' })).toEqual({ MALLOC_ARENA_MAX: '2' });
+    expect(boundedEnv({ MALLOC_ARENA_MAX: '8' })).toEqual({});
   });
 });

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,7 @@ describe('bin/tajo.js launcher (bounded heap re-run)', () => {
     expect(serverPid).not.toBe(launcher.pid);
     const args = spawnSync('ps', ['-o', 'args=', '-p', String(serverPid)], { encoding: 'utf8' }).stdout;
     expect(args).toContain('--max-old-space-size=160');
+    expect(readFileSync(`/proc/${serverPid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
     launcher.kill('SIGKILL');
     const deadline = Date.now() + 10_000;
     while (alive(serverPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));

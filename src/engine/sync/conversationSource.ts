@@ -1,4 +1,4 @@
-import { snapshotConversation, type ConversationSnapshot } from '../derive/conversation.js';
+import { snapshotConversation, type ConversationInput, type ConversationSnapshot, type MessageInput, type ParticipantInput } from '../derive/conversation.js';
 import type { TwilioClient } from '../../sources/twilio/client.js';
 import type { Conversation, Message, Participant } from '../../sources/twilio/schemas.js';
 import { fetchConversation, listConversations, listMessages, listParticipants } from '../../sources/twilio/readers.js';
@@ -23,6 +23,23 @@ const CACHE_MAX = 5_000;
 /** Participants and Messages are asked for again only when an open Conversation's task is derived again: fewer kept. */
 const PARTS_MAX = 1_000;
 
+// The caches keep only the fields a snapshot is made of (../derive/conversation.ts): a Conversation as Twilio returns
+// it also carries its url, four links, attributes and bindings, about 1.5 KB each, and a large backfill primes
+// thousands of them from the day lists.
+const slimConversation = (c: Conversation): ConversationInput => ({
+  sid: c.sid,
+  state: c.state,
+  date_created: c.date_created,
+  date_updated: c.date_updated,
+  timers: c.timers ? { date_closed: c.timers.date_closed, date_inactive: c.timers.date_inactive } : null,
+});
+const slimParticipant = (p: Participant): ParticipantInput => ({
+  sid: p.sid,
+  identity: p.identity,
+  messaging_binding: p.messaging_binding ? { type: p.messaging_binding.type, address: p.messaging_binding.address } : null,
+});
+const slimMessage = (m: Message): MessageInput => ({ sid: m.sid, author: m.author, body: m.body, participant_sid: m.participant_sid, date_created: m.date_created });
+
 function remember<T>(cache: Map<string, T>, key: string, value: T, max = CACHE_MAX): void {
   cache.set(key, value);
   if (cache.size > max) cache.delete(cache.keys().next().value as string);
@@ -38,9 +55,9 @@ const LIST_THRESHOLD = 20;
  * and its snapshot carries the customer's first and last bodies; with it off nothing more is read than without.
  */
 export class ConversationSource {
-  private readonly conv = new Map<string, Promise<Conversation | null>>();
-  private readonly parts = new Map<string, Promise<Participant[]>>();
-  private readonly msgs = new Map<string, Promise<Message[]>>();
+  private readonly conv = new Map<string, Promise<ConversationInput | null>>();
+  private readonly parts = new Map<string, Promise<ParticipantInput[]>>();
+  private readonly msgs = new Map<string, Promise<MessageInput[]>>();
   private readonly listedDays = new Set<string>();
   /** Every Conversation read or listed in this run (sids only: the refresh stream skips them). */
   private readonly seen = new Set<string>();
@@ -64,7 +81,7 @@ export class ConversationSource {
   /** A Conversation seen in a list response: no GET needed for it. */
   prime(c: Conversation): void {
     this.seen.add(c.sid);
-    if (!this.conv.has(c.sid)) remember(this.conv, c.sid, Promise.resolve(c));
+    if (!this.conv.has(c.sid)) remember(this.conv, c.sid, Promise.resolve(slimConversation(c)));
   }
 
   /** Lists the Conversations created on the UTC days of [startMs, endMs] (each day once per run). */
@@ -90,12 +107,15 @@ export class ConversationSource {
 
   /** The snapshot with what `need` asks for; null when the Conversation does not exist (404). */
   async snapshot(sid: string, need: ConversationNeed = FULL_READ): Promise<ConversationSnapshot | null> {
-    const conv = await this.once(this.conv, sid, async () => (await fetchConversation(this.client, this.serviceSid, sid)) ?? null);
+    const conv = await this.once(this.conv, sid, async () => {
+      const c = await fetchConversation(this.client, this.serviceSid, sid);
+      return c ? slimConversation(c) : null;
+    });
     if (!conv) return null;
     const bodies = this.messageBodies && (Boolean(conv.timers?.date_closed) || conv.state === 'closed');
     const [participants, messages] = await Promise.all([
-      need.participants ? this.once(this.parts, sid, () => listParticipants(this.client, this.serviceSid, sid)) : Promise.resolve([]),
-      need.messages || bodies ? this.once(this.msgs, sid, () => listMessages(this.client, this.serviceSid, sid)) : Promise.resolve([]),
+      need.participants ? this.once(this.parts, sid, async () => (await listParticipants(this.client, this.serviceSid, sid)).map(slimParticipant)) : Promise.resolve([]),
+      need.messages || bodies ? this.once(this.msgs, sid, async () => (await listMessages(this.client, this.serviceSid, sid)).map(slimMessage)) : Promise.resolve([]),
     ]);
     return snapshotConversation(conv, participants, messages, { customerAddress: need.customerAddress, bodies });
   }
