@@ -59,6 +59,8 @@ export class IngestBatcher {
       group.push(w);
       n += w.items.length;
     }
+    // a self-grouping store takes the rest now too (a no-op while this one may have only one commit in flight)
+    if (this.queue.length > 0) this.schedule();
     try {
       const all = group.flatMap((w) => w.items);
       const r = await this.store.ingest(all);
