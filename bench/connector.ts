@@ -8,7 +8,7 @@
  * attributes), then it waits for `go` on stdin; `{ phase: 'progress', … }` every 5 s; `{ phase: 'done', … }`.
  * SIGTERM aborts the sync (used by `--max-minutes`) and still prints `done`.
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TwilioFlexConfigSchema } from '../src/config/schema.js';
@@ -98,6 +98,18 @@ async function main(): Promise<void> {
     });
   });
 
+  // TAJO_BENCH_PEAKS=FILE: every new resident-set high (sampled every 50 ms) with the heap figures at that moment.
+  if (process.env.TAJO_BENCH_PEAKS) {
+    const file = process.env.TAJO_BENCH_PEAKS;
+    let high = 0;
+    setInterval(() => {
+      const m = process.memoryUsage();
+      if (m.rss < high + 2 * 1048576) return;
+      high = m.rss;
+      const mb = (b: number) => Math.round(b / 104857.6) / 10;
+      appendFileSync(file, `${JSON.stringify({ s: Math.round((performance.now() - started) / 100) / 10, rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), ...residentMb(), ...progress })}\n`);
+    }, 50).unref();
+  }
   const ctrl = new AbortController();
   process.once('SIGTERM', () => ctrl.abort(new Error('bench time limit')));
   const progress = { records: 0, delivered: 0, pending: 0 };

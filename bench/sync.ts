@@ -8,6 +8,8 @@
  * RSS is its own. Prints the wall time, the rate-limit floor of the minimal request plan computed from the data
  * (bench/plan.ts), their ratio, requests per API against that plan (from the emulators' request logs), 429s and the
  * connector's peak RSS. Targets: ratio ≤ 1.10, requests ≤ 1.02 × plan, large-scale RSS ≤ 1.3 × small and < 250 MB.
+ * `TAJO_BENCH_PEAKS=FILE` makes the connector append every new resident-set high (sampled every 50 ms) with its heap
+ * figures and progress counters to FILE; `TAJO_BENCH_NODE_ARGS` replaces the launcher's node flags and environment.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
