@@ -98,6 +98,10 @@ async function main(): Promise<void> {
     });
   });
 
+  const ctrl = new AbortController();
+  process.once('SIGTERM', () => ctrl.abort(new Error('bench time limit')));
+  const progress = { records: 0, delivered: 0, pending: 0 };
+  const started = performance.now();
   // TAJO_BENCH_PEAKS=FILE: every new resident-set high (sampled every 50 ms) with the heap figures at that moment.
   if (process.env.TAJO_BENCH_PEAKS) {
     const file = process.env.TAJO_BENCH_PEAKS;
@@ -110,10 +114,6 @@ async function main(): Promise<void> {
       appendFileSync(file, `${JSON.stringify({ s: Math.round((performance.now() - started) / 100) / 10, rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), ...residentMb(), ...progress })}\n`);
     }, 50).unref();
   }
-  const ctrl = new AbortController();
-  process.once('SIGTERM', () => ctrl.abort(new Error('bench time limit')));
-  const progress = { records: 0, delivered: 0, pending: 0 };
-  const started = performance.now();
   // Event-loop delay: how long a ready Brevo call can wait for the loop (lag above the budgets' burst loses tokens).
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();

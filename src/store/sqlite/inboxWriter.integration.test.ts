@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -59,7 +59,6 @@ describe('inbox commits from the writer thread', () => {
         await store.ingest(Array.from({ length: 100 }, (_v, i) => ({ key: `w${g}-${i}`, source: 'event-streams' as const, payload: { big } })));
       }
       // 12,000 rows of ~1 KB: without its own checkpoints the WAL would hold all of them (> 12 MB)
-      const { statSync } = await import('node:fs');
       expect(statSync(`${file}-wal`).size).toBeLessThan(8 * 1024 * 1024);
     } finally {
       await store.close();

@@ -100,15 +100,19 @@ export class InboxWriterThread {
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private closed = false;
-  /** Transactions the thread has answered (one per group of writes). */
-  commits = 0;
+  private answered = 0;
 
   constructor(
     private readonly file: string,
     private readonly opts: InboxWriterOptions,
   ) {}
 
-  /** Inserts the rows in one transaction; resolves with the keys that were new. */
+  /** Transactions the thread has answered (one per group of writes). */
+  get commits(): number {
+    return this.answered;
+  }
+
+  /** Inserts the rows in one transaction (with any writes queued behind them); resolves with the keys that were new. */
   write(rows: InboxRow[], at: string): Promise<string[]> {
     if (this.closed) return Promise.reject(new TajoError('TAJO_STORE_UNAVAILABLE', 'State store is closed'));
     const w = this.worker ?? this.spawn();
@@ -144,7 +148,7 @@ export class InboxWriterThread {
     });
     w.unref();
     w.on('message', (m: Reply) => {
-      this.commits += 1;
+      this.answered += 1;
       const err = m.keys ? undefined : workerError(m.error);
       m.ids.forEach((id, i) => {
         const p = this.pending.get(id);
