@@ -37,7 +37,7 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
   const client = deps.client;
   const ws = deps.workspaceSid;
   return async ({ taskSids, rawEvents, priority }) => {
-    // Resolved per batch: the key may be registered after the planner was built. Hashed without a key throws.
+    // `hashed` without a key throws here, on the batch, which then stays in the inbox (not at start-up).
     const messageBody = bodyTransform(cfg, deps.messageBodyKey);
     // One Conversation cache per batch: a long-lived cache would never see a conversation close.
     const conversations = client && cfg.sync.conversations ? new ConversationSource(client, deps.conversationServiceSid, { messageBodies: cfg.message_bodies !== 'off' }) : undefined;
