@@ -1,4 +1,3 @@
-import { isAscii, isUtf8, transcode } from 'node:buffer';
 import { TajoError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { acquireAll, type RateBudget } from './budget.js';
@@ -151,28 +150,6 @@ function combine(timeoutMs: number, outer?: AbortSignal): { signal: AbortSignal;
   };
 }
 
-/** Node keeps a string decoded from a Buffer outside the V8 heap from about this many characters on (its EXTERN_APEX). */
-const EXTERNAL_STRING_CHARS = 0xfbee9;
-
-/**
- * The response body as a string, kept out of the V8 heap when it is large. A 1,000-event TaskRouter page is 1.5–2 MB;
- * a plain UTF-8 decode puts that string in large-object space, which only a full collection frees, so a large sync
- * that reads a page every few hundred ms carried 8–15 MB of dead page bodies in its old generation between
- * collections. Node decodes latin1 and UTF-16 Buffers of EXTERNAL_STRING_CHARS or more into external strings, whose
- * memory is freed as soon as the small string object dies in a scavenge. So an ASCII body is decoded as latin1 (the
- * same characters), and a large body with other characters is transcoded to UTF-16 first (valid UTF-8 only: for
- * anything else the plain decode keeps its replacement characters). The result is always the UTF-8 decode's string.
- */
-export function decodeBody(buf: Buffer): string {
-  if (buf.length < EXTERNAL_STRING_CHARS) return buf.toString('utf8');
-  if (isAscii(buf)) return buf.toString('latin1');
-  if (isUtf8(buf)) {
-    const utf16 = transcode(buf, 'utf8', 'ucs2');
-    if (utf16.length / 2 >= EXTERNAL_STRING_CHARS) return utf16.toString('ucs2');
-  }
-  return buf.toString('utf8');
-}
-
 function parseJson(text: string): unknown {
   if (text === '') return undefined;
   try {
@@ -231,7 +208,7 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
       res.headers.forEach((v, k) => {
         headers[k.toLowerCase()] = v;
       });
-      text = decodeBody(Buffer.from(await res.arrayBuffer()));
+      text = await res.text();
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       netErr = networkErrorCode(err);
