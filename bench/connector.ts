@@ -11,6 +11,7 @@
 import { appendFileSync, createWriteStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { TwilioFlexConfigSchema } from '../src/config/schema.js';
 import { pino } from 'pino';
 import { silentLogger } from '../src/core/logger.js';
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
   });
 
   const ctrl = new AbortController();
+  /** Committed size of each V8 heap space that holds more than 1 MB (new, old, code, large objects…). */
+  const heapSpacesMb = () =>
+    Object.fromEntries(getHeapSpaceStatistics().filter((x) => x.space_size > 1048576).map((x) => [x.space_name.replace(/_space$/, ''), Math.round(x.space_size / 104857.6) / 10]));
   process.once('SIGTERM', () => ctrl.abort(new Error('bench time limit')));
   const progress = { records: 0, delivered: 0, pending: 0 };
   const started = performance.now();
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
       if (m.rss < high + 2 * 1048576) return;
       high = m.rss;
       const mb = (b: number) => Math.round(b / 104857.6) / 10;
-      appendFileSync(file, `${JSON.stringify({ s: Math.round((performance.now() - started) / 100) / 10, rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), ...residentMb(), ...progress })}\n`);
+      appendFileSync(file, `${JSON.stringify({ s: Math.round((performance.now() - started) / 100) / 10, rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), ...residentMb(), spaces: heapSpacesMb(), ...progress })}\n`);
     }, 50).unref();
   }
   // Event-loop delay: how long a ready Brevo call can wait for the loop (lag above the budgets' burst loses tokens).

@@ -155,18 +155,26 @@ export class TwilioClient {
     while (url !== null) {
       if (seen.has(url)) throw new TajoError('TAJO_TWILIO_BAD_RESPONSE', `Twilio returned a next_page_url that loops (${path})`);
       seen.add(url);
-      const json = await this.getUrl(api, url);
-      if (json === null || typeof json !== 'object') throw new TajoError('TAJO_TWILIO_BAD_RESPONSE', `Twilio list ${path} is not an object`);
-      const body = json as Record<string, unknown>;
-      const meta = parseOrThrow(PageMeta, body.meta, `GET ${path} (meta)`);
-      const listKey = meta.key ?? key;
-      const raw = body[listKey] ?? body[key];
-      if (!Array.isArray(raw)) throw new TajoError('TAJO_TWILIO_BAD_RESPONSE', `Twilio list ${path} has no "${key}" array`);
-      const items = raw.map((x, i) => parseOrThrow(item, x, `GET ${path} (${key}[${i}])`) as z.infer<S>);
-      const next: string | null = meta.next_page_url ? new URL(meta.next_page_url, url).toString() : null;
-      yield { items, url, nextUrl: next };
-      url = next;
+      const page: Page<z.infer<S>> = await this.readPage(api, url, path, key, item);
+      yield page;
+      url = page.nextUrl;
     }
+  }
+
+  /**
+   * One page, parsed. Its own frame: the decoded response body (a second copy of every item) is garbage once the items
+   * are parsed, instead of staying in the generator's registers while the consumer works on the yielded page.
+   */
+  private async readPage<S extends z.ZodType>(api: TwilioApi, url: string, path: string, key: string, item: S): Promise<Page<z.infer<S>>> {
+    const json = await this.getUrl(api, url);
+    if (json === null || typeof json !== 'object') throw new TajoError('TAJO_TWILIO_BAD_RESPONSE', `Twilio list ${path} is not an object`);
+    const body = json as Record<string, unknown>;
+    const meta = parseOrThrow(PageMeta, body.meta, `GET ${path} (meta)`);
+    const listKey = meta.key ?? key;
+    const raw = body[listKey] ?? body[key];
+    if (!Array.isArray(raw)) throw new TajoError('TAJO_TWILIO_BAD_RESPONSE', `Twilio list ${path} has no "${key}" array`);
+    const items = raw.map((x, i) => parseOrThrow(item, x, `GET ${path} (${key}[${i}])`) as z.infer<S>);
+    return { items, url, nextUrl: meta.next_page_url ? new URL(meta.next_page_url, url).toString() : null };
   }
 }
 
