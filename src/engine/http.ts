@@ -1,5 +1,6 @@
 import { TajoError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { parseJsonBuffer } from './jsonBody.js';
 import { acquireAll, type RateBudget } from './budget.js';
 import { decideRetry, parseRetryAfter, parseSibReset, type Vendor } from './retry.js';
 
@@ -150,10 +151,13 @@ function combine(timeoutMs: number, outer?: AbortSignal): { signal: AbortSignal;
   };
 }
 
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
+const EMPTY = Buffer.alloc(0);
+
+/** The body as JSON, or undefined when it is empty or not JSON (large bodies are parsed in pieces: ./jsonBody.ts). */
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonBuffer(body);
   } catch {
     return undefined;
   }
@@ -197,7 +201,7 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
     const { signal, done } = combine(timeoutMs, opts.signal);
     let status: number | undefined;
     let headers: Record<string, string> = {};
-    let text = '';
+    let body = EMPTY;
     let netErr: string | undefined;
     try {
       const init: RequestInit = { method, signal };
@@ -208,7 +212,7 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
       res.headers.forEach((v, k) => {
         headers[k.toLowerCase()] = v;
       });
-      text = await res.text();
+      body = Buffer.from(await res.arrayBuffer());
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       netErr = networkErrorCode(err);
@@ -229,7 +233,10 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
     }
 
     if (status !== undefined && status >= 200 && status < 300) {
-      return { status, headers, json: parseJson(text), text, attempts: attempt, budgetWaitMs };
+      const json = parseJson(body);
+      const raw = body;
+      // The text is decoded only when a caller asks for it: a parsed list page never exists as one big string.
+      return { status, headers, json, get text() { return raw.toString('utf8'); }, attempts: attempt, budgetWaitMs };
     }
 
     const decision = decideRetry({
@@ -244,8 +251,9 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
       ...(opts.random ? { random: opts.random } : {}),
       ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
     });
-    const json = parseJson(text);
     if (decision.action === 'fail') {
+      const json = parseJson(body);
+      const text = body.toString('utf8');
       if (status === 429) {
         // Giving up on a long rate-limit window: keep every other caller of these budgets off it as well.
         const reset = opts.vendor === 'brevo' ? parseSibReset(headers['x-sib-ratelimit-reset']) : parseRetryAfter(headers['retry-after'], Date.now());
