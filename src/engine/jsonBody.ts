@@ -41,6 +41,18 @@ export function parseJsonBuffer(buf: Buffer): unknown {
   return JSON.parse(buf.toString('utf8')) as unknown;
 }
 
+/** The index just after the string that opens at `start` (escapes skipped). */
+function endOfString(buf: Buffer, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    const b = buf[i];
+    if (b === undefined) throw new NotSplittable();
+    if (b === BACKSLASH) i += 2;
+    else if (b === QUOTE) return i + 1;
+    else i++;
+  }
+}
+
 class Splitter {
   private pos = 0;
 
@@ -119,16 +131,7 @@ class Splitter {
 
   /** From an opening quote to just after its closing quote. */
   private skipString(): void {
-    const buf = this.buf;
-    let i = this.pos + 1;
-    for (;;) {
-      const b = buf[i];
-      if (b === undefined) throw new NotSplittable();
-      if (b === BACKSLASH) i += 2;
-      else if (b === QUOTE) break;
-      else i++;
-    }
-    this.pos = i + 1;
+    this.pos = endOfString(this.buf, this.pos);
   }
 
   /** From `{` or `[` to just after the bracket that closes it (strings skipped, so brackets inside them don't count). */
@@ -140,9 +143,7 @@ class Splitter {
       const b = buf[i];
       if (b === undefined) throw new NotSplittable();
       if (b === QUOTE) {
-        this.pos = i;
-        this.skipString();
-        i = this.pos;
+        i = endOfString(buf, i);
         continue;
       }
       if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
