@@ -14,7 +14,8 @@ export interface HttpRequestOptions {
   method: string;
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** A string, or bytes (JSON bodies from ./jsonEncode.ts). */
+  body?: string | Buffer;
   budgets: RateBudget[];
   priority?: 0 | 1;
   /** Per attempt; default 30 s. */
@@ -206,7 +207,8 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
     try {
       const init: RequestInit = { method, signal };
       if (opts.headers) init.headers = opts.headers;
-      if (opts.body !== undefined) init.body = opts.body;
+      // a Buffer is a Uint8Array, which fetch sends as is (the DOM typings want an ArrayBuffer-backed one)
+      if (opts.body !== undefined) init.body = opts.body as string | Uint8Array<ArrayBuffer>;
       const res = await fetch(opts.url, init);
       status = res.status;
       res.headers.forEach((v, k) => {

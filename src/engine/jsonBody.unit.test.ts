@@ -1,6 +1,6 @@
-import { Session } from 'node:inspector';
 import { describe, expect, it } from 'vitest';
 import { parseJsonBuffer, SPLIT_FROM_BYTES } from './jsonBody.js';
+import { largestAllocation } from './test-helpers/largestAllocation.js';
 
 /** Pads a document past the split threshold with a large array member. */
 const large = (doc: Record<string, unknown>) => ({ ...doc, pad: Array.from({ length: Math.ceil(SPLIT_FROM_BYTES / 40) }, (_, i) => ({ i, s: 'x'.repeat(30) })) });
@@ -74,21 +74,10 @@ describe('parseJsonBuffer', () => {
   it('parses a large list page without allocating a large string (V8 sampling heap profiler)', async () => {
     const page = asBuffer(JSON.stringify({ events: Array.from({ length: 1000 }, (_, i) => ({ sid: `EV${i}`, event_data: { note: 'é'.repeat(800) } })), meta: { key: 'events' } }));
     expect(page.length).toBeGreaterThan(1_000_000);
-    /** The largest single allocation `f` makes, collected or not. */
-    const largestAllocation = async (f: () => unknown): Promise<number> => {
-      const session = new Session();
-      session.connect();
-      const post = (method: string, params?: object) =>
-        new Promise<unknown>((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
-      await post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-      const value = f();
-      const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: { samples: { size: number }[] } };
-      session.disconnect();
-      expect(value).toBeTruthy();
-      return Math.max(0, ...profile.samples.map((x) => x.size));
-    };
-    expect(await largestAllocation(() => JSON.parse(page.toString('utf8')))).toBeGreaterThan(4 * SPLIT_FROM_BYTES);
-    expect(await largestAllocation(() => parseJsonBuffer(page))).toBeLessThan(SPLIT_FROM_BYTES);
+    expect((await largestAllocation(() => JSON.parse(page.toString('utf8')))).bytes).toBeGreaterThan(4 * SPLIT_FROM_BYTES);
+    const split = await largestAllocation(() => parseJsonBuffer(page));
+    expect(split.value).toBeTruthy();
+    expect(split.bytes).toBeLessThan(SPLIT_FROM_BYTES);
     expect(parseJsonBuffer(page)).toStrictEqual(JSON.parse(page.toString('utf8')));
   });
 });

@@ -1,5 +1,6 @@
 /** Contact and list-membership delivery: bulk import or one-by-one upserts, as `planContacts` decides. */
-import { chunk, jsonBytes, parseImportReport, reasonForReportField } from '../../sinks/brevo/classify.js';
+import { parseImportReport, reasonForReportField } from '../../sinks/brevo/classify.js';
+import { importEntry } from '../../sinks/brevo/client.js';
 import { IMPORT_MAX_BYTES, IMPORT_REPORT_FIELDS, type BrevoProcess, type ContactPayload, type ListChangePayload } from '../../sinks/brevo/types.js';
 import type { DeadLetterReason, OutboxItem } from '../../store/types.js';
 import { sleep } from '../http.js';
@@ -76,7 +77,8 @@ export async function deliverContacts(ctx: DeliveryContext, items: readonly Outb
   });
   if (rows.length) ctx.logger.debug({ contacts: rows.length, plan: plan.reason }, 'contact delivery plan');
   const viaImport = plan.importCalls > 0 ? importable : [];
-  const singles = rows.filter((r) => !viaImport.includes(r));
+  const imported = new Set(viaImport);
+  const singles = rows.filter((r) => !imported.has(r));
 
   await settleAll([deliverImports(ctx, viaImport, cfg), deliverSingles(ctx, singles, cfg.concurrency)]);
   const inBrevo = (id: number) => ['delivered', 'dead'].includes(ctx.outcome(id) ?? '');
@@ -99,20 +101,12 @@ async function deliverImports(ctx: DeliveryContext, rows: readonly Row[], cfg: C
   const groups = new Map<string, Row[]>();
   for (const r of rows) {
     const k = [...new Set(r.c.listIds)].sort((a, b) => a - b).join(',');
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
   }
   const jobs: Row[][] = [];
-  for (const g of groups.values()) {
-    for (const part of chunk(g, cfg.maxPerImport)) {
-      // Halve until the jsonBody is within Brevo's recommended 8 MB.
-      const stack = [part];
-      while (stack.length) {
-        const p = stack.pop()!;
-        if (p.length > 1 && jsonBytes(p.map((r) => r.c)) > IMPORT_MAX_BYTES) stack.push(p.slice(0, p.length >> 1), p.slice(p.length >> 1));
-        else jobs.push(p);
-      }
-    }
-  }
+  for (const g of groups.values()) jobs.push(...importJobs(g, cfg.maxPerImport));
   if (!jobs.length || ctx.stopped) return;
   // Imports run in parallel (each mostly waits for Brevo's processing) and are watched together: one poll of the
   // process list answers for all of them. The polls are reserved so the events lane leaves their tokens alone.
@@ -121,18 +115,16 @@ async function deliverImports(ctx: DeliveryContext, rows: readonly Row[], cfg: C
   try {
     const priority = Math.min(...rows.map((r) => r.item.priority)) as 0 | 1;
     const o = { priority, ...(ctx.signal ? { signal: ctx.signal } : {}) };
-    const submitted = await Promise.all(
-      jobs.map(async (job) => {
-        try {
-          const id = await ctx.brevo.importContacts(job.map((r) => r.c), { ...o, listIds: job[0]!.c.listIds, ...(cfg.notifyUrl ? { notifyUrl: cfg.notifyUrl } : {}) });
-          return { job, id };
-        } catch (err) {
-          await ctx.fail(job.map((r) => r.item), err);
-          return undefined;
-        }
-      }),
-    );
-    const live = submitted.filter((x): x is { job: Row[]; id: number } => x !== undefined);
+    // One body at a time (each is up to 8 MB): the contacts budget (10 rps) paces them anyway.
+    const live: { job: Row[]; id: number }[] = [];
+    for (const job of jobs) {
+      try {
+        const id = await ctx.brevo.importContacts(job.map((r) => r.c), { ...o, listIds: job[0]!.c.listIds, ...(cfg.notifyUrl ? { notifyUrl: cfg.notifyUrl } : {}) });
+        live.push({ job, id });
+      } catch (err) {
+        await ctx.fail(job.map((r) => r.item), err);
+      }
+    }
     if (!live.length) return;
     let procs: Map<number, BrevoProcess>;
     try {
@@ -145,6 +137,26 @@ async function deliverImports(ctx: DeliveryContext, rows: readonly Row[], cfg: C
   } finally {
     ctx.reservedPolls -= polls;
   }
+}
+
+/** Import bodies of at most `maxPerImport` rows and Brevo's recommended 8 MB (a row alone over it still goes alone). */
+export function importJobs<R extends { c: ContactPayload }>(rows: readonly R[], maxPerImport: number): R[][] {
+  const wrapper = 200; // {"jsonBody":[…],"listIds":[…],…} around the rows
+  const jobs: R[][] = [];
+  let cur: R[] = [];
+  let bytes = wrapper;
+  for (const r of rows) {
+    const size = Buffer.byteLength(JSON.stringify(importEntry(r.c)), 'utf8') + 1;
+    if (cur.length > 0 && (cur.length >= maxPerImport || bytes + size > IMPORT_MAX_BYTES)) {
+      jobs.push(cur);
+      cur = [];
+      bytes = wrapper;
+    }
+    cur.push(r);
+    bytes += size;
+  }
+  if (cur.length) jobs.push(cur);
+  return jobs;
 }
 
 async function finishImport(ctx: DeliveryContext, rows: Row[], processId: number, proc: BrevoProcess | undefined, cfg: ContactDeliveryConfig): Promise<void> {

@@ -11,6 +11,7 @@
 import type { Logger } from '../../core/logger.js';
 import { RateBudget, brevoBudgetFor, type BrevoBudgets } from '../../engine/budget.js';
 import { VendorHttpError, httpRequest, sibHeaders, type HttpResponse, type RequestStats } from '../../engine/http.js';
+import { stringifyToBuffer } from '../../engine/jsonEncode.js';
 import { chunk, duplicateIdentifiers } from './classify.js';
 import {
   LIST_CHANGE_MAX_IDS,
@@ -89,7 +90,7 @@ export class BrevoClient {
       method,
       url: `${this.baseUrl}${path}`,
       headers: { 'api-key': this.opts.apiKey, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: stringifyToBuffer(body) } : {}),
       budgets: [budget],
       ...(o.priority !== undefined ? { priority: o.priority } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
@@ -239,7 +240,7 @@ export class BrevoClient {
    * attribute, the import column name), the email and attributes; `listIds` applies to every item.
    */
   async importContacts(contacts: readonly ContactPayload[], opts: CallOptions & { listIds: number[]; notifyUrl?: string }): Promise<number> {
-    const jsonBody = contacts.map((c) => ({ ...(c.email ? { email: c.email } : {}), ext_id: c.ext_id, attributes: { ...c.attributes, EXT_ID: c.ext_id } }));
+    const jsonBody = contacts.map(importEntry);
     const body = {
       jsonBody,
       listIds: opts.listIds,
@@ -356,4 +357,9 @@ export class BrevoClient {
     }
     this.batchBudget.observe(sib);
   }
+}
+
+/** One `jsonBody` item of `POST /contacts/import` (the import sizes its chunks by these). */
+export function importEntry(c: ContactPayload): { email?: string; ext_id: string; attributes: Record<string, unknown> } {
+  return { ...(c.email ? { email: c.email } : {}), ext_id: c.ext_id, attributes: { ...c.attributes, EXT_ID: c.ext_id } };
 }
