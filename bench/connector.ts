@@ -6,12 +6,13 @@
  *
  * stdout protocol (one JSON object per line): `{ phase: 'ready', … }` after install and bootstrap (Brevo lists and
  * attributes), then it waits for `go` on stdin; `{ phase: 'progress', … }` every 5 s; `{ phase: 'done', … }`.
- * SIGTERM aborts the sync (used by `--max-minutes`) and still prints `done`.
+ * SIGTERM aborts the sync (used by `--max-minutes`) and still prints `done`. `TAJO_BENCH_PEAKS=FILE` logs each new
+ * resident-set high; `TAJO_BENCH_HEAP_SNAPSHOT=SECONDS:FILE` writes a heap snapshot at that time.
  */
 import { appendFileSync, createWriteStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { TwilioFlexConfigSchema } from '../src/config/schema.js';
 import { pino } from 'pino';
 import { silentLogger } from '../src/core/logger.js';
@@ -118,6 +119,9 @@ async function main(): Promise<void> {
       appendFileSync(file, `${JSON.stringify({ s: Math.round((performance.now() - started) / 100) / 10, rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), ...residentMb(), spaces: heapSpacesMb(), ...progress })}\n`);
     }, 50).unref();
   }
+  // TAJO_BENCH_HEAP_SNAPSHOT=SECONDS:FILE writes one V8 heap snapshot at that time (what is live at a large-scale high).
+  const snap = /^(\d+):(.+)$/.exec(process.env.TAJO_BENCH_HEAP_SNAPSHOT ?? '');
+  if (snap) setTimeout(() => writeHeapSnapshot(snap[2]), Number(snap[1]) * 1000).unref();
   // Event-loop delay: how long a ready Brevo call can wait for the loop (lag above the budgets' burst loses tokens).
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--json]`
+ * `npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--profile DIR] [--json]`
  *
  * Issue 5 §6. Two parts, every server on 127.0.0.1 with SQLite in a temp dir:
  * 1. Ack path: autocannon (bench/webhooksLoad.ts, its own process) posts pre-signed Event Streams batches (5 CloudEvents,
@@ -32,6 +32,7 @@ import { SdkContext } from '../src/sdk/context.js';
 import { backgroundLoops } from '../src/sdk/services/worker.js';
 import { startServer } from '../src/server/app.js';
 import { openStore } from '../src/store/openStore.js';
+import { profiled } from './cpuProfile.js';
 import type { LoadResult, LoadSpec } from './webhooksLoad.js';
 
 interface Opts {
@@ -40,11 +41,13 @@ interface Opts {
   timeScale: number;
   windowHours: number;
   rate: number;
+  /** Write a CPU profile of the server's main thread for each ack-path load run (es/tr.cpuprofile) into DIR. */
+  profile: string | undefined;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { seconds: 10, connections: 16, timeScale: 20, windowHours: 6, rate: 100, json: false };
+  const o: Opts = { seconds: 10, connections: 16, timeScale: 20, windowHours: 6, rate: 100, profile: undefined, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -57,9 +60,13 @@ function parseArgs(argv: string[]): Opts {
     else if (a === '--time-scale') o.timeScale = num();
     else if (a === '--window-hours') o.windowHours = num();
     else if (a === '--rate') o.rate = num();
-    else if (a === '--json') o.json = true;
+    else if (a === '--profile') {
+      const v = argv[++i];
+      if (!v) throw new Error('--profile needs a directory');
+      o.profile = v;
+    } else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--json]');
+      console.log('usage: npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--profile DIR] [--json]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -142,10 +149,15 @@ async function ackBench(o: Opts, note: (s: string) => void) {
     note(`ack path: ${o.seconds} s per run, ${o.connections} connections, pools of ${esSize} / ${size} signed requests`);
     const bareR = await load(bareUrl, o, barePool, dir, 'bare');
     note(`  bare fastify       ${fmt(bareR)}`);
-    const esR = await load(tajo.url, o, esPool, dir, 'es');
+    const prof = (name: string) => (o.profile ? join(o.profile, `${name}.cpuprofile`) : undefined);
+    const es = await profiled(prof('es'), () => load(tajo.url, o, esPool, dir, 'es'));
+    const esR = es.result;
     note(`  event-streams (×5) ${fmt(esR)}  ratio ${(esR.rps / bareR.rps).toFixed(2)}`);
-    const trR = await load(tajo.url, o, trPool, dir, 'tr');
+    if (es.top) note(`    main thread, most self time:\n    ${es.top}`);
+    const tr = await profiled(prof('tr'), () => load(tajo.url, o, trPool, dir, 'tr'));
+    const trR = tr.result;
     note(`  taskrouter         ${fmt(trR)}  ratio ${(trR.rps / bareR.rps).toFixed(2)}`);
+    if (tr.top) note(`    main thread, most self time:\n    ${tr.top}`);
     return { bare: bareR, eventStreams: { ...esR, ratio: esR.rps / bareR.rps }, taskRouter: { ...trR, ratio: trR.rps / bareR.rps } };
   } finally {
     await tajo.close();

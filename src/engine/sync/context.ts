@@ -7,6 +7,7 @@ import type { BodyTransform } from '../derive/messageBodies.js';
 import type { ConversationSource } from './conversationSource.js';
 import { customerRederiver, commitDerived, type CustomerRederive } from './customerCommit.js';
 import { planCustomers, type PlannedBatch } from './customerPlan.js';
+import type { DistinctCounter } from './keyCount.js';
 import type { StoreAccess } from './storeAccess.js';
 import { planTasks } from './taskPlan.js';
 import type { ContactSample, StreamName, StreamProgress, StreamReport, SyncDeps, SyncOptions } from './types.js';
@@ -35,7 +36,7 @@ export interface SyncContext {
   warnings: string[];
   samples: { max: number; out: ContactSample[] } | undefined;
   /** Contacts enqueued in this run (a contact written in several windows is coalesced in the outbox, counted once). */
-  contactKeys: Set<string>;
+  contactKeys: DistinctCounter;
   /** The mapping and lists the stored `pushedHash`es were computed with (dry-run diffs show the change against them). */
   previousContactConfig: ContactConfig | undefined;
 }

@@ -40,6 +40,9 @@ const slimParticipant = (p: Participant): ParticipantInput => ({
 });
 const slimMessage = (m: Message): MessageInput => ({ sid: m.sid, author: m.author, body: m.body, participant_sid: m.participant_sid, date_created: m.date_created });
 
+/** Closed as the snapshot sees it (../derive/conversation.ts: a close timer, or the closed state). */
+const isClosed = (c: Pick<ConversationInput, 'state' | 'timers'>): boolean => Boolean(c.timers?.date_closed) || c.state === 'closed';
+
 function remember<T>(cache: Map<string, T>, key: string, value: T, max = CACHE_MAX): void {
   cache.set(key, value);
   if (cache.size > max) cache.delete(cache.keys().next().value as string);
@@ -59,8 +62,12 @@ export class ConversationSource {
   private readonly parts = new Map<string, Promise<ParticipantInput[]>>();
   private readonly msgs = new Map<string, Promise<MessageInput[]>>();
   private readonly listedDays = new Set<string>();
-  /** Every Conversation read or listed in this run (sids only: the refresh stream skips them). */
-  private readonly seen = new Set<string>();
+  /**
+   * Conversations read or listed in this run while still OPEN (sids only): the refresh stream skips them. A closed one
+   * is not kept: its interaction already carries the close time, and the refresh asks only for interactions without
+   * one, so a large backfill's tens of thousands of closed Conversations cost nothing here.
+   */
+  private readonly readOpen = new Set<string>();
 
   /** Closed snapshots carry the customer's first/last bodies (their Messages are read even for web chat). */
   readonly messageBodies: boolean;
@@ -75,12 +82,12 @@ export class ConversationSource {
 
   /** Already read in this run (a refresh would read the same state). */
   has(sid: string): boolean {
-    return this.seen.has(sid);
+    return this.readOpen.has(sid);
   }
 
   /** A Conversation seen in a list response: no GET needed for it. */
   prime(c: Conversation): void {
-    this.seen.add(c.sid);
+    if (!isClosed(c)) this.readOpen.add(c.sid);
     if (!this.conv.has(c.sid)) remember(this.conv, c.sid, Promise.resolve(slimConversation(c)));
   }
 
@@ -100,7 +107,13 @@ export class ConversationSource {
       p = read();
       remember(cache, sid, p, cache === this.conv ? CACHE_MAX : PARTS_MAX);
       // A failed read is not cached: the next caller tries again.
-      p.then(() => this.seen.add(sid), () => cache.delete(sid));
+      p.then(
+        (v) => {
+          // a Conversation still open, or one that does not exist (its interaction has no close time either)
+          if (cache === this.conv && (v === null || !isClosed(v as ConversationInput))) this.readOpen.add(sid);
+        },
+        () => cache.delete(sid),
+      );
     }
     return p;
   }

@@ -9,6 +9,7 @@ import { DryRunStore, type StoreAccess } from './storeAccess.js';
 import { runConversations } from './streams/conversations.js';
 import { runActivities, runQueues, runWorkers } from './streams/reference.js';
 import { runTaskrouterEvents } from './streams/taskrouterEvents.js';
+import { DistinctCounter } from './keyCount.js';
 import type { StreamName, StreamReport, SyncDeps, SyncOptions, SyncReport } from './types.js';
 
 interface StreamDef {
@@ -113,7 +114,7 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
       totals: { outbox: report.outbox, deadLetters: report.deadLetters },
       warnings: report.warnings,
       samples: opts.dryRun ? { max: 20, out: [] } : undefined,
-      contactKeys: new Set(),
+      contactKeys: new DistinctCounter(),
       previousContactConfig: undefined,
     };
     const trCursor = (await access.getCheckpoint(deps.connector.id, 'taskrouter_events', workspaceSid))?.value as { contactConfig?: ContactConfig } | undefined;
