@@ -1,6 +1,5 @@
 /**
- * CPU profile of this process's main thread around one piece of work (V8's sampling profiler through the inspector),
- * written as a `.cpuprofile` (Chrome DevTools, speedscope) with a one-line summary of the functions with the most
+ * CPU profile of this process's main thread (V8's sampling profiler through the inspector), written as a `.cpuprofile` (Chrome DevTools, speedscope) with a one-line summary of the functions with the most
  * self time. Used by `bench:webhooks --profile DIR` to see where the server's time goes during a load run.
  */
 import { writeFileSync } from 'node:fs';
@@ -16,22 +15,25 @@ interface Profile {
   samples?: number[];
 }
 
-export async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<{ result: T; top?: string }> {
-  if (!file) return { result: await work() };
+/** Starts V8's sampling profiler on this thread; `stop()` writes `file` and returns the top-functions summary. */
+export async function startProfile(file: string): Promise<{ stop: () => Promise<string> }> {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 200 });
   await post('Profiler.start');
-  try {
-    const result = await work();
-    const { profile } = (await post('Profiler.stop')) as { profile: Profile };
-    writeFileSync(file, JSON.stringify(profile));
-    return { result, top: topSelf(profile, 12) };
-  } finally {
-    session.disconnect();
-  }
+  return {
+    stop: async () => {
+      try {
+        const { profile } = (await post('Profiler.stop')) as { profile: Profile };
+        writeFileSync(file, JSON.stringify(profile));
+        return topSelf(profile, 12);
+      } finally {
+        session.disconnect();
+      }
+    },
+  };
 }
 
 /** The `n` functions (name + file:line) with the most self samples, as percentages of all samples. */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--profile DIR] [--json]`
+ * `npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--profile DIR] [--json]`
  *
  * Issue 5 §6. Two parts, every server on 127.0.0.1 with SQLite in a temp dir:
  * 1. Ack path: autocannon (bench/webhooksLoad.ts, its own process) posts pre-signed Event Streams batches (5 CloudEvents,
@@ -32,7 +32,8 @@ import { SdkContext } from '../src/sdk/context.js';
 import { backgroundLoops } from '../src/sdk/services/worker.js';
 import { startServer } from '../src/server/app.js';
 import { openStore } from '../src/store/openStore.js';
-import { profiled } from './cpuProfile.js';
+import { startProfile } from './cpuProfile.js';
+import { cpuShare, threadCpu, type ThreadCpu } from './threadCpu.js';
 import type { LoadResult, LoadSpec } from './webhooksLoad.js';
 
 interface Opts {
@@ -41,13 +42,15 @@ interface Opts {
   timeScale: number;
   windowHours: number;
   rate: number;
+  /** SQLite `synchronous` of the ack-path store (the product's default is `full`; `normal` shows what the fsync costs). */
+  sqliteSync: 'full' | 'normal';
   /** Write a CPU profile of the server's main thread for each ack-path load run (es/tr.cpuprofile) into DIR. */
   profile: string | undefined;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { seconds: 10, connections: 16, timeScale: 20, windowHours: 6, rate: 100, profile: undefined, json: false };
+  const o: Opts = { seconds: 10, connections: 16, timeScale: 20, windowHours: 6, rate: 100, sqliteSync: 'full', profile: undefined, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -60,13 +63,17 @@ function parseArgs(argv: string[]): Opts {
     else if (a === '--time-scale') o.timeScale = num();
     else if (a === '--window-hours') o.windowHours = num();
     else if (a === '--rate') o.rate = num();
-    else if (a === '--profile') {
+    else if (a === '--sqlite-sync') {
+      const v = argv[++i];
+      if (v !== 'full' && v !== 'normal') throw new Error('--sqlite-sync must be full or normal');
+      o.sqliteSync = v;
+    } else if (a === '--profile') {
       const v = argv[++i];
       if (!v) throw new Error('--profile needs a directory');
       o.profile = v;
     } else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--profile DIR] [--json]');
+      console.log('usage: npm run bench:webhooks -- [--seconds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--profile DIR] [--json]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -102,23 +109,31 @@ const toPool = (d: Delivery): LoadSpec['pool'][number] => {
   return { path: u.pathname + u.search, contentType: d.contentType, headers: d.headers, body: d.body };
 };
 
-/** Runs the load generator (async: the servers under test live in this process's event loop). */
-async function load(url: string, o: Opts, pool: LoadSpec['pool'], dir: string, name: string): Promise<LoadResult> {
+/** Runs the load generator (async: the servers under test live in this process's event loop); `onStart` when it starts sending. */
+async function load(url: string, o: Opts, pool: LoadSpec['pool'], dir: string, name: string, onStart?: () => Promise<void>): Promise<LoadResult> {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify({ url, seconds: o.seconds, connections: o.connections, pool } satisfies LoadSpec));
   const child = spawn(process.execPath, ['--import', 'tsx', LOAD, file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  let started: Promise<void> = Promise.resolve();
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+    if (onStart && out.includes('"phase":"start"')) {
+      started = onStart();
+      onStart = undefined;
+    }
+  });
   child.stderr.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-4000)));
   const code = await new Promise<number | null>((r) => child.once('exit', r));
+  await started;
   if (code !== 0) throw new Error(`load generator failed: ${err}`);
   return JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
 }
 
 async function ackBench(o: Opts, note: (s: string) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'tajo-bench-webhooks-'));
-  const store = await openStore({ dataDir: dir });
+  const store = await openStore({ dataDir: dir, sqlite: { synchronous: o.sqliteSync } });
   const authToken = 'bench_auth_token_0123456789abcdef';
   const accountSid = `AC${hex(7)}`;
   const config = ConfigSchema.parse({ server: { plugin_auth: 'hmac', plugin_hmac_secret: 'bench-plugin-secret-0123456789' } });
@@ -147,17 +162,28 @@ async function ackBench(o: Opts, note: (s: string) => void) {
     }
     const barePool = esPool.map((p) => ({ ...p, path: '/bare', headers: {} }));
     note(`ack path: ${o.seconds} s per run, ${o.connections} connections, pools of ${esSize} / ${size} signed requests`);
-    const bareR = await load(bareUrl, o, barePool, dir, 'bare');
-    note(`  bare fastify       ${fmt(bareR)}`);
-    const prof = (name: string) => (o.profile ? join(o.profile, `${name}.cpuprofile`) : undefined);
-    const es = await profiled(prof('es'), () => load(tajo.url, o, esPool, dir, 'es'));
-    const esR = es.result;
-    note(`  event-streams (×5) ${fmt(esR)}  ratio ${(esR.rps / bareR.rps).toFixed(2)}`);
-    if (es.top) note(`    main thread, most self time:\n    ${es.top}`);
-    const tr = await profiled(prof('tr'), () => load(tajo.url, o, trPool, dir, 'tr'));
-    const trR = tr.result;
-    note(`  taskrouter         ${fmt(trR)}  ratio ${(trR.rps / bareR.rps).toFixed(2)}`);
-    if (tr.top) note(`    main thread, most self time:\n    ${tr.top}`);
+    /** One load run, then its result line and where its CPU went while it sent (and the main thread's profile with --profile). */
+    const run = async (name: string, label: string, url: string, pool: LoadSpec['pool'], bare?: LoadResult) => {
+      let before: ThreadCpu = {};
+      let t0 = 0;
+      let profile: { stop: () => Promise<string> } | undefined;
+      const file = o.profile ? join(o.profile, `${name}.cpuprofile`) : undefined;
+      const r = await load(url, o, pool, dir, name, async () => {
+        before = threadCpu();
+        t0 = performance.now();
+        if (file) profile = await startProfile(file);
+      });
+      const after = threadCpu();
+      const seconds = (performance.now() - t0) / 1000;
+      const top = await profile?.stop();
+      note(`  ${label.padEnd(18)} ${fmt(r)}${bare ? `  ratio ${(r.rps / bare.rps).toFixed(2)}` : ''}`);
+      note(`    CPU (% of a core): ${cpuShare(before, after, seconds)}, load generator ${(r.cpuMs / (seconds * 10)).toFixed(0)}%`);
+      if (top) note(`    main thread, most self time:\n    ${top}`);
+      return r;
+    };
+    const bareR = await run('bare', 'bare fastify', bareUrl, barePool);
+    const esR = await run('es', 'event-streams (×5)', tajo.url, esPool, bareR);
+    const trR = await run('tr', 'taskrouter', tajo.url, trPool, bareR);
     return { bare: bareR, eventStreams: { ...esR, ratio: esR.rps / bareR.rps }, taskRouter: { ...trR, ratio: trR.rps / bareR.rps } };
   } finally {
     await tajo.close();

@@ -2,7 +2,7 @@
  * The load generator of `npm run bench:webhooks`, in its own process so it does not share the servers' event loop:
  * `node --import tsx bench/webhooksLoad.ts <pool.json>` runs autocannon against `url` for `seconds`, each request
  * taking the next entry of the pool (pre-signed bodies with unique ids; the pool wraps around when exhausted), and
- * prints one JSON line: rps, p50/p99 latency (ms), totals.
+ * prints `{"phase":"start"}` when the load begins, then one JSON line: rps, p50/p99 latency (ms), totals, its CPU time.
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -23,10 +23,15 @@ export interface LoadResult {
   errors: number;
   /** Requests sent after the pool wrapped around (duplicates of earlier bodies). */
   wrapped: number;
+  /** CPU time of the load generator process during the run (ms, user + system). */
+  cpuMs: number;
 }
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
 let next = 0;
+// the parent starts measuring its side now (this process's start-up is not part of the run)
+process.stdout.write(`${JSON.stringify({ phase: 'start' })}\n`);
+const cpu0 = process.cpuUsage();
 const result = await autocannon({
   url: spec.url,
   connections: spec.connections,
@@ -49,5 +54,9 @@ const out: LoadResult = {
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
   wrapped: Math.max(0, next - spec.pool.length),
+  cpuMs: (() => {
+    const c = process.cpuUsage(cpu0);
+    return Math.round((c.user + c.system) / 1000);
+  })(),
 };
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -116,6 +116,9 @@ export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[]
     newEvents,
     extraTaskSids,
   );
+  // Deriving the tasks and then their customers each hold the (synchronous) store for tens of ms: let timers and
+  // sockets in between (the delivery worker's Brevo calls share this loop).
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const planned = await planCustomers(
     {
       connectorId: ctx.connectorId,
