@@ -31,6 +31,7 @@ const GROUPS: Record<string, () => Promise<Registrar[]>> = {
   connectors: async () => [(await import('./commands/connectors.js')).registerConnectorCommands],
   dlq: async () => [(await import('./commands/dlq.js')).registerDlqCommands],
   forget: async () => [(await import('./commands/forget.js')).registerForgetCommand],
+  prune: async () => [(await import('./commands/prune.js')).registerPruneCommand],
   keys: async () => [(await import('./commands/keys.js')).registerKeysCommands],
   serve: async () => [(await import('./commands/serve.js')).registerServeCommand],
   emulator: async () => [(await import('./commands/emulator.js')).registerEmulatorCommand],

@@ -100,6 +100,23 @@ describe('connectors sync', () => {
     expect(r.json()).toMatchObject({ type: 'incremental', status: 'ok', outbox: { event: 0 } });
   });
 
+  it('prune deletes delivered payloads, and a full sync after it sends nothing again (the ledger remembers)', async () => {
+    const eventsIn = async () => ((await (await fetch(`${emu.url}/_emulator/brevo/state`)).json()) as { events: unknown[] }).events.length;
+    const before = await eventsIn();
+    const kept = (await runCli(['--json', ...args, 'prune'])).json<{ outboxRowsDeleted: number }>();
+    expect(kept.outboxRowsDeleted).toBe(0); // everything was delivered minutes ago, within the default 7 days
+    const r = await runCli(['--json', ...args, 'prune', '--older-than-days', '0']);
+    expect(r.code).toBe(0);
+    const pruned = r.json<{ outboxRowsDeleted: number; inboxRowsDeleted: number }>();
+    expect(pruned.outboxRowsDeleted).toBeGreaterThan(before);
+    expect((await runCli(['--json', ...args, 'connectors', 'status', 'twilio-flex'])).json<{ outbox: { delivered: number } }>()).toMatchObject({ outbox: { delivered: 0 } });
+    const again = await runCli(['--json', ...args, 'connectors', 'sync', 'twilio-flex', '--type', 'full']);
+    expect(again.code).toBe(0);
+    expect(again.json()).toMatchObject({ status: 'ok', outbox: { event: 0 } });
+    expect(await eventsIn()).toBe(before);
+    expect((await runCli(['--data-dir', dir.path, 'prune', '--older-than-days', '-1'])).code).not.toBe(0);
+  });
+
   it('forget removes a person from the store and, when asked, from Brevo', async () => {
     const person = emu.truth().contacts.find((c) => c.ext_id.startsWith('+'))!;
     const r = await runCli(['--json', ...args, 'forget', person.ext_id, '--delete-in-brevo']);

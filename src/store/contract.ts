@@ -302,6 +302,32 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect((await store.ingest([{ key: 'EV1', source: 'event-streams', payload: {} }])).accepted).toBe(0);
     });
 
+    it('prunes delivered outbox rows and processed inbox rows before a time; the ledger still dedupes them', async () => {
+      await store.commit(C, { outbox: [event('E1'), event('E2'), event('E3'), contact('a', 1)] });
+      const claimed = await store.claimOutbox({ workerId: 'w1', limit: 10, leaseMs: 60_000, nowMs: T0 });
+      const byKey = new Map(claimed.map((i) => [i.key, i.id]));
+      await store.completeOutbox([byKey.get('E1')!, byKey.get('contact:a')!], T0 + 10);
+      await store.completeOutbox([byKey.get('E2')!], T0 + 1_000);
+      await store.deadLetterOutbox(byKey.get('E3')!, { source: 'brevo', reason: 'brevo_rejected', recordKey: 'E3', payload: { key: 'E3' }, error: 'x' });
+      await store.ingest([{ key: 'IN1', source: 'event-streams', payload: { n: 1 } }, { key: 'IN2', source: 'event-streams', payload: { n: 2 } }]);
+      const inbox = await store.claimInbox({ workerId: 'w1', limit: 1, leaseMs: 60_000, nowMs: T0 });
+      await store.commit(C, { processedInboxIds: inbox.map((i) => i.id) });
+
+      expect(await store.pruneDelivered(T0)).toEqual({ outbox: 0, inbox: 0 });
+      // E1 and the contact were delivered before T0 + 500; E2 after; the processed inbox row now (before now + 1 min)
+      expect(await store.pruneDelivered(T0 + 500)).toEqual({ outbox: 2, inbox: 0 });
+      expect(await store.pruneDelivered(Date.now() + 60_000)).toEqual({ outbox: 1, inbox: 1 });
+      expect(await store.outboxStats()).toMatchObject({ pending: 0, inflight: 0, delivered: 0, dead: 1 });
+      // nothing is sent twice: the ledger remembers what was pruned
+      expect(await store.delivered(['E1', 'E2', 'contact:a'])).toEqual(new Map([['E1', null], ['E2', null], ['contact:a', 'h1']]));
+      expect((await store.commit(C, { outbox: [event('E1'), event('E2')] })).outboxInserted).toBe(0);
+      // the dead letter still replays its outbox row; the unprocessed inbox row is still there
+      const [letter] = await store.listDeadLetters({ status: 'open' });
+      await store.setDeadLetterStatus(letter!.id, 'replayed');
+      expect((await store.claimOutbox({ workerId: 'w2', limit: 10, leaseMs: 1000, nowMs: T0 + 2_000 })).map((i) => i.key)).toEqual(['E3']);
+      expect((await store.claimInbox({ workerId: 'w2', limit: 10, leaseMs: 1000, nowMs: T0 })).map((i) => i.key)).toEqual(['IN2']);
+    });
+
     it('forgets a customer and everything derived from them', async () => {
       const jane = '+14155550100';
       await store.commit(C, {

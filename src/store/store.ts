@@ -70,6 +70,13 @@ export interface Store extends AnalyticsReads, ScaleOps {
   /** Ledger lookup: which of these keys were already delivered (with the content hash sent). */
   delivered(keys: string[]): Promise<Map<string, string | null>>;
   outboxStats(): Promise<OutboxStats>;
+  /**
+   * Retention of personal data: deletes outbox rows delivered before `beforeMs` and webhook inbox rows processed before
+   * it (their payloads are what Brevo already has). The ledger keeps every delivered key with its content hash, so
+   * nothing is sent again; a webhook re-delivered after its row is gone is stored again and its writes dedupe against
+   * the ledger. Pending, in-flight and dead rows (dead letters replay them) are kept.
+   */
+  pruneDelivered(beforeMs: number): Promise<{ outbox: number; inbox: number }>;
 
   // dead letters
   listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]>;

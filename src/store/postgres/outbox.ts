@@ -139,3 +139,12 @@ export async function outboxStats(db: PgDb): Promise<OutboxStats> {
   stats.oldestPendingMs = oldest?.m ?? null;
   return stats;
 }
+
+/** Delivered outbox rows and processed inbox rows older than `beforeMs` (ISO text compares in time order). */
+export async function pruneDelivered(db: PgDb, beforeMs: number): Promise<{ outbox: number; inbox: number }> {
+  const before = new Date(beforeMs).toISOString();
+  return db.tx(async (c) => ({
+    outbox: await db.count(`DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < $1`, [before], c),
+    inbox: await db.count(`DELETE FROM inbox WHERE status = 'processed' AND processed_at < $1`, [before], c),
+  }));
+}

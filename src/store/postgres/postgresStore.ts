@@ -166,6 +166,9 @@ export class PostgresStore implements Store {
   async outboxStats(): Promise<OutboxStats> {
     return outbox.outboxStats(this.db);
   }
+  async pruneDelivered(beforeMs: number): Promise<{ outbox: number; inbox: number }> {
+    return outbox.pruneDelivered(this.db, beforeMs);
+  }
 
   async listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]> {
     return admin.listDeadLetters(this.db, opts);

@@ -154,3 +154,12 @@ export function outboxStats(db: SqliteDb): OutboxStats {
     return stats;
   });
 }
+
+/** Delivered outbox rows and processed inbox rows older than `beforeMs` (ISO text compares in time order). */
+export function pruneDelivered(db: SqliteDb, beforeMs: number): { outbox: number; inbox: number } {
+  const before = iso(beforeMs);
+  return db.tx(() => ({
+    outbox: db.stmt(`DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?`).run(before).changes,
+    inbox: db.stmt(`DELETE FROM inbox WHERE status = 'processed' AND processed_at < ?`).run(before).changes,
+  }));
+}

@@ -190,6 +190,9 @@ export class SqliteStore implements Store {
   async outboxStats(): Promise<OutboxStats> {
     return outbox.outboxStats(this.db);
   }
+  async pruneDelivered(beforeMs: number): Promise<{ outbox: number; inbox: number }> {
+    return outbox.pruneDelivered(this.db, beforeMs);
+  }
 
   // dead letters
   async listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]> {

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { TajoError } from '../../core/errors.js';
+import type { CommandEnv } from '../main.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `tajo prune [--older-than-days N]`: retention of personal data. Delivered Brevo writes and processed webhook payloads
+ * stay in the store only as long as needed; the ledger (keys and content hashes, no payloads) keeps every delivered
+ * key, so nothing is sent twice after a prune. Run it from cron next to `tajo serve` or after syncs.
+ */
+export function registerPruneCommand(program: Command, env: CommandEnv): void {
+  program
+    .command('prune')
+    .description('delete delivered Brevo writes and processed webhook payloads older than N days (the ledger still prevents re-sends)')
+    .option('--older-than-days <n>', 'keep what was delivered or processed in the last N days', (v) => Number(v), 7)
+    .action(async (o: { olderThanDays: number }) => {
+      if (!Number.isFinite(o.olderThanDays) || o.olderThanDays < 0) throw new TajoError('TAJO_USAGE', '--older-than-days must be a number ≥ 0');
+      const ctx = env.ctx();
+      const store = await (await ctx.sdk()).store();
+      const before = new Date(Date.now() - o.olderThanDays * DAY_MS).toISOString();
+      const r = await store.pruneDelivered(Date.parse(before));
+      ctx.out.result({ before, outboxRowsDeleted: r.outbox, inboxRowsDeleted: r.inbox }, (x) => [
+        `✓ Pruned what was delivered or processed before ${x.before}: ${x.outboxRowsDeleted} delivered Brevo writes, ${x.inboxRowsDeleted} processed webhook payloads`,
+      ]);
+    });
+}
