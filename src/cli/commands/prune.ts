@@ -18,9 +18,9 @@ export function registerPruneCommand(program: Command, env: CommandEnv): void {
       if (!Number.isFinite(o.olderThanDays) || o.olderThanDays < 0) throw new TajoError('TAJO_USAGE', '--older-than-days must be a number ≥ 0');
       const ctx = env.ctx();
       const store = await (await ctx.sdk()).store();
-      const before = new Date(Date.now() - o.olderThanDays * DAY_MS).toISOString();
-      const r = await store.pruneDelivered(Date.parse(before));
-      ctx.out.result({ before, outboxRowsDeleted: r.outbox, inboxRowsDeleted: r.inbox }, (x) => [
+      const beforeMs = Date.now() - o.olderThanDays * DAY_MS;
+      const r = await store.pruneDelivered(beforeMs);
+      ctx.out.result({ before: new Date(beforeMs).toISOString(), outboxRowsDeleted: r.outbox, inboxRowsDeleted: r.inbox }, (x) => [
         `✓ Pruned what was delivered or processed before ${x.before}: ${x.outboxRowsDeleted} delivered Brevo writes, ${x.inboxRowsDeleted} processed webhook payloads`,
       ]);
     });
