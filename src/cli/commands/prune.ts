@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { TajoError } from '../../core/errors.js';
+import { DAY_MS } from '../../engine/sync/windows.js';
 import type { CommandEnv } from '../main.js';
-
-const DAY_MS = 86_400_000;
 
 /**
  * `tajo prune [--older-than-days N]`: retention of personal data. Delivered Brevo writes and processed webhook payloads

@@ -13,6 +13,9 @@ import { planTasks } from './taskPlan.js';
 import type { ContactSample, StreamName, StreamProgress, StreamReport, SyncDeps, SyncOptions } from './types.js';
 import type { RawEvent } from '../../store/types.js';
 
+/** Lets timers and I/O run: the delivery worker shares this event loop, and the embedded store is synchronous. */
+export const yieldToLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Everything a stream needs during one run. */
 export interface SyncContext {
   deps: SyncDeps;
@@ -118,7 +121,7 @@ export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[]
   );
   // Deriving the tasks and then their customers each hold the (synchronous) store for tens of ms: let timers and
   // sockets in between (the delivery worker's Brevo calls share this loop).
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await yieldToLoop();
   const planned = await planCustomers(
     {
       connectorId: ctx.connectorId,

@@ -3,7 +3,7 @@ import { rawEventFromTaskRouter } from '../../derive/taskEvents.js';
 import { listEvents } from '../../../sources/twilio/readers.js';
 import type { Page } from '../../../sources/twilio/client.js';
 import type { TaskRouterEvent } from '../../../sources/twilio/schemas.js';
-import { Checkpointer, meterInto, planBatch, progress, throwIfAborted, type ContactConfig, type SyncContext } from '../context.js';
+import { Checkpointer, yieldToLoop, meterInto, planBatch, progress, throwIfAborted, type ContactConfig, type SyncContext } from '../context.js';
 import { prefetch } from '../prefetch.js';
 import { refreshAgedCustomers } from './aging.js';
 import type { StreamReport } from '../types.js';
@@ -35,9 +35,6 @@ const DERIVE_CHUNK = 100;
  * fell to 72–84/s of their 100/s during the read; with 50: 90–96/s, bench:sync reference).
  */
 const RAW_CHUNK = 50;
-
-/** Lets timers and I/O run (the delivery worker shares this event loop). */
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface WindowPage {
   startMs: number;
