@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   }, 5_000);
   ticker.unref();
 
-  const worker = new DeliveryWorker({ store, brevo, logger, workerId: `bench-${process.pid}`, connectorId: connector.id, timeScale });
+  const worker = new DeliveryWorker({ store, brevo, logger, workerId: `bench-${process.pid}`, connectorId: connector.id, timeScale, backfill: true });
   worker.start();
   let report: SyncReport | undefined;
   let drained: unknown;

@@ -151,6 +151,48 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     expect(await h.store.outboxStats()).toMatchObject({ pending: 1 });
   });
 
+  it('backfill: the first contacts round waits the bulk gap from when contacts first wait, then goes as one round', async () => {
+    h = await startHarness();
+    let now = 1_000_000;
+    const w = h.worker({ backfill: true, clock: () => now, contactMinGapMs: 5_000, contactIntervalMs: 60_000 });
+    // Nothing waits yet: the hold has not started, the round is empty.
+    expect(await w.runOnce({ background: true })).toEqual({ delivered: 0, retried: 0, dead: 0 });
+    await h.enqueue([contactRow(0, [h.listId]), contactRow(1, [h.listId])]);
+    now += 60_000; // long after the worker started: the hold counts from the contacts, not from the start
+    expect(await w.runOnce({ background: true })).toMatchObject({ delivered: 0 });
+    await h.enqueue([contactRow(2, [h.listId])]);
+    now += 4_000;
+    expect(await w.runOnce({ background: true })).toMatchObject({ delivered: 0 });
+    now += 1_000;
+    expect(await w.runOnce({ background: true })).toMatchObject({ delivered: 3 });
+    expect((await h.state()).contacts).toHaveLength(3);
+    // A live worker (no backfill) sends its first contacts at once.
+    await h.enqueue([contactRow(3, [h.listId])]);
+    expect(await h.worker({ workerId: 'live', clock: () => now }).runOnce({ background: true })).toMatchObject({ delivered: 1 });
+  });
+
+  it('background: the events a contacts round released (one-by-one upserts too) go out in that round and count before another contacts round', async () => {
+    h = await startHarness();
+    let now = 1_000_000;
+    const w = h.worker({ clock: () => now, contactMinGapMs: 0, contactIntervalMs: 600_000, eventClaimLimit: 20 });
+    await h.enqueue([contactRow(0, [h.listId]), ...Array.from({ length: 60 }, (_, i) => eventRow(i, 0))]);
+    // Round 1: the contact goes out; its events were held until then, and the round's last claim finds them.
+    const r1 = await w.runOnce({ background: true });
+    expect(r1.delivered).toBeGreaterThan(1);
+    // A new contact waits; events are still ready, so no contacts round (and no import poll) is due yet.
+    await h.enqueue([contactRow(1, [h.listId])]);
+    now += 1_000;
+    await w.runOnce({ background: true });
+    expect((await h.state()).contacts.map((c) => c.ext_id)).toEqual([phone(0)]);
+    // Once the ready events run out, the contacts round comes.
+    for (let i = 0; i < 10 && (await h.state()).contacts.length < 2; i++) {
+      now += 1_000;
+      await w.runOnce({ background: true });
+    }
+    expect((await h.state()).contacts.map((c) => c.ext_id).sort()).toEqual([phone(0), phone(1)]);
+    expect(tajoCounts(await h.state()).size).toBe(60);
+  });
+
   it('401: the connector is paused, nothing is dead-lettered, rows go back to the queue', async () => {
     h = await startHarness();
     await h.enqueue([contactRow(0, [h.listId]), eventRow(0, 0)]);

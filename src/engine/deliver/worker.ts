@@ -70,6 +70,14 @@ export interface DeliveryWorkerDeps {
    * would have to go one by one.
    */
   importReserve?: number;
+  /**
+   * This worker runs beside a sync's backfill (`startDelivery`): its first contacts round waits `contactMinGapMs` from
+   * the moment contacts first wait in the outbox, like every bulk round after it, so the first pages' few contacts
+   * and the next ones share one import round (each round
+   * costs a `GET /processes` poll, i.e. an events batch of 200). Live workers (`tajo serve`) send their first
+   * contacts at once.
+   */
+  backfill?: boolean;
   /** Called with the rows Brevo just accepted (e.g. `tajo serve` observes the delivery latency histogram). */
   onDelivered?: (items: { key: string; kind: OutboxItem['kind']; createdAt: string }[]) => void;
 }
@@ -98,6 +106,8 @@ export class DeliveryWorker {
   private lastContactsMs = Number.NEGATIVE_INFINITY;
   /** Contact rows the last contacts round claimed (a drain keeps catch-all tokens for imports only while some came). */
   private lastContactRows = Number.POSITIVE_INFINITY;
+  /** A backfill worker has seen contacts waiting in the outbox (its first round's hold has started). */
+  private contactsSeen = false;
   private loop: { ctrl: AbortController; done: Promise<void> } | undefined;
   private stopping = false;
 
@@ -105,6 +115,11 @@ export class DeliveryWorker {
     this.d = deps;
     this.logger = deps.logger ?? silentLogger();
     this.now = deps.clock ?? Date.now;
+    // A backfill's first round counts as following a bulk one, from the moment contacts first wait (see runOnce).
+    if (deps.backfill) {
+      this.lastContactsMs = Number.POSITIVE_INFINITY;
+      this.lastContactRows = BULK_ROUND;
+    }
   }
 
   get paused(): string | undefined {
@@ -160,6 +175,10 @@ export class DeliveryWorker {
     }, Math.max(250, Math.floor(leaseMs / 3)));
     renewal.unref();
     const ts = d.timeScale ?? 1;
+    if (d.backfill && opts.background && !this.contactsSeen && (await d.store.outboxStats()).byKind.contact > 0) {
+      this.contactsSeen = true;
+      this.lastContactsMs = this.now();
+    }
     const sinceContacts = this.now() - this.lastContactsMs;
     // The gap applies only after a bulk round (an import's worth of backfill): live traffic (a few contacts a round) is
     // delivered at once, its events waiting for it.
@@ -187,6 +206,8 @@ export class DeliveryWorker {
             ...(d.waitForProcess ? { waitForProcess: d.waitForProcess } : {}),
           });
           if (!ctx.stopped) await deliverListChanges(ctx, await claim(['list_add', 'list_remove']));
+          // Commit the one-by-one upserts now (they wait for a group commit): their events become claimable this round.
+          await ctx.flush();
         };
         lanes.push(contactLane().finally(() => (contactsDone = true)));
       }
@@ -194,6 +215,9 @@ export class DeliveryWorker {
       const eventLane = async () => {
         for (;;) {
           if (ctx.stopped) return;
+          // The claim after the contacts lane finished is the last of the round: it sees the events that lane's
+          // imports just released, so `eventsShort` does not call for another contacts round while they are ready.
+          const last = contactsDone;
           const eventLimit = d.eventClaimLimit ?? 2_000;
           const events = await claim(['event'], eventLimit);
           // Nearly out of ready events: the contacts lane runs next round (the rest wait for new contacts).
@@ -213,8 +237,8 @@ export class DeliveryWorker {
               ...(opts.background || events.length >= eventLimit ? { backfillSinglesHorizonMs: 60_000 / ts } : {}),
             });
           }
-          if (contactsDone) return;
-          if (!events.length) await sleep(d.idleMs ?? 250, ctx.signal).catch(() => undefined);
+          if (last) return;
+          if (!events.length && !contactsDone) await sleep(d.idleMs ?? 250, ctx.signal).catch(() => undefined);
         }
       };
       lanes.push(eventLane());

@@ -34,6 +34,7 @@ export async function startDelivery(ctx: SdkContext, conn: Connection, o: { work
     workerId: o.workerId,
     connectorId: conn.id,
     timeScale: await timeScaleOf(ctx, conn),
+    backfill: true,
   });
   const s = await store.outboxStats();
   const d: RunningDelivery = {
