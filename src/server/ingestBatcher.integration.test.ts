@@ -33,7 +33,7 @@ it('a failed commit rejects every caller in it; the next group commits', async (
   expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
 });
 
-it('hands a self-grouping store the next group before the previous commit answered; other stores get one commit at a time', async () => {
+it('hands a self-grouping store each delivery at once, before the previous commit answered; other stores get one commit at a time', async () => {
   for (const groups of [true, false]) {
     const started: number[] = [];
     const release: (() => void)[] = [];

@@ -1,9 +1,6 @@
 import type { InboxInput } from '../store/types.js';
 import type { Store } from '../store/store.js';
 
-/** Groups handed to a self-grouping store before the first of them is answered. */
-const MAX_IN_FLIGHT = 64;
-
 interface Waiter {
   items: InboxInput[];
   resolve: (r: { accepted: number; duplicates: number }) => void;
@@ -16,24 +13,26 @@ interface Waiter {
  * Each caller still resolves only after the commit that holds its items resolved (2xx after durability), and a
  * failed commit rejects every caller in it (they answer 503 and Twilio retries).
  *
- * A store that groups commits itself (`ingestGroupsCommits`: SQLite's writer thread) is handed each tick's group at
- * once, up to `MAX_IN_FLIGHT` groups, so its next commit can start the moment the previous one ends instead of after
- * the answer travelled back to this thread and waited for a turn of the event loop.
+ * A store that groups commits itself (`ingestGroupsCommits`: SQLite's writer thread) is handed each delivery the
+ * moment it is verified: the thread commits the first while this one still parses the deliveries that arrived with it,
+ * and takes those that queued meanwhile into its next commit. Grouping them here per tick made the thread wait until
+ * the whole tick was parsed (bench:webhooks: Event Streams 4.1 k → 4.5 k rps on 2 cores).
  */
 export class IngestBatcher {
   private queue: Waiter[] = [];
   private inFlight = 0;
   private scheduled = false;
-  private readonly maxInFlight: number;
+  private readonly direct: boolean;
 
   constructor(
     private readonly store: Pick<Store, 'ingest' | 'ingestGroupsCommits'>,
     private readonly maxItems = 2000,
   ) {
-    this.maxInFlight = store.ingestGroupsCommits === true ? MAX_IN_FLIGHT : 1;
+    this.direct = store.ingestGroupsCommits === true;
   }
 
   ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number }> {
+    if (this.direct) return this.store.ingest(items).then((r) => ({ accepted: r.accepted, duplicates: r.duplicates }));
     return new Promise((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
       this.schedule();
@@ -41,7 +40,7 @@ export class IngestBatcher {
   }
 
   private schedule(): void {
-    if (this.inFlight >= this.maxInFlight || this.scheduled) return;
+    if (this.inFlight > 0 || this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -50,7 +49,7 @@ export class IngestBatcher {
   }
 
   private async flush(): Promise<void> {
-    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    if (this.inFlight > 0 || this.queue.length === 0) return;
     this.inFlight += 1;
     const group: Waiter[] = [];
     let n = 0;
@@ -59,8 +58,6 @@ export class IngestBatcher {
       group.push(w);
       n += w.items.length;
     }
-    // a self-grouping store takes the rest now too (a no-op while this one may have only one commit in flight)
-    if (this.queue.length > 0) this.schedule();
     try {
       const all = group.flatMap((w) => w.items);
       const r = await this.store.ingest(all);

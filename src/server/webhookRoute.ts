@@ -29,8 +29,8 @@ export interface WebhookRouteDef<T> {
   auth: AuthMode;
   /** Validates the decoded body: the JSON value, or the form params. */
   validate(body: unknown, kind: BodyKind): Parsed<T>;
-  /** The inbox items one valid delivery carries. */
-  toInbox(value: T, receivedMs: number): InboxInput[];
+  /** The inbox items one valid delivery carries (`raw`: the body as received, which `value` was decoded from). */
+  toInbox(value: T, receivedMs: number, raw: Buffer): InboxInput[];
   /** 204 (Twilio callbacks: nothing to say) or 200 with `{accepted, duplicates}`. */
   ackStatus: 200 | 204;
   /** Runs after validation, before the inbox commit (e.g. recording an Event Streams test event); a throw → 503. */
@@ -156,7 +156,7 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
         return reject(reply, 'TAJO_STORE_UNAVAILABLE');
       }
     }
-    const all = def.toInbox(valid.value, Date.now());
+    const all = def.toInbox(valid.value, Date.now(), raw);
     const items = dedupeWithin(all);
     let accepted = 0;
     let duplicates = all.length - items.length;

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.js';
@@ -9,11 +11,12 @@ import {
 } from './test-helpers/fixtures.js';
 
 let store: Store;
+let dir: string;
 let cleanup: () => Promise<void>;
 let app: FastifyInstance;
 
 beforeEach(async () => {
-  ({ store, cleanup } = await tempStore());
+  ({ store, dir, cleanup } = await tempStore());
   app = buildServer({ store, config: testConfig(), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID });
   await app.ready();
 });
@@ -131,6 +134,25 @@ describe('POST /webhooks/twilio/event-streams', () => {
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/tajo_webhook_accepted_total\{route="event-streams"\} 3/);
     expect(metrics).toMatch(/tajo_webhook_deduped_total\{route="event-streams"\} 2/);
+  });
+
+  it('stores each CloudEvent as the bytes Twilio signed (its slice of the batch), not serialised again', async () => {
+    const e1 = `{ "id" : "${sid('EV', 11)}", "type": "com.twilio.taskrouter.task.created", "data": {"note": "a ] } \\" [ é 😀", "n": 1.50} }`;
+    const test = `{"id":"${sid('EV', 12)}","type":"com.twilio.eventstreams.test-event","data":{"test_id":"${sid('TI', 1)}"}}`;
+    const e3 = `{"type":"com.twilio.taskrouter.task.completed","id":"${sid('EV', 13)}","data":[1, 2 ,{}]}`;
+    const body = `[\n  ${e1},\n  ${test} ,${e3}\n]\n`;
+    const signed = signJson(INJECT_ORIGIN, ES, body);
+    const r = await app.inject({ method: 'POST', url: signed.path, headers: { 'content-type': 'application/json', 'x-twilio-signature': signed.signature }, payload: body });
+    expect(r.statusCode).toBe(204);
+    const db = new Database(join(dir, 'tajo.db'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT key, payload FROM inbox ORDER BY key').all() as { key: string; payload: string }[];
+      expect(rows).toEqual([{ key: sid('EV', 11), payload: e1 }, { key: sid('EV', 13), payload: e3 }]);
+    } finally {
+      db.close();
+    }
+    const items = await inboxItems(store);
+    expect(items.map((i) => i.payload)).toEqual([JSON.parse(e1), JSON.parse(e3)]);
   });
 
   it('accepts the configured Basic credentials without a signature; refuses wrong ones', async () => {

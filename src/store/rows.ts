@@ -10,6 +10,8 @@ import type {
 export const json = (v: unknown): string => JSON.stringify(v === undefined ? null : v);
 export const parse = (s: string | null): unknown => (s == null ? null : JSON.parse(s));
 export const iso = (ms: number): string => new Date(ms).toISOString();
+/** An inbox item's stored payload text: as received when the route kept it, else serialised. */
+export const inboxPayload = (i: { payload: unknown; payloadJson?: string }): string => i.payloadJson ?? json(i.payload);
 
 type Nullable<T> = T | null;
 

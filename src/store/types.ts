@@ -177,6 +177,11 @@ export interface InboxInput {
   key: string;
   source: 'event-streams' | 'taskrouter' | 'conversations' | 'flex-plugin' | 'survey' | 'sdk';
   payload: unknown;
+  /**
+   * The payload's JSON text as received (an Event Streams CloudEvent's bytes in the signed batch), stored instead of
+   * serialising `payload` again. `JSON.parse(payloadJson)` must equal `payload`.
+   */
+  payloadJson?: string;
 }
 
 export interface InboxItem extends InboxInput {

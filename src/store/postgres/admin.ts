@@ -1,6 +1,6 @@
 /** Connectors, credentials, checkpoints, inbox, dead-letter reads, API keys and leases: Postgres twin of ../sqlite/admin.ts. */
 import {
-  iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInbox,
+  inboxPayload, iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInbox,
   type ApiKeyCols, type CheckpointCols, type ConnectorCols, type DeadLetterCols, type InboxCols,
 } from '../rows.js';
 import type { ApiKeyRecord, Checkpoint, ConnectorRecord, DeadLetter, InboxInput, InboxItem, SealedSecret } from '../types.js';
@@ -72,7 +72,7 @@ export async function ingest(db: PgDb, items: InboxInput[], nowMs: number): Prom
   const rows = await db.query<{ key: string }>(`INSERT INTO inbox (key, source, payload, status, received_at)
     SELECT t.key, t.source, t.payload::jsonb, 'pending', $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(key, source, payload, ord)
     ORDER BY t.key ON CONFLICT (key) DO NOTHING RETURNING key`,
-  [items.map((i) => i.key), items.map((i) => i.source), items.map((i) => json(i.payload)), iso(nowMs)]);
+  [items.map((i) => i.key), items.map((i) => i.source), items.map(inboxPayload), iso(nowMs)]);
   const inserted = new Set(rows.map((r) => r.key));
   const acceptedKeys = items.map((i) => i.key).filter((k, idx, all) => inserted.has(k) && all.indexOf(k) === idx);
   return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };

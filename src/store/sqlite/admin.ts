@@ -3,7 +3,7 @@ import type { ApiKeyRecord, Checkpoint, ConnectorRecord, DeadLetter, InboxInput,
 import type { SqliteDb } from './db.js';
 import { INBOX_INSERT_SQL } from './inboxWriter.js';
 import {
-  iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInbox,
+  inboxPayload, iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInbox,
   type ApiKeyCols, type CheckpointCols, type ConnectorCols, type DeadLetterCols, type InboxCols,
 } from '../rows.js';
 
@@ -78,7 +78,7 @@ export function ingest(db: SqliteDb, items: InboxInput[], nowMs: number): { acce
   return db.tx(() => {
     const s = db.stmt(INBOX_INSERT_SQL);
     const acceptedKeys: string[] = [];
-    for (const item of items) if (s.run(item.key, item.source, json(item.payload), at).changes) acceptedKeys.push(item.key);
+    for (const item of items) if (s.run(item.key, item.source, inboxPayload(item), at).changes) acceptedKeys.push(item.key);
     return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };
   });
 }

@@ -9,7 +9,7 @@ import * as admin from './admin.js';
 import * as analytics from './analytics.js';
 import { SqliteDb, type SqliteDbOptions } from './db.js';
 import { InboxWriterThread } from './inboxWriter.js';
-import { iso, json } from '../rows.js';
+import { inboxPayload, iso } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import * as outbox from './outbox.js';
 import * as records from './records.js';
@@ -214,7 +214,7 @@ export class SqliteStore implements Store {
   }
   async ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number; acceptedKeys: string[] }> {
     if (!this.inboxWriter) return admin.ingest(this.db, items, this.now());
-    const acceptedKeys = await this.inboxWriter.write(items.map((i) => [i.key, i.source, json(i.payload)]), iso(this.now()));
+    const acceptedKeys = await this.inboxWriter.write(items.map((i) => [i.key, i.source, inboxPayload(i)]), iso(this.now()));
     return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };
   }
   async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
