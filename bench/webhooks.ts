@@ -24,7 +24,7 @@ import { main } from '../src/cli/main.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { silentLogger } from '../src/core/logger.js';
 import { startEmulator } from '../src/emulators/index.js';
-import { formDelivery, jsonDelivery, type Delivery } from '../src/emulators/twilio/push/deliver.js';
+import { jsonDelivery } from '../src/emulators/twilio/push/deliver.js';
 import { cloudEvent } from '../src/emulators/twilio/push/formats.js';
 import { allEvents, type WorldEvent } from '../src/emulators/twilio/push/worldEvents.js';
 import { readWorldInfo } from '../src/emulators/twilio/world.js';
@@ -35,6 +35,7 @@ import { openStore } from '../src/store/openStore.js';
 import { startProfile } from './cpuProfile.js';
 import { cpuShare, threadCpu, type ThreadCpu } from './threadCpu.js';
 import type { LoadResult, LoadSpec } from './webhooksLoad.js';
+import { ES_BATCH, type PoolSpec } from './webhooksPool.js';
 
 interface Opts {
   seconds: number;
@@ -88,32 +89,10 @@ const quantile = (xs: number[], q: number) => {
 };
 const LOAD = fileURLToPath(new URL('./webhooksLoad.ts', import.meta.url));
 
-function syntheticEvent(n: number, accountSid: string): Record<string, unknown> {
-  const at = new Date(1_750_000_000_000 + n * 1000).toISOString();
-  return {
-    specversion: '1.0', type: 'com.twilio.taskrouter.task.created', source: `/v1/Workspaces/WS${hex(1)}/Events`, id: `EV${hex(n)}`,
-    dataschema: 'https://events-schemas.twilio.com/TaskRouter.WDSEvent/1', datacontenttype: 'application/json', time: at,
-    data: {
-      sid: `EV${hex(n)}`, name: 'task.created', account_sid: accountSid, timestamp: at, product_name: 'TaskRouter', payload_type: 'application/json',
-      payload: {
-        sid: `EV${hex(n)}`, eventtype: 'task.created', account_sid: accountSid, timestamp: Date.parse(at), workspace_sid: `WS${hex(1)}`, task_sid: `WT${hex(n)}`,
-        task_attributes: JSON.stringify({ from: '+14155550100', channelType: 'sms' }), task_channel_unique_name: 'sms', task_queue_sid: `WQ${hex(1)}`,
-        task_queue_name: 'Support', resource_type: 'task', resource_sid: `WT${hex(n)}`,
-      },
-    },
-  };
-}
-
-const toPool = (d: Delivery): LoadSpec['pool'][number] => {
-  const u = new URL(d.url);
-  return { path: u.pathname + u.search, contentType: d.contentType, headers: d.headers, body: d.body };
-};
-
 /** Runs the load generator (async: the servers under test live in this process's event loop); `onStart` when it starts sending. */
-async function load(url: string, o: Opts, pool: LoadSpec['pool'], dir: string, name: string, onStart?: () => Promise<void>): Promise<LoadResult> {
-  const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ url, seconds: o.seconds, connections: o.connections, pool } satisfies LoadSpec));
-  const child = spawn(process.execPath, ['--import', 'tsx', LOAD, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function load(url: string, o: Opts, pool: PoolSpec, onStart?: () => Promise<void>): Promise<LoadResult> {
+  const spec: LoadSpec = { url, seconds: o.seconds, connections: o.connections, pool };
+  const child = spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let started: Promise<void> = Promise.resolve();
@@ -143,32 +122,19 @@ async function ackBench(o: Opts, note: (s: string) => void) {
   await bare.listen({ host: '127.0.0.1', port: 0 });
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
   try {
-    // unique bodies for about the whole run (a wrapped pool sends duplicates: acknowledged without an insert)
-    const esSize = Math.min(30_000, Math.ceil(o.seconds * 3_500));
-    const size = Math.min(50_000, Math.ceil(o.seconds * 5_000));
-    const esPool: LoadSpec['pool'] = [];
-    for (let i = 0; i < esSize; i++) {
-      const batch = Array.from({ length: 5 }, (_, k) => syntheticEvent(i * 5 + k + 1, accountSid));
-      esPool.push(toPool(jsonDelivery(authToken, `${tajo.url}/webhooks/twilio/event-streams`, batch)));
-    }
-    const trPool: LoadSpec['pool'] = [];
-    for (let i = 0; i < size; i++) {
-      const n = 10_000_000 + i;
-      trPool.push(toPool(formDelivery(authToken, `${tajo.url}/webhooks/twilio/taskrouter`, {
-        Sid: `EV${hex(n)}`, EventType: 'task.created', AccountSid: accountSid, WorkspaceSid: `WS${hex(1)}`, ResourceType: 'task', ResourceSid: `WT${hex(n)}`,
-        TaskSid: `WT${hex(n)}`, TaskAttributes: JSON.stringify({ from: '+14155550100', channelType: 'sms' }), TaskChannelUniqueName: 'sms',
-        TaskQueueSid: `WQ${hex(1)}`, TaskQueueName: 'Support', Timestamp: String(1_750_000_000 + i),
-      })));
-    }
-    const barePool = esPool.map((p) => ({ ...p, path: '/bare', headers: {} }));
-    note(`ack path: ${o.seconds} s per run, ${o.connections} connections, pools of ${esSize} / ${size} signed requests`);
+    // One unique body per request a run can send (built by the load generator before it starts): every Event Streams
+    // and TaskRouter request is a real insert, none a cheap duplicate. The bare route needs no uniqueness.
+    const esSize = Math.ceil(o.seconds * 9_000);
+    const trSize = Math.ceil(o.seconds * 14_000);
+    const pool = (kind: PoolSpec['kind'], size: number): PoolSpec => ({ kind, origin: tajo.url, authToken, accountSid, size });
+    note(`ack path: ${o.seconds} s per run, ${o.connections} connections, unique signed requests: ${esSize} Event Streams batches of ${ES_BATCH}, ${trSize} TaskRouter callbacks`);
     /** One load run, then its result line and where its CPU went while it sent (and the main thread's profile with --profile). */
-    const run = async (name: string, label: string, url: string, pool: LoadSpec['pool'], bare?: LoadResult) => {
+    const run = async (name: string, label: string, url: string, spec: PoolSpec, bare?: LoadResult) => {
       let before: ThreadCpu = {};
       let t0 = 0;
       let profile: { stop: () => Promise<string> } | undefined;
       const file = o.profile ? join(o.profile, `${name}.cpuprofile`) : undefined;
-      const r = await load(url, o, pool, dir, name, async () => {
+      const r = await load(url, o, spec, async () => {
         before = threadCpu();
         t0 = performance.now();
         if (file) profile = await startProfile(file);
@@ -181,9 +147,9 @@ async function ackBench(o: Opts, note: (s: string) => void) {
       if (top) note(`    main thread, most self time:\n    ${top}`);
       return r;
     };
-    const bareR = await run('bare', 'bare fastify', bareUrl, barePool);
-    const esR = await run('es', 'event-streams (×5)', tajo.url, esPool, bareR);
-    const trR = await run('tr', 'taskrouter', tajo.url, trPool, bareR);
+    const bareR = await run('bare', 'bare fastify', bareUrl, pool('bare', 5_000));
+    const esR = await run('es', `event-streams (×${ES_BATCH})`, tajo.url, pool('event-streams', esSize), bareR);
+    const trR = await run('tr', 'taskrouter', tajo.url, pool('taskrouter', trSize), bareR);
     return { bare: bareR, eventStreams: { ...esR, ratio: esR.rps / bareR.rps }, taskRouter: { ...trR, ratio: trR.rps / bareR.rps } };
   } finally {
     await tajo.close();

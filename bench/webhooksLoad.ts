@@ -1,17 +1,18 @@
 /**
  * The load generator of `npm run bench:webhooks`, in its own process so it does not share the servers' event loop:
- * `node --import tsx bench/webhooksLoad.ts <pool.json>` runs autocannon against `url` for `seconds`, each request
- * taking the next entry of the pool (pre-signed bodies with unique ids; the pool wraps around when exhausted), and
- * prints `{"phase":"start"}` when the load begins, then one JSON line: rps, p50/p99 latency (ms), totals, its CPU time.
+ * `node --import tsx bench/webhooksLoad.ts '<LoadSpec JSON>'` builds its pool of signed requests (bench/webhooksPool.ts: unique
+ * ids, one per request the run can send; the pool wraps around only if the server outruns it), prints
+ * `{"phase":"start"}` when the load begins, runs autocannon against `url` for `seconds`, each request taking the next
+ * entry, then prints one JSON line: rps, p50/p99 latency (ms), totals, its CPU time.
  */
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { buildPool, type PoolSpec } from './webhooksPool.js';
 
 export interface LoadSpec {
   url: string;
   seconds: number;
   connections: number;
-  pool: { path: string; contentType: string; headers: Record<string, string>; body: string }[];
+  pool: PoolSpec;
 }
 
 export interface LoadResult {
@@ -27,7 +28,8 @@ export interface LoadResult {
   cpuMs: number;
 }
 
-const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
+const spec = JSON.parse(process.argv[2]!) as LoadSpec;
+const pool = buildPool(spec.pool);
 let next = 0;
 // the parent starts measuring its side now (this process's start-up is not part of the run)
 process.stdout.write(`${JSON.stringify({ phase: 'start' })}\n`);
@@ -40,7 +42,7 @@ const result = await autocannon({
   requests: [
     {
       setupRequest: (req) => {
-        const p = spec.pool[next++ % spec.pool.length]!;
+        const p = pool[next++ % pool.length]!;
         return { ...req, method: 'POST', path: p.path, headers: { ...p.headers, 'content-type': p.contentType }, body: p.body };
       },
     },
@@ -53,7 +55,7 @@ const out: LoadResult = {
   requests: result.requests.total,
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
-  wrapped: Math.max(0, next - spec.pool.length),
+  wrapped: Math.max(0, next - pool.length),
   cpuMs: (() => {
     const c = process.cpuUsage(cpu0);
     return Math.round((c.user + c.system) / 1000);

@@ -41,63 +41,6 @@ export function parseJsonBuffer(buf: Buffer): unknown {
   return JSON.parse(buf.toString('utf8')) as unknown;
 }
 
-/**
- * The byte ranges (`[start, end)`) of the elements of a body whose top level is a JSON array, or undefined when it is
- * not one (an object, a syntax the scanner does not follow). Ranges start and end at ASCII structural bytes, so each
- * decodes to exactly the element's text as sent (an Event Streams batch's CloudEvents are stored as received instead
- * of re-serialised). The scanner does not validate: call it on a body JSON.parse accepted.
- */
-export function arrayElementRanges(buf: Buffer): [number, number][] | undefined {
-  // One tight loop (this runs on every Event Streams delivery): strings are skipped inline, nesting is a depth count.
-  const n = buf.length;
-  let i = 0;
-  while (i < n && isSpace(buf[i])) i++;
-  if (buf[i] !== OPEN_ARRAY) return undefined;
-  i++;
-  const out: [number, number][] = [];
-  for (;;) {
-    while (i < n && isSpace(buf[i])) i++;
-    if (i >= n) return undefined;
-    if (out.length === 0 && buf[i] === CLOSE_ARRAY) {
-      i++;
-      break;
-    }
-    const start = i;
-    let depth = 0;
-    for (; i < n; i++) {
-      const b = buf[i];
-      if (b === QUOTE) {
-        for (i++; i < n; i++) {
-          const c = buf[i];
-          if (c === BACKSLASH) i++;
-          else if (c === QUOTE) break;
-        }
-        if (i >= n) return undefined;
-        if (depth === 0) {
-          i++;
-          break;
-        }
-      } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
-      else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-        if (depth === 0) break; // the end of a scalar at the array's close
-        depth--;
-        if (depth === 0) {
-          i++;
-          break;
-        }
-      } else if (depth === 0 && (b === COMMA || isSpace(b))) break;
-    }
-    if (i === start || depth !== 0) return undefined;
-    out.push([start, i]);
-    while (i < n && isSpace(buf[i])) i++;
-    const b = buf[i++];
-    if (b === CLOSE_ARRAY) break;
-    if (b !== COMMA) return undefined;
-  }
-  while (i < n && isSpace(buf[i])) i++;
-  return i === n ? out : undefined;
-}
-
 /** The index just after the string that opens at `start` (escapes skipped). */
 function endOfString(buf: Buffer, start: number): number {
   let i = start + 1;

@@ -1,6 +1,5 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arrayElementRanges, parseJsonBuffer, SPLIT_FROM_BYTES } from './jsonBody.js';
+import { parseJsonBuffer, SPLIT_FROM_BYTES } from './jsonBody.js';
 import { largestAllocation } from './test-helpers/largestAllocation.js';
 
 /** Pads a document past the split threshold with a large array member. */
@@ -80,37 +79,5 @@ describe('parseJsonBuffer', () => {
     expect(split.value).toBeTruthy();
     expect(split.bytes).toBeLessThan(SPLIT_FROM_BYTES);
     expect(parseJsonBuffer(page)).toStrictEqual(JSON.parse(page.toString('utf8')));
-  });
-});
-
-describe('arrayElementRanges', () => {
-  const texts = (text: string) => {
-    const buf = asBuffer(text);
-    return arrayElementRanges(buf)?.map(([a, b]) => buf.toString('utf8', a, b));
-  };
-
-  it('gives each element of a top-level array exactly as sent', () => {
-    expect(texts('[ {"a":"x]}\\"y","b":[1,{"c":"}"}]} ,\n"s\\u00e9",-1.5e3 ,true,null,[],{}]')).toEqual([
-      '{"a":"x]}\\"y","b":[1,{"c":"}"}]}', '"s\\u00e9"', '-1.5e3', 'true', 'null', '[]', '{}',
-    ]);
-    expect(texts(' [] ')).toEqual([]);
-    expect(texts('[{"emoji":"😀 ünïcödé ]["}]')).toEqual(['{"emoji":"😀 ünïcödé ]["}']);
-  });
-
-  it('is undefined for anything that is not an array', () => {
-    for (const t of ['{"a":[1,2]}', '"[1]"', '42', '']) expect(texts(t)).toBeUndefined();
-  });
-
-  it('every element range parses to the element JSON.parse gives (fast-check, any JSON array, any spacing)', () => {
-    fc.assert(
-      fc.property(fc.array(fc.jsonValue(), { maxLength: 20 }), fc.constantFrom(undefined, 1, '\t'), (arr, space) => {
-        const text = JSON.stringify(arr, null, space);
-        const buf = asBuffer(text);
-        const ranges = arrayElementRanges(buf);
-        expect(ranges).toHaveLength(arr.length);
-        expect(ranges!.map(([a, b]) => JSON.parse(buf.toString('utf8', a, b)) as unknown)).toEqual(JSON.parse(text));
-      }),
-      { numRuns: 500 },
-    );
   });
 });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { InboxInput } from '../store/types.js';
+import type { InboxInput, JsonBatchSpec } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import type { IngestBatcher } from './ingestBatcher.js';
 import { authenticatePlugin, type PluginAuthOptions } from './auth/pluginAuth.js';
@@ -33,6 +33,11 @@ export interface WebhookRouteDef<T> {
   toInbox(value: T, receivedMs: number, raw: Buffer): InboxInput[];
   /** 204 (Twilio callbacks: nothing to say) or 200 with `{accepted, duplicates}`. */
   ackStatus: 200 | 204;
+  /**
+   * A JSON body `spec` accepts as is may be decoded, checked and stored by the store itself (`Store.ingestJsonBatch`,
+   * off the main thread), after authentication and before any decoding here; what it hands back takes the path below.
+   */
+  jsonBatch?: { source: InboxInput['source']; spec: JsonBatchSpec };
   /** Runs after validation, before the inbox commit (e.g. recording an Event Streams test event); a throw → 503. */
   beforeCommit?(value: T, ctx: WebhookContext): Promise<void>;
 }
@@ -114,7 +119,10 @@ async function authenticate(
   }
 }
 
-/** Registers one verified, durable webhook route: content type → auth → decode → validate → inbox commit → 2xx. */
+/**
+ * Registers one verified, durable webhook route: content type → auth → decode → validate → inbox commit → 2xx (or,
+ * for a `jsonBatch` route on a store that can: content type → auth → the store decodes, checks and commits → 2xx).
+ */
 export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContext, def: WebhookRouteDef<T>): void {
   const route = def.name;
   const reject = (reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply => {
@@ -137,12 +145,35 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
       return reject(reply, 'TAJO_WEBHOOK_CONTENT_TYPE', `Expected ${def.accepts.map((k) => (k === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')).join(' or ')}`);
     }
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const done = (accepted: number, duplicates: number): FastifyReply => {
+      ctx.metrics.accepted.inc({ route }, accepted);
+      ctx.metrics.deduped.inc({ route }, duplicates);
+      ctx.metrics.ackLatency.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+      if (accepted > 0) ctx.onIngested?.();
+      if (def.ackStatus === 204) return reply.code(204).type('application/json').send();
+      return reply.code(200).send({ accepted, duplicates });
+    };
+    // The store's own path for a JSON batch: authenticate (these modes never look at the content), then hand it the bytes.
+    let authenticated = false;
+    if (def.jsonBatch && kind === 'json' && raw.length > 0 && ctx.store.ingestJsonBatch && (def.auth === 'twilio' || def.auth === 'twilio-or-basic')) {
+      const authError = await authenticate(ctx, def.auth, req, kind, raw, undefined);
+      if (authError) return reject(reply, authError);
+      authenticated = true;
+      let r: { accepted: number; duplicates: number } | undefined;
+      try {
+        r = await ctx.store.ingestJsonBatch(raw, def.jsonBatch.source, def.jsonBatch.spec);
+      } catch (err) {
+        ctx.logger.warn({ route, err: err instanceof Error ? err.message : String(err) }, 'inbox commit failed; answering 503 so the sender retries');
+        return reject(reply, 'TAJO_STORE_UNAVAILABLE');
+      }
+      if (r) return done(r.accepted, r.duplicates);
+    }
     let decoded: Parsed<unknown>;
     if (kind === 'form') decoded = { ok: true, value: parseForm(raw.toString('utf8')) };
     else decoded = raw.length === 0 ? { ok: false, message: 'body is empty' } : parseJson(raw);
 
     // Authenticate before looking at the content: an unauthenticated caller learns nothing about parsing.
-    const authError = await authenticate(ctx, def.auth, req, kind, raw, decoded.ok ? decoded.value : undefined);
+    const authError = authenticated ? undefined : await authenticate(ctx, def.auth, req, kind, raw, decoded.ok ? decoded.value : undefined);
     if (authError) return reject(reply, authError);
     if (!decoded.ok) return reject(reply, 'TAJO_WEBHOOK_MALFORMED', decoded.message);
     const valid = def.validate(decoded.value, kind);
@@ -170,12 +201,7 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
         return reject(reply, 'TAJO_STORE_UNAVAILABLE');
       }
     }
-    ctx.metrics.accepted.inc({ route }, accepted);
-    ctx.metrics.deduped.inc({ route }, duplicates);
-    ctx.metrics.ackLatency.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
-    if (accepted > 0) ctx.onIngested?.();
-    if (def.ackStatus === 204) return reply.code(204).type('application/json').send();
-    return reply.code(200).send({ accepted, duplicates });
+    return done(accepted, duplicates);
   });
 }
 

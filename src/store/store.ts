@@ -1,6 +1,6 @@
 import type {
   ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput,
-  InboxInput, InboxItem, InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, StoreKind, SurveyRow,
+  InboxInput, JsonBatchSpec, InboxItem, InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, StoreKind, SurveyRow,
 } from './types.js';
 import type { AnalyticsReads } from './analytics.js';
 import type { ScaleOps } from './scale.js';
@@ -93,6 +93,12 @@ export interface Store extends AnalyticsReads, ScaleOps {
    * thread): a caller may start the next `ingest` without waiting for the previous one to resolve.
    */
   readonly ingestGroupsCommits?: boolean;
+  /**
+   * Optional: decodes, checks and ingests a JSON batch body off the caller's thread (SQLite's inbox writer thread), each
+   * item under `spec.keyField` with its slice of the body as payload. Undefined, nothing written, when the body is not
+   * one `spec` accepts as is: the caller then decodes and validates it and calls `ingest`. Durable when it resolves.
+   */
+  ingestJsonBatch?(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined>;
   claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]>;
 
   // management API keys (stored hashed) and leases (one owner per stream / worker role)

@@ -1,8 +1,8 @@
 import { recordSinkTest, testIdOf } from '../../engine/ingest/sinkHandshake.js';
-import { arrayElementRanges } from '../../engine/jsonBody.js';
+import { arrayElementRanges } from '../../core/jsonArrayRanges.js';
 import type { InboxInput } from '../../store/types.js';
 import type { WebhookRouteDef } from '../webhookRoute.js';
-import { validateEventStreamsBatch, type CloudEvent } from './eventStreams.validate.js';
+import { CLOUD_EVENT_BATCH, validateEventStreamsBatch, type CloudEvent } from './eventStreams.validate.js';
 
 /**
  * `POST /webhooks/twilio/event-streams`: an Event Streams webhook sink. One inbox item per CloudEvent, deduped
@@ -17,6 +17,9 @@ export const eventStreamsRoute: WebhookRouteDef<CloudEvent[]> = {
   accepts: ['json'],
   auth: 'twilio-or-basic',
   validate: (body) => validateEventStreamsBatch(body),
+  // Every batch Twilio sends, decoded, checked and stored by the store's writer thread (SQLite); the rest, e.g. a batch
+  // carrying the sink's test event or anything malformed, comes back to the path below.
+  jsonBatch: { source: 'event-streams', spec: CLOUD_EVENT_BATCH },
   beforeCommit: async (events, ctx) => {
     for (const e of events) {
       const testId = testIdOf(e);

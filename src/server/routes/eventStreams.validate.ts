@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { TEST_EVENT_TYPE } from '../../engine/ingest/sinkHandshake.js';
+import type { JsonBatchSpec } from '../../store/types.js';
 import { parseWith, text, type Parsed } from './common.validate.js';
 
 /**
@@ -22,15 +24,25 @@ export type CloudEvent = z.infer<typeof CloudEventSchema>;
 
 export const EventStreamsBatchSchema = z.union([z.array(CloudEventSchema).min(1).max(5000), CloudEventSchema.transform((e) => [e])]);
 
+const REQUIRED_MAX: ReadonlyArray<readonly [string, number]> = [['type', 256], ['id', 256]];
 const OPTIONAL_MAX: ReadonlyArray<readonly [string, number]> = [['specversion', 16], ['source', 1024], ['time', 64], ['dataschema', 1024], ['datacontenttype', 256]];
+
+/**
+ * The batches the store may take as they are, off the main thread (`Store.ingestJsonBatch`): an array of CloudEvents
+ * `plainCloudEvent` accepts, none of them the sink's test event (its handshake runs here).
+ */
+export const CLOUD_EVENT_BATCH: JsonBatchSpec = {
+  keyField: 'id', typeField: 'type', required: REQUIRED_MAX, optional: OPTIONAL_MAX, fallbackTypes: [TEST_EVENT_TYPE], maxItems: 5000,
+};
 
 /** The schema's rules in plain code, for the hot path: true only where `CloudEventSchema` accepts the value as is. */
 function plainCloudEvent(e: unknown): e is CloudEvent {
   if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
   const o = e as Record<string, unknown>;
-  const { type, id } = o;
-  if (typeof type !== 'string' || type.length < 1 || type.length > 256) return false;
-  if (typeof id !== 'string' || id.length < 1 || id.length > 256) return false;
+  for (const [k, max] of REQUIRED_MAX) {
+    const v = o[k];
+    if (typeof v !== 'string' || v.length < 1 || v.length > max) return false;
+  }
   for (const [k, max] of OPTIONAL_MAX) {
     const v = o[k];
     if (v !== undefined && (typeof v !== 'string' || v.length > max)) return false;

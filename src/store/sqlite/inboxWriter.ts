@@ -13,7 +13,9 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { TajoError } from '../../core/errors.js';
+import { arrayElementRanges } from '../../core/jsonArrayRanges.js';
 import { isUnavailable } from './db.js';
+import type { JsonBatchSpec } from '../types.js';
 
 /** The insert both paths run (admin.ingest in-thread, the worker here). */
 export const INBOX_INSERT_SQL = `INSERT INTO inbox (key, source, payload, status, received_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`;
@@ -29,6 +31,34 @@ export type InboxRow = [string, string, string];
 // under load the thread commits back to back.
 const WORKER_SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
+const elementRanges = (${arrayElementRanges.toString()});
+// A JSON batch body (see JsonBatchSpec): its items' rows, or null when the body is not one the spec accepts as is (the
+// main thread then decodes and validates it itself). Each item's payload is its slice of the body, as received.
+function batchRows(m) {
+  const spec = m.batch.spec;
+  const buf = Buffer.from(m.batch.bytes);
+  let items;
+  try { items = JSON.parse(buf.toString('utf8')); } catch { return null; }
+  if (!Array.isArray(items) || items.length < 1 || items.length > spec.maxItems) return null;
+  for (const e of items) {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return null;
+    for (const [k, max] of spec.required) { const v = e[k]; if (typeof v !== 'string' || v.length < 1 || v.length > max) return null; }
+    for (const [k, max] of spec.optional) { const v = e[k]; if (v !== undefined && (typeof v !== 'string' || v.length > max)) return null; }
+    if (spec.fallbackTypes.includes(e[spec.typeField])) return null;
+  }
+  const ranges = elementRanges(buf);
+  if (!ranges || ranges.length !== items.length) return null;
+  const rows = [];
+  const seen = new Set();
+  items.forEach((e, i) => {
+    const key = e[spec.keyField];
+    if (seen.has(key)) return;
+    seen.add(key);
+    rows.push([key, m.batch.source, buf.toString('utf8', ranges[i][0], ranges[i][1])]);
+  });
+  m.total = items.length;
+  return rows;
+}
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs, fileMustExist: true });
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
@@ -39,6 +69,7 @@ db.pragma('wal_autocheckpoint = 0');
 let rowsSinceCheckpoint = 0;
 const insert = db.prepare(workerData.sql);
 const write = db.transaction((writes) => writes.map((m) => {
+  if (m.rows === null) return null;
   const keys = [];
   for (const r of m.rows) if (insert.run(r[0], r[1], r[2], m.at).changes) keys.push(r[0]);
   return keys;
@@ -49,8 +80,9 @@ parentPort.on('message', (first) => {
   let rows = 0;
   for (let m = first; m; ) {
     if (m.close) { closing = true; break; }
+    if (m.batch) m.rows = batchRows(m);
     writes.push(m);
-    rows += m.rows.length;
+    rows += m.rows ? m.rows.length : 0;
     if (rows >= workerData.maxRows) break;
     const next = receiveMessageOnPort(parentPort);
     m = next && next.message;
@@ -58,7 +90,7 @@ parentPort.on('message', (first) => {
   if (writes.length > 0) {
     const ids = writes.map((w) => w.id);
     try {
-      parentPort.postMessage({ ids, keys: write.immediate(writes) });
+      parentPort.postMessage({ ids, keys: write.immediate(writes), totals: writes.map((w) => w.total) });
     } catch (e) {
       parentPort.postMessage({ ids, error: { code: typeof e.code === 'string' ? e.code : undefined, message: String(e && e.message || e) } });
     }
@@ -74,15 +106,25 @@ parentPort.on('message', (first) => {
 `;
 
 interface Pending {
-  resolve: (keys: string[]) => void;
+  resolve: (r: { keys: string[] | null; total: number | undefined }) => void;
   reject: (err: unknown) => void;
 }
 
-/** One committed group: the writes' ids and, in the same order, each write's new keys (or the group's error). */
+/**
+ * One committed group: the writes' ids and, in the same order, each write's new keys (null: a batch body the spec did
+ * not accept, nothing written) and, for batch bodies, their item count (or the group's error).
+ */
 interface Reply {
   ids: number[];
-  keys?: string[][];
+  keys?: (string[] | null)[];
+  totals?: (number | undefined)[];
   error?: { code?: string; message: string };
+}
+
+/** A batch body the thread stored: the keys that were new and the body's item count. */
+export interface BatchWritten {
+  keys: string[];
+  total: number;
 }
 
 /** Rows per group commit (a transaction the thread holds the write lock for). */
@@ -113,15 +155,30 @@ export class InboxWriterThread {
   }
 
   /** Inserts the rows in one transaction (with any writes queued behind them); resolves with the keys that were new. */
-  write(rows: InboxRow[], at: string): Promise<string[]> {
+  async write(rows: InboxRow[], at: string): Promise<string[]> {
+    return (await this.post({ rows, at })).keys ?? [];
+  }
+
+  /**
+   * Decodes, checks (`spec`) and inserts a JSON batch body in the thread, so the main thread neither parses nor
+   * serialises it; resolves undefined, nothing written, when the body is not one the spec accepts as is.
+   */
+  async writeJsonBatch(body: Buffer, source: string, spec: JsonBatchSpec, at: string): Promise<BatchWritten | undefined> {
+    // a copy of the bytes, moved to the thread (the caller keeps `body` for its own path)
+    const bytes = new Uint8Array(body).buffer as ArrayBuffer;
+    const r = await this.post({ batch: { bytes, source, spec }, at }, [bytes]);
+    return r.keys === null ? undefined : { keys: r.keys, total: r.total ?? r.keys.length };
+  }
+
+  private post(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<{ keys: string[] | null; total: number | undefined }> {
     if (this.closed) return Promise.reject(new TajoError('TAJO_STORE_UNAVAILABLE', 'State store is closed'));
     const w = this.worker ?? this.spawn();
     const id = ++this.seq;
-    return new Promise<string[]>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Keep the process alive only while a commit is outstanding (a CLI that ingested once can still exit).
       if (this.pending.size === 1) w.ref();
-      w.postMessage({ id, rows, at });
+      w.postMessage({ id, ...msg }, transfer);
     });
   }
 
@@ -155,7 +212,7 @@ export class InboxWriterThread {
         if (!p) return;
         this.pending.delete(id);
         if (err) p.reject(err);
-        else p.resolve(m.keys?.[i] ?? []);
+        else p.resolve({ keys: m.keys?.[i] ?? null, total: m.totals?.[i] ?? undefined });
       });
       if (this.pending.size === 0) w.unref();
     });

@@ -1,7 +1,7 @@
 import type { Store } from '../store.js';
 import type {
   ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput, InboxInput, InboxItem,
-  InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, SurveyRow,
+  InteractionRow, JsonBatchSpec, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, SurveyRow,
 } from '../types.js';
 import type { BudgetGrant, BudgetSpend, LeaseRecord, ReplicaRecord } from '../scale.js';
 import type { ActivityGroup, AgentGroup, AnalyticsQuery, CsatGroup, QueueGroup, ReservationGroup } from '../analytics.js';
@@ -216,6 +216,12 @@ export class SqliteStore implements Store {
     if (!this.inboxWriter) return admin.ingest(this.db, items, this.now());
     const acceptedKeys = await this.inboxWriter.write(items.map((i) => [i.key, i.source, inboxPayload(i)]), iso(this.now()));
     return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };
+  }
+  /** In the inbox writer thread; without one (an in-thread store) the caller decodes and calls `ingest`. */
+  async ingestJsonBatch(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined> {
+    if (!this.inboxWriter) return undefined;
+    const r = await this.inboxWriter.writeJsonBatch(body, source, spec, iso(this.now()));
+    return r && { accepted: r.keys.length, duplicates: r.total - r.keys.length };
   }
   async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
     return admin.claimInbox(this.db, opts);
