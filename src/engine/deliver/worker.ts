@@ -72,10 +72,9 @@ export interface DeliveryWorkerDeps {
   importReserve?: number;
   /**
    * This worker runs beside a sync's backfill (`startDelivery`): its first contacts round waits `contactMinGapMs` from
-   * the moment contacts first wait in the outbox, like every bulk round after it, so the first pages' few contacts
-   * and the next ones share one import round (each round
-   * costs a `GET /processes` poll, i.e. an events batch of 200). Live workers (`tajo serve`) send their first
-   * contacts at once.
+   * the moment contacts first wait in the outbox, like every bulk round after it, so the first pages' few contacts and
+   * the next ones share one import round (each round costs a `GET /processes` poll, i.e. an events batch of 200).
+   * Live workers (`tajo serve`) send their first contacts at once.
    */
   backfill?: boolean;
   /** Called with the rows Brevo just accepted (e.g. `tajo serve` observes the delivery latency histogram). */

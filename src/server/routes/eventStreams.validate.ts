@@ -22,7 +22,10 @@ export const CloudEventSchema = z.looseObject({
 
 export type CloudEvent = z.infer<typeof CloudEventSchema>;
 
-export const EventStreamsBatchSchema = z.union([z.array(CloudEventSchema).min(1).max(5000), CloudEventSchema.transform((e) => [e])]);
+/** CloudEvents per delivery accepted (Twilio's batches stay under 64 kB of data). */
+const MAX_BATCH = 5000;
+
+export const EventStreamsBatchSchema = z.union([z.array(CloudEventSchema).min(1).max(MAX_BATCH), CloudEventSchema.transform((e) => [e])]);
 
 const REQUIRED_MAX: ReadonlyArray<readonly [string, number]> = [['type', 256], ['id', 256]];
 const OPTIONAL_MAX: ReadonlyArray<readonly [string, number]> = [['specversion', 16], ['source', 1024], ['time', 64], ['dataschema', 1024], ['datacontenttype', 256]];
@@ -32,7 +35,7 @@ const OPTIONAL_MAX: ReadonlyArray<readonly [string, number]> = [['specversion', 
  * `plainCloudEvent` accepts, none of them the sink's test event (its handshake runs here).
  */
 export const CLOUD_EVENT_BATCH: JsonBatchSpec = {
-  keyField: 'id', typeField: 'type', required: REQUIRED_MAX, optional: OPTIONAL_MAX, fallbackTypes: [TEST_EVENT_TYPE], maxItems: 5000,
+  keyField: 'id', typeField: 'type', required: REQUIRED_MAX, optional: OPTIONAL_MAX, fallbackTypes: [TEST_EVENT_TYPE], maxItems: MAX_BATCH,
 };
 
 /** The schema's rules in plain code, for the hot path: true only where `CloudEventSchema` accepts the value as is. */
@@ -56,7 +59,7 @@ function plainCloudEvent(e: unknown): e is CloudEvent {
  * and says what is wrong. The unit tests hold the two to the same answers.
  */
 export function validateEventStreamsBatch(body: unknown): Parsed<CloudEvent[]> {
-  if (Array.isArray(body) && body.length >= 1 && body.length <= 5000 && body.every(plainCloudEvent)) return { ok: true, value: body };
+  if (Array.isArray(body) && body.length >= 1 && body.length <= MAX_BATCH && body.every(plainCloudEvent)) return { ok: true, value: body };
   if (!Array.isArray(body) && plainCloudEvent(body)) return { ok: true, value: [body] };
   return parseWith(EventStreamsBatchSchema, body);
 }
