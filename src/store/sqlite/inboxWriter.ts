@@ -3,7 +3,10 @@
  * FULL`, one fsync of the WAL) would block the server's event loop for its whole duration, so requests arriving
  * meanwhile could neither be parsed nor join the next group commit. This worker thread owns a second connection to
  * the same file and runs only the inbox insert; the main thread keeps parsing and verifying requests while it syncs,
- * and posts each new group at once: the thread commits whatever queued up meanwhile as one transaction.
+ * and posts each delivery at once: the thread commits whatever queued up meanwhile as one transaction.
+ * A JSON batch body (`writeJsonBatch`: Event Streams) is even decoded here: the thread parses it, checks it against a
+ * declarative `JsonBatchSpec` and stores each item as its slice of the body; a body the spec does not accept as is
+ * comes back untouched (nothing written) for the main thread's own decoding and validation.
  *
  * Same contract as the in-thread path: the promise resolves after the transaction committed (durable), rejects with
  * TAJO_STORE_UNAVAILABLE on lock/I/O failures or when the thread died (the route answers 503 and the sender
