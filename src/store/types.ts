@@ -227,18 +227,4 @@ export interface ApiKeyRecord {
   revokedAt?: string;
 }
 
-/**
- * What the writer thread accepts from a JSON batch body as is, without the main thread decoding it: an array of 1 to
- * `maxItems` objects whose `required` fields are strings of 1..max characters and whose `optional` fields, when
- * present, strings of at most max characters, none with a `typeField` value in `fallbackTypes`. Anything else is
- * handed back untouched. Each item is stored under its `keyField` (the first of a repeated key wins), with its slice of
- * the body as payload. Plain data (a SQLite store posts it to its writer thread).
- */
-export interface JsonBatchSpec {
-  keyField: string;
-  typeField: string;
-  required: readonly (readonly [string, number])[];
-  optional: readonly (readonly [string, number])[];
-  fallbackTypes: readonly string[];
-  maxItems: number;
-}
+export type { JsonBatchSpec } from '../core/jsonBatch.js';

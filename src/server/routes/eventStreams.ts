@@ -1,5 +1,5 @@
 import { recordSinkTest, testIdOf } from '../../engine/ingest/sinkHandshake.js';
-import { arrayElementRanges } from '../../core/jsonArrayRanges.js';
+import { arrayElementRanges } from '../../core/jsonBatch.js';
 import type { InboxInput } from '../../store/types.js';
 import type { WebhookRouteDef } from '../webhookRoute.js';
 import { CLOUD_EVENT_BATCH, validateEventStreamsBatch, type CloudEvent } from './eventStreams.validate.js';

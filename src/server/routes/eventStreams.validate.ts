@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TEST_EVENT_TYPE } from '../../engine/ingest/sinkHandshake.js';
-import type { JsonBatchSpec } from '../../store/types.js';
+import { hasSpecFields, type JsonBatchSpec } from '../../core/jsonBatch.js';
 import { parseWith, text, type Parsed } from './common.validate.js';
 
 /**
@@ -38,20 +38,11 @@ export const CLOUD_EVENT_BATCH: JsonBatchSpec = {
   keyField: 'id', typeField: 'type', required: REQUIRED_MAX, optional: OPTIONAL_MAX, fallbackTypes: [TEST_EVENT_TYPE], maxItems: MAX_BATCH,
 };
 
-/** The schema's rules in plain code, for the hot path: true only where `CloudEventSchema` accepts the value as is. */
-function plainCloudEvent(e: unknown): e is CloudEvent {
-  if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
-  const o = e as Record<string, unknown>;
-  for (const [k, max] of REQUIRED_MAX) {
-    const v = o[k];
-    if (typeof v !== 'string' || v.length < 1 || v.length > max) return false;
-  }
-  for (const [k, max] of OPTIONAL_MAX) {
-    const v = o[k];
-    if (v !== undefined && (typeof v !== 'string' || v.length > max)) return false;
-  }
-  return true;
-}
+/**
+ * The schema's rules in plain code, for the hot path: true only where `CloudEventSchema` accepts the value as is (the
+ * writer thread applies the same `hasSpecFields` to each event of a batch it takes).
+ */
+const plainCloudEvent = (e: unknown): e is CloudEvent => hasSpecFields(e, CLOUD_EVENT_BATCH);
 
 /**
  * The batch's CloudEvents. Valid deliveries (every one Twilio sends) are checked in plain code and used as they are,

@@ -16,9 +16,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { TajoError } from '../../core/errors.js';
-import { arrayElementRanges } from '../../core/jsonArrayRanges.js';
+import { arrayElementRanges, hasSpecFields, type JsonBatchSpec } from '../../core/jsonBatch.js';
 import { isUnavailable } from './db.js';
-import type { JsonBatchSpec } from '../types.js';
 
 /** The insert both paths run (admin.ingest in-thread, the worker here). */
 export const INBOX_INSERT_SQL = `INSERT INTO inbox (key, source, payload, status, received_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`;
@@ -35,6 +34,7 @@ export type InboxRow = [string, string, string];
 const WORKER_SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const elementRanges = (${arrayElementRanges.toString()});
+const hasSpecFields = (${hasSpecFields.toString()});
 // A JSON batch body (see JsonBatchSpec): its items' rows, or null when the body is not one the spec accepts as is (the
 // main thread then decodes and validates it itself). Each item's payload is its slice of the body, as received.
 function batchRows(m) {
@@ -43,12 +43,7 @@ function batchRows(m) {
   let items;
   try { items = JSON.parse(buf.toString('utf8')); } catch { return null; }
   if (!Array.isArray(items) || items.length < 1 || items.length > spec.maxItems) return null;
-  for (const e of items) {
-    if (typeof e !== 'object' || e === null || Array.isArray(e)) return null;
-    for (const [k, max] of spec.required) { const v = e[k]; if (typeof v !== 'string' || v.length < 1 || v.length > max) return null; }
-    for (const [k, max] of spec.optional) { const v = e[k]; if (v !== undefined && (typeof v !== 'string' || v.length > max)) return null; }
-    if (spec.fallbackTypes.includes(e[spec.typeField])) return null;
-  }
+  for (const e of items) if (!hasSpecFields(e, spec) || spec.fallbackTypes.includes(e[spec.typeField])) return null;
   const ranges = elementRanges(buf);
   if (!ranges || ranges.length !== items.length) return null;
   const rows = [];

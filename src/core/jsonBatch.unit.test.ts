@@ -1,8 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arrayElementRanges } from './jsonArrayRanges.js';
+import { arrayElementRanges, hasSpecFields } from './jsonBatch.js';
 
 const asBuffer = (text: string) => Buffer.from(text, 'utf8');
+
+/** The function rebuilt from its source text alone, as the inbox writer thread runs it. */
+function fromSource<F extends (...args: never[]) => unknown>(f: F): F {
+  const source = f.toString();
+  // no inner functions: a transpiler would wrap them in helpers the thread does not have (esbuild's `__name` under tsx)
+  expect(source.slice(source.indexOf('{'))).not.toMatch(/=>|\bfunction\b/);
+  return new Function(`return (${source})`)() as F;
+}
+
+it('both functions are self-contained: rebuilt from their source text alone they give the same answers', () => {
+  const buf = asBuffer('[{"a":"]"}, 1, "x" ,[2]]');
+  expect(fromSource(arrayElementRanges)(buf)).toEqual(arrayElementRanges(buf));
+  expect(fromSource(arrayElementRanges)(buf)).toHaveLength(4);
+  const spec = { required: [['id', 3]] as const, optional: [['time', 2]] as const };
+  for (const e of [{ id: 'abc' }, { id: 'abcd' }, { id: 'a', time: 'xyz' }, { id: 'a', time: 1 }, null, [], 'id']) {
+    expect(fromSource(hasSpecFields)(e, spec)).toBe(hasSpecFields(e, spec));
+  }
+  expect(hasSpecFields({ id: 'abc', time: 'xy', other: 1 }, spec)).toBe(true);
+  expect(hasSpecFields({ time: 'xy' }, spec)).toBe(false);
+});
 
 describe('arrayElementRanges', () => {
   const texts = (text: string) => {
@@ -18,15 +38,6 @@ describe('arrayElementRanges', () => {
     expect(texts('[{"emoji":"😀 ünïcödé ]["}]')).toEqual(['{"emoji":"😀 ünïcödé ]["}']);
   });
 
-  it('is self-contained: its source text alone (as the inbox writer thread runs it) gives the same ranges', () => {
-    const source = arrayElementRanges.toString();
-    // no inner functions: a transpiler would wrap them in helpers the thread does not have (esbuild's `__name` under tsx)
-    expect(source.slice(source.indexOf('{'))).not.toMatch(/=>|\bfunction\b/);
-    const copy = new Function(`return (${source})`)() as typeof arrayElementRanges;
-    const buf = asBuffer('[{"a":"]"}, 1, "x" ,[2]]');
-    expect(copy(buf)).toEqual(arrayElementRanges(buf));
-    expect(copy(buf)).toHaveLength(4);
-  });
 
   it('is undefined for anything that is not an array', () => {
     for (const t of ['{"a":[1,2]}', '"[1]"', '42', '']) expect(texts(t)).toBeUndefined();
