@@ -20,7 +20,8 @@ interface Waiter {
  */
 export class IngestBatcher {
   private queue: Waiter[] = [];
-  private inFlight = 0;
+  /** A group commit is running (one at a time: the store does not group calls itself). */
+  private committing = false;
   private scheduled = false;
   private readonly direct: boolean;
 
@@ -40,7 +41,7 @@ export class IngestBatcher {
   }
 
   private schedule(): void {
-    if (this.inFlight > 0 || this.scheduled) return;
+    if (this.committing || this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -49,8 +50,8 @@ export class IngestBatcher {
   }
 
   private async flush(): Promise<void> {
-    if (this.inFlight > 0 || this.queue.length === 0) return;
-    this.inFlight += 1;
+    if (this.committing || this.queue.length === 0) return;
+    this.committing = true;
     const group: Waiter[] = [];
     let n = 0;
     while (this.queue.length > 0 && (group.length === 0 || n + (this.queue[0]?.items.length ?? 0) <= this.maxItems)) {
@@ -73,7 +74,7 @@ export class IngestBatcher {
     } catch (err) {
       for (const w of group) w.reject(err);
     } finally {
-      this.inFlight -= 1;
+      this.committing = false;
       if (this.queue.length > 0) this.schedule();
     }
   }

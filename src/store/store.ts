@@ -1,6 +1,6 @@
 import type {
   ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput,
-  InboxInput, JsonBatchSpec, InboxItem, InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, StoreKind, SurveyRow,
+  InboxInput, InboxItem, InteractionRow, JsonBatchSpec, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, StoreKind, SurveyRow,
 } from './types.js';
 import type { AnalyticsReads } from './analytics.js';
 import type { ScaleOps } from './scale.js';
