@@ -15,6 +15,8 @@ export interface PoolSpec {
   accountSid: string;
   /** Unique requests to build (the pool wraps around after them). */
   size: number;
+  /** Index of the first request (runs of one benchmark take disjoint ranges, so a later run sends no duplicates). */
+  first?: number;
 }
 
 export interface PoolEntry {
@@ -66,5 +68,6 @@ export function poolEntry(spec: PoolSpec, i: number): PoolEntry {
 }
 
 export function buildPool(spec: PoolSpec): PoolEntry[] {
-  return Array.from({ length: spec.size }, (_, i) => poolEntry(spec, i));
+  const first = spec.first ?? 0;
+  return Array.from({ length: spec.size }, (_, i) => poolEntry(spec, first + i));
 }
