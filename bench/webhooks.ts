@@ -95,6 +95,13 @@ const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
+/** The middle value (the mean of the two middle ones for an even count). */
+const median = (xs: number[]) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const LOAD = fileURLToPath(new URL('./webhooksLoad.ts', import.meta.url));
 
 /** Runs the load generator (async: the servers under test live in this process's event loop); `onStart` when it starts sending. */
@@ -167,10 +174,10 @@ async function ackBench(o: Opts, note: (s: string) => void) {
     const summary = (pick: (r: (typeof rounds)[number]) => LoadResult, withRatio: boolean) => {
       const rs = rounds.map(pick);
       return {
-        rps: quantile(rs.map((r) => r.rps), 0.5), p50: quantile(rs.map((r) => r.p50), 0.5), p99: quantile(rs.map((r) => r.p99), 0.5),
+        rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
         p99Max: Math.max(...rs.map((r) => r.p99)), requests: rs.reduce((a, r) => a + r.requests, 0), non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
         errors: rs.reduce((a, r) => a + r.errors, 0),
-        ...(withRatio ? { ratio: quantile(rounds.map((r) => pick(r).rps / r.bare.rps), 0.5), ratios: rounds.map((r) => pick(r).rps / r.bare.rps) } : {}),
+        ...(withRatio ? { ratio: median(rounds.map((r) => pick(r).rps / r.bare.rps)), ratios: rounds.map((r) => pick(r).rps / r.bare.rps) } : {}),
       };
     };
     const out = { rounds: rounds.length, bare: summary((r) => r.bare, false), eventStreams: summary((r) => r.es, true), taskRouter: summary((r) => r.tr, true) };

@@ -148,10 +148,18 @@ export const toDeadLetter = (r: DeadLetterCols): DeadLetter => ({
   updatedAt: r.updated_at,
 });
 
-export interface InboxCols { id: number; key: string; source: InboxItem['source']; payload: string; received_at: string }
-export const toInbox = (r: InboxCols): InboxItem => ({
-  id: r.id, key: r.key, source: r.source, payload: parse(r.payload), receivedAt: r.received_at,
-});
+export interface InboxCols { id: number; key: string; source: InboxItem['source']; payload: string; received_at: string; item_keys: Nullable<string> }
+/**
+ * A claimed inbox row's items: one, or each item of a batch row (migration 0005: `payload` a JSON array, `item_keys`
+ * its keys in the same order), all under the row's id (they complete together).
+ */
+export function toInboxItems(r: InboxCols): InboxItem[] {
+  const payload = parse(r.payload);
+  if (r.item_keys == null) return [{ id: r.id, key: r.key, source: r.source, payload, receivedAt: r.received_at }];
+  const keys = parse(r.item_keys);
+  if (!Array.isArray(keys) || !Array.isArray(payload) || keys.length !== payload.length) throw new Error(`inbox row ${r.id}: item_keys does not match its payload`);
+  return payload.map((p: unknown, i) => ({ id: r.id, key: String(keys[i]), source: r.source, payload: p, receivedAt: r.received_at }));
+}
 
 export interface ApiKeyCols { id: string; name: string; created_at: string; revoked_at: Nullable<string> }
 export const toApiKey = (r: ApiKeyCols): ApiKeyRecord => ({

@@ -116,11 +116,14 @@ export class InboxProcessor {
     const maxDeferMs = o.maxDeferMs ?? 3_600_000;
     const expired = (item: InboxItem): boolean => nowMs - Date.parse(item.receivedAt) > maxDeferMs;
 
+    // by inbox row: a batch row's items share its id (they complete together, and a deferred item defers its row)
     const normalizedEvents = new Map<number, RawEvent[]>();
     for (const item of items) {
       const n = normalizeInboxItem(item);
       add(n.rawEvents);
-      normalizedEvents.set(item.id, n.rawEvents);
+      const rowEvents = normalizedEvents.get(item.id);
+      if (rowEvents) rowEvents.push(...n.rawEvents);
+      else normalizedEvents.set(item.id, [...n.rawEvents]);
       if (n.ignored) result.ignored += 1;
       for (const c of n.completions) {
         const r = await this.completion(c, expired(item));
@@ -134,9 +137,9 @@ export class InboxProcessor {
     // enqueued now do not depend on which deliveries happened to arrive first (shuffled, at-least-once).
     if (o.taskRouter) {
       const owners = new Map<string, number[]>();
-      for (const item of items) {
-        for (const e of normalizedEvents.get(item.id) ?? []) {
-          for (const t of tasksToComplete(e)) owners.set(t, [...(owners.get(t) ?? []), item.id]);
+      for (const [id, events] of normalizedEvents) {
+        for (const e of events) {
+          for (const t of tasksToComplete(e)) owners.set(t, [...(owners.get(t) ?? []), id]);
         }
       }
       const lookup = o.taskRouter;
@@ -169,8 +172,9 @@ export class InboxProcessor {
       add(r.events);
       for (const id of r.deferred) deferred.add(id);
     }
-    const done = items.filter((i) => !deferred.has(i.id)).map((i) => i.id);
-    result.deferred = deferred.size;
+    const doneItems = items.filter((i) => !deferred.has(i.id));
+    const done = [...new Set(doneItems.map((i) => i.id))];
+    result.deferred = items.length - doneItems.length;
 
     const events = [...rawEvents.values()];
     const taskSids = [...new Set(events.map((e) => e.taskSid).filter((s): s is string => s !== undefined))].sort();
@@ -182,7 +186,7 @@ export class InboxProcessor {
       for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
       const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done };
       const { result: r } = await commitDerived(o.store, o.connectorId, batch, o.rederive);
-      result.processed = done.length;
+      result.processed = doneItems.length;
       result.rawEvents = r.rawEventsInserted;
       result.outboxInserted = r.outboxInserted;
       this.conversations.learnRows(derived.interactions ?? []);

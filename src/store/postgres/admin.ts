@@ -1,6 +1,6 @@
 /** Connectors, credentials, checkpoints, inbox, dead-letter reads, API keys and leases: Postgres twin of ../sqlite/admin.ts. */
 import {
-  inboxPayload, iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInbox,
+  inboxPayload, iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInboxItems,
   type ApiKeyCols, type CheckpointCols, type ConnectorCols, type DeadLetterCols, type InboxCols,
 } from '../rows.js';
 import type { ApiKeyRecord, Checkpoint, ConnectorRecord, DeadLetter, InboxInput, InboxItem, SealedSecret } from '../types.js';
@@ -71,6 +71,7 @@ export async function ingest(db: PgDb, items: InboxInput[], nowMs: number): Prom
   if (!items.length) return { accepted: 0, duplicates: 0, acceptedKeys: [] };
   const rows = await db.query<{ key: string }>(`INSERT INTO inbox (key, source, payload, status, received_at)
     SELECT t.key, t.source, t.payload::jsonb, 'pending', $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(key, source, payload, ord)
+    WHERE NOT EXISTS (SELECT 1 FROM inbox_keys k WHERE k.key = t.key)
     ORDER BY t.key ON CONFLICT (key) DO NOTHING RETURNING key`,
   [items.map((i) => i.key), items.map((i) => i.source), items.map(inboxPayload), iso(nowMs)]);
   const inserted = new Set(rows.map((r) => r.key));
@@ -78,13 +79,17 @@ export async function ingest(db: PgDb, items: InboxInput[], nowMs: number): Prom
   return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };
 }
 
+/** Whole rows, oldest first, as many as fit in `limit` items and at least one (as SQLite's `claimInbox`). */
 export async function claimInbox(db: PgDb, opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
-  const rows = await db.query<InboxCols>(`UPDATE inbox SET status = 'inflight', claimed_by = $1, claimed_until_ms = $2
-    WHERE id IN (
-      SELECT id FROM inbox WHERE status = 'pending' OR (status = 'inflight' AND claimed_until_ms <= $3)
-      ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
-    RETURNING id, key, source, payload, received_at`, [opts.workerId, opts.nowMs + opts.leaseMs, opts.nowMs, opts.limit]);
-  return rows.sort((a, b) => a.id - b.id).map(toInbox);
+  const rows = await db.query<InboxCols>(`WITH cand AS (
+      SELECT id, coalesce(json_array_length(item_keys::json), 1) AS n FROM inbox
+      WHERE status = 'pending' OR (status = 'inflight' AND claimed_until_ms <= $3)
+      ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),
+    picked AS (SELECT id FROM (SELECT id, n, sum(n) OVER (ORDER BY id) AS acc FROM cand) x WHERE acc <= $4 OR acc = n)
+    UPDATE inbox SET status = 'inflight', claimed_by = $1, claimed_until_ms = $2
+    WHERE id IN (SELECT id FROM picked)
+    RETURNING id, key, source, payload, received_at, item_keys`, [opts.workerId, opts.nowMs + opts.leaseMs, opts.nowMs, opts.limit]);
+  return rows.sort((a, b) => a.id - b.id).flatMap(toInboxItems);
 }
 
 export async function listDeadLetters(db: PgDb, opts: { status?: DeadLetter['status']; limit?: number; afterId?: number } = {}): Promise<DeadLetter[]> {

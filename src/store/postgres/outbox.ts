@@ -140,11 +140,14 @@ export async function outboxStats(db: PgDb): Promise<OutboxStats> {
   return stats;
 }
 
-/** Delivered outbox rows and processed inbox rows older than `beforeMs` (ISO text compares in time order). */
+/** As SQLite's: delivered outbox rows, processed inbox rows and the dedupe keys of the batch rows among them. */
 export async function pruneDelivered(db: PgDb, beforeMs: number): Promise<{ outbox: number; inbox: number }> {
   const before = new Date(beforeMs).toISOString();
-  return db.tx(async (c) => ({
-    outbox: await db.count(`DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < $1`, [before], c),
-    inbox: await db.count(`DELETE FROM inbox WHERE status = 'processed' AND processed_at < $1`, [before], c),
-  }));
+  return db.tx(async (c) => {
+    await db.count(`DELETE FROM inbox_keys WHERE key IN (SELECT k.value FROM inbox i, json_array_elements_text(i.item_keys::json) k WHERE i.status = 'processed' AND i.processed_at < $1 AND i.item_keys IS NOT NULL)`, [before], c);
+    return {
+      outbox: await db.count(`DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < $1`, [before], c),
+      inbox: await db.count(`DELETE FROM inbox WHERE status = 'processed' AND processed_at < $1`, [before], c),
+    };
+  });
 }

@@ -59,6 +59,34 @@ describe.runIf(available)('postgres store', () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
+  it('reads batch rows (migration 0005) as SQLite writes them: a claim expands them by whole rows, a single item dedupes against their keys, pruning frees them', async () => {
+    await truncateAll(db.url);
+    const store = await PostgresStore.open(db.url, { max: 2 });
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const at = new Date().toISOString();
+      // this dialect writes no batch rows itself (no ingestJsonBatch): one as the SQLite writer thread stores it
+      const { rows: [inserted] } = await c.query(`INSERT INTO inbox (key, source, payload, status, received_at, item_keys)
+        VALUES ('a', 'event-streams', '[{"id":"a"},{"id":"b"},{"id":"c"}]', 'pending', $1, '["a","b","c"]') RETURNING id`, [at]);
+      const row = { id: Number(inserted.id) }; // bigint: text in node-postgres
+      await c.query(`INSERT INTO inbox_keys (key, inbox_id) VALUES ('a', $1), ('b', $1), ('c', $1)`, [row.id]);
+      expect(await store.ingest([{ key: 'b', source: 'event-streams', payload: { id: 'b' } }, { key: 'd', source: 'event-streams', payload: { id: 'd' } }]))
+        .toEqual({ accepted: 1, duplicates: 1, acceptedKeys: ['d'] });
+      const now = Date.now();
+      const claim = (limit: number) => store.claimInbox({ workerId: 'w', limit, leaseMs: 60_000, nowMs: now });
+      const first = await claim(2); // one row of 3 items over a limit of 2: at least one whole row
+      expect(first.map((i) => [i.id, i.key, i.payload])).toEqual([[row.id, 'a', { id: 'a' }], [row.id, 'b', { id: 'b' }], [row.id, 'c', { id: 'c' }]]);
+      expect((await claim(2)).map((i) => i.key)).toEqual(['d']);
+      await store.commit('twilio-flex', { processedInboxIds: [row.id] });
+      expect(await store.pruneDelivered(Date.now() + 1000)).toMatchObject({ inbox: 1 });
+      expect((await c.query('SELECT count(*)::int AS n FROM inbox_keys')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await c.end();
+      await store.close();
+    }
+  });
+
   it('concurrent commits with the same expected version: exactly one wins', async () => {
     await truncateAll(db.url);
     const [a, b] = await Promise.all([PostgresStore.open(db.url), PostgresStore.open(db.url)]);

@@ -3,7 +3,7 @@ import type { ApiKeyRecord, Checkpoint, ConnectorRecord, DeadLetter, InboxInput,
 import type { SqliteDb } from './db.js';
 import { INBOX_INSERT_SQL } from './inboxWriter.js';
 import {
-  inboxPayload, iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInbox,
+  inboxPayload, iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInboxItems,
   type ApiKeyCols, type CheckpointCols, type ConnectorCols, type DeadLetterCols, type InboxCols,
 } from '../rows.js';
 
@@ -78,22 +78,28 @@ export function ingest(db: SqliteDb, items: InboxInput[], nowMs: number): { acce
   return db.tx(() => {
     const s = db.stmt(INBOX_INSERT_SQL);
     const acceptedKeys: string[] = [];
-    for (const item of items) if (s.run(item.key, item.source, inboxPayload(item), at).changes) acceptedKeys.push(item.key);
+    for (const item of items) if (s.run(item.key, item.source, inboxPayload(item), at, item.key).changes) acceptedKeys.push(item.key);
     return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };
   });
 }
 
-/** Claims pending items and items whose lease expired (a crashed processor's), oldest first. */
+/**
+ * Claims pending rows and rows whose lease expired (a crashed processor's), oldest first: whole rows (a batch row's
+ * items complete together), as many as fit in `limit` items, and at least one.
+ */
 export function claimInbox(db: SqliteDb, opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): InboxItem[] {
   const rows = db.tx(() =>
     db.stmt(`UPDATE inbox SET status = 'inflight', claimed_by = ?, claimed_until_ms = ?
       WHERE id IN (
         SELECT id FROM (
-          SELECT id FROM inbox WHERE status = 'pending'
-          UNION ALL SELECT id FROM inbox WHERE status = 'inflight' AND claimed_until_ms <= ?
-        ) ORDER BY id LIMIT ?)
-      RETURNING id, key, source, payload, received_at`).all(opts.workerId, opts.nowMs + opts.leaseMs, opts.nowMs, opts.limit)) as InboxCols[];
-  return rows.sort((a, b) => a.id - b.id).map(toInbox);
+          SELECT id, n, sum(n) OVER (ORDER BY id) AS acc FROM (
+            SELECT id, coalesce(json_array_length(item_keys), 1) AS n FROM (
+              SELECT id, item_keys FROM inbox WHERE status = 'pending'
+              UNION ALL SELECT id, item_keys FROM inbox WHERE status = 'inflight' AND claimed_until_ms <= ?
+            ) ORDER BY id LIMIT ?))
+        WHERE acc <= ? OR acc = n)
+      RETURNING id, key, source, payload, received_at, item_keys`).all(opts.workerId, opts.nowMs + opts.leaseMs, opts.nowMs, opts.limit, opts.limit)) as InboxCols[];
+  return rows.sort((a, b) => a.id - b.id).flatMap(toInboxItems);
 }
 
 export function listDeadLetters(db: SqliteDb, opts: { status?: DeadLetter['status']; limit?: number; afterId?: number } = {}): DeadLetter[] {

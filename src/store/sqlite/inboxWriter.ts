@@ -5,8 +5,9 @@
  * the same file and runs only the inbox insert; the main thread keeps parsing and verifying requests while it syncs,
  * and posts each delivery at once: the thread commits whatever queued up meanwhile as one transaction.
  * A JSON batch body (`writeJsonBatch`: Event Streams) is even decoded here: the thread parses it, checks it against a
- * declarative `JsonBatchSpec` and stores each item as its slice of the body; a body the spec does not accept as is
- * comes back untouched (nothing written) for the main thread's own decoding and validation.
+ * declarative `JsonBatchSpec` and stores it as ONE inbox row holding its new items (migration 0005: the body as
+ * received, or its new items' slices when some were duplicates; their keys in `inbox_keys`); a body the spec does
+ * not accept as is comes back untouched (nothing written) for the main thread's own decoding and validation.
  *
  * Same contract as the in-thread path: the promise resolves after the transaction committed (durable), rejects with
  * TAJO_STORE_UNAVAILABLE on lock/I/O failures or when the thread died (the route answers 503 and the sender
@@ -19,8 +20,12 @@ import { TajoError } from '../../core/errors.js';
 import { arrayElementRanges, hasSpecFields, type JsonBatchSpec } from '../../core/jsonBatch.js';
 import { isUnavailable } from './db.js';
 
-/** The insert both paths run (admin.ingest in-thread, the worker here). */
-export const INBOX_INSERT_SQL = `INSERT INTO inbox (key, source, payload, status, received_at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`;
+/**
+ * The insert of one item both paths run (admin.ingest in-thread, the worker here): parameters key, source, payload,
+ * received_at, key again. A key a batch row holds (`inbox_keys`, migration 0005) is a duplicate too.
+ */
+export const INBOX_INSERT_SQL = `INSERT INTO inbox (key, source, payload, status, received_at)
+  SELECT ?, ?, ?, 'pending', ? WHERE NOT EXISTS (SELECT 1 FROM inbox_keys WHERE key = ?) ON CONFLICT (key) DO NOTHING`;
 
 /** [key, source, payload JSON] — strings only, cheap to post. */
 export type InboxRow = [string, string, string];
@@ -28,34 +33,26 @@ export type InboxRow = [string, string, string];
 // Plain JavaScript evaluated in the worker (`eval: true`): no TypeScript loader is needed in the thread, whether the
 // package runs from dist/, under tsx or under vitest. better-sqlite3 is loaded from the path the main thread resolved.
 // Group commit happens here: when the thread picks up a write it also takes every write queued behind it
-// (receiveMessageOnPort, up to maxRows rows) and commits them all in ONE transaction, one fsync, one reply. The main
-// thread posts each group as it forms and never waits for the previous commit's answer before posting the next, so
+// (receiveMessageOnPort, up to maxRows items) and commits them all in ONE transaction, one fsync, one reply. The main
+// thread posts each write as it comes and never waits for the previous commit's answer before posting the next, so
 // under load the thread commits back to back.
+// Messages: {id, rows, at} (items), [id, bytes, specId, source, at] (a JSON batch body: an array is the cheapest
+// message to clone), {specId, spec} (a JsonBatchSpec, posted once), {close: true}.
 const WORKER_SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const elementRanges = (${arrayElementRanges.toString()});
 const hasSpecFields = (${hasSpecFields.toString()});
-// A JSON batch body (see JsonBatchSpec): its items' rows, or null when the body is not one the spec accepts as is (the
-// main thread then decodes and validates it itself). Each item's payload is its slice of the body, as received.
-function batchRows(m) {
-  const spec = m.batch.spec;
-  const buf = Buffer.from(m.batch.bytes);
+const specs = [];
+// A JSON batch body (see JsonBatchSpec) decoded and checked: its items' keys and the body's text, or null when the
+// body is not one the spec accepts as is (the main thread then decodes and validates it itself).
+function decodeBatch(bytes, spec) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buf.toString('utf8');
   let items;
-  try { items = JSON.parse(buf.toString('utf8')); } catch { return null; }
+  try { items = JSON.parse(text); } catch { return null; }
   if (!Array.isArray(items) || items.length < 1 || items.length > spec.maxItems) return null;
   for (const e of items) if (!hasSpecFields(e, spec) || spec.fallbackTypes.includes(e[spec.typeField])) return null;
-  const ranges = elementRanges(buf);
-  if (!ranges || ranges.length !== items.length) return null;
-  const rows = [];
-  const seen = new Set();
-  items.forEach((e, i) => {
-    const key = e[spec.keyField];
-    if (seen.has(key)) return;
-    seen.add(key);
-    rows.push([key, m.batch.source, buf.toString('utf8', ranges[i][0], ranges[i][1])]);
-  });
-  m.total = items.length;
-  return rows;
+  return { buf, text, keys: items.map((e) => e[spec.keyField]) };
 }
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs, fileMustExist: true });
@@ -66,10 +63,38 @@ db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('wal_autocheckpoint = 0');
 let rowsSinceCheckpoint = 0;
 const insert = db.prepare(workerData.sql);
+const inInbox = db.prepare('SELECT 1 FROM inbox WHERE key = ?').pluck();
+const inBatch = db.prepare('SELECT 1 FROM inbox_keys WHERE key = ?').pluck();
+const insertBatch = db.prepare("INSERT INTO inbox (key, source, payload, status, received_at, item_keys) VALUES (?, ?, ?, 'pending', ?, ?)");
+const insertKey = db.prepare('INSERT INTO inbox_keys (key, inbox_id) VALUES (?, ?)');
+// One batch body → one row holding its new items (migration 0005): the body as received when every item is new, else
+// the new items' slices of it. Returns the new keys.
+function writeBatch(m) {
+  const b = m.decoded;
+  const fresh = [];
+  const seen = new Set();
+  b.keys.forEach((k, i) => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    if (inBatch.get(k) === undefined && inInbox.get(k) === undefined) fresh.push(i);
+  });
+  if (fresh.length === 0) return [];
+  let payload = b.text;
+  if (fresh.length < b.keys.length) {
+    const ranges = elementRanges(b.buf);
+    if (!ranges || ranges.length !== b.keys.length) throw new Error('batch body: element ranges do not match its items');
+    payload = '[' + fresh.map((i) => b.buf.toString('utf8', ranges[i][0], ranges[i][1])).join(',') + ']';
+  }
+  const keys = fresh.map((i) => b.keys[i]);
+  const id = insertBatch.run(keys[0], m.source, payload, m.at, JSON.stringify(keys)).lastInsertRowid;
+  for (const k of keys) insertKey.run(k, id);
+  return keys;
+}
 const write = db.transaction((writes) => writes.map((m) => {
-  if (m.rows === null) return null;
+  if (m.decoded === null) return null;
+  if (m.decoded) return writeBatch(m);
   const keys = [];
-  for (const r of m.rows) if (insert.run(r[0], r[1], r[2], m.at).changes) keys.push(r[0]);
+  for (const r of m.rows) if (insert.run(r[0], r[1], r[2], m.at, r[0]).changes) keys.push(r[0]);
   return keys;
 }));
 parentPort.on('message', (first) => {
@@ -77,10 +102,14 @@ parentPort.on('message', (first) => {
   let closing = false;
   let rows = 0;
   for (let m = first; m; ) {
-    if (m.close) { closing = true; break; }
-    if (m.batch) m.rows = batchRows(m);
-    writes.push(m);
-    rows += m.rows ? m.rows.length : 0;
+    if (Array.isArray(m)) {
+      const decoded = decodeBatch(m[1], specs[m[2]]);
+      m = { id: m[0], source: m[3], at: m[4], decoded };
+      if (decoded) rows += decoded.keys.length;
+    } else if (m.close) { closing = true; break; }
+    else if (m.spec) { specs[m.specId] = m.spec; m = undefined; }
+    else rows += m.rows.length;
+    if (m) writes.push(m);
     if (rows >= workerData.maxRows) break;
     const next = receiveMessageOnPort(parentPort);
     m = next && next.message;
@@ -88,7 +117,7 @@ parentPort.on('message', (first) => {
   if (writes.length > 0) {
     const ids = writes.map((w) => w.id);
     try {
-      parentPort.postMessage({ ids, keys: write.immediate(writes), totals: writes.map((w) => w.total) });
+      parentPort.postMessage({ ids, keys: write.immediate(writes), totals: writes.map((w) => (w.decoded ? w.decoded.keys.length : undefined)) });
     } catch (e) {
       parentPort.postMessage({ ids, error: { code: typeof e.code === 'string' ? e.code : undefined, message: String(e && e.message || e) } });
     }
@@ -141,6 +170,8 @@ export class InboxWriterThread {
   private seq = 0;
   private closed = false;
   private answered = 0;
+  /** The batch specs the current thread was sent, by the id its messages name them with. */
+  private specIds = new Map<JsonBatchSpec, number>();
 
   constructor(
     private readonly file: string,
@@ -154,7 +185,7 @@ export class InboxWriterThread {
 
   /** Inserts the rows in one transaction (with any writes queued behind them); resolves with the keys that were new. */
   async write(rows: InboxRow[], at: string): Promise<string[]> {
-    return (await this.post({ rows, at })).keys ?? [];
+    return (await this.post((id) => ({ id, rows, at }))).keys ?? [];
   }
 
   /**
@@ -162,13 +193,21 @@ export class InboxWriterThread {
    * serialises it; resolves undefined, nothing written, when the body is not one the spec accepts as is.
    */
   async writeJsonBatch(body: Buffer, source: string, spec: JsonBatchSpec, at: string): Promise<BatchWritten | undefined> {
-    // a copy of the bytes, moved to the thread (the caller keeps `body` for its own path)
-    const bytes = new Uint8Array(body).buffer as ArrayBuffer;
-    const r = await this.post({ batch: { bytes, source, spec }, at }, [bytes]);
+    if (this.closed) throw new TajoError('TAJO_STORE_UNAVAILABLE', 'State store is closed');
+    const w = this.worker ?? this.spawn();
+    let specId = this.specIds.get(spec);
+    if (specId === undefined) {
+      specId = this.specIds.size;
+      this.specIds.set(spec, specId);
+      w.postMessage({ specId, spec });
+    }
+    // A view into a larger buffer (the socket's, a pool) would be cloned whole: post a copy of just the body then.
+    const bytes = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
+    const r = await this.post((id) => [id, bytes, specId, source, at]);
     return r.keys === null ? undefined : { keys: r.keys, total: r.total ?? r.keys.length };
   }
 
-  private post(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<{ keys: string[] | null; total: number | undefined }> {
+  private post(message: (id: number) => unknown): Promise<{ keys: string[] | null; total: number | undefined }> {
     if (this.closed) return Promise.reject(new TajoError('TAJO_STORE_UNAVAILABLE', 'State store is closed'));
     const w = this.worker ?? this.spawn();
     const id = ++this.seq;
@@ -176,7 +215,7 @@ export class InboxWriterThread {
       this.pending.set(id, { resolve, reject });
       // Keep the process alive only while a commit is outstanding (a CLI that ingested once can still exit).
       if (this.pending.size === 1) w.ref();
-      w.postMessage({ id, ...msg }, transfer);
+      w.postMessage(message(id));
     });
   }
 
@@ -202,6 +241,7 @@ export class InboxWriterThread {
       workerData: { driver, file: this.file, busyTimeoutMs: this.opts.busyTimeoutMs, synchronous: this.opts.synchronous, sql: INBOX_INSERT_SQL, maxRows: MAX_GROUP_ROWS, checkpointRows: CHECKPOINT_ROWS },
     });
     w.unref();
+    this.specIds = new Map();
     w.on('message', (m: Reply) => {
       this.answered += 1;
       const err = m.keys ? undefined : workerError(m.error);

@@ -155,11 +155,17 @@ export function outboxStats(db: SqliteDb): OutboxStats {
   });
 }
 
-/** Delivered outbox rows and processed inbox rows older than `beforeMs` (ISO text compares in time order). */
+/**
+ * Delivered outbox rows and processed inbox rows older than `beforeMs` (ISO text compares in time order), with the
+ * dedupe keys of the batch rows among them.
+ */
 export function pruneDelivered(db: SqliteDb, beforeMs: number): { outbox: number; inbox: number } {
   const before = iso(beforeMs);
-  return db.tx(() => ({
-    outbox: db.stmt(`DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?`).run(before).changes,
-    inbox: db.stmt(`DELETE FROM inbox WHERE status = 'processed' AND processed_at < ?`).run(before).changes,
-  }));
+  return db.tx(() => {
+    db.stmt(`DELETE FROM inbox_keys WHERE key IN (SELECT k.value FROM inbox i, json_each(i.item_keys) k WHERE i.status = 'processed' AND i.processed_at < ? AND i.item_keys IS NOT NULL)`).run(before);
+    return {
+      outbox: db.stmt(`DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?`).run(before).changes,
+      inbox: db.stmt(`DELETE FROM inbox WHERE status = 'processed' AND processed_at < ?`).run(before).changes,
+    };
+  });
 }

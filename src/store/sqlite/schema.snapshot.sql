@@ -74,7 +74,11 @@ CREATE TABLE inbox (
   claimed_until_ms INTEGER,
   received_at TEXT NOT NULL,
   processed_at TEXT
-);
+, item_keys TEXT);
+CREATE TABLE inbox_keys (
+  key TEXT PRIMARY KEY,
+  inbox_id INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE interactions (
   connector_id TEXT NOT NULL,
   task_sid TEXT NOT NULL,
