@@ -93,82 +93,74 @@ describe('inbox commits from the writer thread', () => {
       await reopened.close();
     }
   });
-});
 
-describe('JSON batch deliveries: one inbox row each (migration 0005)', () => {
-  let dir: string;
-  let file: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tajo-inbox-batch-'));
-    file = join(dir, 'tajo.db');
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  const spec: JsonBatchSpec = { keyField: 'id', typeField: 'type', required: [['id', 64], ['type', 64]], optional: [], fallbackTypes: ['test'], maxItems: 100 };
-  const ev = (id: string) => ({ id, type: 't', data: { id, text: 'é ✓' } });
-  const batch = (...ids: string[]) => Buffer.from(` [ ${ids.map((id) => JSON.stringify(ev(id))).join(' ,\n')} ] `);
-  const single = (key: string) => ({ key, source: 'event-streams' as const, payload: ev(key) });
-  const rows = () => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return db.prepare('SELECT id, key, payload, item_keys FROM inbox ORDER BY id').all() as { id: number; key: string; payload: string; item_keys: string | null }[];
-    } finally {
-      db.close();
-    }
-  };
-
-  it('stores the body as received in one row; dedupe spans batch rows and single items both ways; a claim expands the row', async () => {
-    const store = await SqliteStore.open(file);
-    try {
-      expect(await store.ingest([single('a')])).toMatchObject({ accepted: 1, duplicates: 0 });
-      const first = batch('b', 'c', 'd');
-      expect(await store.ingestJsonBatch(first, 'event-streams', spec)).toEqual({ accepted: 3, duplicates: 0 });
-      // 'a' was stored as a single item, 'c' by the batch above, 'e' twice in this body: only 'e' and 'f' are new
-      expect(await store.ingestJsonBatch(batch('a', 'e', 'c', 'e', 'f'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 3 });
-      // a single item already held by a batch row is a duplicate too
-      expect(await store.ingest([single('d'), single('g')])).toMatchObject({ accepted: 1, duplicates: 1, acceptedKeys: ['g'] });
-      expect(await store.ingestJsonBatch(batch('b', 'f'), 'event-streams', spec)).toEqual({ accepted: 0, duplicates: 2 });
-
-      const r = rows();
-      expect(r.map((x) => [x.key, x.item_keys])).toEqual([['a', null], ['b', '["b","c","d"]'], ['e', '["e","f"]'], ['g', null]]);
-      expect(r[1]!.payload).toBe(first.toString('utf8'));
-      // some items were duplicates: the new ones' slices, as sent
-      expect(r[2]!.payload).toBe(`[${JSON.stringify(ev('e'))},${JSON.stringify(ev('f'))}]`);
-
-      const claimed = await store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 60_000, nowMs: Date.now() });
-      expect(claimed.map((c) => [c.id, c.key])).toEqual([[r[0]!.id, 'a'], [r[1]!.id, 'b'], [r[1]!.id, 'c'], [r[1]!.id, 'd'], [r[2]!.id, 'e'], [r[2]!.id, 'f'], [r[3]!.id, 'g']]);
-      expect(claimed.map((c) => c.payload)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(ev));
-    } finally {
-      await store.close();
-    }
-  });
-
-  it('a claim takes whole rows up to its item limit (at least one row); pruning a processed batch row frees its keys', async () => {
-    const store = await SqliteStore.open(file);
-    try {
-      await store.ingestJsonBatch(batch('a', 'b', 'c'), 'event-streams', spec);
-      await store.ingest([single('d')]);
-      await store.ingestJsonBatch(batch('e', 'f'), 'event-streams', spec);
-      const now = Date.now();
-      const claim = (limit: number) => store.claimInbox({ workerId: 'w', limit, leaseMs: 60_000, nowMs: now }).then((items) => items.map((i) => i.key));
-      expect(await claim(2)).toEqual(['a', 'b', 'c']); // one row of 3 over a limit of 2: a claim takes at least one row
-      expect(await claim(3)).toEqual(['d', 'e', 'f']);
-      expect(await claim(10)).toEqual([]);
-
-      const ids = [...new Set(rows().map((r) => r.id))];
-      await store.commit('twilio-flex', { processedInboxIds: ids });
-      expect(await store.pruneDelivered(Date.now() + 1000)).toMatchObject({ inbox: 3 });
+  describe('JSON batch deliveries: one inbox row each (migration 0005)', () => {
+    const spec: JsonBatchSpec = { keyField: 'id', typeField: 'type', required: [['id', 64], ['type', 64]], optional: [], fallbackTypes: ['test'], maxItems: 100 };
+    const ev = (id: string) => ({ id, type: 't', data: { id, text: 'é ✓' } });
+    const batch = (...ids: string[]) => Buffer.from(` [ ${ids.map((id) => JSON.stringify(ev(id))).join(' ,\n')} ] `);
+    const single = (key: string) => ({ key, source: 'event-streams' as const, payload: ev(key) });
+    const rows = () => {
       const db = new Database(file, { readonly: true });
       try {
-        expect(db.prepare('SELECT count(*) FROM inbox_keys').pluck().get()).toBe(0);
+        return db.prepare('SELECT id, key, payload, item_keys FROM inbox ORDER BY id').all() as { id: number; key: string; payload: string; item_keys: string | null }[];
       } finally {
         db.close();
       }
-      // pruned keys are forgotten (retention): the same events are new again
-      expect(await store.ingestJsonBatch(batch('a', 'e'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
-    } finally {
-      await store.close();
-    }
+    };
+
+    it('stores the body as received in one row; dedupe spans batch rows and single items both ways; a claim expands the row', async () => {
+      const store = await SqliteStore.open(file);
+      try {
+        expect(await store.ingest([single('a')])).toMatchObject({ accepted: 1, duplicates: 0 });
+        const first = batch('b', 'c', 'd');
+        expect(await store.ingestJsonBatch(first, 'event-streams', spec)).toEqual({ accepted: 3, duplicates: 0 });
+        // 'a' was stored as a single item, 'c' by the batch above, 'e' twice in this body: only 'e' and 'f' are new
+        expect(await store.ingestJsonBatch(batch('a', 'e', 'c', 'e', 'f'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 3 });
+        // a single item already held by a batch row is a duplicate too
+        expect(await store.ingest([single('d'), single('g')])).toMatchObject({ accepted: 1, duplicates: 1, acceptedKeys: ['g'] });
+        expect(await store.ingestJsonBatch(batch('b', 'f'), 'event-streams', spec)).toEqual({ accepted: 0, duplicates: 2 });
+
+        const r = rows();
+        expect(r.map((x) => [x.key, x.item_keys])).toEqual([['a', null], ['b', '["b","c","d"]'], ['e', '["e","f"]'], ['g', null]]);
+        expect(r[1]!.payload).toBe(first.toString('utf8'));
+        // some items were duplicates: the new ones' slices, as sent
+        expect(r[2]!.payload).toBe(`[${JSON.stringify(ev('e'))},${JSON.stringify(ev('f'))}]`);
+
+        const claimed = await store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 60_000, nowMs: Date.now() });
+        expect(claimed.map((c) => [c.id, c.key])).toEqual([[r[0]!.id, 'a'], [r[1]!.id, 'b'], [r[1]!.id, 'c'], [r[1]!.id, 'd'], [r[2]!.id, 'e'], [r[2]!.id, 'f'], [r[3]!.id, 'g']]);
+        expect(claimed.map((c) => c.payload)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(ev));
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a claim takes whole rows up to its item limit (at least one row); pruning a processed batch row frees its keys', async () => {
+      const store = await SqliteStore.open(file);
+      try {
+        await store.ingestJsonBatch(batch('a', 'b', 'c'), 'event-streams', spec);
+        await store.ingest([single('d')]);
+        await store.ingestJsonBatch(batch('e', 'f'), 'event-streams', spec);
+        const now = Date.now();
+        const claim = (limit: number) => store.claimInbox({ workerId: 'w', limit, leaseMs: 60_000, nowMs: now }).then((items) => items.map((i) => i.key));
+        expect(await claim(2)).toEqual(['a', 'b', 'c']); // one row of 3 over a limit of 2: a claim takes at least one row
+        expect(await claim(3)).toEqual(['d', 'e', 'f']);
+        expect(await claim(10)).toEqual([]);
+
+        const ids = [...new Set(rows().map((r) => r.id))];
+        await store.commit('twilio-flex', { processedInboxIds: ids });
+        expect(await store.pruneDelivered(Date.now() + 1000)).toMatchObject({ inbox: 3 });
+        const db = new Database(file, { readonly: true });
+        try {
+          expect(db.prepare('SELECT count(*) FROM inbox_keys').pluck().get()).toBe(0);
+        } finally {
+          db.close();
+        }
+        // pruned keys are forgotten (retention): the same events are new again
+        expect(await store.ingestJsonBatch(batch('a', 'e'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
+      } finally {
+        await store.close();
+      }
+    });
   });
 });
 
