@@ -95,10 +95,16 @@ export interface Store extends AnalyticsReads, ScaleOps {
   readonly ingestGroupsCommits?: boolean;
   /**
    * Optional: decodes, checks and ingests a JSON batch body off the caller's thread (SQLite's inbox writer thread), each
-   * item under `spec.keyField` with its slice of the body as payload. Undefined, nothing written, when the body is not
-   * one `spec` accepts as is: the caller then decodes and validates it and calls `ingest`. Durable when it resolves.
+   * item under `spec.keyField`, deduped against every key the inbox holds; `claimInbox` then yields each new item with
+   * its text as received (SQLite stores the delivery as one row, migration 0005). Undefined, nothing written, when the
+   * body is not one `spec` accepts as is: the caller then decodes and validates it and calls `ingest`. Durable when it
+   * resolves.
    */
   ingestJsonBatch?(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined>;
+  /**
+   * Leases pending rows (and rows whose lease expired), oldest first, as items: whole rows up to `limit` items, at least
+   * one row. A batch row's items share its id and complete together (`CommitBatch.processedInboxIds`).
+   */
   claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]>;
 
   // management API keys (stored hashed) and leases (one owner per stream / worker role)

@@ -185,6 +185,7 @@ export interface InboxInput {
 }
 
 export interface InboxItem extends InboxInput {
+  /** The inbox row's id, shared by the items of one batch row (they complete together). */
   id: number;
   receivedAt: string;
 }
