@@ -68,7 +68,8 @@ const inBatch = db.prepare('SELECT 1 FROM inbox_keys WHERE key = ?').pluck();
 const insertBatch = db.prepare("INSERT INTO inbox (key, source, payload, status, received_at, item_keys) VALUES (?, ?, ?, 'pending', ?, ?)");
 const insertKey = db.prepare('INSERT INTO inbox_keys (key, inbox_id) VALUES (?, ?)');
 // One batch body → one row holding its new items (migration 0005): the body as received when every item is new, else
-// the new items' slices of it. Returns the new keys.
+// the new items' slices of it. Returns the new keys, or null (nothing written: the main thread takes the body) should
+// the element scanner not find the items JSON.parse found.
 function writeBatch(m) {
   const b = m.decoded;
   const fresh = [];
@@ -82,7 +83,7 @@ function writeBatch(m) {
   let payload = b.text;
   if (fresh.length < b.keys.length) {
     const ranges = elementRanges(b.buf);
-    if (!ranges || ranges.length !== b.keys.length) throw new Error('batch body: element ranges do not match its items');
+    if (!ranges || ranges.length !== b.keys.length) return null;
     payload = '[' + fresh.map((i) => b.buf.toString('utf8', ranges[i][0], ranges[i][1])).join(',') + ']';
   }
   const keys = fresh.map((i) => b.keys[i]);
