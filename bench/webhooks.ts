@@ -1,5 +1,5 @@
 /**
- * `npm run bench:webhooks -- [--seconds N] [--rounds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--ack-only] [--profile DIR] [--json]`
+ * `npm run bench:webhooks -- [--seconds N] [--rounds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--store sqlite|postgres] [--ack-only] [--profile DIR] [--json]`
  *
  * Issue 5 §6. Two parts, every server on 127.0.0.1 with SQLite in a temp dir:
  * 1. Ack path: autocannon (bench/webhooksLoad.ts, its own process) posts pre-signed Event Streams batches (5 CloudEvents,
@@ -35,6 +35,7 @@ import { SdkContext } from '../src/sdk/context.js';
 import { backgroundLoops } from '../src/sdk/services/worker.js';
 import { startServer } from '../src/server/app.js';
 import { openStore } from '../src/store/openStore.js';
+import { createTestDatabase } from '../src/store/postgres/test-helpers/testDatabase.js';
 import { startProfile } from './cpuProfile.js';
 import { cpuShare, threadCpu, type ThreadCpu } from './threadCpu.js';
 import type { LoadResult, LoadSpec } from './webhooksLoad.js';
@@ -45,6 +46,8 @@ interface Opts {
   rounds: number;
   /** Only the ack path (part 1). */
   ackOnly: boolean;
+  /** The ack path's store: SQLite in a temp dir (default) or a fresh database on the local Postgres (TAJO_TEST_DATABASE_URL). */
+  store: 'sqlite' | 'postgres';
   connections: number;
   timeScale: number;
   windowHours: number;
@@ -57,7 +60,7 @@ interface Opts {
 }
 
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { seconds: 5, rounds: 3, ackOnly: false, connections: 16, timeScale: 20, windowHours: 6, rate: 100, sqliteSync: 'full', profile: undefined, json: false };
+  const o: Opts = { seconds: 5, rounds: 3, ackOnly: false, store: 'sqlite', connections: 16, timeScale: 20, windowHours: 6, rate: 100, sqliteSync: 'full', profile: undefined, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -68,6 +71,11 @@ function parseArgs(argv: string[]): Opts {
     if (a === '--seconds') o.seconds = num();
     else if (a === '--rounds') o.rounds = Math.trunc(num());
     else if (a === '--ack-only') o.ackOnly = true;
+    else if (a === '--store') {
+      const v = argv[++i];
+      if (v !== 'sqlite' && v !== 'postgres') throw new Error('--store must be sqlite or postgres');
+      o.store = v;
+    }
     else if (a === '--connections') o.connections = num();
     else if (a === '--time-scale') o.timeScale = num();
     else if (a === '--window-hours') o.windowHours = num();
@@ -82,7 +90,7 @@ function parseArgs(argv: string[]): Opts {
       o.profile = v;
     } else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:webhooks -- [--seconds N] [--rounds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--ack-only] [--profile DIR] [--json]');
+      console.log('usage: npm run bench:webhooks -- [--seconds N] [--rounds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--store sqlite|postgres] [--ack-only] [--profile DIR] [--json]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -127,7 +135,8 @@ async function load(url: string, o: Opts, pool: PoolSpec, onStart?: () => Promis
 
 async function ackBench(o: Opts, note: (s: string) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'tajo-bench-webhooks-'));
-  const store = await openStore({ dataDir: dir, sqlite: { synchronous: o.sqliteSync } });
+  const pgDb = o.store === 'postgres' ? await createTestDatabase() : undefined;
+  const store = await openStore({ dataDir: dir, sqlite: { synchronous: o.sqliteSync }, ...(pgDb ? { url: pgDb.url } : {}) });
   const authToken = 'bench_auth_token_0123456789abcdef';
   const accountSid = `AC${hex(7)}`;
   const config = ConfigSchema.parse({ server: { plugin_auth: 'hmac', plugin_hmac_secret: 'bench-plugin-secret-0123456789' } });
@@ -143,7 +152,7 @@ async function ackBench(o: Opts, note: (s: string) => void) {
     const esSize = Math.ceil(o.seconds * 9_000);
     const trSize = Math.ceil(o.seconds * 14_000);
     const pool = (kind: PoolSpec['kind'], size: number, round: number): PoolSpec => ({ kind, origin: tajo.url, authToken, accountSid, size, first: round * size });
-    note(`ack path: ${o.rounds} rounds of ${o.seconds} s runs, ${o.connections} connections, unique signed requests: up to ${esSize} Event Streams batches of ${ES_BATCH} and ${trSize} TaskRouter callbacks a run`);
+    note(`ack path (${o.store === 'postgres' ? 'Postgres store' : `SQLite store, synchronous ${o.sqliteSync}`}): ${o.rounds} rounds of ${o.seconds} s runs, ${o.connections} connections, unique signed requests: up to ${esSize} Event Streams batches of ${ES_BATCH} and ${trSize} TaskRouter callbacks a run`);
     /** One load run, then its result line and where its CPU went while it sent (and the main thread's profile with --profile). */
     const run = async (name: string, label: string, url: string, spec: PoolSpec, bare?: LoadResult) => {
       let before: ThreadCpu = {};
@@ -192,6 +201,7 @@ async function ackBench(o: Opts, note: (s: string) => void) {
     await tajo.close();
     await bare.close();
     await store.close();
+    await pgDb?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
