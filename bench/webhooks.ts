@@ -1,5 +1,5 @@
 /**
- * `npm run bench:webhooks -- [--seconds N] [--rounds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--store sqlite|postgres] [--ack-only] [--profile DIR] [--json]`
+ * `npm run bench:webhooks -- [--seconds N] [--rounds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--store sqlite|postgres] [--random-ids] [--ack-only] [--profile DIR] [--json]`
  *
  * Issue 5 §6. Two parts, every server on 127.0.0.1 with SQLite in a temp dir:
  * 1. Ack path: autocannon (bench/webhooksLoad.ts, its own process) posts pre-signed Event Streams batches (5 CloudEvents,
@@ -48,6 +48,8 @@ interface Opts {
   ackOnly: boolean;
   /** The ack path's store: SQLite in a temp dir (default) or a fresh database on the local Postgres (TAJO_TEST_DATABASE_URL). */
   store: 'sqlite' | 'postgres';
+  /** CloudEvent / callback SIDs spread as Twilio's are (default: counting up, which the dedupe indexes append cheaply). */
+  randomIds: boolean;
   connections: number;
   timeScale: number;
   windowHours: number;
@@ -60,7 +62,7 @@ interface Opts {
 }
 
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { seconds: 5, rounds: 3, ackOnly: false, store: 'sqlite', connections: 16, timeScale: 20, windowHours: 6, rate: 100, sqliteSync: 'full', profile: undefined, json: false };
+  const o: Opts = { seconds: 5, rounds: 3, ackOnly: false, store: 'sqlite', randomIds: false, connections: 16, timeScale: 20, windowHours: 6, rate: 100, sqliteSync: 'full', profile: undefined, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = () => {
@@ -71,6 +73,7 @@ function parseArgs(argv: string[]): Opts {
     if (a === '--seconds') o.seconds = num();
     else if (a === '--rounds') o.rounds = Math.trunc(num());
     else if (a === '--ack-only') o.ackOnly = true;
+    else if (a === '--random-ids') o.randomIds = true;
     else if (a === '--store') {
       const v = argv[++i];
       if (v !== 'sqlite' && v !== 'postgres') throw new Error('--store must be sqlite or postgres');
@@ -90,7 +93,7 @@ function parseArgs(argv: string[]): Opts {
       o.profile = v;
     } else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench:webhooks -- [--seconds N] [--rounds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--store sqlite|postgres] [--ack-only] [--profile DIR] [--json]');
+      console.log('usage: npm run bench:webhooks -- [--seconds N] [--rounds N] [--connections N] [--time-scale X] [--window-hours H] [--rate EV_PER_S] [--sqlite-sync full|normal] [--store sqlite|postgres] [--random-ids] [--ack-only] [--profile DIR] [--json]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -151,7 +154,7 @@ async function ackBench(o: Opts, note: (s: string) => void) {
     // route needs no uniqueness.
     const esSize = Math.ceil(o.seconds * 9_000);
     const trSize = Math.ceil(o.seconds * 14_000);
-    const pool = (kind: PoolSpec['kind'], size: number, round: number): PoolSpec => ({ kind, origin: tajo.url, authToken, accountSid, size, first: round * size });
+    const pool = (kind: PoolSpec['kind'], size: number, round: number): PoolSpec => ({ kind, origin: tajo.url, authToken, accountSid, size, first: round * size, randomIds: o.randomIds });
     note(`ack path (${o.store === 'postgres' ? 'Postgres store' : `SQLite store, synchronous ${o.sqliteSync}`}): ${o.rounds} rounds of ${o.seconds} s runs, ${o.connections} connections, unique signed requests: up to ${esSize} Event Streams batches of ${ES_BATCH} and ${trSize} TaskRouter callbacks a run`);
     /** One load run, then its result line and where its CPU went while it sent (and the main thread's profile with --profile). */
     const run = async (name: string, label: string, url: string, spec: PoolSpec, bare?: LoadResult) => {
