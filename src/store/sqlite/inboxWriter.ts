@@ -52,7 +52,7 @@ function decodeBatch(bytes, spec) {
   try { items = JSON.parse(text); } catch { return null; }
   if (!Array.isArray(items) || items.length < 1 || items.length > spec.maxItems) return null;
   for (const e of items) if (!hasSpecFields(e, spec) || spec.fallbackTypes.includes(e[spec.typeField])) return null;
-  return { buf, text, keys: items.map((e) => e[spec.keyField]) };
+  return { buf, text, items, keys: items.map((e) => e[spec.keyField]) };
 }
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs, fileMustExist: true });
@@ -64,31 +64,36 @@ db.pragma('wal_autocheckpoint = 0');
 let rowsSinceCheckpoint = 0;
 const insert = db.prepare(workerData.sql);
 const inInbox = db.prepare('SELECT 1 FROM inbox WHERE key = ?').pluck();
-const inBatch = db.prepare('SELECT 1 FROM inbox_keys WHERE key = ?').pluck();
 const insertBatch = db.prepare("INSERT INTO inbox (key, source, payload, status, received_at, item_keys) VALUES (?, ?, ?, 'pending', ?, ?)");
-const insertKey = db.prepare('INSERT INTO inbox_keys (key, inbox_id) VALUES (?, ?)');
+const insertKey = db.prepare('INSERT INTO inbox_keys (key, inbox_id) VALUES (?, ?) ON CONFLICT (key) DO NOTHING');
+const narrowBatch = db.prepare('UPDATE inbox SET key = ?, payload = ?, item_keys = ? WHERE id = ?');
+const dropBatch = db.prepare('DELETE FROM inbox WHERE id = ?');
+// The items at indexes idx of a batch body as a JSON array of their slices of it (re-serialised only should the element
+// scanner not find the items JSON.parse found).
+function subset(b, idx) {
+  const ranges = elementRanges(b.buf);
+  if (ranges && ranges.length === b.keys.length) return '[' + idx.map((i) => b.buf.toString('utf8', ranges[i][0], ranges[i][1])).join(',') + ']';
+  return JSON.stringify(idx.map((i) => b.items[i]));
+}
 // One batch body → one row holding its new items (migration 0005): the body as received when every item is new, else
-// the new items' slices of it. Returns the new keys, or null (nothing written: the main thread takes the body) should
-// the element scanner not find the items JSON.parse found.
+// the new items' slices of it. Returns the new keys. The row goes in first, presuming its items new (they nearly always
+// are): the key inserts then find the ones another batch row holds, each in one b-tree descent, and only then is the
+// row narrowed (or dropped). Keys single items hold are looked up in inbox.key before.
 function writeBatch(m) {
   const b = m.decoded;
-  const fresh = [];
+  const cand = [];
   const seen = new Set();
   b.keys.forEach((k, i) => {
     if (seen.has(k)) return;
     seen.add(k);
-    if (inBatch.get(k) === undefined && inInbox.get(k) === undefined) fresh.push(i);
+    if (inInbox.get(k) === undefined) cand.push(i);
   });
-  if (fresh.length === 0) return [];
-  let payload = b.text;
-  if (fresh.length < b.keys.length) {
-    const ranges = elementRanges(b.buf);
-    if (!ranges || ranges.length !== b.keys.length) return null;
-    payload = '[' + fresh.map((i) => b.buf.toString('utf8', ranges[i][0], ranges[i][1])).join(',') + ']';
-  }
+  if (cand.length === 0) return [];
+  const id = insertBatch.run(b.keys[cand[0]], m.source, cand.length === b.keys.length ? b.text : subset(b, cand), m.at, JSON.stringify(cand.map((i) => b.keys[i]))).lastInsertRowid;
+  const fresh = cand.filter((i) => insertKey.run(b.keys[i], id).changes === 1);
   const keys = fresh.map((i) => b.keys[i]);
-  const id = insertBatch.run(keys[0], m.source, payload, m.at, JSON.stringify(keys)).lastInsertRowid;
-  for (const k of keys) insertKey.run(k, id);
+  if (fresh.length === 0) dropBatch.run(id);
+  else if (fresh.length < cand.length) narrowBatch.run(keys[0], subset(b, fresh), JSON.stringify(keys), id);
   return keys;
 }
 const write = db.transaction((writes) => writes.map((m) => {
