@@ -10,8 +10,9 @@
  * What a store may take from a JSON batch body as is, without the main thread decoding it: an array of 1 to
  * `maxItems` objects whose `required` fields are strings of 1..max characters and whose `optional` fields, when
  * present, strings of at most max characters (`hasSpecFields`), none with a `typeField` value in `fallbackTypes`.
- * Anything else is handed back untouched. Each item is stored under its `keyField` (the first of a repeated key wins),
- * with its slice of the body as payload. Plain data (a SQLite store posts it to its writer thread).
+ * Anything else is handed back untouched. Each item is deduped on its `keyField` (the first of a repeated key wins) and
+ * kept as its text in the body (SQLite: one inbox row per body). Plain data (a SQLite store posts it to its writer
+ * thread).
  */
 export interface JsonBatchSpec {
   keyField: string;

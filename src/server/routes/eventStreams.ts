@@ -5,8 +5,8 @@ import type { WebhookRouteDef } from '../webhookRoute.js';
 import { CLOUD_EVENT_BATCH, validateEventStreamsBatch, type CloudEvent } from './eventStreams.validate.js';
 
 /**
- * `POST /webhooks/twilio/event-streams`: an Event Streams webhook sink. One inbox item per CloudEvent, deduped
- * on the CloudEvent `id` (delivery is at-least-once, out of order, retried for up to 4 hours). Authenticated by
+ * `POST /webhooks/twilio/event-streams`: an Event Streams webhook sink. One inbox item per CloudEvent (a SQLite store
+ * keeps a delivery's items in one row, migration 0005), deduped on the CloudEvent `id` (delivery is at-least-once, out of order, retried for up to 4 hours). Authenticated by
  * X-Twilio-Signature (bodySHA256 variant) or by the Basic credentials configured in the sink URL.
  * The sink's test event (`com.twilio.eventstreams.test-event`) is acknowledged and its `data.test_id` recorded for
  * `tajo connectors webhooks` to validate the sink (see ../sinkHandshake.ts); it is not an inbox item.
@@ -30,7 +30,7 @@ export const eventStreamsRoute: WebhookRouteDef<CloudEvent[]> = {
     }
   },
   toInbox: (events, _receivedMs, raw) => {
-    // Each CloudEvent is stored as the bytes Twilio signed (its slice of the batch), as the writer thread's path does,
+    // Each CloudEvent is stored as the bytes Twilio signed (its slice of the batch), as on the writer thread's path,
     // rather than serialised again (a tenth of this path's time went to JSON.stringify). A single (non-batched) event
     // is serialised.
     const ranges = arrayElementRanges(raw);

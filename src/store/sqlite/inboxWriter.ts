@@ -71,7 +71,8 @@ const dropBatch = db.prepare('DELETE FROM inbox WHERE id = ?');
 // The items at indexes idx of a batch body as a JSON array of their slices of it (re-serialised only should the element
 // scanner not find the items JSON.parse found).
 function subset(b, idx) {
-  const ranges = elementRanges(b.buf);
+  if (b.ranges === undefined) b.ranges = elementRanges(b.buf);
+  const ranges = b.ranges;
   if (ranges && ranges.length === b.keys.length) return '[' + idx.map((i) => b.buf.toString('utf8', ranges[i][0], ranges[i][1])).join(',') + ']';
   return JSON.stringify(idx.map((i) => b.items[i]));
 }
