@@ -101,8 +101,18 @@ function syncRederiver(ctx: SyncContext): CustomerRederive {
   }));
 }
 
-/** Derives the given tasks (all their events: stored + new) and their customers into one commit batch. */
-export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[], extraTaskSids: readonly string[], client: TwilioClient, window?: [number, number]): Promise<PlannedBatch> {
+/**
+ * Derives the given tasks (all their events: stored + new) and their customers into one commit batch. With
+ * `throughMs`, tasks with a stored TaskRouter event after it are left out and listed in `postponed` (TaskPlanDeps).
+ */
+export async function planBatch(
+  ctx: SyncContext,
+  newEvents: readonly RawEvent[],
+  extraTaskSids: readonly string[],
+  client: TwilioClient,
+  window?: [number, number],
+  throughMs?: number,
+): Promise<PlannedBatch & { postponed: string[] }> {
   const cfg = ctx.deps.config;
   const plan = await planTasks(
     {
@@ -115,6 +125,7 @@ export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[]
       fetchTask: (sid) => fetchTask(client, ctx.workspaceSid, sid),
       queueNames: ctx.queueNames,
       conversationWindow: window,
+      throughMs,
     },
     newEvents,
     extraTaskSids,
@@ -138,7 +149,7 @@ export async function planBatch(ctx: SyncContext, newEvents: readonly RawEvent[]
     plan,
   );
   for (const [reason, n] of Object.entries(planned.deadLetters) as [DeadLetterReason, number][]) ctx.totals.deadLetters[reason] = (ctx.totals.deadLetters[reason] ?? 0) + n;
-  return planned;
+  return { ...planned, postponed: plan.postponed };
 }
 
 export function progress(ctx: SyncContext, p: StreamProgress): void {

@@ -17,6 +17,8 @@ export interface TaskPlan {
   deadLetters: DeadLetterInput[];
   /** Customer keys the tasks belonged to before (a changed identity affects the old customer too). */
   previousKeys: string[];
+  /** Tasks not derived: a stored TaskRouter event of theirs lies after `throughMs` (see TaskPlanDeps.throughMs). */
+  postponed: string[];
 }
 
 export interface TaskPlanDeps {
@@ -33,6 +35,13 @@ export interface TaskPlanDeps {
   queueNames: ReadonlyMap<string, string>;
   /** The time window the tasks were read from: lets many Conversations be listed by creation day instead of fetched. */
   conversationWindow?: [number, number] | undefined;
+  /**
+   * A sync reading window by window knows every TaskRouter event up to here. A task with a stored event after it (a
+   * crashed run stored the newest page of a later window, or a webhook stored it) may lack events in between — its
+   * `reservation.accepted` while its `task.completed` is stored — so it is postponed (TaskPlan.postponed) to the
+   * window that reads that event, instead of being derived without its agent (an event once enqueued is never re-sent).
+   */
+  throughMs?: number | undefined;
 }
 
 const hasAttributes = (events: readonly RawEvent[]) => events.some((e) => readTaskEvent(e).taskAttributes !== undefined);
@@ -51,6 +60,15 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
   for (const e of [...(await deps.reader.rawEventsForTasks(deps.connectorId, taskSids)), ...fresh.values()]) {
     if (e.taskSid !== undefined) byTask.get(e.taskSid)?.set(e.key, e);
   }
+  const postponed: string[] = [];
+  if (deps.throughMs !== undefined) {
+    const through = deps.throughMs;
+    for (const [t, evs] of byTask) {
+      if (![...evs.values()].some((e) => isTaskRouter(e) && e.occurredMs > through)) continue;
+      postponed.push(t);
+      byTask.delete(t);
+    }
+  }
   const added: RawEvent[] = [...fresh.values()];
   const add = (e: RawEvent & { taskSid: string }) => {
     byTask.get(e.taskSid)?.set(e.key, e);
@@ -60,7 +78,7 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
   // Attributes are null in lists and absent from some events: fetch the Task (a 404 is fine, Twilio deletes finished tasks).
   if (deps.fetchTask) {
     const fetchTask = deps.fetchTask;
-    const missing = taskSids.filter((t) => {
+    const missing = [...byTask.keys()].filter((t) => {
       const evs = [...(byTask.get(t)?.values() ?? [])];
       return evs.some(isTaskRouter) && !hasAttributes(evs) && !evs.some((e) => e.type === TASK_FETCHED);
     });
@@ -82,7 +100,7 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
   // mode was switched on) is read once more for them.
   const wantBodies = deps.conversations?.messageBodies === true;
   const closedWithoutBodies = new Map<string, ConversationSnapshot>();
-  for (const t of taskSids) {
+  for (const t of byTask.keys()) {
     if (!events(t).some(isTaskRouter)) continue;
     const d = derive(t);
     results.set(t, d);
@@ -116,7 +134,7 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
   }
   for (const [t, d] of results) if (d.kind === 'needsConversation') results.set(t, derive(t, undefined, true));
 
-  const plan: TaskPlan = { rawEvents: dedupe(added), interactions: [], surveys: [], deadLetters: [], previousKeys: [] };
+  const plan: TaskPlan = { rawEvents: dedupe(added), interactions: [], surveys: [], deadLetters: [], previousKeys: [], postponed };
   const surveyTasks: Extract<TaskDerivation, { kind: 'survey' }>[] = [];
   for (const d of results.values()) {
     if (d.kind === 'interaction') {

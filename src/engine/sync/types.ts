@@ -45,6 +45,8 @@ export interface SyncDeps {
   requestTimeoutMs?: number;
   /** Tasks derived per commit at the end of a TaskRouter Events window (default 400; tests make chunks tiny). */
   deriveChunk?: number;
+  /** A fixed TaskRouter Events window (ms) instead of the adaptive sizes (tests: many window boundaries). */
+  windowMs?: number;
   /**
    * `message_bodies: hashed`: the HMAC key, `Vault.deriveKey(messageBodyKeyPurpose(connector id))` (derived from the
    * master key). Without it a hashed-mode run fails with TAJO_MESSAGE_BODY_KEY_MISSING.

@@ -25,7 +25,7 @@ export async function refreshAgedCustomers(ctx: SyncContext, cp: Checkpointer, p
       connectorId: ctx.connectorId, reader: ctx.access, config: ctx.deps.config, lists: ctx.deps.listIds, nowMs: ctx.runNowMs, priority: 1,
       emit: { contacts: true, events: false, csat: false }, samples: ctx.samples, previous: ctx.previousContactConfig,
     },
-    { rawEvents: [], interactions: [], surveys: [], deadLetters: [], previousKeys: [...keys] },
+    { rawEvents: [], interactions: [], surveys: [], deadLetters: [], previousKeys: [...keys], postponed: [] },
   );
   await cp.commit(planned.batch);
 }

@@ -61,7 +61,8 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
   ctx.warnings.push(...range.warnings);
   for (const w of range.warnings) ctx.log.warn(w);
   const client = ctx.client.withMeter(meterInto(report));
-  const sizer = windowSizer();
+  const fixed = ctx.deps.windowMs;
+  const sizer = fixed !== undefined ? windowSizer(fixed, fixed, fixed) : windowSizer();
   const keepWorkerEvents = ctx.does.agentActivity;
 
   async function* pages(): AsyncGenerator<WindowPage> {
@@ -118,17 +119,26 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
     }
 
     if (wp.lastOfWindow) {
+      const firstSeen = new Map(touched);
       const tasks = [...touched].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([sid]) => sid);
       touched.clear();
       const size = Math.max(1, ctx.deps.deriveChunk ?? DERIVE_CHUNK);
+      // Every event up to this window's end is stored; a later one already stored (see TaskPlanDeps.throughMs) puts
+      // its task off to the window that reads it. The run's last window derives whatever is left.
+      const throughMs = wp.endMs < range.endMs ? wp.endMs : undefined;
+      const postponed: string[] = [];
       for (let i = 0; i < tasks.length || i === 0; i += size) {
         const chunk = tasks.slice(i, i + size);
-        const planned = await planBatch(ctx, [], chunk, client, [wp.startMs, wp.endMs]);
+        const planned = await planBatch(ctx, [], chunk, client, [wp.startMs, wp.endMs], throughMs);
+        postponed.push(...planned.postponed);
         const last = i + size >= tasks.length;
         await cp.commit(planned.batch, last ? ({ windowEndMs: wp.endMs, lastEventSid, contactConfig } satisfies TaskRouterEventsCursor) : undefined);
         await yieldToLoop();
         if (last) break;
       }
+      // A postponed task is touched again by its later events, in this run or, after a crash, in the resumed one (they
+      // lie after the cursor this commit wrote); it keeps its first time so surveys still follow the tasks they rate.
+      for (const t of postponed) touched.set(t, Math.min(touched.get(t) ?? Number.POSITIVE_INFINITY, firstSeen.get(t) ?? Number.POSITIVE_INFINITY));
       windowEndMs = wp.endMs;
       report.cursor = cp.value;
     }
