@@ -96,19 +96,9 @@ export function registerWebhooks(app: FastifyInstance, ctx: WebhookContext, body
     if (route) ctx.metrics.rejected.inc({ route, reason: code });
   });
   if (ctx.corsOrigins && ctx.corsOrigins.length > 0) installFlexCors(app, ctx.corsOrigins);
-  const bySource = new Map<string, RouteName>();
   for (const def of [flexTaskCompleteRoute, taskRouterRoute, eventStreamsRoute, conversationsRoute, surveyRoute] as const) {
     registerWebhookRoute(app, ctx, def as Parameters<typeof registerWebhookRoute>[2]);
-    if ('jsonBatch' in def) bySource.set(def.jsonBatch.source, def.name);
   }
-  // Deliveries a store journaled (Store.ingestJsonBatch `pending`) are counted when imported: new ones and duplicates.
-  const off = ctx.store.onInboxImported?.((r) => {
-    const route = bySource.get(r.source);
-    if (!route) return;
-    ctx.metrics.accepted.inc({ route }, r.accepted);
-    ctx.metrics.deduped.inc({ route }, r.items - r.accepted);
-  });
-  if (off) app.addHook('onClose', async () => void off());
 }
 
 /**

@@ -145,12 +145,11 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
       return reject(reply, 'TAJO_WEBHOOK_CONTENT_TYPE', `Expected ${def.accepts.map((k) => (k === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')).join(' or ')}`);
     }
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    // `pending`: items in the store's journal, deduped and counted when imported (server/app.ts: onInboxImported).
-    const done = (accepted: number, duplicates: number, pending = 0): FastifyReply => {
+    const done = (accepted: number, duplicates: number): FastifyReply => {
       ctx.metrics.accepted.inc({ route }, accepted);
       ctx.metrics.deduped.inc({ route }, duplicates);
       ctx.metrics.ackLatency.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
-      if (accepted + pending > 0) ctx.onIngested?.();
+      if (accepted > 0) ctx.onIngested?.();
       if (def.ackStatus === 204) return reply.code(204).type('application/json').send();
       return reply.code(200).send({ accepted, duplicates });
     };
@@ -160,14 +159,14 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
       const authError = await authenticate(ctx, def.auth, req, kind, raw, undefined);
       if (authError) return reject(reply, authError);
       authenticated = true;
-      let r: { accepted: number; duplicates: number; pending: number } | undefined;
+      let r: { accepted: number; duplicates: number } | undefined;
       try {
         r = await ctx.store.ingestJsonBatch(raw, def.jsonBatch.source, def.jsonBatch.spec);
       } catch (err) {
         ctx.logger.warn({ route, err: err instanceof Error ? err.message : String(err) }, 'inbox commit failed; answering 503 so the sender retries');
         return reject(reply, 'TAJO_STORE_UNAVAILABLE');
       }
-      if (r) return done(r.accepted, r.duplicates, r.pending);
+      if (r) return done(r.accepted, r.duplicates);
     }
     let decoded: Parsed<unknown>;
     if (kind === 'form') decoded = { ok: true, value: parseForm(raw.toString('utf8')) };

@@ -98,17 +98,12 @@ export interface Store extends AnalyticsReads, ScaleOps {
    * item under `spec.keyField`, deduped against every key the inbox holds; `claimInbox` then yields each new item with
    * its text as received (SQLite stores the delivery as one row, migration 0005). Undefined, nothing written, when the
    * body is not one `spec` accepts as is: the caller then decodes and validates it and calls `ingest`. Durable when it
-   * resolves. `pending` > 0: the body went to the store's journal (SQLite, inboxWriter.ts) and its items are deduped
-   * when imported, shortly after (`accepted` and `duplicates` are then 0 but for repeats inside the body; the import's
-   * counts come to `onInboxImported`).
+   * resolves.
    */
-  ingestJsonBatch?(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number; pending: number } | undefined>;
-  /** Optional (stores with an inbox journal): after each import, its items and the new ones among them, by source. */
-  onInboxImported?(fn: (r: { source: string; items: number; accepted: number }) => void): () => void;
+  ingestJsonBatch?(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined>;
   /**
    * Leases pending rows (and rows whose lease expired), oldest first, as items: whole rows up to `limit` items, at least
-   * one row. A batch row's items share its id and complete together (`CommitBatch.processedInboxIds`). A store with an
-   * inbox journal imports it first: every delivery acknowledged in this process is claimable.
+   * one row. A batch row's items share its id and complete together (`CommitBatch.processedInboxIds`).
    */
   claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]>;
 

@@ -108,32 +108,17 @@ describe('inbox commits from the writer thread', () => {
       }
     };
 
-    /** ingestJsonBatch, then the import (flushInbox): the answer and what the import counted. */
-    const journaled = async (store: SqliteStore, body: Buffer) => {
-      const imports: { source: string; items: number; accepted: number }[] = [];
-      const off = store.onInboxImported((r) => imports.push(r));
-      try {
-        const answer = await store.ingestJsonBatch(body, 'event-streams', spec);
-        await store.flushInbox();
-        return { answer, imported: imports };
-      } finally {
-        off();
-      }
-    };
-    const imported = (items: number, accepted: number) => [{ source: 'event-streams', items, accepted }];
-
     it('stores the body as received in one row; dedupe spans batch rows and single items both ways; a claim expands the row', async () => {
       const store = await SqliteStore.open(file);
       try {
         expect(await store.ingest([single('a')])).toMatchObject({ accepted: 1, duplicates: 0 });
         const first = batch('b', 'c', 'd');
-        // journaled: durable when answered, deduped when imported
-        expect(await journaled(store, first)).toEqual({ answer: { accepted: 0, duplicates: 0, pending: 3 }, imported: imported(3, 3) });
+        expect(await store.ingestJsonBatch(first, 'event-streams', spec)).toEqual({ accepted: 3, duplicates: 0 });
         // 'a' was stored as a single item, 'c' by the batch above, 'e' twice in this body: only 'e' and 'f' are new
-        expect(await journaled(store, batch('a', 'e', 'c', 'e', 'f'))).toEqual({ answer: { accepted: 0, duplicates: 1, pending: 4 }, imported: imported(4, 2) });
+        expect(await store.ingestJsonBatch(batch('a', 'e', 'c', 'e', 'f'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 3 });
         // a single item already held by a batch row is a duplicate too
         expect(await store.ingest([single('d'), single('g')])).toMatchObject({ accepted: 1, duplicates: 1, acceptedKeys: ['g'] });
-        expect(await journaled(store, batch('b', 'f'))).toEqual({ answer: { accepted: 0, duplicates: 0, pending: 2 }, imported: imported(2, 0) });
+        expect(await store.ingestJsonBatch(batch('b', 'f'), 'event-streams', spec)).toEqual({ accepted: 0, duplicates: 2 });
 
         const r = rows();
         expect(r.map((x) => [x.key, x.item_keys])).toEqual([['a', null], ['b', '["b","c","d"]'], ['e', '["e","f"]'], ['g', null]]);
@@ -144,30 +129,6 @@ describe('inbox commits from the writer thread', () => {
         const claimed = await store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 60_000, nowMs: Date.now() });
         expect(claimed.map((c) => [c.id, c.key])).toEqual([[r[0]!.id, 'a'], [r[1]!.id, 'b'], [r[1]!.id, 'c'], [r[1]!.id, 'd'], [r[2]!.id, 'e'], [r[2]!.id, 'f'], [r[3]!.id, 'g']]);
         expect(claimed.map((c) => c.payload)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(ev));
-      } finally {
-        await store.close();
-      }
-    });
-
-    it('without a journal a batch is deduped before its answer, with the same rows', async () => {
-      const store = await SqliteStore.open(file, { inboxJournal: false });
-      try {
-        expect(await store.ingest([single('a')])).toMatchObject({ accepted: 1 });
-        expect(await store.ingestJsonBatch(batch('b', 'c'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0, pending: 0 });
-        expect(await store.ingestJsonBatch(batch('a', 'd', 'c', 'd'), 'event-streams', spec)).toEqual({ accepted: 1, duplicates: 3, pending: 0 });
-        expect(rows().map((x) => [x.key, x.item_keys])).toEqual([['a', null], ['b', '["b","c"]'], ['d', '["d"]']]);
-      } finally {
-        await store.close();
-      }
-    });
-
-    it('a single item posted after a journaled batch is checked against it (the journal is imported first)', async () => {
-      const store = await SqliteStore.open(file);
-      try {
-        const answer = await store.ingestJsonBatch(batch('x', 'y'), 'event-streams', spec);
-        expect(answer).toEqual({ accepted: 0, duplicates: 0, pending: 2 });
-        // no flush: the single insert itself imports the journal first
-        expect(await store.ingest([single('y'), single('z')])).toMatchObject({ accepted: 1, duplicates: 1, acceptedKeys: ['z'] });
       } finally {
         await store.close();
       }
@@ -195,7 +156,7 @@ describe('inbox commits from the writer thread', () => {
           db.close();
         }
         // pruned keys are forgotten (retention): the same events are new again
-        expect(await journaled(store, batch('a', 'e'))).toMatchObject({ imported: imported(2, 2) });
+        expect(await store.ingestJsonBatch(batch('a', 'e'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
       } finally {
         await store.close();
       }

@@ -75,13 +75,6 @@ CREATE TABLE inbox (
   received_at TEXT NOT NULL,
   processed_at TEXT
 , item_keys TEXT);
-CREATE TABLE inbox_journals (
-  name TEXT PRIMARY KEY,
-  owner TEXT NOT NULL,
-  generation INTEGER NOT NULL,
-  imported INTEGER NOT NULL,
-  updated_at TEXT NOT NULL
-);
 CREATE TABLE inbox_keys (
   key TEXT PRIMARY KEY,
   inbox_id INTEGER NOT NULL

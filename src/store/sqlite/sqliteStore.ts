@@ -25,13 +25,6 @@ export interface SqliteStoreOptions extends SqliteDbOptions {
    * Default true for a file; an in-memory database cannot be shared with a thread and commits in place.
    */
   inboxThread?: boolean;
-  /**
-   * Make Event Streams deliveries durable in the writer thread's append-only journal and import them into the inbox
-   * shortly after (inboxWriter.ts; default true): no SQLite work before their 2xx. False: inserted before the 2xx.
-   */
-  inboxJournal?: boolean;
-  /** Tests: the journal's RECYCLE_BYTES (inboxWriter.ts). */
-  inboxJournalRecycleBytes?: number;
 }
 
 /**
@@ -48,12 +41,7 @@ export class SqliteStore implements Store {
     this.now = opts.now ?? Date.now;
     const inMemory = db.file === '' || db.file === ':memory:' || db.file.startsWith('file::memory:');
     this.inboxWriter = opts.inboxThread !== false && !inMemory
-      ? new InboxWriterThread(db.file, {
-          busyTimeoutMs: Math.trunc(opts.busyTimeoutMs ?? 5000),
-          synchronous: opts.synchronous === 'normal' ? 'NORMAL' : 'FULL',
-          journalDir: opts.inboxJournal === false ? undefined : `${db.file}.inbox`,
-          ...(opts.inboxJournalRecycleBytes !== undefined ? { journalRecycleBytes: opts.inboxJournalRecycleBytes } : {}),
-        })
+      ? new InboxWriterThread(db.file, { busyTimeoutMs: Math.trunc(opts.busyTimeoutMs ?? 5000), synchronous: opts.synchronous === 'normal' ? 'NORMAL' : 'FULL' })
       : undefined;
   }
 
@@ -67,8 +55,6 @@ export class SqliteStore implements Store {
         store.db.close();
         throw err;
       }
-      // Deliveries a stopped process left in its journal go into the inbox now, not at the next webhook.
-      store.inboxWriter?.recoverNow();
     }
     return store;
   }
@@ -232,21 +218,12 @@ export class SqliteStore implements Store {
     return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };
   }
   /** In the inbox writer thread; without one (an in-thread store) the caller decodes and calls `ingest`. */
-  async ingestJsonBatch(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number; pending: number } | undefined> {
+  async ingestJsonBatch(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined> {
     if (!this.inboxWriter) return undefined;
     const r = await this.inboxWriter.writeJsonBatch(body, source, spec, iso(this.now()));
-    if (!r) return undefined;
-    return r.journaled ? { accepted: 0, duplicates: r.total - r.keys.length, pending: r.keys.length } : { accepted: r.keys.length, duplicates: r.total - r.keys.length, pending: 0 };
-  }
-  /** Imports what the inbox journal holds now (claimInbox does it first); resolves once it is in the inbox table. */
-  async flushInbox(): Promise<void> {
-    await this.inboxWriter?.flush();
-  }
-  onInboxImported(fn: (r: { source: string; items: number; accepted: number }) => void): () => void {
-    return this.inboxWriter?.onImported(fn) ?? (() => undefined);
+    return r && { accepted: r.keys.length, duplicates: r.total - r.keys.length };
   }
   async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
-    await this.inboxWriter?.flush();
     return admin.claimInbox(this.db, opts);
   }
 
