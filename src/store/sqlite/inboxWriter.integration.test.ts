@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -77,6 +77,27 @@ describe('inbox commits from the writer thread', () => {
     } finally {
       other.close();
       await store.close();
+    }
+  });
+
+  it('a thread that died fails only its own writes: one posted to the next thread before the dead one exits is answered', async () => {
+    const template = join(dir, 'template.db');
+    await (await SqliteStore.open(template, { inboxThread: false })).close();
+    // no database file yet: the first thread fails at start ('error', then 'exit' a moment later)
+    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL' });
+    try {
+      const at = new Date().toISOString();
+      const second = await writer.write([['first', 'sdk', '{}']], at).then(
+        () => undefined,
+        () => {
+          // between the dead thread's 'error' and its 'exit': the file appears and the next write starts a new thread
+          copyFileSync(template, file);
+          return writer.write([['second', 'sdk', '{}']], at);
+        },
+      );
+      expect(second).toEqual(['second']);
+    } finally {
+      await writer.close();
     }
   });
 

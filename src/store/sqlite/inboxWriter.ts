@@ -142,6 +142,8 @@ parentPort.on('message', (first) => {
 interface Pending {
   resolve: (r: { keys: string[] | null; total: number | undefined }) => void;
   reject: (err: unknown) => void;
+  /** The thread it was posted to: a thread that dies fails its own writes only. */
+  worker: Worker;
 }
 
 /**
@@ -219,7 +221,7 @@ export class InboxWriterThread {
     const w = this.worker ?? this.spawn();
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, worker: w });
       // Keep the process alive only while a commit is outstanding (a CLI that ingested once can still exit).
       if (this.pending.size === 1) w.ref();
       w.postMessage(message(id));
@@ -261,9 +263,10 @@ export class InboxWriterThread {
       });
       if (this.pending.size === 0) w.unref();
     });
+    // 'error' then 'exit': a write posted to the next thread in between is not this thread's to fail.
     const died = (why: string) => {
       if (this.worker === w) this.worker = undefined;
-      this.failAll(new TajoError('TAJO_STORE_UNAVAILABLE', `Inbox writer stopped: ${why}`));
+      this.failAll(new TajoError('TAJO_STORE_UNAVAILABLE', `Inbox writer stopped: ${why}`), w);
     };
     w.on('error', (err) => died(err.message));
     w.on('exit', (code) => {
@@ -273,9 +276,12 @@ export class InboxWriterThread {
     return w;
   }
 
-  private failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+  private failAll(err: Error, worker?: Worker): void {
+    for (const [id, p] of this.pending) {
+      if (worker !== undefined && p.worker !== worker) continue;
+      this.pending.delete(id);
+      p.reject(err);
+    }
   }
 }
 
