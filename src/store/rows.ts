@@ -154,10 +154,19 @@ export interface InboxCols { id: number; key: string; source: InboxItem['source'
  * its keys in the same order), all under the row's id (they complete together).
  */
 export function toInboxItems(r: InboxCols): InboxItem[] {
-  const payload = parse(r.payload);
+  const corrupt = (why: string): InboxItem[] => [
+    { id: r.id, key: r.key, source: r.source, payload: { payload: r.payload, itemKeys: r.item_keys ?? null }, receivedAt: r.received_at, corrupt: `inbox row ${r.id}: ${why}` },
+  ];
+  let payload: unknown;
+  let keys: unknown;
+  try {
+    payload = parse(r.payload);
+    keys = r.item_keys == null ? undefined : parse(r.item_keys);
+  } catch {
+    return corrupt('payload or item_keys is not JSON');
+  }
   if (r.item_keys == null) return [{ id: r.id, key: r.key, source: r.source, payload, receivedAt: r.received_at }];
-  const keys = parse(r.item_keys);
-  if (!Array.isArray(keys) || !Array.isArray(payload) || keys.length !== payload.length) throw new Error(`inbox row ${r.id}: item_keys does not match its payload`);
+  if (!Array.isArray(keys) || !Array.isArray(payload) || keys.length !== payload.length) return corrupt('item_keys does not match its payload');
   return payload.map((p: unknown, i) => ({ id: r.id, key: String(keys[i]), source: r.source, payload: p, receivedAt: r.received_at }));
 }
 

@@ -153,7 +153,9 @@ export type DeadLetterReason =
   | 'brevo_invalid_phone'
   | 'brevo_rejected'
   | 'payload_too_large'
-  | 'retries_exhausted';
+  | 'retries_exhausted'
+  /** An inbox row the store cannot read back (its payload or item keys); the row leaves the inbox as this. */
+  | 'corrupt_inbox_row';
 
 export interface DeadLetterInput {
   source: 'twilio' | 'brevo' | 'webhook';
@@ -188,6 +190,12 @@ export interface InboxItem extends InboxInput {
   /** The inbox row's id, shared by the items of one batch row (they complete together). */
   id: number;
   receivedAt: string;
+  /**
+   * Set when the row cannot be read back (payload not JSON, item keys not matching a batch payload): the item is the
+   * whole row, its payload the stored text, and the processor dead-letters it (`corrupt_inbox_row`) instead of
+   * stalling on it.
+   */
+  corrupt?: string;
 }
 
 /** Everything one page (or one webhook batch) changes, committed atomically. */

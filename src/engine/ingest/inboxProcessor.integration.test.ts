@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
 import { openStore } from '../../store/openStore.js';
@@ -81,6 +82,30 @@ describe('InboxProcessor', () => {
     await store.ingest([{ ...streamsEvent(1, 'task.created', T0), key: 'EZ-redelivered' }]);
     expect(await processor().runOnce()).toMatchObject({ processed: 1, rawEvents: 0 });
     expect(await store.rawEventsForTasks(C, [sid('WT', 1)])).toHaveLength(2);
+  });
+
+  it('a row the store cannot read back becomes a dead letter with its text; the rows around it are processed', async () => {
+    await store.ingest([callback(1, 'task.created', T0)]);
+    // as no writer makes them: a batch row whose item_keys do not match its payload, a row whose payload is not JSON
+    const db = new Database(join(dir, 'tajo.db'));
+    try {
+      const at = new Date(clock).toISOString();
+      const put = db.prepare("INSERT INTO inbox (key, source, payload, status, received_at, item_keys) VALUES (?, 'event-streams', ?, 'pending', ?, ?)");
+      put.run('EZ-bad-batch', '[{"id":"EZ-bad-batch"}]', at, '["EZ-bad-batch","EZ-missing"]');
+      put.run('EZ-bad-json', '{"id": "EZ-bad-json", ', at, null);
+    } finally {
+      db.close();
+    }
+    await store.ingest([callback(2, 'task.completed', T0 + 60_000)]);
+    const r = await processor().runOnce();
+    expect(r).toMatchObject({ claimed: 4, processed: 4, deferred: 0, ignored: 2, rawEvents: 2 });
+    expect(await pending()).toBe(0);
+    const dead = await store.listDeadLetters();
+    expect(dead.map((d) => [d.source, d.reason, d.payload])).toEqual([
+      ['webhook', 'corrupt_inbox_row', { key: 'EZ-bad-batch', source: 'event-streams', payload: '[{"id":"EZ-bad-batch"}]', itemKeys: '["EZ-bad-batch","EZ-missing"]' }],
+      ['webhook', 'corrupt_inbox_row', { key: 'EZ-bad-json', source: 'event-streams', payload: '{"id": "EZ-bad-json", ', itemKeys: null }],
+    ]);
+    expect(dead.map((d) => d.error)).toEqual([expect.stringContaining('item_keys does not match'), expect.stringContaining('not JSON')]);
   });
 
   it('a conversation close that arrives before its task waits, then attaches to the task', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../store/store.js';
-import type { CommitBatch, InboxItem, RawEvent } from '../../store/types.js';
+import type { CommitBatch, DeadLetterInput, InboxItem, RawEvent } from '../../store/types.js';
 import { ConversationIndex } from './conversationIndex.js';
 import { attachConversations, type ConversationReader } from './attachConversations.js';
 import type { ConversationObservation } from './conversationEvents.js';
@@ -118,7 +118,15 @@ export class InboxProcessor {
 
     // by inbox row: a batch row's items share its id (they complete together, and a deferred item defers its row)
     const normalizedEvents = new Map<number, RawEvent[]>();
+    // A row the store could not read back leaves the inbox as a dead letter (its text kept), not as a stall.
+    const corrupt: DeadLetterInput[] = [];
     for (const item of items) {
+      if (item.corrupt !== undefined) {
+        o.logger.error({ inboxId: item.id, source: item.source }, item.corrupt);
+        corrupt.push({ source: 'webhook', reason: 'corrupt_inbox_row', recordKey: `inbox:${item.id}`, payload: { key: item.key, source: item.source, ...(item.payload as object) }, error: item.corrupt });
+        result.ignored += 1;
+        continue;
+      }
       const n = normalizeInboxItem(item);
       add(n.rawEvents);
       const rowEvents = normalizedEvents.get(item.id);
@@ -184,7 +192,7 @@ export class InboxProcessor {
       // the planner may add raw events (fetched Tasks, Conversation snapshots): keep the union, first seen wins
       const byKey = new Map(events.map((e) => [e.key, e]));
       for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
-      const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done };
+      const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done, deadLetters: [...(derived.deadLetters ?? []), ...corrupt] };
       const { result: r } = await commitDerived(o.store, o.connectorId, batch, o.rederive);
       result.processed = doneItems.length;
       result.rawEvents = r.rawEventsInserted;
