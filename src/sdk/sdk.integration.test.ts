@@ -8,6 +8,7 @@ import { silentLogger } from '../core/logger.js';
 import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { startServer, type RunningServer } from '../server/app.js';
 import { createKey } from '../server/keys.js';
+import type { Store } from '../store/store.js';
 import { EmbeddedBackend } from './embedded.js';
 import { TajoClient, TajoError, createManagementHandlers, type ConnectParams } from './index.js';
 
@@ -110,12 +111,13 @@ describe('remote TajoClient against tajo serve', () => {
   let server: RunningServer;
   let embedded: TajoClient;
   let key: string;
+  let store: Store;
 
   beforeAll(async () => {
     const config = ConfigSchema.parse({});
     const backend = await EmbeddedBackend.open({ dataDir: await newDir(), env: {}, config });
     embedded = TajoClient.withBackend(backend);
-    const store = await backend.ctx.store();
+    store = await backend.ctx.store();
     key = (await createKey(store, 'test')).key;
     server = await startServer({
       store,
@@ -149,6 +151,15 @@ describe('remote TajoClient against tajo serve', () => {
     await expect(remote.connectors.connect('twilio-flex', { ...params(), authToken: 'wrong-0000' })).rejects.toMatchObject({ code: 'TAJO_TWILIO_AUTH' });
     await expect(remote.connectors.connect('twilio-flex', { ...params(), accountSid: 'ACnope' })).rejects.toMatchObject({ code: 'TAJO_USAGE' });
     await expect(remote.dlq.replay(12345)).rejects.toMatchObject({ code: 'TAJO_USAGE', message: 'No dead letter #12345' });
+  });
+
+  it('a corrupt_inbox_row dead letter is refused for replay with a code, and can be discarded', async () => {
+    const remote = new TajoClient({ apiKey: key, baseUrl: server.url });
+    await store.commit('twilio-flex', { deadLetters: [{ source: 'webhook', reason: 'corrupt_inbox_row', recordKey: 'inbox:77', payload: { key: 'EZ77', payload: '{' }, error: 'inbox row 77: payload or item_keys is not JSON' }] });
+    const [dead] = (await remote.dlq.list()).filter((d) => d.reason === 'corrupt_inbox_row');
+    expect(dead).toMatchObject({ source: 'webhook', recordKey: 'inbox:77', status: 'open' });
+    await expect(remote.dlq.replay(dead!.id)).rejects.toMatchObject({ code: 'TAJO_USAGE', message: expect.stringContaining('cannot be replayed') });
+    expect(await remote.dlq.discard(dead!.id)).toEqual({ id: dead!.id, status: 'discarded' });
   });
 
   it('a wrong or missing key is TAJO_API_KEY_INVALID (401)', async () => {

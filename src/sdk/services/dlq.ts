@@ -49,6 +49,9 @@ export async function replay(ctx: SdkContext, id: number): Promise<DlqActionResu
   const d = await get(ctx, id);
   if (d.status !== 'open') throw new TajoError('TAJO_USAGE', `Dead letter #${id} is already ${d.status}`);
   const store = await ctx.store();
+  if (d.reason === 'corrupt_inbox_row') {
+    throw new TajoError('TAJO_USAGE', `Dead letter #${id} (corrupt_inbox_row) cannot be replayed: its inbox row could not be read back. Inspect it with \`tajo dlq show ${id}\`, then discard it; the sender's retries or the next sync bring its events.`);
+  }
   if (d.source === 'twilio' && /^WT[0-9a-fA-F]{32}$/.test(d.recordKey)) {
     const conn = await loadConnection(ctx, 'twilio-flex');
     const { plan, rederive } = await createLivePlanner(ctx, conn);
