@@ -25,6 +25,8 @@ export interface SqliteStoreOptions extends SqliteDbOptions {
    * Default true for a file; an in-memory database cannot be shared with a thread and commits in place.
    */
   inboxThread?: boolean;
+  /** The inbox writer's WAL limit (inboxWriter.ts WAL_LIMIT_BYTES; tests make it small). */
+  inboxWalLimitBytes?: number;
 }
 
 /**
@@ -41,7 +43,11 @@ export class SqliteStore implements Store {
     this.now = opts.now ?? Date.now;
     const inMemory = db.file === '' || db.file === ':memory:' || db.file.startsWith('file::memory:');
     this.inboxWriter = opts.inboxThread !== false && !inMemory
-      ? new InboxWriterThread(db.file, { busyTimeoutMs: Math.trunc(opts.busyTimeoutMs ?? 5000), synchronous: opts.synchronous === 'normal' ? 'NORMAL' : 'FULL' })
+      ? new InboxWriterThread(db.file, {
+          busyTimeoutMs: Math.trunc(opts.busyTimeoutMs ?? 5000),
+          synchronous: opts.synchronous === 'normal' ? 'NORMAL' : 'FULL',
+          ...(opts.inboxWalLimitBytes !== undefined ? { walLimitBytes: opts.inboxWalLimitBytes } : {}),
+        })
       : undefined;
   }
 
