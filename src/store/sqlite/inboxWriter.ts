@@ -8,6 +8,8 @@
  * declarative `JsonBatchSpec` and stores it as ONE inbox row holding its new items (migration 0005: the body as
  * received, or its new items' slices when some were duplicates; their keys in `inbox_keys`); a body the spec does
  * not accept as is comes back untouched (nothing written) for the main thread's own decoding and validation.
+ * A third thread, with a connection of its own, checkpoints the WAL (CHECKPOINT_SOURCE) while this one goes on
+ * committing, so no answer waits for a checkpoint.
  *
  * Same contract as the in-thread path: the promise resolves after the transaction committed (durable), rejects with
  * TAJO_STORE_UNAVAILABLE on lock/I/O failures or when the thread died (the route answers 503 and the sender
