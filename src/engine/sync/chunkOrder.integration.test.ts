@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
-import type { Store } from '../../store/store.js';
 import { budgetsForTwilio } from '../budget.js';
-import type { BrevoEventItem } from '../derive/events.js';
 import { runSync } from './runSync.js';
-import { sortKeys } from './test-helpers/compare.js';
+import { recordFirstEnqueued, wrongFirstVersions } from './test-helpers/firstEnqueued.js';
 import { startHarness, type Harness } from './test-helpers/harness.js';
 
 /**
@@ -21,22 +19,7 @@ describe('window derivation order: surveys after the tasks they rate', () => {
   afterAll(async () => h?.close());
 
   it('with one task per commit, each CSAT_SUBMITTED is complete the first time it is enqueued', async () => {
-    const first = new Map<string, BrevoEventItem>();
-    const store: Store = new Proxy(h.store, {
-      get(target, prop, receiver) {
-        if (prop === 'commit') {
-          return async (connectorId: string, batch: Parameters<Store['commit']>[1]) => {
-            for (const o of batch.outbox ?? []) {
-              const e = o.payload as BrevoEventItem;
-              if (o.kind === 'event' && e.event_name === 'CSAT_SUBMITTED' && !first.has(o.key)) first.set(o.key, e);
-            }
-            return target.commit(connectorId, batch);
-          };
-        }
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const { store, first } = recordFirstEnqueued(h.store);
     const i = h.emulator.info;
     const report = await runSync(
       {
@@ -48,10 +31,7 @@ describe('window derivation order: surveys after the tasks they rate', () => {
     expect(report.status, report.statusReason).toBe('ok');
     const truth = h.emulator.truth().events.filter((e) => e.name === 'CSAT_SUBMITTED');
     expect(truth.filter((t) => t.properties.agent !== undefined).length).toBeGreaterThan(3);
-    const byTajo = new Map([...first.values()].map((e) => [String(e.event_properties.tajo_id), e]));
-    const wrong = truth
-      .filter((t) => JSON.stringify(sortKeys(byTajo.get(`${t.name}:${t.source_sid}`)?.event_properties)) !== JSON.stringify(sortKeys(t.properties)))
-      .map((t) => ({ sid: t.source_sid, want: t.properties, firstEnqueued: byTajo.get(`${t.name}:${t.source_sid}`)?.event_properties }));
+    const wrong = wrongFirstVersions(truth, first);
     expect(wrong.slice(0, 2)).toEqual([]);
   });
 });

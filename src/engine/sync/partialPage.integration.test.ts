@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
 import { listEvents } from '../../sources/twilio/readers.js';
 import { TwilioClient, twilioBaseUrls, twilioCredentials } from '../../sources/twilio/client.js';
-import type { Store } from '../../store/store.js';
 import type { RawEvent } from '../../store/types.js';
 import { budgetsForTwilio } from '../budget.js';
-import type { BrevoEventItem } from '../derive/events.js';
 import { rawEventFromTaskRouter } from '../derive/taskEvents.js';
 import { runSync } from './runSync.js';
-import { sortKeys } from './test-helpers/compare.js';
+import { recordFirstEnqueued, wrongFirstVersions } from './test-helpers/firstEnqueued.js';
 import { startHarness, type Harness } from './test-helpers/harness.js';
 import { DAY_MS, MINUTE_MS } from './windows.js';
 
@@ -54,19 +52,7 @@ describe('a crashed run left later events in the store', () => {
     });
     expect(straddling.length).toBeGreaterThan(3);
 
-    const first = new Map<string, BrevoEventItem>();
-    const store: Store = new Proxy(h.store, {
-      get(target, prop, receiver) {
-        if (prop === 'commit') {
-          return async (connectorId: string, batch: Parameters<Store['commit']>[1]) => {
-            for (const o of batch.outbox ?? []) if (o.kind === 'event' && !first.has(o.key)) first.set(o.key, o.payload as BrevoEventItem);
-            return target.commit(connectorId, batch);
-          };
-        }
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const { store, first } = recordFirstEnqueued(h.store);
     const report = await runSync(
       {
         store, config: h.config, connector: h.connector, secrets: { authToken: i.authToken }, logger: silentLogger(), budgets: budgetsForTwilio(i.workspaceSid, 50),
@@ -76,12 +62,9 @@ describe('a crashed run left later events in the store', () => {
     );
     expect(report.status, report.statusReason).toBe('ok');
 
-    const byTajo = new Map([...first.values()].map((e) => [String(e.event_properties.tajo_id), e]));
     const truth = h.emulator.truth().events.filter((t) => Date.parse(t.event_date) >= sinceMs);
     expect(truth.length).toBeGreaterThan(100);
-    const wrong = truth
-      .filter((t) => JSON.stringify(sortKeys(byTajo.get(`${t.name}:${t.source_sid}`)?.event_properties)) !== JSON.stringify(sortKeys(t.properties)))
-      .map((t) => ({ tajoId: `${t.name}:${t.source_sid}`, want: t.properties, firstEnqueued: byTajo.get(`${t.name}:${t.source_sid}`)?.event_properties }));
+    const wrong = wrongFirstVersions(truth, first);
     expect(wrong.slice(0, 3)).toEqual([]);
   });
 });
