@@ -72,6 +72,32 @@ describe('inbox commits from the writer thread', () => {
     }
   });
 
+  it('starts the WAL over after each checkpoint pass under a sustained load, instead of growing it to its limit', async () => {
+    const store = await SqliteStore.open(file);
+    try {
+      const big = 'x'.repeat(1000);
+      let largest = 0;
+      // 8 writers back to back: the writer thread always has a group queued, so a checkpoint pass never finds the
+      // WAL idle. 24,000 rows of ~1 KB (> 24 MB of frames) against the default 256 MB limit.
+      await Promise.all(Array.from({ length: 8 }, async (_w, w) => {
+        for (let g = 0; g < 30; g++) {
+          await store.ingest(Array.from({ length: 100 }, (_v, i) => ({ key: `s${w}-${g}-${i}`, source: 'event-streams' as const, payload: { big } })));
+          largest = Math.max(largest, statSync(`${file}-wal`).size);
+        }
+      }));
+      // a pass every 3,000 rows (~3.5 MB of frames here), plus what is committed while one runs
+      expect(largest).toBeLessThan(12 * 1024 * 1024);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) FROM inbox').pluck().get()).toBe(24_000);
+    } finally {
+      db.close();
+    }
+  });
+
   it('answers TAJO_STORE_UNAVAILABLE while another writer holds the lock, then commits once it is free', async () => {
     const store = await SqliteStore.open(file, { busyTimeoutMs: 100 });
     const other = new Database(file);
