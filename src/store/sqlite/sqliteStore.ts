@@ -218,6 +218,10 @@ export class SqliteStore implements Store {
   get ingestGroupsCommits(): boolean {
     return this.inboxWriter !== undefined;
   }
+  /** Transactions the inbox writer thread has committed (one per group of writes; 0 without the thread). */
+  get inboxCommits(): number {
+    return this.inboxWriter?.commits ?? 0;
+  }
   async ingest(items: InboxInput[]): Promise<{ accepted: number; duplicates: number; acceptedKeys: string[] }> {
     if (!this.inboxWriter) return admin.ingest(this.db, items, this.now());
     const acceptedKeys = await this.inboxWriter.write(items.map((i) => [i.key, i.source, inboxPayload(i)]), iso(this.now()));
