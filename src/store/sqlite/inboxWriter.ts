@@ -141,7 +141,8 @@ parentPort.on('message', (first) => {
     // worth of groups): copied here, once this group is answered, they leave the WAL wholly checkpointed, and the next
     // transaction starts it over from its first frame. The WAL is then written over its own blocks instead of growing:
     // an fsync after an append must also journal the file's new size (here 330 against 170 µs), and under a sustained
-    // load the WAL used to grow until walLimitBytes (this thread alone, 16 writers posting Event Streams bodies: 5.4 k → 8.0 k writes/s). The answer is
+    // load the WAL used to grow until walLimitBytes (npm run bench:inbox, 4 interleaved pairs: 16 writers 6.6–8.1 k →
+    // 7.5–8.8 k writes/s, 4 writers 3.7–4.2 k → 4.6–5.7 k; the WAL ends at 6–10 MB instead of 217–256 MB). The answer is
     // polled here: a 'message' listener would only run once this port's queue ran dry, which a steady load delays. A
     // reader still on an older snapshot stops the copy short; the WAL then grows until a later pass, or the limit below.
     if (receiveMessageOnPort(workerData.checkpointPort)) {
