@@ -98,6 +98,35 @@ describe('inbox commits from the writer thread', () => {
     }
   });
 
+  it('a write posted while an answer waits takes that answer at once, without waiting for an event-loop turn', async () => {
+    await (await SqliteStore.open(file, { inboxThread: false })).close();
+    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL' });
+    const reader = new Database(file, { readonly: true });
+    try {
+      const at = new Date().toISOString();
+      await writer.write([['warm', 'sdk', '{}']], at);
+      let settled = false;
+      const first = writer.write([['first', 'sdk', '{}']], at).then((keys) => {
+        settled = true;
+        return keys;
+      });
+      // Block this thread (a burst of requests being parsed) until the thread has committed and answered 'first'.
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      const committed = reader.prepare("SELECT 1 FROM inbox WHERE key = 'first'").pluck();
+      for (let waited = 0; committed.get() === undefined && waited < 10_000; waited += 5) Atomics.wait(pause, 0, 0, 5);
+      Atomics.wait(pause, 0, 0, 100);
+      const second = writer.write([['second', 'sdk', '{}']], at);
+      // microtasks only: the reply port's 'message' event would need a turn of the event loop
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      expect(settled).toBe(true);
+      expect(await first).toEqual(['first']);
+      expect(await second).toEqual(['second']);
+    } finally {
+      reader.close();
+      await writer.close();
+    }
+  });
+
   it('answers TAJO_STORE_UNAVAILABLE while another writer holds the lock, then commits once it is free', async () => {
     const store = await SqliteStore.open(file, { busyTimeoutMs: 100 });
     const other = new Database(file);

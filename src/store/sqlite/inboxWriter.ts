@@ -11,6 +11,9 @@
  * A third thread, with a connection of its own, checkpoints the WAL (CHECKPOINT_SOURCE) while this one goes on
  * committing, so no answer waits for a whole checkpoint: this thread only copies, after answering a group, the frames
  * committed during that thread's pass, which lets the WAL start over from its first frame.
+ * Answers come back on a port of their own, which `post` also polls: the main thread, busy parsing a burst of requests,
+ * settles the answers that arrived meanwhile at its next write instead of after the burst (bench, lone Event Streams
+ * runs of 5 s, 16 pairs interleaved with the listener alone: median +4 %, 11 of 16 won).
  *
  * Same contract as the in-thread path: the promise resolves after the transaction committed (durable), rejects with
  * TAJO_STORE_UNAVAILABLE on lock/I/O failures or when the thread died (the route answers 503 and the sender
@@ -18,7 +21,7 @@
  * between processes.
  */
 import { createRequire } from 'node:module';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { TajoError } from '../../core/errors.js';
 import { arrayElementRanges, hasSpecFields, type JsonBatchSpec } from '../../core/jsonBatch.js';
 import { isUnavailable } from './db.js';
@@ -58,6 +61,8 @@ function decodeBatch(bytes, spec) {
   return { buf, text, items, keys: items.map((e) => e[spec.keyField]) };
 }
 const Database = require(workerData.driver);
+// Group answers go out on a port of their own, which the main thread can also poll (InboxWriterThread.post).
+const replyPort = workerData.replyPort;
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs, fileMustExist: true });
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = ' + workerData.synchronous);
@@ -133,9 +138,9 @@ parentPort.on('message', (first) => {
   if (writes.length > 0) {
     const ids = writes.map((w) => w.id);
     try {
-      parentPort.postMessage({ ids, keys: write.immediate(writes), totals: writes.map((w) => (w.decoded ? w.decoded.keys.length : undefined)) });
+      replyPort.postMessage({ ids, keys: write.immediate(writes), totals: writes.map((w) => (w.decoded ? w.decoded.keys.length : undefined)) });
     } catch (e) {
-      parentPort.postMessage({ ids, error: { code: typeof e.code === 'string' ? e.code : undefined, message: String(e && e.message || e) } });
+      replyPort.postMessage({ ids, error: { code: typeof e.code === 'string' ? e.code : undefined, message: String(e && e.message || e) } });
     }
     // The checkpoint thread answers each pass. What is left then are the frames committed while it copied (one pass's
     // worth of groups): copied here, once this group is answered, they leave the WAL wholly checkpointed, and the next
@@ -167,7 +172,7 @@ parentPort.on('message', (first) => {
       if (overLimit) try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
     }
   }
-  if (closing) { db.close(); workerData.checkpointPort.close(); parentPort.close(); }
+  if (closing) { db.close(); workerData.checkpointPort.close(); replyPort.close(); parentPort.close(); }
 });
 `;
 
@@ -238,6 +243,8 @@ export class InboxWriterThread {
   private answered = 0;
   /** The batch specs the current thread was sent, by the id its messages name them with. */
   private specIds = new Map<JsonBatchSpec, number>();
+  /** Each live thread's reply port (a dying thread's answers are taken before its writes fail). */
+  private readonly replyPorts = new Map<Worker, MessagePort>();
 
   constructor(
     private readonly file: string,
@@ -277,6 +284,9 @@ export class InboxWriterThread {
     if (this.closed) return Promise.reject(new TajoError('TAJO_STORE_UNAVAILABLE', 'State store is closed'));
     const w = this.worker ?? this.spawn();
     const id = ++this.seq;
+    // Answers that arrived while this thread was busy (e.g. parsing a burst of requests) are taken now, not after the
+    // burst: their callers answer their senders right after the current callback.
+    this.takeReplies();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
       // Keep the process alive only while a commit is outstanding (a CLI that ingested once can still exit).
@@ -303,13 +313,14 @@ export class InboxWriterThread {
   private spawn(): Worker {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const channel = new MessageChannel();
+    const replies = new MessageChannel();
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
         driver, file: this.file, busyTimeoutMs: this.opts.busyTimeoutMs, synchronous: this.opts.synchronous, sql: INBOX_INSERT_SQL, maxRows: MAX_GROUP_ROWS,
-        checkpointRows: CHECKPOINT_ROWS, walLimitBytes: this.opts.walLimitBytes ?? WAL_LIMIT_BYTES, checkpointPort: channel.port1,
+        checkpointRows: CHECKPOINT_ROWS, walLimitBytes: this.opts.walLimitBytes ?? WAL_LIMIT_BYTES, checkpointPort: channel.port1, replyPort: replies.port2,
       },
-      transferList: [channel.port1],
+      transferList: [channel.port1, replies.port2],
     });
     w.unref();
     // A checkpoint thread that fails (it only copies the WAL) leaves the writer's own checkpoints past the WAL limit.
@@ -317,29 +328,48 @@ export class InboxWriterThread {
     checkpointer.unref();
     checkpointer.on('error', () => undefined);
     this.specIds = new Map();
-    w.on('message', (m: Reply) => {
-      this.answered += 1;
-      const err = m.keys ? undefined : workerError(m.error);
-      m.ids.forEach((id, i) => {
-        const p = this.pending.get(id);
-        if (!p) return;
-        this.pending.delete(id);
-        if (err) p.reject(err);
-        else p.resolve({ keys: m.keys?.[i] ?? null, total: m.totals?.[i] ?? undefined });
-      });
-      if (this.pending.size === 0) w.unref();
-    });
+    // The worker being ref'd while writes are outstanding keeps the process alive; the port need not.
+    replies.port1.unref();
+    replies.port1.on('message', (m: Reply) => this.answer(m, w));
+    this.replyPorts.set(w, replies.port1);
     // 'error' then 'exit': a write posted to the next thread in between is not this thread's to fail.
     const died = (why: string) => {
+      // answers the thread posted before it stopped are answers (its port keeps what was posted to it)
+      this.takeReplies(w);
       if (this.worker === w) this.worker = undefined;
       this.failAll(new TajoError('TAJO_STORE_UNAVAILABLE', `Inbox writer stopped: ${why}`), w);
     };
     w.on('error', (err) => died(err.message));
     w.on('exit', (code) => {
+      this.takeReplies(w);
+      this.replyPorts.delete(w);
+      replies.port1.close();
       if (!this.closed) died(`exit ${code}`);
     });
     this.worker = w;
     return w;
+  }
+
+  /** Settles the writes of one committed group (or rejects them with the group's error). */
+  private answer(m: Reply, w: Worker): void {
+    this.answered += 1;
+    const err = m.keys ? undefined : workerError(m.error);
+    m.ids.forEach((id, i) => {
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      if (err) p.reject(err);
+      else p.resolve({ keys: m.keys?.[i] ?? null, total: m.totals?.[i] ?? undefined });
+    });
+    if (this.pending.size === 0) w.unref();
+  }
+
+  /** Answers waiting on the reply ports (one thread's, or every live one's), taken synchronously. */
+  private takeReplies(only?: Worker): void {
+    for (const [w, port] of this.replyPorts) {
+      if (only !== undefined && w !== only) continue;
+      for (let r = receiveMessageOnPort(port); r; r = receiveMessageOnPort(port)) this.answer(r.message as Reply, w);
+    }
   }
 
   private failAll(err: Error, worker?: Worker): void {
