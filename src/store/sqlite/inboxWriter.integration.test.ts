@@ -267,4 +267,25 @@ console.log('closed');`;
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('an idle writer thread does not keep a process alive that never closed its store (its threads and ports are unref\'d)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const { writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'tajo-inbox-writer-exit-'));
+    try {
+      const store = fileURLToPath(new URL('./sqliteStore.ts', import.meta.url));
+      const script = `import { SqliteStore } from ${JSON.stringify(store)};
+const s = await SqliteStore.open(${JSON.stringify(join(dir, 'tajo.db'))});
+const r = await s.ingest([{ key: 'k', source: 'sdk', payload: {} }]);
+console.log('ingested ' + r.accepted);`;
+      const file = join(dir, 'child.mjs');
+      writeFileSync(file, script);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 15_000 });
+      // a port left ref'd held the process until the timeout killed it (status null)
+      expect({ status: r.status, out: r.stdout.trim() }).toEqual({ status: 0, out: 'ingested 1' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

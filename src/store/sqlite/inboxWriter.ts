@@ -328,9 +328,9 @@ export class InboxWriterThread {
     checkpointer.unref();
     checkpointer.on('error', () => undefined);
     this.specIds = new Map();
-    // The worker being ref'd while writes are outstanding keeps the process alive; the port need not.
-    replies.port1.unref();
     replies.port1.on('message', (m: Reply) => this.answer(m, w));
+    // After the listener, which refs the port: the worker, ref'd while writes are outstanding, keeps the process alive.
+    replies.port1.unref();
     this.replyPorts.set(w, replies.port1);
     // 'error' then 'exit': a write posted to the next thread in between is not this thread's to fail.
     const died = (why: string) => {
