@@ -247,45 +247,37 @@ describe('inbox commits from the writer thread', () => {
 });
 
 describe('inbox writer shutdown', () => {
-  it('close() after ingest lets a process with nothing else to do exit normally (not 13: unsettled await)', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const { fileURLToPath } = await import('node:url');
-    const dir = mkdtempSync(join(tmpdir(), 'tajo-inbox-writer-exit-'));
-    try {
-      const store = fileURLToPath(new URL('./sqliteStore.ts', import.meta.url));
-      const script = `import { SqliteStore } from ${JSON.stringify(store)};
-const s = await SqliteStore.open(${JSON.stringify(join(dir, 'tajo.db'))});
-await s.ingest([{ key: 'k', source: 'sdk', payload: {} }]);
-await s.close();
-console.log('closed');`;
-      const { writeFileSync } = await import('node:fs');
-      const file = join(dir, 'child.mjs');
-      writeFileSync(file, script);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000 });
-      expect({ status: r.status, out: r.stdout.trim() }).toEqual({ status: 0, out: 'closed' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('an idle writer thread does not keep a process alive that never closed its store (its threads and ports are unref\'d)', async () => {
+  /** Runs `script(store module, database file)` as an ES module in a child process (tsx); its exit status and output. */
+  async function runChild(script: (storeModule: string, dbFile: string) => string, timeoutMs: number): Promise<{ status: number | null; out: string }> {
     const { spawnSync } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
     const { writeFileSync } = await import('node:fs');
     const dir = mkdtempSync(join(tmpdir(), 'tajo-inbox-writer-exit-'));
     try {
-      const store = fileURLToPath(new URL('./sqliteStore.ts', import.meta.url));
-      const script = `import { SqliteStore } from ${JSON.stringify(store)};
-const s = await SqliteStore.open(${JSON.stringify(join(dir, 'tajo.db'))});
-const r = await s.ingest([{ key: 'k', source: 'sdk', payload: {} }]);
-console.log('ingested ' + r.accepted);`;
       const file = join(dir, 'child.mjs');
-      writeFileSync(file, script);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 15_000 });
-      // a port left ref'd held the process until the timeout killed it (status null)
-      expect({ status: r.status, out: r.stdout.trim() }).toEqual({ status: 0, out: 'ingested 1' });
+      writeFileSync(file, script(JSON.stringify(fileURLToPath(new URL('./sqliteStore.ts', import.meta.url))), JSON.stringify(join(dir, 'tajo.db'))));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: timeoutMs });
+      return { status: r.status, out: r.stdout.trim() };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('close() after ingest lets a process with nothing else to do exit normally (not 13: unsettled await)', async () => {
+    const r = await runChild((store, db) => `import { SqliteStore } from ${store};
+const s = await SqliteStore.open(${db});
+await s.ingest([{ key: 'k', source: 'sdk', payload: {} }]);
+await s.close();
+console.log('closed');`, 30_000);
+    expect(r).toEqual({ status: 0, out: 'closed' });
+  });
+
+  it('an idle writer thread does not keep a process alive that never closed its store (its threads and ports are unref\'d)', async () => {
+    const r = await runChild((store, db) => `import { SqliteStore } from ${store};
+const s = await SqliteStore.open(${db});
+const r = await s.ingest([{ key: 'k', source: 'sdk', payload: {} }]);
+console.log('ingested ' + r.accepted);`, 15_000);
+    // a port left ref'd held the process until the timeout killed it (status null)
+    expect(r).toEqual({ status: 0, out: 'ingested 1' });
   });
 });
