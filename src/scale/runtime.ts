@@ -104,15 +104,18 @@ async function scheduledSync(ctx: SdkContext, store: Store, id: ConnectorId) {
   const bodyKey = messageBodyKey(ctx, id);
   return {
     units: syncUnits(id, conn.workspaceSid, conn.chatServiceSid),
-    run: (gate: Parameters<typeof runSync>[0]['streamGate'], signal: AbortSignal) =>
-      runSync(
+    // each scheduled run reads up to the emulator clock as it is now (VendorTime.resync); the real clock has no resync
+    run: async (gate: Parameters<typeof runSync>[0]['streamGate'], signal: AbortSignal) => {
+      await time.resync?.();
+      return runSync(
         {
           store, config: cfg, connector, secrets: { authToken: conn.creds.authToken, apiKeySecret: conn.creds.apiKeySecret }, logger: ctx.logger, budgets,
           listIds: { support_contacts: cfg.lists.support_contacts, csat_respondents: cfg.lists.csat_respondents },
           nowMs: time.nowMs, timeScale: time.timeScale, messageBodyKey: bodyKey, ...(gate ? { streamGate: gate } : {}),
         },
         { type: 'incremental', signal },
-      ),
+      );
+    },
   };
 }
 

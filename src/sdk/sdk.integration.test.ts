@@ -107,6 +107,33 @@ describe('embedded TajoClient', () => {
   });
 });
 
+describe('the emulator clock as a sync sees it', () => {
+  it('each sync reads up to the emulator clock as it is now, also after the clock jumped (generateMore, clock advance)', async () => {
+    // Real-time pace (×1), so the clock moves only by the jump: what POST /_emulator/clock/advance does.
+    const own = await startEmulator({ seed: 11, scale: 'small', timeScale: 1 });
+    const tajo = new TajoClient({ dataDir: await newDir(), env: {}, config: ConfigSchema.parse({ connectors: { twilio_flex: { lookback_minutes: 180 } } }) });
+    try {
+      await tajo.connectors.connect('twilio-flex', {
+        accountSid: own.info.accountSid, authToken: own.info.authToken, flexFlowSid: own.info.flexFlowSid, baseUrls: own.info.twilio,
+        brevoApiKey: own.info.brevoApiKey, brevoBaseUrl: own.info.brevo,
+      });
+      const full = await tajo.connectors.sync('twilio-flex', { type: 'full', deliver: false });
+      expect(full.status).toBe('ok');
+      own.clock.advance(20 * 60_000);
+      own.generateMore(3);
+      const jumped = own.clock.nowMs();
+      const inc = await tajo.connectors.sync('twilio-flex', { type: 'incremental', deliver: false });
+      expect(inc.status).toBe('ok');
+      // Extrapolated from the first reading, the run ended minutes before the new interactions' events.
+      expect(Date.parse(inc.syncedThrough)).toBeGreaterThanOrEqual(jumped);
+      expect(inc.streams.find((x) => x.stream === 'taskrouter_events')?.records ?? 0).toBeGreaterThan(0);
+    } finally {
+      await tajo.close();
+      await own.close();
+    }
+  });
+});
+
 describe('remote TajoClient against tajo serve', () => {
   let server: RunningServer;
   let embedded: TajoClient;

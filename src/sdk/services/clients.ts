@@ -12,6 +12,12 @@ export interface VendorTime {
   timeScale: number;
   nowMs: () => number;
   emulated: boolean;
+  /**
+   * Reads an emulator's clock again (`nowMs` extrapolates from the last reading): the emulator's clock can jump — `POST
+   * /_emulator/clock/advance`, or `generateMore` letting new interactions happen — and a sync that ended its read at
+   * the extrapolated time missed whatever happened in the jump. Absent for the real clock.
+   */
+  resync?: () => Promise<void>;
 }
 
 const vendorTimes = new WeakMap<SdkContext, Promise<VendorTime>>();
@@ -38,10 +44,16 @@ async function resolveVendorTime(ctx: SdkContext, conn: Connection | undefined):
   const raw = ctx.options.timeScale ?? (ctx.env.TAJO_TIME_SCALE ? Number(ctx.env.TAJO_TIME_SCALE) : undefined);
   const explicit = raw !== undefined && Number.isFinite(raw) && raw > 0 ? raw : undefined;
   const emu = conn ? await emulatorClock(conn.baseUrls.flex) : undefined;
-  if (emu) {
-    const t0 = Date.now();
-    const scale = explicit ?? emu.timeScale;
-    return { timeScale: scale, nowMs: () => Math.round(emu.nowMs + (Date.now() - t0) * emu.timeScale), emulated: true };
+  if (conn && emu) {
+    let anchor = { ...emu, at: Date.now() };
+    // never backwards: a reading a few ms late must not move a run's end before the previous run's
+    let last = 0;
+    const nowMs = () => (last = Math.max(last, Math.round(anchor.nowMs + (Date.now() - anchor.at) * anchor.timeScale)));
+    const resync = async () => {
+      const again = await emulatorClock(conn.baseUrls.flex);
+      if (again) anchor = { ...again, at: Date.now() };
+    };
+    return { timeScale: explicit ?? emu.timeScale, nowMs, emulated: true, resync };
   }
   return { timeScale: explicit ?? 1, nowMs: Date.now, emulated: false };
 }

@@ -68,6 +68,8 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
   const conn = await loadConnection(ctx, id);
   const store = await ctx.store();
   const time = await vendorTime(ctx, conn);
+  // each run reads up to the emulator's clock as it is now (it may have jumped since this context first read it)
+  await time.resync?.();
   const cfg = ctx.config.connectors.twilio_flex;
   const warnings: string[] = [];
   const emit = (e: SyncProgressEvent) => {
