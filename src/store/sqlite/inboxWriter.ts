@@ -158,8 +158,9 @@ parentPort.on('message', (first) => {
     // The checkpoint thread copies the frames; a checkpoint run here held the next group's answers for its whole
     // length (bench:webhooks --random-ids, Event Streams p99 28 ms; 10 ms with the thread). The WAL restarts from its
     // start only after a checkpoint that caught up with it, which the copy above may not reach (a reader on an older
-    // snapshot): past walLimitBytes this thread finishes one itself, after every group until the WAL is back under the limit (short:
-    // the other thread has copied most of it; when that thread holds the checkpoint lock, the next group tries again).
+    // snapshot): past walLimitBytes this thread finishes one itself, after every group until the WAL is back under the
+    // limit (short: the other thread has copied most of it; when that thread holds the checkpoint lock, the next group
+    // tries again).
     // PASSIVE: copies what it can without waiting for readers or writers; a failure only leaves the WAL longer.
     if (overLimit || rowsSinceCheckpoint >= workerData.checkpointRows) {
       if (rowsSinceCheckpoint >= workerData.checkpointRows) {
