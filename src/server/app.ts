@@ -3,13 +3,14 @@ import type { TajoConfig } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { BudgetSnapshot } from '../engine/budget.js';
 import type { Store } from '../store/store.js';
+import type { InboxInput } from '../store/types.js';
 import type { FlexTokenValidator } from './auth/pluginAuth.js';
 import { registerDashboard } from './dashboard.js';
 import { registerDashboardRoutes } from './dashboardRoutes.js';
 import { registerHealthRoutes } from './health.js';
 import { installErrorHandling } from './httpErrors.js';
 import { registerManagementApi, type ManagementHandlers } from './management.js';
-import { ServerMetrics } from './metrics.js';
+import { ServerMetrics, type RouteName } from './metrics.js';
 import { DEFAULT_BODY_LIMIT, installRawBodyParsers, registerWebhooks, webhookContext } from './plugin.js';
 import type { RateLimitOptions } from './rateLimit.js';
 
@@ -80,6 +81,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   return app;
 }
 
+type InboxSource = InboxInput['source'];
+/** The route that stores each inbox source (the SDK's events have none). */
+const ROUTE_OF_SOURCE: Record<InboxSource, RouteName | undefined> = {
+  'event-streams': 'event-streams', taskrouter: 'taskrouter', conversations: 'conversations', 'flex-plugin': 'flex-task-complete', survey: 'survey', sdk: undefined,
+};
+
 /** Something that runs beside the server and stops with it (inbox processor, delivery worker). */
 export interface Background {
   start(): void;
@@ -90,7 +97,7 @@ export interface Background {
 export interface InboxDriver extends Background {
   wake(): void;
   /** Results of committed cycles, counted in `tajo_inbox_processed_total`. */
-  subscribe?(fn: (r: { processed: number; deferred: number; ignored: number }) => void): () => void;
+  subscribe?(fn: (r: { processed: number; deferred: number; ignored: number; duplicates?: Partial<Record<InboxSource, number>> }) => void): () => void;
 }
 
 export interface RunningServer {
@@ -113,6 +120,11 @@ export async function startServer(deps: ServerDeps & { host?: string; port?: num
     metrics.inboxProcessed.inc({ result: 'processed' }, r.processed);
     metrics.inboxProcessed.inc({ result: 'deferred' }, r.deferred);
     metrics.inboxProcessed.inc({ result: 'ignored' }, r.ignored);
+    // duplicates a store found at claim (SQLite's Event Streams batch rows) count as the route's, like those found at once
+    for (const [source, n] of Object.entries(r.duplicates ?? {})) {
+      const route = ROUTE_OF_SOURCE[source as InboxSource];
+      if (route && n) metrics.deduped.inc({ route }, n);
+    }
   });
   const onIngested = processor
     ? () => {

@@ -196,6 +196,11 @@ export interface InboxItem extends InboxInput {
    * stalling on it.
    */
   corrupt?: string;
+  /**
+   * Another inbox row holds the same key (a store that dedupes at claim: SQLite's Event Streams batch rows): the
+   * processor drops the item and counts it; its row completes with the others.
+   */
+  duplicate?: true;
 }
 
 /** Everything one page (or one webhook batch) changes, committed atomically. */

@@ -51,12 +51,14 @@ export interface RunResult {
   processed: number;
   deferred: number;
   ignored: number;
+  /** Items another inbox row holds (a store that dedupes at claim), dropped: by inbox source. */
+  duplicates: Partial<Record<InboxItem['source'], number>>;
   rawEvents: number;
   outboxInserted: number;
   tasks: number;
 }
 
-const EMPTY_RESULT: RunResult = { claimed: 0, processed: 0, deferred: 0, ignored: 0, rawEvents: 0, outboxInserted: 0, tasks: 0 };
+const EMPTY_RESULT: RunResult = { claimed: 0, processed: 0, deferred: 0, ignored: 0, duplicates: {}, rawEvents: 0, outboxInserted: 0, tasks: 0 };
 
 /**
  * Turns committed webhook deliveries into derived state: claims inbox items, normalises them to raw events,
@@ -106,7 +108,7 @@ export class InboxProcessor {
     }
     if (items.length === 0) return EMPTY_RESULT;
 
-    const result: RunResult = { ...EMPTY_RESULT, claimed: items.length };
+    const result: RunResult = { ...EMPTY_RESULT, duplicates: {}, claimed: items.length };
     const rawEvents = new Map<string, RawEvent>();
     const add = (evs: readonly RawEvent[]): void => {
       for (const e of evs) if (!rawEvents.has(e.key)) rawEvents.set(e.key, e);
@@ -125,6 +127,10 @@ export class InboxProcessor {
         o.logger.error({ inboxId: item.id, source: item.source }, item.corrupt);
         corrupt.push({ source: 'webhook', reason: 'corrupt_inbox_row', recordKey: `inbox:${item.id}`, payload: { key: item.key, source: item.source, ...(item.payload as object) }, error: item.corrupt });
         result.ignored += 1;
+        continue;
+      }
+      if (item.duplicate) {
+        result.duplicates[item.source] = (result.duplicates[item.source] ?? 0) + 1;
         continue;
       }
       const n = normalizeInboxItem(item);
@@ -194,7 +200,7 @@ export class InboxProcessor {
       for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
       const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done, deadLetters: [...(derived.deadLetters ?? []), ...corrupt] };
       const { result: r } = await commitDerived(o.store, o.connectorId, batch, o.rederive);
-      result.processed = doneItems.length;
+      result.processed = doneItems.filter((i) => !i.duplicate).length;
       result.rawEvents = r.rawEventsInserted;
       result.outboxInserted = r.outboxInserted;
       this.conversations.learnRows(derived.interactions ?? []);

@@ -38,8 +38,16 @@ export async function tempStore(): Promise<{ store: Store; dir: string; cleanup:
   };
 }
 
-/** Everything in the inbox not yet processed (claims it: use at the end of a test). */
+/**
+ * What the processor would handle of everything in the inbox not yet processed: the items a claim returns, less those
+ * it marks as duplicates of another row's (SQLite dedupes Event Streams batch rows at claim). Claims them: use at the
+ * end of a test. `claimAll` keeps the duplicates.
+ */
 export async function inboxItems(store: Store): Promise<InboxItem[]> {
+  return (await claimAll(store)).filter((i) => !i.duplicate);
+}
+
+export async function claimAll(store: Store): Promise<InboxItem[]> {
   return store.claimInbox({ workerId: 'test', limit: 100_000, leaseMs: 60_000, nowMs: Date.now() });
 }
 

@@ -144,7 +144,8 @@ export async function outboxStats(db: PgDb): Promise<OutboxStats> {
 export async function pruneDelivered(db: PgDb, beforeMs: number): Promise<{ outbox: number; inbox: number }> {
   const before = new Date(beforeMs).toISOString();
   return db.tx(async (c) => {
-    await db.count(`DELETE FROM inbox_keys WHERE key IN (SELECT k.value FROM inbox i, json_array_elements_text(i.item_keys::json) k WHERE i.status = 'processed' AND i.processed_at < $1 AND i.item_keys IS NOT NULL)`, [before], c);
+    // only the keys a pruned row owns (as SQLite's)
+    await db.count(`DELETE FROM inbox_keys WHERE (key, inbox_id) IN (SELECT k.value, i.id FROM inbox i, json_array_elements_text(i.item_keys::json) k WHERE i.status = 'processed' AND i.processed_at < $1 AND i.item_keys IS NOT NULL)`, [before], c);
     return {
       outbox: await db.count(`DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < $1`, [before], c),
       inbox: await db.count(`DELETE FROM inbox WHERE status = 'processed' AND processed_at < $1`, [before], c),

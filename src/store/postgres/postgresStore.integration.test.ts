@@ -66,7 +66,7 @@ describe.runIf(available)('postgres store', () => {
     await c.connect();
     try {
       const at = new Date().toISOString();
-      // this dialect writes no batch rows itself (no ingestJsonBatch): one as the SQLite writer thread stores it
+      // this dialect writes no batch rows itself (no ingestJsonBatch): one as SQLite holds it once claimed (keys registered)
       const { rows: [inserted] } = await c.query(`INSERT INTO inbox (key, source, payload, status, received_at, item_keys)
         VALUES ('a', 'event-streams', '[{"id":"a"},{"id":"b"},{"id":"c"}]', 'pending', $1, '["a","b","c"]') RETURNING id`, [at]);
       const row = { id: Number(inserted.id) }; // bigint: text in node-postgres

@@ -88,8 +88,8 @@ export function ingest(db: SqliteDb, items: InboxInput[], nowMs: number): { acce
  * items complete together), as many as fit in `limit` items, and at least one.
  */
 export function claimInbox(db: SqliteDb, opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): InboxItem[] {
-  const rows = db.tx(() =>
-    db.stmt(`UPDATE inbox SET status = 'inflight', claimed_by = ?, claimed_until_ms = ?
+  return db.tx(() => {
+    const rows = db.stmt(`UPDATE inbox SET status = 'inflight', claimed_by = ?, claimed_until_ms = ?
       WHERE id IN (
         SELECT id FROM (
           SELECT id, n, sum(n) OVER (ORDER BY id) AS acc FROM (
@@ -98,8 +98,30 @@ export function claimInbox(db: SqliteDb, opts: { workerId: string; limit: number
               UNION ALL SELECT id, item_keys FROM inbox WHERE status = 'inflight' AND claimed_until_ms <= ?
             ) ORDER BY id LIMIT ?))
         WHERE acc <= ? OR acc = n)
-      RETURNING id, key, source, payload, received_at, item_keys`).all(opts.workerId, opts.nowMs + opts.leaseMs, opts.nowMs, opts.limit, opts.limit)) as InboxCols[];
-  return rows.sort((a, b) => a.id - b.id).flatMap(toInboxItems);
+      RETURNING id, key, source, payload, received_at, item_keys`).all(opts.workerId, opts.nowMs + opts.leaseMs, opts.nowMs, opts.limit, opts.limit) as InboxCols[];
+    return rows.sort((a, b) => a.id - b.id).flatMap((r) => markDuplicates(db, r, toInboxItems(r)));
+  });
+}
+
+/**
+ * Dedupe across rows, at claim (the writer thread stores a batch row without writing its keys: inboxWriter.ts): the
+ * row that holds a key first (lowest id) keeps it. A batch row's items register their keys in `inbox_keys`; an item
+ * whose key a single row of a lower id holds, or another batch row registered, is marked `duplicate`. A single row is
+ * a duplicate when a batch row registered its key. Claimed again after its lease, a row finds its own keys.
+ */
+function markDuplicates(db: SqliteDb, row: InboxCols, items: InboxItem[]): InboxItem[] {
+  if (items.length === 0 || items[0]?.corrupt !== undefined) return items;
+  const owner = (key: string) => (db.stmt('SELECT inbox_id FROM inbox_keys WHERE key = ?').pluck().get(key) as number | undefined);
+  if (row.item_keys == null) {
+    const o = owner(row.key);
+    return o === undefined || o === row.id ? items : items.map((i) => ({ ...i, duplicate: true as const }));
+  }
+  return items.map((i) => {
+    const single = db.stmt('SELECT id FROM inbox WHERE key = ? AND item_keys IS NULL').pluck().get(i.key) as number | undefined;
+    if (single !== undefined && single < row.id) return { ...i, duplicate: true as const };
+    db.stmt('INSERT INTO inbox_keys (key, inbox_id) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(i.key, row.id);
+    return owner(i.key) === row.id ? i : { ...i, duplicate: true as const };
+  });
 }
 
 export function listDeadLetters(db: SqliteDb, opts: { status?: DeadLetter['status']; limit?: number; afterId?: number } = {}): DeadLetter[] {

@@ -189,28 +189,71 @@ describe('inbox commits from the writer thread', () => {
         db.close();
       }
     };
+    const keyRows = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare('SELECT key, inbox_id FROM inbox_keys ORDER BY key').raw().all() as [string, number][];
+      } finally {
+        db.close();
+      }
+    };
 
-    it('stores the body as received in one row; dedupe spans batch rows and single items both ways; a claim expands the row', async () => {
+    it('stores the body as received in one row without writing its keys; a claim registers them and flags the items another row holds, single items both ways', async () => {
       const store = await SqliteStore.open(file);
       try {
         expect(await store.ingest([single('a')])).toMatchObject({ accepted: 1, duplicates: 0 });
         const first = batch('b', 'c', 'd');
         expect(await store.ingestJsonBatch(first, 'event-streams', spec)).toEqual({ accepted: 3, duplicates: 0 });
-        // 'a' was stored as a single item, 'c' by the batch above, 'e' twice in this body: only 'e' and 'f' are new
-        expect(await store.ingestJsonBatch(batch('a', 'e', 'c', 'e', 'f'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 3 });
-        // a single item already held by a batch row is a duplicate too
-        expect(await store.ingest([single('d'), single('g')])).toMatchObject({ accepted: 1, duplicates: 1, acceptedKeys: ['g'] });
-        expect(await store.ingestJsonBatch(batch('b', 'f'), 'event-streams', spec)).toEqual({ accepted: 0, duplicates: 2 });
+        // 'a' is a single item's (known at once), 'e' twice in this body; 'c' is held by a batch row not claimed yet:
+        // stored again, for the claim to flag
+        expect(await store.ingestJsonBatch(batch('a', 'e', 'c', 'e', 'f'), 'event-streams', spec)).toEqual({ accepted: 3, duplicates: 2 });
+        // the same for a single item: 'd' is in an unclaimed batch row
+        expect(await store.ingest([single('d'), single('g')])).toMatchObject({ accepted: 2, duplicates: 0 });
+        expect(await store.ingestJsonBatch(batch('b', 'f'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
 
         const r = rows();
-        expect(r.map((x) => [x.key, x.item_keys])).toEqual([['a', null], ['b', '["b","c","d"]'], ['e', '["e","f"]'], ['g', null]]);
+        expect(r.map((x) => x.item_keys)).toEqual([null, '["b","c","d"]', '["e","c","f"]', null, null, '["b","f"]']);
+        // a batch row's own key is not an event's (two unclaimed rows may start with the same one)
+        expect(r.map((x) => (x.item_keys === null ? x.key : /^batch:/.test(x.key)))).toEqual(['a', true, true, 'd', 'g', true]);
         expect(r[1]!.payload).toBe(first.toString('utf8'));
-        // some items were duplicates: the new ones' slices, as sent
-        expect(r[2]!.payload).toBe(`[${JSON.stringify(ev('e'))},${JSON.stringify(ev('f'))}]`);
+        // some items were known or repeated: the others' slices, as sent
+        expect(r[2]!.payload).toBe(`[${['e', 'c', 'f'].map((k) => JSON.stringify(ev(k))).join(',')}]`);
+        expect(keyRows()).toEqual([]);
 
         const claimed = await store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 60_000, nowMs: Date.now() });
-        expect(claimed.map((c) => [c.id, c.key])).toEqual([[r[0]!.id, 'a'], [r[1]!.id, 'b'], [r[1]!.id, 'c'], [r[1]!.id, 'd'], [r[2]!.id, 'e'], [r[2]!.id, 'f'], [r[3]!.id, 'g']]);
-        expect(claimed.map((c) => c.payload)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(ev));
+        const id = r.map((x) => x.id);
+        expect(claimed.map((c) => [c.id, c.key, c.duplicate ?? false])).toEqual([
+          [id[0], 'a', false], [id[1], 'b', false], [id[1], 'c', false], [id[1], 'd', false],
+          [id[2], 'e', false], [id[2], 'c', true], [id[2], 'f', false],
+          [id[3], 'd', true], [id[4], 'g', false], [id[5], 'b', true], [id[5], 'f', true],
+        ]);
+        expect(claimed.filter((c) => !c.duplicate).map((c) => c.payload)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(ev));
+        // the lowest row holding a key owns it
+        expect(keyRows()).toEqual([['b', id[1]], ['c', id[1]], ['d', id[1]], ['e', id[2]], ['f', id[2]]]);
+        // claimed again after the lease: the same answer (its own keys are not duplicates)
+        const again = await store.claimInbox({ workerId: 'w2', limit: 100, leaseMs: 60_000, nowMs: Date.now() + 120_000 });
+        expect(again.map((c) => c.duplicate ?? false)).toEqual(claimed.map((c) => c.duplicate ?? false));
+        // registered keys are known at once: a redelivery is dropped before it is stored, a single item too
+        expect(await store.ingestJsonBatch(batch('c', 'h'), 'event-streams', spec)).toEqual({ accepted: 1, duplicates: 1 });
+        expect(await store.ingest([single('e')])).toMatchObject({ accepted: 0, duplicates: 1 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('pruning a row whose items were duplicates keeps the keys the holding row owns', async () => {
+      const store = await SqliteStore.open(file);
+      try {
+        await store.ingestJsonBatch(batch('a', 'b'), 'event-streams', spec);
+        await store.ingestJsonBatch(batch('a'), 'event-streams', spec); // before any claim: stored, flagged at claim
+        const claimed = await store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 60_000, nowMs: Date.now() });
+        const [holder, dup] = [...new Set(claimed.map((c) => c.id))];
+        expect(claimed.map((c) => [c.id, c.key, c.duplicate ?? false])).toEqual([[holder, 'a', false], [holder, 'b', false], [dup, 'a', true]]);
+        // the duplicate row completes (and is pruned) first, its holder is still being processed
+        await store.commit('twilio-flex', { processedInboxIds: [dup!] });
+        expect(await store.pruneDelivered(Date.now() + 1000)).toMatchObject({ inbox: 1 });
+        expect(keyRows()).toEqual([['a', holder], ['b', holder]]);
+        expect(await store.ingestJsonBatch(batch('a'), 'event-streams', spec)).toEqual({ accepted: 0, duplicates: 1 });
       } finally {
         await store.close();
       }

@@ -162,7 +162,8 @@ export function outboxStats(db: SqliteDb): OutboxStats {
 export function pruneDelivered(db: SqliteDb, beforeMs: number): { outbox: number; inbox: number } {
   const before = iso(beforeMs);
   return db.tx(() => {
-    db.stmt(`DELETE FROM inbox_keys WHERE key IN (SELECT k.value FROM inbox i, json_each(i.item_keys) k WHERE i.status = 'processed' AND i.processed_at < ? AND i.item_keys IS NOT NULL)`).run(before);
+    // only the keys a pruned row owns: a row whose items were duplicates must not free the keys of the row that holds them
+    db.stmt(`DELETE FROM inbox_keys WHERE (key, inbox_id) IN (SELECT k.value, i.id FROM inbox i, json_each(i.item_keys) k WHERE i.status = 'processed' AND i.processed_at < ? AND i.item_keys IS NOT NULL)`).run(before);
     return {
       outbox: db.stmt(`DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?`).run(before).changes,
       inbox: db.stmt(`DELETE FROM inbox WHERE status = 'processed' AND processed_at < ?`).run(before).changes,
