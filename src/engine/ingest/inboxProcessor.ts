@@ -206,7 +206,8 @@ export class InboxProcessor {
       this.conversations.learnRows(derived.interactions ?? []);
     } catch (err) {
       o.logger.warn({ err: msg(err), items: items.length }, 'inbox batch not committed; the items are retried after their lease');
-      return { ...result, processed: 0, deferred: items.length };
+      // nothing was committed: the duplicates come back with their rows, and are counted then
+      return { ...result, processed: 0, deferred: items.length, duplicates: {} };
     }
     o.onProcessed?.(result);
     for (const fn of this.listeners) fn(result);
