@@ -72,6 +72,9 @@ async function drainInbox(expected: number): Promise<number> {
 
 describe('webhooks end to end (emulator push → server → inbox → derivation → outbox)', () => {
   it('30% duplicated, shuffled Event Streams deliveries give exactly the ground truth', async () => {
+    // repeats of a delivery not claimed yet are stored and dropped by the claim (SQLite): count those
+    let droppedAtClaim = 0;
+    const off = processor.subscribe((r) => (droppedAtClaim += r.duplicates['event-streams'] ?? 0));
     const push = await h.emulator.twilio.push({
       kind: 'event-streams', url: `${server.url}/webhooks/twilio/event-streams`, since: '1970-01-01T00:00:00Z', duplicateRate: 0.3, shuffle: true, seed: 9, batchSize: 50, concurrency: 4, basicAuth: BASIC,
     });
@@ -79,6 +82,12 @@ describe('webhooks end to end (emulator push → server → inbox → derivation
     expect(push.duplicates).toBeGreaterThan(0);
     // the server's background processor and this loop share the work (claims are leased)
     expect(await drainInbox(push.events)).toBe(push.events);
+    off();
+    // every event stored at the acknowledgement was processed once or dropped as a repeat, and counted as deduped
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`${name}\\{route="event-streams"\\} (\\d+)`).exec(metrics)?.[1] ?? NaN);
+    expect(metric('tajo_webhook_accepted_total')).toBe(push.events + droppedAtClaim);
+    expect(metric('tajo_webhook_deduped_total')).toBeGreaterThanOrEqual(droppedAtClaim);
 
     const items = await h.drainOutbox();
     expect(items.every((o) => o.priority === 0)).toBe(true);
