@@ -42,6 +42,12 @@ interface Run {
   at(s: number): string;
 }
 
+/** A run's report must be ok; when it is not, the failure says why (statusReason). */
+async function expectOk(report: Promise<SyncReport>): Promise<void> {
+  const r = await report;
+  expect(r.status, r.statusReason).toBe('ok');
+}
+
 let open: Harness | undefined;
 afterEach(async () => {
   await open?.close();
@@ -108,7 +114,7 @@ describe('fault runs: a full sync + delivery through vendor faults loses nothing
     // A page that drew 429 on every attempt fails the run with the rate-limit code; the cursor keeps what was done.
     if (first.status !== 'ok') expect(first.statusReason).toMatch(/TAJO_TWILIO_RATE_LIMITED/);
     await r.faults([]);
-    expect((await r.sync({ type: 'full' })).status).toBe('ok');
+    await expectOk(r.sync({ type: 'full' }));
     await expectTruth(r);
     const truth = r.h.emulator.truth();
     expect(truth.deadLetters.filter((l) => l.reason === 'malformed_attributes').length).toBeGreaterThan(0);
@@ -119,7 +125,7 @@ describe('fault runs: a full sync + delivery through vendor faults loses nothing
     // 150 emulated seconds = 3 real seconds at ×50, starting now.
     await r.faults([{ vendor: 'brevo', outageStatus: 503, from: r.at(0), to: r.at(150) }]);
     r.worker.start();
-    expect((await r.sync({ type: 'full' })).status).toBe('ok');
+    await expectOk(r.sync({ type: 'full' }));
     await r.worker.stop();
     expect((await brevoLog(r)).faults.byReason.outage ?? 0).toBeGreaterThan(0);
     await expectTruth(r);
@@ -132,7 +138,7 @@ describe('fault runs: a full sync + delivery through vendor faults loses nothing
       { vendor: 'brevo', path: '^/v3/events', timeoutRate: 0.15 },
     ]);
     r.worker.start();
-    expect((await r.sync({ type: 'full' })).status).toBe('ok');
+    await expectOk(r.sync({ type: 'full' }));
     await r.worker.drain({ until: 'empty', maxMs: 60_000 });
     await r.worker.stop();
     expect(sum(await twilioLog(r), /\/Messages$/, 'timeout')).toBeGreaterThan(0);
@@ -166,7 +172,7 @@ describe('fault runs: a full sync + delivery through vendor faults loses nothing
 
     load(r.h, []);
     await r.h.store.setConnectorStatus(r.h.connector.id, 'active');
-    expect((await r.sync({ type: 'full' })).status).toBe('ok');
+    await expectOk(r.sync({ type: 'full' }));
     await expectTruth(r);
   });
 
@@ -184,7 +190,7 @@ describe('fault runs: a full sync + delivery through vendor faults loses nothing
 
     await r.faults([]);
     await r.h.store.setConnectorStatus(r.h.connector.id, 'active');
-    expect((await r.sync({ type: 'full' })).status).toBe('ok');
+    await expectOk(r.sync({ type: 'full' }));
     await expectTruth(r);
   });
 });
