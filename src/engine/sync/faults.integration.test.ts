@@ -19,8 +19,12 @@ import { startHarness, type Harness } from './test-helpers/harness.js';
 import type { SyncDeps, SyncOptions, SyncReport } from './types.js';
 
 const SCALE = 50;
-/** Short Twilio client timeouts: a held request is abandoned and retried quickly. */
-const TIMEOUT_MS = 400;
+/**
+ * Short Twilio client timeouts: a held request is abandoned and retried quickly. Not shorter: a request fails after 5
+ * attempts, and at 400 ms a loaded CI machine's slow answers joined the 15 % held ones often enough that one run
+ * failed there (~150 Messages requests a run; 5 timeouts in a row at 30 % is a 1-in-400 chance per request).
+ */
+const TIMEOUT_MS = 1_000;
 /**
  * Brevo client timeout. A Brevo call that times out after Brevo accepted it is an ambiguous send (Brevo has no
  * idempotency key: the event is re-sent and recognised by its tajo_id), so it must not fire on a merely slow answer
