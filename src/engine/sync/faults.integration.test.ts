@@ -21,8 +21,9 @@ import type { SyncDeps, SyncOptions, SyncReport } from './types.js';
 const SCALE = 50;
 /**
  * Short Twilio client timeouts: a held request is abandoned and retried quickly. Not shorter: a request fails after 5
- * attempts, and at 400 ms a loaded CI machine's slow answers joined the 15 % held ones often enough that one run
- * failed there (~150 Messages requests a run; 5 timeouts in a row at 30 % is a 1-in-400 chance per request).
+ * attempts, and a loaded CI machine's slow answers add to the 15 % held ones. At 400 ms the timeouts run failed once
+ * in CI (its reason was not printed then; this is the likely one: ~150 Messages requests a run, and 5 timeouts in a
+ * row at 30 % is a 1-in-400 chance per request).
  */
 const TIMEOUT_MS = 1_000;
 /**
