@@ -111,16 +111,17 @@ export function claimInbox(db: SqliteDb, opts: { workerId: string; limit: number
  */
 function markDuplicates(db: SqliteDb, row: InboxCols, items: InboxItem[]): InboxItem[] {
   if (items.length === 0 || items[0]?.corrupt !== undefined) return items;
-  const owner = (key: string) => (db.stmt('SELECT inbox_id FROM inbox_keys WHERE key = ?').pluck().get(key) as number | undefined);
   if (row.item_keys == null) {
-    const o = owner(row.key);
+    const o = db.stmt('SELECT inbox_id FROM inbox_keys WHERE key = ?').pluck().get(row.key) as number | undefined;
     return o === undefined || o === row.id ? items : items.map((i) => ({ ...i, duplicate: true as const }));
   }
   return items.map((i) => {
     const single = db.stmt('SELECT id FROM inbox WHERE key = ? AND item_keys IS NULL').pluck().get(i.key) as number | undefined;
     if (single !== undefined && single < row.id) return { ...i, duplicate: true as const };
-    db.stmt('INSERT INTO inbox_keys (key, inbox_id) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(i.key, row.id);
-    return owner(i.key) === row.id ? i : { ...i, duplicate: true as const };
+    // Registers the key, or (the no-op update) returns the row that registered it first: one statement, not two.
+    const o = db.stmt('INSERT INTO inbox_keys (key, inbox_id) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET inbox_id = inbox_id RETURNING inbox_id')
+      .pluck().get(i.key, row.id) as number;
+    return o === row.id ? i : { ...i, duplicate: true as const };
   });
 }
 
