@@ -7,6 +7,7 @@
  * `timeScale` (the `--time-scale` of the emulators) speeds everything up: rates are multiplied, the hourly
  * window is shortened and vendor-reported reset seconds (emulated seconds) are divided by it.
  */
+import { grant, rejectAll, waitInQueue, type Waiter } from './waiters.js';
 
 export interface RateBudgetOptions {
   ratePerSecond?: number;
@@ -42,16 +43,6 @@ export interface BudgetCapacity {
   nextInMs: number;
 }
 
-interface Waiter {
-  priority: 0 | 1;
-  seq: number;
-  startedAt: number;
-  resolve: (waited: number) => void;
-  reject: (err: unknown) => void;
-  signal?: AbortSignal | undefined;
-  onAbort?: () => void;
-}
-
 const HOUR_MS = 3_600_000;
 
 export class RateBudget {
@@ -71,7 +62,6 @@ export class RateBudget {
   private waitedMs = 0;
   private throttled = 0;
   private pauses = 0;
-  private seq = 0;
   private readonly queue: Waiter[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -90,25 +80,7 @@ export class RateBudget {
 
   /** Wait for one request slot; resolves with the ms waited. Rejects with the signal's reason when aborted. */
   acquire(opts: { priority?: 0 | 1; signal?: AbortSignal } = {}): Promise<number> {
-    const signal = opts.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
-    return new Promise<number>((resolve, reject) => {
-      const w: Waiter = { priority: opts.priority ?? 0, seq: this.seq++, startedAt: this.now(), resolve, reject, signal };
-      if (signal) {
-        w.onAbort = () => {
-          const i = this.queue.indexOf(w);
-          if (i >= 0) this.queue.splice(i, 1);
-          reject(signal.reason ?? new Error('aborted'));
-          this.schedule();
-        };
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
-      // Insert keeping (priority, seq) order.
-      let i = this.queue.length;
-      while (i > 0 && this.queue[i - 1]!.priority > w.priority) i--;
-      this.queue.splice(i, 0, w);
-      this.pump();
-    });
+    return waitInQueue(this.queue, opts, this.now(), () => this.pump(), () => this.schedule());
   }
 
   /** Take a slot only if one is free now (no waiting, does not jump the queue). */
@@ -182,10 +154,7 @@ export class RateBudget {
   close(reason: unknown = new Error(`budget ${this.name} closed`)): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const w of this.queue.splice(0)) {
-      if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-      w.reject(reason);
-    }
+    rejectAll(this.queue, reason);
   }
 
   /** Real ms until one more request may start (ignoring the queue). */
@@ -240,11 +209,9 @@ export class RateBudget {
       }
       const w = this.queue.shift()!;
       this.consume();
-      if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-      const waited = Math.max(0, this.now() - w.startedAt);
+      const waited = grant(w, this.now());
       this.waitedMs += waited;
       if (waited > 0) this.throttled++;
-      w.resolve(waited);
     }
   }
 

@@ -16,6 +16,7 @@ import type { Logger } from '../core/logger.js';
 import { RateBudget, type BudgetCapacity, type BudgetSnapshot } from '../engine/budget.js';
 import { readyInMs, type BudgetGrant, type BudgetSpend } from '../store/scale.js';
 import type { Store } from '../store/store.js';
+import { grant, rejectAll, waitInQueue, type Waiter } from '../engine/waiters.js';
 
 export interface SharedBudgetOptions {
   store: Pick<Store, 'spendBudget'>;
@@ -44,15 +45,6 @@ export interface SharedBudgetOptions {
   maxPollMs?: number;
   now?: () => number;
   logger?: Logger;
-}
-
-interface Waiter {
-  priority: 0 | 1;
-  startedAt: number;
-  resolve: (waited: number) => void;
-  reject: (err: unknown) => void;
-  signal?: AbortSignal | undefined;
-  onAbort?: () => void;
 }
 
 const HOUR_MS = 3_600_000;
@@ -97,24 +89,8 @@ export class SharedRateBudget extends RateBudget {
   }
 
   override acquire(opts: { priority?: 0 | 1; signal?: AbortSignal } = {}): Promise<number> {
-    const signal = opts.signal;
     if (this.closed) return Promise.reject(new Error(`budget ${this.name} closed`));
-    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
-    return new Promise<number>((resolve, reject) => {
-      const w: Waiter = { priority: opts.priority ?? 0, startedAt: this.clock(), resolve, reject, signal };
-      if (signal) {
-        w.onAbort = () => {
-          const i = this.waiters.indexOf(w);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(signal.reason ?? new Error('aborted'));
-        };
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
-      let i = this.waiters.length;
-      while (i > 0 && this.waiters[i - 1]!.priority > w.priority) i--;
-      this.waiters.splice(i, 0, w);
-      void this.serve();
-    });
+    return waitInQueue(this.waiters, opts, this.clock(), () => void this.serve());
   }
 
   /** Never synchronous: a shared token needs a store round trip. */
@@ -181,10 +157,7 @@ export class SharedRateBudget extends RateBudget {
   override close(reason: unknown = new Error(`budget ${this.name} closed`)): void {
     this.closed = true;
     this.wake?.();
-    for (const w of this.waiters.splice(0)) {
-      if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-      w.reject(reason);
-    }
+    rejectAll(this.waiters, reason);
     super.close(reason);
   }
 
@@ -233,12 +206,10 @@ export class SharedRateBudget extends RateBudget {
   private release(w: Waiter, inMs: number): void {
     const go = () => {
       if (w.signal?.aborted) return; // its abort handler already rejected it; the token is simply not used
-      if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-      const waited = Math.max(0, this.clock() - w.startedAt);
+      const waited = grant(w, this.clock());
       this.usedCount++;
       this.waited += waited;
       if (waited > 0) this.throttledCount++;
-      w.resolve(waited);
     };
     if (inMs <= 0) go();
     else setTimeout(go, inMs);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../cli/test-helpers/runCli.js';
 import type { BrevoState } from '../emulators/brevo/index.js';
+import { mulberry32 } from '../emulators/common/random.js';
 import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { GROUP_MAX } from '../engine/deliver/outcome.js';
 
@@ -23,17 +24,6 @@ const KILLS = 2;
 /** What one kill can re-send: an events batch call (≤ 200), the parallel single calls (4), the rows awaiting their group commit. */
 const IN_FLIGHT = 200 + 4 + GROUP_MAX;
 const TAJO = fileURLToPath(new URL('./test-helpers/tajoMain.ts', import.meta.url));
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function freePort(): Promise<number> {
   const srv = createServer();

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioFlexConfigSchema } from '../../config/schema.js';
 import { silentLogger } from '../../core/logger.js';
 import type { BrevoState } from '../../emulators/brevo/index.js';
+import { mulberry32 } from '../../emulators/common/random.js';
 import { startEmulator, type RunningEmulator } from '../../emulators/index.js';
 import { ensureAttributes, ensureList, wantedAttributes } from '../../sinks/brevo/bootstrap.js';
 import { BrevoClient } from '../../sinks/brevo/client.js';
@@ -32,17 +33,6 @@ const KILLS = 4;
  */
 const IN_FLIGHT = 200 + SINGLE_CONCURRENCY + GROUP_MAX;
 const CHILD = fileURLToPath(new URL('./test-helpers/crashChild.ts', import.meta.url));
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ChildRun {
   /** Resolves when the child printed `started` (store open, worker running). */
