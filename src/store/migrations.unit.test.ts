@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Migration } from './migration.js';
+import { pendingMigrations, type Migration } from './migration.js';
 import { POSTGRES_MIGRATIONS } from './postgres/migrations.js';
 import { SQLITE_MIGRATIONS } from './sqlite/migrations.js';
 
@@ -57,4 +57,16 @@ describe.each(DIALECTS)('$dialect migrations module', ({ dialect, exportName, em
 
 it('both dialects have the same migration numbers and names', () => {
   expect(sqlFiles('postgres').map((m) => m.name)).toEqual(sqlFiles('sqlite').map((m) => m.name));
+});
+
+describe('pendingMigrations', () => {
+  const list: Migration[] = [1, 2, 3].map((id) => ({ id, name: `000${id}_m`, sql: '' }));
+  it('keeps the ones not applied, in order', () => {
+    expect(pendingMigrations(list, []).map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(pendingMigrations(list, [2, 1]).map((m) => m.id)).toEqual([3]);
+    expect(pendingMigrations(list, [1, 2, 3])).toEqual([]);
+  });
+  it('refuses a database migrated by a newer version', () => {
+    expect(() => pendingMigrations(list, [1, 2, 3, 4, 6])).toThrow(expect.objectContaining({ code: 'TAJO_STORE_MIGRATION', message: expect.stringContaining('(4, 6)') }));
+  });
 });

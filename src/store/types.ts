@@ -64,10 +64,10 @@ export interface RawEvent {
 
 export type Outcome = 'completed' | 'abandoned' | 'canceled' | 'open';
 
-export interface InteractionRow {
+/** What an interaction's TaskRouter events establish (engine/derive/interaction.ts), as stored and as derived. */
+export interface InteractionFacts {
   taskSid: string;
-  customerKey: string | null;
-  channel: Channel | null;
+  /** The final queue: a transfer moves it, the last one seen wins. */
   queueSid: string | null;
   queueName: string | null;
   workerSid: string | null;
@@ -79,8 +79,14 @@ export interface InteractionRow {
   outcome: Outcome;
   conversationSid: string | null;
   conversationClosedMs: number | null;
+  /** Exact (ms / 1000); rounded to 1 decimal only when reported. */
   waitSeconds: number | null;
   handleSeconds: number | null;
+}
+
+export interface InteractionRow extends InteractionFacts {
+  customerKey: string | null;
+  channel: Channel | null;
   attributes: unknown;
   updatedAt: string;
 }

@@ -1,5 +1,5 @@
 import type { Channel } from '../../config/defaults.js';
-import type { DeadLetterInput, Outcome, RawEvent } from '../../store/types.js';
+import type { DeadLetterInput, InteractionFacts, Outcome, RawEvent } from '../../store/types.js';
 import { parseAttributes, readPath, type Attributes } from './attributes.js';
 import { resolveChannel } from './channel.js';
 import { latestSnapshot, type ConversationSnapshot, type CustomerBodies } from './conversation.js';
@@ -7,28 +7,12 @@ import { identityFromAttributes, type CustomerIdentity } from './identity.js';
 import { readTaskEvent, sortEvents, type TaskEventFields } from './taskEvents.js';
 
 /** One non-survey TaskRouter task (docs/SEMANTICS.md §1). Times are TaskRouter event times (ms). */
-export interface Interaction {
-  taskSid: string;
+export interface Interaction extends InteractionFacts {
   channel: Channel;
   customer: CustomerIdentity;
   /** The queue at task.created (SUPPORT_REQUESTED reports it). */
   createdQueueSid: string | null;
   createdQueueName: string | null;
-  /** The final queue: a transfer moves it, the last one seen wins. */
-  queueSid: string | null;
-  queueName: string | null;
-  workerSid: string | null;
-  workerName: string | null;
-  createdMs: number | null;
-  answeredMs: number | null;
-  wrapupMs: number | null;
-  endedMs: number | null;
-  outcome: Outcome;
-  conversationSid: string | null;
-  conversationClosedMs: number | null;
-  /** Exact (ms / 1000); rounded to 1 decimal only when reported. */
-  waitSeconds: number | null;
-  handleSeconds: number | null;
   wrapupSeconds: number | null;
   attributes: Attributes;
   /** A STOP keyword from the customer in the interaction's Conversation (sms/whatsapp only). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { TajoError } from '../../core/errors.js';
-import type { Migration } from '../migration.js';
+import { migrationFailed, pendingMigrations, type Migration } from '../migration.js';
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -151,24 +151,17 @@ export class PgDb {
 
   /** Applies pending migrations in one transaction under `pg_advisory_xact_lock`: concurrent starters queue, then find them applied. */
   async migrate(migrations: readonly Migration[]): Promise<number[]> {
-    const known = new Set(migrations.map((m) => m.id));
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK]);
       await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)');
-      const applied = new Set(await this.appliedMigrations(c));
-      const unknown = [...applied].filter((id) => !known.has(id));
-      if (unknown.length) {
-        throw new TajoError('TAJO_STORE_MIGRATION', `The database has migrations this version of Tajo does not know (${unknown.join(', ')}): upgrade Tajo`);
-      }
       const done: number[] = [];
-      for (const m of migrations) {
-        if (applied.has(m.id)) continue;
+      for (const m of pendingMigrations(migrations, await this.appliedMigrations(c))) {
         try {
           await c.query(m.sql);
         } catch (err) {
           const code = (err as { code?: string }).code ?? '';
           if (UNAVAILABLE_SQLSTATE.test(code)) throw err;
-          throw new TajoError('TAJO_STORE_MIGRATION', `Migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
+          throw migrationFailed(m, err);
         }
         await c.query('INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)', [m.id, m.name, new Date().toISOString()]);
         done.push(m.id);

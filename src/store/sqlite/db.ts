@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { TajoError } from '../../core/errors.js';
-import type { Migration } from '../migration.js';
+import { migrationFailed, pendingMigrations, type Migration } from '../migration.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -98,22 +98,15 @@ export class SqliteDb {
    * for the lock (busy_timeout), then finds everything applied.
    */
   migrate(migrations: readonly Migration[]): number[] {
-    const known = new Set(migrations.map((m) => m.id));
     const run = () => {
       this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-      const applied = new Set(this.appliedMigrations());
-      const unknown = [...applied].filter((id) => !known.has(id));
-      if (unknown.length) {
-        throw new TajoError('TAJO_STORE_MIGRATION', `The database has migrations this version of Tajo does not know (${unknown.join(', ')}): upgrade Tajo`);
-      }
       const done: number[] = [];
-      for (const m of migrations) {
-        if (applied.has(m.id)) continue;
+      for (const m of pendingMigrations(migrations, this.appliedMigrations())) {
         try {
           this.db.exec(m.sql);
         } catch (err) {
           if (isUnavailable(err)) throw err;
-          throw new TajoError('TAJO_STORE_MIGRATION', `Migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
+          throw migrationFailed(m, err);
         }
         this.db.prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)').run(m.id, m.name, new Date().toISOString());
         done.push(m.id);
