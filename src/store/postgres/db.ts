@@ -68,29 +68,20 @@ export class PgDb {
   }
 
   async query<R>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await on.query({ name: statementName(sql), text: sql, values: params });
-        return res.rows as R[];
-      } catch (err) {
-        // A statement of its own (autocommit) that lost a deadlock is run again; inside a transaction `tx` retries.
-        if (on === this.pool) {
-          if (attempt < RETRIES && isRetryable(err)) {
-            await backoff(attempt);
-            continue;
-          }
-          mapPgError(err);
-        }
-        throw mapOrRaw(err);
-      }
-    }
+    return (await this.run(sql, params, on)).rows as R[];
   }
 
   async count(sql: string, params: unknown[], on: Queryable = this.pool): Promise<number> {
+    return (await this.run(sql, params, on)).rowCount ?? 0;
+  }
+
+  /** One statement (named: prepared once per connection). */
+  private async run(sql: string, params: unknown[], on: Queryable): Promise<pg.QueryResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await on.query({ name: statementName(sql), text: sql, values: params })).rowCount ?? 0;
+        return await on.query({ name: statementName(sql), text: sql, values: params });
       } catch (err) {
+        // A statement of its own (autocommit) that lost a deadlock is run again; inside a transaction `tx` retries.
         if (on === this.pool) {
           if (attempt < RETRIES && isRetryable(err)) {
             await backoff(attempt);
