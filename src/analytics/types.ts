@@ -28,8 +28,19 @@ export interface ReportOptions {
   sections?: readonly Section[];
 }
 
+/** How a set of interactions was served; every breakdown (queue, channel, period, summary) carries these. */
+export interface ServiceCounts {
+  answered: number;
+  abandoned: number;
+  /** abandoned / entered. */
+  abandon_rate: number | null;
+  answered_within_sl: number;
+  /** answered_within_sl / answered. */
+  service_level: number | null;
+}
+
 /** Queue activity of one (queue, period, channel); truth fields: queue_sid … answered_within_sl. */
-export interface QueueRow {
+export interface QueueRow extends ServiceCounts {
   queue_sid: string;
   queue_name: string;
   day: string;
@@ -37,17 +48,10 @@ export interface QueueRow {
   hour?: string;
   channel: Channel;
   entered: number;
-  answered: number;
-  abandoned: number;
   wait_p50: number | null;
   wait_p90: number | null;
   wait_max: number | null;
-  answered_within_sl: number;
   wait_avg: number | null;
-  /** abandoned / entered. */
-  abandon_rate: number | null;
-  /** answered_within_sl / answered. */
-  service_level: number | null;
 }
 
 /** One queue over the whole range, all channels, with its day-by-day series (sparklines). */
@@ -82,16 +86,11 @@ export interface AgentRow {
 
 export type AgentTotal = Omit<AgentRow, 'day'> & { days: number };
 
-export interface ChannelRow {
+export interface ChannelRow extends ServiceCounts {
   channel: Channel;
   entered: number;
   /** entered / all interactions. */
   share: number | null;
-  answered: number;
-  abandoned: number;
-  abandon_rate: number | null;
-  answered_within_sl: number;
-  service_level: number | null;
   wait_avg: number | null;
   wait_p50: number | null;
   avg_handle: number | null;
@@ -117,14 +116,9 @@ export interface CsatReport {
 }
 
 /** One period (day or hour) over all queues in the filter. */
-export interface TimelineRow {
+export interface TimelineRow extends ServiceCounts {
   period: string;
   entered: number;
-  answered: number;
-  abandoned: number;
-  abandon_rate: number | null;
-  answered_within_sl: number;
-  service_level: number | null;
   wait_p50: number | null;
   wait_p90: number | null;
 }
@@ -137,13 +131,8 @@ export interface WaitBucket {
   count: number;
 }
 
-export interface Summary {
+export interface Summary extends ServiceCounts {
   interactions: number;
-  answered: number;
-  abandoned: number;
-  abandon_rate: number | null;
-  answered_within_sl: number;
-  service_level: number | null;
   wait_avg: number | null;
   wait_p50: number | null;
   wait_p90: number | null;
