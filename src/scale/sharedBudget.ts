@@ -14,9 +14,9 @@
  */
 import type { Logger } from '../core/logger.js';
 import { RateBudget, type BudgetCapacity, type BudgetSnapshot } from '../engine/budget.js';
+import { grant, rejectAll, waitInQueue, type Waiter } from '../engine/waiters.js';
 import { readyInMs, type BudgetGrant, type BudgetSpend } from '../store/scale.js';
 import type { Store } from '../store/store.js';
-import { grant, rejectAll, waitInQueue, type Waiter } from '../engine/waiters.js';
 
 export interface SharedBudgetOptions {
   store: Pick<Store, 'spendBudget'>;
