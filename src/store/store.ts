@@ -98,9 +98,8 @@ export interface Store extends AnalyticsReads, ScaleOps {
    * item under `spec.keyField`, deduped at once against the repeats in the body and the keys the inbox knows, and at
    * claim against the rest (SQLite stores the delivery as one row, migration 0005, and registers its keys only when
    * `claimInbox` takes it, flagging the items another row holds `duplicate`); the claim yields each item with its text
-   * as received. The counts are those of the first check. Undefined, nothing written, when the
-   * body is not one `spec` accepts as is: the caller then decodes and validates it and calls `ingest`. Durable when it
-   * resolves.
+   * as received. The counts are those of the first check. Undefined, nothing written, when the body is not one `spec`
+   * accepts as is: the caller then decodes and validates it and calls `ingest`. Durable when it resolves.
    */
   ingestJsonBatch?(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined>;
   /**
