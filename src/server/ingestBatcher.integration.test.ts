@@ -33,6 +33,21 @@ it('a failed commit rejects every caller in it; the next group commits', async (
   expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
 });
 
+it('a delivery the store refuses fails alone: the others of its group are committed', async () => {
+  const calls: string[][] = [];
+  const picky = {
+    ingest: (items: InboxInput[]) => {
+      calls.push(items.map((i) => i.key));
+      return items.some((i) => i.key === 'bad') ? Promise.reject(new Error('refused')) : store.ingest(items);
+    },
+  };
+  const b = new IngestBatcher(picky);
+  const settled = await Promise.allSettled([b.ingest([item('a')]), b.ingest([item('bad'), item('c')]), b.ingest([item('d')])]);
+  expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  expect(calls[0]).toEqual(['a', 'bad', 'c', 'd']);
+  expect((await inboxItems(store)).map((i) => i.key).sort()).toEqual(['a', 'd']);
+});
+
 it('hands a self-grouping store each delivery at once, before the previous commit answered; other stores get one commit at a time', async () => {
   for (const groups of [true, false]) {
     const started: number[] = [];

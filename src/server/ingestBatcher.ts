@@ -11,7 +11,7 @@ interface Waiter {
  * Group commit for the webhook inbox: deliveries that arrive while a commit is running (or in the same tick) are
  * written together in ONE `store.ingest` call, so N concurrent webhooks cost one durable commit instead of N.
  * Each caller still resolves only after the commit that holds its items resolved (2xx after durability), and a
- * failed commit rejects every caller in it (they answer 503 and Twilio retries).
+ * failed commit is tried again caller by caller, and rejects only those that fail alone (they answer 503 and Twilio retries).
  *
  * A store that groups commits itself (`ingestGroupsCommits`: SQLite's writer thread) is handed each delivery the
  * moment it is verified: the thread commits the first while this one still parses the deliveries that arrived with it,
@@ -49,6 +49,18 @@ export class IngestBatcher {
     });
   }
 
+  /** Answers a committed group: each newly stored key is attributed to the first caller that carried it. */
+  private static settle(group: Waiter[], r: { acceptedKeys: string[] }): void {
+    const fresh = new Set(r.acceptedKeys);
+    for (const w of group) {
+      let accepted = 0;
+      for (const i of w.items) {
+        if (fresh.delete(i.key)) accepted += 1;
+      }
+      w.resolve({ accepted, duplicates: w.items.length - accepted });
+    }
+  }
+
   private async flush(): Promise<void> {
     if (this.committing || this.queue.length === 0) return;
     this.committing = true;
@@ -60,19 +72,16 @@ export class IngestBatcher {
       n += w.items.length;
     }
     try {
-      const all = group.flatMap((w) => w.items);
-      const r = await this.store.ingest(all);
-      // Attribute each newly stored key to the first caller that carried it; the rest saw a duplicate.
-      const fresh = new Set(r.acceptedKeys);
-      for (const w of group) {
-        let accepted = 0;
-        for (const i of w.items) {
-          if (fresh.delete(i.key)) accepted += 1;
-        }
-        w.resolve({ accepted, duplicates: w.items.length - accepted });
-      }
+      IngestBatcher.settle(group, await this.store.ingest(group.flatMap((w) => w.items)));
     } catch (err) {
-      for (const w of group) w.reject(err);
+      if (group.length === 1) (group[0] as Waiter).reject(err);
+      // One delivery the store refuses (say a string Postgres cannot hold) must not fail the others committed with it:
+      // each is tried again alone, so only the ones that fail by themselves answer 503.
+      else {
+        for (const w of group) {
+          await this.store.ingest(w.items).then((r) => IngestBatcher.settle([w], r), (e: unknown) => w.reject(e));
+        }
+      }
     } finally {
       this.committing = false;
       if (this.queue.length > 0) this.schedule();

@@ -1,10 +1,11 @@
 /** Connectors, credentials, checkpoints, inbox, dead-letter reads, API keys and leases: Postgres twin of ../sqlite/admin.ts. */
 import {
-  inboxPayload, iso, json, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInboxItems,
+  inboxPayload, iso, toApiKey, toCheckpoint, toConnector, toDeadLetter, toInboxItems,
   type ApiKeyCols, type CheckpointCols, type ConnectorCols, type DeadLetterCols, type InboxCols,
 } from '../rows.js';
 import type { ApiKeyRecord, Checkpoint, ConnectorRecord, DeadLetter, InboxInput, InboxItem, SealedSecret } from '../types.js';
 import type { PgDb } from './db.js';
+import { jsonb, jsonbText } from './jsonb.js';
 
 export async function getConnector(db: PgDb, id: string): Promise<ConnectorRecord | undefined> {
   const [row] = await db.query<ConnectorCols>('SELECT * FROM connectors WHERE id = $1', [id]);
@@ -16,7 +17,7 @@ export async function saveConnector(db: PgDb, rec: ConnectorRecord): Promise<voi
     VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8::jsonb)
     ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings, status = EXCLUDED.status, status_reason = EXCLUDED.status_reason,
       installed_at = EXCLUDED.installed_at, updated_at = EXCLUDED.updated_at, last_sync_at = EXCLUDED.last_sync_at, last_error = EXCLUDED.last_error`,
-  [rec.id, json(rec.settings), rec.status, rec.statusReason ?? null, rec.installedAt, rec.updatedAt, rec.lastSyncAt ?? null, rec.lastError ? json(rec.lastError) : null]);
+  [rec.id, jsonb(rec.settings), rec.status, rec.statusReason ?? null, rec.installedAt, rec.updatedAt, rec.lastSyncAt ?? null, rec.lastError ? jsonb(rec.lastError) : null]);
 }
 
 export async function deleteConnector(db: PgDb, id: string): Promise<void> {
@@ -29,7 +30,7 @@ export async function deleteConnector(db: PgDb, id: string): Promise<void> {
 
 export async function setConnectorStatus(db: PgDb, id: string, status: ConnectorRecord['status'], nowMs: number, reason?: string, lastError?: ConnectorRecord['lastError']): Promise<void> {
   await db.query('UPDATE connectors SET status = $1, status_reason = $2, last_error = coalesce($3::jsonb, last_error), updated_at = $4 WHERE id = $5',
-    [status, reason ?? null, lastError ? json(lastError) : null, iso(nowMs), id]);
+    [status, reason ?? null, lastError ? jsonb(lastError) : null, iso(nowMs), id]);
 }
 
 export async function markSynced(db: PgDb, id: string, at: string): Promise<void> {
@@ -73,7 +74,7 @@ export async function ingest(db: PgDb, items: InboxInput[], nowMs: number): Prom
     SELECT t.key, t.source, t.payload::jsonb, 'pending', $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(key, source, payload, ord)
     WHERE NOT EXISTS (SELECT 1 FROM inbox_keys k WHERE k.key = t.key)
     ORDER BY t.key ON CONFLICT (key) DO NOTHING RETURNING key`,
-  [items.map((i) => i.key), items.map((i) => i.source), items.map(inboxPayload), iso(nowMs)]);
+  [items.map((i) => i.key), items.map((i) => i.source), items.map((i) => jsonbText(inboxPayload(i))), iso(nowMs)]);
   const inserted = new Set(rows.map((r) => r.key));
   const acceptedKeys = items.map((i) => i.key).filter((k, idx, all) => inserted.has(k) && all.indexOf(k) === idx);
   return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };

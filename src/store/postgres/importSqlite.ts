@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { TajoError } from '../../core/errors.js';
 import { SqliteStore } from '../sqlite/sqliteStore.js';
+import { jsonbText } from './jsonb.js';
 import { PostgresStore } from './postgresStore.js';
 
 export interface CopyOptions {
@@ -131,5 +132,6 @@ function convert(v: unknown, pgType: string): unknown {
   if (v === null || v === undefined) return null;
   if (pgType === 'boolean') return v === 1 || v === true || v === '1';
   if (typeof v === 'bigint') return v.toString();
+  if (pgType === 'jsonb' && typeof v === 'string') return jsonbText(v);
   return v;
 }

@@ -1,7 +1,8 @@
 /** Outbox, ledger and dead-letter SQL, Postgres dialect (twin of ../sqlite/outbox.ts; SKIP LOCKED for concurrent drainers). */
 import type { DeadLetterInput, OutboxInput, OutboxItem, OutboxKind, OutboxStats } from '../types.js';
-import { iso, json, toOutbox, type OutboxCols } from '../rows.js';
+import { iso, toOutbox, type OutboxCols } from '../rows.js';
 import type { PgDb, Queryable } from './db.js';
+import { jsonb } from './jsonb.js';
 
 const OUTBOX_KINDS: readonly OutboxKind[] = ['contact', 'event', 'list_add', 'list_remove'];
 const CHUNK = 5000;
@@ -33,12 +34,12 @@ export async function enqueue(db: PgDb, c: Queryable, connectorId: string, items
   for (let i = 0; i < events.length; i += CHUNK) {
     const part = events.slice(i, i + CHUNK);
     n += await db.count(INSERT_EVENTS, [connectorId, nowMs, at, part.map((e) => e.key), part.map((e) => e.customerKey ?? null),
-      part.map((e) => json(e.payload)), part.map((e) => e.contentHash ?? null), part.map((e) => e.priority)], c);
+      part.map((e) => jsonb(e.payload)), part.map((e) => e.contentHash ?? null), part.map((e) => e.priority)], c);
   }
   for (let i = 0; i < states.length; i += CHUNK) {
     const part = states.slice(i, i + CHUNK);
     n += await db.count(UPSERT_STATES, [connectorId, nowMs, at, part.map((e) => e.kind), part.map((e) => e.key), part.map((e) => e.customerKey ?? null),
-      part.map((e) => json(e.payload)), part.map((e) => e.contentHash ?? null), part.map((e) => e.priority)], c);
+      part.map((e) => jsonb(e.payload)), part.map((e) => e.contentHash ?? null), part.map((e) => e.priority)], c);
   }
   return n;
 }
@@ -98,7 +99,7 @@ ON CONFLICT (source, reason, record_key) WHERE status = 'open' DO UPDATE SET
   connector_id = coalesce(EXCLUDED.connector_id, dead_letters.connector_id), updated_at = EXCLUDED.updated_at`;
 
 export async function putDeadLetter(db: PgDb, c: Queryable, connectorId: string | null, letter: DeadLetterInput, nowMs: number, outboxId: number | null = null): Promise<void> {
-  await db.query(UPSERT_DEAD_LETTER, [connectorId, letter.source, letter.reason, letter.recordKey, json(letter.payload), letter.error ?? null, outboxId, iso(nowMs)], c);
+  await db.query(UPSERT_DEAD_LETTER, [connectorId, letter.source, letter.reason, letter.recordKey, jsonb(letter.payload), letter.error ?? null, outboxId, iso(nowMs)], c);
 }
 
 export async function deadLetterOutbox(db: PgDb, id: number, letter: DeadLetterInput, nowMs: number): Promise<void> {

@@ -39,6 +39,23 @@ describe.runIf(available)('postgres store', () => {
     }
   });
 
+  it('stores strings jsonb cannot hold (NUL, lone surrogates) with U+FFFD in their place, in the inbox and in commits', async () => {
+    await truncateAll(db.url);
+    const store = await PostgresStore.open(db.url, { max: 2 });
+    try {
+      const odd = 'a\u0000b\ud800c\udc00😀';
+      const kept = 'a\ufffdb\ufffdc\ufffd😀';
+      expect(await store.ingest([{ key: 'k1', source: 'taskrouter', payload: { note: odd } }], Date.now())).toMatchObject({ accepted: 1 });
+      expect(await store.ingest([{ key: 'k2', source: 'event-streams', payload: null, payloadJson: '[{"note":"x\\u0000\\uD800"}]' }], Date.now())).toMatchObject({ accepted: 1 });
+      const items = await store.claimInbox({ workerId: 'w', limit: 10, leaseMs: 60_000, nowMs: Date.now() });
+      expect(items.map((i) => i.payload)).toEqual([{ note: kept }, [{ note: 'x\ufffd\ufffd' }]]);
+      await store.commit('c', { rawEvents: [{ key: 'EV1', type: 'task.created', occurredMs: 1, taskSid: 'WT1', via: 'webhook', data: { task_attributes: odd } }] });
+      expect((await store.rawEventsForTasks('c', ['WT1'])).map((e) => e.data)).toEqual([{ task_attributes: kept }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('concurrent drainers never claim the same row (SKIP LOCKED)', async () => {
     await truncateAll(db.url);
     const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.open(db.url, { max: 2 })));

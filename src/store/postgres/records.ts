@@ -3,20 +3,21 @@ import { TajoError } from '../../core/errors.js';
 import { lastByKey, normaliseOutbox } from '../batch.js';
 import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import {
-  iso, json, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
+  iso, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
 } from '../rows.js';
 import type { CheckpointWrite, CommitBatch, CommitResult, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { PgDb, Queryable } from './db.js';
+import { jsonb } from './jsonb.js';
 import { enqueue, putDeadLetter } from './outbox.js';
 
 async function writeCheckpoint(db: PgDb, c: Queryable, connectorId: string, cp: CheckpointWrite, at: string): Promise<number> {
   const [row] =
     cp.expectedVersion === 0
       ? await db.query<{ version: number }>(`INSERT INTO checkpoints (connector_id, stream, partition, value, version, updated_at) VALUES ($1, $2, $3, $4::jsonb, 1, $5)
-          ON CONFLICT (connector_id, stream, partition) DO NOTHING RETURNING version`, [connectorId, cp.stream, cp.partition, json(cp.value), at], c)
+          ON CONFLICT (connector_id, stream, partition) DO NOTHING RETURNING version`, [connectorId, cp.stream, cp.partition, jsonb(cp.value), at], c)
       : await db.query<{ version: number }>(`UPDATE checkpoints SET value = $1::jsonb, version = version + 1, updated_at = $2
           WHERE connector_id = $3 AND stream = $4 AND partition = $5 AND version = $6 RETURNING version`,
-        [json(cp.value), at, connectorId, cp.stream, cp.partition, cp.expectedVersion], c);
+        [jsonb(cp.value), at, connectorId, cp.stream, cp.partition, cp.expectedVersion], c);
   if (!row) {
     throw new TajoError('TAJO_CHECKPOINT_CONFLICT', `Checkpoint ${cp.stream}/${cp.partition} was updated by another process (expected version ${cp.expectedVersion})`);
   }
@@ -80,17 +81,17 @@ export async function commit(db: PgDb, connectorId: string, batch: CommitBatch, 
     if (batch.rawEvents?.length) {
       result.rawEventsInserted = await db.count(INSERT_RAW, [connectorId, at, ...columns(batch.rawEvents, [
         (e) => e.key, (e) => e.type, (e) => e.occurredMs, (e) => e.taskSid ?? null, (e) => e.workerSid ?? null, (e) => e.conversationSid ?? null,
-        (e) => e.via, (e) => json(e.data)])], c);
+        (e) => e.via, (e) => jsonb(e.data)])], c);
     }
     if (batch.interactions?.length) {
       await db.query(UPSERT_INTERACTIONS, [connectorId, ...columns(lastByKey(batch.interactions, (i) => i.taskSid), [
         (i) => i.taskSid, (i) => i.customerKey, (i) => i.channel, (i) => i.queueSid, (i) => i.queueName, (i) => i.workerSid, (i) => i.workerName,
         (i) => i.createdMs, (i) => i.answeredMs, (i) => i.wrapupMs, (i) => i.endedMs, (i) => i.outcome, (i) => i.conversationSid,
-        (i) => i.conversationClosedMs, (i) => i.waitSeconds, (i) => i.handleSeconds, (i) => json(i.attributes), (i) => i.updatedAt])], c);
+        (i) => i.conversationClosedMs, (i) => i.waitSeconds, (i) => i.handleSeconds, (i) => jsonb(i.attributes), (i) => i.updatedAt])], c);
     }
     if (batch.surveys?.length) {
       await db.query(UPSERT_SURVEYS, [connectorId, at, ...columns(lastByKey(batch.surveys, (s) => s.surveyTaskSid), [
-        (s) => s.surveyTaskSid, (s) => s.linkedTaskSid, (s) => s.customerKey, (s) => s.score, (s) => s.scale, (s) => json(s.questions), (s) => s.completedMs])], c);
+        (s) => s.surveyTaskSid, (s) => s.linkedTaskSid, (s) => s.customerKey, (s) => s.score, (s) => s.scale, (s) => jsonb(s.questions), (s) => s.completedMs])], c);
     }
     if (batch.customers?.length) {
       const rows = lastByKey(batch.customers, (r) => r.key);

@@ -8,6 +8,7 @@ import {
   type BudgetCols, type BudgetGrant, type BudgetSpend, type LeaseCols, type LeaseRecord, type ReplicaCols, type ReplicaRecord,
 } from '../scale.js';
 import type { PgDb } from './db.js';
+import { jsonb } from './jsonb.js';
 
 const SELECT_BUDGET = `SELECT tokens, updated_ms, paused_until_ms, window_start_ms, window_used, used,
     floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms
@@ -36,7 +37,7 @@ export async function spendBudget(db: PgDb, req: BudgetSpend): Promise<BudgetGra
 export async function heartbeatReplica(db: PgDb, r: ReplicaRecord): Promise<void> {
   await db.query(`INSERT INTO replicas (id, host, pid, role, started_at, heartbeat_ms, info) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
     ON CONFLICT (id) DO UPDATE SET role = EXCLUDED.role, heartbeat_ms = EXCLUDED.heartbeat_ms, info = EXCLUDED.info`,
-  [r.id, r.host, r.pid, r.role, r.startedAt, r.heartbeatMs, JSON.stringify(r.info)]);
+  [r.id, r.host, r.pid, r.role, r.startedAt, r.heartbeatMs, jsonb(r.info)]);
 }
 
 export async function removeReplica(db: PgDb, id: string): Promise<void> {
