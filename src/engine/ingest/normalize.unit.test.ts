@@ -149,6 +149,23 @@ describe('Flex plugin, SDK and surveys', () => {
   });
 });
 
+describe('survey posts', () => {
+  it('are surveys whatever their attributes say: the flat score and link are written over the given attributes', () => {
+    const given = { from: '+14155550100', channelType: 'sms', conversations: { conversation_label_1: 'CSAT' } };
+    const [e] = normalizeSurvey({ TaskSid: sid('WT', 9), LinkedTaskSid: sid('WT', 1), Score: 1, TaskAttributes: given, ReceivedMs: T0 }, 0);
+    expect(JSON.parse((e!.data as { task_attributes: string }).task_attributes)).toEqual({
+      from: '+14155550100',
+      channelType: 'sms',
+      conversations: { kind: 'Survey', conversation_id: sid('WT', 1), conversation_measure_1: 1, conversation_label_1: 'CSAT' },
+    });
+  });
+  it('keep a survey task posted whole as it is (string attributes)', () => {
+    const attrs = { conversations: { kind: 'Survey', conversation_id: sid('WT', 1), conversation_measure_1: 5, conversation_label_1: 'q' } };
+    const [e] = normalizeSurvey({ TaskSid: sid('WT', 9), TaskAttributes: JSON.stringify(attrs), ReceivedMs: T0 }, 0);
+    expect(JSON.parse((e!.data as { task_attributes: string }).task_attributes)).toEqual(attrs);
+  });
+});
+
 describe('helpers', () => {
   it('snakeCase', () => {
     expect(snakeCase('TaskQueueSid')).toBe('task_queue_sid');

@@ -118,21 +118,27 @@ export function syntheticSurveySid(linkedTaskSid: string): string {
   return `WT${createHash('sha256').update(`survey:${linkedTaskSid}`).digest('hex').slice(0, 32)}`;
 }
 
-/** Survey attributes in the Flex Insights shape (docs/SEMANTICS.md §5) from the flat fields. */
+/**
+ * Survey attributes in the Flex Insights shape (docs/SEMANTICS.md §5): the given `TaskAttributes`, with the flat fields
+ * (`Score`, `Questions`, `Scale`, `LinkedTaskSid`, identity) written over them. A survey post is a survey whatever its
+ * attributes say: `conversations.kind` is always `Survey`, so a post can never be derived as a support interaction.
+ */
 export function surveyAttributes(p: Record<string, unknown>): Record<string, unknown> {
   const given = typeof p.TaskAttributes === 'string' ? safeParse(p.TaskAttributes) : isObj(p.TaskAttributes) ? p.TaskAttributes : undefined;
-  if (given) return given;
-  const conversations: Record<string, unknown> = { kind: 'Survey' };
+  const attrs: Record<string, unknown> = { ...given };
+  const conversations: Record<string, unknown> = { ...(isObj(attrs.conversations) ? attrs.conversations : {}), kind: 'Survey' };
   if (str(p.LinkedTaskSid)) conversations.conversation_id = p.LinkedTaskSid;
-  const questions = Array.isArray(p.Questions) ? p.Questions.filter(isObj) : [];
   const score = num(p.Score);
-  if (score !== undefined) conversations.conversation_measure_1 = score;
-  conversations.conversation_label_1 = 'score';
+  if (score !== undefined) {
+    conversations.conversation_measure_1 = score;
+    conversations.conversation_label_1 ??= 'score';
+  }
+  const questions = Array.isArray(p.Questions) ? p.Questions.filter(isObj) : [];
   questions.forEach((q, i) => {
     conversations[`conversation_measure_${i + 2}`] = num(q.score);
     conversations[`conversation_label_${i + 2}`] = str(q.label) ?? `question_${i + 2}`;
   });
-  const attrs: Record<string, unknown> = { conversations };
+  attrs.conversations = conversations;
   if (num(p.Scale) !== undefined) attrs.survey_scale = num(p.Scale);
   if (str(p.From)) attrs.from = p.From;
   if (str(p.Email)) attrs.email = p.Email;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toNumber } from '../../engine/derive/numbers.js';
 import { attributesField, parseWith, sidOf, text, type Parsed } from './common.validate.js';
 
 /**
@@ -23,8 +24,25 @@ export const SurveySchema = z
     Phone: text(64).optional(),
     Name: text(256).optional(),
   })
-  .refine((v) => v.TaskAttributes !== undefined || v.Score !== undefined, { message: 'needs TaskAttributes of a survey task, or Score' })
+  .refine((v) => v.Score !== undefined || attributesScore(v.TaskAttributes) !== undefined, {
+    message: 'needs Score, or TaskAttributes with a numeric conversations.conversation_measure_1',
+  })
   .refine((v) => v.TaskSid !== undefined || v.LinkedTaskSid !== undefined, { message: 'needs TaskSid (the survey task) or LinkedTaskSid' });
+
+/** `conversations.conversation_measure_1` of the given attributes (object or JSON text), when it is a number. */
+function attributesScore(a: string | Record<string, unknown> | undefined): number | undefined {
+  let v: unknown = a;
+  if (typeof a === 'string') {
+    try {
+      v = JSON.parse(a);
+    } catch {
+      return undefined;
+    }
+  }
+  const conv = v !== null && typeof v === 'object' ? (v as Record<string, unknown>).conversations : undefined;
+  const m = conv !== null && typeof conv === 'object' ? (conv as Record<string, unknown>).conversation_measure_1 : undefined;
+  return toNumber(m);
+}
 
 export type SurveyBody = z.infer<typeof SurveySchema>;
 

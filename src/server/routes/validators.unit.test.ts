@@ -64,12 +64,16 @@ describe('Flex plugin and survey', () => {
     expect(validateFlexTaskComplete({ TaskSid: sid('WK', 1) }).ok).toBe(false);
     expect(validateFlexTaskComplete({ TaskSid: sid('WT', 1), Age: -1 }).ok).toBe(false);
   });
-  it('a survey needs a task link and a score or survey attributes', () => {
+  it('a survey needs a task link and a score (flat, or in its survey attributes)', () => {
     const ok = validateSurvey({ LinkedTaskSid: sid('WT', 1), Score: 3 });
     expect(ok.ok && surveyKey(ok.value)).toBe(`survey:linked:${sid('WT', 1)}`);
     expect(validateSurvey({ Score: 3 }).ok).toBe(false);
     expect(validateSurvey({ TaskSid: sid('WT', 2) }).ok).toBe(false);
-    expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: '{"conversations":{"kind":"Survey"}}' }).ok).toBe(true);
+    // a survey without a score would be accepted and then derive nothing: refused
+    expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: '{"conversations":{"kind":"Survey"}}' }).ok).toBe(false);
+    expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: '{"conversations":{"kind":"Survey","conversation_measure_1":"4"}}' }).ok).toBe(true);
+    expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: { conversations: { conversation_measure_1: 2 } } }).ok).toBe(true);
+    expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: '{not json' }).ok).toBe(false);
   });
 });
 

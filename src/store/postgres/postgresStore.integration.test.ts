@@ -45,8 +45,8 @@ describe.runIf(available)('postgres store', () => {
     try {
       const odd = 'a\u0000b\ud800c\udc00😀';
       const kept = 'a\ufffdb\ufffdc\ufffd😀';
-      expect(await store.ingest([{ key: 'k1', source: 'taskrouter', payload: { note: odd } }], Date.now())).toMatchObject({ accepted: 1 });
-      expect(await store.ingest([{ key: 'k2', source: 'event-streams', payload: null, payloadJson: '[{"note":"x\\u0000\\uD800"}]' }], Date.now())).toMatchObject({ accepted: 1 });
+      expect(await store.ingest([{ key: 'k1', source: 'taskrouter', payload: { note: odd } }])).toMatchObject({ accepted: 1 });
+      expect(await store.ingest([{ key: 'k2', source: 'event-streams', payload: null, payloadJson: '[{"note":"x\\u0000\\uD800"}]' }])).toMatchObject({ accepted: 1 });
       const items = await store.claimInbox({ workerId: 'w', limit: 10, leaseMs: 60_000, nowMs: Date.now() });
       expect(items.map((i) => i.payload)).toEqual([{ note: kept }, [{ note: 'x\ufffd\ufffd' }]]);
       await store.commit('c', { rawEvents: [{ key: 'EV1', type: 'task.created', occurredMs: 1, taskSid: 'WT1', via: 'webhook', data: { task_attributes: odd } }] });
