@@ -14,6 +14,7 @@ export const ERRORS = {
   TAJO_USAGE: { status: 400, exit: 64, retryable: false, message: 'Invalid command usage' },
   TAJO_CONNECTOR_NOT_INSTALLED: { status: 404, exit: 69, retryable: false, message: 'Connector is not installed' },
   TAJO_CONNECTOR_UNKNOWN: { status: 404, exit: 64, retryable: false, message: 'Unknown connector' },
+  TAJO_CLIENT_CLOSED: { status: 503, exit: 70, retryable: false, message: 'The Tajo client was closed: create a new TajoClient to go on' },
   // credentials and store (exit 73/74/77)
   TAJO_MASTER_KEY_INVALID: { status: 500, exit: 78, retryable: false, message: 'TAJO_MASTER_KEY must be 32 bytes, base64 or hex encoded' },
   TAJO_CREDENTIALS_DECRYPT: { status: 500, exit: 77, retryable: false, message: 'Stored credentials cannot be decrypted with this master key' },
@@ -48,6 +49,7 @@ export const ERRORS = {
   TAJO_API_KEY_INVALID: { status: 401, exit: 77, retryable: false, message: 'Tajo API key is missing, wrong or revoked' },
   TAJO_DASHBOARD_TOKEN: { status: 401, exit: 77, retryable: false, message: 'Dashboard token is missing or wrong (server.dashboard_token, as a Bearer token or ?token=)' },
   TAJO_ROUTE_NOT_FOUND: { status: 404, exit: 64, retryable: false, message: 'No such route' },
+  TAJO_WEBHOOK_BODY_CONSUMED: { status: 500, exit: 70, retryable: false, message: "The request body was already read by another body parser: mount Tajo's handler before any body parser (signatures need the raw body)" },
   // records (dead-letter reasons are separate: see engine/deadLetterReasons.ts)
   TAJO_RECORD_INVALID: { status: 422, exit: 65, retryable: false, message: 'Record cannot be mapped' },
   TAJO_INTERNAL: { status: 500, exit: 70, retryable: false, message: 'Internal error' },

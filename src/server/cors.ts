@@ -27,8 +27,10 @@ function setCors(reply: FastifyReply, origin: string): void {
  * agent's Flex token or the HMAC.
  */
 export function installFlexCors(app: FastifyInstance, origins: readonly string[]): void {
+  // under a prefix (tajoWebhooksPlugin registered with `prefix`), req.url carries it
+  const prefix = app.prefix.replace(/\/+$/, '');
   app.addHook('onRequest', async (req, reply) => {
-    if (req.method === 'OPTIONS' || !req.url.startsWith(CORS_PREFIX)) return;
+    if (req.method === 'OPTIONS' || !req.url.startsWith(prefix + CORS_PREFIX)) return;
     const origin = allowedOrigin(req, origins);
     if (origin) setCors(reply, origin);
   });

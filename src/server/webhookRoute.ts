@@ -5,7 +5,7 @@ import type { InboxInput, JsonBatchSpec } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import type { IngestBatcher } from './ingestBatcher.js';
 import { authenticatePlugin, type PluginAuthOptions } from './auth/pluginAuth.js';
-import { checkBasicAuth, checkFormSignature, checkJsonSignature, parseForm, signedUrl, withUserInfo, type SignatureCheck } from './auth/twilioSignature.js';
+import { checkBasicAuth, checkFormSignature, checkJsonSignature, parseForm, signedUrlOf, withUserInfo, type SignatureCheck } from './auth/twilioSignature.js';
 import { replyError } from './httpErrors.js';
 import type { RouteName, ServerMetrics } from './metrics.js';
 import type { SourceRateLimiter } from './rateLimit.js';
@@ -77,7 +77,7 @@ function twilioCheck(ctx: WebhookContext, req: FastifyRequest, kind: BodyKind, r
   const sig = req.headers['x-twilio-signature'];
   // Without an auth token nothing can be verified: an HMAC under an empty key is forgeable, so refuse everything.
   if (!ctx.twilioAuthToken) return sig === undefined || sig === '' ? 'missing' : 'invalid';
-  const url = signedUrl({ protocol: req.protocol, host: req.host, url: req.url }, ctx.publicUrl);
+  const url = signedUrlOf(req, ctx.publicUrl);
   const check = (u: string): SignatureCheck => (kind === 'form' ? checkFormSignature(ctx.twilioAuthToken, sig, u, form ?? {}) : checkJsonSignature(ctx.twilioAuthToken, sig, u, raw));
   const first = check(url);
   // Event Streams signs the destination as configured, which carries `user:pass@` when Basic auth is used.

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 
 /**
@@ -11,10 +12,50 @@ export type SignatureCheck = 'ok' | 'missing' | 'invalid';
 
 export type FormParams = Record<string, string | string[]>;
 
-/** The URL Twilio signed: the configured public URL (behind a proxy) + the request path and query, else the request URL. */
-export function signedUrl(req: { protocol: string; host: string; url: string }, publicUrl?: string): string {
-  if (publicUrl) return publicUrl.replace(/\/+$/, '') + req.url;
-  return `${req.protocol}://${req.host}${req.url}`;
+/** What the signed URL is computed from: the request as the routes see it, and where they are mounted. */
+export interface SignedRequest {
+  protocol: string;
+  host: string;
+  /** The path and query as the routes see it (fastify's `req.url`; express strips its mount path from it). */
+  url: string;
+  /** The path and query the client asked for, when a host framework rewrote `url` (express's `req.originalUrl`). */
+  originalUrl?: string | undefined;
+  /** The fastify prefix the routes are registered under (`tajoWebhooksPlugin`'s `prefix`), part of `url`. */
+  mountPath?: string | undefined;
+}
+
+/**
+ * The URL Twilio signed.
+ *
+ * - With `publicUrl` (`server.public_url`, the `publicUrl` option): it is the public URL of the MOUNT POINT of Tajo's
+ *   routes — the server root for `tajo serve`, the prefix for `tajoWebhooksPlugin`, the mount path for
+ *   `createNodeHandler` under express. The route's own path (`/webhooks/...`) and query are appended to it, so the URL
+ *   configured in Twilio is always `publicUrl + '/webhooks/...'` (`tajo connectors webhooks --public-url` builds it
+ *   the same way).
+ * - Without it: the URL the client asked for, from its scheme and Host header and the full path (express's
+ *   `originalUrl` when mounted under a path).
+ */
+export function signedUrl(req: SignedRequest, publicUrl?: string): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '') + routePath(req.url, req.mountPath);
+  return `${req.protocol}://${req.host}${req.originalUrl ?? req.url}`;
+}
+
+/** `url` relative to the mount path (a fastify prefix is part of `req.url`). */
+function routePath(url: string, mountPath: string | undefined): string {
+  const mount = (mountPath ?? '').replace(/\/+$/, '');
+  if (!mount || !url.startsWith(mount)) return url;
+  const rest = url.slice(mount.length);
+  if (rest === '') return '/';
+  return rest.startsWith('/') || rest.startsWith('?') ? rest : url;
+}
+
+/** `signedUrl` of a fastify request: its prefix is the mount path, express's `originalUrl` (node handler) is kept. */
+export function signedUrlOf(req: FastifyRequest, publicUrl?: string): string {
+  const original = (req.raw as { originalUrl?: unknown }).originalUrl;
+  return signedUrl(
+    { protocol: req.protocol, host: req.host, url: req.url, originalUrl: typeof original === 'string' && original ? original : undefined, mountPath: req.server.prefix },
+    publicUrl,
+  );
 }
 
 /** Parses a form body as Twilio sends it; repeated keys become arrays (they are signed value by value). */

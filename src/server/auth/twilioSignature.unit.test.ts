@@ -66,6 +66,18 @@ describe('helpers', () => {
     expect(signedUrl({ protocol: 'http', host: '127.0.0.1:8787', url: '/webhooks/x?a=1' })).toBe('http://127.0.0.1:8787/webhooks/x?a=1');
     expect(signedUrl({ protocol: 'http', host: '127.0.0.1:8787', url: '/webhooks/x?a=1' }, 'https://tajo.example.com/')).toBe('https://tajo.example.com/webhooks/x?a=1');
   });
+  it('signedUrl: publicUrl is the public URL of the mount point (a fastify prefix is not appended twice); without it the URL asked for', () => {
+    const inPlugin = { protocol: 'http', host: '10.0.0.5:3000', url: '/tajo/webhooks/x?a=1', mountPath: '/tajo' };
+    expect(signedUrl(inPlugin, 'https://example.com/tajo')).toBe('https://example.com/tajo/webhooks/x?a=1');
+    expect(signedUrl(inPlugin, 'https://hooks.example.com/public/')).toBe('https://hooks.example.com/public/webhooks/x?a=1');
+    expect(signedUrl(inPlugin)).toBe('http://10.0.0.5:3000/tajo/webhooks/x?a=1');
+    // a path that only starts with the prefix's letters is not under it
+    expect(signedUrl({ ...inPlugin, url: '/tajoo/webhooks/x' }, 'https://example.com')).toBe('https://example.com/tajoo/webhooks/x');
+    // express strips its mount path from url and keeps it in originalUrl
+    const inExpress = { protocol: 'http', host: '10.0.0.5:3000', url: '/webhooks/x', originalUrl: '/tajo/webhooks/x' };
+    expect(signedUrl(inExpress)).toBe('http://10.0.0.5:3000/tajo/webhooks/x');
+    expect(signedUrl(inExpress, 'https://example.com/tajo')).toBe('https://example.com/tajo/webhooks/x');
+  });
   it('parseForm keeps repeated keys as arrays and decodes + as space', () => {
     expect(parseForm('a=1&b=x+y&a=2&c=%27')).toEqual({ a: ['1', '2'], b: 'x y', c: "'" });
   });
