@@ -17,7 +17,13 @@ import { commitDerived, type CustomerRederive } from '../sync/customerCommit.js'
  * events it read on the way. This is the derivation engine's job (`livePlanner` wraps the sync engine's
  * planTasks + planCustomers); the processor only decides which tasks changed.
  */
-export type TaskPlanner = (input: { taskSids: string[]; rawEvents: RawEvent[]; priority: 0 | 1 }) => Promise<Omit<CommitBatch, 'processedInboxIds' | 'checkpoint'>>;
+export type TaskPlanner = (input: {
+  taskSids: string[];
+  rawEvents: RawEvent[];
+  priority: 0 | 1;
+  /** Survey tasks that may wait for the interaction they rate (TaskPlanDeps.awaitLinks); those still waiting come back in `awaitingLink`. */
+  awaitLinks?: ReadonlySet<string>;
+}) => Promise<Omit<CommitBatch, 'processedInboxIds' | 'checkpoint'> & { awaitingLink?: string[] }>;
 
 export interface InboxProcessorOptions {
   store: Store;
@@ -147,6 +153,14 @@ export class InboxProcessor {
       for (const obs of n.conversations) pendingConversations.push({ item, obs });
     }
 
+    // The inbox rows each task's events came from.
+    const rowsOf = new Map<string, Set<number>>();
+    for (const [id, events] of normalizedEvents) {
+      for (const e of events) if (e.taskSid) rowsOf.set(e.taskSid, (rowsOf.get(e.taskSid) ?? new Set()).add(id));
+    }
+    const itemById = new Map(items.map((i) => [i.id, i]));
+    const patient = (ids: Iterable<number>): boolean => [...ids].every((id) => !expired(itemById.get(id) as InboxItem));
+
     // A task that reached its end through a webhook: read its full event set from TaskRouter, so the Brevo events
     // enqueued now do not depend on which deliveries happened to arrive first (shuffled, at-least-once).
     if (o.taskRouter) {
@@ -162,11 +176,13 @@ export class InboxProcessor {
         try {
           // The Events API item wins over a webhook copy of the same event: a TaskRouter callback's `Timestamp`
           // has whole seconds only, the Events API has milliseconds.
-          for (const e of await lookup.eventsForTask(taskSid)) rawEvents.set(e.key, e);
-          this.markCompleted(taskSid);
+          const events = await lookup.eventsForTask(taskSid);
+          for (const e of events) rawEvents.set(e.key, e);
+          // (a survey may name its interaction before that has ended: read it again when it does)
+          if (events.some((e) => e.taskSid === taskSid && (e.type === 'task.completed' || e.type === 'task.canceled'))) this.markCompleted(taskSid);
         } catch (err) {
           o.logger.warn({ err: msg(err), taskSid }, 'TaskRouter events of a finished task could not be read; retrying later');
-          for (const id of owners.get(taskSid) ?? []) if (!expired(items.find((i) => i.id === id) as InboxItem)) deferred.add(id);
+          for (const id of owners.get(taskSid) ?? []) if (!expired(itemById.get(id) as InboxItem)) deferred.add(id);
         }
       });
     }
@@ -186,15 +202,19 @@ export class InboxProcessor {
       add(r.events);
       for (const id of r.deferred) deferred.add(id);
     }
-    const doneItems = items.filter((i) => !deferred.has(i.id));
-    const done = [...new Set(doneItems.map((i) => i.id))];
-    result.deferred = items.length - doneItems.length;
-
     const events = [...rawEvents.values()];
     const taskSids = [...new Set(events.map((e) => e.taskSid).filter((s): s is string => s !== undefined))].sort();
     result.tasks = taskSids.length;
+    // A survey that came before the interaction it rates waits for it (as long as its rows may wait), instead of being
+    // sent without the interaction's channel, queue and agent, or dead-lettered.
+    const awaitLinks = new Set(taskSids.filter((t) => rowsOf.has(t) && patient(rowsOf.get(t) as Set<number>)));
     try {
-      const derived = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: events, priority: 0 }) : {};
+      const planned: Awaited<ReturnType<TaskPlanner>> = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: events, priority: 0, awaitLinks }) : {};
+      const { awaitingLink, ...derived } = planned;
+      for (const t of awaitingLink ?? []) for (const id of rowsOf.get(t) ?? []) deferred.add(id);
+      const doneItems = items.filter((i) => !deferred.has(i.id));
+      const done = [...new Set(doneItems.map((i) => i.id))];
+      result.deferred = items.length - doneItems.length;
       // the planner may add raw events (fetched Tasks, Conversation snapshots): keep the union, first seen wins
       const byKey = new Map(events.map((e) => [e.key, e]));
       for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
@@ -293,8 +313,10 @@ export class InboxProcessor {
 export function tasksToComplete(e: RawEvent): string[] {
   if (!e.taskSid || (e.type !== 'task.completed' && e.type !== 'task.canceled')) return [];
   const data = e.data !== null && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : {};
-  if (data.source === 'survey' || data.source === 'flex-plugin') return [];
+  if (data.source === 'flex-plugin') return [];
   const linked = surveyLinkOf(data.task_attributes ?? data.TaskAttributes);
+  // a survey post's task may exist nowhere in TaskRouter (a stand-in SID): only the interaction it rates is read
+  if (data.source === 'survey') return linked ? [linked] : [];
   return linked ? [e.taskSid, linked] : [e.taskSid];
 }
 

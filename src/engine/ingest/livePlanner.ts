@@ -36,7 +36,7 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
   const channels = new Set(cfg.channels);
   const client = deps.client;
   const ws = deps.workspaceSid;
-  return async ({ taskSids, rawEvents, priority }) => {
+  return async ({ taskSids, rawEvents, priority, awaitLinks }) => {
     // `hashed` without a key throws here, on the batch, which then stays in the inbox (not at start-up).
     const messageBody = bodyTransform(cfg, deps.messageBodyKey);
     // One Conversation cache per batch: a long-lived cache would never see a conversation close.
@@ -51,6 +51,7 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
         conversations,
         fetchTask: client && ws ? (sid) => fetchTask(client, ws, sid) : undefined,
         queueNames: new Map(),
+        awaitLinks,
       },
       rawEvents,
       taskSids,
@@ -68,6 +69,6 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
       },
       plan,
     );
-    return planned.batch;
+    return plan.awaitingLink ? { ...planned.batch, awaitingLink: plan.awaitingLink } : planned.batch;
   };
 }

@@ -14,8 +14,10 @@ describe('tasksToComplete', () => {
     expect(tasksToComplete(ev('task.canceled'))).toEqual([sid('WT', 1)]);
     const survey = JSON.stringify({ conversations: { kind: 'survey', conversation_id: sid('WT', 9) } });
     expect(tasksToComplete(ev('task.completed', { task_attributes: survey }))).toEqual([sid('WT', 1), sid('WT', 9)]);
-    // synthetic events (plugin fallback, survey posts) are not in TaskRouter
-    expect(tasksToComplete(ev('task.completed', { source: 'survey', task_attributes: survey }))).toEqual([]);
+    // synthetic events (plugin fallback, survey posts) are not in TaskRouter; the interaction a survey post rates is
+    expect(tasksToComplete(ev('task.completed', { source: 'survey', task_attributes: survey }))).toEqual([sid('WT', 9)]);
+    expect(tasksToComplete(ev('task.completed', { source: 'survey', task_attributes: '{"conversations":{"kind":"Survey"}}' }))).toEqual([]);
+    expect(tasksToComplete(ev('task.completed', { source: 'flex-plugin', task_attributes: survey }))).toEqual([]);
     expect(tasksToComplete(ev('task.completed', { task_attributes: '{not json survey' }))).toEqual([sid('WT', 1)]);
   });
 });

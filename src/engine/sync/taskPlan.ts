@@ -19,6 +19,8 @@ export interface TaskPlan {
   previousKeys: string[];
   /** Tasks not derived: a stored TaskRouter event of theirs lies after `throughMs` (see TaskPlanDeps.throughMs). */
   postponed: string[];
+  /** Survey tasks left out because the interaction they rate is not known yet (see TaskPlanDeps.awaitLinks). */
+  awaitingLink?: string[];
 }
 
 export interface TaskPlanDeps {
@@ -42,6 +44,12 @@ export interface TaskPlanDeps {
    * window that reads that event, instead of being derived without its agent (an event once enqueued is never re-sent).
    */
   throughMs?: number | undefined;
+  /**
+   * Survey tasks that may wait for the interaction they rate (webhooks arrive in any order): while it is unknown, such a
+   * survey is not derived but listed in `awaitingLink`, to be derived again once it is. Any other survey whose
+   * interaction is unknown is derived at once, under its own identity or as a `survey_unlinked` dead letter.
+   */
+  awaitLinks?: ReadonlySet<string> | undefined;
 }
 
 const hasAttributes = (events: readonly RawEvent[]) => events.some((e) => readTaskEvent(e).taskAttributes !== undefined);
@@ -161,6 +169,10 @@ async function planSurveys(deps: TaskPlanDeps, plan: TaskPlan, surveyTasks: Extr
   for (const s of surveyTasks) {
     const linkedSid = (s.attributes.conversations as Record<string, unknown> | undefined)?.conversation_id;
     const linked = typeof linkedSid === 'string' ? (inBatch.get(linkedSid) ?? stored.get(linkedSid)) : undefined;
+    if (typeof linkedSid === 'string' && !linked && deps.awaitLinks?.has(s.facts.taskSid)) {
+      (plan.awaitingLink ??= []).push(s.facts.taskSid);
+      continue;
+    }
     const r = deriveSurvey(s.facts, s.attributes, linked, deps.defaultPhoneRegion);
     if (r.kind === 'deadLetter') plan.deadLetters.push(r.deadLetter);
     if (r.kind !== 'survey') continue;
