@@ -54,6 +54,12 @@ export async function attachConversations(input: AttachInput): Promise<{ events:
         continue;
       }
       const read = full.get(conversationSid) ?? undefined;
+      // A webhook saw the close but the read does not yet (Twilio's REST reads can lag the webhooks): read it again
+      // later, so the ended conversation is derived from a read that has it closed (its final messages, its bodies).
+      if (read && read.closedMs === null && g.obs.some((o) => o.closedMs !== undefined) && g.items.some((i) => !input.expired(i))) {
+        for (const item of g.items) deferred.add(item.id);
+        continue;
+      }
       for (const taskSid of taskSids) {
         const taskEvents = [...stored, ...input.batchEvents].filter((e) => e.taskSid === taskSid);
         const snap = read ? overlay(read, g.obs) : mergeSnapshot(conversationSid, taskEvents, g.obs);
@@ -67,10 +73,17 @@ export async function attachConversations(input: AttachInput): Promise<{ events:
   return { events, deferred };
 }
 
-/** The read snapshot with the webhook facts on top: the exact close time (same second), an opt-out, a binding. */
+/**
+ * The read snapshot with the webhook facts on top: the exact close time (same second), an opt-out, a binding; and a
+ * close the read does not show yet (closed is final: a Conversation never reopens).
+ */
 export function overlay(read: ConversationSnapshot, observations: readonly ConversationObservation[]): ConversationSnapshot {
   const snap = { ...read };
   for (const o of observations) {
+    if (o.closedMs !== undefined && snap.closedMs === null) {
+      snap.state = 'closed';
+      snap.closedMs = o.closedMs;
+    }
     if (o.closedMs !== undefined && snap.closedMs !== null && Math.floor(o.closedMs / 1000) === Math.floor(snap.closedMs / 1000)) snap.closedMs = o.closedMs;
     if (o.optOut) snap.optOut = true;
     if (o.bindingType && !snap.bindingType) snap.bindingType = o.bindingType;

@@ -22,7 +22,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const time = (...vs: unknown[]): number => {
   for (const v of vs) {
-    const n = typeof v === 'string' ? Date.parse(v) : NaN;
+    const n = typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? v : NaN;
     if (Number.isFinite(n)) return n;
   }
   return NaN;
@@ -54,45 +54,48 @@ function stateChange(sid: string, stateTo: string | undefined, at: number): Conv
   return obs(sid, at, state === 'closed' ? { state, closedMs: at } : { state });
 }
 
-/** A Conversations post-event webhook (form params, validated). */
-export function conversationFromWebhook(p: Record<string, unknown>, _key: string): ConversationObservation | undefined {
+/**
+ * A Conversations post-event webhook (form params, validated). A webhook without the time of what it reports (the
+ * docs list `DateUpdated` / `DateCreated`, but not on every event) is dated when Tajo received it (`receivedMs`).
+ */
+export function conversationFromWebhook(p: Record<string, unknown>, receivedMs: number): ConversationObservation | undefined {
   const sid = str(p.ConversationSid);
   if (!sid) return undefined;
   switch (str(p.EventType)) {
     case 'onConversationStateUpdated':
-      return stateChange(sid, str(p.StateTo), time(p.StateUpdated, p.DateUpdated));
+      return stateChange(sid, str(p.StateTo), time(p.StateUpdated, p.DateUpdated, receivedMs));
     case 'onConversationUpdated':
-      return str(p.State)?.toLowerCase() === 'closed' ? stateChange(sid, 'closed', time(p.DateUpdated)) : undefined;
+      return str(p.State)?.toLowerCase() === 'closed' ? stateChange(sid, 'closed', time(p.DateUpdated, receivedMs)) : undefined;
     case 'onMessageAdded': {
       const customer = isCustomerAuthor(str(p.Author), str(p.Source));
       if (!customer || !isStopKeyword(p.Body)) return undefined;
-      return obs(sid, time(p.DateCreated), { optOut: true });
+      return obs(sid, time(p.DateCreated, receivedMs), { optOut: true });
     }
     case 'onParticipantAdded': {
       const b = bindingOf(str(p['MessagingBinding.Type']), str(p['MessagingBinding.Address']));
-      return b ? obs(sid, time(p.DateCreated), { bindingType: b }) : undefined;
+      return b ? obs(sid, time(p.DateCreated, receivedMs), { bindingType: b }) : undefined;
     }
     default:
       return undefined;
   }
 }
 
-/** An Event Streams `com.twilio.conversations.*` CloudEvent. */
-export function conversationFromCloudEvent(ce: Record<string, unknown>): ConversationObservation | undefined {
+/** An Event Streams `com.twilio.conversations.*` CloudEvent (dated by its data, else its `time`, else `receivedMs`). */
+export function conversationFromCloudEvent(ce: Record<string, unknown>, receivedMs: number): ConversationObservation | undefined {
   const d = isObj(ce.data) ? ce.data : {};
   const sid = str(d.ConversationSid);
   if (!sid) return undefined;
   switch (str(ce.type)) {
     case 'com.twilio.conversations.conversation-state.updated':
-      return stateChange(sid, str(d.StateTo), time(d.StateUpdated, ce.time));
+      return stateChange(sid, str(d.StateTo), time(d.StateUpdated, ce.time, receivedMs));
     case 'com.twilio.conversations.message.added': {
       if (!isCustomerAuthor(str(d.Author)) || !isStopKeyword(d.MessageBody)) return undefined;
-      return obs(sid, time(d.DateCreated, ce.time), { optOut: true });
+      return obs(sid, time(d.DateCreated, ce.time, receivedMs), { optOut: true });
     }
     case 'com.twilio.conversations.participant.added': {
       const mb = isObj(d.MessagingBinding) ? d.MessagingBinding : {};
       const b = bindingOf(str(mb.Type), str(mb.Address));
-      return b ? obs(sid, time(d.DateCreated, ce.time), { bindingType: b }) : undefined;
+      return b ? obs(sid, time(d.DateCreated, ce.time, receivedMs), { bindingType: b }) : undefined;
     }
     default:
       return undefined;

@@ -122,6 +122,34 @@ describe('InboxProcessor', () => {
     expect(await pending()).toBe(0);
   });
 
+  it('a close the Conversation read does not show yet waits for a read that does; after maxDeferMs the webhook close wins', async () => {
+    const snapshot = (closed: boolean) => ({ sid: CH, state: closed ? 'closed' : 'active', createdMs: T0, updatedMs: T0, closedMs: closed ? T0 + 120_000 : null, bindingType: 'sms', optOut: false });
+    let closedInRest = false;
+    const reader = () => ({ getMany: async (sids: Iterable<string>) => new Map([...sids].map((s) => [s, snapshot(closedInRest)])) });
+    await store.ingest([callback(1, 'task.created', T0), closeItem(T0 + 120_400)]);
+    const p = processor({ conversationReader: reader, maxDeferMs: 60_000 });
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 1 });
+    expect(latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 1)]))).toBeUndefined();
+    closedInRest = true;
+    clock += 2000;
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    // the read's close, with the webhook's milliseconds
+    expect(latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 1)]))).toMatchObject({ state: 'closed', closedMs: T0 + 120_400 });
+
+    // a read that never catches up: the webhook's close is taken once the item may wait no longer
+    const CH2 = sid('CH', 8);
+    closedInRest = false;
+    const attrs2 = JSON.stringify({ from: '+14155550101', channelType: 'sms', conversationSid: CH2 });
+    await store.ingest([
+      { ...callback(3, 'task.created', T0), payload: { ...callback(3, 'task.created', T0).payload as object, TaskSid: sid('WT', 2), ResourceSid: sid('WT', 2), TaskAttributes: attrs2 } },
+      { ...closeItem(T0 + 90_000), key: `conv:${CH2}:closed`, payload: { ...closeItem(T0 + 90_000).payload as object, ConversationSid: CH2 } },
+    ]);
+    expect(await p.runOnce()).toMatchObject({ deferred: 1 });
+    clock += 61_000;
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    expect(latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 2)]))).toMatchObject({ state: 'closed', closedMs: T0 + 90_000 });
+  });
+
   it('drops a conversation fact nobody claims after maxDeferMs (sync fills it)', async () => {
     await store.ingest([closeItem(T0)]);
     const p = processor({ maxDeferMs: 500 });

@@ -109,13 +109,13 @@ export function normalizeInboxItem(item: InboxItem): Normalized {
         return raw ? { ...EMPTY(), rawEvents: [raw] } : EMPTY(`unusable ${type}`);
       }
       if (type.startsWith('com.twilio.conversations.')) {
-        const obs = conversationFromCloudEvent(p);
+        const obs = conversationFromCloudEvent(p, receivedMs);
         return obs ? { ...EMPTY(), conversations: [obs] } : EMPTY(`nothing to use in ${type}`);
       }
       return EMPTY(`unsupported event type ${type || '(none)'}`);
     }
     case 'conversations': {
-      const obs = conversationFromWebhook(p, item.key);
+      const obs = conversationFromWebhook(p, receivedMs);
       return obs ? { ...EMPTY(), conversations: [obs] } : EMPTY(`nothing to use in ${str(p.EventType) ?? 'conversations webhook'}`);
     }
     case 'flex-plugin': {

@@ -30,6 +30,11 @@ describe('overlay', () => {
     });
     expect(overlay(read, [{ conversationSid: read.sid, occurredMs: 9000, closedMs: 9000 }]).closedMs).toBe(5000);
   });
+  it('a close the read does not show is taken from the webhook (closed is final)', () => {
+    const open = { ...read, state: 'active', closedMs: null };
+    expect(overlay(open, [{ conversationSid: read.sid, occurredMs: 9000, closedMs: 9000, state: 'closed' }])).toEqual({ ...open, state: 'closed', closedMs: 9000 });
+    expect(overlay(open, [{ conversationSid: read.sid, occurredMs: 9000, optOut: true }])).toEqual({ ...open, optOut: true });
+  });
 });
 
 describe('conversationSidOf', () => {
