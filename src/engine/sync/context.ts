@@ -30,6 +30,12 @@ export interface SyncContext {
   log: Logger;
   /** What this run reads and writes, after `sync.*` switches and `--resources`. */
   does: { tasks: boolean; contacts: boolean; csat: boolean; conversations: boolean; agentActivity: boolean };
+  /**
+   * `--channels` or `--resources` leave out part of what the config syncs: the run reads and writes what they select
+   * but moves no cursor, since a cursor past a window would keep the left-out part from ever being read (the next
+   * run without them reads the window again; writes already made are not repeated, their keys dedupe).
+   */
+  partial: boolean;
   channels: ReadonlySet<Channel>;
   conversations: ConversationSource | undefined;
   /** `message_bodies` other than `off`: the customer body transform of CONVERSATION_ENDED. */
@@ -79,10 +85,11 @@ export class Checkpointer {
    */
   async commit(batch: Omit<CommitBatch, 'checkpoint'>, value?: unknown): Promise<void> {
     const full: CommitBatch = { ...batch };
-    if (value !== undefined) full.checkpoint = { stream: this.stream, partition: this.partition, value, expectedVersion: this.version };
+    const persist = value !== undefined && !this.ctx.partial;
+    if (persist) full.checkpoint = { stream: this.stream, partition: this.partition, value, expectedVersion: this.version };
     const { result: res, batch: committed } = await commitDerived(this.ctx.access, this.ctx.connectorId, full, syncRederiver(this.ctx));
     const contacts = (committed.outbox ?? []).filter((o) => o.kind === 'contact');
-    if (value !== undefined) {
+    if (persist) {
       this.version = res.checkpointVersion ?? this.version + 1;
       this.value = value;
     }

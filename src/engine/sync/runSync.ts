@@ -1,4 +1,4 @@
-import { CHANNELS, type SyncResource } from '../../config/defaults.js';
+import { CHANNELS, SYNC_RESOURCES, type SyncResource } from '../../config/defaults.js';
 import { isTajoError, TajoError } from '../../core/errors.js';
 import { TwilioClient, twilioBaseUrls, twilioCredentials } from '../../sources/twilio/client.js';
 import { readFlexConfiguration } from '../../sources/twilio/readers.js';
@@ -105,6 +105,7 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
       deps, opts, connectorId: deps.connector.id, access, client: base, workspaceSid, conversationServiceSid: serviceSid, runNowMs, log,
       does: { tasks: on('tasks'), contacts: on('customers'), csat: on('csat'), conversations: doesConversations, agentActivity: on('agent_activity') },
       channels,
+      partial: cfg.channels.some((c) => !channels.has(c)) || SYNC_RESOURCES.some((r) => cfg.sync[r] && !on(r)),
       // Conversation reads made while deriving tasks are counted under the `conversations` stream.
       conversations: doesConversations
         ? new ConversationSource(base.withMeter(meterInto(streamReport('conversations'))), serviceSid, { messageBodies: cfg.message_bodies !== 'off' })
@@ -119,6 +120,11 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
     };
     const trCursor = (await access.getCheckpoint(deps.connector.id, 'taskrouter_events', workspaceSid))?.value as { contactConfig?: ContactConfig } | undefined;
     ctx.previousContactConfig = trCursor?.contactConfig;
+    if (ctx.partial && !opts.dryRun) {
+      const w = 'a run narrowed by --channels or --resources moves no cursor: the next run without them reads the same time range again';
+      report.warnings.push(w);
+      log.warn(w);
+    }
     for (const def of STREAMS) {
       const r = streamReport(def.name);
       if (!def.enabled(ctx) || (deps.streamGate && !deps.streamGate.owns(def.name))) {
