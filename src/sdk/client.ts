@@ -2,6 +2,7 @@ import { TajoError } from '../core/errors.js';
 import type { TajoBackend } from './backend.js';
 import { RemoteBackend } from './remote.js';
 import { CONNECTOR_IDS } from './types.js';
+import { validate } from './validate.js';
 import type {
   BootstrapParams, BootstrapReport, ConnectParams, ConnectResult, ConnectorId, ConnectorStatus, DeadLetterDetail,
   DeadLetterSummary, DlqActionResult, DlqListParams, ForgetResult, HandleEventInput, HandleEventResult, RotateParams,
@@ -52,25 +53,30 @@ export class TajoClient {
 
   constructor(private readonly options: TajoClientOptions = {}) {
     this.mode = options.baseUrl ? 'remote' : 'embedded';
-    const b = () => this.backend();
+    // Arguments are checked here, the same way in both modes (src/sdk/validate.ts), before any backend is opened.
+    const run = <T>(check: () => unknown, fn: (b: TajoBackend) => Promise<T>) => this.run(check, fn);
     this.connectors = {
-      connect: async (id, params) => (await b()).connect(connectorId(id), params),
-      install: async (id, params) => (await b()).connect(connectorId(id), params),
-      test: async (id) => (await b()).test(connectorId(id)),
-      sync: async (id, params = {}, opts = {}) => (await b()).sync(connectorId(id), params, opts),
-      status: async (id) => (await b()).status(connectorId(id)),
-      handleEvent: async (id, input) => (await b()).handleEvent(connectorId(id), input),
-      rotate: async (id, params) => (await b()).rotate(connectorId(id), params),
-      uninstall: async (id) => (await b()).uninstall(connectorId(id)),
-      bootstrap: async (id, params = {}) => (await b()).bootstrap(connectorId(id), params),
-      webhooks: async (id, params) => (await b()).webhooks(connectorId(id), params),
-      forget: async (id, key, opts = {}) => (await b()).forget(connectorId(id), key, opts),
+      connect: (id, params) => run(() => [connectorId(id), validate.connect(params)], (b) => b.connect(connectorId(id), params)),
+      install: (id, params) => run(() => [connectorId(id), validate.connect(params)], (b) => b.connect(connectorId(id), params)),
+      test: (id) => run(() => connectorId(id), (b) => b.test(connectorId(id))),
+      sync: (id, params = {}, opts = {}) =>
+        run(
+          () => [connectorId(id), validate.sync(params)],
+          (b) => b.sync(connectorId(id), params, opts),
+        ),
+      status: (id) => run(() => connectorId(id), (b) => b.status(connectorId(id))),
+      handleEvent: (id, input) => run(() => [connectorId(id), validate.event(input)], (b) => b.handleEvent(connectorId(id), input)),
+      rotate: (id, params) => run(() => [connectorId(id), validate.rotate(params)], (b) => b.rotate(connectorId(id), params)),
+      uninstall: (id) => run(() => connectorId(id), (b) => b.uninstall(connectorId(id))),
+      bootstrap: (id, params = {}) => run(() => [connectorId(id), validate.bootstrap(params)], (b) => b.bootstrap(connectorId(id), params)),
+      webhooks: (id, params) => run(() => [connectorId(id), validate.webhooks(params)], (b) => b.webhooks(connectorId(id), params)),
+      forget: (id, key, opts = {}) => run(() => [connectorId(id), validate.forget(key, opts)], (b) => b.forget(connectorId(id), key, opts)),
     };
     this.dlq = {
-      list: async (params = {}) => (await b()).dlqList(params),
-      show: async (id) => (await b()).dlqShow(id),
-      replay: async (id) => (await b()).dlqReplay(id),
-      discard: async (id) => (await b()).dlqDiscard(id),
+      list: (params = {}) => run(() => validate.dlqList(params), (b) => b.dlqList(params)),
+      show: (id) => run(() => validate.dlqId(id), (b) => b.dlqShow(id)),
+      replay: (id) => run(() => validate.dlqId(id), (b) => b.dlqReplay(id)),
+      discard: (id) => run(() => validate.dlqId(id), (b) => b.dlqDiscard(id)),
     };
   }
 
@@ -94,6 +100,12 @@ export class TajoClient {
     const b = await this.backendPromise.catch(() => undefined);
     this.backendPromise = undefined;
     await b?.close();
+  }
+
+  /** Runs one call, its arguments checked first. */
+  private async run<T>(check: () => unknown, fn: (b: TajoBackend) => Promise<T>): Promise<T> {
+    check();
+    return fn(await this.backend());
   }
 
   private async createBackend(): Promise<TajoBackend> {

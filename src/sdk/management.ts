@@ -1,68 +1,39 @@
 /**
- * The SDK behind `tajo serve`'s management API (`/api/v1`): the server validates auth and routes, these
- * handlers validate bodies and call the embedded backend — so a remote `TajoClient` gets the same results.
+ * The SDK behind `tajo serve`'s management API (`/api/v1`): the server checks the API key, decodes the JSON body and
+ * routes; these handlers call the embedded backend, which checks the arguments with the same validation as an
+ * embedded TajoClient (src/sdk/validate.ts) — so a remote `TajoClient` gets the same results and the same errors.
  */
-import { z } from 'zod';
-import { CHANNELS, SYNC_RESOURCES } from '../config/defaults.js';
 import { TajoError } from '../core/errors.js';
 import type { ManagementHandlers } from '../server/management.js';
 import type { TajoBackend } from './backend.js';
-import { CONNECTOR_IDS, type ConnectorId, type HandleEventInput } from './types.js';
-
-const url = z.string().url();
-const ConnectBody = z
-  .object({
-    accountSid: z.string(),
-    authToken: z.string().optional(),
-    apiKeySid: z.string().optional(),
-    apiKeySecret: z.string().optional(),
-    flexFlowSid: z.string(),
-    workspaceSid: z.string().optional(),
-    baseUrls: z.object({ flex: url.optional(), conversations: url.optional(), taskrouter: url.optional(), events: url.optional() }).strict().optional(),
-    brevoApiKey: z.string().optional(),
-    brevoBaseUrl: url.optional(),
-  })
-  .strict();
-
-const SyncBody = z
-  .object({
-    type: z.enum(['full', 'incremental']).optional(),
-    resources: z.array(z.enum(SYNC_RESOURCES)).optional(),
-    since: z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO 8601 date' }).optional(),
-    channels: z.array(z.enum(CHANNELS)).optional(),
-    dryRun: z.boolean().optional(),
-    deliver: z.boolean().optional(),
-  })
-  .strict();
-
-function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  throw new TajoError('TAJO_USAGE', `Invalid ${what} request`, {
-    details: r.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })),
-  });
-}
+import { CONNECTOR_IDS, type ConnectorId } from './types.js';
+import { dlqListFromQuery } from './validate.js';
 
 function connector(id: string): ConnectorId {
   if ((CONNECTOR_IDS as readonly string[]).includes(id)) return id as ConnectorId;
-  throw new TajoError('TAJO_CONNECTOR_UNKNOWN', `Unknown connector "${id}"`);
+  throw new TajoError('TAJO_CONNECTOR_UNKNOWN', `Unknown connector "${id}"`, { hint: `available: ${CONNECTOR_IDS.join(', ')}` });
 }
 
-/** Drops undefined values (exactOptionalPropertyTypes: zod output has `key?: T | undefined`). */
-function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
-}
+/** A body's fields as the backend's parameters (the backend validates them; `unknown` keeps TS honest about that). */
+const asParams = <T>(body: Record<string, unknown>): T => body as unknown as T;
 
 export function createManagementHandlers(backend: TajoBackend): ManagementHandlers {
   return {
-    connect: async (id, body) => {
-      const { baseUrls, ...rest } = parse(ConnectBody, body, 'connect');
-      return backend.connect(connector(id), { ...defined(rest), ...(baseUrls ? { baseUrls: defined(baseUrls) } : {}) });
-    },
-    sync: async (id, body) => backend.sync(connector(id), defined(parse(SyncBody, body, 'sync'))),
+    connect: async (id, body) => backend.connect(connector(id), asParams(body)),
+    test: async (id) => backend.test(connector(id)),
+    sync: async (id, body) => backend.sync(connector(id), asParams(body)),
     status: async (id) => backend.status(connector(id)),
-    handleEvent: async (id, event) => backend.handleEvent(connector(id), event as unknown as HandleEventInput),
-    dlqList: async (q) => backend.dlqList(q),
+    handleEvent: async (id, body) => backend.handleEvent(connector(id), asParams(body)),
+    rotate: async (id, body) => backend.rotate(connector(id), asParams(body)),
+    uninstall: async (id) => backend.uninstall(connector(id)),
+    bootstrap: async (id, body) => backend.bootstrap(connector(id), asParams(body)),
+    webhooks: async (id, body) => backend.webhooks(connector(id), asParams(body)),
+    forget: async (id, body) => {
+      const { key, ...opts } = body;
+      return backend.forget(connector(id), key as string, asParams(opts));
+    },
+    dlqList: async (query) => backend.dlqList(asParams(dlqListFromQuery(query))),
+    dlqShow: async (id) => backend.dlqShow(id),
     dlqReplay: async (id) => backend.dlqReplay(id),
     dlqDiscard: async (id) => backend.dlqDiscard(id),
   };

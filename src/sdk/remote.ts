@@ -1,4 +1,6 @@
-import { ERRORS, TajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { ERRORS, TajoError, isTajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import type { TajoBackend } from './backend.js';
 import type {
   BootstrapParams, BootstrapReport, ConnectParams, ConnectResult, ConnectorId, ConnectorStatus, DeadLetterDetail,
@@ -24,15 +26,22 @@ export const API_ROUTES = {
   dlqDiscard: (id: number) => ['POST', `/api/v1/dlq/${id}/discard`],
 } as const satisfies Record<string, (...a: never[]) => readonly [string, string]>;
 
-/** Drives a running `tajo serve` through its authenticated management API. */
+/** Default limit of a remote call, except `sync` (see TajoClientOptions.timeoutMs). */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/**
+ * Drives a running `tajo serve` through its authenticated management API. Requests go through node:http(s) rather
+ * than fetch: fetch gives up on a response whose headers take more than 300 s, and a sync answers only when it is done.
+ */
 export class RemoteBackend implements TajoBackend {
   readonly mode = 'remote' as const;
   private readonly baseUrl: string;
 
+  /** `timeoutMs`: the limit of every call (default 120 s for all but `sync`, which runs as long as it needs). */
   constructor(
     baseUrl: string,
     private readonly apiKey: string | undefined,
-    private readonly timeoutMs = 120_000,
+    private readonly timeoutMs?: number,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
@@ -44,7 +53,7 @@ export class RemoteBackend implements TajoBackend {
     return this.call(API_ROUTES.test(id), {});
   }
   sync(id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
-    return this.call(API_ROUTES.sync(id), params, opts.signal);
+    return this.call(API_ROUTES.sync(id), params, { ...(opts.signal ? { signal: opts.signal } : {}), timeoutMs: this.timeoutMs });
   }
   status(id: ConnectorId): Promise<ConnectorStatus> {
     return this.call(API_ROUTES.status(id));
@@ -85,41 +94,49 @@ export class RemoteBackend implements TajoBackend {
   }
   async close(): Promise<void> {}
 
-  private async call<T>([method, path]: readonly [string, string], body?: unknown, signal?: AbortSignal): Promise<T> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+  private async call<T>([method, path]: readonly [string, string], body?: unknown, o: { signal?: AbortSignal; timeoutMs?: number | undefined } = { timeoutMs: this.timeoutMs ?? DEFAULT_TIMEOUT_MS }): Promise<T> {
+    const signals = [...(o.signal ? [o.signal] : []), ...(o.timeoutMs ? [AbortSignal.timeout(o.timeoutMs)] : [])];
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    const payload = body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(payload.length);
+    }
+    let res: { status: number; text: string };
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      res = await send(new URL(`${this.baseUrl}${path}`), method, headers, payload, signal);
     } catch (err) {
-      throw new TajoError('TAJO_STORE_UNAVAILABLE', `Tajo server at ${this.baseUrl} is unreachable`, {
+      if (signal?.aborted && isTajoError(signal.reason)) throw signal.reason;
+      throw new TajoError('TAJO_STORE_UNAVAILABLE', `Tajo server at ${this.baseUrl} is unreachable${signal?.aborted ? ' (the call was aborted or timed out)' : ''}`, {
         cause: err,
         hint: 'check that `tajo serve` is running and the baseUrl is right',
       });
     }
-    const text = await res.text();
     let json: unknown;
     try {
-      json = text ? JSON.parse(text) : undefined;
+      json = res.text ? JSON.parse(res.text) : undefined;
     } catch {
       json = undefined;
     }
-    if (res.ok) return json as T;
-    const err = errorFromResponse(res.status, json);
-    if (err.code === 'TAJO_ROUTE_NOT_FOUND') {
-      throw new TajoError('TAJO_USAGE', `${method} ${path.split('?')[0] ?? ''} is not offered by the management API of ${this.baseUrl}`, {
-        hint: 'the management API covers connect, sync, status, handleEvent and dlq list/replay/discard; run other operations embedded, where the data dir is',
-      });
-    }
-    throw err;
+    if (res.status >= 200 && res.status < 300) return json as T;
+    throw errorFromResponse(res.status, json);
   }
+}
+
+/** One HTTP request with no timeout of its own (the caller's signal bounds it). */
+function send(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | undefined): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, ...(signal ? { signal } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Rebuilds the server's `{error: {code, message, details, hint}}` as a TajoError (same codes both modes). */

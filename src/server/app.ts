@@ -33,10 +33,25 @@ export interface ServerDeps {
   metrics?: ServerMetrics;
   /** Called after new inbox items were committed (startServer wires the inbox processor here). */
   onIngested?: () => void;
+  /** Overrides of SERVER_TIMEOUTS (tests shorten them). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
-/** Node http timeouts: Twilio gives up after 15 s (TaskRouter) / 5 s (Event Streams, Conversations). */
-export const SERVER_TIMEOUTS = { connectionTimeout: 30_000, requestTimeout: 15_000, keepAliveTimeout: 72_000 } as const;
+export interface ServerTimeouts {
+  /** Socket inactivity: a webhook sender that stalls is cut off. Lifted for authenticated `/api/v1` calls. */
+  connectionTimeout: number;
+  /** Receiving the whole request (headers and body). */
+  requestTimeout: number;
+  keepAliveTimeout: number;
+}
+
+/**
+ * Node http timeouts: Twilio gives up after 15 s (TaskRouter) / 5 s (Event Streams, Conversations). A management call
+ * (`/api/v1`, e.g. a sync) may run for minutes with no byte on its socket: once its API key is checked, its socket's
+ * inactivity timeout is lifted for that request (src/server/management.ts); the request itself was still received
+ * under `requestTimeout`.
+ */
+export const SERVER_TIMEOUTS: Readonly<ServerTimeouts> = Object.freeze({ connectionTimeout: 30_000, requestTimeout: 15_000, keepAliveTimeout: 72_000 });
 
 /**
  * The `tajo serve` HTTP server: verified webhook routes (acknowledged only after the inbox commit), health,
@@ -50,6 +65,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     ...SERVER_TIMEOUTS,
+    ...deps.timeouts,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   });

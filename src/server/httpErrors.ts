@@ -1,18 +1,31 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ERRORS, TajoError, isTajoError, type ErrorCode } from '../core/errors.js';
+import { ERRORS, TajoError, isTajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 
 /** Every error the server answers has this body, with the catalogue status of `code`. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  error: { code: ErrorCode; message: string; details?: readonly ErrorDetail[]; hint?: string };
 }
 
-export function errorBody(code: ErrorCode, message?: string): ErrorBody {
-  return { error: { code, message: message ?? ERRORS[code].message } };
+/** What an answer may carry beyond code and message: a TajoError's details and hint (never secrets: see TajoError). */
+export interface ErrorExtra {
+  details?: readonly ErrorDetail[] | undefined;
+  hint?: string | undefined;
 }
 
-export function replyError(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
-  return reply.code(ERRORS[code].status).type('application/json').send(errorBody(code, message));
+export function errorBody(code: ErrorCode, message?: string, extra: ErrorExtra = {}): ErrorBody {
+  return {
+    error: {
+      code,
+      message: message ?? ERRORS[code].message,
+      ...(extra.details && extra.details.length ? { details: extra.details } : {}),
+      ...(extra.hint ? { hint: extra.hint } : {}),
+    },
+  };
+}
+
+export function replyError(reply: FastifyReply, code: ErrorCode, message?: string, extra?: ErrorExtra): FastifyReply {
+  return reply.code(ERRORS[code].status).type('application/json').send(errorBody(code, message, extra));
 }
 
 /** Fastify's own error codes (content-type parser, body limit, routing) mapped to the catalogue. */
@@ -48,8 +61,10 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, onErr
     const te = toHttpError(err);
     if (te.code === 'TAJO_INTERNAL') logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), url: request.url }, 'unhandled error in request');
     onError?.(te.code, request.routeOptions.url ?? 'unknown');
-    // Messages of mapped fastify errors may echo input; answer with the catalogue message instead.
-    return replyError(reply, te.code, te.code === 'TAJO_INTERNAL' ? undefined : isTajoError(err) ? te.message : undefined);
+    // Messages of mapped fastify errors may echo input; answer with the catalogue message instead. A TajoError's own
+    // message, details and hint are sent as written (the catalogue's rule: never secrets in them); an internal error's never.
+    if (te.code === 'TAJO_INTERNAL' || !isTajoError(err)) return replyError(reply, te.code);
+    return replyError(reply, te.code, te.message, { details: te.details, hint: te.hint });
   });
   // a 404 handler belongs to the root context only (a plugin mounted by users must not claim theirs)
   if (notFound) app.setNotFoundHandler((request, reply) => replyError(reply, 'TAJO_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`.slice(0, 200)));

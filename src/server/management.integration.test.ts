@@ -81,29 +81,58 @@ describe('/api/v1', () => {
       ['sync', 'twilio-flex', {}],
       ['sync', 'twilio-flex', { type: 'full' }],
       ['event', 'twilio-flex', { type: 'task.completed', payload: { taskSid: 'WT1', customerEmail: 'a@b.co' } }],
-      ['dlqList', { status: 'open', limit: 10 }],
+      ['dlqList', { status: 'open', limit: '10' }], // as received: the SDK's shared validation takes it from there
       ['replay', 7],
       ['discard', 8],
     ]);
   });
 
-  it('answers coded 400/415 for bad input before reaching a handler', async () => {
+  it('answers coded 400/415 for bodies it cannot decode before reaching a handler (arguments are the handlers\' to check)', async () => {
     const { key } = await createKey(store, 'ci');
     const auth = { authorization: `Bearer ${key}` };
     const cases: [string, string, Record<string, string>, string | undefined, string][] = [
-      ['POST', '/api/v1/connectors/twilio-flex/events', { ...auth, 'content-type': 'application/json' }, '{"payload":{}}', 'TAJO_WEBHOOK_MALFORMED'],
       ['POST', '/api/v1/connectors/twilio-flex/events', { ...auth, 'content-type': 'application/json' }, '[1,2]', 'TAJO_WEBHOOK_MALFORMED'],
       ['POST', '/api/v1/connectors/twilio-flex/connect', { ...auth, 'content-type': 'application/json' }, '{nope', 'TAJO_WEBHOOK_MALFORMED'],
       ['POST', '/api/v1/connectors/twilio-flex/connect', { ...auth, 'content-type': 'text/plain' }, 'x', 'TAJO_WEBHOOK_CONTENT_TYPE'],
-      ['POST', '/api/v1/connectors/Bad%20Id/sync', auth, undefined, 'TAJO_WEBHOOK_MALFORMED'],
-      ['POST', '/api/v1/dlq/abc/replay', auth, undefined, 'TAJO_WEBHOOK_MALFORMED'],
-      ['GET', '/api/v1/dlq?limit=0', auth, undefined, 'TAJO_WEBHOOK_MALFORMED'],
     ];
     for (const [method, url, headers, payload, code] of cases) {
       const r = await app.inject({ method: method as 'GET' | 'POST', url, headers, ...(payload !== undefined ? { payload } : {}) });
       expect(r.json().error.code, url).toBe(code);
     }
     expect(calls).toEqual([]);
+    // ids reach the handler as given: a dead-letter id that is not a decimal integer as NaN (the SDK refuses it)
+    await app.inject({ method: 'POST', url: '/api/v1/dlq/abc/replay', headers: auth });
+    expect(calls).toEqual([['replay', Number.NaN]]);
+  });
+
+  it('checks the key before anything else: an unknown /api/v1 path is 401 without a key, 404 with one', async () => {
+    const { key } = await createKey(store, 'ci');
+    for (const [method, url] of [['GET', '/api/v1/nope'], ['POST', '/api/v1/connectors/twilio-flex/nope'], ['GET', '/api/v1/dlq/1']] as const) {
+      const anon = await app.inject({ method, url });
+      expect(anon.statusCode, url).toBe(401);
+      expect(anon.json().error.code).toBe('TAJO_API_KEY_INVALID');
+      // GET /api/v1/dlq/1 is a route, but these handlers do not serve dlqShow
+      const authed = await app.inject({ method, url, headers: { authorization: `Bearer ${key}` } });
+      expect(authed.statusCode, url).toBe(404);
+      expect(authed.json().error.code).toBe('TAJO_ROUTE_NOT_FOUND');
+    }
+  });
+
+  it('sends a TajoError\'s details and hint (the SDK rebuilds them)', async () => {
+    const { key } = await createKey(store, 'ci');
+    const own = buildServer({
+      store, config: testConfig(), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID,
+      sdkHandlers: { ...handlers, sync: async () => { throw new TajoError('TAJO_USAGE', 'Invalid sync arguments', { details: [{ path: 'type', message: 'must be full or incremental' }], hint: 'see --help' }); } },
+    });
+    const r = await own.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers: { authorization: `Bearer ${key}` } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toEqual({ error: { code: 'TAJO_USAGE', message: 'Invalid sync arguments', details: [{ path: 'type', message: 'must be full or incremental' }], hint: 'see --help' } });
+    // an internal error carries nothing of its own
+    const boom = buildServer({ store, config: testConfig(), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, sdkHandlers: { ...handlers, status: async () => { throw new Error('db password is hunter2'); } } });
+    const b = await boom.inject({ method: 'GET', url: '/api/v1/connectors/twilio-flex/status', headers: { authorization: `Bearer ${key}` } });
+    expect(b.json()).toEqual({ error: { code: 'TAJO_INTERNAL', message: 'Internal error' } });
+    await own.close();
+    await boom.close();
   });
 
   it('store down → 503 on the key lookup', async () => {

@@ -2,26 +2,37 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TajoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { DeadLetter } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import { replyError } from './httpErrors.js';
 import { bearerKey, findActiveKey } from './keys.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SourceRateLimiter } from './rateLimit.js';
-import { parseJson, parseWith, zodSummary } from './routes/common.validate.js';
+import { parseJson } from './routes/common.validate.js';
 import { bodyKind } from './webhookRoute.js';
 
 /**
  * The management API (`/api/v1`) delegates to these handlers, implemented by the SDK's embedded client so that a
- * remote `TajoClient({ apiKey, baseUrl })` and an embedded one give the same results. Handlers return JSON-able
- * values and throw `TajoError`s for expected failures (answered with the catalogue status and code).
+ * remote `TajoClient({ apiKey, baseUrl })` and an embedded one give the same results. The server checks the API key,
+ * decodes the JSON body and passes it (and the query) as given: the handlers validate them with the SDK's own
+ * validation, so the same bad input gets the same code embedded and remote. Handlers return JSON-able values and throw
+ * `TajoError`s for expected failures (answered with the catalogue status, code, message, details and hint).
+ * Optional handlers that are not given answer 404 TAJO_ROUTE_NOT_FOUND (after the key check).
  */
 export interface ManagementHandlers {
   connect(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
+  test?(connectorId: string): Promise<unknown>;
   sync(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
   status(connectorId: string): Promise<unknown>;
-  handleEvent(connectorId: string, event: { type: string; payload: Record<string, unknown> }): Promise<unknown>;
-  dlqList(query: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<unknown>;
+  handleEvent(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
+  rotate?(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
+  uninstall?(connectorId: string): Promise<unknown>;
+  bootstrap?(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
+  webhooks?(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
+  forget?(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
+  /** The query string's parameters as received (strings, or arrays when repeated). */
+  dlqList(query: Record<string, unknown>): Promise<unknown>;
+  dlqShow?(id: number): Promise<unknown>;
+  /** `id` is the path's dead-letter id: a number, or NaN when it is not a decimal integer (the handler refuses it). */
   dlqReplay(id: number): Promise<unknown>;
   dlqDiscard(id: number): Promise<unknown>;
 }
@@ -34,15 +45,6 @@ export interface ManagementContext {
   limiter?: SourceRateLimiter | undefined;
 }
 
-const connectorId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'must be a connector id such as twilio-flex' });
-const IdParams = z.object({ id: connectorId });
-const DlqIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
-const DlqQuery = z.object({
-  status: z.enum(['open', 'replayed', 'discarded']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  afterId: z.coerce.number().int().min(0).optional(),
-});
-const EventBody = z.object({ type: z.string().min(1).max(100), payload: z.record(z.string(), z.unknown()).default({}) });
 const ObjectBody = z.record(z.string(), z.unknown());
 
 function badRequest(message: string): TajoError {
@@ -61,10 +63,19 @@ function jsonObject(req: FastifyRequest): Record<string, unknown> {
   return obj.data;
 }
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = parseWith(schema, input);
-  if (!r.ok) throw badRequest(r.message);
-  return r.value;
+/** A path's connector id, as given (the handler refuses unknown ones with TAJO_CONNECTOR_UNKNOWN, as embedded). */
+function idOf(req: FastifyRequest): string {
+  return (req.params as { id?: string }).id ?? '';
+}
+
+/** A path's dead-letter id: a decimal integer, else NaN (refused by the handler with the embedded error). */
+function dlqIdOf(req: FastifyRequest): number {
+  const raw = (req.params as { id?: string }).id ?? '';
+  return /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+}
+
+function notServed(req: FastifyRequest): TajoError {
+  return new TajoError('TAJO_ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0] ?? ''}`.slice(0, 200));
 }
 
 export function registerManagementApi(app: FastifyInstance, ctx: ManagementContext): void {
@@ -93,25 +104,40 @@ export function registerManagementApi(app: FastifyInstance, ctx: ManagementConte
         req.log.debug({ keyId: key.id }, 'management call');
         return undefined;
       });
+      // A management call (a sync, webhooks registration) may run for minutes without a byte on the socket: once it is
+      // authenticated and its body received, the server's inactivity timeout (connectionTimeout, kept for webhook
+      // senders and for clients stalling mid-request) must not cut it. Node restores the socket's timeout when it waits
+      // for the next request on this connection (keep-alive).
+      api.addHook('preHandler', async (req: FastifyRequest) => {
+        const socket = req.raw.socket as { setTimeout?: (ms: number) => unknown } | undefined;
+        if (typeof socket?.setTimeout === 'function') socket.setTimeout(0); // (light-my-request's sockets have none)
+      });
 
       // fastify refuses an async handler resolving to undefined: answer {ok: true} for void handlers
       const orOk = async (p: Promise<unknown>): Promise<unknown> => (await p) ?? { ok: true };
       const h = ctx.handlers;
-      api.post('/connectors/:id/connect', async (req) => orOk(h.connect(parse(IdParams, req.params).id, jsonObject(req))));
-      api.post('/connectors/:id/sync', async (req) => orOk(h.sync(parse(IdParams, req.params).id, jsonObject(req))));
-      api.get('/connectors/:id/status', async (req) => orOk(h.status(parse(IdParams, req.params).id)));
-      api.post('/connectors/:id/events', async (req) => {
-        const id = parse(IdParams, req.params).id;
-        const body = EventBody.safeParse(jsonObject(req));
-        if (!body.success) throw badRequest(zodSummary(body.error));
-        return orOk(h.handleEvent(id, body.data));
+      const optional = <A extends unknown[]>(req: FastifyRequest, fn: ((...a: A) => Promise<unknown>) | undefined, ...args: A): Promise<unknown> => {
+        if (!fn) throw notServed(req);
+        return orOk(fn.apply(h, args));
+      };
+      api.post('/connectors/:id/connect', async (req) => orOk(h.connect(idOf(req), jsonObject(req))));
+      api.post('/connectors/:id/test', async (req) => optional(req, h.test, idOf(req)));
+      api.post('/connectors/:id/sync', async (req) => orOk(h.sync(idOf(req), jsonObject(req))));
+      api.get('/connectors/:id/status', async (req) => orOk(h.status(idOf(req))));
+      api.post('/connectors/:id/events', async (req) => orOk(h.handleEvent(idOf(req), jsonObject(req))));
+      api.post('/connectors/:id/rotate', async (req) => optional(req, h.rotate, idOf(req), jsonObject(req)));
+      api.delete('/connectors/:id', async (req) => optional(req, h.uninstall, idOf(req)));
+      api.post('/connectors/:id/bootstrap', async (req) => optional(req, h.bootstrap, idOf(req), jsonObject(req)));
+      api.post('/connectors/:id/webhooks', async (req) => optional(req, h.webhooks, idOf(req), jsonObject(req)));
+      api.post('/connectors/:id/forget', async (req) => optional(req, h.forget, idOf(req), jsonObject(req)));
+      api.get('/dlq', async (req) => orOk(h.dlqList({ ...(req.query as Record<string, unknown>) })));
+      api.get('/dlq/:id', async (req) => optional(req, h.dlqShow, dlqIdOf(req)));
+      api.post('/dlq/:id/replay', async (req) => orOk(h.dlqReplay(dlqIdOf(req))));
+      api.post('/dlq/:id/discard', async (req) => orOk(h.dlqDiscard(dlqIdOf(req))));
+      // any other /api/v1 path: after the key check above (401 before 404)
+      api.all('/*', async (req) => {
+        throw notServed(req);
       });
-      api.get('/dlq', async (req) => {
-        const q = parse(DlqQuery, req.query);
-        return orOk(h.dlqList({ ...(q.status ? { status: q.status } : {}), ...(q.limit ? { limit: q.limit } : {}), ...(q.afterId !== undefined ? { afterId: q.afterId } : {}) }));
-      });
-      api.post('/dlq/:id/replay', async (req) => orOk(h.dlqReplay(parse(DlqIdParams, req.params).id)));
-      api.post('/dlq/:id/discard', async (req) => orOk(h.dlqDiscard(parse(DlqIdParams, req.params).id)));
     },
     { prefix: '/api/v1' },
   );
