@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import type { TajoConfig } from '../config/schema.js';
 import { resolveDataDir } from '../core/dataDir.js';
+import { TajoError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { Vault } from '../core/vault.js';
 import { openStore } from '../store/openStore.js';
@@ -11,10 +12,22 @@ import type { TajoClientOptions } from './types.js';
  * What the embedded SDK runs on: the loaded config, the data dir, a logger, and the store and vault
  * (opened on first use, so `status` on a fresh machine does not need a master key).
  */
+/**
+ * The loops a host runs on a context (`tajo serve`: its inbox processor, or none for `--role ingest`). An event handled
+ * on such a context is committed to the inbox and handed to the host's processor: the SDK never starts a second
+ * processor and delivery worker beside the server's (a second worker would spend the Brevo budget twice).
+ */
+export interface HostedLoops {
+  inbox?: { wake(): void } | undefined;
+}
+
 export class SdkContext {
+  /** Set by a host (`backgroundLoops`, i.e. `tajo serve`) whose own loops process what this context's calls store. */
+  hosted: HostedLoops | undefined;
   private storePromise: Promise<Store> | undefined;
   private vaultInstance: Vault | undefined;
   private readonly closers: (() => Promise<void>)[] = [];
+  private closed = false;
 
   private constructor(
     readonly config: TajoConfig,
@@ -39,6 +52,7 @@ export class SdkContext {
   }
 
   store(): Promise<Store> {
+    if (this.closed) return Promise.reject(closedError());
     const url = this.storeUrl();
     this.storePromise ??= openStore({ dataDir: this.dataDir, ...(url ? { url } : {}) });
     return this.storePromise;
@@ -52,15 +66,23 @@ export class SdkContext {
 
   /** Runs before the store closes (background loops started on this context). */
   onClose(fn: () => Promise<void>): void {
-    this.closers.push(fn);
+    // a loop started by a call that was still running when the context closed is stopped at once
+    if (this.closed) void fn().catch((err: unknown) => this.logger.warn({ err }, 'stopping a background loop failed'));
+    else this.closers.push(fn);
   }
 
+  /** Closes the store once the background loops stopped; afterwards the store is not reopened (TAJO_CLIENT_CLOSED). */
   async close(): Promise<void> {
+    this.closed = true;
     for (const fn of this.closers.splice(0).reverse()) await fn().catch((err: unknown) => this.logger.warn({ err }, 'stopping a background loop failed'));
     const p = this.storePromise;
     this.storePromise = undefined;
     if (p) await (await p.catch(() => undefined))?.close();
   }
+}
+
+export function closedError(): TajoError {
+  return new TajoError('TAJO_CLIENT_CLOSED', undefined, { hint: 'close() releases the store and stops the background loops; create a new TajoClient to go on' });
 }
 
 /** `--config`, else `TAJO_CONFIG`, else `./tajo.yaml` when present, else defaults; validated and frozen. */

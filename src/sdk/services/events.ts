@@ -1,7 +1,8 @@
 /**
  * `connectors.handleEvent` embedded: the event is stored in the inbox (durable, deduped with the webhook routes),
  * processed at once by the inbox processor (same derivation as polling, live priority), and delivered to Brevo by a
- * delivery worker that runs in the background until `close()`.
+ * delivery worker that runs in the background until `close()`. Inside `tajo serve` (`hostLoops`), the server's own
+ * processor takes it instead.
  */
 import type { DeliveryWorker } from '../../engine/deliver/worker.js';
 import type { InboxProcessor } from '../../engine/ingest/inboxProcessor.js';
@@ -45,6 +46,12 @@ export async function handleEvent(ctx: SdkContext, id: ConnectorId, input: Handl
   const r = await store.ingest([item]);
   const accepted = r.acceptedKeys.includes(item.key);
   if (!accepted) return { accepted, duplicate: true, key: item.key };
+  const host = ctx.hosted;
+  if (host) {
+    // inside a server: its processor takes the item like a webhook's (none with --role ingest: a worker replica does)
+    host.inbox?.wake();
+    return { accepted, duplicate: false, key: item.key };
+  }
   const loops = await liveLoops(ctx, conn);
   const processed = await loops.inbox.runOnce();
   return { accepted, duplicate: false, key: item.key, enqueued: processed.outboxInserted };

@@ -13,7 +13,7 @@ import { livePlanner, type LivePlannerDeps } from '../../engine/ingest/livePlann
 import type { CustomerRederive } from '../../engine/sync/customerCommit.js';
 import type { Background } from '../../server/app.js';
 import type { TwilioClient } from '../../sources/twilio/client.js';
-import type { SdkContext } from '../context.js';
+import type { HostedLoops, SdkContext } from '../context.js';
 import type { ConnectorId } from '../types.js';
 import { brevoClientFor, twilioClientFor, vendorTime } from './clients.js';
 import { loadConnection, messageBodyKey, type Connection } from './connection.js';
@@ -96,6 +96,10 @@ export async function createDeliveryWorker(ctx: SdkContext, conn: Connection, ro
 
 export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { inbox: boolean; delivery: boolean } & LoopOptions): Promise<BackgroundLoops> {
   const out: BackgroundLoops = { loops: [], warnings: [] };
+  // this context serves a host from now on: events handled on it (the management API) go to these loops, never to
+  // a second set the SDK would start (none at all with --role ingest: only the inbox commit)
+  const host: HostedLoops = {};
+  ctx.hosted = host;
   if (!opts.inbox && !opts.delivery) return out;
   let conn: Connection;
   try {
@@ -110,6 +114,7 @@ export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { 
     out.inbox = inbox;
     out.loops.push(inbox);
     out.onIngested = () => inbox.wake();
+    host.inbox = inbox;
   }
   if (opts.delivery) {
     if (!conn.brevo.apiKey) out.warnings.push('no Brevo API key: the outbox is not delivered (set BREVO_API_KEY or `tajo connectors rotate --brevo-api-key`)');
