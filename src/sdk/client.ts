@@ -1,4 +1,4 @@
-import { TajoError } from '../core/errors.js';
+import { TajoError, isTajoError } from '../core/errors.js';
 import type { TajoBackend } from './backend.js';
 import { RemoteBackend } from './remote.js';
 import { CONNECTOR_IDS } from './types.js';
@@ -28,6 +28,10 @@ function connectorId(id: string): ConnectorId {
 export class TajoClient {
   mode: 'embedded' | 'remote';
   private backendPromise: Promise<TajoBackend> | undefined;
+  private closing: Promise<void> | undefined;
+  /** Aborts what runs when `close()` is called (syncs stop at their next page; the rest finishes). */
+  private readonly shutdown = new AbortController();
+  private readonly inflight = new Set<Promise<unknown>>();
 
   readonly connectors: {
     connect(id: string, params: ConnectParams): Promise<ConnectResult>;
@@ -62,7 +66,7 @@ export class TajoClient {
       sync: (id, params = {}, opts = {}) =>
         run(
           () => [connectorId(id), validate.sync(params)],
-          (b) => b.sync(connectorId(id), params, opts),
+          (b) => b.sync(connectorId(id), params, { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, this.shutdown.signal]) : this.shutdown.signal }),
         ),
       status: (id) => run(() => connectorId(id), (b) => b.status(connectorId(id))),
       handleEvent: (id, input) => run(() => [connectorId(id), validate.event(input)], (b) => b.handleEvent(connectorId(id), input)),
@@ -88,24 +92,50 @@ export class TajoClient {
     return c;
   }
 
-  /** The backend in use (the server's management API mounts an embedded one). */
+  /** The backend in use (the server's management API mounts an embedded one). Refused once the client is closed. */
   backend(): Promise<TajoBackend> {
+    if (this.closing) return Promise.reject(closedError());
     this.backendPromise ??= this.createBackend();
     return this.backendPromise;
   }
 
-  /** Releases the store (embedded) — call once done. */
-  async close(): Promise<void> {
-    if (!this.backendPromise) return;
-    const b = await this.backendPromise.catch(() => undefined);
-    this.backendPromise = undefined;
-    await b?.close();
+  /**
+   * Releases the store and stops the background loops (embedded) — call once done. A sync still running is aborted
+   * (it stops at its next page, its cursors kept); other calls still running finish first. Any call made afterwards
+   * fails with TAJO_CLIENT_CLOSED (the store is never reopened behind the caller's back).
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.shutdown.abort(closedError());
+      await Promise.allSettled([...this.inflight]);
+      const b = this.backendPromise ? await this.backendPromise.catch(() => undefined) : undefined;
+      await b?.close();
+    })();
+    return this.closing;
   }
 
-  /** Runs one call, its arguments checked first. */
-  private async run<T>(check: () => unknown, fn: (b: TajoBackend) => Promise<T>): Promise<T> {
-    check();
-    return fn(await this.backend());
+  /** Runs one call: refused after close(), arguments checked first, tracked so that close() waits for it. */
+  private run<T>(check: () => unknown, fn: (b: TajoBackend) => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(closedError());
+    try {
+      check();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new TajoError('TAJO_INTERNAL', undefined, { cause: err }));
+    }
+    const p = (async () => {
+      const b = await this.backend();
+      try {
+        return await fn(b);
+      } catch (err) {
+        // what a close() interrupted (an aborted fetch, a store closed under it) fails with a code
+        if (this.closing && !isTajoError(err)) throw closedError(err);
+        throw err;
+      }
+    })();
+    const done = () => void this.inflight.delete(p);
+    this.inflight.add(p);
+    p.then(done, done);
+    return p;
   }
 
   private async createBackend(): Promise<TajoBackend> {
@@ -116,4 +146,11 @@ export class TajoClient {
     const { EmbeddedBackend } = await import('./embedded.js');
     return EmbeddedBackend.open(this.options);
   }
+}
+
+function closedError(cause?: unknown): TajoError {
+  return new TajoError('TAJO_CLIENT_CLOSED', cause === undefined ? undefined : 'The Tajo client was closed while this call ran', {
+    hint: 'close() releases the store and stops the background loops; create a new TajoClient to go on',
+    ...(cause !== undefined ? { cause } : {}),
+  });
 }
