@@ -13,6 +13,39 @@ export interface Waiter {
 }
 
 /**
+ * The waiters queued under each signal, behind ONE abort listener per signal. A run hands its signal to every request
+ * it makes, and the budgets queue them all: a listener per waiter put dozens on one signal (Node's
+ * MaxListenersExceededWarning past 10). The listener is removed when the signal's last waiter leaves.
+ */
+const bySignal = new WeakMap<AbortSignal, { waiters: Set<Waiter>; listener: () => void }>();
+
+function watch(w: Waiter, signal: AbortSignal): void {
+  let entry = bySignal.get(signal);
+  if (!entry) {
+    const waiters = new Set<Waiter>();
+    const listener = () => {
+      bySignal.delete(signal);
+      for (const x of [...waiters]) x.onAbort?.();
+    };
+    entry = { waiters, listener };
+    bySignal.set(signal, entry);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  entry.waiters.add(w);
+}
+
+function unwatch(w: Waiter): void {
+  if (!w.signal) return;
+  const entry = bySignal.get(w.signal);
+  if (!entry) return;
+  entry.waiters.delete(w);
+  if (entry.waiters.size === 0) {
+    w.signal.removeEventListener('abort', entry.listener);
+    bySignal.delete(w.signal);
+  }
+}
+
+/**
  * Queues a caller and resolves with the ms it waited once `grant` hands it a slot. Aborting `signal` takes it out of
  * the queue and rejects with the signal's reason (then `afterAbort`, e.g. to reschedule); `wake` runs once it is queued.
  */
@@ -29,12 +62,13 @@ export function waitInQueue(
     const w: Waiter = { priority: opts.priority ?? 0, startedAt, resolve, reject, signal };
     if (signal) {
       w.onAbort = () => {
+        unwatch(w);
         const i = queue.indexOf(w);
         if (i >= 0) queue.splice(i, 1);
         reject(signal.reason ?? new Error('aborted'));
         afterAbort?.();
       };
-      signal.addEventListener('abort', w.onAbort, { once: true });
+      watch(w, signal);
     }
     let i = queue.length;
     while (i > 0 && queue[i - 1]!.priority > w.priority) i--;
@@ -45,7 +79,7 @@ export function waitInQueue(
 
 /** Hands a waiter its slot: resolves it with the ms it waited (returned too). */
 export function grant(w: Waiter, nowMs: number): number {
-  if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+  unwatch(w);
   const waited = Math.max(0, nowMs - w.startedAt);
   w.resolve(waited);
   return waited;
@@ -54,7 +88,7 @@ export function grant(w: Waiter, nowMs: number): number {
 /** Rejects every queued waiter with `reason` and empties the queue. */
 export function rejectAll(queue: Waiter[], reason: unknown): void {
   for (const w of queue.splice(0)) {
-    if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+    unwatch(w);
     w.reject(reason);
   }
 }

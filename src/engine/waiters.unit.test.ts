@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { grant, rejectAll, waitInQueue, type Waiter } from './waiters.js';
 
@@ -54,5 +55,34 @@ describe('rate budget wait queue', () => {
     await expect(b).rejects.toThrow('closed');
     expect(q).toHaveLength(0);
     ac.abort();
+  });
+
+  it('many waiters on one signal share one abort listener (no MaxListenersExceededWarning), removed with the last', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const q: Waiter[] = [];
+      const ac = new AbortController();
+      const waits = Array.from({ length: 50 }, () => waitInQueue(q, { signal: ac.signal }, 0, () => undefined));
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+      for (let i = 0; i < 20; i++) grant(q.shift()!, 1);
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+      ac.abort(new Error('stop'));
+      const results = await Promise.allSettled(waits);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(20);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message)).toEqual(Array(30).fill('stop'));
+      expect(q).toHaveLength(0);
+      // all granted: the listener goes with the last waiter
+      const other = new AbortController();
+      const more = Array.from({ length: 12 }, () => waitInQueue(q, { signal: other.signal }, 0, () => undefined));
+      while (q.length) grant(q.shift()!, 1);
+      await Promise.all(more);
+      expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
