@@ -23,7 +23,12 @@ export const MAX_EVENT_BYTES = DEFAULT_BODY_LIMIT;
 export const MAX_EVENT_ID_LENGTH = 200;
 
 const str = (max: number) => z.string().max(max);
-const url = z.string().max(2048).url();
+/** A base URL: never with `user:password@` (a key there would be echoed by every network error). */
+const url = z
+  .string()
+  .max(2048)
+  .url()
+  .refine((u) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(u), { message: 'must not carry credentials (user:password@): pass keys as their own fields' });
 const isoDate = z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO 8601 date' });
 
 const ConnectSchema = z

@@ -50,11 +50,16 @@ async function request(method: string, url: string, headers: Record<string, stri
       // 429 was not processed: always safe to retry; 5xx only for idempotent methods.
       if (res.status !== 429 && (res.status < 500 || !idempotent)) return last;
     } catch (err) {
-      last = { status: 0, json: undefined, networkError: err instanceof Error ? err.message : String(err) };
+      last = { status: 0, json: undefined, networkError: redactUrlCredentials(err instanceof Error ? err.message : String(err)) };
       if (!idempotent) return last;
     }
   }
   return last;
+}
+
+/** Any `scheme://user:password@` in a text (fetch's errors quote the URL) → `scheme://[redacted]@`: a key may sit there. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1[redacted]@');
 }
 
 export function twilioAuthHeader(c: TwilioCredentials): string {

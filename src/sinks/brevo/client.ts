@@ -8,6 +8,7 @@
  * types every 2xx of `/events/batch` as 202 (no 207 partial results, §5.2). Here every call goes through our
  * budgets and the pure retry decision, and we see the status and headers.
  */
+import { TajoError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { RateBudget, brevoBudgetFor, type BrevoBudgets } from '../../engine/budget.js';
 import { VendorHttpError, httpRequest, sibHeaders, type HttpResponse, type RequestStats } from '../../engine/http.js';
@@ -64,6 +65,13 @@ export class BrevoClient {
   private shortWindowSeen = 0;
 
   constructor(private readonly opts: BrevoClientOptions) {
+    // fetch refuses such a URL and quotes it whole in its error: a key written there would reach messages and logs
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(opts.baseUrl)) {
+      throw new TajoError('TAJO_CONFIG_INVALID', 'The Brevo base URL carries credentials (user:password@)', {
+        details: [{ path: 'brevo.base_url', message: 'must not carry credentials' }],
+        hint: 'give the API key as brevo.api_key / brevoApiKey, never in the URL',
+      });
+    }
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.origin = new URL(this.baseUrl).origin;
     this.batchBudget = opts.budgets.other;
