@@ -129,6 +129,27 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect(await store.counts(C)).toMatchObject({ rawEvents: 3, workers: 2 });
     });
 
+    it('a callback\'s whole-second copy of an event gives way to the copy with milliseconds, whichever is stored first', async () => {
+      const ev = (key: string, ms: number, via: 'poll' | 'webhook', from: string) => ({ key, type: 'task.created', occurredMs: ms, taskSid: 'WT9', via, data: { from } });
+      const S = 1_714_564_800_000; // a whole second
+      // coarse first, then precise: replaced (and counted)
+      expect((await store.commit(C, { rawEvents: [ev('EVa', S, 'webhook', 'callback')] })).rawEventsInserted).toBe(1);
+      expect((await store.commit(C, { rawEvents: [ev('EVa', S + 734, 'webhook', 'event-streams')] })).rawEventsInserted).toBe(1);
+      // precise first, then coarse: kept; another second or another precise copy: kept
+      await store.commit(C, { rawEvents: [ev('EVb', S + 250, 'poll', 'events-api')] });
+      expect((await store.commit(C, { rawEvents: [ev('EVb', S, 'webhook', 'callback'), ev('EVa', S, 'webhook', 'callback')] })).rawEventsInserted).toBe(0);
+      expect((await store.commit(C, { rawEvents: [ev('EVb', S + 999, 'webhook', 'other'), ev('EVb', S + 1000, 'webhook', 'later second')] })).rawEventsInserted).toBe(0);
+      // both copies in one batch, in either order: the precise one
+      await store.commit(C, { rawEvents: [ev('EVc', S, 'webhook', 'callback'), ev('EVc', S + 5, 'webhook', 'event-streams'), ev('EVd', S + 5, 'webhook', 'event-streams'), ev('EVd', S, 'webhook', 'callback')] });
+      const stored = await store.rawEventsForTasks(C, ['WT9']);
+      expect(stored.map((e) => [e.key, e.occurredMs - S, e.via, (e.data as { from: string }).from]).sort()).toEqual([
+        ['EVa', 734, 'webhook', 'event-streams'],
+        ['EVb', 250, 'poll', 'events-api'],
+        ['EVc', 5, 'webhook', 'event-streams'],
+        ['EVd', 5, 'webhook', 'event-streams'],
+      ]);
+    });
+
     it('upserts interactions, surveys and customers; opt-outs are sticky', async () => {
       await store.commit(C, { interactions: [interaction('WT1'), interaction('WT2', { customerKey: 'jane@x.com', createdMs: T0 + 10 })], surveys: [survey('WTS1')] });
       await store.commit(C, { interactions: [interaction('WT1', { outcome: 'abandoned', answeredMs: null })] });

@@ -226,6 +226,7 @@ export interface CommitResult {
   checkpointVersion?: number;
   /** Outbox rows inserted (not deduped away). */
   outboxInserted: number;
+  /** Raw events inserted, or stored copies replaced by the same event with milliseconds (store/batch.ts isCoarserCopy). */
   rawEventsInserted: number;
 }
 

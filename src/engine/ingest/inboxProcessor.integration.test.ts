@@ -84,6 +84,25 @@ describe('InboxProcessor', () => {
     expect(await store.rawEventsForTasks(C, [sid('WT', 1)])).toHaveLength(2);
   });
 
+  it('a callback\'s whole-second copy never replaces the Event Streams copy with milliseconds, whichever comes first', async () => {
+    const ms = T0 + 60_734;
+    const coarse = callback(2, 'task.completed', T0 + 60_000);
+    // callback first, then Event Streams: the stored copy becomes the precise one, and the task is planned with it
+    await store.ingest([coarse]);
+    await processor().runOnce();
+    await store.ingest([streamsEvent(2, 'task.completed', ms)]);
+    await processor().runOnce();
+    expect((await store.rawEventsForTasks(C, [sid('WT', 1)])).map((e) => e.occurredMs)).toEqual([ms]);
+    expect(planned.at(-1)?.rawEvents.map((e) => e.occurredMs)).toEqual([ms]);
+    // the callback again (a retry), alone and with the precise copy in one batch: the precise one stays
+    await store.ingest([{ ...coarse, key: 'retry-1' }]);
+    await processor().runOnce();
+    await store.ingest([{ ...coarse, key: 'retry-2' }, { ...streamsEvent(2, 'task.completed', ms), key: 'EZ-again' }]);
+    await processor().runOnce();
+    expect((await store.rawEventsForTasks(C, [sid('WT', 1)])).map((e) => e.occurredMs)).toEqual([ms]);
+    expect(planned.at(-1)?.rawEvents.map((e) => e.occurredMs)).toEqual([ms]);
+  });
+
   it('a row the store cannot read back becomes a dead letter with its text; the rows around it are processed', async () => {
     await store.ingest([callback(1, 'task.created', T0)]);
     // as no writer makes them: a batch row whose item_keys do not match its payload, a row whose payload is not JSON

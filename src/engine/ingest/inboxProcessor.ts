@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../store/store.js';
+import { isCoarserCopy } from '../../store/batch.js';
 import type { CommitBatch, DeadLetterInput, InboxItem, RawEvent } from '../../store/types.js';
 import { ConversationIndex } from './conversationIndex.js';
 import { attachConversations, type ConversationReader } from './attachConversations.js';
@@ -117,7 +118,11 @@ export class InboxProcessor {
     const result: RunResult = { ...EMPTY_RESULT, duplicates: {}, claimed: items.length };
     const rawEvents = new Map<string, RawEvent>();
     const add = (evs: readonly RawEvent[]): void => {
-      for (const e of evs) if (!rawEvents.has(e.key)) rawEvents.set(e.key, e);
+      for (const e of evs) {
+        const prev = rawEvents.get(e.key);
+        // first seen wins, unless a later copy has the milliseconds the first one's whole seconds lack
+        if (!prev || isCoarserCopy(prev, e)) rawEvents.set(e.key, e);
+      }
     };
     const deferred = new Set<number>();
     const pendingConversations: { item: InboxItem; obs: ConversationObservation }[] = [];

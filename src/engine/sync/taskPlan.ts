@@ -1,4 +1,5 @@
 import type { Channel } from '../../config/defaults.js';
+import { pickCopy } from '../../store/batch.js';
 import type { DeadLetterInput, InteractionRow, RawEvent, SurveyRow } from '../../store/types.js';
 import { latestSnapshot, rawEventFromSnapshot, type ConversationSnapshot } from '../derive/conversation.js';
 import { deriveTask, type Interaction, type TaskDerivation } from '../derive/interaction.js';
@@ -62,11 +63,17 @@ const isTaskRouter = (e: RawEvent) => !e.type.startsWith('tajo.');
  */
 export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent[], extraTaskSids: readonly string[] = []): Promise<TaskPlan> {
   const fresh = new Map<string, RawEvent>();
-  for (const e of newEvents) fresh.set(e.key, e);
+  for (const e of newEvents) {
+    const prev = fresh.get(e.key);
+    fresh.set(e.key, prev ? pickCopy(prev, e) : e);
+  }
   const taskSids = [...new Set([...[...fresh.values()].map((e) => e.taskSid).filter((s): s is string => s !== undefined), ...extraTaskSids])];
   const byTask = new Map<string, Map<string, RawEvent>>(taskSids.map((t) => [t, new Map()]));
+  // a new copy of a stored event wins, unless it is a callback's whole-second copy of a time stored with milliseconds
   for (const e of [...(await deps.reader.rawEventsForTasks(deps.connectorId, taskSids)), ...fresh.values()]) {
-    if (e.taskSid !== undefined) byTask.get(e.taskSid)?.set(e.key, e);
+    const events = e.taskSid !== undefined ? byTask.get(e.taskSid) : undefined;
+    const prev = events?.get(e.key);
+    events?.set(e.key, prev ? pickCopy(prev, e) : e);
   }
   const postponed: string[] = [];
   if (deps.throughMs !== undefined) {

@@ -1,6 +1,6 @@
 /** The commit write path and engine reads, Postgres dialect (twin of ../sqlite/records.ts; bulk writes via unnest). */
 import { TajoError } from '../../core/errors.js';
-import { lastByKey, normaliseOutbox } from '../batch.js';
+import { lastByKey, normaliseOutbox, RAW_EVENT_UPGRADE, rawEventCopies } from '../batch.js';
 import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import {
   iso, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
@@ -32,7 +32,7 @@ SELECT $1, t.key, t.type, t.occurred_ms, t.task_sid, t.worker_sid, t.conversatio
 FROM unnest(${arrays(3, ['text', 'text', 'bigint', 'text', 'text', 'text', 'text', 'text'])}) WITH ORDINALITY
   AS t(key, type, occurred_ms, task_sid, worker_sid, conversation_sid, via, data, ord)
 ORDER BY t.ord
-ON CONFLICT (connector_id, key) DO NOTHING`;
+ON CONFLICT (connector_id, key) ${RAW_EVENT_UPGRADE}`;
 
 const UPSERT_INTERACTIONS = `INSERT INTO interactions (connector_id, task_sid, customer_key, channel, queue_sid, queue_name, worker_sid, worker_name,
   created_ms, answered_ms, wrapup_ms, ended_ms, outcome, conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at)
@@ -79,7 +79,7 @@ export async function commit(db: PgDb, connectorId: string, batch: CommitBatch, 
     const result: CommitResult = { outboxInserted: 0, rawEventsInserted: 0 };
     if (batch.checkpoint) result.checkpointVersion = await writeCheckpoint(db, c, connectorId, batch.checkpoint, at);
     if (batch.rawEvents?.length) {
-      result.rawEventsInserted = await db.count(INSERT_RAW, [connectorId, at, ...columns(batch.rawEvents, [
+      result.rawEventsInserted = await db.count(INSERT_RAW, [connectorId, at, ...columns(rawEventCopies(batch.rawEvents), [
         (e) => e.key, (e) => e.type, (e) => e.occurredMs, (e) => e.taskSid ?? null, (e) => e.workerSid ?? null, (e) => e.conversationSid ?? null,
         (e) => e.via, (e) => jsonb(e.data)])], c);
     }

@@ -1,6 +1,6 @@
 /** The commit write path and the reads the engine derives records from. */
 import { TajoError } from '../../core/errors.js';
-import { lastByKey, normaliseOutbox } from '../batch.js';
+import { lastByKey, normaliseOutbox, RAW_EVENT_UPGRADE, rawEventCopies } from '../batch.js';
 import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import type { CheckpointWrite, CommitBatch, CommitResult, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { SqliteDb } from './db.js';
@@ -25,7 +25,7 @@ function writeCheckpoint(db: SqliteDb, connectorId: string, cp: CheckpointWrite,
 }
 
 const INSERT_RAW = `INSERT INTO raw_events (connector_id, key, type, occurred_ms, task_sid, worker_sid, conversation_sid, via, data, received_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connector_id, key) DO NOTHING`;
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connector_id, key) ${RAW_EVENT_UPGRADE}`;
 
 const UPSERT_INTERACTION = `INSERT INTO interactions (connector_id, task_sid, customer_key, channel, queue_sid, queue_name, worker_sid, worker_name,
   created_ms, answered_ms, wrapup_ms, ended_ms, outcome, conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at)
@@ -61,7 +61,7 @@ export function commit(db: SqliteDb, connectorId: string, batch: CommitBatch, no
     if (batch.checkpoint) result.checkpointVersion = writeCheckpoint(db, connectorId, batch.checkpoint, at);
     if (batch.rawEvents?.length) {
       const s = db.stmt(INSERT_RAW);
-      for (const e of batch.rawEvents) {
+      for (const e of rawEventCopies(batch.rawEvents)) {
         result.rawEventsInserted += s.run(connectorId, e.key, e.type, e.occurredMs, e.taskSid ?? null, e.workerSid ?? null, e.conversationSid ?? null, e.via, json(e.data), at).changes;
       }
     }
