@@ -161,7 +161,9 @@ export type DeadLetterReason =
   | 'payload_too_large'
   | 'retries_exhausted'
   /** An inbox row the store cannot read back (its payload or item keys); the row leaves the inbox as this. */
-  | 'corrupt_inbox_row';
+  | 'corrupt_inbox_row'
+  /** A customer's STOP in a Conversation no task ever named (within maxDeferMs): kept, with its webhook, for replay. */
+  | 'optout_unlinked';
 
 export interface DeadLetterInput {
   source: 'twilio' | 'brevo' | 'webhook';

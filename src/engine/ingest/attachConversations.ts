@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../store/store.js';
-import type { InboxItem, RawEvent } from '../../store/types.js';
+import type { DeadLetterInput, InboxItem, RawEvent } from '../../store/types.js';
 import type { ConversationSnapshot } from '../derive/conversation.js';
 import type { ConversationIndex } from './conversationIndex.js';
 import { mergeSnapshot, snapshotEvent, type ConversationObservation } from './conversationEvents.js';
@@ -29,9 +29,10 @@ export interface AttachInput {
  * close time has milliseconds, the REST API only seconds); without one the facts are merged into the stored snapshot.
  * Facts of a Conversation whose task is not known yet are deferred (retried after the claim lease).
  */
-export async function attachConversations(input: AttachInput): Promise<{ events: RawEvent[]; deferred: Set<number> }> {
+export async function attachConversations(input: AttachInput): Promise<{ events: RawEvent[]; deferred: Set<number>; deadLetters: DeadLetterInput[] }> {
   const events: RawEvent[] = [];
   const deferred = new Set<number>();
+  const deadLetters: DeadLetterInput[] = [];
   input.index.learn(input.batchEvents);
   const byConversation = new Map<string, { items: InboxItem[]; obs: ConversationObservation[] }>();
   for (const { item, obs } of input.pending) {
@@ -51,6 +52,16 @@ export async function attachConversations(input: AttachInput): Promise<{ events:
       if (taskSids.length === 0) {
         // the task is not known yet (its events come later, or only through sync): wait, then let sync fill it
         for (const item of g.items) if (!input.expired(item)) deferred.add(item.id);
+        // ...but a sync reads only the Conversations tasks name: a STOP no task names is never lost silently
+        g.items.forEach((item, i) => {
+          if (deferred.has(item.id) || !g.obs[i]?.optOut) return;
+          input.logger.warn({ conversationSid, inboxKey: item.key }, 'opt-out in a conversation no task names; kept as a dead letter');
+          deadLetters.push({
+            source: 'webhook', reason: 'optout_unlinked', recordKey: item.key,
+            payload: { source: item.source, webhook: item.payload, conversationSid },
+            error: 'a STOP keyword in a Conversation that no task named within maxDeferMs; replay it once the task is known, or apply the opt-out in Brevo',
+          });
+        });
         continue;
       }
       const read = full.get(conversationSid) ?? undefined;
@@ -70,7 +81,7 @@ export async function attachConversations(input: AttachInput): Promise<{ events:
     input.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'conversation lookup failed; retrying later');
     for (const { item } of input.pending) deferred.add(item.id);
   }
-  return { events, deferred };
+  return { events, deferred, deadLetters };
 }
 
 /**

@@ -169,13 +169,22 @@ describe('InboxProcessor', () => {
     expect(latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 2)]))).toMatchObject({ state: 'closed', closedMs: T0 + 90_000 });
   });
 
-  it('drops a conversation fact nobody claims after maxDeferMs (sync fills it)', async () => {
-    await store.ingest([closeItem(T0)]);
+  it('drops a conversation fact nobody claims after maxDeferMs (sync fills it); a STOP becomes a dead letter instead', async () => {
+    const stop: InboxInput = {
+      key: `conv:${sid('CH', 9)}:IM1`,
+      source: 'conversations',
+      payload: { EventType: 'onMessageAdded', ConversationSid: sid('CH', 9), MessageSid: sid('IM', 1), Author: '+14155550177', Body: 'STOP', Source: 'SMS', DateCreated: new Date(T0).toISOString() },
+    };
+    await store.ingest([closeItem(T0), stop]);
     const p = processor({ maxDeferMs: 500 });
-    expect((await p.runOnce()).deferred).toBe(1);
+    expect((await p.runOnce()).deferred).toBe(2);
+    expect(await store.listDeadLetters()).toEqual([]);
     clock += 24 * 3_600_000;
-    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    expect(await p.runOnce()).toMatchObject({ processed: 2, deferred: 0 });
     expect(await pending()).toBe(0);
+    const dead = await store.listDeadLetters();
+    expect(dead.map((d) => [d.source, d.reason, d.recordKey])).toEqual([['webhook', 'optout_unlinked', stop.key]]);
+    expect(dead[0]?.payload).toMatchObject({ source: 'conversations', conversationSid: sid('CH', 9), webhook: { Author: '+14155550177', Body: 'STOP' } });
   });
 
   it('a plugin call without TaskRouter access uses its own payload; a reservation waits for resolution', async () => {

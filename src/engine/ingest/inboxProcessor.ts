@@ -132,11 +132,11 @@ export class InboxProcessor {
     // by inbox row: a batch row's items share its id (they complete together, and a deferred item defers its row)
     const normalizedEvents = new Map<number, RawEvent[]>();
     // A row the store could not read back leaves the inbox as a dead letter (its text kept), not as a stall.
-    const corrupt: DeadLetterInput[] = [];
+    const ownDeadLetters: DeadLetterInput[] = [];
     for (const item of items) {
       if (item.corrupt !== undefined) {
         o.logger.error({ inboxId: item.id, source: item.source }, item.corrupt);
-        corrupt.push({ source: 'webhook', reason: 'corrupt_inbox_row', recordKey: `inbox:${item.id}`, payload: { key: item.key, source: item.source, ...(item.payload as object) }, error: item.corrupt });
+        ownDeadLetters.push({ source: 'webhook', reason: 'corrupt_inbox_row', recordKey: `inbox:${item.id}`, payload: { key: item.key, source: item.source, ...(item.payload as object) }, error: item.corrupt });
         result.ignored += 1;
         continue;
       }
@@ -206,6 +206,7 @@ export class InboxProcessor {
       });
       add(r.events);
       for (const id of r.deferred) deferred.add(id);
+      ownDeadLetters.push(...r.deadLetters);
     }
     const events = [...rawEvents.values()];
     const taskSids = [...new Set(events.map((e) => e.taskSid).filter((s): s is string => s !== undefined))].sort();
@@ -223,7 +224,7 @@ export class InboxProcessor {
       // the planner may add raw events (fetched Tasks, Conversation snapshots): keep the union, first seen wins
       const byKey = new Map(events.map((e) => [e.key, e]));
       for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
-      const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done, deadLetters: [...(derived.deadLetters ?? []), ...corrupt] };
+      const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done, deadLetters: [...(derived.deadLetters ?? []), ...ownDeadLetters] };
       const { result: r } = await commitDerived(o.store, o.connectorId, batch, o.rederive);
       result.processed = doneItems.filter((i) => !i.duplicate).length;
       result.rawEvents = r.rawEventsInserted;
