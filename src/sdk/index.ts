@@ -14,6 +14,8 @@ export type { ErrorCode, ErrorDetail } from '../core/errors.js';
 export { buildServer, startServer } from '../server/app.js';
 export type { Background, RunningServer, ServerDeps } from '../server/app.js';
 export type { ManagementHandlers } from '../server/management.js';
+export { errorResponse } from '../server/httpErrors.js';
+export type { ErrorBody } from '../server/httpErrors.js';
 export { createNodeHandler } from '../server/nodeHandler.js';
 export type { NodeHandler } from '../server/nodeHandler.js';
 export { tajoWebhooksPlugin } from '../server/plugin.js';

@@ -4,6 +4,8 @@
  * the server's handlers with the same validation).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,7 @@ import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { startServer, type RunningServer } from '../server/app.js';
 import { createKey } from '../server/keys.js';
 import { EmbeddedBackend } from './embedded.js';
-import { TajoClient, createManagementHandlers, type ConnectParams } from './index.js';
+import { TajoClient, createManagementHandlers, errorResponse, type ConnectParams } from './index.js';
 
 let emu: RunningEmulator;
 let server: RunningServer;
@@ -155,5 +157,61 @@ describe('the same results', () => {
     expect(await remote.connectors.uninstall('twilio-flex')).toEqual(await embedded.connectors.uninstall('twilio-flex'));
     await remote.connectors.connect('twilio-flex', params());
     await embedded.connectors.connect('twilio-flex', params());
+  });
+});
+
+describe("the README's express route (errorResponse)", () => {
+  /** express.json()'s contract: a body it cannot parse is an http-errors 400 passed to the error middleware. */
+  const readJson = (req: IncomingMessage) =>
+    new Promise<unknown>((resolve, reject) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        try {
+          resolve(text ? JSON.parse(text) : {});
+        } catch {
+          reject(Object.assign(new SyntaxError(`Unexpected token in JSON: ${text.slice(0, 20)}`), { status: 400, statusCode: 400, type: 'entity.parse.failed', body: text }));
+        }
+      });
+    });
+
+  it('answers bad input with a coded 4xx JSON body, never a crash or an HTML page', async () => {
+    const server: Server = createServer((req, res) => {
+      const reply = (status: number, body?: unknown) => {
+        res.statusCode = status;
+        if (body !== undefined) res.setHeader('content-type', 'application/json');
+        res.end(body === undefined ? '' : JSON.stringify(body));
+      };
+      void (async () => {
+        try {
+          const body = ((await readJson(req)) ?? {}) as Record<string, unknown>;
+          await embedded.connectors.handleEvent('twilio-flex', {
+            type: 'task.completed',
+            payload: { taskSid: body.TaskSid as string, customerEmail: body.email as string, channel: 'chat', duration: 300, queueName: 'Support' },
+          });
+          reply(200);
+        } catch (err) {
+          const { status, body } = errorResponse(err);
+          reply(status, body);
+        }
+      })();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/flex/task-complete`;
+    const post = async (body: string) => {
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: r.status, body: r.status === 200 ? undefined : ((await r.json()) as { error: { code: string; message: string } }) };
+    };
+    try {
+      expect(await post(JSON.stringify({ TaskSid: 'nope' }))).toMatchObject({ status: 422, body: { error: { code: 'TAJO_RECORD_INVALID' } } });
+      expect(await post(JSON.stringify({ email: 'a@b.co' }))).toMatchObject({ status: 422, body: { error: { code: 'TAJO_RECORD_INVALID', details: [{ path: 'payload.taskSid' }] } } });
+      const malformed = await post('{"TaskSid":');
+      expect(malformed).toEqual({ status: 400, body: { error: { code: 'TAJO_WEBHOOK_MALFORMED', message: 'Request body is malformed' } } });
+      expect(await post(JSON.stringify({ TaskSid: wt('e') }))).toEqual({ status: 200, body: undefined });
+      // an unexpected failure is a bare 500: nothing of its message
+      expect(errorResponse(new Error('db password hunter2'))).toEqual({ status: 500, body: { error: { code: 'TAJO_INTERNAL', message: 'Internal error' } } });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

@@ -55,6 +55,18 @@ export function toHttpError(err: unknown): TajoError {
   return new TajoError('TAJO_INTERNAL', undefined, { cause: err });
 }
 
+/**
+ * The answer for anything a request handler caught — for your own routes too (README, express example): a TajoError
+ * keeps its catalogue status, code, message, details and hint; a body parser's or framework's HTTP error (express.json,
+ * fastify) becomes its coded 4xx with the catalogue message (theirs may echo input); anything else is a bare 500
+ * TAJO_INTERNAL (never its message or stack).
+ */
+export function errorResponse(err: unknown): { status: number; body: ErrorBody } {
+  const te = toHttpError(err);
+  const own = isTajoError(err) && te.code !== 'TAJO_INTERNAL';
+  return { status: te.status, body: own ? errorBody(te.code, te.message, { details: te.details, hint: te.hint }) : errorBody(te.code) };
+}
+
 /** Installs the coded error handler (and, on a root instance, the coded 404) on an encapsulation context. */
 export function installErrorHandling(app: FastifyInstance, logger: Logger, onError?: (code: ErrorCode, route: string) => void, notFound = false): void {
   app.setErrorHandler((err, request, reply) => {
@@ -63,8 +75,8 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, onErr
     onError?.(te.code, request.routeOptions.url ?? 'unknown');
     // Messages of mapped fastify errors may echo input; answer with the catalogue message instead. A TajoError's own
     // message, details and hint are sent as written (the catalogue's rule: never secrets in them); an internal error's never.
-    if (te.code === 'TAJO_INTERNAL' || !isTajoError(err)) return replyError(reply, te.code);
-    return replyError(reply, te.code, te.message, { details: te.details, hint: te.hint });
+    const { status, body } = errorResponse(err);
+    return reply.code(status).type('application/json').send(body);
   });
   // a 404 handler belongs to the root context only (a plugin mounted by users must not claim theirs)
   if (notFound) app.setNotFoundHandler((request, reply) => replyError(reply, 'TAJO_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`.slice(0, 200)));
