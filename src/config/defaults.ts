@@ -56,7 +56,6 @@ export const DEFAULTS = {
   sync: { conversations: true, tasks: true, customers: true, csat: true, agent_activity: true },
   channels: [...CHANNELS],
   debug: false,
-  log_level: 'info',
   log_api_calls: false,
   message_bodies: 'off',
   message_body_max_chars: 160,

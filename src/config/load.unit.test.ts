@@ -39,7 +39,7 @@ describe('parseConfig', () => {
     });
     expect(flex.event_mapping).toEqual(DEFAULT_EVENT_MAPPING);
     expect(flex).toMatchObject({
-      enabled: true, sync: DEFAULTS.sync, channels: ['voice', 'sms', 'whatsapp', 'webchat'], debug: false, log_level: 'info',
+      enabled: true, sync: DEFAULTS.sync, channels: ['voice', 'sms', 'whatsapp', 'webchat'], debug: false,
       log_api_calls: false, base_urls: DEFAULT_BASE_URLS, message_bodies: 'off', csat_low_score_threshold: 2, lists: {},
     });
     expect(c.brevo).toEqual({ base_url: DEFAULT_BREVO_BASE_URL });

@@ -1,4 +1,6 @@
+import { getSupportedRegionCodes } from 'awesome-phonenumber';
 import { z } from 'zod';
+import { normaliseTarget, targetProblem } from './fieldMapping.js';
 import { CHANNELS, EVENT_KEYS, MESSAGE_BODY_MODES, type EventKey, DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL, DEFAULT_EVENT_MAPPING, DEFAULT_FIELD_MAPPING, DEFAULTS } from './defaults.js';
 
 /** `XX` + 32 hex, as Twilio SIDs are. */
@@ -6,6 +8,11 @@ export const sid = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), { message: `must be a Twilio ${prefix} SID: "${prefix}" followed by 32 hex characters` });
 
 const url = z.string().url();
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const SUPPORTED_REGIONS = new Set(getSupportedRegionCodes());
 
 export const TwilioFlexConfigSchema = z
   .object({
@@ -36,15 +43,35 @@ export const TwilioFlexConfigSchema = z
       .strict()
       .default({}),
     channels: z.array(z.enum(CHANNELS)).min(1).default([...DEFAULTS.channels]),
-    /** Replaces the default mapping as a whole when given (documented shape). */
-    field_mapping: z.record(z.string().min(1), z.string().min(1)).default({ ...DEFAULT_FIELD_MAPPING }),
+    /**
+     * Replaces the default mapping as a whole when given (documented shape). Targets are normalised (`email`, `SMS`,
+     * upper-case attribute names: src/config/fieldMapping.ts) and checked here, so the sync and the bootstrap agree.
+     */
+    field_mapping: z
+      .record(z.string().min(1), z.string().min(1))
+      .superRefine((m, ctx) => {
+        const entries = Object.entries(m);
+        if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'maps nothing: give at least one "record path: Brevo target" (or leave field_mapping out for the defaults)' });
+        const seen = new Map<string, string>();
+        for (const [path, target] of entries) {
+          const problem = targetProblem(target);
+          if (problem) ctx.addIssue({ code: 'custom', path: [path], message: problem });
+          const norm = normaliseTarget(target);
+          const other = seen.get(norm);
+          if (other !== undefined) ctx.addIssue({ code: 'custom', path: [path], message: `maps to ${norm}, as ${other} does: each Brevo target takes one record path` });
+          else seen.set(norm, path);
+        }
+      })
+      .transform((m) => Object.fromEntries(Object.entries(m).map(([path, target]) => [path, normaliseTarget(target)])))
+      .default({ ...DEFAULT_FIELD_MAPPING }),
     /** Merged over the defaults: name only the events you rename. */
     event_mapping: z
       .partialRecord(z.enum(EVENT_KEYS), z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { message: 'Brevo event names allow only letters, digits, - and _' }))
       .default({})
       .transform((m) => ({ ...DEFAULT_EVENT_MAPPING, ...m }) as Record<EventKey, string>),
     debug: z.boolean().default(DEFAULTS.debug),
-    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default(DEFAULTS.log_level),
+    /** Unset: the command's own default (warn; info for serve and dashboard). `--log-level` and TAJO_LOG_LEVEL win. */
+    log_level: z.enum(LOG_LEVELS).optional(),
     log_api_calls: z.boolean().default(DEFAULTS.log_api_calls),
     base_urls: z
       .object({ flex: url.optional(), conversations: url.optional(), taskrouter: url.optional(), events: url.optional() })
@@ -61,7 +88,11 @@ export const TwilioFlexConfigSchema = z
     csat_low_score_threshold: z.number().default(DEFAULTS.csat_low_score_threshold),
     service_level_seconds: z.number().positive().default(DEFAULTS.service_level_seconds),
     lookback_minutes: z.number().int().nonnegative().default(DEFAULTS.lookback_minutes),
-    default_phone_region: z.string().length(2).default(DEFAULTS.default_phone_region),
+    default_phone_region: z
+      .string()
+      .transform((r) => r.trim().toUpperCase())
+      .refine((r) => SUPPORTED_REGIONS.has(r), { message: 'must be a region code libphonenumber knows (ISO 3166-1 alpha-2, e.g. US, GB, FR)' })
+      .default(DEFAULTS.default_phone_region),
   })
   .strict();
 

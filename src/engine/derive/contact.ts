@@ -1,3 +1,4 @@
+import { EMAIL_TARGET, SMS_TARGET, normaliseTarget } from '../../config/fieldMapping.js';
 import type { CustomerRow } from '../../store/types.js';
 import { readPath } from './attributes.js';
 import type { DerivedCustomer } from './customer.js';
@@ -25,7 +26,8 @@ export interface ContactFlags {
 }
 
 /**
- * Applies `field_mapping` (record path → Brevo target). `email` sets the contact's email (lower-cased), `SMS` the
+ * Applies `field_mapping` (record path → Brevo target, normalised as config load does: `email`, `SMS` whatever their
+ * case, other attributes upper-cased). `email` sets the contact's email (lower-cased), `SMS` the
  * E.164 phone; every other target is an attribute. Absent values (undefined, null, '') and values that are not
  * string/number/boolean are not sent. The contact's email is the mapped one (default: the latest interaction's
  * `attributes.email`), so a customer whose latest interaction has no email is sent without one.
@@ -34,13 +36,14 @@ export function buildContact(c: DerivedCustomer, mapping: Readonly<Record<string
   const attributes: Record<string, string | number | boolean> = {};
   let email: string | undefined;
   for (const path of Object.keys(mapping).sort()) {
-    const target = mapping[path];
-    if (target === undefined) continue;
+    const given = mapping[path];
+    if (given === undefined) continue;
+    const target = normaliseTarget(given);
     const value = readPath(c.record, path);
     if (value === undefined || value === null || value === '') continue;
-    if (target.toLowerCase() === 'email') {
+    if (target === EMAIL_TARGET) {
       email = normalizeEmail(value) ?? email;
-    } else if (target === 'SMS') {
+    } else if (target === SMS_TARGET) {
       const phone = normalizePhone(typeof value === 'number' ? String(value) : value, defaultRegion);
       if (phone) attributes.SMS = phone;
     } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {

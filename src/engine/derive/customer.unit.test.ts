@@ -97,6 +97,12 @@ describe('buildContact', () => {
     expect(contactHash(d, DEFAULT_FIELD_MAPPING)).toBe(contactHash(structuredClone(d), { ...DEFAULT_FIELD_MAPPING }));
   });
 
+  it('reads targets as config load normalises them: sms is the phone, Email the email, attributes upper-case', () => {
+    const mapping = { 'attributes.phone': 'sms', 'attributes.email': 'Email', 'attributes.customer_tier': 'vip_tier' };
+    const p = buildContact(c, mapping, {}, { smsBlacklisted: false, whatsappBlacklisted: false });
+    expect(p).toEqual({ ext_id: '+14155550100', email: 'ann@x.io', attributes: { SMS: '+14155550100', VIP_TIER: 'vip', WHATSAPP: '+14155550100' }, listIds: [] });
+  });
+
   it('adds the CSAT list only for respondents', () => {
     const none = deriveCustomer('+14155550100', rows, [], NOW);
     expect(buildContact(none, DEFAULT_FIELD_MAPPING, { support_contacts: 7, csat_respondents: 9 }, { smsBlacklisted: false, whatsappBlacklisted: false }).listIds).toEqual([7]);

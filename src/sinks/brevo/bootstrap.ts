@@ -2,6 +2,7 @@
  * One-time Brevo setup: the attributes the field mapping writes must exist with the right types (Brevo silently
  * ignores values of the wrong type, brevo.md §0.5), and the configured lists must exist.
  */
+import { EMAIL_TARGET, normaliseTarget } from '../../config/fieldMapping.js';
 import { TajoError, type ErrorDetail } from '../../core/errors.js';
 import type { BrevoClient, CallOptions } from './client.js';
 import { ATTRIBUTE_TYPES } from './types.js';
@@ -20,12 +21,15 @@ export interface AttributePlan {
   mismatched: { name: string; want: string; have: string }[];
 }
 
-/** Wanted attribute types for a field mapping's targets (`email` is the contact email, not an attribute). */
+/**
+ * Wanted attribute types for a field mapping's targets (`email` is the contact email, not an attribute), named as the
+ * sync writes them (`normaliseTarget`: upper-case).
+ */
 export function wantedAttributes(targets: Iterable<string>, extra: Record<string, string> = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const t of targets) {
-    if (t.toLowerCase() === 'email') continue;
-    const name = t.toUpperCase();
+    const name = normaliseTarget(t);
+    if (name === EMAIL_TARGET) continue;
     out[name] = ATTRIBUTE_TYPES[name] ?? 'text';
   }
   return { ...out, ...extra };
@@ -75,4 +79,20 @@ export async function ensureList(client: BrevoClient, name: string, folderName =
 export async function checkList(client: BrevoClient, id: number, o: CallOptions = {}): Promise<void> {
   const list = await client.getList(id, o);
   if (!list) throw new TajoError('TAJO_BREVO_LIST_MISSING', `Brevo list ${id} does not exist`, { hint: 'Create it in Brevo or fix connectors.twilio_flex.lists.' });
+}
+
+/**
+ * Every configured list id must exist before anything is written for it: Brevo refuses a contact write naming a
+ * missing list, so a sync would dead-letter every contact (`brevo_rejected`). One TAJO_BREVO_LIST_MISSING names them all.
+ */
+export async function checkConfiguredLists(client: BrevoClient, lists: Readonly<Record<string, number | undefined>>, o: CallOptions = {}): Promise<void> {
+  const missing: { key: string; id: number }[] = [];
+  for (const [key, id] of Object.entries(lists)) {
+    if (id !== undefined && !(await client.getList(id, o))) missing.push({ key, id });
+  }
+  if (!missing.length) return;
+  throw new TajoError('TAJO_BREVO_LIST_MISSING', `Configured Brevo list${missing.length > 1 ? 's do' : ' does'} not exist: ${missing.map((m) => `${m.key} ${m.id}`).join(', ')}`, {
+    details: missing.map((m) => ({ path: `connectors.twilio_flex.lists.${m.key}`, message: `Brevo list ${m.id} does not exist` })),
+    hint: 'create the lists with `tajo connectors bootstrap twilio-flex --create-lists` and put their ids in lists.*, or fix the ids in tajo.yaml',
+  });
 }
