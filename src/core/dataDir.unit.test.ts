@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureDataDir, resolveDataDir } from './dataDir.js';
+import { TajoError } from './errors.js';
 
 const cwd = resolve('/srv/app');
 
@@ -33,5 +34,25 @@ describe('ensureDataDir', () => {
     expect(ensureDataDir(dir)).toBe(dir);
     expect(statSync(dir).isDirectory()).toBe(true);
     if (process.platform !== 'win32') expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('ensureDataDir on a path that cannot be a data dir', () => {
+  const base = mkdtempSync(join(tmpdir(), 'tajo-datadir-file-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  it('a file, or a path under a file, is TAJO_USAGE naming the settings to fix', () => {
+    const file = join(base, 'afile');
+    writeFileSync(file, 'x');
+    for (const dir of [file, join(file, 'sub')]) {
+      let err: unknown;
+      try {
+        ensureDataDir(dir);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(TajoError);
+      expect(err).toMatchObject({ code: 'TAJO_USAGE', exitCode: 64, hint: expect.stringContaining('--data-dir') });
+    }
   });
 });

@@ -44,10 +44,25 @@ function mapOrRaw(err: unknown): unknown {
   }
 }
 
+/**
+ * SQLSTATEs that mean the store URL names something the server does not have (3D000 invalid_catalog_name: no such
+ * database; class 28 invalid authorization: no such role, wrong password, refused by pg_hba): the user's setting to
+ * fix, not an outage to wait out. Their messages name the database or role, never the password.
+ */
+const SETTING_SQLSTATE: Record<string, { what: string; hint: string }> = {
+  '3D000': { what: 'the database does not exist', hint: 'create it (e.g. `createdb <name>`; Tajo creates its tables) or fix the database name in store.url / TAJO_DATABASE_URL' },
+  '28000': { what: 'the server refused this role', hint: 'check the user in store.url / TAJO_DATABASE_URL exists and that pg_hba.conf lets it connect from here' },
+  '28P01': { what: 'the password was refused', hint: 'check the password in store.url / TAJO_DATABASE_URL (or PGPASSWORD / ~/.pgpass)' },
+};
+
 export function mapPgError(err: unknown): never {
   if (err instanceof TajoError) throw err;
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : '';
+  const setting = typeof code === 'string' ? (SETTING_SQLSTATE[code] ?? (code.startsWith('28') ? SETTING_SQLSTATE['28000'] : undefined)) : undefined;
+  if (setting) {
+    throw new TajoError('TAJO_CONFIG_INVALID', `Postgres store: ${setting.what} (SQLSTATE ${String(code)}: ${message})`, { cause: err, hint: setting.hint });
+  }
   if (
     (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code))) ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message)
