@@ -3,12 +3,20 @@
 // Long-running commands (connectors sync, serve, migrate) run once more with a bounded V8 heap: see src/cli/heapBounds.ts.
 import { spawn } from 'node:child_process';
 
-const fail = (err) => {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exit(70);
-};
-
 const args = process.argv.slice(2);
+
+// A coded TajoError (e.g. TAJO_HEAP_MB refused) is reported as the CLI reports it; anything else is internal (70).
+const fail = (err) => {
+  const coded = err && typeof err === 'object' && typeof err.code === 'string' && err.code.startsWith('TAJO_') && Number.isInteger(err.exitCode);
+  const code = coded ? err.code : 'TAJO_INTERNAL';
+  const message = err instanceof Error ? err.message : String(err);
+  if (args.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({ error: { code, message, details: [], ...(coded && err.hint ? { hint: err.hint } : {}) } })}\n`);
+  } else {
+    process.stderr.write(`error[${code}]: ${message}\n${coded && err.hint ? `hint: ${err.hint}\n` : ''}`);
+  }
+  process.exit(coded ? err.exitCode : 70);
+};
 import('../dist/cli/heapBounds.js')
   .then(({ boundedHeapFlags, boundedEnv }) => {
     const flags = boundedHeapFlags(args, process.env, process.execArgv);

@@ -16,28 +16,45 @@
  * NODE_OPTIONS or on the node command line), turns the re-run off. `tajo demo` and `tajo emulator` are not bounded:
  * they host the emulators and the data generator in process.
  */
+import { TajoError } from '../core/errors.js';
+
 export const BOUNDED_COMMANDS: ReadonlyArray<readonly string[]> = [['connectors', 'sync'], ['serve'], ['migrate']];
 
 export const DEFAULT_HEAP_MB = 160;
 export const SEMI_SPACE_MB = 4;
+/** The smallest bound taken: below it V8 dies of heap exhaustion before the CLI has started (TAJO_HEAP_MB=1). */
+export const MIN_HEAP_MB = 64;
+
+/** `TAJO_HEAP_MB`: unset or empty = the default, 0 = unbounded, else a whole number of MB ≥ MIN_HEAP_MB. */
+export function heapMbFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_HEAP_MB;
+  const v = raw.trim();
+  const mb = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (mb === 0) return 0;
+  if (!Number.isSafeInteger(mb) || mb < MIN_HEAP_MB) {
+    throw new TajoError('TAJO_USAGE', `TAJO_HEAP_MB="${raw}" is not a heap bound: give a whole number of MB, at least ${MIN_HEAP_MB} (0 turns the bound off)`, {
+      hint: `unset it for the default ${DEFAULT_HEAP_MB} MB, or e.g. TAJO_HEAP_MB=256`,
+    });
+  }
+  return mb;
+}
 
 /** The words of argv (after node and the script) that are not options. */
 function words(args: readonly string[]): string[] {
   return args.filter((a) => !a.startsWith('-'));
 }
 
-/** The V8 flags to re-run `args` with, or undefined to run as is. */
+/** The V8 flags to re-run `args` with, or undefined to run as is. Throws TAJO_USAGE for a TAJO_HEAP_MB it cannot take. */
 export function boundedHeapFlags(args: readonly string[], env: Readonly<Record<string, string | undefined>>, execArgv: readonly string[]): string[] | undefined {
   if (env.TAJO_BOUNDED_HEAP === '1') return undefined; // already the re-run
   const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--max-old-space-size'));
   if (given) return undefined;
-  const raw = env.TAJO_HEAP_MB;
-  const mb = raw === undefined || raw === '' ? DEFAULT_HEAP_MB : Number(raw);
-  if (!Number.isFinite(mb) || mb <= 0) return undefined;
   const w = words(args);
   // Global options may come first (`tajo --config x.yaml serve`): the command is a run of words anywhere.
   const bounded = BOUNDED_COMMANDS.some((cmd) => w.some((_x, start) => cmd.every((c, i) => w[start + i] === c)));
-  return bounded ? [`--max-old-space-size=${Math.round(mb)}`, `--max-semi-space-size=${SEMI_SPACE_MB}`] : undefined;
+  if (!bounded) return undefined;
+  const mb = heapMbFromEnv(env.TAJO_HEAP_MB);
+  return mb === 0 ? undefined : [`--max-old-space-size=${mb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`];
 }
 
 /** Environment the re-run gets on top of the launcher's (see `MALLOC_ARENA_MAX` above); the user's own value wins. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedEnv, boundedHeapFlags } from './heapBounds.js';
+import { boundedEnv, boundedHeapFlags, MIN_HEAP_MB } from './heapBounds.js';
 
 describe('boundedHeapFlags', () => {
   it('bounds the long-running commands only', () => {
@@ -16,10 +16,19 @@ describe('boundedHeapFlags', () => {
     const sync = ['connectors', 'sync', 'twilio-flex'];
     expect(boundedHeapFlags(sync, { TAJO_HEAP_MB: '512' }, [])?.[0]).toBe('--max-old-space-size=512');
     expect(boundedHeapFlags(sync, { TAJO_HEAP_MB: '0' }, [])).toBeUndefined();
-    expect(boundedHeapFlags(sync, { TAJO_HEAP_MB: 'lots' }, [])).toBeUndefined();
     expect(boundedHeapFlags(sync, { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=4096' }, [])).toBeUndefined();
     expect(boundedHeapFlags(sync, {}, ['--max-old-space-size=300'])).toBeUndefined();
     expect(boundedHeapFlags(sync, { TAJO_BOUNDED_HEAP: '1' }, [])).toBeUndefined();
+  });
+
+  it('refuses a TAJO_HEAP_MB it cannot take (not a whole number, or below the minimum) with TAJO_USAGE', () => {
+    const sync = ['connectors', 'sync', 'twilio-flex'];
+    for (const bad of ['lots', 'abc', '1', '63', '-5', '12.5', '1e3']) {
+      expect(() => boundedHeapFlags(sync, { TAJO_HEAP_MB: bad }, []), bad).toThrow(expect.objectContaining({ code: 'TAJO_USAGE', exitCode: 64 }));
+    }
+    expect(boundedHeapFlags(sync, { TAJO_HEAP_MB: String(MIN_HEAP_MB) }, [])?.[0]).toBe(`--max-old-space-size=${MIN_HEAP_MB}`);
+    // commands that are not bounded do not read it
+    expect(boundedHeapFlags(['report'], { TAJO_HEAP_MB: 'abc' }, [])).toBeUndefined();
   });
 
   it('gives the re-run two malloc arenas unless the user chose a number', () => {

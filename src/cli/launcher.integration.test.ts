@@ -39,6 +39,17 @@ describe('bin/tajo.js launcher (bounded heap re-run)', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'TAJO_CONNECTOR_NOT_INSTALLED' } });
   });
 
+  it('refuses a TAJO_HEAP_MB it cannot take with a coded error instead of crashing or ignoring it', () => {
+    for (const bad of ['1', 'abc']) {
+      const r = spawnSync(process.execPath, [BIN, 'connectors', 'sync', 'twilio-flex', '--data-dir', dataDir()], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, TAJO_HEAP_MB: bad } });
+      expect(r.status, bad).toBe(64);
+      expect(r.stderr).toContain(`error[TAJO_USAGE]: TAJO_HEAP_MB="${bad}" is not a heap bound`);
+      const j = spawnSync(process.execPath, [BIN, '--json', 'serve', '--data-dir', dataDir()], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, TAJO_HEAP_MB: bad } });
+      expect(j.status).toBe(64);
+      expect(JSON.parse(j.stdout)).toMatchObject({ error: { code: 'TAJO_USAGE' } });
+    }
+  });
+
   it('serve runs in a child with the heap flags, which stops when the launcher is SIGKILLed', async () => {
     const launcher = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir()], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

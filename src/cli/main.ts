@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { LOG_LEVELS } from '../config/schema.js';
 import { TajoError } from '../core/errors.js';
 import { CliContext, type GlobalOptions } from './context.js';
 import { processIo, type CliIo } from './io.js';
 import { Output } from './output.js';
 
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 function version(): string {
   try {
@@ -38,21 +38,24 @@ const GROUPS: Record<string, () => Promise<Registrar[]>> = {
   migrate: async () => [(await import('./commands/migrate.js')).registerMigrateCommand],
   demo: async () => [(await import('./commands/demo.js')).registerDemoCommand],
   report: async () => [(await import('./commands/report.js')).registerReportCommand],
+  config: async () => [(await import('./commands/config.js')).registerConfigCommands],
   dashboard: async () => [(await import('./commands/dashboard.js')).registerDashboardCommand],
 };
 const GLOBAL_WITH_VALUE = new Set(['--config', '--data-dir', '--log-level']);
 
-/** The registrars a run needs: the invoked group only, or all of them (help, version, unknown command). */
-export async function registrarsFor(args: readonly string[]): Promise<Registrar[]> {
-  let name: string | undefined;
+/** The first word of the arguments that is not a global option or its value: the command group. */
+function firstWord(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (GLOBAL_WITH_VALUE.has(a)) i++;
-    else if (!a.startsWith('-')) {
-      name = a;
-      break;
-    }
+    else if (!a.startsWith('-')) return a;
   }
+  return undefined;
+}
+
+/** The registrars a run needs: the invoked group only, or all of them (help, version, unknown command). */
+export async function registrarsFor(args: readonly string[]): Promise<Registrar[]> {
+  const name = firstWord(args);
   const wantsHelp = args.includes('--help') || args.includes('-h');
   const group = name !== undefined && !wantsHelp ? GROUPS[name] : undefined;
   if (group && name !== 'help') return group();
@@ -67,7 +70,7 @@ export function buildProgram(io: CliIo, state: { ctx?: CliContext }, registrars:
     .option('--config <path>', 'config file (default: $TAJO_CONFIG, ./tajo.yaml)')
     .option('--data-dir <dir>', 'data dir (default: $TAJO_DATA_DIR, config data_dir, ./.tajo)')
     .option('--json', 'print one JSON document on stdout')
-    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS))
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]))
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -98,7 +101,12 @@ export async function run(args: string[], io: CliIo = processIo()): Promise<numb
     const out = state.ctx?.out ?? new Output(io, json);
     if (err instanceof CommanderError) {
       if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-      if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return 64;
+      if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') {
+        // commander printed the help (stderr); `--json` still gets its one document on stdout
+        if (!json) return 64;
+        const group = firstWord(args);
+        return out.error(new TajoError('TAJO_USAGE', group ? `\`tajo ${group}\` needs a subcommand` : 'A command is required', { hint: `see \`tajo ${group ? `${group} ` : ''}--help\`` }));
+      }
       return out.error(new TajoError('TAJO_USAGE', err.message.replace(/^error: /, ''), { hint: 'see `tajo --help`' }));
     }
     return out.error(err);

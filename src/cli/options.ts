@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 export function csvOf<T extends string>(allowed: readonly T[]) {
   return (value: string, previous: T[] | undefined): T[] => {
     const items = value.split(/[,\s]+/).filter(Boolean);
+    if (!items.length) throw new InvalidArgumentError(`give at least one of ${allowed.join(', ')}`);
     for (const i of items) if (!allowed.includes(i as T)) throw new InvalidArgumentError(`"${i}" is not one of ${allowed.join(', ')}`);
     return [...(previous ?? []), ...(items as T[])];
   };
@@ -23,7 +24,30 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+/** ISO 8601 as Tajo takes it: a date, or a date-time with an optional zone (Date.parse alone also takes "tomorrow 5"). */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
 export function isoDate(value: string): string {
-  if (Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('must be an ISO 8601 date or date-time (e.g. 2024-01-01)');
-  return value;
+  const v = value.trim();
+  if (!ISO_8601.test(v) || Number.isNaN(Date.parse(v))) throw new InvalidArgumentError('must be an ISO 8601 date or date-time (e.g. 2024-01-01 or 2024-01-01T09:00:00Z)');
+  return v;
+}
+
+/** An ISO 8601 date that is not in the future (`sync --since`). */
+export function pastIsoDate(value: string, now: () => number = Date.now): string {
+  const v = isoDate(value);
+  if (Date.parse(v) > now()) throw new InvalidArgumentError(`is in the future (now is ${new Date(now()).toISOString()})`);
+  return v;
+}
+
+/** An absolute http(s) URL. */
+export function httpUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value.trim());
+  } catch {
+    throw new InvalidArgumentError('must be an absolute http(s) URL (e.g. https://api.brevo.com/v3)');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError('must be an http(s) URL');
+  return value.trim();
 }

@@ -69,7 +69,9 @@ export class Output {
     } else if (this.json) {
       this.note(JSON.stringify({ error: { code: e.code, message: e.message } }));
     } else {
-      const lines = [`error[${e.code}]: ${e.message}`];
+      // A message that lists its details (config errors: one line each) shows its head only: details follow once.
+      const message = e.details.length ? (e.message.split('\n')[0] ?? e.message) : e.message;
+      const lines = [`error[${e.code}]: ${message}`];
       for (const d of e.details) lines.push(`  ${d.path ?? ''}${d.line !== undefined ? ` (line ${d.line})` : ''}${d.path || d.line !== undefined ? ': ' : ''}${d.message}`);
       if (e.hint) lines.push(`hint: ${e.hint}`);
       this.io.stderr(this.scrub(`${lines.join('\n')}\n`));
@@ -89,7 +91,8 @@ export function stripSecrets(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (!SECRET_KEYS.has(k) && v !== undefined) out[k] = stripSecrets(v);
+    // a value already "[redacted]" stays, so a reader sees the secret is set (`tajo config check`)
+    for (const [k, v] of Object.entries(value)) if ((!SECRET_KEYS.has(k) || v === REDACTED) && v !== undefined) out[k] = stripSecrets(v);
     return out;
   }
   return value;

@@ -1,10 +1,12 @@
 import { Option, type Command } from 'commander';
 import { CHANNELS, SYNC_RESOURCES, type Channel, type SyncResource } from '../../config/defaults.js';
+import { ERRORS } from '../../core/errors.js';
 import type { SdkContext } from '../../sdk/context.js';
 import type { ConnectParams, RotateParams, SyncParams } from '../../sdk/types.js';
 import { fetchEmulatorInfo } from '../emulatorInfo.js';
 import type { CommandEnv } from '../main.js';
-import { csvOf, intOption, isoDate } from '../options.js';
+import { csvOf, httpUrl, intOption, pastIsoDate } from '../options.js';
+import { assertChannels, assertEnabled, assertListsExist } from '../preflight.js';
 import { SyncProgressView } from '../progress.js';
 import { renderBootstrap, renderConnect, renderStatus, renderSync, renderTest, syncExitCode, testExitCode } from '../render.js';
 
@@ -48,7 +50,7 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
       .option('--flex-flow-sid <FO…>', 'Flex Flow SID (env TWILIO_FLEX_FLOW_SID)')
       .option('--workspace-sid <WS…>', 'TaskRouter workspace (default: discovered from Flex Configuration)'),
   )
-    .option('--brevo-base-url <url>', 'Brevo API base URL (default https://api.brevo.com/v3)')
+    .option('--brevo-base-url <url>', 'Brevo API base URL (default https://api.brevo.com/v3)', httpUrl)
     .option('--emulator <url>', 'take every base URL and credential from a running `tajo emulator`')
     .action(async (connector: string, o: InstallOpts) => {
       const ctx = env.ctx();
@@ -66,7 +68,11 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
     .action(async (connector: string) => {
       const ctx = env.ctx();
       const r = await (await ctx.tajo()).connectors.test(connector);
-      ctx.out.result(r, renderTest);
+      // a missing list fails the sync with TAJO_BREVO_LIST_MISSING: the test names the same code
+      const lists = r.checks.find((c) => c.id === 'brevo_lists' && !c.ok && !c.skipped);
+      const listError = lists ? { code: 'TAJO_BREVO_LIST_MISSING' as const, message: `${ERRORS.TAJO_BREVO_LIST_MISSING.message}: ${lists.cause ?? ''}` } : undefined;
+      ctx.out.result(listError ? { ...r, error: listError } : r, () => renderTest(r));
+      if (listError && !ctx.out.json) ctx.out.note(`error[${listError.code}]: ${listError.message}`);
       ctx.exitCode = testExitCode(r);
     });
 
@@ -76,12 +82,17 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
     .argument('<connector>', 'twilio-flex')
     .addOption(new Option('--type <type>', 'full or incremental').choices(['full', 'incremental']).default('incremental'))
     .option('--resources <list>', `comma-separated: ${SYNC_RESOURCES.join(',')}`, csvOf(SYNC_RESOURCES))
-    .option('--since <date>', 'ISO date; task data is clamped to the 30-day TaskRouter retention', isoDate)
-    .option('--channels <list>', `comma-separated: ${CHANNELS.join(',')}`, csvOf(CHANNELS))
+    .option('--since <date>', 'ISO date in the past; task data is clamped to the 30-day TaskRouter retention', (v: string) => pastIsoDate(v))
+    .option('--channels <list>', `comma-separated, among the configured channels: ${CHANNELS.join(',')}`, csvOf(CHANNELS))
     .option('--dry-run', 'read Twilio and print the Brevo writes it would make, writing nothing')
     .option('--no-deliver', 'only fill the outbox (leave delivery to `tajo serve`)')
     .action(async (connector: string, o: SyncOpts) => {
       const ctx = env.ctx();
+      const sdk = await ctx.sdk();
+      assertEnabled(sdk, connector, 'a sync');
+      assertChannels(sdk, o.channels);
+      // before anything is enqueued: a missing list would dead-letter every contact
+      if (!o.dryRun) await assertListsExist(sdk, connector);
       const params: SyncParams = {
         type: o.type,
         ...(o.resources ? { resources: o.resources } : {}),

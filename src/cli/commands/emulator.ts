@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { signalShutdown } from '../io.js';
 import type { CommandEnv } from '../main.js';
 import { readFaultFile, startEmulator } from '../emulatorModule.js';
+import { listenOrExplain } from '../listen.js';
 import { intOption, isoDate, positiveNumber } from '../options.js';
 
 export function registerEmulatorCommand(program: Command, env: CommandEnv): void {
@@ -18,7 +19,7 @@ export function registerEmulatorCommand(program: Command, env: CommandEnv): void
     .option('--world <file>', 'keep the generated world in this SQLite file (reused when it exists)')
     .action(async (o: { port: number; host: string; seed?: number; scale: 'small' | 'reference' | 'large'; timeScale: number; now?: string; faults?: string; world?: string }) => {
       const ctx = env.ctx();
-      const emu = await startEmulator({
+      const emu = await listenOrExplain(() => startEmulator({
         port: o.port,
         host: o.host,
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
@@ -27,7 +28,7 @@ export function registerEmulatorCommand(program: Command, env: CommandEnv): void
         ...(o.now ? { now: o.now } : {}),
         ...(o.faults ? { faults: readFaultFile(o.faults) } : {}),
         ...(o.world ? { worldPath: o.world } : {}),
-      });
+      }), 'tajo emulator', o.host, o.port);
       ctx.onClose(() => emu.close());
       // The one documented exception to "no secrets in output": the emulator's own throwaway credentials.
       ctx.out.raw(`${JSON.stringify(emu.info)}\n`);

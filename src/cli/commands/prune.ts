@@ -8,13 +8,19 @@ import type { CommandEnv } from '../main.js';
  * stay in the store only as long as needed; the ledger (keys and content hashes, no payloads) keeps every delivered
  * key, so nothing is sent twice after a prune. Run it from cron next to `tajo serve` or after syncs.
  */
+/** 100 years: more keeps the same rows, and the cut-off stays a valid date. */
+const MAX_DAYS = 36_500;
+
 export function registerPruneCommand(program: Command, env: CommandEnv): void {
   program
     .command('prune')
     .description('delete delivered Brevo writes and processed webhook payloads older than N days (the ledger still prevents re-sends)')
-    .option('--older-than-days <n>', 'keep what was delivered or processed in the last N days', (v) => Number(v), 7)
+    .option('--older-than-days <n>', `keep what was delivered or processed in the last N days (0..${MAX_DAYS})`, (v) => Number(v), 7)
     .action(async (o: { olderThanDays: number }) => {
-      if (!Number.isFinite(o.olderThanDays) || o.olderThanDays < 0) throw new TajoError('TAJO_USAGE', '--older-than-days must be a number ≥ 0');
+      // an unbounded N would put the cut-off before any date (new Date(...) throws a RangeError)
+      if (!Number.isFinite(o.olderThanDays) || o.olderThanDays < 0 || o.olderThanDays > MAX_DAYS) {
+        throw new TajoError('TAJO_USAGE', `--older-than-days must be a number between 0 and ${MAX_DAYS}`, { hint: `${MAX_DAYS} days keeps everything from the last 100 years` });
+      }
       const ctx = env.ctx();
       const store = await (await ctx.sdk()).store();
       const beforeMs = Date.now() - o.olderThanDays * DAY_MS;

@@ -10,7 +10,9 @@ import { backgroundLoops } from '../../sdk/services/worker.js';
 import { startScaleRuntime } from '../../scale/runtime.js';
 import { signalShutdown } from '../io.js';
 import type { CommandEnv } from '../main.js';
+import { listenOrExplain } from '../listen.js';
 import { intOption } from '../options.js';
+import { assertEnabled } from '../preflight.js';
 
 type Role = 'ingest' | 'worker' | 'all';
 
@@ -25,8 +27,9 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
     .option('--lease-seconds <n>', "how long a dead replica's claimed webhooks, Brevo writes and sync streams wait before another replica takes them over (default: 60 / 120 / 30)", intOption(1, 3_600))
     .action(async (o: { role: Role; port?: number; host?: string; syncEvery?: number; leaseSeconds?: number }) => {
       const ctx = env.ctx();
-      if (!ctx.globals.logLevel && !ctx.io.env.TAJO_LOG_LEVEL) ctx.logger.level = 'info';
+      ctx.useDefaultLevel('info');
       const sdk = await ctx.sdk();
+      assertEnabled(sdk, 'twilio-flex', 'tajo serve');
       const store = await sdk.store();
       const conn = await loadConnection(sdk, 'twilio-flex').catch((err: unknown) => {
         if (err instanceof TajoError && err.code === 'TAJO_CONNECTOR_NOT_INSTALLED') return undefined;
@@ -67,7 +70,9 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
       if (!accountSid || !authToken) {
         ctx.out.note('! no Twilio auth token installed: Twilio webhook signatures cannot be verified, so Twilio routes will refuse requests');
       }
-      const server = await startServer({
+      const host = o.host ?? sdk.config.server.host;
+      const port = o.port ?? sdk.config.server.port;
+      const server = await listenOrExplain(() => startServer({
         store,
         config: sdk.config,
         logger: ctx.logger,
@@ -81,7 +86,7 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
         // the inbox processor as the server's own driver: woken after each inbox commit, its cycles counted in /metrics
         ...(bg.inbox ? { inboxProcessor: bg.inbox } : {}),
         background: bg.loops.filter((l) => l !== bg.inbox),
-      });
+      }), 'tajo serve', host, port);
       ctx.onClose(() => server.close());
       served.url = server.url;
       scale.instrument(server.metrics.registry);
