@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { parseJsonBuffer } from './jsonBody.js';
 import { acquireAll, type RateBudget } from './budget.js';
 import { decideRetry, parseRetryAfter, parseSibReset, type Vendor } from './retry.js';
+import { onAbort } from './waiters.js';
 
 /**
  * The one HTTP layer for vendor calls: rate budgets first, then `fetch` with a timeout, then the pure retry
@@ -124,30 +125,33 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
     const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe?.();
       resolve();
     }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // one listener per signal, however many sleeps share it (./waiters.ts onAbort)
+    const unsubscribe = signal
+      ? onAbort(signal, () => {
+          clearTimeout(t);
+          reject(signal.reason ?? new Error('aborted'));
+        })
+      : undefined;
   });
 }
 
 function combine(timeoutMs: number, outer?: AbortSignal): { signal: AbortSignal; done: () => void } {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(new DOMException('request timed out', 'TimeoutError')), timeoutMs);
-  const onOuter = () => ctrl.abort(outer?.reason);
+  let unsubscribe: (() => void) | undefined;
   if (outer) {
+    // one listener per outer signal, however many requests are in flight under it (./waiters.ts onAbort)
     if (outer.aborted) ctrl.abort(outer.reason);
-    else outer.addEventListener('abort', onOuter, { once: true });
+    else unsubscribe = onAbort(outer, () => ctrl.abort(outer.reason));
   }
   return {
     signal: ctrl.signal,
     done: () => {
       clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuter);
+      unsubscribe?.();
     },
   };
 }

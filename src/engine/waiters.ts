@@ -10,39 +10,40 @@ export interface Waiter {
   reject: (err: unknown) => void;
   signal?: AbortSignal | undefined;
   onAbort?: () => void;
+  /** Ends the waiter's abort subscription (granted, rejected or aborted). */
+  unsubscribe?: () => void;
 }
 
 /**
- * The waiters queued under each signal, behind ONE abort listener per signal. A run hands its signal to every request
- * it makes, and the budgets queue them all: a listener per waiter put dozens on one signal (Node's
- * MaxListenersExceededWarning past 10). The listener is removed when the signal's last waiter leaves.
+ * Abort subscriptions behind ONE listener per signal. A run hands its signal to every request it makes (budget waits,
+ * fetches, backoff sleeps, here and in ./http.ts): a listener each put dozens on one signal, and Node warns past 10
+ * (MaxListenersExceededWarning). The listener is removed when the signal's last subscriber leaves.
  */
-const bySignal = new WeakMap<AbortSignal, { waiters: Set<Waiter>; listener: () => void }>();
+const subscribers = new WeakMap<AbortSignal, { fns: Set<() => void>; listener: () => void }>();
 
-function watch(w: Waiter, signal: AbortSignal): void {
-  let entry = bySignal.get(signal);
+/** Runs `fn` once when `signal` aborts; returns the unsubscribe (call it once the wait is over). */
+export function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  let entry = subscribers.get(signal);
   if (!entry) {
-    const waiters = new Set<Waiter>();
+    const fns = new Set<() => void>();
     const listener = () => {
-      bySignal.delete(signal);
-      for (const x of [...waiters]) x.onAbort?.();
+      subscribers.delete(signal);
+      for (const f of [...fns]) f();
     };
-    entry = { waiters, listener };
-    bySignal.set(signal, entry);
+    entry = { fns, listener };
+    subscribers.set(signal, entry);
     signal.addEventListener('abort', listener, { once: true });
   }
-  entry.waiters.add(w);
-}
-
-function unwatch(w: Waiter): void {
-  if (!w.signal) return;
-  const entry = bySignal.get(w.signal);
-  if (!entry) return;
-  entry.waiters.delete(w);
-  if (entry.waiters.size === 0) {
-    w.signal.removeEventListener('abort', entry.listener);
-    bySignal.delete(w.signal);
-  }
+  const e = entry;
+  const f = () => fn(); // its own identity: the same fn may subscribe twice
+  e.fns.add(f);
+  return () => {
+    if (!e.fns.delete(f) || e.fns.size > 0) return;
+    if (subscribers.get(signal) === e) {
+      signal.removeEventListener('abort', e.listener);
+      subscribers.delete(signal);
+    }
+  };
 }
 
 /**
@@ -62,13 +63,13 @@ export function waitInQueue(
     const w: Waiter = { priority: opts.priority ?? 0, startedAt, resolve, reject, signal };
     if (signal) {
       w.onAbort = () => {
-        unwatch(w);
+        w.unsubscribe?.();
         const i = queue.indexOf(w);
         if (i >= 0) queue.splice(i, 1);
         reject(signal.reason ?? new Error('aborted'));
         afterAbort?.();
       };
-      watch(w, signal);
+      w.unsubscribe = onAbort(signal, w.onAbort);
     }
     let i = queue.length;
     while (i > 0 && queue[i - 1]!.priority > w.priority) i--;
@@ -79,7 +80,7 @@ export function waitInQueue(
 
 /** Hands a waiter its slot: resolves it with the ms it waited (returned too). */
 export function grant(w: Waiter, nowMs: number): number {
-  unwatch(w);
+  w.unsubscribe?.();
   const waited = Math.max(0, nowMs - w.startedAt);
   w.resolve(waited);
   return waited;
@@ -88,7 +89,7 @@ export function grant(w: Waiter, nowMs: number): number {
 /** Rejects every queued waiter with `reason` and empties the queue. */
 export function rejectAll(queue: Waiter[], reason: unknown): void {
   for (const w of queue.splice(0)) {
-    unwatch(w);
+    w.unsubscribe?.();
     w.reject(reason);
   }
 }

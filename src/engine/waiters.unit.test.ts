@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { grant, rejectAll, waitInQueue, type Waiter } from './waiters.js';
+import { sleep } from './http.js';
+import { grant, onAbort, rejectAll, waitInQueue, type Waiter } from './waiters.js';
 
 describe('rate budget wait queue', () => {
   it('orders live (0) before backfill (1), first come first served within a priority', async () => {
@@ -84,5 +85,20 @@ describe('rate budget wait queue', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('onAbort: many subscribers, one listener; each runs once on abort; unsubscribed ones do not; http sleeps share it', async () => {
+    const ac = new AbortController();
+    const ran: number[] = [];
+    const offs = Array.from({ length: 30 }, (_, i) => onAbort(ac.signal, () => ran.push(i)));
+    const sleeps = Array.from({ length: 30 }, () => sleep(60_000, ac.signal));
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    for (const off of offs.slice(0, 10)) off();
+    ac.abort(new Error('stop'));
+    expect(ran).toEqual(Array.from({ length: 20 }, (_, i) => i + 10));
+    await expect(Promise.allSettled(sleeps)).resolves.toSatisfy((rs: PromiseSettledResult<void>[]) => rs.every((r) => r.status === 'rejected'));
+    const other = new AbortController();
+    await Promise.all(Array.from({ length: 15 }, () => sleep(5, other.signal)));
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
   });
 });
