@@ -6,6 +6,12 @@ export const sidOf = (...prefixes: string[]) => z.string().regex(new RegExp(`^($
 /** A bounded string (no unbounded fields reach the store). */
 export const text = (max = 1024) => z.string().max(max);
 
+/** A point in time: ISO 8601 text, epoch milliseconds as digits, or an epoch-milliseconds number. */
+export const instant = z.union([
+  text(64).refine((s) => /^\d{1,15}$/.test(s) || (/^\d{4}-\d{2}-\d{2}/.test(s) && Number.isFinite(Date.parse(s))), { message: 'not a time (ISO 8601, or epoch milliseconds)' }),
+  z.number().int().nonnegative().max(8.64e15),
+]);
+
 /** A JSON-in-string attribute blob, or (from the Flex UI, `ITask.attributes`) an object. */
 export const attributesField = z.union([z.string().max(256 * 1024), z.record(z.string(), z.unknown())]);
 

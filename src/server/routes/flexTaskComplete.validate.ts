@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { attributesField, parseWith, sidOf, text, type Parsed } from './common.validate.js';
+import { attributesField, instant, parseWith, sidOf, text, type Parsed } from './common.validate.js';
 
 /**
  * The Flex UI plugin's `afterCompleteTask` post, in the product doc's shape
@@ -19,7 +19,7 @@ export const FlexTaskCompleteSchema = z.object({
   WorkerSid: sidOf('WK').optional(),
   WorkerName: text(256).optional(),
   /** When the agent completed the task (ISO 8601 or epoch ms); default: when the server received the call. */
-  CompletedAt: z.union([text(64), z.number().finite().nonnegative()]).optional(),
+  CompletedAt: instant.optional(),
 });
 
 export type FlexTaskComplete = z.infer<typeof FlexTaskCompleteSchema>;

@@ -75,6 +75,23 @@ describe('Flex plugin and survey', () => {
     expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: { conversations: { conversation_measure_1: 2 } } }).ok).toBe(true);
     expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: '{not json' }).ok).toBe(false);
   });
+  it('a survey score lies within its scale (Scale, survey_scale, default 5); times and emails are checked', () => {
+    const L = sid('WT', 1);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 5 }).ok).toBe(true);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 99 }).ok).toBe(false);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: -1 }).ok).toBe(false);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 9, Scale: 10 }).ok).toBe(true);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 3, Questions: [{ label: 'q', score: 7 }] }).ok).toBe(false);
+    expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: { survey_scale: 10, conversations: { conversation_measure_1: 9 } } }).ok).toBe(true);
+    expect(validateSurvey({ TaskSid: sid('WT', 2), TaskAttributes: { conversations: { conversation_measure_1: 9 } } }).ok).toBe(false);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 4, CompletedAt: 'garbage' }).ok).toBe(false);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 4, CompletedAt: '2026-12-06T12:00:00Z' }).ok).toBe(true);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 4, CompletedAt: '1733486400000' }).ok).toBe(true);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 4, CompletedAt: 1733486400000 }).ok).toBe(true);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 4, Email: 'not-an-email' }).ok).toBe(false);
+    expect(validateSurvey({ LinkedTaskSid: L, Score: 4, Email: 'ana@example.com' }).ok).toBe(true);
+    expect(validateFlexTaskComplete({ TaskSid: sid('WT', 1), CompletedAt: 'yesterday' }).ok).toBe(false);
+  });
 });
 
 describe('Event Streams batch: plain-code hot path and the schema agree', () => {
