@@ -19,11 +19,15 @@ export interface LiveLoops {
 
 const live = new WeakMap<SdkContext, Promise<LiveLoops>>();
 
-/** The context's live loops (created and started once; stopped when the context closes). */
+/**
+ * The context's live loops (created and started once; stopped when the context closes). A start that fails (a bad
+ * Brevo base URL, the store briefly unavailable, …) is not remembered: the next call tries again with its own
+ * connection, instead of every later call failing with the first error until the process restarts.
+ */
 export function liveLoops(ctx: SdkContext, conn: Connection): Promise<LiveLoops> {
   let p = live.get(ctx);
   if (!p) {
-    p = (async () => {
+    const started = (async () => {
       const inbox = await inboxProcessorFor(ctx, conn);
       const delivery = conn.brevo.apiKey ? await createDeliveryWorker(ctx, conn, 'sdk') : undefined;
       inbox.start();
@@ -34,7 +38,11 @@ export function liveLoops(ctx: SdkContext, conn: Connection): Promise<LiveLoops>
       });
       return { inbox, ...(delivery ? { delivery } : {}) };
     })();
-    live.set(ctx, p);
+    started.catch(() => {
+      if (live.get(ctx) === started) live.delete(ctx);
+    });
+    live.set(ctx, started);
+    p = started;
   }
   return p;
 }
