@@ -86,12 +86,17 @@ describe('connectors sync', () => {
     // Replaying a Twilio-side letter derives the task again: still malformed, it opens a new letter.
     const second = list[1]!;
     const replay = await runCli(['--json', ...args, 'dlq', 'replay', String(second.id)]);
-    expect(replay.code).toBe(0);
-    expect(replay.json()).toEqual([{ id: second.id, status: 'replayed', requeued: 0 }]);
-    const open = (await runCli(['--json', ...args, 'dlq', 'list'])).json<{ id: number; reason: string; recordKey: string }[]>();
+    expect(replay.code).toBe(65);
+    const open = (await runCli(['--json', ...args, 'dlq', 'list'])).json<{ id: number; reason: string; recordKey: string; error?: string }[]>();
     const again = open.find((d) => d.recordKey === second.recordKey);
     expect(again).toMatchObject({ reason: second.reason });
     expect(again!.id).not.toBe(second.id);
+    // the result says it failed again and names the dead letter it is in now
+    expect(replay.json()).toEqual([{ id: second.id, status: 'failed', requeued: 0, deadLetters: [{ id: again!.id, reason: second.reason, ...(again!.error ? { error: again!.error } : {}) }] }]);
+    const human = await runCli([...args, 'dlq', 'replay', String(again!.id)]);
+    expect(human.code).toBe(65);
+    expect(human.stdout).toContain(`✗ #${again!.id} replayed and failed again: now dead letter #`);
+    expect(human.stdout).not.toContain('✓');
   });
 
   it('an incremental sync right after sends nothing new', async () => {

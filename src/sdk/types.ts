@@ -305,9 +305,17 @@ export interface DlqListParams {
 
 export interface DlqActionResult {
   id: number;
-  status: 'replayed' | 'discarded';
-  /** Replay: writes put back in the outbox or records re-queued. */
+  /**
+   * `failed`: the replay ran and the record failed again (this dead letter is closed as replayed; `deadLetters` names
+   * the open one(s) it is in now).
+   */
+  status: 'replayed' | 'discarded' | 'failed';
+  /** Replay: writes put back in the outbox or records re-queued (a webhook: 1, back in the inbox). */
   requeued?: number;
+  /** Replay: the open dead letters the replayed record is in now (when it failed again). */
+  deadLetters?: { id: number; reason: string; error?: string }[];
+  /** Replay of a webhook (`optout_unlinked`): the inbox key it was stored under again. */
+  inboxKey?: string;
 }
 
 export interface BootstrapParams {

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type { DlqActionResult } from '../../sdk/types.js';
 import type { CommandEnv } from '../main.js';
 import { intOption } from '../options.js';
 import { renderDeadLetter, renderDeadLetters } from '../render.js';
@@ -36,7 +37,9 @@ export function registerDlqCommands(program: Command, env: CommandEnv): void {
       const tajo = await ctx.tajo();
       const results = [];
       for (const id of ids) results.push(await tajo.dlq.replay(id));
-      ctx.out.result(results, (r) => r.map((x) => `✓ #${x.id} replayed (${x.requeued ?? 0} requeued)`));
+      ctx.out.result(results, (r) => r.map(replayLine));
+      // a record that failed again is not an error of the command, but scripts must see it
+      if (results.some((x) => x.status === 'failed')) ctx.exitCode = 65;
     });
 
   dlq
@@ -50,4 +53,13 @@ export function registerDlqCommands(program: Command, env: CommandEnv): void {
       for (const id of ids) results.push(await tajo.dlq.discard(id));
       ctx.out.result(results, (r) => r.map((x) => `✓ #${x.id} discarded`));
     });
+}
+
+function replayLine(x: DlqActionResult): string {
+  if (x.status === 'failed') {
+    const now = (x.deadLetters ?? []).map((d) => `#${d.id} (${d.reason}${d.error ? `: ${d.error}` : ''})`).join(', ');
+    return `✗ #${x.id} replayed and failed again: now dead letter ${now}`;
+  }
+  if (x.inboxKey) return `✓ #${x.id} replayed: its webhook is back in the inbox as ${x.inboxKey} and processed again (if still no task names its Conversation, it waits for one, then becomes a new dead letter)`;
+  return `✓ #${x.id} replayed (${x.requeued ?? 0} requeued)`;
 }

@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../../config/schema.js';
+import { startEmulator, type RunningEmulator } from '../../emulators/index.js';
+import type { Store } from '../../store/store.js';
+import { EmbeddedBackend } from '../embedded.js';
+import { loadConnection } from './connection.js';
+import { replayInboxKey } from './dlq.js';
+import { inboxProcessorFor } from './worker.js';
+
+const C = 'twilio-flex';
+let emu: RunningEmulator;
+let dir: string;
+let backend: EmbeddedBackend;
+let store: Store;
+
+beforeAll(async () => {
+  emu = await startEmulator({ seed: 7, scale: 'small', timeScale: 20 });
+});
+afterAll(async () => {
+  await emu?.close();
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tajo-dlq-'));
+  backend = await EmbeddedBackend.open({ dataDir: dir, env: {}, config: ConfigSchema.parse({}) });
+  await backend.connect(C, {
+    accountSid: emu.info.accountSid, authToken: emu.info.authToken, flexFlowSid: emu.info.flexFlowSid, baseUrls: emu.info.twilio,
+    brevoApiKey: emu.info.brevoApiKey, brevoBaseUrl: emu.info.brevo,
+  });
+  store = await backend.ctx.store();
+});
+afterEach(async () => {
+  await backend.ctx.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('dlq replay', () => {
+  it('a replay that fails the same way says so and names the new dead letter', async () => {
+    const task = `WT${'0'.repeat(31)}9`;
+    // a TaskRouter callback whose attributes are not JSON: the inbox processor dead-letters the task
+    await store.ingest([{
+      key: `EV${'0'.repeat(31)}9`, source: 'taskrouter',
+      payload: { Sid: `EV${'0'.repeat(31)}9`, EventType: 'task.created', TaskSid: task, TaskAttributes: '{not json', TaskChannelUniqueName: 'voice', ResourceType: 'task', ResourceSid: task, Timestamp: String(Math.floor(Date.now() / 1000) - 60) },
+    }]);
+    await (await inboxProcessorFor(backend.ctx, await loadConnection(backend.ctx, C))).runOnce();
+    const [first] = await backend.dlqList({});
+    expect(first).toMatchObject({ reason: 'malformed_attributes', recordKey: task, status: 'open' });
+
+    const r = await backend.dlqReplay(first!.id);
+    const [now] = await backend.dlqList({});
+    expect(now).toMatchObject({ reason: 'malformed_attributes', recordKey: task, status: 'open' });
+    expect(now!.id).not.toBe(first!.id);
+    expect(r).toEqual({ id: first!.id, status: 'failed', requeued: 0, deadLetters: [{ id: now!.id, reason: 'malformed_attributes', error: now!.error }] });
+  });
+
+  it('optout_unlinked: the STOP goes back into the inbox and, once a sync brought its task, reaches the customer', async () => {
+    // an sms interaction of the emulated contact center, with its Conversation and customer phone
+    const requested = emu.truth().events.find((e) => e.name === 'SUPPORT_REQUESTED' && e.properties.channel === 'sms' && typeof e.properties.conversation_sid === 'string')!;
+    const conversationSid = String(requested.properties.conversation_sid);
+    const phone = requested.ext_id;
+    expect(phone).toMatch(/^\+\d+$/);
+    const webhook = { EventType: 'onMessageAdded', ConversationSid: conversationSid, MessageSid: `IM${'0'.repeat(31)}1`, Author: phone, Body: 'STOP', Source: 'SMS', DateCreated: new Date().toISOString() };
+    // what the inbox processor keeps when no task names the Conversation within its wait (engine/ingest/attachConversations.ts)
+    await store.commit(C, { deadLetters: [{ source: 'webhook', reason: 'optout_unlinked', recordKey: `conv:${conversationSid}:IM1`, payload: { source: 'conversations', webhook, conversationSid }, error: 'a STOP keyword in a Conversation that no task named' }] });
+    const [letter] = await backend.dlqList({});
+    expect(letter).toMatchObject({ reason: 'optout_unlinked' });
+    // (the emulated data holds tasks of its own that dead-letter: only this one matters here)
+
+    expect((await backend.sync(C, { type: 'full', deliver: false })).status).toBe('ok');
+    const before = await store.getCustomers(C, [phone]);
+    expect(before[0]).toMatchObject({ key: phone, smsBlacklisted: false });
+
+    const r = await backend.dlqReplay(letter!.id);
+    expect(r).toEqual({ id: letter!.id, status: 'replayed', requeued: 1, inboxKey: replayInboxKey(letter!.id) });
+    // processed by the inbox processor at once: the customer is opted out, and the contact write carries it
+    const [after] = await store.getCustomers(C, [phone]);
+    expect(after).toMatchObject({ key: phone, smsBlacklisted: true });
+    expect((await backend.dlqList({})).filter((d) => d.reason === 'optout_unlinked')).toEqual([]);
+    // the replay's inbox key is derived from the dead letter: storing it again is a duplicate
+    expect(await store.ingest([{ key: replayInboxKey(letter!.id), source: 'conversations', payload: webhook }])).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+});
