@@ -7,7 +7,7 @@ import type { ConnectorRecord, ConnectorSettings } from '../../store/types.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectParams, ConnectResult, ConnectorId, RotateParams, TwilioBaseUrls } from '../types.js';
 import { FLEX_FORBIDDEN_FIX, TWILIO_AUTH_FIX } from './checks.js';
-import { SECRET_NAMES, effectiveBaseUrls, effectiveBrevoBaseUrl, loadConnection, notInstalled } from './connection.js';
+import { SECRET_NAMES, brevoKeyOverride, effectiveBaseUrls, effectiveBrevoBaseUrl, loadConnection, notInstalled, resolveTwilioCredentials } from './connection.js';
 import { brevoGet, parseFlexConfiguration, twilioGet, vendorMessage, type ProbeOptions, type TwilioCredentials } from './vendorProbe.js';
 
 const SID = (prefix: string) => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
@@ -117,6 +117,7 @@ export async function rotate(ctx: SdkContext, id: ConnectorId, p: RotateParams, 
   const s = conn.record.settings;
   const twilioChange = Boolean(p.authToken || p.apiKeySid || p.apiKeySecret);
   if (!twilioChange && !p.brevoApiKey) throw new TajoError('TAJO_USAGE', 'Nothing to rotate', { hint: 'pass --auth-token, --api-key-sid/--api-key-secret or --brevo-api-key' });
+  await refuseOverridden(ctx, id, s, p);
   let settings = s;
   const store = await ctx.store();
   const vault = ctx.vault();
@@ -141,6 +142,41 @@ export async function rotate(ctx: SdkContext, id: ConnectorId, p: RotateParams, 
   await store.saveConnector(record);
   if (conn.record.status === 'paused') await store.setConnectorStatus(id, 'active');
   return toConnectResult(record, Boolean(p.brevoApiKey ?? conn.brevo.apiKey), false);
+}
+
+/**
+ * A rotation that would not take effect is refused before anything is verified or stored: the config file (or an SDK
+ * option) sets the credential, and it wins over stored credentials (connection.ts). Reporting success there would
+ * leave the old credential in use. Names the settings, never their values.
+ */
+async function refuseOverridden(ctx: SdkContext, id: ConnectorId, s: ConnectorSettings, p: RotateParams): Promise<void> {
+  const problems: ErrorDetail[] = [];
+  const cfg = ctx.config.connectors.twilio_flex;
+  if (p.authToken || p.apiKeySid || p.apiKeySecret) {
+    const useKey = Boolean(p.apiKeySid && p.apiKeySecret);
+    const store = await ctx.store();
+    const sealed = await store.getSecrets(id);
+    const stored = Object.keys(sealed).length ? ctx.vault().openAll(id, sealed) : {};
+    const settings: ConnectorSettings = { ...s, authMode: useKey ? 'api_key' : 'auth_token' };
+    if (useKey) settings.apiKeySid = p.apiKeySid!;
+    else delete settings.apiKeySid;
+    const after = resolveTwilioCredentials(ctx, settings, useKey ? { ...stored, apiKeySecret: p.apiKeySecret! } : { ...stored, authToken: p.authToken! });
+    const effective = useKey ? after.apiKeySid === p.apiKeySid && after.apiKeySecret === p.apiKeySecret : after.authToken === p.authToken && !after.apiKeySid;
+    if (!effective) {
+      const set = (['auth_token', 'api_key_sid', 'api_key_secret'] as const).filter((k) => cfg[k] !== undefined);
+      for (const k of set) problems.push({ path: `connectors.twilio_flex.${k}`, message: 'set in the configuration: it wins over stored credentials' });
+    }
+  }
+  if (p.brevoApiKey) {
+    const from = brevoKeyOverride(ctx);
+    if (from) problems.push({ path: from.includes('SDK') ? 'brevoApiKey' : 'brevo.api_key', message: `set as ${from}: it wins over the stored key` });
+  }
+  if (problems.length) {
+    throw new TajoError('TAJO_CREDENTIAL_OVERRIDDEN', `Nothing rotated: ${problems.map((d) => d.path).join(', ')} ${problems.length > 1 ? 'take' : 'takes'} precedence over stored credentials, so the new ${problems.length > 1 ? 'ones' : 'one'} would not be used`, {
+      details: problems,
+      hint: 'change the value where it is set (tajo.yaml, the ${ENV} it reads, or the SDK option), or remove it there and rotate again',
+    });
+  }
 }
 
 export async function uninstall(ctx: SdkContext, id: ConnectorId): Promise<{ connector: ConnectorId; removed: boolean }> {

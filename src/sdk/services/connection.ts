@@ -52,19 +52,10 @@ export async function loadConnection(ctx: SdkContext, id: ConnectorId): Promise<
   if (!record) throw notInstalled(id);
   const sealed = await store.getSecrets(id);
   // TAJO_CREDENTIALS_DECRYPT (wrong master key) propagates with its own hint.
-  const stored: Partial<Record<keyof typeof SECRET_NAMES, string>> = Object.keys(sealed).length ? ctx.vault().openAll(id, sealed) : {};
+  const stored: StoredSecrets = Object.keys(sealed).length ? ctx.vault().openAll(id, sealed) : {};
   const cfg = ctx.config.connectors.twilio_flex;
   const s = record.settings;
-  const creds: TwilioCredentials = { accountSid: s.accountSid };
-  const apiKeySid = cfg.api_key_sid ?? s.apiKeySid;
-  const apiKeySecret = cfg.api_key_secret ?? stored.apiKeySecret;
-  const authToken = cfg.auth_token ?? stored.authToken;
-  if (apiKeySid && apiKeySecret) {
-    creds.apiKeySid = apiKeySid;
-    creds.apiKeySecret = apiKeySecret;
-  } else if (authToken) {
-    creds.authToken = authToken;
-  }
+  const creds = resolveTwilioCredentials(ctx, s, stored);
   const brevoApiKey = ctx.options.brevoApiKey ?? ctx.config.brevo.api_key ?? stored.brevoApiKey ?? ctx.env.BREVO_API_KEY;
   return {
     id,
@@ -75,6 +66,31 @@ export async function loadConnection(ctx: SdkContext, id: ConnectorId): Promise<
     ...(s.chatServiceSid ? { chatServiceSid: s.chatServiceSid } : {}),
     brevo: { ...(brevoApiKey ? { apiKey: brevoApiKey } : {}), baseUrl: effectiveBrevoBaseUrl(ctx, s.brevoBaseUrl) },
   };
+}
+
+type StoredSecrets = Partial<Record<keyof typeof SECRET_NAMES, string>>;
+
+/** The Twilio credentials in effect: the config file's wins over what `install`/`rotate` stored; an API key over a token. */
+export function resolveTwilioCredentials(ctx: SdkContext, s: ConnectorRecord['settings'], stored: StoredSecrets): TwilioCredentials {
+  const cfg = ctx.config.connectors.twilio_flex;
+  const creds: TwilioCredentials = { accountSid: s.accountSid };
+  const apiKeySid = cfg.api_key_sid ?? s.apiKeySid;
+  const apiKeySecret = cfg.api_key_secret ?? stored.apiKeySecret;
+  const authToken = cfg.auth_token ?? stored.authToken;
+  if (apiKeySid && apiKeySecret) {
+    creds.apiKeySid = apiKeySid;
+    creds.apiKeySecret = apiKeySecret;
+  } else if (authToken) {
+    creds.authToken = authToken;
+  }
+  return creds;
+}
+
+/** Where a Brevo key that wins over a stored one comes from (undefined: a stored key is the one used). */
+export function brevoKeyOverride(ctx: SdkContext): string | undefined {
+  if (ctx.options.brevoApiKey) return 'the SDK option brevoApiKey';
+  if (ctx.config.brevo.api_key) return 'brevo.api_key in the configuration';
+  return undefined;
 }
 
 /**
