@@ -285,8 +285,9 @@ describe('status, bootstrap, keys, dlq, forget', () => {
   it('forget normalises the identifier', async () => {
     const dir = await newDir();
     await runCli(['--data-dir', dir, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url]);
+    // nobody holds it: said so (TAJO_PERSON_NOT_FOUND, exit 65), not "Forgotten: 0"
     const r = await runCli(['--json', '--data-dir', dir, 'forget', '+1 (415) 555-0100']);
-    expect(r.code).toBe(0);
-    expect(r.json()).toMatchObject({ key: '+14155550100', interactions: 0 });
+    expect(r.code).toBe(65);
+    expect(r.stdout + r.stderr).toContain('TAJO_PERSON_NOT_FOUND');
   });
 });

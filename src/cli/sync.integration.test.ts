@@ -131,8 +131,9 @@ describe('connectors sync', () => {
     expect(res.interactions).toBeGreaterThan(0);
     const brevo = (await (await fetch(`${emu.url}/_emulator/brevo/state`)).json()) as { contacts: { ext_id: string }[] };
     expect(brevo.contacts.map((c) => c.ext_id)).not.toContain(person.ext_id);
-    const again = (await runCli(['--json', ...args, 'forget', person.ext_id, '--delete-in-brevo'])).json();
-    expect(again).toMatchObject({ interactions: 0, brevoDeleted: false });
+    const again = await runCli(['--json', ...args, 'forget', person.ext_id, '--delete-in-brevo']);
+    expect(again.code).toBe(65);
+    expect(again.json()).toMatchObject({ error: { code: 'TAJO_PERSON_NOT_FOUND' } });
   });
 });
 

@@ -153,7 +153,9 @@ describe('the same results', () => {
     expect(await remote.dlq.show(dead!.id)).toMatchObject({ id: dead!.id, reason: 'corrupt_inbox_row', payload: { key: 'EZ5' } });
     await expect(remote.connectors.bootstrap('twilio-flex', {})).rejects.toMatchObject({ code: 'TAJO_BREVO_AUTH' });
     await expect(embedded.connectors.bootstrap('twilio-flex', {})).rejects.toMatchObject({ code: 'TAJO_BREVO_AUTH' });
-    expect(await remote.connectors.forget('twilio-flex', 'nobody@example.com')).toEqual(await embedded.connectors.forget('twilio-flex', 'nobody@example.com'));
+    const nobody = { code: 'TAJO_PERSON_NOT_FOUND', status: 404, message: expect.stringContaining('Nobody to forget') };
+    await expect(remote.connectors.forget('twilio-flex', 'nobody@example.com')).rejects.toMatchObject(nobody);
+    await expect(embedded.connectors.forget('twilio-flex', 'nobody@example.com')).rejects.toMatchObject(nobody);
     expect(await remote.connectors.uninstall('twilio-flex')).toEqual(await embedded.connectors.uninstall('twilio-flex'));
     await remote.connectors.connect('twilio-flex', params());
     await embedded.connectors.connect('twilio-flex', params());

@@ -328,11 +328,16 @@ export interface BootstrapReport {
 }
 
 export interface ForgetResult {
+  /** The customer key (ext_id) the typed identity gives. */
   key: string;
+  /** The keys of every customer forgotten: each one holding the typed phone, email, WhatsApp number or chat identity. */
+  customers: string[];
   interactions: number;
   surveys: number;
   outbox: number;
+  /** `deleteInBrevo`: whether a Brevo contact was deleted, and how many. */
   brevoDeleted?: boolean;
+  brevoContactsDeleted?: number;
 }
 
 export interface WebhooksParams {

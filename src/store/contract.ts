@@ -366,6 +366,28 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect(await store.forgetCustomer(C, jane)).toEqual({ interactions: 0, surveys: 0, outbox: 0 });
     });
 
+    it('finds customers by any identity they hold: key, phone, WhatsApp, email, chat identity', async () => {
+      const phoneKeyed = '+18187091743';
+      await store.commit(C, {
+        interactions: [interaction('WT1', { customerKey: phoneKeyed }), interaction('WT2', { customerKey: 'chat:only-in-interactions' })],
+        customers: [
+          customer(phoneKeyed, { email: 'david.rossi@yahoo.com' }),
+          customer('david.rossi@yahoo.com', { phone: null }),
+          customer('+14155550123', { phone: null, whatsapp: '+14155550199' }),
+          customer('+14155550124', { chatIdentity: 'web-42' }),
+          customer('other@x.com', { phone: null, email: 'other@x.com' }),
+          customer('+14155550125', { phone: '+14155550125', email: 'x@other.com' }),
+        ],
+      });
+      expect(await store.findCustomerKeys(C, { email: 'david.rossi@yahoo.com' })).toEqual([phoneKeyed, 'david.rossi@yahoo.com']);
+      expect(await store.findCustomerKeys(C, { phone: '+14155550199' })).toEqual(['+14155550123']);
+      expect(await store.findCustomerKeys(C, { phone: phoneKeyed })).toEqual([phoneKeyed]);
+      expect(await store.findCustomerKeys(C, { chatIdentity: 'web-42' })).toEqual(['+14155550124']);
+      expect(await store.findCustomerKeys(C, { chatIdentity: 'only-in-interactions' })).toEqual(['chat:only-in-interactions']);
+      expect(await store.findCustomerKeys(C, { email: 'nobody@x.com', phone: '+14155550000', chatIdentity: 'nobody' })).toEqual([]);
+      expect(await store.findCustomerKeys('another-connector', { email: 'david.rossi@yahoo.com' })).toEqual([]);
+    });
+
     it('API keys are found by hash until revoked', async () => {
       await store.createApiKey({ id: 'k1', name: 'ci', hash: 'sha256:abc' });
       expect(await store.findApiKey('sha256:abc')).toMatchObject({ id: 'k1', name: 'ci' });

@@ -4,6 +4,7 @@
  */
 import type { Channel } from '../config/defaults.js';
 import type {
+  CustomerIdentityQuery,
   ApiKeyRecord, Checkpoint, ConnectorRecord, CustomerRow, DeadLetter, InboxItem, InteractionRow, OutboxItem, RawEvent, SurveyRow,
 } from './types.js';
 
@@ -174,3 +175,8 @@ export interface ApiKeyCols { id: string; name: string; created_at: string; revo
 export const toApiKey = (r: ApiKeyCols): ApiKeyRecord => ({
   id: r.id, name: r.name, createdAt: r.created_at, ...(r.revoked_at != null ? { revokedAt: r.revoked_at } : {}),
 });
+
+/** Candidate customer keys of an identity (docs/SEMANTICS.md §2: E.164 phone, email, `chat:<identity>`). */
+export function identityKeys(q: CustomerIdentityQuery): string[] {
+  return [q.phone, q.email, q.chatIdentity !== undefined ? `chat:${q.chatIdentity}` : undefined].filter((k): k is string => k !== undefined && k !== '');
+}

@@ -1,5 +1,5 @@
 import type {
-  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput,
+  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerIdentityQuery, CustomerRow, DeadLetter, DeadLetterInput,
   InboxInput, InboxItem, InteractionRow, JsonBatchSpec, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, StoreKind, SurveyRow,
 } from './types.js';
 import type { AnalyticsReads } from './analytics.js';
@@ -49,6 +49,12 @@ export interface Store extends AnalyticsReads, ScaleOps {
   /** Page through interactions (reports, dashboard, `forget`). */
   listInteractions(connectorId: string, opts: { sinceMs?: number; untilMs?: number; afterTaskSid?: string; limit: number }): Promise<InteractionRow[]>;
   counts(connectorId: string): Promise<{ interactions: number; customers: number; workers: number; surveys: number; rawEvents: number }>;
+  /**
+   * The keys of every customer recognised by one of these identities (`tajo forget`): a customer row whose key, phone
+   * or WhatsApp number (`phone`), email (`email`) or chat identity (`chatIdentity`, without `chat:`) matches, and keys
+   * only interactions or surveys still name (`phone`, `email` or `chat:<identity>` as the key). Sorted, distinct.
+   */
+  findCustomerKeys(connectorId: string, identity: CustomerIdentityQuery): Promise<string[]>;
   /** Remove a person (by customer key) and their derived rows; returns what was removed. */
   forgetCustomer(connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }>;
 

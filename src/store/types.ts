@@ -251,3 +251,10 @@ export interface ApiKeyRecord {
 }
 
 export type { JsonBatchSpec } from '../core/jsonBatch.js';
+
+/** What `Store.findCustomerKeys` looks a person up by (normalised: E.164 phone, lower-cased email, identity as is). */
+export interface CustomerIdentityQuery {
+  phone?: string;
+  email?: string;
+  chatIdentity?: string;
+}

@@ -1,11 +1,14 @@
-/** `tajo forget <phone|email|identity>`: remove a person from Tajo's store, optionally their Brevo contact. */
-import { TajoError } from '../../core/errors.js';
+/** `tajo forget <phone|email|identity>`: remove a person from Tajo's store, optionally their Brevo contacts. */
+import { TajoError, isTajoError } from '../../core/errors.js';
 import { VendorHttpError } from '../../engine/http.js';
 import { normalizeEmail, normalizePhone } from '../../engine/derive/identity.js';
+import type { CustomerIdentityQuery } from '../../store/types.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, ForgetResult } from '../types.js';
 import { loadConnection } from './connection.js';
 import { brevoClientFor } from './clients.js';
+
+const PHONE_LIKE = /^(whatsapp:)?\+?[\d\s().-]{6,}$/;
 
 /** The customer key (ext_id, docs/SEMANTICS.md §2) for what the user typed. */
 export function customerKeyOf(input: string, defaultRegion = 'US'): string {
@@ -13,7 +16,7 @@ export function customerKeyOf(input: string, defaultRegion = 'US'): string {
   if (!v) throw new TajoError('TAJO_USAGE', 'Give a phone number, an email or a chat identity');
   if (v.startsWith('chat:')) return v;
   if (v.includes('@')) return normalizeEmail(v) ?? v.toLowerCase();
-  if (/^(whatsapp:)?\+?[\d\s().-]{6,}$/.test(v)) {
+  if (PHONE_LIKE.test(v)) {
     const phone = normalizePhone(v.replace(/^whatsapp:/, ''), defaultRegion);
     if (!phone) throw new TajoError('TAJO_USAGE', 'Not a valid phone number', { hint: 'use E.164, e.g. +14155550100' });
     return phone;
@@ -21,21 +24,70 @@ export function customerKeyOf(input: string, defaultRegion = 'US'): string {
   return `chat:${v}`;
 }
 
+/**
+ * Every identity the typed value can be: a phone (also matched against WhatsApp numbers), an email, and the value as
+ * a chat identity (a web chat identity may itself look like an email or a number).
+ */
+export function identityOf(input: string, defaultRegion = 'US'): CustomerIdentityQuery {
+  const key = customerKeyOf(input, defaultRegion);
+  const v = input.trim();
+  if (key.startsWith('chat:')) return { chatIdentity: key.slice('chat:'.length) };
+  if (key.includes('@')) return { email: key, chatIdentity: v };
+  return { phone: key, chatIdentity: v };
+}
+
+/**
+ * Forgets every customer the store recognises by the typed identity (a person keyed by their phone is found by their
+ * email too). With `deleteInBrevo`, the connection and the Brevo contacts come first: a connector not installed, a
+ * missing key or a Brevo failure throws before anything local is removed (a run again redoes it all). Brevo is asked
+ * first because afterwards nothing local would tell which contacts to delete. Nobody found (and, with
+ * `deleteInBrevo`, no Brevo contact with that ext_id) is TAJO_PERSON_NOT_FOUND.
+ */
 export async function forget(ctx: SdkContext, id: ConnectorId, input: string, opts: { deleteInBrevo?: boolean }): Promise<ForgetResult> {
-  const key = customerKeyOf(input, ctx.config.connectors.twilio_flex.default_phone_region);
+  const region = ctx.config.connectors.twilio_flex.default_phone_region;
+  const key = customerKeyOf(input, region);
   const store = await ctx.store();
-  const removed = await store.forgetCustomer(id, key);
-  const result: ForgetResult = { key, ...removed };
+  const customers = await store.findCustomerKeys(id, identityOf(input, region));
+
+  let brevo: { deleted: string[]; absent: string[] } | undefined;
   if (opts.deleteInBrevo) {
     const client = await brevoClientFor(ctx, await loadConnection(ctx, id));
-    try {
-      await client.call('DELETE', `/contacts/${encodeURIComponent(key)}?identifierType=ext_id`);
-      result.brevoDeleted = true;
-    } catch (err) {
-      if (!(err instanceof VendorHttpError && err.httpStatus === 404)) throw err;
-      result.brevoDeleted = false;
+    brevo = { deleted: [], absent: [] };
+    // nobody local: the contact Tajo would have created for the typed identity (forgotten earlier without Brevo)
+    const extIds = customers.length ? customers : [key];
+    for (const extId of extIds) {
+      try {
+        await client.call('DELETE', `/contacts/${encodeURIComponent(extId)}?identifierType=ext_id`);
+        brevo.deleted.push(extId);
+      } catch (err) {
+        if (err instanceof VendorHttpError && err.httpStatus === 404) {
+          brevo.absent.push(extId);
+          continue;
+        }
+        const done = brevo.deleted.length ? `${brevo.deleted.length} of ${extIds.length} Brevo contacts were deleted before it` : 'no Brevo contact was deleted';
+        const what = `Deleting Brevo contact ${brevo.deleted.length + brevo.absent.length + 1} of ${extIds.length} failed (${err instanceof Error ? err.message : String(err)}); ${done}, nothing was removed from Tajo's store`;
+        throw new TajoError(isTajoError(err) ? err.code : 'TAJO_BREVO_UNAVAILABLE', what, { hint: 'run the same `tajo forget … --delete-in-brevo` again once Brevo answers', cause: err });
+      }
     }
   }
-  ctx.logger.info({ connector: id, removed }, 'customer forgotten');
+  if (!customers.length && !brevo?.deleted.length) {
+    throw new TajoError('TAJO_PERSON_NOT_FOUND', `Nobody to forget: no customer in Tajo's store has this phone, email, WhatsApp number or chat identity${brevo ? ', and Brevo has no contact with that ext_id' : ''}`, {
+      hint: 'give the phone, email or chat identity exactly as the customer used it (a phone in any format, the email in any case)',
+    });
+  }
+
+  const totals = { interactions: 0, surveys: 0, outbox: 0 };
+  for (const k of customers) {
+    const removed = await store.forgetCustomer(id, k);
+    totals.interactions += removed.interactions;
+    totals.surveys += removed.surveys;
+    totals.outbox += removed.outbox;
+  }
+  const result: ForgetResult = { key, customers, ...totals };
+  if (brevo) {
+    result.brevoDeleted = brevo.deleted.length > 0;
+    result.brevoContactsDeleted = brevo.deleted.length;
+  }
+  ctx.logger.info({ connector: id, customers: customers.length, ...totals, ...(brevo ? { brevoDeleted: brevo.deleted.length } : {}) }, 'customer forgotten');
   return result;
 }

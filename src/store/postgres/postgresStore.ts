@@ -1,6 +1,6 @@
 import type { Store } from '../store.js';
 import type {
-  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerRow, DeadLetter, DeadLetterInput, InboxInput, InboxItem,
+  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerIdentityQuery, CustomerRow, DeadLetter, DeadLetterInput, InboxInput, InboxItem,
   InteractionRow, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, SurveyRow,
 } from '../types.js';
 import type { BudgetGrant, BudgetSpend, LeaseRecord, ReplicaRecord } from '../scale.js';
@@ -120,6 +120,9 @@ export class PostgresStore implements Store {
   }
   async counts(connectorId: string): Promise<{ interactions: number; customers: number; workers: number; surveys: number; rawEvents: number }> {
     return records.counts(this.db, connectorId);
+  }
+  async findCustomerKeys(connectorId: string, identity: CustomerIdentityQuery): Promise<string[]> {
+    return records.findCustomerKeys(this.db, connectorId, identity);
   }
   async forgetCustomer(connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }> {
     return records.forgetCustomer(this.db, connectorId, key);

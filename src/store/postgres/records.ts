@@ -3,9 +3,9 @@ import { TajoError } from '../../core/errors.js';
 import { lastByKey, normaliseOutbox, RAW_EVENT_UPGRADE, rawEventCopies } from '../batch.js';
 import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import {
-  iso, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
+  identityKeys, iso, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
 } from '../rows.js';
-import type { CheckpointWrite, CommitBatch, CommitResult, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
+import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { PgDb, Queryable } from './db.js';
 import { jsonb } from './jsonb.js';
 import { enqueue, putDeadLetter } from './outbox.js';
@@ -154,6 +154,17 @@ export async function counts(db: PgDb, connectorId: string): Promise<{ interacti
       (SELECT count(*) FROM surveys WHERE connector_id = $1) AS surveys,
       (SELECT count(*) FROM raw_events WHERE connector_id = $1) AS raw_events`, [connectorId]);
   return { interactions: r!.interactions, customers: r!.customers, workers: r!.workers, surveys: r!.surveys, rawEvents: r!.raw_events };
+}
+
+/** Same lookup as the SQLite twin (see ../sqlite/records.ts). */
+export async function findCustomerKeys(db: PgDb, connectorId: string, q: CustomerIdentityQuery): Promise<string[]> {
+  const keys = identityKeys(q);
+  const rows = await db.query<{ key: string }>(`SELECT key FROM customers WHERE connector_id = $1
+      AND (key = ANY($2::text[]) OR phone = $3 OR whatsapp = $3 OR email = $4 OR chat_identity = $5)
+    UNION SELECT customer_key FROM interactions WHERE connector_id = $1 AND customer_key = ANY($2::text[])
+    UNION SELECT customer_key FROM surveys WHERE connector_id = $1 AND customer_key = ANY($2::text[])
+    ORDER BY 1`, [connectorId, keys, q.phone ?? null, q.email ?? null, q.chatIdentity ?? null]);
+  return rows.map((r) => r.key);
 }
 
 /** Same erasure as the SQLite twin (see ../sqlite/records.ts). */

@@ -2,11 +2,11 @@
 import { TajoError } from '../../core/errors.js';
 import { lastByKey, normaliseOutbox, RAW_EVENT_UPGRADE, rawEventCopies } from '../batch.js';
 import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
-import type { CheckpointWrite, CommitBatch, CommitResult, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
+import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { SqliteDb } from './db.js';
 import { enqueue, putDeadLetter } from './outbox.js';
 import {
-  iso, json, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
+  identityKeys, iso, json, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
 } from '../rows.js';
 
 /** Optimistic checkpoint write (Nango's upsert … WHERE version = ? RETURNING); no row back means a conflict. */
@@ -156,6 +156,17 @@ export function counts(db: SqliteDb, connectorId: string): { interactions: numbe
       surveys: n('SELECT count(*) AS n FROM surveys WHERE connector_id = ?'),
       rawEvents: n('SELECT count(*) AS n FROM raw_events WHERE connector_id = ?'),
     };
+  });
+}
+
+export function findCustomerKeys(db: SqliteDb, connectorId: string, q: CustomerIdentityQuery): string[] {
+  const keys = list(identityKeys(q));
+  return db.read(() => {
+    const rows = db.stmt(`SELECT key FROM customers WHERE connector_id = ? AND (key ${IN} OR phone = ? OR whatsapp = ? OR email = ? OR chat_identity = ?)
+      UNION SELECT customer_key FROM interactions WHERE connector_id = ? AND customer_key ${IN}
+      UNION SELECT customer_key FROM surveys WHERE connector_id = ? AND customer_key ${IN}
+      ORDER BY 1`).all(connectorId, keys, q.phone ?? null, q.phone ?? null, q.email ?? null, q.chatIdentity ?? null, connectorId, keys, connectorId, keys) as { key: string }[];
+    return rows.map((r) => r.key);
   });
 }
 
