@@ -50,6 +50,14 @@ describe('configured Brevo lists that do not exist', () => {
     expect(human.stderr).toMatch(/error\[TAJO_BREVO_LIST_MISSING\]: .*support_contacts 999/);
   });
 
+  it('fail the start of `tajo serve` (it would dead-letter every contact it delivers)', async () => {
+    const args = await writeConfig('missing-list-serve.yaml', '    lists:\n      support_contacts: 999\n');
+    const serve = await runCli([...args, 'serve', '--port', '0']);
+    expect(serve.code).toBe(78);
+    expect(serve.stderr).toMatch(/error\[TAJO_BREVO_LIST_MISSING\]: .*support_contacts 999/);
+    expect((await brevoState()).contacts).toHaveLength(0);
+  });
+
   it('fail `connectors test` with exit 78 and the coded error', async () => {
     const args = await writeConfig('missing-list-test.yaml', '    lists:\n      support_contacts: 999\n');
     const r = await runCli([...args, 'connectors', 'test', 'twilio-flex']);

@@ -6,7 +6,7 @@ import type { ConnectParams, RotateParams, SyncParams } from '../../sdk/types.js
 import { fetchEmulatorInfo } from '../emulatorInfo.js';
 import type { CommandEnv } from '../main.js';
 import { csvOf, httpUrl, intOption, pastIsoDate } from '../options.js';
-import { assertChannels, assertEnabled, assertListsExist } from '../preflight.js';
+import { assertChannels, assertEnabled } from '../preflight.js';
 import { SyncProgressView } from '../progress.js';
 import { renderBootstrap, renderConnect, renderStatus, renderSync, renderTest, syncExitCode, testExitCode } from '../render.js';
 
@@ -91,8 +91,7 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
       const sdk = await ctx.sdk();
       assertEnabled(sdk, connector, 'a sync');
       assertChannels(sdk, o.channels);
-      // before anything is enqueued: a missing list would dead-letter every contact
-      if (!o.dryRun) await assertListsExist(sdk, connector);
+      // the configured Brevo lists are checked by the SDK's sync itself (embedded and remote alike), before it enqueues
       const params: SyncParams = {
         type: o.type,
         ...(o.resources ? { resources: o.resources } : {}),

@@ -4,12 +4,14 @@
  * delivery worker that runs in the background until `close()`. Inside `tajo serve` (`hostLoops`), the server's own
  * processor takes it instead.
  */
+import { isTajoError } from '../../core/errors.js';
 import type { DeliveryWorker } from '../../engine/deliver/worker.js';
 import type { InboxProcessor } from '../../engine/ingest/inboxProcessor.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, HandleEventInput, HandleEventResult } from '../types.js';
 import { loadConnection, type Connection } from './connection.js';
 import { toInboxItem } from './handleEvent.js';
+import { assertListsExist } from './preflight.js';
 import { createDeliveryWorker, inboxProcessorFor } from './worker.js';
 
 export interface LiveLoops {
@@ -29,6 +31,14 @@ export function liveLoops(ctx: SdkContext, conn: Connection): Promise<LiveLoops>
   if (!p) {
     const started = (async () => {
       const inbox = await inboxProcessorFor(ctx, conn);
+      // as `tajo serve`: a configured list Brevo lacks would dead-letter every contact (Brevo unreachable is no reason
+      // to hold the event: the worker retries)
+      if (conn.brevo.apiKey) {
+        await assertListsExist(ctx, conn).catch((err: unknown) => {
+          if (isTajoError(err, 'TAJO_BREVO_LIST_MISSING')) throw err;
+          ctx.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'the configured Brevo lists could not be checked');
+        });
+      }
       const delivery = conn.brevo.apiKey ? await createDeliveryWorker(ctx, conn, 'sdk') : undefined;
       inbox.start();
       delivery?.start();

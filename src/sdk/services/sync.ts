@@ -10,6 +10,7 @@ import { twilioBudgetsFor } from '../../scale/budgets.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, StreamReport, SyncCallOptions, SyncParams, SyncProgressEvent, SyncReport } from '../types.js';
 import { loadConnection, messageBodyKey, type Connection } from './connection.js';
+import { assertEnabled, assertListsExist } from './preflight.js';
 import { vendorTime } from './clients.js';
 import { drainOutbox, startDelivery } from './delivery.js';
 
@@ -65,7 +66,10 @@ export function effectiveConnector(conn: Connection) {
 }
 
 export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
+  assertEnabled(ctx, id, 'a sync');
   const conn = await loadConnection(ctx, id);
+  // before anything is enqueued: a missing list would dead-letter every contact (a dry run enqueues nothing)
+  if (params.dryRun !== true) await assertListsExist(ctx, conn);
   const store = await ctx.store();
   const time = await vendorTime(ctx, conn);
   // each run reads up to the emulator's clock as it is now (it may have jumped since this context first read it)

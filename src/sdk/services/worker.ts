@@ -17,6 +17,7 @@ import type { HostedLoops, SdkContext } from '../context.js';
 import type { ConnectorId } from '../types.js';
 import { brevoClientFor, twilioClientFor, vendorTime } from './clients.js';
 import { loadConnection, messageBodyKey, type Connection } from './connection.js';
+import { assertListsExist } from './preflight.js';
 
 export interface BackgroundLoops {
   loops: Background[];
@@ -119,6 +120,12 @@ export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { 
   if (opts.delivery) {
     if (!conn.brevo.apiKey) out.warnings.push('no Brevo API key: the outbox is not delivered (set BREVO_API_KEY or `tajo connectors rotate --brevo-api-key`)');
     else {
+      // A configured list Brevo does not have would dead-letter every contact the worker sends: the start fails with
+      // TAJO_BREVO_LIST_MISSING (exit 78). Brevo not answering now is no reason to refuse webhooks: the worker retries.
+      await assertListsExist(ctx, conn).catch((err: unknown) => {
+        if (err instanceof TajoError && err.code === 'TAJO_BREVO_LIST_MISSING') throw err;
+        out.warnings.push(`the configured Brevo lists could not be checked (${err instanceof Error ? err.message : String(err)}): delivery starts anyway`);
+      });
       const delivery = await createDeliveryWorker(ctx, conn, 'serve', opts);
       out.delivery = delivery;
       out.loops.push(delivery);
