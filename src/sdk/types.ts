@@ -358,7 +358,11 @@ export interface WebhooksReport {
   subscriptionCreated: boolean;
   /** Where Twilio posts (credentials of a Basic-auth sink URL are not shown). */
   sinkUrl: string;
+  /** The types the subscription holds (an existing one is brought in line with them). */
   eventTypes: string[];
+  /** An existing subscription: the types added to it and removed from it to match `eventTypes`. */
+  eventTypesAdded?: string[];
+  eventTypesRemoved?: string[];
 }
 
 export interface ApiKeyCreated {

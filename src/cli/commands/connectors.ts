@@ -166,7 +166,7 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
     .description('register a Twilio Event Streams sink + subscription pointing at `tajo serve`')
     .argument('<connector>', 'twilio-flex')
     .requiredOption('--public-url <url>', 'public URL of `tajo serve` (the sink posts to <url>/webhooks/twilio/event-streams)')
-    .option('--event-types <list>', 'comma-separated event types (default: the ones Tajo reads)')
+    .option('--event-types <list>', 'comma-separated Event Streams types (checked against the Events API; an existing subscription is brought in line; default: the ones Tajo reads)')
     .option('--wait <seconds>', 'how long to wait for the sink to pass Twilio\'s test-event handshake', intOption(0, 600), 10)
     .action(async (connector: string, o: { publicUrl: string; eventTypes?: string; wait: number }) => {
       const ctx = env.ctx();
@@ -180,7 +180,8 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
           ? [
               `✓ Event Streams sink ${r.sinkSid} ${r.sinkCreated ? 'created' : 'found'} → ${r.sinkUrl}`,
               `✓ Subscription ${r.subscriptionSid ?? ''} ${r.subscriptionCreated ? 'created' : 'found'}: ${r.eventTypes.length} event types`,
-              ...r.eventTypes.map((t) => `    ${t}`),
+              ...r.eventTypes.map((t) => `    ${t}${r.eventTypesAdded?.includes(t) ? ' (added)' : ''}`),
+              ...(r.eventTypesRemoved ?? []).map((t) => `    ${t} (removed)`),
             ]
           : [
               `! Event Streams sink ${r.sinkSid} ${r.sinkCreated ? 'created' : 'found'} → ${r.sinkUrl}, status ${r.sinkStatus}`,

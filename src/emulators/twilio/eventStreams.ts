@@ -26,6 +26,12 @@ export function parseTypes(raw: string): SubscribedType[] {
   }
 }
 
+/** A type `GET /v1/Types` lists; anything else is refused, as Twilio refuses a subscription to an unknown type. */
+function knownType(type: string): string {
+  if (!EVENT_TYPES.some((t) => t.type === type)) throw new HttpError(400, 20001, `Invalid event type: ${type}`);
+  return type;
+}
+
 const notFound = (req: FastifyRequest): HttpError => new HttpError(404, 20404, `The requested resource ${req.url.split('?')[0] ?? ''} was not found`);
 
 /** Event Streams (`https://events.twilio.com/v1/…`): Sinks (with the Test/Validate handshake), Subscriptions, Types. */
@@ -165,13 +171,14 @@ export function registerEventStreams(scope: FastifyInstance, env: Env, routes: R
     const list = rawTypes === undefined ? [] : Array.isArray(rawTypes) ? rawTypes : [rawTypes];
     if (list.length === 0) throw new HttpError(400, 20001, 'Missing required parameter Types in the post body');
     const types: SubscribedType[] = list.map((t) => {
+      let o: { type?: unknown; schema_version?: unknown };
       try {
-        const o = JSON.parse(t) as { type?: unknown; schema_version?: unknown };
-        if (typeof o.type !== 'string') throw new Error('type');
-        return { type: o.type, schema_version: typeof o.schema_version === 'number' ? o.schema_version : 1 };
+        o = JSON.parse(t) as { type?: unknown; schema_version?: unknown };
       } catch {
         throw new HttpError(400, 20001, `Invalid Types entry: ${t}`);
       }
+      if (typeof o.type !== 'string') throw new HttpError(400, 20001, `Invalid Types entry: ${t}`);
+      return { type: knownType(o.type), schema_version: typeof o.schema_version === 'number' ? o.schema_version : 1 };
     });
     const sink = env.db.prepare('SELECT * FROM sinks WHERE sid = ?').get(p.SinkSid) as SinkRow | undefined;
     if (!sink) throw new HttpError(400, 20001, `Sink ${p.SinkSid ?? ''} not found`);
@@ -208,20 +215,71 @@ export function registerEventStreams(scope: FastifyInstance, env: Env, routes: R
     env.db.prepare('DELETE FROM subscriptions WHERE sid = ?').run(findSub(req).sid);
     return reply.code(204).send();
   });
+  const renderSubscribed = (sub: SubscriptionRow, t: SubscribedType, b: string): Record<string, unknown> => ({
+    account_sid: env.info.accountSid,
+    type: t.type,
+    schema_version: t.schema_version,
+    subscription_sid: sub.sid,
+    url: `${b}/Subscriptions/${sub.sid}/SubscribedEvents/${t.type}`,
+  });
+  const saveTypes = (sub: SubscriptionRow, types: SubscribedType[]): void => {
+    env.db.prepare('UPDATE subscriptions SET types = ?, date_updated_ms = ? WHERE sid = ?').run(JSON.stringify(types), env.clock.nowMs(), sub.sid);
+  };
+  const schemaVersionOf = (form: ReturnType<typeof formOf>): number | undefined => {
+    const raw = str(form, 'SchemaVersion');
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new HttpError(400, 20001, `Invalid SchemaVersion: ${raw}`);
+    return n;
+  };
   route(scope, routes, 'GET', '/v1/Subscriptions/:SubscriptionSid/SubscribedEvents', (req) => {
     const sub = findSub(req, 'SubscriptionSid');
     const q = queryOf(req);
     const page = parsePaging(q, EVENTS_MAX_PAGE);
     const b = base(req);
-    const all = parseTypes(sub.types).map((t) => ({
-      account_sid: env.info.accountSid,
-      type: t.type,
-      schema_version: t.schema_version,
-      subscription_sid: sub.sid,
-      url: `${b}/Subscriptions/${sub.sid}/SubscribedEvents/${t.type}`,
-    }));
+    const all = parseTypes(sub.types).map((t) => renderSubscribed(sub, t, b));
     const res = arrayPage(all, page);
     return envelope('types', res.rows, selfPath(req), q, page, res);
+  });
+  // Spec: CreateSubscribedEvent answers 201 (added) or 200; here 200 when the type was already subscribed (its schema
+  // version updated when one is given).
+  route(scope, routes, 'POST', '/v1/Subscriptions/:SubscriptionSid/SubscribedEvents', (req, reply: FastifyReply) => {
+    const sub = findSub(req, 'SubscriptionSid');
+    const form = formOf(req);
+    const type = knownType(required(form, ['Type']).Type ?? '');
+    const version = schemaVersionOf(form);
+    const types = parseTypes(sub.types);
+    const existing = types.find((t) => t.type === type);
+    if (existing && version !== undefined) existing.schema_version = version;
+    const row = existing ?? { type, schema_version: version ?? 1 };
+    if (!existing) types.push(row);
+    saveTypes(sub, types);
+    return reply.code(existing ? 200 : 201).send(renderSubscribed(sub, row, base(req)));
+  });
+  const findSubscribed = (req: FastifyRequest): { sub: SubscriptionRow; types: SubscribedType[]; t: SubscribedType } => {
+    const sub = findSub(req, 'SubscriptionSid');
+    const types = parseTypes(sub.types);
+    const t = types.find((x) => x.type === params(req).Type);
+    if (!t) throw notFound(req);
+    return { sub, types, t };
+  };
+  route(scope, routes, 'GET', '/v1/Subscriptions/:SubscriptionSid/SubscribedEvents/:Type', (req) => {
+    const { sub, t } = findSubscribed(req);
+    return renderSubscribed(sub, t, base(req));
+  });
+  route(scope, routes, 'POST', '/v1/Subscriptions/:SubscriptionSid/SubscribedEvents/:Type', (req) => {
+    const { sub, types, t } = findSubscribed(req);
+    const version = schemaVersionOf(formOf(req));
+    if (version !== undefined) {
+      t.schema_version = version;
+      saveTypes(sub, types);
+    }
+    return renderSubscribed(sub, t, base(req));
+  });
+  route(scope, routes, 'DELETE', '/v1/Subscriptions/:SubscriptionSid/SubscribedEvents/:Type', (req, reply: FastifyReply) => {
+    const { sub, types, t } = findSubscribed(req);
+    saveTypes(sub, types.filter((x) => x !== t));
+    return reply.code(204).send();
   });
 
   const renderType = (t: (typeof EVENT_TYPES)[number], b: string): Record<string, unknown> => ({
