@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TajoError } from '../core/errors.js';
+import { thrownTajoError } from '../core/test-helpers/thrownTajoError.js';
 import { DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL, DEFAULT_EVENT_MAPPING, DEFAULT_FIELD_MAPPING, DEFAULTS } from './defaults.js';
 import { loadConfig, parseConfig, redactConfig } from './load.js';
 
@@ -12,15 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const AC = `AC${'0123456789abcdef'.repeat(2)}`;
 const FO = `FO${'a'.repeat(32)}`;
 
-function fail(fn: () => unknown): TajoError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof TajoError) return err;
-    throw err;
-  }
-  throw new Error('expected a TajoError');
-}
+const fail = thrownTajoError;
 
 describe('parseConfig', () => {
   it('gives exactly the documented defaults for an empty file', () => {

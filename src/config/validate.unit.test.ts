@@ -3,21 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TajoError } from '../core/errors.js';
+import { thrownTajoError } from '../core/test-helpers/thrownTajoError.js';
 import { wantedAttributes } from '../sinks/brevo/bootstrap.js';
 import { loadConfig, parseConfig, redactConfig } from './load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tajo-config-validate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function fail(fn: () => unknown): TajoError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof TajoError) return err;
-    throw err;
-  }
-  throw new Error('expected a TajoError');
-}
+const fail = thrownTajoError;
 const flex = (body: string, env: NodeJS.ProcessEnv = {}) => parseConfig(`connectors:\n  twilio_flex:\n${body}`, { env }).connectors.twilio_flex;
 
 describe('field_mapping', () => {
