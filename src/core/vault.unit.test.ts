@@ -1,21 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isTajoError, TajoError } from './errors.js';
+import { isTajoError } from './errors.js';
+import { thrownTajoError } from './test-helpers/thrownTajoError.js';
 import { parseMasterKey, Vault } from './vault.js';
 
 const key = randomBytes(32);
 const slot = { connectorId: 'twilio-flex', name: 'auth_token' };
 const SECRET = 'f00dfacecafebeef0123456789abcdef';
 
-function thrown(fn: () => unknown): TajoError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof TajoError) return err;
-    throw err;
-  }
-  throw new Error('expected a throw');
-}
+const thrown = thrownTajoError;
 
 describe('parseMasterKey', () => {
   it('accepts 32 bytes as hex, base64 and base64url', () => {
