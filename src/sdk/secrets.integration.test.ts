@@ -1,32 +1,20 @@
 /** A key written into a base URL (`http://user:KEY@host`) never reaches an error's message, details or hint. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../config/schema.js';
 import { isTajoError } from '../core/errors.js';
 import { budgetsForBrevo } from '../engine/budget.js';
-import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { BrevoClient } from '../sinks/brevo/client.js';
 import { TajoClient } from './index.js';
 import { redactUrlCredentials } from './services/vendorProbe.js';
+import { emulatorSuite } from './test-helpers/emulatorSuite.js';
 
 const KEY = 'xkeysib-sekritbrevo0123456789';
-let emu: RunningEmulator;
-const dirs: string[] = [];
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 5, scale: 'small', timeScale: 20 });
-});
-afterAll(async () => {
-  await emu?.close();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const suite = emulatorSuite(5);
 const client = async (opts: { brevoBaseUrl?: string } = {}) => {
-  const dir = await mkdtemp(join(tmpdir(), 'tajo-secrets-'));
-  dirs.push(dir);
+  const dir = await suite.tempDir('tajo-secrets-');
   return new TajoClient({ dataDir: dir, env: {}, config: ConfigSchema.parse({}), ...opts });
 };
-const twilio = () => ({ accountSid: emu.info.accountSid, authToken: emu.info.authToken, flexFlowSid: emu.info.flexFlowSid, baseUrls: emu.info.twilio });
+const twilio = () => ({ accountSid: suite.emu.info.accountSid, authToken: suite.emu.info.authToken, flexFlowSid: suite.emu.info.flexFlowSid, baseUrls: suite.emu.info.twilio });
 const shown = (err: unknown) => (isTajoError(err) ? JSON.stringify(err.toJSON()) : String(err));
 
 describe('a key in a base URL', () => {
@@ -42,9 +30,9 @@ describe('a key in a base URL', () => {
   });
 
   it('a Brevo base URL with credentials from the options or config is redacted from the network error', async () => {
-    const tajo = await client({ brevoBaseUrl: emu.info.brevo.replace('http://', `http://user:${KEY}@`) });
+    const tajo = await client({ brevoBaseUrl: suite.emu.info.brevo.replace('http://', `http://user:${KEY}@`) });
     try {
-      const err = await tajo.connectors.connect('twilio-flex', { ...twilio(), brevoApiKey: emu.info.brevoApiKey }).catch((e: unknown) => e);
+      const err = await tajo.connectors.connect('twilio-flex', { ...twilio(), brevoApiKey: suite.emu.info.brevoApiKey }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'TAJO_BREVO_UNAVAILABLE' });
       expect(shown(err)).not.toContain(KEY);
       expect(shown(err)).toContain('[redacted]@');

@@ -3,40 +3,28 @@
  * committed to the inbox and handed to the server's own processor — never to a second processor and delivery worker
  * started by the SDK, and with `--role ingest` (no loops) to nobody: a worker replica takes them.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../config/schema.js';
 import { silentLogger } from '../core/logger.js';
-import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { startServer } from '../server/app.js';
 import { createKey } from '../server/keys.js';
 import { EmbeddedBackend } from './embedded.js';
 import { TajoClient, createManagementHandlers } from './index.js';
 import { backgroundLoops } from './services/worker.js';
+import { emulatorSuite } from './test-helpers/emulatorSuite.js';
 
-let emu: RunningEmulator;
-const dirs: string[] = [];
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 5, scale: 'small', timeScale: 20 });
-});
-afterAll(async () => {
-  await emu?.close();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const suite = emulatorSuite(5);
 
 /** A serve-like process of the given role on a fresh data dir, with the connector installed. */
 async function serve(role: 'ingest' | 'all') {
-  const dir = await mkdtemp(join(tmpdir(), 'tajo-serve-loops-'));
-  dirs.push(dir);
+  const dir = await suite.tempDir('tajo-serve-loops-');
   const backend = await EmbeddedBackend.open({ dataDir: dir, env: {}, config: ConfigSchema.parse({}) });
   const ctx = backend.ctx;
-  await backend.connect('twilio-flex', { accountSid: emu.info.accountSid, authToken: emu.info.authToken, flexFlowSid: emu.info.flexFlowSid, baseUrls: emu.info.twilio, brevoApiKey: emu.info.brevoApiKey, brevoBaseUrl: emu.info.brevo });
+  await backend.connect('twilio-flex', { accountSid: suite.emu.info.accountSid, authToken: suite.emu.info.authToken, flexFlowSid: suite.emu.info.flexFlowSid, baseUrls: suite.emu.info.twilio, brevoApiKey: suite.emu.info.brevoApiKey, brevoBaseUrl: suite.emu.info.brevo });
   const store = await ctx.store();
   const bg = await backgroundLoops(ctx, 'twilio-flex', { inbox: role !== 'ingest', delivery: role !== 'ingest' });
   const server = await startServer({
-    store, config: ctx.config, logger: silentLogger(), twilioAuthToken: emu.info.authToken, accountSid: emu.info.accountSid, connectorId: 'twilio-flex',
+    store, config: ctx.config, logger: silentLogger(), twilioAuthToken: suite.emu.info.authToken, accountSid: suite.emu.info.accountSid, connectorId: 'twilio-flex',
     sdkHandlers: createManagementHandlers(EmbeddedBackend.fromContext(ctx)), host: '127.0.0.1', port: 0, rateLimit: false,
     ...(bg.inbox ? { inboxProcessor: bg.inbox } : {}), background: bg.loops.filter((l) => l !== bg.inbox),
   });
@@ -44,7 +32,7 @@ async function serve(role: 'ingest' | 'all') {
   return { backend, store, bg, server, remote: new TajoClient({ apiKey: key, baseUrl: server.url }), close: async () => (await server.close(), await backend.close()) };
 }
 
-const resolvedTask = () => emu.truth().events.find((e) => e.name === 'SUPPORT_RESOLVED' && e.email_id !== undefined)!;
+const resolvedTask = () => suite.emu.truth().events.find((e) => e.name === 'SUPPORT_RESOLVED' && e.email_id !== undefined)!;
 
 describe('events posted to tajo serve', () => {
   it('--role ingest: committed to the inbox only (no processor, no delivery worker started)', async () => {

@@ -1,39 +1,26 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../config/schema.js';
-import { startEmulator, type RunningEmulator } from '../../emulators/index.js';
 import { EmbeddedBackend } from '../embedded.js';
 import { loadConnection } from './connection.js';
+import { emulatorSuite } from '../test-helpers/emulatorSuite.js';
 
-let emu: RunningEmulator;
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 3, scale: 'small', timeScale: 20 });
-});
-afterAll(async () => {
-  await emu?.close();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const suite = emulatorSuite(3);
 
 async function installed(config: unknown): Promise<EmbeddedBackend> {
-  const dir = await mkdtemp(join(tmpdir(), 'tajo-rotate-'));
-  dirs.push(dir);
+  const dir = await suite.tempDir('tajo-rotate-');
   const b = await EmbeddedBackend.open({ dataDir: dir, env: {}, config: ConfigSchema.parse(config) });
   await b.connect('twilio-flex', {
-    accountSid: emu.info.accountSid, authToken: emu.info.authToken, flexFlowSid: emu.info.flexFlowSid, baseUrls: emu.info.twilio,
-    brevoApiKey: emu.info.brevoApiKey, brevoBaseUrl: emu.info.brevo,
+    accountSid: suite.emu.info.accountSid, authToken: suite.emu.info.authToken, flexFlowSid: suite.emu.info.flexFlowSid, baseUrls: suite.emu.info.twilio,
+    brevoApiKey: suite.emu.info.brevoApiKey, brevoBaseUrl: suite.emu.info.brevo,
   });
   return b;
 }
 
 describe('connectors rotate', () => {
   it('refuses (TAJO_CREDENTIAL_OVERRIDDEN, nothing stored) a credential the configuration sets, since the config wins', async () => {
-    const b = await installed({ connectors: { twilio_flex: { auth_token: emu.info.authToken } }, brevo: { api_key: emu.info.brevoApiKey } });
+    const b = await installed({ connectors: { twilio_flex: { auth_token: suite.emu.info.authToken } }, brevo: { api_key: suite.emu.info.brevoApiKey } });
     try {
-      const err = await b.rotate('twilio-flex', { apiKeySid: emu.info.apiKeySid, apiKeySecret: emu.info.apiKeySecret, brevoApiKey: 'xkeysib-new' }).then(() => undefined, (e: unknown) => e);
+      const err = await b.rotate('twilio-flex', { apiKeySid: suite.emu.info.apiKeySid, apiKeySecret: suite.emu.info.apiKeySecret, brevoApiKey: 'xkeysib-new' }).then(() => undefined, (e: unknown) => e);
       // an API key would win over the configured token: only the Brevo key is overridden
       expect(err).toMatchObject({ code: 'TAJO_CREDENTIAL_OVERRIDDEN', exitCode: 78, details: [{ path: 'brevo.api_key' }] });
       await expect(b.rotate('twilio-flex', { authToken: 'f'.repeat(32) })).rejects.toMatchObject({
@@ -41,10 +28,10 @@ describe('connectors rotate', () => {
         details: [{ path: 'connectors.twilio_flex.auth_token' }],
       });
       const msg = JSON.stringify(err) + String((err as Error).message);
-      for (const secret of [emu.info.authToken, emu.info.brevoApiKey, emu.info.apiKeySecret, 'xkeysib-new']) expect(msg).not.toContain(secret);
+      for (const secret of [suite.emu.info.authToken, suite.emu.info.brevoApiKey, suite.emu.info.apiKeySecret, 'xkeysib-new']) expect(msg).not.toContain(secret);
       // nothing was stored: still the token, no API key
       const conn = await loadConnection(b.ctx, 'twilio-flex');
-      expect(conn.creds).toEqual({ accountSid: emu.info.accountSid, authToken: emu.info.authToken });
+      expect(conn.creds).toEqual({ accountSid: suite.emu.info.accountSid, authToken: suite.emu.info.authToken });
       expect(conn.record.settings.authMode).toBe('auth_token');
     } finally {
       await b.ctx.close();
@@ -52,11 +39,11 @@ describe('connectors rotate', () => {
   });
 
   it('rotates what the configuration does not set', async () => {
-    const b = await installed({ brevo: { api_key: emu.info.brevoApiKey } });
+    const b = await installed({ brevo: { api_key: suite.emu.info.brevoApiKey } });
     try {
-      const r = await b.rotate('twilio-flex', { apiKeySid: emu.info.apiKeySid, apiKeySecret: emu.info.apiKeySecret });
-      expect(r).toMatchObject({ authMode: 'api_key', apiKeySid: emu.info.apiKeySid });
-      expect((await loadConnection(b.ctx, 'twilio-flex')).creds).toMatchObject({ apiKeySid: emu.info.apiKeySid });
+      const r = await b.rotate('twilio-flex', { apiKeySid: suite.emu.info.apiKeySid, apiKeySecret: suite.emu.info.apiKeySecret });
+      expect(r).toMatchObject({ authMode: 'api_key', apiKeySid: suite.emu.info.apiKeySid });
+      expect((await loadConnection(b.ctx, 'twilio-flex')).creds).toMatchObject({ apiKeySid: suite.emu.info.apiKeySid });
     } finally {
       await b.ctx.close();
     }
