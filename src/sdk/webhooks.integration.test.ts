@@ -1,22 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../config/schema.js';
-import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { TajoClient, createWebhookHandler, webhookOptions } from './index.js';
+import { emulatorSuite } from './test-helpers/emulatorSuite.js';
 
-let emu: RunningEmulator;
+const suite = emulatorSuite(5);
 let dir: string;
 beforeAll(async () => {
-  emu = await startEmulator({ seed: 5, scale: 'small', timeScale: 20 });
-  dir = await mkdtemp(join(tmpdir(), 'tajo-sdk-webhooks-'));
-});
-afterAll(async () => {
-  await emu?.close();
-  await rm(dir, { recursive: true, force: true });
+  dir = await suite.tempDir('tajo-sdk-webhooks-');
 });
 
 describe('webhookOptions / createWebhookHandler', () => {
@@ -24,7 +16,7 @@ describe('webhookOptions / createWebhookHandler', () => {
     const config = ConfigSchema.parse({ server: { cors_origins: ['https://flex.acme.example'], plugin_auth: 'hmac', plugin_hmac_secret: 's'.repeat(32) } });
     const tajo = new TajoClient({ dataDir: dir, env: {}, config });
     try {
-      await tajo.connectors.connect('twilio-flex', { accountSid: emu.info.accountSid, authToken: emu.info.authToken, flexFlowSid: emu.info.flexFlowSid, baseUrls: emu.info.twilio });
+      await tajo.connectors.connect('twilio-flex', { accountSid: suite.emu.info.accountSid, authToken: suite.emu.info.authToken, flexFlowSid: suite.emu.info.flexFlowSid, baseUrls: suite.emu.info.twilio });
       expect((await webhookOptions(tajo)).corsOrigins).toEqual(['https://flex.acme.example']);
       const handler = await createWebhookHandler(tajo);
       const server = createServer(handler);

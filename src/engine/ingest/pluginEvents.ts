@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RawEvent } from '../../store/types.js';
+import { parseAttributes } from '../derive/attributes.js';
 
 /**
  * Flex UI plugin completions, SDK `handleEvent` calls and survey posts. A plugin call is a *signal*: server-side
@@ -124,8 +125,8 @@ export function syntheticSurveySid(linkedTaskSid: string): string {
  * attributes say: `conversations.kind` is always `Survey`, so a post can never be derived as a support interaction.
  */
 export function surveyAttributes(p: Record<string, unknown>): Record<string, unknown> {
-  const given = typeof p.TaskAttributes === 'string' ? safeParse(p.TaskAttributes) : isObj(p.TaskAttributes) ? p.TaskAttributes : undefined;
-  const attrs: Record<string, unknown> = { ...given };
+  const given = parseAttributes(p.TaskAttributes);
+  const attrs: Record<string, unknown> = given.ok ? { ...given.value } : {};
   const conversations: Record<string, unknown> = { ...(isObj(attrs.conversations) ? attrs.conversations : {}), kind: 'Survey' };
   if (str(p.LinkedTaskSid)) conversations.conversation_id = p.LinkedTaskSid;
   const score = num(p.Score);
@@ -145,15 +146,6 @@ export function surveyAttributes(p: Record<string, unknown>): Record<string, unk
   if (str(p.Phone)) attrs.phone = p.Phone;
   if (str(p.Name)) attrs.name = p.Name;
   return attrs;
-}
-
-function safeParse(s: string): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(s) as unknown;
-    return isObj(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A survey post → the survey task's `task.completed` (survey tasks are recognised by their attributes). */

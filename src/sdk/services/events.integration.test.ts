@@ -1,23 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../config/schema.js';
-import { startEmulator, type RunningEmulator } from '../../emulators/index.js';
 import { openStore } from '../../store/openStore.js';
 import { TajoClient } from '../index.js';
+import { emulatorSuite } from '../test-helpers/emulatorSuite.js';
 
-let emu: RunningEmulator;
+const suite = emulatorSuite(5);
 let dir: string;
-
 beforeAll(async () => {
-  emu = await startEmulator({ seed: 5, scale: 'small', timeScale: 20 });
-  dir = await mkdtemp(join(tmpdir(), 'tajo-live-'));
-});
-
-afterAll(async () => {
-  await emu?.close();
-  await rm(dir, { recursive: true, force: true });
+  dir = await suite.tempDir('tajo-live-');
 });
 
 describe('the SDK live loops', () => {
@@ -26,13 +16,13 @@ describe('the SDK live loops', () => {
     const store = await openStore({ dataDir: dir });
     try {
       await tajo.connectors.connect('twilio-flex', {
-        accountSid: emu.info.accountSid, authToken: emu.info.authToken, flexFlowSid: emu.info.flexFlowSid, baseUrls: emu.info.twilio,
-        brevoApiKey: emu.info.brevoApiKey, brevoBaseUrl: emu.info.brevo,
+        accountSid: suite.emu.info.accountSid, authToken: suite.emu.info.authToken, flexFlowSid: suite.emu.info.flexFlowSid, baseUrls: suite.emu.info.twilio,
+        brevoApiKey: suite.emu.info.brevoApiKey, brevoBaseUrl: suite.emu.info.brevo,
       });
       const good = (await store.getConnector('twilio-flex'))!;
       // a stored Brevo base URL the Brevo client refuses: the delivery worker cannot be created, the loops cannot start
-      await store.saveConnector({ ...good, settings: { ...good.settings, brevoBaseUrl: emu.info.brevo.replace('://', '://user:pw@') } });
-      const completed = emu.truth().events.filter((e) => e.name === 'SUPPORT_RESOLVED');
+      await store.saveConnector({ ...good, settings: { ...good.settings, brevoBaseUrl: suite.emu.info.brevo.replace('://', '://user:pw@') } });
+      const completed = suite.emu.truth().events.filter((e) => e.name === 'SUPPORT_RESOLVED');
       const event = (i: number) => {
         const e = completed[i]!;
         return { type: 'task.completed' as const, payload: { taskSid: e.source_sid, channel: String(e.properties.channel), queueName: String(e.properties.queue), customerPhone: '+14155550100' } };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAttributes, readPath } from '../../engine/derive/attributes.js';
 import { toNumber } from '../../engine/derive/numbers.js';
 import { DEFAULT_SURVEY_SCALE } from '../../engine/derive/survey.js';
 import { attributesField, instant, parseWith, sidOf, text, type Parsed } from './common.validate.js';
@@ -45,22 +46,13 @@ function scores(v: { Score?: number | undefined; Questions?: { score: number }[]
 
 /** `conversations.conversation_measure_1` of the given attributes (object or JSON text), when it is a number. */
 function attributesScore(a: string | Record<string, unknown> | undefined): number | undefined {
-  const conv = attributesOf(a)?.conversations;
-  const m = conv !== null && typeof conv === 'object' ? (conv as Record<string, unknown>).conversation_measure_1 : undefined;
-  return toNumber(m);
+  return toNumber(readPath(attributesOf(a), 'conversations.conversation_measure_1'));
 }
 
 /** The given attributes as an object (JSON text parsed), or undefined. */
 function attributesOf(a: string | Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  let v: unknown = a;
-  if (typeof a === 'string') {
-    try {
-      v = JSON.parse(a);
-    } catch {
-      return undefined;
-    }
-  }
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const r = parseAttributes(a);
+  return r.ok ? r.value : undefined;
 }
 
 export type SurveyBody = z.infer<typeof SurveySchema>;
