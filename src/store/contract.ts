@@ -208,6 +208,16 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect((await store.ingest([{ key: 'EV1', source: 'event-streams', payload: {} }])).accepted).toBe(0);
     });
 
+    it('retryInboxAt moves the lease end of the rows a worker holds, and only of those', async () => {
+      await store.ingest([{ key: 'r1', source: 'taskrouter', payload: { n: 1 } }, { key: 'r2', source: 'taskrouter', payload: { n: 2 } }]);
+      const claimed = await store.claimInbox({ workerId: 'w1', limit: 10, leaseMs: 60_000, nowMs: T0 });
+      const [r1, r2] = ['r1', 'r2'].map((k) => claimed.find((i) => i.key === k)!.id);
+      await store.retryInboxAt([r1!], 'w1', T0 + 1000);
+      await store.retryInboxAt([r2!], 'someone-else', T0 + 1000);
+      expect((await store.claimInbox({ workerId: 'w2', limit: 10, leaseMs: 60_000, nowMs: T0 + 1500 })).map((i) => i.key)).toEqual(['r1']);
+      expect(await store.claimInbox({ workerId: 'w3', limit: 10, leaseMs: 60_000, nowMs: T0 + 30_000 })).toEqual([]);
+    });
+
     it('prunes delivered outbox rows and processed inbox rows before a time; the ledger still dedupes them', async () => {
       await store.commit(C, { outbox: [event('E1'), event('E2'), event('E3'), contact('a', 1)] });
       const claimed = await store.claimOutbox({ workerId: 'w1', limit: 10, leaseMs: 60_000, nowMs: T0 });

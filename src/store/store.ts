@@ -113,6 +113,11 @@ export interface Store extends AnalyticsReads, ScaleOps {
    * one row. A batch row's items share its id and complete together (`CommitBatch.processedInboxIds`).
    */
   claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]>;
+  /**
+   * Moves the lease end of rows `workerId` holds to `atMs`, so rows it could not complete yet (waiting for a task) are
+   * claimed again then rather than when their claim's lease runs out. Rows no longer held by `workerId` are left alone.
+   */
+  retryInboxAt(ids: number[], workerId: string, atMs: number): Promise<void>;
 
   // management API keys (stored hashed) and leases (one owner per stream / worker role)
   createApiKey(rec: { id: string; name: string; hash: string }): Promise<void>;

@@ -169,6 +169,22 @@ describe('InboxProcessor', () => {
     expect(latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 2)]))).toMatchObject({ state: 'closed', closedMs: T0 + 90_000 });
   });
 
+  it('a deferred item is retried seconds later, not after the whole lease; the longer it waited, the later', async () => {
+    await store.ingest([closeItem(T0 + 120_000)]);
+    const p = processor({ leaseMs: 60_000, retryMs: 2000 });
+    expect(await p.runOnce()).toMatchObject({ deferred: 1 });
+    const probe = (atMs: number) => store.claimInbox({ workerId: 'probe', limit: 10, leaseMs: 1, nowMs: atMs });
+    expect(await probe(clock + 1500)).toEqual([]);
+    // due again 2 s after the cycle (its age is under 8 s): the processor takes it back then
+    clock += 2100;
+    expect(await p.runOnce()).toMatchObject({ claimed: 1, deferred: 1 });
+    // an item that has waited 40 s is retried after 10 s
+    clock += 38_000;
+    expect(await p.runOnce()).toMatchObject({ claimed: 1, deferred: 1 });
+    expect(await probe(clock + 9_000)).toEqual([]);
+    expect((await probe(clock + 10_500)).map((i) => i.key)).toEqual([closeItem(0).key]);
+  });
+
   it('drops a conversation fact nobody claims after maxDeferMs (sync fills it); a STOP becomes a dead letter instead', async () => {
     const stop: InboxInput = {
       key: `conv:${sid('CH', 9)}:IM1`,

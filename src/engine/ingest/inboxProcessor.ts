@@ -43,8 +43,13 @@ export interface InboxProcessorOptions {
   taskRouter?: TaskRouterLookup | undefined;
   workerId?: string;
   batchSize?: number;
-  /** Claim lease; an item that could not be completed (deferred, failed commit) is retried after it. */
+  /** Claim lease; an item whose commit failed is retried after it. */
   leaseMs?: number;
+  /**
+   * An item deferred (waiting for its task) is retried after a quarter of its age, at least this (default 2 s) and at
+   * most the lease: seconds after what it waits for arrived, without re-reading a long-waiting item every few seconds.
+   */
+  retryMs?: number;
   /** Idle poll interval of `start()`; `wake()` runs at once. */
   pollMs?: number;
   /** How long an item may wait for what it refers to (a conversation's task, a reservation) before it is dropped. */
@@ -226,6 +231,7 @@ export class InboxProcessor {
       for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
       const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done, deadLetters: [...(derived.deadLetters ?? []), ...ownDeadLetters] };
       const { result: r } = await commitDerived(o.store, o.connectorId, batch, o.rederive);
+      await this.scheduleRetries([...deferred], itemById, nowMs);
       result.processed = doneItems.filter((i) => !i.duplicate).length;
       result.rawEvents = r.rawEventsInserted;
       result.outboxInserted = r.outboxInserted;
@@ -238,6 +244,25 @@ export class InboxProcessor {
     o.onProcessed?.(result);
     for (const fn of this.listeners) fn(result);
     return result;
+  }
+
+  /** Moves the lease end of deferred rows to their retry time (a failure only leaves them to their lease). */
+  private async scheduleRetries(ids: number[], itemById: ReadonlyMap<number, InboxItem>, nowMs: number): Promise<void> {
+    if (!ids.length) return;
+    const leaseMs = this.opts.leaseMs ?? 60_000;
+    const minMs = Math.min(this.opts.retryMs ?? 2000, leaseMs);
+    const at = new Map<number, number[]>();
+    for (const id of ids) {
+      const received = Date.parse(itemById.get(id)?.receivedAt ?? '');
+      const age = Number.isFinite(received) ? Math.max(0, nowMs - received) : leaseMs;
+      const t = nowMs + Math.min(leaseMs, Math.max(minMs, Math.round(age / 4)));
+      at.set(t, [...(at.get(t) ?? []), id]);
+    }
+    try {
+      for (const [t, group] of at) await this.opts.store.retryInboxAt(group, this.workerId, t);
+    } catch (err) {
+      this.opts.logger.warn({ err: msg(err), items: ids.length }, 'deferred inbox items keep their lease');
+    }
   }
 
   /** A plugin / SDK completion → the task's events (TaskRouter), or synthetic ones; 'defer' to retry later. */

@@ -134,6 +134,11 @@ export async function acquireLease(db: PgDb, name: string, holder: string, ttlMs
   return rows.length > 0;
 }
 
+export async function retryInboxAt(db: PgDb, ids: number[], workerId: string, atMs: number): Promise<void> {
+  if (!ids.length) return;
+  await db.query("UPDATE inbox SET claimed_until_ms = $1 WHERE id = ANY($2::bigint[]) AND status = 'inflight' AND claimed_by = $3", [atMs, ids, workerId]);
+}
+
 export async function releaseLease(db: PgDb, name: string, holder: string): Promise<void> {
   await db.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
 }

@@ -193,6 +193,10 @@ export class PostgresStore implements Store {
     return admin.claimInbox(this.db, opts);
   }
 
+  async retryInboxAt(ids: number[], workerId: string, atMs: number): Promise<void> {
+    await admin.retryInboxAt(this.db, ids, workerId, atMs);
+  }
+
   async createApiKey(rec: { id: string; name: string; hash: string }): Promise<void> {
     await admin.createApiKey(this.db, rec, this.now());
   }

@@ -163,6 +163,14 @@ export function revokeApiKey(db: SqliteDb, id: string, nowMs: number): boolean {
   return db.tx(() => db.stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(iso(nowMs), id).changes > 0);
 }
 
+export function retryInboxAt(db: SqliteDb, ids: number[], workerId: string, atMs: number): void {
+  if (!ids.length) return;
+  db.tx(() => {
+    const s = db.stmt("UPDATE inbox SET claimed_until_ms = ? WHERE id = ? AND status = 'inflight' AND claimed_by = ?");
+    for (const id of ids) s.run(atMs, id, workerId);
+  });
+}
+
 /** Takes the lease when free, expired, or already ours (renewal). */
 export function acquireLease(db: SqliteDb, name: string, holder: string, ttlMs: number, nowMs: number): boolean {
   return db.tx(() => {

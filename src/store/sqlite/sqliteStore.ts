@@ -240,6 +240,10 @@ export class SqliteStore implements Store {
     return admin.claimInbox(this.db, opts);
   }
 
+  async retryInboxAt(ids: number[], workerId: string, atMs: number): Promise<void> {
+    admin.retryInboxAt(this.db, ids, workerId, atMs);
+  }
+
   // API keys and leases
   async createApiKey(rec: { id: string; name: string; hash: string }): Promise<void> {
     admin.createApiKey(this.db, rec, this.now());
