@@ -1,39 +1,28 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../config/schema.js';
-import { startEmulator, type RunningEmulator } from '../../emulators/index.js';
 import type { Store } from '../../store/store.js';
 import { EmbeddedBackend } from '../embedded.js';
+import { emulatorSuite } from '../test-helpers/emulatorSuite.js';
 import { loadConnection } from './connection.js';
 import { replayInboxKey } from './dlq.js';
 import { inboxProcessorFor } from './worker.js';
 
 const C = 'twilio-flex';
-let emu: RunningEmulator;
-let dir: string;
+const suite = emulatorSuite(7);
 let backend: EmbeddedBackend;
 let store: Store;
 
-beforeAll(async () => {
-  emu = await startEmulator({ seed: 7, scale: 'small', timeScale: 20 });
-});
-afterAll(async () => {
-  await emu?.close();
-});
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tajo-dlq-'));
+  const dir = await suite.tempDir('tajo-dlq-');
   backend = await EmbeddedBackend.open({ dataDir: dir, env: {}, config: ConfigSchema.parse({}) });
   await backend.connect(C, {
-    accountSid: emu.info.accountSid, authToken: emu.info.authToken, flexFlowSid: emu.info.flexFlowSid, baseUrls: emu.info.twilio,
-    brevoApiKey: emu.info.brevoApiKey, brevoBaseUrl: emu.info.brevo,
+    accountSid: suite.emu.info.accountSid, authToken: suite.emu.info.authToken, flexFlowSid: suite.emu.info.flexFlowSid, baseUrls: suite.emu.info.twilio,
+    brevoApiKey: suite.emu.info.brevoApiKey, brevoBaseUrl: suite.emu.info.brevo,
   });
   store = await backend.ctx.store();
 });
 afterEach(async () => {
   await backend.ctx.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('dlq replay', () => {
@@ -57,7 +46,7 @@ describe('dlq replay', () => {
 
   it('optout_unlinked: the STOP goes back into the inbox and, once a sync brought its task, reaches the customer', async () => {
     // an sms interaction of the emulated contact center, with its Conversation and customer phone
-    const requested = emu.truth().events.find((e) => e.name === 'SUPPORT_REQUESTED' && e.properties.channel === 'sms' && typeof e.properties.conversation_sid === 'string')!;
+    const requested = suite.emu.truth().events.find((e) => e.name === 'SUPPORT_REQUESTED' && e.properties.channel === 'sms' && typeof e.properties.conversation_sid === 'string')!;
     const conversationSid = String(requested.properties.conversation_sid);
     const phone = requested.ext_id;
     expect(phone).toMatch(/^\+\d+$/);

@@ -1,23 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../config/schema.js';
 import { silentLogger } from '../../core/logger.js';
-import { startEmulator, type RunningEmulator } from '../../emulators/index.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { EmbeddedBackend } from '../embedded.js';
+import { emulatorSuite } from '../test-helpers/emulatorSuite.js';
 import { DEFAULT_EVENT_TYPES } from './webhooks.js';
 
 const TR = (t: string) => `com.twilio.taskrouter.${t}`;
-let emu: RunningEmulator;
-let dir: string;
+const suite = emulatorSuite(19);
 let backend: EmbeddedBackend;
 let server: RunningServer;
 
 beforeAll(async () => {
-  emu = await startEmulator({ seed: 19, scale: 'small', timeScale: 20 });
-  dir = await mkdtemp(join(tmpdir(), 'tajo-webhooks-'));
+  const emu = suite.emu;
+  const dir = await suite.tempDir('tajo-webhooks-');
   const config = ConfigSchema.parse({});
   backend = await EmbeddedBackend.open({ dataDir: dir, env: {}, config });
   await backend.connect('twilio-flex', { accountSid: emu.info.accountSid, authToken: emu.info.authToken, flexFlowSid: emu.info.flexFlowSid, baseUrls: emu.info.twilio });
@@ -27,14 +23,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await backend?.close();
-  await emu?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** What Twilio's Events API holds for a subscription. */
 async function subscribed(subSid: string): Promise<string[]> {
-  const res = await fetch(`${emu.info.twilio.events}/v1/Subscriptions/${subSid}/SubscribedEvents?PageSize=1000`, {
-    headers: { authorization: `Basic ${Buffer.from(`${emu.info.accountSid}:${emu.info.authToken}`).toString('base64')}` },
+  const res = await fetch(`${suite.emu.info.twilio.events}/v1/Subscriptions/${subSid}/SubscribedEvents?PageSize=1000`, {
+    headers: { authorization: `Basic ${Buffer.from(`${suite.emu.info.accountSid}:${suite.emu.info.authToken}`).toString('base64')}` },
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { types: { type: string }[] }).types.map((t) => t.type).sort();
