@@ -109,8 +109,10 @@ describe('Event Streams sink handshake', () => {
       const pushed = await emu.twilio.push({ kind: 'event-streams', url: `${url!}/webhooks/twilio/event-streams`, since: new Date(until - 3 * 3_600_000).toISOString(), until: new Date(until).toISOString(), batchSize: 50, concurrency: 4 });
       expect(pushed.failures).toBe(0);
       expect(pushed.events).toBeGreaterThan(0);
+      // the inbox cycle, the Brevo delivery and the budget gauges move independently: wait for all three
+      const wanted = [/tajo_delivery_latency_seconds_count(\{[^}]*\})? [1-9]/, /tajo_inbox_processed_total\{result="processed"[^}]*\} [1-9]/, /tajo_budget_used\{budget="brevo:[^"]+"[^}]*\} [1-9]/];
       let metrics = '';
-      for (let i = 0; i < 150 && !/tajo_delivery_latency_seconds_count(\{[^}]*\})? [1-9]/.test(metrics); i++) {
+      for (let i = 0; i < 150 && !wanted.every((re) => re.test(metrics)); i++) {
         await new Promise((r) => setTimeout(r, 200));
         metrics = await (await fetch(`${url!}/metrics`)).text();
       }

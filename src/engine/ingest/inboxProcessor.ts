@@ -231,7 +231,6 @@ export class InboxProcessor {
       for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
       const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done, deadLetters: [...(derived.deadLetters ?? []), ...ownDeadLetters] };
       const { result: r } = await commitDerived(o.store, o.connectorId, batch, o.rederive);
-      await this.scheduleRetries([...deferred], itemById, nowMs);
       result.processed = doneItems.filter((i) => !i.duplicate).length;
       result.rawEvents = r.rawEventsInserted;
       result.outboxInserted = r.outboxInserted;
@@ -241,8 +240,11 @@ export class InboxProcessor {
       // nothing was committed: the duplicates come back with their rows, and are counted then
       return { ...result, processed: 0, deferred: items.length, duplicates: {} };
     }
+    // Reported as soon as the cycle is committed: the delivery worker may already be sending its outbox rows, and a
+    // reader of the metrics must not see a delivery before the inbox item it came from.
     o.onProcessed?.(result);
     for (const fn of this.listeners) fn(result);
+    await this.scheduleRetries([...deferred], itemById, nowMs);
     return result;
   }
 
