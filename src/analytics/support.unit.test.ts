@@ -25,6 +25,38 @@ describe('time arguments', () => {
     expect(isTajoError(err, 'TAJO_USAGE')).toBe(true);
     expect(parseRange(undefined, '', now)).toEqual({});
   });
+
+  it('a date-time without an offset is UTC whatever the machine time zone says', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(parseTime('2026-11-01T10:00:00', now)).toBe(Date.UTC(2026, 10, 1, 10));
+      expect(parseTime('2026-11-01 10:00', now)).toBe(Date.UTC(2026, 10, 1, 10));
+      expect(parseTime('2026-11-01T10:00:00.250', now)).toBe(Date.UTC(2026, 10, 1, 10, 0, 0, 250));
+      expect(parseTime('2026-11-01T10:00Z', now)).toBe(Date.UTC(2026, 10, 1, 10));
+      expect(parseTime('2026-11-01T10:00:00-0500', now)).toBe(Date.UTC(2026, 10, 1, 15));
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
+  it('refuses what is not an ISO date, date-time, epoch ms or duration (instead of a guess or a crash)', () => {
+    // Date.parse would read these as 2001-11-03, 2001-01-01, the year 12345 and 2026-03-02
+    for (const v of ['Nov 3', '1', '12345', '2026-02-30', '2026-11-01T24:30', 'Tue, 03 Nov 2026 10:00:00 GMT']) {
+      expect(() => parseTime(v, now), v).toThrow(/not a time/);
+    }
+    // outside what a date can hold: a coded error, not a RangeError when the report prints the range
+    for (const v of ['200000000d', '99999999999999999999']) {
+      let err: unknown;
+      try {
+        parseTime(v, now, 'since');
+      } catch (e) {
+        err = e;
+      }
+      expect(isTajoError(err, 'TAJO_USAGE'), v).toBe(true);
+    }
+  });
 });
 
 describe('renderings', () => {
