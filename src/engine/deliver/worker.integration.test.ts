@@ -104,6 +104,26 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     expect(s.contacts.map((c) => c.ext_id).sort()).toEqual([phone(0), 'someone-else']);
   });
 
+  it("an email another Tajo contact owns: dead-lettered, the other contact keeps its ext_id (never re-keyed)", async () => {
+    h = await startHarness();
+    await h.enqueue([contactRow(0, [h.listId], { email: 'shared@example.com' })]);
+    expect(await h.worker().drain({ maxMs: 10_000 })).toMatchObject({ delivered: 1 });
+    // A second customer (keyed by that email) whose interactions carry the same email.
+    await h.enqueue([contactRow(1, [h.listId], { ext_id: 'shared@example.com', email: 'shared@example.com', attributes: { FIRSTNAME: 'Other' } })]);
+    expect(await h.worker().drain({ maxMs: 10_000 })).toMatchObject({ delivered: 0, dead: 1 });
+    const s = await h.state();
+    expect(s.contacts.map((c) => [c.ext_id, c.email, c.attributes.FIRSTNAME])).toEqual([[phone(0), 'shared@example.com', 'Customer 0']]);
+    const dl = await h.store.listDeadLetters();
+    expect(dl.map((d) => [d.recordKey, d.reason])).toEqual([['contact:shared@example.com', 'brevo_rejected']]);
+    expect(dl[0]?.error).toMatch(/another contact/);
+    // A contact Brevo had before Tajo (no ext_id) is still adopted by email.
+    await h.client().call('POST', '/contacts', { email: 'marketing@example.com', attributes: { FIRSTNAME: 'Known' } });
+    await h.enqueue([contactRow(2, [h.listId], { ext_id: 'marketing@example.com', email: 'marketing@example.com' })]);
+    expect(await h.worker().drain({ maxMs: 10_000 })).toMatchObject({ delivered: 1, dead: 0 });
+    const adopted = (await h.state()).contacts.filter((c) => c.email === 'marketing@example.com');
+    expect(adopted.map((c) => [c.ext_id, c.attributes.FIRSTNAME])).toEqual([['marketing@example.com', 'Customer 2']]);
+  });
+
   it('duplicate SMS inside an import: read from the process report, dead-lettered', async () => {
     h = await startHarness();
     // Contact 7 already exists (by ext_id, no phone) and another contact holds its phone: two owners → duplicate.

@@ -212,7 +212,8 @@ export class BrevoClient {
    * - otherwise `POST /contacts` as a pure create (no `updateEnabled`: with it Brevo updates whichever contact
    *   owns *any* identifier sent, e.g. another customer's phone, and would re-key that contact; never `forceMerge`).
    *   A duplicate answer naming `ext_id` → it is ours: update by ext_id. Naming only `email` → a contact Brevo
-   *   already had (marketing) → attach our ext_id to it by email. A phone clash is thrown: the caller dead-letters
+   *   already had (marketing) → attach our ext_id to it by email, unless it carries another ext_id (another customer's
+   *   contact: a conflict, thrown, never re-keyed). A phone clash is thrown: the caller dead-letters
    *   it (`brevo_duplicate_sms`).
    */
   async upsertContact(c: ContactPayload, o: CallOptions & { known: boolean }): Promise<'created' | 'updated'> {
@@ -236,11 +237,34 @@ export class BrevoClient {
         return 'updated';
       }
       if (c.email && ids.length === 1 && ids[0] === 'email') {
+        // Adopt only a contact without an ext_id (or with ours): setting our ext_id on another customer's contact would
+        // re-key it, and that customer's events and next update would then miss it.
+        const owner = await this.extIdOfEmail(c.email, co);
+        if (owner !== undefined && owner !== c.ext_id) {
+          throw new VendorHttpError('TAJO_BREVO_REJECTED', 'brevo POST /contacts failed: the email belongs to another contact (a different ext_id); it is not re-keyed', {
+            httpStatus: e.httpStatus ?? 400,
+            responseBody: e.responseBody,
+            attempts: e.attempts,
+          });
+        }
         await this.updateContactByEmail({ ...c, email: c.email }, co);
         return 'updated';
       }
       throw e;
     }
+  }
+
+  /** The ext_id (`EXT_ID` attribute) of the contact owning this email; undefined when it has none (or is gone). */
+  private async extIdOfEmail(email: string, o: CallOptions): Promise<string | undefined> {
+    let j: { ext_id?: unknown; attributes?: Record<string, unknown> } | undefined;
+    try {
+      j = (await this.call('GET', `/contacts/${encodeURIComponent(email)}?identifierType=email_id`, undefined, o)).json as typeof j;
+    } catch (e) {
+      if (e instanceof VendorHttpError && e.httpStatus === 404) return undefined;
+      throw e;
+    }
+    const v = j?.attributes?.EXT_ID ?? j?.ext_id;
+    return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
   }
 
   /**
