@@ -4,6 +4,7 @@
  */
 import type { BudgetSnapshot } from '../engine/budget.js';
 import type { Store } from '../store/store.js';
+import type { DeadLetter } from '../store/types.js';
 import type { BudgetSample, SyncHealth } from './types.js';
 
 export type { BudgetSample, StreamHealth, SyncHealth } from './types.js';
@@ -57,22 +58,42 @@ export class BudgetHistory {
   }
 }
 
+/** Open dead letters per page of the store's listing (in id order). */
+const PAGE = 1000;
+
+/** Every open dead letter, page by page: the newest 10, and per (source, reason) the latest with an error and how many are open. */
+async function openLetters(store: Store): Promise<{ recent: DeadLetter[]; latest: Map<string, DeadLetter>; counts: Map<string, number> }> {
+  let recent: DeadLetter[] = [];
+  const latest = new Map<string, DeadLetter>();
+  const counts = new Map<string, number>();
+  for (let afterId = 0; ;) {
+    const page = await store.listDeadLetters({ status: 'open', limit: PAGE, afterId });
+    for (const d of page) {
+      const key = `${d.source}|${d.reason}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (d.error) latest.set(key, d);
+    }
+    recent = [...recent, ...page].slice(-10);
+    const last = page[page.length - 1];
+    if (page.length < PAGE || !last) break;
+    afterId = last.id;
+  }
+  return { recent: recent.reverse(), latest, counts };
+}
+
 export async function syncHealth(store: Store, connectorId: string, nowMs: number, budgets?: BudgetHistory): Promise<SyncHealth> {
-  const [connector, checkpoints, outbox, byReason, open] = await Promise.all([
+  const [connector, checkpoints, outbox, byReason, { recent, latest, counts }] = await Promise.all([
     store.getConnector(connectorId),
     store.listCheckpoints(connectorId),
     store.outboxStats(),
     store.deadLetterCounts(),
-    store.listDeadLetters({ status: 'open', limit: 1000 }),
+    openLetters(store),
   ]);
-  const recent = open.slice(-10).reverse();
   const lastErrors: SyncHealth['last_errors'] = [];
   if (connector?.lastError) lastErrors.push({ at: connector.lastError.at, source: 'sync', code: connector.lastError.code, message: connector.lastError.message, count: 1 });
   // one line per (source, reason): the latest letter's error, with how many are open
-  const latest = new Map<string, (typeof open)[number]>();
-  for (const d of open) if (d.error) latest.set(`${d.source}|${d.reason}`, d);
-  for (const d of latest.values()) {
-    lastErrors.push({ at: d.createdAt, source: d.source, code: d.reason, message: (d.error ?? '').slice(0, 300), count: open.filter((x) => x.source === d.source && x.reason === d.reason).length });
+  for (const [key, d] of latest) {
+    lastErrors.push({ at: d.createdAt, source: d.source, code: d.reason, message: (d.error ?? '').slice(0, 300), count: counts.get(key) ?? 0 });
   }
   return {
     generated_at: new Date(nowMs).toISOString(),
