@@ -19,15 +19,20 @@ export interface SyncRange {
 
 /**
  * Full: from `since` (default: the retention start). Incremental: from the cursor minus the lookback (a first
- * incremental without cursor behaves like a full). `since` older than the retention is clamped with a warning.
+ * incremental without cursor behaves like a full). A start older than the retention is clamped with a warning (a
+ * `--since`, or the cursor of a connector that did not sync for longer than the retention).
  */
 export function syncRange(opts: { type: 'full' | 'incremental'; nowMs: number; sinceMs?: number | undefined; cursorEndMs?: number | undefined; lookbackMinutes: number }): SyncRange {
   const warnings: string[] = [];
   const floor = opts.nowMs - RETENTION_MS + RETENTION_MARGIN_MS;
   let start: number;
-  if (opts.type === 'incremental' && opts.cursorEndMs !== undefined) start = opts.cursorEndMs - opts.lookbackMinutes * MINUTE_MS;
+  const cursor = opts.type === 'incremental' ? opts.cursorEndMs : undefined;
+  if (cursor !== undefined) start = cursor - opts.lookbackMinutes * MINUTE_MS;
   else start = opts.sinceMs ?? floor;
-  if (opts.sinceMs !== undefined && opts.sinceMs < floor && opts.type === 'full') {
+  if (cursor !== undefined && cursor < floor) {
+    // The connector did not sync for longer than the retention: the events in between are gone from TaskRouter.
+    warnings.push(`the last sync reached ${new Date(cursor).toISOString()}, older than TaskRouter's 30-day event retention; task events before ${new Date(floor).toISOString()} can no longer be read`);
+  } else if (cursor === undefined && opts.sinceMs !== undefined && opts.sinceMs < floor) {
     warnings.push(`--since ${new Date(opts.sinceMs).toISOString()} is older than TaskRouter's 30-day event retention; task data is read from ${new Date(floor).toISOString()}`);
   }
   start = Math.max(start, floor);

@@ -25,6 +25,22 @@ describe('syncRange', () => {
     expect(syncRange({ type: 'incremental', nowMs: NOW, cursorEndMs: NOW - 60 * DAY_MS, lookbackMinutes: 10 }).startMs).toBe(FLOOR);
   });
 
+  it('warns when task events were lost to the retention: a first incremental --since, or a cursor older than 30 days', () => {
+    const since = syncRange({ type: 'incremental', nowMs: NOW, sinceMs: NOW - 90 * DAY_MS, lookbackMinutes: 10 });
+    expect(since.startMs).toBe(FLOOR);
+    expect(since.warnings).toHaveLength(1);
+    expect(since.warnings[0]).toMatch(/30-day/);
+    const stale = syncRange({ type: 'incremental', nowMs: NOW, cursorEndMs: NOW - 45 * DAY_MS, lookbackMinutes: 10 });
+    expect(stale.startMs).toBe(FLOOR);
+    expect(stale.warnings).toHaveLength(1);
+    expect(stale.warnings[0]).toMatch(/30-day/);
+    expect(stale.warnings[0]).toContain(new Date(NOW - 45 * DAY_MS).toISOString());
+    // only the lookback reaches past the retention: nothing was missed
+    expect(syncRange({ type: 'incremental', nowMs: NOW, cursorEndMs: FLOOR + MINUTE_MS, lookbackMinutes: 10 }).warnings).toEqual([]);
+    // a cursor wins over --since in an incremental run: no warning about a --since that is not used
+    expect(syncRange({ type: 'incremental', nowMs: NOW, sinceMs: NOW - 90 * DAY_MS, cursorEndMs: NOW - HOUR_MS, lookbackMinutes: 10 }).warnings).toEqual([]);
+  });
+
   it('never starts after now', () => {
     fc.assert(
       fc.property(fc.integer({ min: -100 * DAY_MS, max: 10 * DAY_MS }), fc.integer({ min: 0, max: 600 }), (offset, lb) => {
