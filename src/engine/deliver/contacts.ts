@@ -1,4 +1,5 @@
 /** Contact and list-membership delivery: bulk import or one-by-one upserts, as `planContacts` decides. */
+import { attributeValueProblem } from '../../sinks/brevo/bootstrap.js';
 import { parseImportReport, reasonForReportField } from '../../sinks/brevo/classify.js';
 import { importEntry } from '../../sinks/brevo/client.js';
 import { IMPORT_MAX_BYTES, IMPORT_REPORT_FIELDS, type BrevoProcess, type ContactPayload, type ListChangePayload } from '../../sinks/brevo/types.js';
@@ -60,6 +61,8 @@ export async function deliverContacts(ctx: DeliveryContext, items: readonly Outb
     rows.push({ item, c, known: ledger.has(item.key) });
   }
 
+  await dropIgnoredAttributes(ctx, rows);
+
   // Brevo's import needs `listIds` (or `newList`): a contact with no list (lists not configured) goes one by one.
   const importable = rows.filter((r) => !r.c.smsBlacklisted && !r.c.whatsappBlacklisted && r.c.listIds.length > 0);
   const plan = planContacts({
@@ -83,6 +86,41 @@ export async function deliverContacts(ctx: DeliveryContext, items: readonly Outb
   await settleAll([deliverImports(ctx, viaImport, cfg), deliverSingles(ctx, singles, cfg.concurrency)]);
   const inBrevo = (id: number) => ['delivered', 'dead'].includes(ctx.outcome(id) ?? '');
   return new Set(rows.filter((r) => !inBrevo(r.item.id)).map((r) => r.c.ext_id));
+}
+
+/**
+ * Brevo silently ignores a value for an attribute it does not have or of another type (brevo.md §0.5; an invalid
+ * date can even fail the whole write): such values are not sent, and each attribute is reported once (a warning
+ * naming it, its type and the fix). Without the account's attribute list (Brevo not answering it) nothing is dropped.
+ */
+async function dropIgnoredAttributes(ctx: DeliveryContext, rows: Row[]): Promise<void> {
+  if (!rows.length) return;
+  let types: ReadonlyMap<string, string>;
+  try {
+    types = await ctx.brevo.attributeTypes({ ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  } catch (err) {
+    ctx.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'Brevo attribute types unavailable; contact attributes not checked');
+    return;
+  }
+  for (const r of rows) {
+    let attributes: ContactPayload['attributes'] | undefined;
+    for (const [name, value] of Object.entries(r.c.attributes)) {
+      const type = types.get(name.toUpperCase());
+      const problem = attributeValueProblem(name.toUpperCase(), type, value);
+      if (!problem) continue;
+      attributes ??= { ...r.c.attributes };
+      delete attributes[name];
+      if (ctx.brevo.reportedAttributes.has(name)) continue;
+      ctx.brevo.reportedAttributes.add(name);
+      ctx.logger.warn(
+        { attribute: name, problem, ...(type !== undefined ? { type } : {}) },
+        problem === 'unknown_attribute'
+          ? `Brevo has no contact attribute ${name}: its values are not sent (create it with \`tajo connectors bootstrap\` or fix field_mapping)`
+          : `Brevo attribute ${name} is of type ${type ?? '?'} and would ignore the values mapped to it: they are not sent (change the type in Brevo or fix field_mapping)`,
+      );
+    }
+    if (attributes) r.c = { ...r.c, attributes };
+  }
 }
 
 async function deliverSingles(ctx: DeliveryContext, rows: readonly Row[], concurrency: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contactRow, eventRow, phone, startHarness, tajoCounts, type Harness, CONNECTOR } from './test-helpers/harness.js';
 
@@ -122,6 +123,28 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     expect(await h.worker().drain({ maxMs: 10_000 })).toMatchObject({ delivered: 1, dead: 0 });
     const adopted = (await h.state()).contacts.filter((c) => c.email === 'marketing@example.com');
     expect(adopted.map((c) => [c.ext_id, c.attributes.FIRSTNAME])).toEqual([['marketing@example.com', 'Customer 2']]);
+  });
+
+  it('attribute values Brevo would ignore (wrong type, unknown attribute) are not sent and are reported once per attribute', async () => {
+    h = await startHarness();
+    await h.client().createAttribute('SIGNUP_DATE', 'date');
+    await h.client().createAttribute('IS_VIP', 'boolean');
+    const lines: { attribute?: string; msg?: string }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l) as { attribute?: string; msg?: string }) });
+    const extra = (i: number) => ({ attributes: { FIRSTNAME: `Customer ${i}`, SIGNUP_DATE: '2026-01-05T10:00:00Z', IS_VIP: 'yes', NOT_IN_BREVO: 'x', AVG_WAIT_TIME: 12.5 } });
+    // one by one (3) and by import (60): both paths
+    const w = h.worker({ logger });
+    await h.enqueue(Array.from({ length: 3 }, (_, i) => contactRow(i, [h!.listId], extra(i), 0)));
+    expect(await w.drain({ maxMs: 10_000 })).toMatchObject({ delivered: 3, dead: 0 });
+    await h.enqueue(Array.from({ length: 60 }, (_, i) => contactRow(100 + i, [h!.listId], extra(100 + i))));
+    expect(await w.drain({ maxMs: 20_000 })).toMatchObject({ delivered: 60, dead: 0 });
+    expect(h.stats.snapshot()['brevo POST /brevo/v3/contacts/import']?.requests).toBe(1);
+    expect(h.emu.requestLog().ignoredAttributes).toMatchObject({ total: 0 });
+    const s = await h.state();
+    expect(s.contacts).toHaveLength(63);
+    expect(s.contacts.every((c) => c.attributes.AVG_WAIT_TIME === 12.5 && c.attributes.FIRSTNAME !== undefined)).toBe(true);
+    const reported = lines.filter((l) => l.attribute !== undefined).map((l) => l.attribute).sort();
+    expect(reported).toEqual(['IS_VIP', 'NOT_IN_BREVO', 'SIGNUP_DATE']);
   });
 
   it('duplicate SMS inside an import: read from the process report, dead-lettered', async () => {

@@ -15,6 +15,32 @@ const COMPATIBLE: Record<string, readonly string[]> = {
   boolean: ['boolean'],
 };
 
+/** Brevo's own identifier attributes: checked by Brevo itself (phone format, uniqueness), never judged here. */
+const IDENTIFIER_ATTRIBUTES = new Set(['EMAIL', 'SMS', 'WHATSAPP', 'LANDLINE_NUMBER', 'EXT_ID']);
+
+/**
+ * Why Brevo would silently ignore this value in a contact write (brevo.md §0.5, §3), or undefined when it takes it:
+ * the attribute does not exist, or the value does not match its type (text/id: string or number; float: a number;
+ * date: `YYYY-MM-DD`; boolean: JSON true/false). Types Tajo never writes (category, multiple-choice, …) are not judged.
+ */
+export function attributeValueProblem(name: string, type: string | undefined, value: unknown): 'unknown_attribute' | 'wrong_type' | undefined {
+  if (IDENTIFIER_ATTRIBUTES.has(name)) return undefined;
+  if (type === undefined) return 'unknown_attribute';
+  switch (type) {
+    case 'text':
+    case 'id':
+      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? undefined : 'wrong_type';
+    case 'float':
+      return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) ? undefined : 'wrong_type';
+    case 'date':
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value) ? undefined : 'wrong_type';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'wrong_type';
+    default:
+      return undefined;
+  }
+}
+
 export interface AttributePlan {
   create: { name: string; type: string }[];
   ok: string[];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planAttributes, wantedAttributes } from './bootstrap.js';
+import { attributeValueProblem, planAttributes, wantedAttributes } from './bootstrap.js';
 import { chunk, classifyRejection, duplicateIdentifiers, jsonBytes, parseImportReport, splitEventBatches } from './classify.js';
 import type { EventItem } from './types.js';
 
@@ -92,5 +92,24 @@ describe('helpers', () => {
     expect(plan.create).toEqual([{ name: 'CSAT_SCORE', type: 'float' }]);
     expect(plan.ok).toEqual(['FLEX_IDENTITY', 'MY_CUSTOM']);
     expect(plan.mismatched).toEqual([{ name: 'LAST_SUPPORT_DATE', want: 'date', have: 'text' }]);
+  });
+});
+
+describe('attributeValueProblem', () => {
+  it('judges values as Brevo takes them: text/id string or number, float number, date YYYY-MM-DD, boolean true/false', () => {
+    expect(attributeValueProblem('FIRSTNAME', 'text', 'Ann')).toBeUndefined();
+    expect(attributeValueProblem('VIP_TIER', 'text', 3)).toBeUndefined();
+    expect(attributeValueProblem('VIP_TIER', 'text', true)).toBe('wrong_type');
+    expect(attributeValueProblem('AVG_WAIT_TIME', 'float', 12.5)).toBeUndefined();
+    expect(attributeValueProblem('AVG_WAIT_TIME', 'float', '12.5')).toBeUndefined();
+    expect(attributeValueProblem('AVG_WAIT_TIME', 'float', 'soon')).toBe('wrong_type');
+    expect(attributeValueProblem('LAST_SUPPORT_DATE', 'date', '2026-01-05')).toBeUndefined();
+    expect(attributeValueProblem('LAST_SUPPORT_DATE', 'date', '2026-02-30')).toBe('wrong_type');
+    expect(attributeValueProblem('LAST_SUPPORT_DATE', 'date', '2026-01-05T10:00:00Z')).toBe('wrong_type');
+    expect(attributeValueProblem('OPTED', 'boolean', 'true')).toBe('wrong_type');
+    expect(attributeValueProblem('OPTED', 'boolean', false)).toBeUndefined();
+    expect(attributeValueProblem('MISSING', undefined, 'x')).toBe('unknown_attribute');
+    expect(attributeValueProblem('SMS', undefined, '+14155550100')).toBeUndefined();
+    expect(attributeValueProblem('COLOUR', 'category', 'red')).toBeUndefined();
   });
 });
