@@ -14,12 +14,14 @@ export interface SortState {
   dir: 'asc' | 'desc';
 }
 
-function compare(a: number | string | null, b: number | string | null): number {
+/** Ascending order of two values (`dir` reverses it); missing values (null) come last either way. */
+function compare(a: number | string | null, b: number | string | null, dir: SortState['dir']): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a).localeCompare(String(b));
+  const d = dir === 'asc' ? 1 : -1;
+  if (typeof a === 'number' && typeof b === 'number') return d * (a - b);
+  return d * String(a).localeCompare(String(b));
 }
 
 function cell<T>(c: Column<T>, row: T): HTMLTableCellElement {
@@ -40,7 +42,7 @@ export function sortableTable<T>(container: HTMLElement, opts: {
   const { columns, state } = opts;
   const col = columns.find((c) => c.key === state.key) ?? columns[0];
   const sorted = [...opts.rows];
-  if (col) sorted.sort((a, b) => (state.dir === 'asc' ? 1 : -1) * compare(col.value(a), col.value(b)));
+  if (col) sorted.sort((a, b) => compare(col.value(a), col.value(b), state.dir));
   const focused = (document.activeElement as HTMLElement | null)?.dataset.sortKey;
   const head = el('tr', {}, ...columns.map((c) => {
     const active = c.key === state.key;

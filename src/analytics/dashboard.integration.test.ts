@@ -4,13 +4,10 @@
  * render, the figures it shows equal `tajo report --json`, the agent table sorts from the keyboard, and it refreshes
  * live. A screenshot is saved as test-artifacts/dashboard.png. Without Chromium this test fails (CI installs it).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/test-helpers/runCli.js';
 import { ConfigSchema } from '../config/schema.js';
@@ -18,27 +15,8 @@ import { silentLogger } from '../core/logger.js';
 import { startHarness, type Harness } from '../engine/sync/test-helpers/harness.js';
 import { startServer, type RunningServer } from '../server/app.js';
 import { dec, hours, int } from '../../dashboard/src/format.js';
+import { buildDashboard, CHROMIUM_ARGS as ARGS, findChromium, ROOT } from './test-helpers/chromium.js';
 import type { Report } from './types.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
-
-function findChromium(): string {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist`);
-    return fromEnv;
-  }
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']) {
-    try {
-      const path = execFileSync('which', [name], { encoding: 'utf8' }).trim();
-      if (path) return path;
-    } catch {
-      // not on PATH
-    }
-  }
-  throw new Error('Chromium not found: install Debian\'s `chromium` package (apt-get install chromium) or set CHROMIUM_PATH; this test never downloads a browser');
-}
 
 describe('dashboard in headless Chromium', () => {
   let h: Harness;
@@ -54,7 +32,7 @@ describe('dashboard in headless Chromium', () => {
   beforeAll(async () => {
     const executablePath = findChromium();
     distDir = mkdtempSync(join(tmpdir(), 'tajo-dashboard-dist-'));
-    await build({ configFile: join(ROOT, 'dashboard/vite.config.ts'), logLevel: 'error', build: { outDir: distDir, emptyOutDir: true } });
+    await buildDashboard(distDir);
     h = await startHarness({ seed: 7, scale: 'small', timeScale: 50 });
     const sync = await h.sync({ type: 'full' });
     expect(sync.status, sync.statusReason).toBe('ok');
