@@ -66,13 +66,15 @@ export function renderCsat(r: Report, charts: Record<string, ChartSlot>): void {
   if (!c) return;
   $('csat-caption').textContent = `(${int(c.count)} surveys · avg ${dec(c.avg)} · low ≤ ${c.low_score_threshold}: ${int(c.low_score)} · late ${int(c.late)} · absent ${int(c.absent)})`;
   $('csat-caption').dataset.value = JSON.stringify({ count: c.count, avg: c.avg, low_score: c.low_score, late: c.late, absent: c.absent });
+  // the surveys' scale: the distribution has every score 1..scale (and any score outside it that was given)
+  const scores = Object.keys(c.distribution).map(Number).filter(Number.isFinite);
   charts.csatTrend?.render({
     x: { kind: 'time', step: 'day', values: c.trend.map((d) => periodSeconds(d.day)) },
     series: [
       { label: 'Surveys', color: COLORS.gray, kind: 'bars', scale: 'r', values: c.trend.map((d) => d.count) },
       { label: 'Average score', color: COLORS.amber, kind: 'line', values: c.trend.map((d) => d.avg) },
     ],
-    yRange: [1, 5],
+    yRange: [Math.min(1, ...scores), Math.max(5, ...scores)],
     summary: `CSAT daily average over ${c.trend.length} days, ${dec(c.avg)} overall`,
   });
   const dist = Object.entries(c.distribution).sort((a, b) => Number(a[0]) - Number(b[0]));

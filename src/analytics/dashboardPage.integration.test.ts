@@ -80,4 +80,16 @@ describe('dashboard page (hand-built data)', () => {
     await page.click('#agents th button[data-sort-key="avg_csat"]');
     expect(await agentOrder()).toEqual(['carol', 'alice', 'bob']);
   });
+
+  it('draws the CSAT trend on the surveys\' 10-point scale (daily averages 9, 8 and 6 are visible)', async () => {
+    // the average line is amber (#b45309); the bars of the survey counts are gray
+    const amber = await page.$eval('#chart-csat-trend canvas', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const d = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs((d[i] ?? 0) - 180) < 30 && Math.abs((d[i + 1] ?? 0) - 83) < 30 && (d[i + 2] ?? 0) < 60 && (d[i + 3] ?? 0) > 200) n++;
+      return n;
+    });
+    expect(amber).toBeGreaterThan(100);
+  });
 });
