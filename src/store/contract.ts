@@ -253,12 +253,54 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
         customers: [customer(jane)],
         outbox: [contact(jane, 1), event('SUPPORT_REQUESTED:WT1', { customerKey: jane }), event('SUPPORT_REQUESTED:WT2', { customerKey: 'bob@x.com' })],
       });
-      expect(await store.forgetCustomer(C, jane)).toEqual({ interactions: 1, surveys: 1, outbox: 2 });
+      expect(await store.forgetCustomer(C, jane)).toEqual({ interactions: 1, surveys: 1, outbox: 2, inflightUntilMs: null });
       expect(await store.getCustomers(C, [jane])).toEqual([]);
       expect(await store.rawEventsForTasks(C, ['WT1'])).toEqual([]);
       expect(await store.counts(C)).toEqual({ interactions: 1, customers: 0, workers: 0, surveys: 0, rawEvents: 0 });
       expect((await store.outboxStats()).pending).toBe(1);
-      expect(await store.forgetCustomer(C, jane)).toEqual({ interactions: 0, surveys: 0, outbox: 0 });
+      expect(await store.forgetCustomer(C, jane)).toEqual({ interactions: 0, surveys: 0, outbox: 0, inflightUntilMs: null });
+      // their tasks stay forgotten (per connector), the others are not
+      expect((await store.forgottenTasks(C, ['WT1', 'WTS1', 'WT2', 'WT9'])).sort()).toEqual(['WT1', 'WTS1']);
+      expect(await store.forgottenTasks('another-connector', ['WT1'])).toEqual([]);
+    });
+
+    it('a forgotten task is not brought back: a commit naming it is refused for its customer, its events dropped', async () => {
+      const jane = '+14155550100';
+      await store.commit(C, { interactions: [interaction('WT1')], surveys: [survey('WTS1', { linkedTaskSid: 'WT1' })], customers: [customer(jane)] });
+      await store.forgetCustomer(C, jane);
+      // planned before the forget (a sync or the inbox re-deriving her): nothing of the batch is written
+      const replanned = { interactions: [interaction('WT1'), interaction('WT7', { customerKey: 'bob@x.com' })], customers: [customer(jane)], outbox: [contact(jane, 1)] };
+      const refused = await store.commit(C, replanned).then(() => undefined, (e: unknown) => e);
+      expect(isTajoError(refused, 'TAJO_CUSTOMER_CONFLICT')).toBe(true);
+      expect([...(refused as CustomerConflictError).keys]).toEqual([jane]);
+      // a new survey rating her forgotten interaction is refused the same way
+      const survey2 = await store.commit(C, { surveys: [survey('WTS2', { linkedTaskSid: 'WT1' })] }).then(() => undefined, (e: unknown) => e);
+      expect(isTajoError(survey2, 'TAJO_CUSTOMER_CONFLICT')).toBe(true);
+      expect(await store.counts(C)).toEqual({ interactions: 0, customers: 0, workers: 0, surveys: 0, rawEvents: 0 });
+      // raw events and Brevo events of a forgotten task are dropped; the rest of the batch commits
+      const r = await store.commit(C, {
+        rawEvents: [
+          { key: 'EV1', type: 'task.completed', occurredMs: T0, taskSid: 'WT1', via: 'webhook', data: { from: jane } },
+          { key: 'EV7', type: 'task.created', occurredMs: T0, taskSid: 'WT7', via: 'webhook', data: {} },
+        ],
+        interactions: [interaction('WT7', { customerKey: 'bob@x.com' })],
+        outbox: [event('SUPPORT_REQUESTED:WT1', { customerKey: jane }), event('SUPPORT_REQUESTED:WT7', { customerKey: 'bob@x.com' })],
+      });
+      expect(r).toMatchObject({ rawEventsInserted: 1, outboxInserted: 1 });
+      expect((await store.rawEventsForTasks(C, ['WT1', 'WT7'])).map((e) => e.key)).toEqual(['EV7']);
+      expect((await store.claimOutbox({ workerId: 'w', limit: 10, leaseMs: 1000, nowMs: Date.now() })).map((o) => o.key)).toEqual(['SUPPORT_REQUESTED:WT7']);
+    });
+
+    it('forgetting a person whose write is in flight tells until when it may still land', async () => {
+      const jane = '+14155550100';
+      await store.commit(C, { interactions: [interaction('WT1')], customers: [customer(jane)], outbox: [contact(jane, 1), event('SUPPORT_REQUESTED:WT1', { customerKey: jane })] });
+      const now = Date.now();
+      const claimed = await store.claimOutbox({ workerId: 'w', kinds: ['contact'], limit: 10, leaseMs: 60_000, nowMs: now });
+      expect(claimed.map((o) => o.key)).toEqual([`contact:${jane}`]);
+      const r = await store.forgetCustomer(C, jane);
+      expect(r).toMatchObject({ interactions: 1, outbox: 2 });
+      expect(r.inflightUntilMs).toBe(now + 60_000);
+      expect(await store.outboxStats()).toMatchObject({ pending: 0, inflight: 0 });
     });
 
     it('finds customers by any identity they hold: key, phone, WhatsApp, email, chat identity', async () => {

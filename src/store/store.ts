@@ -1,5 +1,5 @@
 import type {
-  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerIdentityQuery, CustomerRow, DeadLetter, DeadLetterInput,
+  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerIdentityQuery, CustomerRow, DeadLetter, DeadLetterInput, ForgetCounts,
   InboxInput, InboxItem, InteractionRow, JsonBatchSpec, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, StoreKind, SurveyRow,
 } from './types.js';
 import type { AnalyticsReads } from './analytics.js';
@@ -55,8 +55,14 @@ export interface Store extends AnalyticsReads, ScaleOps {
    * only interactions or surveys still name (`phone`, `email` or `chat:<identity>` as the key). Sorted, distinct.
    */
   findCustomerKeys(connectorId: string, identity: CustomerIdentityQuery): Promise<string[]>;
-  /** Remove a person (by customer key) and their derived rows; returns what was removed. */
-  forgetCustomer(connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }>;
+  /**
+   * Remove a person (by customer key) and their derived rows; returns what was removed. Their tasks are remembered as
+   * forgotten (`forgottenTasks`), so no later sync, webhook or late event derives them again, and a commit naming one
+   * of them is refused for its customers (CustomerConflictError) until it is re-derived without them.
+   */
+  forgetCustomer(connectorId: string, key: string): Promise<ForgetCounts>;
+  /** Which of these task SIDs `forgetCustomer` erased (migration 0006). */
+  forgottenTasks(connectorId: string, taskSids: string[]): Promise<string[]>;
 
   // outbox (drained by the delivery worker, possibly several processes/replicas)
   /**

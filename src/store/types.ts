@@ -252,6 +252,19 @@ export interface ApiKeyRecord {
 
 export type { JsonBatchSpec } from '../core/jsonBatch.js';
 
+/** What `Store.forgetCustomer` removed. */
+export interface ForgetCounts {
+  interactions: number;
+  surveys: number;
+  /** Outbox rows about them (pending, in flight or delivered). */
+  outbox: number;
+  /**
+   * The latest lease end (epoch ms) of the removed rows a delivery worker had in flight, or null: such a write may
+   * still reach Brevo after the forget, until then (`tajo forget --delete-in-brevo` deletes again after it).
+   */
+  inflightUntilMs: number | null;
+}
+
 /** What `Store.findCustomerKeys` looks a person up by (normalised: E.164 phone, lower-cased email, identity as is). */
 export interface CustomerIdentityQuery {
   phone?: string;

@@ -5,6 +5,7 @@
  * customers from the store as it is now, so the contact payload that ends up in the outbox counts every interaction.
  */
 import { CustomerConflictError } from '../../store/customerVersion.js';
+import { taskSidsOf, withoutForgotten } from '../../store/forgotten.js';
 import type { CommitBatch, CommitResult, OutboxInput } from '../../store/types.js';
 import { deriveCustomers, type CustomerPlanDeps } from './customerPlan.js';
 import type { StoreAccess } from './storeAccess.js';
@@ -21,10 +22,13 @@ const MAX_ATTEMPTS = 8;
  * The batch's customer rows carry the opt-outs it saw (sticky flags), so they are kept.
  */
 export function customerRederiver(deps: () => CustomerPlanDeps): CustomerRederive {
-  return async (batch, keys) => {
+  return async (refused, keys) => {
+    // refused for a person `tajo forget` erased meanwhile: their tasks' rows go, and they are derived without them
+    const d = deps();
+    const { batch } = withoutForgotten(refused, new Set(await d.reader.forgottenTasks(d.connectorId, taskSidsOf(refused))));
     const redo = new Set(keys);
     const optOut = new Map((batch.customers ?? []).filter((c) => redo.has(c.key)).map((c) => [c.key, { sms: c.smsBlacklisted, whatsapp: c.whatsappBlacklisted }]));
-    const fresh = await deriveCustomers({ ...deps(), samples: undefined }, keys, { interactions: batch.interactions ?? [], surveys: batch.surveys ?? [], optOut });
+    const fresh = await deriveCustomers({ ...d, samples: undefined }, keys, { interactions: batch.interactions ?? [], surveys: batch.surveys ?? [], optOut });
     const freshContact = new Map(fresh.contacts.map((c) => [c.key, c]));
     const redone = (o: OutboxInput) => o.kind === 'contact' && o.customerKey !== undefined && redo.has(o.customerKey);
     const had = new Set((batch.outbox ?? []).filter(redone).map((o) => o.key));

@@ -2,7 +2,7 @@ import type { Store } from '../../store/store.js';
 import type { Checkpoint, CommitBatch, CommitResult, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../../store/types.js';
 
 /** The store reads the derivation needs. */
-export type StoreReader = Pick<Store, 'rawEventsForTasks' | 'getInteractions' | 'interactionsForCustomers' | 'surveysForCustomers' | 'surveysForTasks' | 'getCustomers' | 'listInteractions'>;
+export type StoreReader = Pick<Store, 'rawEventsForTasks' | 'getInteractions' | 'interactionsForCustomers' | 'surveysForCustomers' | 'surveysForTasks' | 'getCustomers' | 'listInteractions' | 'forgottenTasks'>;
 
 /** Where a sync run reads and writes: the store itself, or an in-memory overlay for `--dry-run`. */
 export interface StoreAccess extends StoreReader {
@@ -64,6 +64,10 @@ export class DryRunStore implements StoreAccess {
     for (const e of await this.store.rawEventsForTasks(connectorId, taskSids)) byKey.set(e.key, e);
     for (const e of this.raw.values()) if (e.taskSid !== undefined && want.has(e.taskSid)) byKey.set(e.key, e);
     return [...byKey.values()];
+  }
+
+  async forgottenTasks(connectorId: string, taskSids: string[]): Promise<string[]> {
+    return this.store.forgottenTasks(connectorId, taskSids);
   }
 
   async getInteractions(connectorId: string, taskSids: string[]): Promise<InteractionRow[]> {

@@ -67,7 +67,11 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
     const prev = fresh.get(e.key);
     fresh.set(e.key, prev ? pickCopy(prev, e) : e);
   }
-  const taskSids = [...new Set([...[...fresh.values()].map((e) => e.taskSid).filter((s): s is string => s !== undefined), ...extraTaskSids])];
+  // tasks `tajo forget` erased stay erased: neither their events nor anything derived from them is kept
+  const named = [...new Set([...[...fresh.values()].map((e) => e.taskSid).filter((s): s is string => s !== undefined), ...extraTaskSids])];
+  const forgotten = new Set(await deps.reader.forgottenTasks(deps.connectorId, named));
+  for (const [key, e] of fresh) if (e.taskSid !== undefined && forgotten.has(e.taskSid)) fresh.delete(key);
+  const taskSids = named.filter((t) => !forgotten.has(t));
   const byTask = new Map<string, Map<string, RawEvent>>(taskSids.map((t) => [t, new Map()]));
   // a new copy of a stored event wins, unless it is a callback's whole-second copy of a time stored with milliseconds
   for (const e of [...(await deps.reader.rawEventsForTasks(deps.connectorId, taskSids)), ...fresh.values()]) {
@@ -173,8 +177,14 @@ async function planSurveys(deps: TaskPlanDeps, plan: TaskPlan, surveyTasks: Extr
   const inBatch = new Map(plan.interactions.map((i) => [i.taskSid, toInteractionRow(i, '')]));
   const linkedSids = surveyTasks.map((s) => s.attributes).map((a) => (a.conversations as Record<string, unknown> | undefined)?.conversation_id).filter((x): x is string => typeof x === 'string');
   const stored = new Map((await deps.reader.getInteractions(deps.connectorId, linkedSids.filter((s) => !inBatch.has(s)))).map((r) => [r.taskSid, r]));
+  const forgotten = new Set(await deps.reader.forgottenTasks(deps.connectorId, linkedSids));
   for (const s of surveyTasks) {
     const linkedSid = (s.attributes.conversations as Record<string, unknown> | undefined)?.conversation_id;
+    if (typeof linkedSid === 'string' && forgotten.has(linkedSid)) {
+      // it rates an interaction `tajo forget` erased: nothing of it is kept either
+      plan.rawEvents = plan.rawEvents.filter((e) => e.taskSid !== s.facts.taskSid);
+      continue;
+    }
     const linked = typeof linkedSid === 'string' ? (inBatch.get(linkedSid) ?? stored.get(linkedSid)) : undefined;
     if (typeof linkedSid === 'string' && !linked && deps.awaitLinks?.has(s.facts.taskSid)) {
       (plan.awaitingLink ??= []).push(s.facts.taskSid);

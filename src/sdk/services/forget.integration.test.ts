@@ -97,6 +97,50 @@ describe('forget', () => {
     await expect(backend.forget(C, person.ext_id, { deleteInBrevo: true })).rejects.toMatchObject({ code: 'TAJO_PERSON_NOT_FOUND' });
   });
 
+  it('stays forgotten: a full sync that reads their tasks again brings back neither their rows nor their Brevo contact', async () => {
+    const store = await backend.ctx.store();
+    const keys = new Set((await store.listInteractions(C, { limit: 10_000 })).map((x) => x.customerKey));
+    const person = emu.truth().contacts.find((x) => keys.has(x.ext_id) && x.email !== undefined)!;
+    expect(person).toBeDefined();
+    const tasks = (await store.interactionsForCustomers(C, [person.ext_id])).map((i) => i.taskSid);
+    expect(tasks.length).toBeGreaterThan(0);
+    const others = (await store.counts(C)).customers;
+
+    const r = await backend.forget(C, person.ext_id, { deleteInBrevo: true });
+    expect(r).toMatchObject({ brevoDeleted: true });
+    expect((await store.forgottenTasks(C, tasks)).sort()).toEqual([...tasks].sort());
+
+    expect((await backend.sync(C, { type: 'full' })).status).toBe('ok');
+    expect(await store.getCustomers(C, [person.ext_id])).toEqual([]);
+    expect(await store.interactionsForCustomers(C, [person.ext_id])).toEqual([]);
+    expect(await store.rawEventsForTasks(C, tasks)).toEqual([]);
+    expect((await brevoContacts()).some((c) => c.ext_id === person.ext_id)).toBe(false);
+    // everybody else is still synced
+    expect((await store.counts(C)).customers).toBe(others - 1);
+  });
+
+  it('--delete-in-brevo with a write about them in flight (tajo serve delivering): deletes again once its lease ends', async () => {
+    const store = await backend.ctx.store();
+    const keys = new Set((await store.listInteractions(C, { limit: 10_000 })).map((x) => x.customerKey));
+    const person = emu.truth().contacts.find((x) => keys.has(x.ext_id) && x.ext_id.includes('@'))!;
+    expect(person).toBeDefined();
+    await store.commit(C, { outbox: [{ kind: 'contact', key: `contact:${person.ext_id}`, payload: { ext_id: person.ext_id }, priority: 0, customerKey: person.ext_id }] });
+    const claimed = await store.claimOutbox({ workerId: 'serve', kinds: ['contact'], limit: 10, leaseMs: 1_500, nowMs: Date.now() });
+    expect(claimed.map((o) => o.key)).toContain(`contact:${person.ext_id}`);
+    // the worker's write lands after forget's first deletion
+    const landed = new Promise<number>((resolve, reject) => {
+      setTimeout(() => {
+        fetch(`${emu.info.brevo}/contacts`, {
+          method: 'POST', headers: { 'api-key': emu.info.brevoApiKey, 'content-type': 'application/json' }, body: JSON.stringify({ ext_id: person.ext_id, attributes: {} }),
+        }).then((res) => resolve(res.status), reject);
+      }, 600);
+    });
+    const r = await backend.forget(C, person.ext_id, { deleteInBrevo: true });
+    expect(await landed).toBeLessThan(300);
+    expect(r).toMatchObject({ brevoDeleted: true, brevoContactsDeleted: 1 });
+    expect((await brevoContacts()).some((c) => c.ext_id === person.ext_id)).toBe(false);
+  });
+
   it('finds a person by their phone in another format (a WhatsApp form too)', async () => {
     const store = await backend.ctx.store();
     const keys = new Set((await store.listInteractions(C, { limit: 10_000 })).map((x) => x.customerKey));

@@ -50,26 +50,29 @@ export async function forget(ctx: SdkContext, id: ConnectorId, input: string, op
   const customers = await store.findCustomerKeys(id, identityOf(input, region));
 
   let brevo: { deleted: string[]; absent: string[] } | undefined;
-  if (opts.deleteInBrevo) {
-    const client = await brevoClientFor(ctx, await loadConnection(ctx, id));
-    brevo = { deleted: [], absent: [] };
-    // nobody local: the contact Tajo would have created for the typed identity (forgotten earlier without Brevo)
-    const extIds = customers.length ? customers : [key];
+  // nobody local: the contact Tajo would have created for the typed identity (forgotten earlier without Brevo)
+  const extIds = customers.length ? customers : [key];
+  const client = opts.deleteInBrevo ? await brevoClientFor(ctx, await loadConnection(ctx, id)) : undefined;
+  /** Deletes each contact (404: none); `deleted` those that existed. */
+  const deleteContacts = async (then: string): Promise<{ deleted: string[]; absent: string[] }> => {
+    const r = { deleted: [] as string[], absent: [] as string[] };
     for (const extId of extIds) {
       try {
-        await client.call('DELETE', `/contacts/${encodeURIComponent(extId)}?identifierType=ext_id`);
-        brevo.deleted.push(extId);
+        await client?.call('DELETE', `/contacts/${encodeURIComponent(extId)}?identifierType=ext_id`);
+        r.deleted.push(extId);
       } catch (err) {
         if (err instanceof VendorHttpError && err.httpStatus === 404) {
-          brevo.absent.push(extId);
+          r.absent.push(extId);
           continue;
         }
-        const done = brevo.deleted.length ? `${brevo.deleted.length} of ${extIds.length} Brevo contacts were deleted before it` : 'no Brevo contact was deleted';
-        const what = `Deleting Brevo contact ${brevo.deleted.length + brevo.absent.length + 1} of ${extIds.length} failed (${err instanceof Error ? err.message : String(err)}); ${done}, nothing was removed from Tajo's store`;
+        const done = r.deleted.length ? `${r.deleted.length} of ${extIds.length} Brevo contacts were deleted before it` : 'no Brevo contact was deleted';
+        const what = `Deleting Brevo contact ${r.deleted.length + r.absent.length + 1} of ${extIds.length} failed (${err instanceof Error ? err.message : String(err)}); ${done}, ${then}`;
         throw new TajoError(isTajoError(err) ? err.code : 'TAJO_BREVO_UNAVAILABLE', what, { hint: 'run the same `tajo forget … --delete-in-brevo` again once Brevo answers', cause: err });
       }
     }
-  }
+    return r;
+  };
+  if (client) brevo = await deleteContacts("nothing was removed from Tajo's store");
   if (!customers.length && !brevo?.deleted.length) {
     throw new TajoError('TAJO_PERSON_NOT_FOUND', `Nobody to forget: no customer in Tajo's store has this phone, email, WhatsApp number or chat identity${brevo ? ', and Brevo has no contact with that ext_id' : ''}`, {
       hint: 'give the phone, email or chat identity exactly as the customer used it (a phone in any format, the email in any case)',
@@ -77,11 +80,22 @@ export async function forget(ctx: SdkContext, id: ConnectorId, input: string, op
   }
 
   const totals = { interactions: 0, surveys: 0, outbox: 0 };
+  let inflightUntilMs = 0;
   for (const k of customers) {
     const removed = await store.forgetCustomer(id, k);
     totals.interactions += removed.interactions;
     totals.surveys += removed.surveys;
     totals.outbox += removed.outbox;
+    inflightUntilMs = Math.max(inflightUntilMs, removed.inflightUntilMs ?? 0);
+  }
+  // A delivery worker (`tajo serve`) had a write about them on its way to Brevo when their rows were removed: it may
+  // land after the deletion above and re-create the contact. Its lease bounds when it lands: delete again after it.
+  const waitMs = inflightUntilMs - Date.now();
+  if (client && waitMs > 0) {
+    ctx.logger.info({ connector: id, waitMs }, 'forget: a Brevo write about them is in flight; deleting again once its lease ends');
+    await new Promise((r) => setTimeout(r, waitMs));
+    const again = await deleteContacts("their data was removed from Tajo's store; only the Brevo deletion remains");
+    if (brevo) brevo.deleted = [...new Set([...brevo.deleted, ...again.deleted])];
   }
   const result: ForgetResult = { key, customers, ...totals };
   if (brevo) {

@@ -5,7 +5,8 @@ import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import {
   identityKeys, iso, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
 } from '../rows.js';
-import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
+import { refuseForgotten, taskSidsOf } from '../forgotten.js';
+import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, ForgetCounts, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { PgDb, Queryable } from './db.js';
 import { jsonb } from './jsonb.js';
 import { enqueue, putDeadLetter } from './outbox.js';
@@ -77,6 +78,9 @@ export async function commit(db: PgDb, connectorId: string, batch: CommitBatch, 
   const at = iso(nowMs);
   return db.tx(async (c) => {
     const result: CommitResult = { outboxInserted: 0, rawEventsInserted: 0 };
+    // a person forgotten while this batch was planned: refused for them (re-derived without their tasks). Under read
+    // committed a forget committing after this read is caught by the customer version check (its row was deleted).
+    batch = refuseForgotten(batch, await forgottenTasksIn(db, connectorId, taskSidsOf(batch), c));
     if (batch.checkpoint) result.checkpointVersion = await writeCheckpoint(db, c, connectorId, batch.checkpoint, at);
     if (batch.rawEvents?.length) {
       result.rawEventsInserted = await db.count(INSERT_RAW, [connectorId, at, ...columns(rawEventCopies(batch.rawEvents), [
@@ -168,18 +172,32 @@ export async function findCustomerKeys(db: PgDb, connectorId: string, q: Custome
 }
 
 /** Same erasure as the SQLite twin (see ../sqlite/records.ts). */
-export async function forgetCustomer(db: PgDb, connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }> {
+export async function forgetCustomer(db: PgDb, connectorId: string, key: string, nowMs: number): Promise<ForgetCounts> {
   return db.tx(async (c) => {
     const tasks = (await db.query<{ sid: string }>(`SELECT task_sid AS sid FROM interactions WHERE connector_id = $1 AND customer_key = $2
       UNION SELECT survey_task_sid FROM surveys WHERE connector_id = $1 AND customer_key = $2`, [connectorId, key], c)).map((r) => r.sid);
-    if (tasks.length) await db.query('DELETE FROM raw_events WHERE connector_id = $1 AND task_sid = ANY($2::text[])', [connectorId, tasks], c);
+    if (tasks.length) {
+      await db.query('DELETE FROM raw_events WHERE connector_id = $1 AND task_sid = ANY($2::text[])', [connectorId, tasks], c);
+      await db.query(`INSERT INTO forgotten_tasks (connector_id, task_sid, forgotten_at) SELECT $1, unnest($2::text[]), $3
+        ON CONFLICT (connector_id, task_sid) DO NOTHING`, [connectorId, tasks, iso(nowMs)], c);
+    }
     const interactions = await db.count('DELETE FROM interactions WHERE connector_id = $1 AND customer_key = $2', [connectorId, key], c);
     const surveys = await db.count('DELETE FROM surveys WHERE connector_id = $1 AND customer_key = $2', [connectorId, key], c);
     await db.query('DELETE FROM customers WHERE connector_id = $1 AND key = $2', [connectorId, key], c);
-    const outbox =
-      (await db.count('DELETE FROM outbox WHERE customer_key = $1', [key], c)) +
-      (await db.count(`DELETE FROM outbox WHERE key = $1 AND kind <> 'event' AND kind = 'contact'`, [`contact:${key}`], c));
+    const mine = `(customer_key = $1 OR (key = $2 AND kind = 'contact'))`;
+    const [inflight] = await db.query<{ until: string | null }>(
+      `SELECT max(claimed_until_ms) AS until FROM outbox WHERE ${mine} AND status = 'inflight' AND claimed_until_ms > $3`, [key, `contact:${key}`, nowMs], c);
+    const outbox = await db.count(`DELETE FROM outbox WHERE ${mine}`, [key, `contact:${key}`], c);
     await db.query('DELETE FROM ledger WHERE key = $1', [`contact:${key}`], c);
-    return { interactions, surveys, outbox };
+    return { interactions, surveys, outbox, inflightUntilMs: inflight?.until == null ? null : Number(inflight.until) };
   });
+}
+
+export async function forgottenTasks(db: PgDb, connectorId: string, taskSids: string[]): Promise<string[]> {
+  return forgottenTasksIn(db, connectorId, taskSids);
+}
+
+async function forgottenTasksIn(db: PgDb, connectorId: string, taskSids: readonly string[], c?: Queryable): Promise<string[]> {
+  if (!taskSids.length) return [];
+  return (await db.query<{ sid: string }>('SELECT task_sid AS sid FROM forgotten_tasks WHERE connector_id = $1 AND task_sid = ANY($2::text[])', [connectorId, taskSids], c)).map((r) => r.sid);
 }

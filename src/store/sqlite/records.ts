@@ -2,7 +2,8 @@
 import { TajoError } from '../../core/errors.js';
 import { lastByKey, normaliseOutbox, RAW_EVENT_UPGRADE, rawEventCopies } from '../batch.js';
 import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
-import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, InteractionRow, RawEvent, SurveyRow } from '../types.js';
+import { refuseForgotten, taskSidsOf } from '../forgotten.js';
+import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, ForgetCounts, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { SqliteDb } from './db.js';
 import { enqueue, putDeadLetter } from './outbox.js';
 import {
@@ -58,6 +59,8 @@ export function commit(db: SqliteDb, connectorId: string, batch: CommitBatch, no
   const at = iso(nowMs);
   return db.tx(() => {
     const result: CommitResult = { outboxInserted: 0, rawEventsInserted: 0 };
+    // a person forgotten while this batch was planned: refused for them (re-derived without their tasks)
+    batch = refuseForgotten(batch, forgottenTasksIn(db, connectorId, taskSidsOf(batch)));
     if (batch.checkpoint) result.checkpointVersion = writeCheckpoint(db, connectorId, batch.checkpoint, at);
     if (batch.rawEvents?.length) {
       const s = db.stmt(INSERT_RAW);
@@ -174,19 +177,32 @@ export function findCustomerKeys(db: SqliteDb, connectorId: string, q: CustomerI
  * Erases a person: their interactions and surveys, the raw events of those tasks (they carry the attributes),
  * the customer row, queued writes about them, and the ledger entry of their contact (its key holds the ext_id).
  */
-export function forgetCustomer(db: SqliteDb, connectorId: string, key: string): { interactions: number; surveys: number; outbox: number } {
+export function forgetCustomer(db: SqliteDb, connectorId: string, key: string, nowMs: number): ForgetCounts {
   return db.tx(() => {
     const tasks = (db.stmt('SELECT task_sid AS sid FROM interactions WHERE connector_id = ? AND customer_key = ?').all(connectorId, key) as { sid: string }[])
       .concat(db.stmt('SELECT survey_task_sid AS sid FROM surveys WHERE connector_id = ? AND customer_key = ?').all(connectorId, key) as { sid: string }[])
       .map((r) => r.sid);
-    if (tasks.length) db.stmt(`DELETE FROM raw_events WHERE connector_id = ? AND task_sid ${IN}`).run(connectorId, list(tasks));
+    if (tasks.length) {
+      db.stmt(`DELETE FROM raw_events WHERE connector_id = ? AND task_sid ${IN}`).run(connectorId, list(tasks));
+      db.stmt(`INSERT INTO forgotten_tasks (connector_id, task_sid, forgotten_at) SELECT ?, value, ? FROM json_each(?) WHERE true
+        ON CONFLICT (connector_id, task_sid) DO NOTHING`).run(connectorId, iso(nowMs), list(tasks));
+    }
     const interactions = db.stmt('DELETE FROM interactions WHERE connector_id = ? AND customer_key = ?').run(connectorId, key).changes;
     const surveys = db.stmt('DELETE FROM surveys WHERE connector_id = ? AND customer_key = ?').run(connectorId, key).changes;
     db.stmt('DELETE FROM customers WHERE connector_id = ? AND key = ?').run(connectorId, key);
-    const outbox =
-      db.stmt('DELETE FROM outbox WHERE customer_key = ?').run(key).changes +
-      db.stmt(`DELETE FROM outbox WHERE key = ? AND kind <> 'event' AND kind = 'contact'`).run(`contact:${key}`).changes;
+    const mine = `(customer_key = ? OR (key = ? AND kind = 'contact'))`;
+    const inflight = db.stmt(`SELECT max(claimed_until_ms) AS until FROM outbox WHERE ${mine} AND status = 'inflight' AND claimed_until_ms > ?`).get(key, `contact:${key}`, nowMs) as { until: number | null };
+    const outbox = db.stmt(`DELETE FROM outbox WHERE ${mine}`).run(key, `contact:${key}`).changes;
     db.stmt('DELETE FROM ledger WHERE key = ?').run(`contact:${key}`);
-    return { interactions, surveys, outbox };
+    return { interactions, surveys, outbox, inflightUntilMs: inflight.until };
   });
+}
+
+export function forgottenTasks(db: SqliteDb, connectorId: string, taskSids: string[]): string[] {
+  return db.read(() => forgottenTasksIn(db, connectorId, taskSids));
+}
+
+function forgottenTasksIn(db: SqliteDb, connectorId: string, taskSids: readonly string[]): string[] {
+  if (!taskSids.length) return [];
+  return (db.stmt(`SELECT task_sid AS sid FROM forgotten_tasks WHERE connector_id = ? AND task_sid ${IN}`).all(connectorId, list(taskSids)) as { sid: string }[]).map((r) => r.sid);
 }

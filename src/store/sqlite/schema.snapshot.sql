@@ -64,6 +64,12 @@ CREATE TABLE dead_letters (
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
+CREATE TABLE forgotten_tasks (
+  connector_id TEXT NOT NULL,
+  task_sid TEXT NOT NULL,
+  forgotten_at TEXT NOT NULL,
+  PRIMARY KEY (connector_id, task_sid)
+) WITHOUT ROWID;
 CREATE TABLE inbox (
   id INTEGER PRIMARY KEY,
   key TEXT NOT NULL UNIQUE,

@@ -1,6 +1,6 @@
 import type { Store } from '../store.js';
 import type {
-  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerIdentityQuery, CustomerRow, DeadLetter, DeadLetterInput, InboxInput, InboxItem,
+  ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerIdentityQuery, CustomerRow, DeadLetter, DeadLetterInput, ForgetCounts, InboxInput, InboxItem,
   InteractionRow, JsonBatchSpec, OutboxItem, OutboxKind, OutboxStats, RawEvent, SealedSecret, SurveyRow,
 } from '../types.js';
 import type { BudgetGrant, BudgetSpend, LeaseRecord, ReplicaRecord } from '../scale.js';
@@ -153,8 +153,11 @@ export class SqliteStore implements Store {
   async findCustomerKeys(connectorId: string, identity: CustomerIdentityQuery): Promise<string[]> {
     return records.findCustomerKeys(this.db, connectorId, identity);
   }
-  async forgetCustomer(connectorId: string, key: string): Promise<{ interactions: number; surveys: number; outbox: number }> {
-    return records.forgetCustomer(this.db, connectorId, key);
+  async forgetCustomer(connectorId: string, key: string): Promise<ForgetCounts> {
+    return records.forgetCustomer(this.db, connectorId, key, this.now());
+  }
+  async forgottenTasks(connectorId: string, taskSids: string[]): Promise<string[]> {
+    return records.forgottenTasks(this.db, connectorId, taskSids);
   }
 
   // analytics (reports, dashboard)

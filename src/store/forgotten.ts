@@ -1,0 +1,66 @@
+/**
+ * Tasks `tajo forget` erased (migration 0006 `forgotten_tasks`): backend-neutral rules for what a commit may not bring
+ * back. The engine skips forgotten tasks when it plans (engine/sync/taskPlan.ts); a batch planned while its person
+ * was being forgotten is caught by the store's commit, which refuses it for those customers (CustomerConflictError),
+ * and the engine re-derives them without the forgotten rows (engine/sync/customerCommit.ts).
+ */
+import { CustomerConflictError } from './customerVersion.js';
+import type { CommitBatch, OutboxInput } from './types.js';
+
+/** The task a Brevo event's tajo_id names (`<event name>:<task or survey task SID>`, engine/derive/events.ts). */
+export function eventTaskSid(key: string): string {
+  return key.slice(key.lastIndexOf(':') + 1);
+}
+
+/** Every task SID a batch names: raw events, interactions, surveys (their own task and the one they rate), events. */
+export function taskSidsOf(batch: CommitBatch): string[] {
+  const sids = new Set<string>();
+  for (const e of batch.rawEvents ?? []) if (e.taskSid !== undefined) sids.add(e.taskSid);
+  for (const i of batch.interactions ?? []) sids.add(i.taskSid);
+  for (const s of batch.surveys ?? []) {
+    sids.add(s.surveyTaskSid);
+    if (s.linkedTaskSid !== null) sids.add(s.linkedTaskSid);
+  }
+  for (const o of batch.outbox ?? []) if (o.kind === 'event') sids.add(eventTaskSid(o.key));
+  return [...sids];
+}
+
+/**
+ * The batch without the rows of forgotten tasks: their raw events, interactions, surveys (a survey of a forgotten
+ * task too) and Brevo events. `customerKeys`: the customers whose interactions or surveys were dropped — their rows
+ * and contact writes in the batch were derived with them, so a store refuses the batch for them.
+ */
+export function withoutForgotten(batch: CommitBatch, forgotten: ReadonlySet<string>): { batch: CommitBatch; customerKeys: string[] } {
+  if (!forgotten.size) return { batch, customerKeys: [] };
+  const keys = new Set<string>();
+  const gone = (sid: string | null | undefined) => sid !== null && sid !== undefined && forgotten.has(sid);
+  const interactions = (batch.interactions ?? []).filter((i) => {
+    if (!gone(i.taskSid)) return true;
+    if (i.customerKey !== null) keys.add(i.customerKey);
+    return false;
+  });
+  const surveys = (batch.surveys ?? []).filter((s) => {
+    if (!gone(s.surveyTaskSid) && !gone(s.linkedTaskSid)) return true;
+    if (s.customerKey !== null) keys.add(s.customerKey);
+    return false;
+  });
+  const keep = (o: OutboxInput) => o.kind !== 'event' || !gone(eventTaskSid(o.key));
+  const out: CommitBatch = { ...batch };
+  if (batch.rawEvents) out.rawEvents = batch.rawEvents.filter((e) => !gone(e.taskSid));
+  if (batch.interactions) out.interactions = interactions;
+  if (batch.surveys) out.surveys = surveys;
+  if (batch.outbox) out.outbox = batch.outbox.filter(keep);
+  return { batch: out, customerKeys: [...keys].sort() };
+}
+
+/**
+ * What a store's commit does with the forgotten tasks among `taskSidsOf(batch)` (looked up inside its transaction):
+ * refuses the batch for the customers whose interactions or surveys they are (nothing written; the engine re-derives
+ * them without those rows), and otherwise drops their raw events and Brevo events.
+ */
+export function refuseForgotten(batch: CommitBatch, forgotten: readonly string[]): CommitBatch {
+  if (!forgotten.length) return batch;
+  const r = withoutForgotten(batch, new Set(forgotten));
+  if (r.customerKeys.length) throw new CustomerConflictError(r.customerKeys);
+  return r.batch;
+}
