@@ -76,8 +76,12 @@ function updateQueues(r: Report): void {
   queueSelect.value = current;
 }
 
+/** The latest refresh: an earlier one answering after it (other period or queue) is dropped, not drawn over it. */
+let generation = 0;
+
 async function refresh(): Promise<void> {
   window.clearTimeout(timer);
+  const mine = ++generation;
   status.textContent = 'Refreshing…';
   const p = granularity();
   try {
@@ -85,6 +89,7 @@ async function refresh(): Promise<void> {
       fetchSection('summary', p, token), fetchSection('queues', p, token), fetchSection('agents', p, token),
       fetchSection('csat', p, token), fetchSection('channels', p, token), fetchSection<SyncHealth>('health', p, token),
     ]);
+    if (mine !== generation) return;
     alertBox.hidden = true;
     renderSummary(summary, charts);
     renderQueues(queues);
@@ -98,10 +103,14 @@ async function refresh(): Promise<void> {
     status.textContent = live ? `Updated ${at} UTC · live, every ${POLL_MS / 1000} s` : `Updated ${at} UTC · paused`;
     document.body.dataset.loaded = 'true';
   } catch (err) {
+    if (mine !== generation) return;
     showError(err);
     status.textContent = 'Update failed';
   } finally {
-    if (live) timer = window.setTimeout(() => void tick(), POLL_MS);
+    if (live && mine === generation) {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => void tick(), POLL_MS);
+    }
   }
 }
 

@@ -92,4 +92,21 @@ describe('dashboard page (hand-built data)', () => {
     });
     expect(amber).toBeGreaterThan(100);
   });
+
+  it('shows the figures of the period chosen last, even when an earlier choice answers later', async () => {
+    await page.click('#live'); // paused: no poll corrects the page afterwards
+    expect(await page.getAttribute('#live', 'aria-pressed')).toBe('false');
+    await page.route('**/api/dashboard/**', async (route) => {
+      if (route.request().url().includes('since=30d')) await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    const slow = page.waitForResponse((r) => r.url().includes('/summary') && r.url().includes('since=30d'));
+    await page.selectOption('#period', '30d');
+    await page.selectOption('#period', '7d');
+    await slow;
+    await page.waitForTimeout(300);
+    expect(await page.inputValue('#period')).toBe('7d');
+    expect(await page.$eval('[data-kpi="interactions"]', (e) => (e as HTMLElement).dataset.value)).toBe('4');
+    expect(problems).toEqual([]);
+  });
 });
