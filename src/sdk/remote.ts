@@ -28,6 +28,8 @@ export const API_ROUTES = {
 
 /** Default limit of a remote call, except `sync` (see TajoClientOptions.timeoutMs). */
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** `forget`: the delivery worker's lease (120 s) plus the Brevo deletions on either side of it. */
+const FORGET_TIMEOUT_MS = 300_000;
 
 /**
  * Drives a running `tajo serve` through its authenticated management API. Requests go through node:http(s) rather
@@ -74,7 +76,8 @@ export class RemoteBackend implements TajoBackend {
     return this.call(API_ROUTES.webhooks(id), params);
   }
   forget(id: ConnectorId, key: string, opts: { deleteInBrevo?: boolean }): Promise<ForgetResult> {
-    return this.call(API_ROUTES.forget(id), { key, ...opts });
+    // with deleteInBrevo it may wait for the lease (120 s) of a Brevo write in flight, then delete again
+    return this.call(API_ROUTES.forget(id), { key, ...opts }, { timeoutMs: this.timeoutMs ?? FORGET_TIMEOUT_MS });
   }
   dlqList(params: DlqListParams): Promise<DeadLetterSummary[]> {
     const [method, path] = API_ROUTES.dlqList();
