@@ -96,7 +96,7 @@ export class BrevoClient {
   }
 
   /** One API call; `path` is relative to the base URL (`/contacts`, `/events/batch`). */
-  async call(method: string, path: string, body?: unknown, o: CallOptions & { budget?: RateBudget; observe?: boolean } = {}): Promise<HttpResponse> {
+  async call(method: string, path: string, body?: unknown, o: CallOptions & { budget?: RateBudget; observe?: boolean; maxAttempts?: number } = {}): Promise<HttpResponse> {
     const budget = o.budget ?? brevoBudgetFor(this.opts.budgets, method, path);
     return httpRequest({
       vendor: 'brevo',
@@ -112,7 +112,7 @@ export class BrevoClient {
       ...(this.opts.timeScale !== undefined ? { timeScale: this.opts.timeScale } : {}),
       ...(this.opts.stats ? { stats: this.opts.stats } : {}),
       ...(this.opts.timeoutMs !== undefined ? { timeoutMs: this.opts.timeoutMs } : {}),
-      maxAttempts: this.opts.maxAttempts ?? 3,
+      maxAttempts: o.maxAttempts ?? this.opts.maxAttempts ?? 3,
       ...(o.observe === false ? { observeRateHeaders: false } : {}),
     });
   }
@@ -135,7 +135,9 @@ export class BrevoClient {
   async attributeTypes(o: CallOptions = {}): Promise<ReadonlyMap<string, string>> {
     const now = Date.now();
     if (this.attrTypes && now - this.attrTypes.at < ATTRIBUTE_TYPES_TTL_MS) return this.attrTypes.types;
-    const types = new Map((await this.getAttributes(o)).map((a): [string, string] => [a.name.toUpperCase(), a.type ?? (a.category === 'category' ? 'category' : 'text')]));
+    // One attempt: the check is optional (the caller goes on without it), so an outage costs no backoff here.
+    const j = (await this.call('GET', '/contacts/attributes', undefined, { ...o, maxAttempts: 1 })).json as { attributes?: BrevoAttribute[] } | undefined;
+    const types = new Map((j?.attributes ?? []).map((a): [string, string] => [a.name.toUpperCase(), a.type ?? (a.category === 'category' ? 'category' : 'text')]));
     this.attrTypes = { at: now, types };
     return types;
   }
