@@ -2,7 +2,7 @@
 import { attributeValueProblem } from '../../sinks/brevo/bootstrap.js';
 import { parseImportReport, reasonForReportField } from '../../sinks/brevo/classify.js';
 import { importEntry } from '../../sinks/brevo/client.js';
-import { IMPORT_MAX_BYTES, IMPORT_REPORT_FIELDS, type BrevoProcess, type ContactPayload, type ListChangePayload } from '../../sinks/brevo/types.js';
+import { IMPORT_MAX_BYTES, IMPORT_REPORT_FIELDS, type BrevoProcess, type ContactPayload, type ImportReportField, type ListChangePayload } from '../../sinks/brevo/types.js';
 import type { DeadLetterReason, OutboxItem } from '../../store/types.js';
 import { sleep } from '../http.js';
 import { pool, settleAll, type DeliveryContext } from './outcome.js';
@@ -259,21 +259,57 @@ async function awaitProcesses(ctx: DeliveryContext, ids: number[], n: number, cf
 
 const PROCESS_LIST_LIMIT = 50;
 
-/** Rows named by the completed import's `info.import` reports, with their dead-letter reason. */
+/** Which identifier of a row each report field names (the field's own first; any identifier as a fallback). */
+const REPORT_IDENTIFIER: Partial<Record<ImportReportField, 'ext_id' | 'email' | 'SMS' | 'WHATSAPP' | 'LANDLINE_NUMBER'>> = {
+  invalid_emails: 'email',
+  duplicate_ext_id: 'ext_id',
+  duplicate_email_id: 'email',
+  duplicate_phone_id: 'SMS',
+  duplicate_whatsapp_id: 'WHATSAPP',
+  duplicate_landline_number_id: 'LANDLINE_NUMBER',
+};
+
+/**
+ * Rows named by the completed import's `info.import` reports, with their dead-letter reason. A value is matched
+ * against the identifier its field names (a duplicate phone against the rows' SMS, not their ext_id). Brevo keeps the
+ * first row holding an identifier and reports each later one, so a value naming several rows of this import marks the
+ * last ones, as many as the report lists it.
+ */
 async function readImportProblems(ctx: DeliveryContext, proc: BrevoProcess, rows: readonly Row[]): Promise<Map<Row, DeadLetterReason> | 'unknown'> {
   const out = new Map<Row, DeadLetterReason>();
   const info = proc.info?.import;
   if (!info) return out;
-  const index = new Map<string, Row>();
   const digits = (s: string) => s.replace(/\D/g, '');
+  const norm = (kind: string, v: string): string | undefined =>
+    kind === 'email' ? v.trim().toLowerCase() : kind === 'ext_id' ? v.trim() : digits(v).length >= 6 ? `#${digits(v)}` : undefined;
+  const indexes = new Map<string, Map<string, Row[]>>();
+  const add = (kind: string, v: string | undefined, r: Row) => {
+    const k = v === undefined ? undefined : norm(kind, v);
+    if (k === undefined) return;
+    const idx = indexes.get(kind) ?? new Map<string, Row[]>();
+    indexes.set(kind, idx);
+    const at = idx.get(k);
+    if (at) at.push(r);
+    else idx.set(k, [r]);
+  };
   for (const r of rows) {
-    index.set(r.c.ext_id, r);
-    if (r.c.email) index.set(r.c.email.toLowerCase(), r);
-    for (const a of ['SMS', 'WHATSAPP', 'LANDLINE_NUMBER']) {
+    add('ext_id', r.c.ext_id, r);
+    add('email', r.c.email, r);
+    for (const a of ['SMS', 'WHATSAPP', 'LANDLINE_NUMBER'] as const) {
       const v = r.c.attributes[a];
-      if (typeof v === 'string' && digits(v).length >= 6) index.set(`#${digits(v)}`, r);
+      if (typeof v === 'string') add(a, v, r);
     }
   }
+  const lookup = (field: ImportReportField, val: string): Row[] | undefined => {
+    const own = REPORT_IDENTIFIER[field];
+    const kinds = own ? [own] : ['ext_id', 'email', 'SMS', 'WHATSAPP', 'LANDLINE_NUMBER'];
+    for (const kind of [...kinds, ...['ext_id', 'email', 'SMS', 'WHATSAPP', 'LANDLINE_NUMBER'].filter((k) => !kinds.includes(k))]) {
+      const k = norm(kind, val);
+      const found = k === undefined ? undefined : indexes.get(kind)?.get(k);
+      if (found) return found;
+    }
+    return undefined;
+  };
   let unknown = false;
   for (const field of IMPORT_REPORT_FIELDS) {
     const v = info[field];
@@ -285,15 +321,15 @@ async function readImportProblems(ctx: DeliveryContext, proc: BrevoProcess, rows
       unknown = true;
       continue;
     }
-    let matched = 0;
+    const named = new Map<Row[], number>();
     for (const val of values) {
-      const row = index.get(val) ?? index.get(val.toLowerCase()) ?? (digits(val).length >= 6 ? index.get(`#${digits(val)}`) : undefined);
-      if (row && !out.has(row)) {
-        out.set(row, reasonForReportField(field));
-        matched++;
-      }
+      const found = lookup(field, val);
+      if (found) named.set(found, (named.get(found) ?? 0) + 1);
     }
-    if (matched === 0 && values.length > 0 && !values.every((x) => /^[A-Za-z_ ]+$/.test(x))) unknown = true;
+    for (const [candidates, times] of named) {
+      for (const row of candidates.slice(Math.max(0, candidates.length - times))) if (!out.has(row)) out.set(row, reasonForReportField(field));
+    }
+    if (named.size === 0 && values.length > 0 && !values.every((x) => /^[A-Za-z_ ]+$/.test(x))) unknown = true;
   }
   return unknown && out.size === 0 ? 'unknown' : out;
 }

@@ -160,6 +160,20 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     expect(dl.map((d) => [d.recordKey, d.reason])).toEqual([[`contact:${phone(7)}`, 'brevo_duplicate_sms']]);
   });
 
+  it('two rows of one import sharing a phone: the row Brevo skipped is dead-lettered, not the one it kept', async () => {
+    h = await startHarness();
+    const rows = Array.from({ length: 25 }, (_, i) => contactRow(i, [h!.listId]));
+    // Row 24 is another customer (keyed by email) whose mapped phone is row 23's: Brevo keeps row 23 (first), skips 24.
+    rows[24] = contactRow(24, [h.listId], { ext_id: 'b@example.com', email: 'b@example.com', attributes: { FIRSTNAME: 'B', SMS: phone(23) } });
+    await h.enqueue(rows);
+    const r = await h.worker().drain({ maxMs: 20_000 });
+    expect(h.stats.snapshot()['brevo POST /brevo/v3/contacts/import']?.requests).toBe(1);
+    expect(r).toMatchObject({ delivered: 24, dead: 1 });
+    const dl = await h.store.listDeadLetters();
+    expect(dl.map((d) => [d.recordKey, d.reason])).toEqual([['contact:b@example.com', 'brevo_duplicate_sms']]);
+    expect((await h.state()).contacts.map((c) => c.ext_id)).toContain(phone(23));
+  });
+
   it('events batch 207: the rejected events are dead-lettered, the rest delivered; an all-bad batch is isolated by singles', async () => {
     h = await startHarness();
     await h.enqueue([contactRow(0, [h.listId])]);
