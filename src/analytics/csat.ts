@@ -12,7 +12,7 @@ import { deriveSurvey, deriveTask, readPath } from '../engine/derive/index.js';
 import type { CsatGroup } from '../store/analytics.js';
 import type { RawEvent } from '../store/types.js';
 import type { Store } from '../store/store.js';
-import { isoDay, meanScore, pct, upsert } from './stats.js';
+import { DAY_MS, isoDay, meanScore, pct, periodRange, upsert } from './stats.js';
 import type { CsatReport } from './types.js';
 
 /** A survey completed later than this after its interaction ended is "late". */
@@ -49,7 +49,10 @@ export function csatReport(groups: readonly CsatGroup[], absent: number, thresho
     late,
     absent,
     response_rate: pct(count, count + absent),
-    trend: [...days.entries()].sort((a, b) => a[0] - b[0]).map(([day, d]) => ({ day: isoDay(day), count: d.n, avg: meanScore(d.total, d.n), low_score: d.low })),
+    trend: periodRange(days.keys(), DAY_MS).map((day) => {
+      const d = days.get(day) ?? { n: 0, total: 0, low: 0 };
+      return { day: isoDay(day), count: d.n, avg: meanScore(d.total, d.n), low_score: d.low };
+    }),
   };
 }
 

@@ -73,6 +73,24 @@ describe('queues', () => {
     expect([s.wait_p50, s.wait_p90, s.wait_max]).toEqual([15, 40, 40]);
   });
 
+  it('a period without interactions between two with some is a row of zeros (sparklines and charts keep their time axis)', () => {
+    const gap = [group({ entered: 2, answered: 2, waitsMs: [1000, 2000] }), group({ periodMs: D0 + 2 * DAY, entered: 1, abandoned: 1 })];
+    expect(timeline(gap, 20)).toEqual([
+      { period: '2026-11-02', entered: 2, answered: 2, abandoned: 0, abandon_rate: 0, answered_within_sl: 2, service_level: 100, wait_p50: 1, wait_p90: 2 },
+      { period: '2026-11-03', entered: 0, answered: 0, abandoned: 0, abandon_rate: null, answered_within_sl: 0, service_level: null, wait_p50: null, wait_p90: null },
+      { period: '2026-11-04', entered: 1, answered: 0, abandoned: 1, abandon_rate: 100, answered_within_sl: 0, service_level: null, wait_p50: null, wait_p90: null },
+    ]);
+    expect(timeline([group({ periodMs: D0 + 3_600_000, entered: 1 }), group({ periodMs: D0 + 3 * 3_600_000, entered: 1 })], 20, 'hour').map((t) => [t.period, t.entered]))
+      .toEqual([['2026-11-02T01:00Z', 1], ['2026-11-02T02:00Z', 0], ['2026-11-02T03:00Z', 1]]);
+    // every queue's daily series spans the same days, so the sparklines of the queue table line up
+    const totals = queueTotals([...gap, group({ queueSid: 'WQ2', queueName: 'Messaging Support', channel: 'sms', periodMs: D0 + DAY, entered: 4 })], 20);
+    expect(totals.map((q) => [q.queue_sid, q.daily.map((d) => [d.day, d.entered])])).toEqual([
+      ['WQ2', [['2026-11-02', 0], ['2026-11-03', 4], ['2026-11-04', 0]]],
+      ['WQ1', [['2026-11-02', 2], ['2026-11-03', 0], ['2026-11-04', 1]]],
+    ]);
+    expect(totals[1]?.daily[1]).toEqual({ day: '2026-11-03', entered: 0, abandoned: 0, service_level: null, wait_p50: null });
+  });
+
   it('wait histogram buckets are [from, to) in seconds', () => {
     const h = waitHistogram([group({ waitsMs: [0, 9999, 10_000, 20_000, 299_999, 300_000, 3_600_000] })]);
     expect(h.filter((b) => b.count > 0).map((b) => [b.from, b.to, b.count])).toEqual([[0, 10, 2], [10, 20, 1], [20, 30, 1], [180, 300, 1], [300, null, 2]]);
@@ -130,5 +148,9 @@ describe('csat', () => {
       trend: [{ day: '2026-11-02', count: 5, avg: 3.6, low_score: 2 }, { day: '2026-11-03', count: 2, avg: 4, low_score: 0 }],
     });
     expect(csatReport([], 0, 2)).toMatchObject({ count: 0, avg: null, response_rate: null, distribution: { '1': 0, '5': 0 } });
+    // a day without surveys between two with some
+    expect(csatReport([g(5, 1), g(3, 1, { dayMs: D0 + 2 * DAY })], 0, 2).trend).toEqual([
+      { day: '2026-11-02', count: 1, avg: 5, low_score: 0 }, { day: '2026-11-03', count: 0, avg: null, low_score: 0 }, { day: '2026-11-04', count: 1, avg: 3, low_score: 0 },
+    ]);
   });
 });

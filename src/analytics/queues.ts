@@ -9,7 +9,7 @@
  */
 import type { Channel } from '../config/defaults.js';
 import type { QueueGroup } from '../store/analytics.js';
-import { byString, dayStart, durationStats, isoDay, isoHour, meanScore, pct, secs1, upsert } from './stats.js';
+import { byString, DAY_MS, dayStart, durationStats, HOUR_MS, isoDay, isoHour, meanScore, pct, periodRange, secs1, upsert } from './stats.js';
 import type { Granularity, QueueRow, QueueTotal, Summary, TimelineRow, WaitBucket } from './types.js';
 
 /** Several groups merged. */
@@ -90,6 +90,8 @@ export function queueRows(groups: readonly QueueGroup[], slSeconds: number, by: 
 export function queueTotals(groups: readonly QueueGroup[], slSeconds: number): QueueTotal[] {
   const n = names(groups);
   const queues = new Map<string, { acc: QueueAcc; channels: Map<Channel, number>; days: Map<number, QueueAcc> }>();
+  // one daily axis for every queue (days without interactions included), so their sparklines line up
+  const days = periodRange(groups.map((g) => dayStart(g.periodMs)), DAY_MS);
   for (const g of groups) {
     const q = upsert(queues, sidOf(g), () => ({ acc: new QueueAcc(), channels: new Map(), days: new Map() }));
     q.acc.add(g);
@@ -101,20 +103,20 @@ export function queueTotals(groups: readonly QueueGroup[], slSeconds: number): Q
     queue_name: n.get(sid) ?? sid,
     ...q.acc.result(slSeconds),
     by_channel: Object.fromEntries([...q.channels.entries()].sort((a, b) => byString(a[0], b[0]))),
-    daily: [...q.days.entries()].sort((a, b) => a[0] - b[0]).map(([day, acc]) => {
-      const r = acc.result(slSeconds);
+    daily: days.map((day) => {
+      const r = (q.days.get(day) ?? new QueueAcc()).result(slSeconds);
       return { day: isoDay(day), entered: r.entered, abandoned: r.abandoned, service_level: r.service_level, wait_p50: r.wait_p50 };
     }),
   }));
   return out.sort((a, b) => b.entered - a.entered || byString(a.queue_name, b.queue_name));
 }
 
-/** All queues together per period (the dashboard's abandonment and service-level charts). */
+/** All queues together per period (the dashboard's abandonment and service-level charts); periods without interactions are rows of zeros. */
 export function timeline(groups: readonly QueueGroup[], slSeconds: number, by: Granularity = 'day'): TimelineRow[] {
   const periods = new Map<number, QueueAcc>();
   for (const g of groups) upsert(periods, g.periodMs, () => new QueueAcc()).add(g);
-  return [...periods.entries()].sort((a, b) => a[0] - b[0]).map(([ms, acc]) => {
-    const r = acc.result(slSeconds);
+  return periodRange(periods.keys(), by === 'hour' ? HOUR_MS : DAY_MS).map((ms) => {
+    const r = (periods.get(ms) ?? new QueueAcc()).result(slSeconds);
     return {
       period: by === 'hour' ? isoHour(ms) : isoDay(ms), entered: r.entered, answered: r.answered, abandoned: r.abandoned, abandon_rate: r.abandon_rate,
       answered_within_sl: r.answered_within_sl, service_level: r.service_level, wait_p50: r.wait_p50, wait_p90: r.wait_p90,

@@ -17,6 +17,22 @@ export const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0
 export const isoHour = (ms: number): string => `${new Date(ms).toISOString().slice(0, 13)}:00Z`;
 export const dayStart = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 
+/**
+ * Every period start from the first to the last of `starts` (ms), `stepMs` apart (empty when there are none): the axis
+ * of a day or hour series, so a period without data is a row of its own rather than missing from the series.
+ */
+export function periodRange(starts: Iterable<number>, stepMs: number): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of starts) {
+    lo = Math.min(lo, s);
+    hi = Math.max(hi, s);
+  }
+  const out: number[] = [];
+  for (let t = lo; t <= hi; t += stepMs) out.push(t);
+  return out;
+}
+
 /** Nearest-rank percentile of an ascending list; null when empty. `p` = 100 gives the maximum. */
 export function nearestRank(sortedAsc: readonly number[], p: number): number | null {
   if (sortedAsc.length === 0) return null;
