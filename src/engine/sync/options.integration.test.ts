@@ -116,3 +116,36 @@ describe('a run narrowed by --channels or --resources', () => {
     expect((await h.store.listCheckpoints(h.connector.id)).map((c) => c.stream)).toContain('taskrouter_events');
   });
 });
+
+describe('a field_mapping or lists change', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('re-pushes every stored customer on the next incremental run (not only those with new activity), once', async () => {
+    const truth = h.emulator.truth();
+    expect((await h.sync({ type: 'full' })).status).toBe('ok');
+    await h.drainOutbox();
+    const cfg = TwilioFlexConfigSchema.parse({ lists: LISTS, field_mapping: { ...DEFAULT_FIELD_MAPPING, friendly_name: 'FULL_NAME' } });
+
+    const r = await h.sync({ type: 'incremental' }, cfg);
+    expect(r.status, r.statusReason).toBe('ok');
+    expect(r.outbox.contact).toBe(truth.contacts.length);
+    const contacts = (await h.drainOutbox()).filter((o) => o.kind === 'contact').map((o) => o.payload as ContactPayload);
+    expect(contacts).toHaveLength(truth.contacts.length);
+    expect(contacts.every((c) => c.attributes.FIRSTNAME === undefined)).toBe(true);
+
+    // the change is recorded: the run after re-pushes nothing more
+    expect((await h.sync({ type: 'incremental' }, cfg)).outbox.contact).toBeLessThan(truth.contacts.length / 4);
+    await h.drainOutbox();
+
+    // a lists change too: every contact carries the new list
+    h.lists = { support_contacts: 21, csat_respondents: 12 };
+    const l = await h.sync({ type: 'incremental' }, cfg);
+    expect(l.outbox.contact).toBe(truth.contacts.length);
+    const relisted = (await h.drainOutbox()).filter((o) => o.kind === 'contact').map((o) => o.payload as ContactPayload);
+    expect(relisted.every((c) => c.listIds.includes(21) && !c.listIds.includes(11))).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@ import type { TaskRouterEvent } from '../../../sources/twilio/schemas.js';
 import { Checkpointer, yieldToLoop, meterInto, planBatch, progress, throwIfAborted, type ContactConfig, type SyncContext } from '../context.js';
 import { prefetch } from '../prefetch.js';
 import { refreshAgedCustomers } from './aging.js';
+import { repushOnContactConfigChange } from './remap.js';
 import type { StreamReport } from '../types.js';
 import { syncRange, windowSizer } from '../windows.js';
 
@@ -82,6 +83,7 @@ export async function runTaskrouterEvents(ctx: SyncContext, report: StreamReport
   }
 
   const contactConfig: ContactConfig = { fieldMapping: { ...ctx.deps.config.field_mapping }, lists: { ...ctx.deps.listIds } };
+  await repushOnContactConfigChange(ctx, cp, contactConfig);
   let windowEndMs = prev?.windowEndMs ?? range.startMs;
   let lastEventSid = prev?.lastEventSid ?? null;
   /**
