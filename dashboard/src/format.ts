@@ -16,8 +16,9 @@ export function age(seconds: number | null): string {
   if (seconds === null) return '–';
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
-  const h = Math.floor(seconds / 3600);
-  return h < 48 ? `${h} h ${Math.round((seconds % 3600) / 60)} min` : `${Math.round(h / 24)} d`;
+  const minutes = Math.round(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  return h < 48 ? `${h} h ${minutes % 60} min` : `${Math.round(h / 24)} d`;
 }
 
 type Child = Node | string | number | null | undefined | false;
