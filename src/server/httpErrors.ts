@@ -71,7 +71,8 @@ export function errorResponse(err: unknown): { status: number; body: ErrorBody }
 export function installErrorHandling(app: FastifyInstance, logger: Logger, onError?: (code: ErrorCode, route: string) => void, notFound = false): void {
   app.setErrorHandler((err, request, reply) => {
     const te = toHttpError(err);
-    if (te.code === 'TAJO_INTERNAL') logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), url: request.url }, 'unhandled error in request');
+    // the path only: a query string may carry a credential (the dashboard API's `?token=`)
+    if (te.code === 'TAJO_INTERNAL') logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), method: request.method, path: request.url.split('?')[0] }, 'unhandled error in request');
     onError?.(te.code, request.routeOptions.url ?? 'unknown');
     // Messages of mapped fastify errors may echo input; answer with the catalogue message instead. A TajoError's own
     // message, details and hint are sent as written (the catalogue's rule: never secrets in them); an internal error's never.
