@@ -68,13 +68,16 @@ export function registerEventStreams(scope: FastifyInstance, env: Env, routes: R
   route(scope, routes, 'POST', '/v1/Sinks', (req, reply: FastifyReply) => {
     const p = required(formOf(req), ['Description', 'SinkConfiguration', 'SinkType']);
     if (!['kinesis', 'webhook', 'segment', 'email'].includes(p.SinkType ?? '')) throw new HttpError(400, 20001, `Invalid SinkType: ${p.SinkType ?? ''}`);
-    let cfg: Record<string, unknown>;
+    let cfg: unknown;
     try {
-      cfg = JSON.parse(p.SinkConfiguration ?? '') as Record<string, unknown>;
+      cfg = JSON.parse(p.SinkConfiguration ?? '') as unknown;
     } catch {
       throw new HttpError(400, 20001, 'SinkConfiguration must be JSON');
     }
-    if (p.SinkType === 'webhook' && (typeof cfg.destination !== 'string' || !/^https?:\/\//.test(cfg.destination))) {
+    // "The information required for Twilio to connect to the provided Sink encoded as JSON": an object (arn, destination, write_key…).
+    if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new HttpError(400, 20001, 'SinkConfiguration must be a JSON object');
+    const destination = (cfg as { destination?: unknown }).destination;
+    if (p.SinkType === 'webhook' && (typeof destination !== 'string' || !/^https?:\/\//.test(destination))) {
       throw new HttpError(400, 20001, 'SinkConfiguration.destination must be an http(s) URL');
     }
     const nowMs = env.clock.nowMs();
@@ -171,13 +174,13 @@ export function registerEventStreams(scope: FastifyInstance, env: Env, routes: R
     const list = rawTypes === undefined ? [] : Array.isArray(rawTypes) ? rawTypes : [rawTypes];
     if (list.length === 0) throw new HttpError(400, 20001, 'Missing required parameter Types in the post body');
     const types: SubscribedType[] = list.map((t) => {
-      let o: { type?: unknown; schema_version?: unknown };
+      let o: { type?: unknown; schema_version?: unknown } | null;
       try {
-        o = JSON.parse(t) as { type?: unknown; schema_version?: unknown };
+        o = JSON.parse(t) as { type?: unknown; schema_version?: unknown } | null;
       } catch {
         throw new HttpError(400, 20001, `Invalid Types entry: ${t}`);
       }
-      if (typeof o.type !== 'string') throw new HttpError(400, 20001, `Invalid Types entry: ${t}`);
+      if (typeof o !== 'object' || o === null || typeof o.type !== 'string') throw new HttpError(400, 20001, `Invalid Types entry: ${t}`);
       return { type: knownType(o.type), schema_version: typeof o.schema_version === 'number' ? o.schema_version : 1 };
     });
     const sink = env.db.prepare('SELECT * FROM sinks WHERE sid = ?').get(p.SinkSid) as SinkRow | undefined;

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './test-helpers/testServer.js';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(async () => {
+  await s.close();
+});
+
+async function post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
+  const res = await fetch(s.url + path, {
+    method: 'POST',
+    headers: { authorization: s.auth, 'content-type': 'application/x-www-form-urlencoded' },
+    body: p.toString(),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const badRequest = { code: 20001, status: 400, more_info: 'https://www.twilio.com/docs/errors/20001' };
+
+describe('request parameters that are not what the spec describes are 400 20001, not 500', () => {
+  it('Event Streams: a SinkConfiguration or a Types entry that is JSON but not an object', async () => {
+    for (const [type, cfg] of [['webhook', 'null'], ['kinesis', 'null'], ['segment', '[1]'], ['kinesis', '"arn"']] as const) {
+      const r = await post('/events/v1/Sinks', { Description: 'd', SinkType: type, SinkConfiguration: cfg });
+      expect(r.status, `${type} ${cfg}`).toBe(400);
+      expect(r.body).toMatchObject({ ...badRequest, message: expect.stringContaining('SinkConfiguration') });
+    }
+    const sink = await post('/events/v1/Sinks', { Description: 'd', SinkType: 'webhook', SinkConfiguration: JSON.stringify({ destination: 'http://127.0.0.1:9/x', method: 'POST' }) });
+    expect(sink.status).toBe(201);
+    s.fixture.db.prepare("UPDATE sinks SET status = 'active' WHERE sid = ?").run(sink.body.sid);
+    for (const t of ['null', '[]', '"com.twilio.taskrouter.task.created"']) {
+      const r = await post('/events/v1/Subscriptions', { Description: 'd', SinkSid: String(sink.body.sid), Types: t });
+      expect(r.status, t).toBe(400);
+      expect(r.body).toMatchObject({ ...badRequest, message: `Invalid Types entry: ${t}` });
+    }
+  });
+});
