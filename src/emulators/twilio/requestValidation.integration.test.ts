@@ -38,4 +38,15 @@ describe('request parameters that are not what the spec describes are 400 20001,
       expect(r.body).toMatchObject({ ...badRequest, message: `Invalid Types entry: ${t}` });
     }
   });
+
+  it('TaskRouter: a StartDate/EndDate out of the date range (StartDate=99999999999999999999) on the statistics', async () => {
+    const ws = `/taskrouter/v1/Workspaces/${s.fixture.workspaceSid}`;
+    for (const path of ['/Workers/CumulativeStatistics', `/Workers/${s.fixture.workers[0] ?? ''}/Statistics`, '/TaskQueues/Statistics', `/TaskQueues/${s.fixture.queues.everyone}/CumulativeStatistics`]) {
+      for (const p of ['StartDate', 'EndDate']) {
+        const r = await s.get(`${ws}${path}?${p}=99999999999999999999`);
+        expect(r.status, `${path} ${p}`).toBe(400);
+        expect(r.body).toMatchObject({ ...badRequest, message: `Invalid ${p}: 99999999999999999999` });
+      }
+    }
+  });
 });

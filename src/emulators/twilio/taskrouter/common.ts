@@ -40,11 +40,14 @@ export function listResponse<T extends Record<string, unknown>>(
 
 export const trBase = (req: FastifyRequest): string => productBase(req, 'taskrouter');
 
-/** ISO-8601 (or epoch ms) query date → ms; 400 when unreadable. */
+/** Largest |epoch ms| a JavaScript Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+
+/** ISO-8601 (or epoch ms) query date → ms; 400 when unreadable or outside the date range. */
 export function parseDateParam(name: string, value: string | null): number | null {
   if (value === null || value === '') return null;
   const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(t)) throw new HttpError(400, 20001, `Invalid ${name}: ${value}`);
+  if (!Number.isFinite(t) || Math.abs(t) > MAX_DATE_MS) throw new HttpError(400, 20001, `Invalid ${name}: ${value}`);
   return t;
 }
 
