@@ -55,12 +55,14 @@ const Query = z.object({
   token: z.string().max(512).optional(),
 });
 
-const TYPES: Record<string, string> = {
+/** Content types of the built dashboard's files (also under `/dashboard/`, ./dashboard.ts). */
+export const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.map': 'application/json',
 };
 
-const PAGE_HEADERS = {
+/** Sent with every dashboard file, wherever it is mounted. */
+export const PAGE_HEADERS = {
   'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

@@ -312,6 +312,9 @@ describe('dashboard', () => {
     expect(index.statusCode).toBe(200);
     expect(index.headers['content-type']).toContain('text/html');
     expect(index.body).toBe('<h1>tajo</h1>');
+    // the same page headers as at `/` (the dashboard routes): no framing, no sniffing, no referrer
+    expect(index.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
     for (const url of ['/dashboard/../../etc/passwd', '/dashboard/%2e%2e/%2e%2e/etc/passwd', '/dashboard/nope.js']) {
       const r = await withDash.inject({ method: 'GET', url });
       expect(r.statusCode, url).toBe(404);
