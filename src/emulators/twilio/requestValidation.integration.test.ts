@@ -50,3 +50,31 @@ describe('request parameters that are not what the spec describes are 400 20001,
     }
   });
 });
+
+describe('dates without an offset are GMT, as Twilio reads them, whatever the time zone of the emulator host', () => {
+  it('Events and Conversations list the same window for 2026-05-20T10:00:00 and 2026-05-20T10:00:00Z', async () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 19);
+      const start = iso(s.clock.nowMs() - 2 * 3_600_000);
+      const end = iso(s.clock.nowMs() - 60_000);
+      const sids = async (path: string, key: string): Promise<string[]> => {
+        const r = await s.get(path);
+        expect(r.status, path).toBe(200);
+        return (r.body[key] as { sid: string }[]).map((x) => x.sid);
+      };
+      const ws = `/taskrouter/v1/Workspaces/${s.fixture.workspaceSid}`;
+      const utcEvents = await sids(`${ws}/Events?StartDate=${start}Z&EndDate=${end}Z&PageSize=1000`, 'events');
+      expect(utcEvents.length).toBeGreaterThan(0);
+      expect(await sids(`${ws}/Events?StartDate=${start}&EndDate=${end}&PageSize=1000`, 'events')).toEqual(utcEvents);
+      const day = iso(s.clock.nowMs() - 30 * 86_400_000);
+      const utcConvs = await sids(`/conversations/v1/Conversations?StartDate=${day}Z&EndDate=${end}Z&PageSize=100`, 'conversations');
+      expect(utcConvs.length).toBeGreaterThan(0);
+      expect(await sids(`/conversations/v1/Conversations?StartDate=${day}&EndDate=${end}&PageSize=100`, 'conversations')).toEqual(utcConvs);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+});

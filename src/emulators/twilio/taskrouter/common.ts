@@ -43,10 +43,14 @@ export const trBase = (req: FastifyRequest): string => productBase(req, 'taskrou
 /** Largest |epoch ms| a JavaScript Date can hold. */
 const MAX_DATE_MS = 8.64e15;
 
-/** ISO-8601 (or epoch ms) query date → ms; 400 when unreadable or outside the date range. */
+/**
+ * ISO-8601 (or epoch ms) query date → ms; 400 when unreadable or outside the date range. Twilio dates are "specified
+ * in GMT" (spec text on StartDate/EndDate), so a date-time without an offset is read as UTC, not in the host's zone.
+ */
 export function parseDateParam(name: string, value: string | null): number | null {
   if (value === null || value === '') return null;
-  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  const utc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
+  const t = /^\d+$/.test(value) ? Number(value) : Date.parse(utc);
   if (!Number.isFinite(t) || Math.abs(t) > MAX_DATE_MS) throw new HttpError(400, 20001, `Invalid ${name}: ${value}`);
   return t;
 }
