@@ -202,10 +202,23 @@ export function registerFlex(scope: FastifyInstance, env: Env, routes: RouteTabl
     return renderInteraction(row, base(req));
   });
 
-  route(scope, routes, 'GET', '/v1/Interactions/:Sid', (req) => {
+  const findInteraction = (req: FastifyRequest): InteractionRow => {
     const sid = (req.params as Record<string, string>).Sid;
     const row = env.db.prepare('SELECT * FROM interactions WHERE sid = ?').get(sid) as InteractionRow | undefined;
     if (!row) throw new HttpError(404, 20404, `The requested resource /v1/Interactions/${sid ?? ''} was not found`);
+    return row;
+  };
+
+  route(scope, routes, 'GET', '/v1/Interactions/:Sid', (req) => renderInteraction(findInteraction(req), base(req)));
+
+  // UpdateInteraction: the spec's only updatable parameter is WebhookTtid; 200 with the interaction.
+  route(scope, routes, 'POST', '/v1/Interactions/:Sid', (req) => {
+    const row = findInteraction(req);
+    const ttid = str(formOf(req), 'WebhookTtid');
+    if (ttid !== undefined) {
+      env.db.prepare('UPDATE interactions SET webhook_ttid = ? WHERE sid = ?').run(ttid, row.sid);
+      row.webhook_ttid = ttid;
+    }
     return renderInteraction(row, base(req));
   });
 }

@@ -1,5 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpecValidators } from './test-helpers/specSchemas.js';
 import { startTestServer, type TestServer } from './test-helpers/testServer.js';
+
+const specs = new SpecValidators(fileURLToPath(new URL('../../../specs/twilio', import.meta.url)));
 
 let s: TestServer;
 beforeAll(async () => {
@@ -76,5 +80,22 @@ describe('dates without an offset are GMT, as Twilio reads them, whatever the ti
       if (tz === undefined) delete process.env.TZ;
       else process.env.TZ = tz;
     }
+  });
+});
+
+describe('Flex Interactions', () => {
+  it('POST /v1/Interactions/{Sid} updates the WebhookTtid (spec UpdateInteraction, 200) and 404s for an unknown interaction', async () => {
+    const created = await post('/flex-api/v1/Interactions', { Channel: JSON.stringify({ type: 'sms', initiated_by: 'customer' }), WebhookTtid: 'flex_interactionwebhook_old' });
+    expect(created.status).toBe(200);
+    const kd = String(created.body.sid);
+    const updated = await post(`/flex-api/v1/Interactions/${kd}`, { WebhookTtid: 'flex_interactionwebhook_new' });
+    expect(updated.status).toBe(200);
+    const v = specs.validator('flex_v1', '/v1/Interactions/{Sid}', 'POST', 200);
+    expect(v(updated.body), JSON.stringify(v.errors)).toBe(true);
+    expect(updated.body).toMatchObject({ sid: kd, webhook_ttid: 'flex_interactionwebhook_new', channel: created.body.channel });
+    expect((await s.get(`/flex-api/v1/Interactions/${kd}`)).body).toMatchObject({ webhook_ttid: 'flex_interactionwebhook_new' });
+    const unknown = await post(`/flex-api/v1/Interactions/KD${'0'.repeat(32)}`, { WebhookTtid: 'x' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ code: 20404, status: 404 });
   });
 });
