@@ -184,9 +184,12 @@ export function registerFlex(scope: FastifyInstance, env: Env, routes: RouteTabl
   route(scope, routes, 'POST', '/v1/Interactions', (req) => {
     const form = formOf(req);
     const p = required(form, ['Channel']);
-    const channel = parseJsonParam('Channel', p.Channel) as Record<string, unknown> | null;
-    if (!channel || typeof channel !== 'object') throw new HttpError(400, 20001, 'Invalid JSON in parameter Channel');
+    // Channel and Routing are JSON objects (spec descriptions); an array, a string or a number is refused.
+    const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+    const channel = parseJsonParam('Channel', p.Channel);
+    if (!isObject(channel)) throw new HttpError(400, 20001, 'Invalid JSON in parameter Channel');
     const routing = parseJsonParam('Routing', str(form, 'Routing')) ?? {};
+    if (!isObject(routing)) throw new HttpError(400, 20001, 'Invalid JSON in parameter Routing');
     const ctx = str(form, 'InteractionContextSid') ?? null;
     if (ctx !== null && !/^HQ[0-9a-fA-F]{32}$/.test(ctx)) throw new HttpError(400, 20001, 'Invalid InteractionContextSid');
     const row: InteractionRow = {

@@ -98,4 +98,12 @@ describe('Flex Interactions', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ code: 20404, status: 404 });
   });
+
+  it('POST /v1/Interactions: Channel and Routing must be JSON objects ("A JSON object that defines…"), else 400 20001', async () => {
+    for (const [Channel, Routing] of [['[]', undefined], ['"sms"', undefined], ['5', undefined], ['{"type":"sms"}', '5'], ['{"type":"sms"}', '[1]']] as const) {
+      const r = await post('/flex-api/v1/Interactions', { Channel, ...(Routing !== undefined ? { Routing } : {}) });
+      expect(r.status, `${Channel} ${Routing ?? ''}`).toBe(400);
+      expect(r.body).toMatchObject({ ...badRequest, message: `Invalid JSON in parameter ${Routing === undefined ? 'Channel' : 'Routing'}` });
+    }
+  });
 });
