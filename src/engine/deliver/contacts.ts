@@ -204,14 +204,16 @@ async function finishImport(ctx: DeliveryContext, rows: Row[], processId: number
     for (const item of items) await ctx.retry(item, `import ${processId} ${proc.status}${proc.error ? `: ${proc.error}` : ''}`);
     return;
   }
-  const problems = await readImportProblems(ctx, proc, rows);
-  if (problems === 'unknown') {
-    // The report says some rows failed but we cannot tell which: resend this import one by one (exact errors).
-    ctx.logger.warn({ processId }, 'import report unreadable; delivering its contacts one by one');
-    return deliverSingles(ctx, rows.map((r) => ({ ...r, known: true })), 4);
-  }
+  const { problems, unknown } = await readImportProblems(ctx, proc, rows);
   for (const [row, reason] of problems) await ctx.dead(row.item, reason, `rejected by import ${processId}`);
-  await ctx.complete(items);
+  const rest = rows.filter((r) => !problems.has(r));
+  if (unknown) {
+    // A report says some rows failed but we cannot tell which (unreadable, or naming none of them): the rows no
+    // readable report named are sent again one by one (exact errors; those the import did write are updated in place).
+    ctx.logger.warn({ processId, rows: rest.length }, 'import report unreadable; delivering its other contacts one by one');
+    return deliverSingles(ctx, rest.map((r) => ({ ...r, known: true })), 4);
+  }
+  await ctx.complete(rest.map((r) => r.item));
 }
 
 const finished = (p: BrevoProcess) => p.status === 'completed' || p.status === 'failed' || p.status === 'cancelled';
@@ -273,12 +275,12 @@ const REPORT_IDENTIFIER: Partial<Record<ImportReportField, 'ext_id' | 'email' | 
  * Rows named by the completed import's `info.import` reports, with their dead-letter reason. A value is matched
  * against the identifier its field names (a duplicate phone against the rows' SMS, not their ext_id). Brevo keeps the
  * first row holding an identifier and reports each later one, so a value naming several rows of this import marks the
- * last ones, as many as the report lists it.
+ * last ones, as many as the report lists it. `unknown`: a report could not be read, or named none of the rows.
  */
-async function readImportProblems(ctx: DeliveryContext, proc: BrevoProcess, rows: readonly Row[]): Promise<Map<Row, DeadLetterReason> | 'unknown'> {
+async function readImportProblems(ctx: DeliveryContext, proc: BrevoProcess, rows: readonly Row[]): Promise<{ problems: Map<Row, DeadLetterReason>; unknown: boolean }> {
   const out = new Map<Row, DeadLetterReason>();
   const info = proc.info?.import;
-  if (!info) return out;
+  if (!info) return { problems: out, unknown: false };
   const digits = (s: string) => s.replace(/\D/g, '');
   const norm = (kind: string, v: string): string | undefined =>
     kind === 'email' ? v.trim().toLowerCase() : kind === 'ext_id' ? v.trim() : digits(v).length >= 6 ? `#${digits(v)}` : undefined;
@@ -331,7 +333,7 @@ async function readImportProblems(ctx: DeliveryContext, proc: BrevoProcess, rows
     }
     if (named.size === 0 && values.length > 0 && !values.every((x) => /^[A-Za-z_ ]+$/.test(x))) unknown = true;
   }
-  return unknown && out.size === 0 ? 'unknown' : out;
+  return { problems: out, unknown };
 }
 
 /** `list_add` / `list_remove` rows: payload `{ listId, extIds }`, ≤ 150 ids per call. */

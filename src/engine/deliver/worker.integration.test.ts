@@ -1,4 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { budgetsForBrevo } from '../budget.js';
+import { BrevoClient } from '../../sinks/brevo/client.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contactRow, eventRow, phone, startHarness, tajoCounts, type Harness, CONNECTOR } from './test-helpers/harness.js';
 
@@ -172,6 +176,62 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     const dl = await h.store.listDeadLetters();
     expect(dl.map((d) => [d.recordKey, d.reason])).toEqual([['contact:b@example.com', 'brevo_duplicate_sms']]);
     expect((await h.state()).contacts.map((c) => c.ext_id)).toContain(phone(23));
+  });
+
+  it('an import whose reports are partly unreadable: the rows no readable report names are sent one by one, none lost', async () => {
+    h = await startHarness();
+    const harness = h;
+    // A Brevo that skips one row of the import and reports it in a report file that cannot be downloaded, next to
+    // an inline report (a duplicate phone) that names another row.
+    const lost = phone(3);
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          const path = (req.url ?? '/').replace(/^\/brevo\/v3/, '');
+          if (path.startsWith('/reports/')) {
+            res.writeHead(500, { 'content-type': 'application/json' }).end('{"code":"internal","message":"report unavailable"}');
+            return;
+          }
+          let body: string | undefined = chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
+          if (req.method === 'POST' && path === '/contacts/import' && body) {
+            const j = JSON.parse(body) as { jsonBody: { ext_id?: string }[] };
+            j.jsonBody = j.jsonBody.filter((r) => r.ext_id !== lost);
+            body = JSON.stringify(j);
+          }
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'content-length' && k !== 'host') headers[k] = v;
+          const up = await fetch(`${harness.baseUrl}${path}`, { method: req.method ?? 'GET', headers, ...(body !== undefined ? { body } : {}) });
+          let text = await up.text();
+          if (req.method === 'GET' && /^\/processes\/\d+$/.test(path)) {
+            const p = JSON.parse(text) as { info?: { import?: Record<string, unknown> } };
+            if (p.info?.import) p.info.import.duplicate_ext_id = `/brevo/v3/reports/${path.slice('/processes/'.length)}-duplicate_ext_id.csv`;
+            text = JSON.stringify(p);
+          }
+          res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' }).end(text);
+        })().catch((err: unknown) => res.writeHead(502).end(String(err)));
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/brevo/v3`;
+      const client = new BrevoClient({ baseUrl: url, apiKey: h.apiKey, budgets: budgetsForBrevo(h.scale), timeScale: h.scale, logger: pino({ level: 'silent' }), timeoutMs: 5_000, maxAttempts: 1 });
+      // contact 7 exists (by ext_id, no phone) and another contact holds its phone: reported inline as a duplicate
+      await h.client().createContact({ ext_id: phone(7), attributes: { FIRSTNAME: 'Seven' }, listIds: [] });
+      await h.client().createContact({ ext_id: 'someone-else', attributes: { SMS: phone(7) }, listIds: [] });
+      await h.enqueue(Array.from({ length: 25 }, (_, i) => contactRow(i, [h!.listId])));
+      const r = await h.worker({}, client).drain({ maxMs: 20_000 });
+      expect(r).toMatchObject({ delivered: 24, dead: 1 });
+      const dl = await h.store.listDeadLetters();
+      expect(dl.map((d) => [d.recordKey, d.reason])).toEqual([[`contact:${phone(7)}`, 'brevo_duplicate_sms']]);
+      // the row the import skipped reached Brevo after all
+      const extIds = new Set((await h.state()).contacts.map((c) => c.ext_id));
+      expect(extIds.has(lost)).toBe(true);
+      expect(Array.from({ length: 25 }, (_, i) => phone(i)).filter((p) => p !== phone(7) && !extIds.has(p))).toEqual([]);
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it('events batch 207: the rejected events are dead-lettered, the rest delivered; an all-bad batch is isolated by singles', async () => {
