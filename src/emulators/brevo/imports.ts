@@ -275,16 +275,18 @@ export class ImportRunner {
 export function registerImportRoutes(ctx: BrevoContext, runner: ImportRunner): void {
   const { store } = ctx;
   ctx.route('POST', '/contacts/import', ({ body }) => ({ status: 202, body: { processId: runner.start((body ?? {}) as ImportBody).id } }));
-  ctx.route('GET', '/processes', async ({ params }) => {
-    await runner.settle();
+  // Reads settle due imports (inline bodies complete at once) but never wait for fileUrl downloads or notifyUrl calls:
+  // a process whose file is still downloading is in_process, as Brevo reports it, however slow the other server is.
+  ctx.route('GET', '/processes', ({ params }) => {
+    void runner.settle();
     let all = [...store.processes.values()];
     if (params.sort !== 'asc') all = all.reverse();
     const offset = (params.offset as number | undefined) ?? 0;
     const limit = (params.limit as number | undefined) ?? 10;
     return { status: 200, body: { processes: all.slice(offset, offset + limit).map((p) => store.processView(p)), count: all.length } };
   });
-  ctx.route('GET', '/processes/{processId}', async ({ params }) => {
-    await runner.settle();
+  ctx.route('GET', '/processes/{processId}', ({ params }) => {
+    void runner.settle();
     const p = store.processes.get(Number(params.processId));
     if (!p) throw new BrevoHttpError(404, { code: 'invalid_parameter', message: 'processId is invalid' });
     return { status: 200, body: store.processView(p) };
