@@ -195,6 +195,18 @@ export function applyBrevoOverrides(doc: Json): void {
   const code = props(schema(doc, 'errorModel')).code as Json;
   code.enum = [...(code.enum as string[]), 'too_many_requests', 'internal_error'];
 
+  // --- paging: the spec gives `offset` no minimum; a negative one would slice a page counted from the end ---
+  const components = doc.components as Json;
+  for (const item of Object.values(doc.paths as Json)) {
+    for (const op of Object.values(isObj(item) ? item : {})) {
+      for (const raw of isObj(op) && Array.isArray(op.parameters) ? (op.parameters as Json[]) : []) {
+        const ref = typeof raw.$ref === 'string' ? raw.$ref.split('/').pop() ?? '' : undefined;
+        const p = ref !== undefined ? ((components.parameters as Json | undefined)?.[ref] as Json | undefined) : raw;
+        if (p?.name === 'offset' && p.in === 'query' && isObj(p.schema) && p.schema.minimum === undefined) p.schema.minimum = 0;
+      }
+    }
+  }
+
   // --- list membership: one identifier kind per call; ext ids are echoed back in success/failure ---
   for (const name of Object.keys((doc.components as Json).schemas as Json)) {
     if (!/^(addContactToList|removeContactFromList)By/.test(name)) continue;
