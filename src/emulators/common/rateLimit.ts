@@ -17,22 +17,25 @@ export interface Limiter {
 }
 
 /**
- * Token bucket in emulated time: `ratePerSecond` tokens per second, capacity = one second of burst.
+ * Token bucket in emulated time: `ratePerSecond` tokens per second, capacity = one second of burst (at least one
+ * request, so that a configured rate below 1 per second still lets a request through every 1/rate seconds).
  * Used for Twilio's per-second limits and Brevo's RPS limits.
  */
 export class TokenBucket implements Limiter {
   private tokens: number;
   private last: number;
+  private readonly capacity: number;
 
   constructor(readonly name: string, private readonly ratePerSecond: number, private readonly clock: EmulatorClock) {
-    this.tokens = ratePerSecond;
+    this.capacity = Math.max(1, ratePerSecond);
+    this.tokens = this.capacity;
     this.last = clock.nowMs();
   }
 
   private refill(): void {
     const now = this.clock.nowMs();
     const elapsed = Math.max(0, now - this.last) / 1000;
-    this.tokens = Math.min(this.ratePerSecond, this.tokens + elapsed * this.ratePerSecond);
+    this.tokens = Math.min(this.capacity, this.tokens + elapsed * this.ratePerSecond);
     this.last = now;
   }
 
