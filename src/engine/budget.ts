@@ -92,8 +92,10 @@ export class RateBudget {
 
   /**
    * Adapt to the vendor's view (`x-sib-ratelimit-limit/remaining/reset`). A window longer than a few seconds
-   * is the hourly window: its limit replaces `perHour` and the used count is synced. Per-second windows only
-   * lower the tokens left. `remaining: 0` pauses until the reset.
+   * is the hourly window: its limit replaces `perHour` and the used count is synced. A per-second window lowers the
+   * tokens left, and its limit raises the rate when it is higher than ours (Brevo's Advanced and Extended tiers allow
+   * 20 and 60 RPS where the General tier, our default, allows 10: brevo.md §6), never lowers it (a 429 or
+   * `remaining: 0` pauses instead). `remaining: 0` pauses until the reset.
    */
   observe(h: { limit?: number; remaining?: number; resetSeconds?: number }): void {
     const now = this.now();
@@ -103,9 +105,14 @@ export class RateBudget {
       this.perHour = h.limit;
       if (h.remaining !== undefined) this.windowUsed = Math.max(0, h.limit - h.remaining);
       if (resetMs !== undefined) this.windowStart = now + resetMs - this.windowMs;
-    } else if (!hourly && h.remaining !== undefined) {
+    } else if (!hourly) {
       this.refill(now);
-      this.tokens = Math.min(this.tokens, Math.max(0, h.remaining));
+      if (h.limit !== undefined && Number.isFinite(h.limit) && h.limit * this.timeScale > this.rate) {
+        // the vendor's bucket holds `limit` requests; ours keeps holding half of it (jitter margin, budgetsForBrevo)
+        this.rate = h.limit * this.timeScale;
+        this.burst = Math.max(this.burst, Math.floor(h.limit / 2));
+      }
+      if (h.remaining !== undefined) this.tokens = Math.min(this.tokens, Math.max(0, h.remaining));
     }
     if (h.remaining === 0 && resetMs !== undefined) this.pauseFor(Math.max(resetMs, 1));
     this.schedule();

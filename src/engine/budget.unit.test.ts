@@ -92,6 +92,20 @@ describe('RateBudget', () => {
     expect(b.snapshot().perHour).toBeUndefined();
   });
 
+  it('observe of a per-second limit above ours raises the rate (a higher Brevo tier), never lowers it', async () => {
+    const b = new RateBudget('c', { ratePerSecond: 10 * 4, burst: 5, timeScale: 4, now: () => Date.now() });
+    b.observe({ limit: 60, remaining: 59, resetSeconds: 1 });
+    expect(b.snapshot().ratePerSecond).toBe(60 * 4);
+    expect(b.capacity().sustainedPerSecond).toBe(240);
+    // 240 requests/s real: in 260 ms the 5 tokens held plus 62 more (at the General tier's 40/s: 5 + 10)
+    let served = 0;
+    for (let i = 0; i < 90; i++) void b.acquire().then(() => served++);
+    await vi.advanceTimersByTimeAsync(260);
+    expect(served).toBe(67);
+    b.observe({ limit: 10, remaining: 9, resetSeconds: 1 });
+    expect(b.snapshot().ratePerSecond).toBe(240);
+  });
+
   it('acquire rejects when aborted while waiting and frees the slot for others', async () => {
     const b = new RateBudget('t', { ratePerSecond: 1, now: () => Date.now() });
     await b.acquire();

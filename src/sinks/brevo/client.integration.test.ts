@@ -31,6 +31,26 @@ const ev = (i: number): EventItem => ({
   event_properties: { tajo_id: `SUPPORT_REQUESTED:WT${i}` },
 });
 
+describe('Brevo rate budgets against the emulator', () => {
+  it("an account on a higher tier (60 RPS for /contacts) is paced at its limit, read from the first answer's headers", async () => {
+    const budgets = budgetsForBrevo();
+    const app = Fastify();
+    const emu = registerBrevoEmulator(app, { apiKey: KEY, limits: { contactsPerSecond: 60 } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    closers.push(() => app.close());
+    const c = new BrevoClient({ baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}${emu.prefix}`, apiKey: KEY, budgets, stats: new RequestStats() });
+    expect(budgets.contacts.snapshot().ratePerSecond).toBe(10);
+    await c.getAttributes();
+    expect(budgets.contacts.snapshot().ratePerSecond).toBe(60);
+    // the General tier stays at 10, the other families untouched
+    expect(budgets.events.snapshot().ratePerSecond).toBe(10);
+    const general = budgetsForBrevo();
+    const c10 = await emulator();
+    await new BrevoClient({ baseUrl: c10.baseUrl, apiKey: KEY, budgets: general, stats: new RequestStats() }).getAttributes();
+    expect(general.contacts.snapshot().ratePerSecond).toBe(10);
+  });
+});
+
 describe('Brevo bootstrap against the emulator', () => {
   it('creates missing attributes with their SEMANTICS §3 types; a second run creates nothing', async () => {
     const c = await emulator();
