@@ -22,8 +22,9 @@ export function parseForm(raw: string): FormBody {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function credentialsOk(env: Env, header: string | undefined): boolean {
-  if (!header?.startsWith('Basic ')) return false;
-  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  // The auth scheme name is case-insensitive (RFC 7617): `basic …` is as good as `Basic …`.
+  if (!header || !/^basic /i.test(header)) return false;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const i = decoded.indexOf(':');
   if (i < 0) return false;
   const user = decoded.slice(0, i);

@@ -107,3 +107,17 @@ describe('Flex Interactions', () => {
     }
   });
 });
+
+describe('HTTP Basic auth', () => {
+  it('the scheme name is case-insensitive (RFC 7617), the credentials are not', async () => {
+    const b64 = (u: string, p: string): string => Buffer.from(`${u}:${p}`).toString('base64');
+    const path = `/taskrouter/v1/Workspaces/${s.fixture.workspaceSid}`;
+    for (const scheme of ['basic', 'BASIC', 'Basic']) {
+      expect((await s.get(path, `${scheme} ${b64(s.creds.accountSid, s.creds.authToken)}`)).status, scheme).toBe(200);
+      expect((await s.get(path, `${scheme} ${b64(s.creds.apiKeySid, s.creds.apiKeySecret)}`)).status, scheme).toBe(200);
+    }
+    const wrong = await s.get(path, `basic ${b64(s.creds.accountSid, s.creds.apiKeySecret)}`);
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toMatchObject({ code: 20003, status: 401 });
+  });
+});
