@@ -26,6 +26,7 @@ export function shareBudget(store: Pick<Store, 'spendBudget'>, local: RateBudget
     ratePerSecond: rate,
     burst: sharedBurst(vendorBurst, rate, tuning.transitMs),
     vendorBurst,
+    ...(tuning.transitMs !== undefined ? { transitMs: tuning.transitMs } : {}),
     ...(snap.perHour !== undefined ? { perHour: snap.perHour } : {}),
     timeScale: scale,
     ...(tuning.logger ? { logger: tuning.logger } : {}),

@@ -97,6 +97,24 @@ describe.runIf(available)('shared rate budgets on Postgres', () => {
     await Promise.all([a!.close(), b!.close()]);
   });
 
+  it('a per-second limit above ours (a higher Brevo tier) raises the shared pace; a lower one does not lower it', async () => {
+    await truncateAll(db.url);
+    const s = await PostgresStore.open(db.url, { max: 2 });
+    const b = brevoBudgetsFor(s, 1).contacts;
+    expect(b.snapshot().ratePerSecond).toBe(10);
+    b.observe({ limit: 60, remaining: 59, resetSeconds: 1 });
+    expect(b.snapshot().ratePerSecond).toBe(60);
+    expect(b.capacity().sustainedPerSecond).toBe(60);
+    // 40 calls: at 10/s that is over 3 s; at 60/s (a bucket of 45 after the transit margin) well under one
+    const t0 = performance.now();
+    for (let i = 0; i < 40; i++) await b.acquire();
+    expect(performance.now() - t0).toBeLessThan(1_500);
+    b.observe({ limit: 10, remaining: 9, resetSeconds: 1 });
+    expect(b.snapshot().ratePerSecond).toBe(60);
+    b.close();
+    await s.close();
+  });
+
   it('fails closed: with the store gone, callers wait instead of calling the vendor', async () => {
     await truncateAll(db.url);
     const s = await PostgresStore.open(db.url, { max: 1 });

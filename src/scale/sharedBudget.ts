@@ -30,6 +30,8 @@ export interface SharedBudgetOptions {
    * the vendor can take within a second, and the calls are then paced by the shared bucket.
    */
   vendorBurst?: number;
+  /** Request transit time the shared burst leaves room for (see `sharedBurst`), also when a higher limit is observed. */
+  transitMs?: number;
   /** Fixed hourly window (Brevo's catch-all) in vendor terms; its length is 1 h / timeScale unless `windowMs`. */
   perHour?: number;
   windowMs?: number;
@@ -61,8 +63,9 @@ export function sharedBurst(vendorBurst: number, realRatePerSecond: number, tran
 export class SharedRateBudget extends RateBudget {
   private readonly o: SharedBudgetOptions;
   private readonly clock: () => number;
-  private readonly sharedRate: number;
-  private readonly sharedBurstSize: number;
+  private sharedRate: number;
+  private sharedBurstSize: number;
+  private vendorBurstSize: number;
   private perHourLimit: number | undefined;
   private readonly window: number;
   private readonly waiters: Waiter[] = [];
@@ -84,6 +87,7 @@ export class SharedRateBudget extends RateBudget {
     this.clock = opts.now ?? Date.now;
     this.sharedRate = opts.ratePerSecond;
     this.sharedBurstSize = Math.max(1, opts.burst);
+    this.vendorBurstSize = Math.max(this.sharedBurstSize, opts.vendorBurst ?? this.sharedBurstSize);
     this.perHourLimit = opts.perHour;
     this.window = opts.windowMs ?? HOUR_MS / (opts.timeScale ?? 1);
   }
@@ -107,8 +111,14 @@ export class SharedRateBudget extends RateBudget {
       this.perHourLimit = h.limit;
       if (h.remaining !== undefined) observed.windowUsed = Math.max(0, h.limit - h.remaining);
       if (resetMs !== undefined) observed.windowEndsInMs = resetMs;
-    } else if (!hourly && h.remaining !== undefined) {
-      observed.tokensAtMost = Math.max(0, h.remaining);
+    } else if (!hourly) {
+      // a per-second limit above ours (a higher Brevo tier): every replica paces at it from its next spend (RateBudget.observe)
+      if (h.limit !== undefined && Number.isFinite(h.limit) && h.limit * scale > this.sharedRate) {
+        this.sharedRate = h.limit * scale;
+        this.vendorBurstSize = Math.max(this.vendorBurstSize, Math.round(h.limit));
+        this.sharedBurstSize = Math.max(this.sharedBurstSize, sharedBurst(this.vendorBurstSize, this.sharedRate, this.o.transitMs));
+      }
+      if (h.remaining !== undefined) observed.tokensAtMost = Math.max(0, h.remaining);
     }
     const pauseMs = h.remaining === 0 && resetMs !== undefined ? Math.max(resetMs, 1) : undefined;
     if (pauseMs !== undefined) this.localPause(pauseMs);
@@ -124,7 +134,7 @@ export class SharedRateBudget extends RateBudget {
   override capacity(): BudgetCapacity {
     this.refreshSoon();
     const est = this.estimate();
-    const vendorBurst = Math.max(this.sharedBurstSize, this.o.vendorBurst ?? this.sharedBurstSize);
+    const vendorBurst = this.vendorBurstSize;
     const tokens = Math.min(vendorBurst, est.tokens + (vendorBurst - this.sharedBurstSize));
     let available = est.paused ? 0 : Math.floor(tokens) - this.waiters.length;
     if (this.perHourLimit !== undefined) available = Math.min(available, this.perHourLimit - est.windowUsed);
