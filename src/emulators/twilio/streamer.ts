@@ -26,7 +26,8 @@ interface SinkCursor {
 export class EventStreamer {
   private readonly cursors = new Map<string, SinkCursor>();
   private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  /** Sinks with a delivery round under way. */
+  private readonly busy = new Set<string>();
   private stopped = false;
 
   constructor(private readonly env: Env) {}
@@ -49,44 +50,55 @@ export class EventStreamer {
     for (const c of this.cursors.values()) c.cursor = Math.max(c.floor, Math.min(c.cursor, fromMs - 1));
   }
 
-  /** One delivery round (exposed for tests). */
+  /**
+   * One delivery round (exposed for tests): every active webhook sink with subscriptions, each on its own, as Twilio
+   * delivers sinks independently; a sink still busy with an earlier round (a slow or dead destination being retried)
+   * is skipped, and never holds back the others.
+   */
   async tick(): Promise<void> {
-    if (this.busy || this.stopped) return;
-    this.busy = true;
+    if (this.stopped) return;
+    let sinks: SinkRow[];
+    try {
+      sinks = this.env.db.prepare("SELECT * FROM sinks WHERE status = 'active' AND sink_type = 'webhook'").all() as SinkRow[];
+    } catch {
+      return;
+    }
+    const now = this.env.clock.nowMs();
+    await Promise.all(sinks.filter((sink) => !this.busy.has(sink.sid)).map((sink) => this.deliver(sink, now)));
+  }
+
+  private async deliver(sink: SinkRow, now: number): Promise<void> {
+    this.busy.add(sink.sid);
     try {
       const db = this.env.db;
-      const now = this.env.clock.nowMs();
-      const sinks = db.prepare("SELECT * FROM sinks WHERE status = 'active' AND sink_type = 'webhook'").all() as SinkRow[];
-      for (const sink of sinks) {
-        const subs = db.prepare('SELECT * FROM subscriptions WHERE sink_sid = ?').all(sink.sid) as SubscriptionRow[];
-        if (subs.length === 0) continue;
-        const types = new Set(subs.flatMap((s) => parseTypes(s.types).map((t) => t.type)));
-        const since = Math.min(...subs.map((s) => s.date_created_ms));
-        let c = this.cursors.get(sink.sid);
-        if (!c) {
-          c = { cursor: since - 1, floor: since - 1, delivered: new Map() };
-          this.cursors.set(sink.sid, c);
-        }
-        c.floor = since - 1;
-        if (now <= c.cursor) continue;
-        const cfg = JSON.parse(sink.sink_configuration) as { destination?: string; batch_events?: boolean };
-        if (!cfg.destination) continue;
-        const fresh = allEvents(db, c.cursor + 1, now)
-          .map((e) => ({ e, ce: cloudEvent(e, this.env.info, now) }))
-          .filter(({ e, ce }) => types.has(String(ce.type)) && !c.delivered.has(e.key));
-        for (const { e } of fresh) c.delivered.set(e.key, e.at);
-        c.cursor = now;
-        for (const [k, at] of c.delivered) if (at < now - KEEP_KEYS_MS) c.delivered.delete(k);
-        const size = cfg.batch_events ? MAX_BATCH : 1;
-        for (let i = 0; i < fresh.length && !this.stopped; i += size) {
-          const batch = fresh.slice(i, i + size).map((x) => x.ce);
-          await send(jsonDelivery(this.env.creds.authToken, cfg.destination, batch), { timeoutMs: 5000, maxRetries: 5, backoffMs: 200 });
-        }
+      const subs = db.prepare('SELECT * FROM subscriptions WHERE sink_sid = ?').all(sink.sid) as SubscriptionRow[];
+      if (subs.length === 0) return;
+      const types = new Set(subs.flatMap((s) => parseTypes(s.types).map((t) => t.type)));
+      const since = Math.min(...subs.map((s) => s.date_created_ms));
+      let c = this.cursors.get(sink.sid);
+      if (!c) {
+        c = { cursor: since - 1, floor: since - 1, delivered: new Map() };
+        this.cursors.set(sink.sid, c);
+      }
+      c.floor = since - 1;
+      if (now <= c.cursor) return;
+      const cfg = JSON.parse(sink.sink_configuration) as { destination?: string; batch_events?: boolean };
+      if (!cfg.destination) return;
+      const fresh = allEvents(db, c.cursor + 1, now)
+        .map((e) => ({ e, ce: cloudEvent(e, this.env.info, now) }))
+        .filter(({ e, ce }) => types.has(String(ce.type)) && !c.delivered.has(e.key));
+      for (const { e } of fresh) c.delivered.set(e.key, e.at);
+      c.cursor = now;
+      for (const [k, at] of c.delivered) if (at < now - KEEP_KEYS_MS) c.delivered.delete(k);
+      const size = cfg.batch_events ? MAX_BATCH : 1;
+      for (let i = 0; i < fresh.length && !this.stopped; i += size) {
+        const batch = fresh.slice(i, i + size).map((x) => x.ce);
+        await send(jsonDelivery(this.env.creds.authToken, cfg.destination, batch), { timeoutMs: 5000, maxRetries: 5, backoffMs: 200 });
       }
     } catch {
       // A sink whose configuration cannot be read is skipped; the next tick tries again.
     } finally {
-      this.busy = false;
+      this.busy.delete(sink.sid);
     }
   }
 }
