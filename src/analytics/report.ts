@@ -63,7 +63,7 @@ export async function buildReport(store: AnalyticsStore, connectorId: string, op
   }
   if (want.has('agents')) {
     const span = { ...(opts.sinceMs !== undefined ? { sinceMs: opts.sinceMs } : {}), endMs };
-    const [tasks, activity, reservations] = await Promise.all([store.agentGroups(connectorId, q), store.activityGroups(connectorId, span), store.reservationGroups(connectorId, span)]);
+    const [tasks, activity, reservations] = await Promise.all([store.agentGroups(connectorId, q), store.activityGroups(connectorId, span), store.reservationGroups(connectorId, { ...span, ...(queueSids ? { queueSids } : {}) })]);
     const { rows, totals } = agentMetrics({ tasks, activity, reservations });
     report.agents = rows;
     report.agent_totals = totals;

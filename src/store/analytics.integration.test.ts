@@ -53,6 +53,7 @@ const rawEvents: RawEvent[] = [
   activity('EV5', at(1, 8), 'Available', 'WK2'),
   reservation('EV6', 'reservation.timeout', at(0, 9), 'WTX'),
   reservation('EV7', 'reservation.canceled', at(0, 9.5), 'WTY'),
+  reservation('EV11', 'reservation.rejected', at(0, 11, 10_000), 'WT3'), // the sms task of queue WQ2
   { key: 'EV8', type: 'task.created', occurredMs: at(0, 12), taskSid: 'WTS3', via: 'poll', data: { task_sid: 'WTS3' } },
   { key: 'EV9', type: 'task.created', occurredMs: at(0, 10), taskSid: 'WT1', via: 'poll', data: { task_sid: 'WT1' } },
 ];
@@ -104,9 +105,13 @@ function runReads(name: string, open: () => Promise<Store>): void {
 
     it('reservation outcomes per worker and day; CSAT groups with late flags; tasks without records', async () => {
       expect((await store.reservationGroups(C, { endMs: at(2, 0) })).map((r) => [r.workerSid, r.dayMs, r.type, r.count]).sort()).toEqual([
-        ['WK1', at(0, 0), 'reservation.canceled', 1], ['WK1', at(0, 0), 'reservation.timeout', 1],
+        ['WK1', at(0, 0), 'reservation.canceled', 1], ['WK1', at(0, 0), 'reservation.rejected', 1], ['WK1', at(0, 0), 'reservation.timeout', 1],
       ]);
-      expect(await store.reservationGroups(C, { sinceMs: at(0, 9.25), endMs: at(2, 0) })).toHaveLength(1);
+      expect(await store.reservationGroups(C, { sinceMs: at(0, 9.25), endMs: at(2, 0) })).toHaveLength(2);
+      // a queue filter keeps the reservations of that queue's tasks only (as the other sections filter interactions)
+      expect((await store.reservationGroups(C, { endMs: at(2, 0), queueSids: ['WQ2'] })).map((r) => [r.type, r.count])).toEqual([['reservation.rejected', 1]]);
+      expect(await store.reservationGroups(C, { endMs: at(2, 0), queueSids: ['WQ1'] })).toEqual([]);
+      expect(await store.reservationGroups(C, { endMs: at(2, 0), queueSids: [] })).toEqual([]);
       const csat = (await store.csatGroups(C, { lateMs: H })).sort((a, b) => a.score - b.score);
       expect(csat).toEqual([
         { dayMs: at(0, 0), score: 2, scale: 5, channel: 'voice', queueSid: 'WQ1', late: true, count: 1 },

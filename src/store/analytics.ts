@@ -90,7 +90,8 @@ export interface AnalyticsReads {
    */
   activityGroups(connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ActivityGroup[]>;
   /** Reservation outcomes per worker and day of the event, in [sinceMs, endMs). */
-  reservationGroups(connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ReservationGroup[]>;
+  /** With `queueSids`: only reservations of tasks whose final queue is one of them (as the other sections filter). */
+  reservationGroups(connectorId: string, q: { sinceMs?: number; endMs: number; queueSids?: string[] }): Promise<ReservationGroup[]>;
   /** Surveys completed in the range; `late` = completed more than `lateMs` after the linked interaction ended. */
   csatGroups(connectorId: string, q: AnalyticsQuery & { lateMs: number }): Promise<CsatGroup[]>;
   /** The queues interactions were in (for `--queue NAME`), with their latest known names. */

@@ -53,13 +53,14 @@ export async function activityGroups(db: PgDb, connectorId: string, q: { sinceMs
     new Map(names.filter((n) => n.name !== null).map((n) => [n.worker_sid, n.name as string])));
 }
 
-export async function reservationGroups(db: PgDb, connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ReservationGroup[]> {
+export async function reservationGroups(db: PgDb, connectorId: string, q: { sinceMs?: number; endMs: number; queueSids?: string[] }): Promise<ReservationGroup[]> {
   const rows = await db.query<Row>(
-    `SELECT worker_sid, (occurred_ms / 86400000) * 86400000 AS day_ms, type, count(*) AS n FROM raw_events
-      WHERE connector_id = $1 AND type IN ${ANALYTICS_TYPES_SQL} AND type IN ('reservation.canceled', 'reservation.timeout', 'reservation.rejected')
-        AND occurred_ms >= $2::bigint AND occurred_ms < $3::bigint
-      GROUP BY worker_sid, 2, type`,
-    [connectorId, q.sinceMs ?? MIN_MS, q.endMs]);
+    `SELECT r.worker_sid, (r.occurred_ms / 86400000) * 86400000 AS day_ms, r.type, count(*) AS n FROM raw_events r
+      WHERE r.connector_id = $1 AND r.type IN ${ANALYTICS_TYPES_SQL} AND r.type IN ('reservation.canceled', 'reservation.timeout', 'reservation.rejected')
+        AND r.occurred_ms >= $2::bigint AND r.occurred_ms < $3::bigint
+        AND ($4::text[] IS NULL OR EXISTS (SELECT 1 FROM interactions i WHERE i.connector_id = r.connector_id AND i.task_sid = r.task_sid ${QUEUE_FILTER}))
+      GROUP BY r.worker_sid, 2, r.type`,
+    [connectorId, q.sinceMs ?? MIN_MS, q.endMs, q.queueSids ?? null]);
   return rows.filter((r) => r.worker_sid != null).map(toReservationGroup);
 }
 

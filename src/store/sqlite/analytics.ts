@@ -59,12 +59,13 @@ export function activityGroups(db: SqliteDb, connectorId: string, q: { sinceMs?:
   });
 }
 
-export function reservationGroups(db: SqliteDb, connectorId: string, q: { sinceMs?: number; endMs: number }): ReservationGroup[] {
+export function reservationGroups(db: SqliteDb, connectorId: string, q: { sinceMs?: number; endMs: number; queueSids?: string[] }): ReservationGroup[] {
   const rows = db.read(() =>
-    db.stmt(`SELECT worker_sid, (occurred_ms / 86400000) * 86400000 AS day_ms, type, count(*) AS n FROM raw_events INDEXED BY raw_events_analytics
-      WHERE connector_id = @c AND type IN ${ANALYTICS_TYPES_SQL} AND type IN ('reservation.canceled', 'reservation.timeout', 'reservation.rejected')
-        AND occurred_ms >= @since AND occurred_ms < @end
-      GROUP BY worker_sid, day_ms, type`).all({ c: connectorId, since: ms(q.sinceMs ?? MIN_MS), end: ms(q.endMs) }));
+    db.stmt(`SELECT r.worker_sid, (r.occurred_ms / 86400000) * 86400000 AS day_ms, r.type, count(*) AS n FROM raw_events r INDEXED BY raw_events_analytics
+      WHERE r.connector_id = @c AND r.type IN ${ANALYTICS_TYPES_SQL} AND r.type IN ('reservation.canceled', 'reservation.timeout', 'reservation.rejected')
+        AND r.occurred_ms >= @since AND r.occurred_ms < @end
+        AND (@queues IS NULL OR EXISTS (SELECT 1 FROM interactions i WHERE i.connector_id = r.connector_id AND i.task_sid = r.task_sid ${QUEUE_FILTER}))
+      GROUP BY r.worker_sid, day_ms, r.type`).all({ c: connectorId, since: ms(q.sinceMs ?? MIN_MS), end: ms(q.endMs), queues: q.queueSids ? JSON.stringify(q.queueSids) : null }));
   return (rows as Row[]).filter((r) => r.worker_sid != null).map(toReservationGroup);
 }
 

@@ -170,7 +170,7 @@ export class SqliteStore implements Store {
   async activityGroups(connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ActivityGroup[]> {
     return analytics.activityGroups(this.db, connectorId, q);
   }
-  async reservationGroups(connectorId: string, q: { sinceMs?: number; endMs: number }): Promise<ReservationGroup[]> {
+  async reservationGroups(connectorId: string, q: { sinceMs?: number; endMs: number; queueSids?: string[] }): Promise<ReservationGroup[]> {
     return analytics.reservationGroups(this.db, connectorId, q);
   }
   async csatGroups(connectorId: string, q: AnalyticsQuery & { lateMs: number }): Promise<CsatGroup[]> {
