@@ -41,6 +41,7 @@ export const ERRORS = {
   TAJO_BREVO_REJECTED: { status: 502, exit: 65, retryable: false, message: 'Brevo rejected the request (4xx)' },
   TAJO_BREVO_LIST_MISSING: { status: 409, exit: 78, retryable: false, message: 'Configured Brevo list does not exist' },
   TAJO_BREVO_ATTRIBUTE_TYPE: { status: 409, exit: 78, retryable: false, message: 'Brevo attribute exists with a different type' },
+  TAJO_BREVO_ATTRIBUTE_MISSING: { status: 409, exit: 78, retryable: false, message: 'Brevo has no contact attribute of that name' },
   // inbound webhooks (4xx, never 5xx unless the store is down)
   TAJO_WEBHOOK_SIGNATURE_MISSING: { status: 403, exit: 65, retryable: false, message: 'X-Twilio-Signature header is missing' },
   TAJO_WEBHOOK_SIGNATURE_INVALID: { status: 403, exit: 65, retryable: false, message: 'X-Twilio-Signature does not match' },

@@ -112,12 +112,11 @@ async function dropIgnoredAttributes(ctx: DeliveryContext, rows: Row[]): Promise
       delete attributes[name];
       if (ctx.brevo.reportedAttributes.has(name)) continue;
       ctx.brevo.reportedAttributes.add(name);
-      ctx.logger.warn(
-        { attribute: name, problem, ...(type !== undefined ? { type } : {}) },
-        problem === 'unknown_attribute'
-          ? `Brevo has no contact attribute ${name}: its values are not sent (create it with \`tajo connectors bootstrap\` or fix field_mapping)`
-          : `Brevo attribute ${name} is of type ${type ?? '?'} and would ignore the values mapped to it: they are not sent (change the type in Brevo or fix field_mapping)`,
-      );
+      const message = problem === 'unknown_attribute'
+        ? `Brevo has no contact attribute ${name}: its values are not sent (create it with \`tajo connectors bootstrap\` or fix field_mapping)`
+        : `Brevo attribute ${name} is of type ${type ?? '?'} and would ignore the values mapped to it: they are not sent (change the type in Brevo or fix field_mapping)`;
+      ctx.logger.warn({ attribute: name, problem, ...(type !== undefined ? { type } : {}) }, message);
+      await ctx.onProblem?.(problem === 'unknown_attribute' ? 'TAJO_BREVO_ATTRIBUTE_MISSING' : 'TAJO_BREVO_ATTRIBUTE_TYPE', message);
     }
     if (attributes) r.c = { ...r.c, attributes };
   }

@@ -2,7 +2,7 @@
  * What happens to a claimed outbox row after a Brevo call: delivered, retried later, dead-lettered, or — on a
  * 401 — released untouched while the worker pauses the connector. Every claimed row gets exactly one outcome.
  */
-import { isTajoError } from '../../core/errors.js';
+import { isTajoError, type ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { classifyRejection } from '../../sinks/brevo/classify.js';
 import type { BrevoClient } from '../../sinks/brevo/client.js';
@@ -60,6 +60,8 @@ export class DeliveryContext {
   pause: BrevoAuthPause | undefined;
   /** Told about rows as soon as Brevo accepted them (before their commit): delivery latency metrics. */
   onDelivered: ((items: readonly OutboxItem[]) => void) | undefined;
+  /** Records a problem that loses data without failing a row (the connector's `lastError`, shown by `status`). */
+  onProblem: ((code: ErrorCode, message: string) => Promise<void>) | undefined;
 
   constructor(
     readonly store: Store,

@@ -149,6 +149,10 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     expect(s.contacts.every((c) => c.attributes.AVG_WAIT_TIME === 12.5 && c.attributes.FIRSTNAME !== undefined)).toBe(true);
     const reported = lines.filter((l) => l.attribute !== undefined).map((l) => l.attribute).sort();
     expect(reported).toEqual(['IS_VIP', 'NOT_IN_BREVO', 'SIGNUP_DATE']);
+    // and `tajo connectors status` shows it (the connector's last error), the connector still active
+    const rec = await h.store.getConnector(CONNECTOR);
+    expect(rec).toMatchObject({ status: 'active', lastError: { code: expect.stringMatching(/^TAJO_BREVO_ATTRIBUTE_(TYPE|MISSING)$/) } });
+    expect(rec?.lastError?.message).toMatch(/IS_VIP|NOT_IN_BREVO|SIGNUP_DATE/);
   });
 
   it('duplicate SMS inside an import: read from the process report, dead-lettered', async () => {

@@ -10,6 +10,7 @@
  * A 401 from Brevo pauses the connector (`setConnectorStatus('paused')`) and stops the worker; nothing is
  * dead-lettered for it.
  */
+import type { ErrorCode } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { BrevoClient } from '../../sinks/brevo/client.js';
 import type { Store } from '../../store/store.js';
@@ -157,6 +158,7 @@ export class DeliveryWorker {
       opts.signal,
       () => this.stopping,
     );
+    ctx.onProblem = (code, message) => this.recordProblem(code, message);
     const observe = d.onDelivered;
     if (observe) ctx.onDelivered = (rows) => observe(rows.map((r) => ({ key: r.key, kind: r.kind, createdAt: r.createdAt })));
     const claimed: OutboxItem[] = [];
@@ -324,6 +326,17 @@ export class DeliveryWorker {
   /** Clear a pause (after the key was fixed); the connector status is the caller's to set. */
   resume(): void {
     this.pausedReason = undefined;
+  }
+
+  /** A data-losing problem as the connector's last error (`tajo connectors status`); its state is left as it is. */
+  private async recordProblem(code: ErrorCode, message: string): Promise<void> {
+    const id = this.d.connectorId ?? 'twilio-flex';
+    try {
+      const rec = await this.d.store.getConnector(id);
+      if (rec) await this.d.store.setConnectorStatus(id, rec.status, rec.statusReason, { code, message, at: new Date(this.now()).toISOString() });
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not record the problem in the connector status');
+    }
   }
 
   private async pause(reason: string): Promise<void> {
