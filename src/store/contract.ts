@@ -314,6 +314,7 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
           customer('+14155550124', { chatIdentity: 'web-42' }),
           customer('other@x.com', { phone: null, email: 'other@x.com' }),
           customer('+14155550125', { phone: '+14155550125', email: 'x@other.com' }),
+          customer('+14155550126', { email: 'other@x.com' }),
         ],
       });
       expect(await store.findCustomerKeys(C, { email: 'david.rossi@yahoo.com' })).toEqual([phoneKeyed, 'david.rossi@yahoo.com']);
@@ -323,6 +324,13 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect(await store.findCustomerKeys(C, { chatIdentity: 'only-in-interactions' })).toEqual(['chat:only-in-interactions']);
       expect(await store.findCustomerKeys(C, { email: 'nobody@x.com', phone: '+14155550000', chatIdentity: 'nobody' })).toEqual([]);
       expect(await store.findCustomerKeys('another-connector', { email: 'david.rossi@yahoo.com' })).toEqual([]);
+      // every customer holding an email, by email (the delivery worker keeps such contacts out of imports)
+      expect(await store.customerKeysByEmail(C, ['david.rossi@yahoo.com', 'other@x.com', 'nobody@x.com'])).toEqual(new Map([
+        ['david.rossi@yahoo.com', [phoneKeyed]],
+        ['other@x.com', ['+14155550126', 'other@x.com']],
+      ]));
+      expect(await store.customerKeysByEmail(C, [])).toEqual(new Map());
+      expect(await store.customerKeysByEmail('another-connector', ['other@x.com'])).toEqual(new Map());
     });
 
     it('API keys are found by hash until revoked', async () => {

@@ -180,3 +180,10 @@ export const toApiKey = (r: ApiKeyCols): ApiKeyRecord => ({
 export function identityKeys(q: CustomerIdentityQuery): string[] {
   return [q.phone, q.email, q.chatIdentity !== undefined ? `chat:${q.chatIdentity}` : undefined].filter((k): k is string => k !== undefined && k !== '');
 }
+
+/** `(email, key)` rows → keys by email, in row order. */
+export function byEmail(rows: readonly { email: string; key: string }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.email, [...(out.get(r.email) ?? []), r.key]);
+  return out;
+}

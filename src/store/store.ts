@@ -55,6 +55,8 @@ export interface Store extends AnalyticsReads, ScaleOps {
    * only interactions or surveys still name (`phone`, `email` or `chat:<identity>` as the key). Sorted, distinct.
    */
   findCustomerKeys(connectorId: string, identity: CustomerIdentityQuery): Promise<string[]>;
+  /** The customers holding each of these emails (`customers.email`, as stored: lower case), by email. */
+  customerKeysByEmail(connectorId: string, emails: string[]): Promise<Map<string, string[]>>;
   /**
    * Remove a person (by customer key) and their derived rows; returns what was removed. Their tasks are remembered as
    * forgotten (`forgottenTasks`), so no later sync, webhook or late event derives them again, and a commit naming one

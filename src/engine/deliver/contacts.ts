@@ -63,8 +63,11 @@ export async function deliverContacts(ctx: DeliveryContext, items: readonly Outb
 
   await dropIgnoredAttributes(ctx, rows);
 
-  // Brevo's import needs `listIds` (or `newList`): a contact with no list (lists not configured) goes one by one.
-  const importable = rows.filter((r) => !r.c.smsBlacklisted && !r.c.whatsappBlacklisted && r.c.listIds.length > 0);
+  // Brevo's import needs `listIds` (or `newList`): a contact with no list (lists not configured) goes one by one. So
+  // does a contact whose email another customer also holds: an import row matched by its email would set its ext_id
+  // on the other customer's contact (re-keying it), where a single upsert reads the owner first (BrevoClient.upsertContact).
+  const shared = await emailsOfOthers(ctx, rows);
+  const importable = rows.filter((r) => !r.c.smsBlacklisted && !r.c.whatsappBlacklisted && r.c.listIds.length > 0 && !shared.has(r));
   const plan = planContacts({
     importable: importable.length,
     singlesOnly: rows.length - importable.length,
@@ -86,6 +89,14 @@ export async function deliverContacts(ctx: DeliveryContext, items: readonly Outb
   await settleAll([deliverImports(ctx, viaImport, cfg), deliverSingles(ctx, singles, cfg.concurrency)]);
   const inBrevo = (id: number) => ['delivered', 'dead'].includes(ctx.outcome(id) ?? '');
   return new Set(rows.filter((r) => !inBrevo(r.item.id)).map((r) => r.c.ext_id));
+}
+
+/** The rows whose email another customer of the store also holds. */
+async function emailsOfOthers(ctx: DeliveryContext, rows: readonly Row[]): Promise<Set<Row>> {
+  const emails = [...new Set(rows.map((r) => r.c.email?.toLowerCase()).filter((e): e is string => e !== undefined && e !== ''))];
+  if (!emails.length) return new Set();
+  const holders = await ctx.store.customerKeysByEmail(ctx.connectorId, emails);
+  return new Set(rows.filter((r) => r.c.email !== undefined && (holders.get(r.c.email.toLowerCase()) ?? []).some((k) => k !== r.c.ext_id)));
 }
 
 /**

@@ -60,6 +60,8 @@ export class DeliveryContext {
   pause: BrevoAuthPause | undefined;
   /** Told about rows as soon as Brevo accepted them (before their commit): delivery latency metrics. */
   onDelivered: ((items: readonly OutboxItem[]) => void) | undefined;
+  /** The connector whose outbox is drained (store reads about its customers). */
+  connectorId = 'twilio-flex';
   /** Records a problem that loses data without failing a row (the connector's `lastError`, shown by `status`). */
   onProblem: ((code: ErrorCode, message: string) => Promise<void>) | undefined;
 

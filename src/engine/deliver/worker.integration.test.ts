@@ -129,6 +129,23 @@ describe('DeliveryWorker against the Brevo emulator and a real SQLite store', ()
     expect(adopted.map((c) => [c.ext_id, c.attributes.FIRSTNAME])).toEqual([['marketing@example.com', 'Customer 2']]);
   });
 
+  it('an email two Tajo customers hold, on the import path: the other contact is never re-keyed (that row goes one by one)', async () => {
+    h = await startHarness();
+    const shared = 'shared@example.com';
+    const cust = (key: string) => ({ key, email: shared, phone: null, whatsapp: null, chatIdentity: null, smsBlacklisted: false, whatsappBlacklisted: false, pushedHash: null, updatedAt: new Date().toISOString(), version: 0 });
+    await h.store.commit(CONNECTOR, { customers: [cust(phone(0)), cust(shared)] });
+    await h.enqueue([contactRow(0, [h.listId], { email: shared })]);
+    expect(await h.worker().drain({ maxMs: 10_000 })).toMatchObject({ delivered: 1 });
+    // the email-keyed customer arrives among enough contacts to be imported
+    await h.enqueue([...Array.from({ length: 39 }, (_, i) => contactRow(1 + i, [h!.listId])), contactRow(40, [h.listId], { ext_id: shared, email: shared, attributes: { FIRSTNAME: 'Other' } })]);
+    const r = await h.worker().drain({ maxMs: 20_000 });
+    expect(h.stats.snapshot()['brevo POST /brevo/v3/contacts/import']?.requests).toBe(1);
+    expect(r).toMatchObject({ delivered: 39, dead: 1 });
+    const owner = (await h.state()).contacts.filter((c) => c.email === shared);
+    expect(owner.map((c) => [c.ext_id, c.attributes.FIRSTNAME])).toEqual([[phone(0), 'Customer 0']]);
+    expect((await h.store.listDeadLetters()).map((d) => [d.recordKey, d.reason])).toEqual([[`contact:${shared}`, 'brevo_rejected']]);
+  });
+
   it('attribute values Brevo would ignore (wrong type, unknown attribute) are not sent and are reported once per attribute', async () => {
     h = await startHarness();
     await h.client().createAttribute('SIGNUP_DATE', 'date');

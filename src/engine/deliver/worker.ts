@@ -158,6 +158,7 @@ export class DeliveryWorker {
       opts.signal,
       () => this.stopping,
     );
+    ctx.connectorId = d.connectorId ?? 'twilio-flex';
     ctx.onProblem = (code, message) => this.recordProblem(code, message);
     const observe = d.onDelivered;
     if (observe) ctx.onDelivered = (rows) => observe(rows.map((r) => ({ key: r.key, kind: r.kind, createdAt: r.createdAt })));

@@ -124,6 +124,9 @@ export class PostgresStore implements Store {
   async findCustomerKeys(connectorId: string, identity: CustomerIdentityQuery): Promise<string[]> {
     return records.findCustomerKeys(this.db, connectorId, identity);
   }
+  async customerKeysByEmail(connectorId: string, emails: string[]): Promise<Map<string, string[]>> {
+    return records.customerKeysByEmail(this.db, connectorId, emails);
+  }
   async forgetCustomer(connectorId: string, key: string): Promise<ForgetCounts> {
     return records.forgetCustomer(this.db, connectorId, key, this.now());
   }

@@ -3,7 +3,7 @@ import { TajoError } from '../../core/errors.js';
 import { lastByKey, normaliseOutbox, RAW_EVENT_UPGRADE, rawEventCopies } from '../batch.js';
 import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import {
-  identityKeys, iso, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
+  byEmail, identityKeys, iso, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
 } from '../rows.js';
 import { refuseForgotten, taskSidsOf } from '../forgotten.js';
 import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, ForgetCounts, InteractionRow, RawEvent, SurveyRow } from '../types.js';
@@ -169,6 +169,11 @@ export async function findCustomerKeys(db: PgDb, connectorId: string, q: Custome
     UNION SELECT customer_key FROM surveys WHERE connector_id = $1 AND customer_key = ANY($2::text[])
     ORDER BY 1`, [connectorId, keys, q.phone ?? null, q.email ?? null, q.chatIdentity ?? null]);
   return rows.map((r) => r.key);
+}
+
+export async function customerKeysByEmail(db: PgDb, connectorId: string, emails: string[]): Promise<Map<string, string[]>> {
+  if (!emails.length) return new Map();
+  return byEmail(await db.query<{ email: string; key: string }>('SELECT email, key FROM customers WHERE connector_id = $1 AND email = ANY($2::text[]) ORDER BY email, key', [connectorId, emails]));
 }
 
 /** Same erasure as the SQLite twin (see ../sqlite/records.ts). */

@@ -7,7 +7,7 @@ import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery,
 import type { SqliteDb } from './db.js';
 import { enqueue, putDeadLetter } from './outbox.js';
 import {
-  identityKeys, iso, json, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
+  byEmail, identityKeys, iso, json, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
 } from '../rows.js';
 
 /** Optimistic checkpoint write (Nango's upsert … WHERE version = ? RETURNING); no row back means a conflict. */
@@ -171,6 +171,12 @@ export function findCustomerKeys(db: SqliteDb, connectorId: string, q: CustomerI
       ORDER BY 1`).all(connectorId, keys, q.phone ?? null, q.phone ?? null, q.email ?? null, q.chatIdentity ?? null, connectorId, keys, connectorId, keys) as { key: string }[];
     return rows.map((r) => r.key);
   });
+}
+
+export function customerKeysByEmail(db: SqliteDb, connectorId: string, emails: string[]): Map<string, string[]> {
+  if (!emails.length) return new Map();
+  const rows = db.read(() => db.stmt(`SELECT email, key FROM customers WHERE connector_id = ? AND email ${IN} ORDER BY email, key`).all(connectorId, list(emails))) as { email: string; key: string }[];
+  return byEmail(rows);
 }
 
 /**
