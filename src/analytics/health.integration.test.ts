@@ -43,4 +43,15 @@ describe('sync health', () => {
       ['malformed_attributes', 1200, 'bad attributes #1199'],
     ]);
   });
+
+  it('the person a letter is about is masked in this browser view (record key, error, last errors)', async () => {
+    t += 1000;
+    await store.commit(C, { deadLetters: [{ source: 'brevo', reason: 'brevo_duplicate_sms', recordKey: 'contact:+14155550100', payload: {}, error: 'SMS +14155550100 of jane.doe@example.com is already associated with another contact' }] });
+    const h = await syncHealth(store, C, t);
+    const text = JSON.stringify(h);
+    expect(text).not.toContain('14155550100');
+    expect(text).not.toContain('jane.doe');
+    expect(h.dead_letters.recent[0]).toMatchObject({ reason: 'brevo_duplicate_sms', record_key: 'contact:+1415•••0100' });
+    expect(h.dead_letters.recent[0]?.error).toContain('j•••@example.com');
+  });
 });

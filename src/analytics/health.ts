@@ -2,6 +2,7 @@
  * Sync health for the dashboard: per-stream cursor and lag, outbox backlog, dead letters with reasons, rate-budget
  * use over time (sampled while the server runs), last errors. Read-only; secrets never appear (payloads are not sent).
  */
+import { maskPiiInText } from '../core/maskText.js';
 import type { BudgetSnapshot } from '../engine/budget.js';
 import type { Store } from '../store/store.js';
 import type { DeadLetter } from '../store/types.js';
@@ -93,7 +94,7 @@ export async function syncHealth(store: Store, connectorId: string, nowMs: numbe
   if (connector?.lastError) lastErrors.push({ at: connector.lastError.at, source: 'sync', code: connector.lastError.code, message: connector.lastError.message, count: 1 });
   // one line per (source, reason): the latest letter's error, with how many are open
   for (const [key, d] of latest) {
-    lastErrors.push({ at: d.createdAt, source: d.source, code: d.reason, message: (d.error ?? '').slice(0, 300), count: counts.get(key) ?? 0 });
+    lastErrors.push({ at: d.createdAt, source: d.source, code: d.reason, message: maskPiiInText((d.error ?? '').slice(0, 300)), count: counts.get(key) ?? 0 });
   }
   return {
     generated_at: new Date(nowMs).toISOString(),
@@ -117,7 +118,8 @@ export async function syncHealth(store: Store, connectorId: string, nowMs: numbe
     dead_letters: {
       open: Object.values(byReason).reduce((a, b) => a + b, 0),
       by_reason: byReason,
-      recent: recent.map((d) => ({ id: d.id, source: d.source, reason: d.reason, record_key: d.recordKey, error: d.error ?? null, created_at: d.createdAt })),
+      // a browser view: the person a letter is about is masked (`tajo dlq show` has the whole record)
+      recent: recent.map((d) => ({ id: d.id, source: d.source, reason: d.reason, record_key: maskPiiInText(d.recordKey), error: d.error === undefined ? null : maskPiiInText(d.error), created_at: d.createdAt })),
     },
     budgets: {
       current: (budgets?.current() ?? []).map((b) => ({ name: b.name, rate_per_second: b.ratePerSecond, used: b.used, throttled: b.throttled, pauses: b.pauses, paused: (b.pausedUntil ?? 0) > nowMs })),
