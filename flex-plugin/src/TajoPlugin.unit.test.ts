@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TajoConfig } from './config';
-import type { DeliveryResult } from './deliver';
+import type { DeliveryResult, FetchLike } from './deliver';
 import { collectingLogger, fakeFlex, fakeTask, RESERVATION_SID, scriptedServer, setFpbGlobals, TASK_SID } from './test-helpers/fakeFlex';
 
 setFpbGlobals(); // before TajoPlugin is constructed: FlexPlugin's constructor reads __FPB_* build constants
@@ -132,6 +132,25 @@ describe('TajoPlugin', () => {
     new TajoPlugin({ logger: log.logger }).init(off.flex, off.manager);
     expect(off.listeners.size).toBe(0);
     expect(log.lines.join('\n')).toContain('plugin disabled');
+  });
+
+  it('uses keepalive only for bodies a browser accepts (64 KiB of UTF-8 bytes, not UTF-16 units)', async () => {
+    const server = await scriptedServer([200]);
+    cleanups.push(server.close);
+    // a browser's fetch: a keepalive request whose body exceeds 64 KiB is a network error (Fetch spec, HTTP-network-or-cache fetch)
+    const browserFetch: FetchLike = async (url, init) => {
+      if (init.keepalive && new TextEncoder().encode(init.body).length > 64 * 1024) throw new TypeError('Failed to fetch');
+      return fetch(url, init);
+    };
+    let resolve!: (r: DeliveryResult) => void;
+    const done = new Promise<DeliveryResult>((r) => (resolve = r));
+    const f = fakeFlex({ token: TOKEN });
+    const cfg: TajoConfig = { endpoint: server.url, auth: 'flex_token', baseDelayMs: 5, maxAttempts: 3 };
+    new TajoPlugin({ config: cfg, fetch: browserFetch, onResult: (_s, r) => resolve(r), logger: collectingLogger().logger }).init(f.flex, f.manager);
+    // 30,000 UTF-16 units, 90,000 UTF-8 bytes: well within the server's 256 KiB attributes bound
+    f.emit('afterCompleteTask', { task: fakeTask({ attributes: { name: '名'.repeat(30_000) } }) });
+    expect(await done).toEqual({ ok: true, status: 200, attempts: 1 });
+    expect(server.received).toHaveLength(1);
   });
 
   it('ignores a payload without a task and never throws into Flex', async () => {

@@ -29,6 +29,9 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  */
 export async function deliver(payload: TaskCompletePayload, config: TajoConfig, deps: DeliverDeps): Promise<DeliveryResult> {
   const body = JSON.stringify(payload);
+  // keepalive lets the post outlive a closing tab, but a browser fails a keepalive request whose body exceeds
+  // 64 KiB of bytes (the UTF-8 bytes it sends, not `body.length`'s UTF-16 units): larger bodies go without it.
+  const keepalive = new TextEncoder().encode(body).length <= 60_000;
   const maxDelay = config.maxDelayMs ?? 30_000;
   const delays = retryDelays(config.maxAttempts ?? 6, config.baseDelayMs ?? 500, maxDelay, deps.random);
   const sleep = deps.sleep ?? defaultSleep;
@@ -46,8 +49,7 @@ export async function deliver(payload: TaskCompletePayload, config: TajoConfig, 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), config.timeoutMs ?? 10_000);
     try {
-      // keepalive lets the post outlive a closing tab (browsers cap such bodies at 64 KiB).
-      const res = await deps.fetch(config.endpoint, { method: 'POST', headers, body, signal: controller.signal, keepalive: body.length < 60_000 });
+      const res = await deps.fetch(config.endpoint, { method: 'POST', headers, body, signal: controller.signal, keepalive });
       lastStatus = res.status;
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, attempts: attempt };
       if (!isRetryableStatus(res.status)) return { ok: false, attempts: attempt, status: res.status, reason: 'rejected' };
