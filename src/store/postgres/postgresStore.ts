@@ -24,9 +24,21 @@ export interface PostgresStoreOptions extends PgDbOptions {
  * The scale-out store: several processes / replicas share one database. Claims use `FOR UPDATE SKIP LOCKED`,
  * migrations run under `pg_advisory_xact_lock`. Same behaviour as the SQLite store (one contract suite).
  */
+/** Host clock offsets below this are measurement noise (a round trip), not skew: times pass through unchanged. */
+const SKEW_NOISE_MS = 100;
+/** How often the host clock's offset from the database clock is measured again (NTP steps, drift). */
+const SKEW_REMEASURE_MS = 60_000;
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private readonly now: () => number;
+  /**
+   * Database clock minus this host's clock. Lease expiries, claim ends and heartbeats are compared across replicas,
+   * so they are stored on the database's clock: a caller's time (its host clock) is shifted by this offset on the
+   * way in and back on the way out. Replicas on skewed hosts then agree on when a lease or claim ends.
+   */
+  private skewMs = 0;
+  private skewMeasuredAt = 0;
 
   private constructor(private readonly db: PgDb, opts: PostgresStoreOptions) {
     this.now = opts.now ?? Date.now;
@@ -37,11 +49,29 @@ export class PostgresStore implements Store {
     try {
       if (opts.migrate !== false) await store.migrate();
       else await store.ping();
+      await store.measureSkew();
     } catch (err) {
       await store.db.close();
       throw err;
     }
     return store;
+  }
+
+  /** Measures the host clock's offset from the database clock (at open, then at most every minute when used). */
+  private async measureSkew(): Promise<void> {
+    const before = this.now();
+    const [row] = await this.db.query<{ now_ms: number }>('SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now_ms');
+    const after = this.now();
+    this.skewMeasuredAt = after;
+    const skew = Math.round(Number(row?.now_ms ?? after) - (before + after) / 2);
+    // keep the offset unless it really moved: every shift of a caller's time must stay constant between calls
+    if (Math.abs(skew - this.skewMs) >= SKEW_NOISE_MS) this.skewMs = Math.abs(skew) < SKEW_NOISE_MS ? 0 : skew;
+  }
+
+  /** A caller's time (host clock) on the database's clock. */
+  private async dbMs(ms: number): Promise<number> {
+    if (this.now() - this.skewMeasuredAt >= SKEW_REMEASURE_MS) await this.measureSkew().catch(() => undefined);
+    return ms + this.skewMs;
   }
 
   async migrate(): Promise<void> {
@@ -158,13 +188,13 @@ export class PostgresStore implements Store {
   }
 
   async claimOutbox(opts: { workerId: string; kinds?: OutboxKind[]; limit: number; leaseMs: number; nowMs: number }): Promise<OutboxItem[]> {
-    return outbox.claimOutbox(this.db, opts);
+    return outbox.claimOutbox(this.db, { ...opts, nowMs: await this.dbMs(opts.nowMs) });
   }
   async completeOutbox(ids: number[], nowMs: number): Promise<void> {
     await outbox.completeOutbox(this.db, ids, nowMs);
   }
   async retryOutbox(id: number, nextAttemptMs: number, error: string): Promise<void> {
-    await outbox.retryOutbox(this.db, id, nextAttemptMs, error, this.now());
+    await outbox.retryOutbox(this.db, id, await this.dbMs(nextAttemptMs), error, this.now());
   }
   async deadLetterOutbox(id: number, letter: DeadLetterInput): Promise<void> {
     await outbox.deadLetterOutbox(this.db, id, letter, this.now());
@@ -196,11 +226,11 @@ export class PostgresStore implements Store {
     return admin.ingest(this.db, items, this.now());
   }
   async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
-    return admin.claimInbox(this.db, opts);
+    return admin.claimInbox(this.db, { ...opts, nowMs: await this.dbMs(opts.nowMs) });
   }
 
   async retryInboxAt(ids: number[], workerId: string, atMs: number): Promise<void> {
-    await admin.retryInboxAt(this.db, ids, workerId, atMs);
+    await admin.retryInboxAt(this.db, ids, workerId, await this.dbMs(atMs));
   }
 
   async createApiKey(rec: { id: string; name: string; hash: string }): Promise<void> {
@@ -216,7 +246,7 @@ export class PostgresStore implements Store {
     return admin.revokeApiKey(this.db, id, this.now());
   }
   async acquireLease(name: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean> {
-    return admin.acquireLease(this.db, name, holder, ttlMs, nowMs);
+    return admin.acquireLease(this.db, name, holder, ttlMs, await this.dbMs(nowMs));
   }
   async releaseLease(name: string, holder: string): Promise<void> {
     await admin.releaseLease(this.db, name, holder);
@@ -227,21 +257,23 @@ export class PostgresStore implements Store {
     return scale.spendBudget(this.db, req);
   }
   async heartbeatReplica(rec: ReplicaRecord): Promise<void> {
-    await scale.heartbeatReplica(this.db, rec);
+    await scale.heartbeatReplica(this.db, { ...rec, heartbeatMs: await this.dbMs(rec.heartbeatMs) });
   }
   async removeReplica(id: string): Promise<void> {
     await scale.removeReplica(this.db, id);
   }
   async pruneReplicas(beforeMs: number): Promise<number> {
-    return scale.pruneReplicas(this.db, beforeMs);
+    return scale.pruneReplicas(this.db, await this.dbMs(beforeMs));
   }
   async listReplicas(): Promise<ReplicaRecord[]> {
-    return scale.listReplicas(this.db);
+    const skew = this.skewMs;
+    return (await scale.listReplicas(this.db)).map((r) => ({ ...r, heartbeatMs: r.heartbeatMs - skew }));
   }
   async listLeases(): Promise<LeaseRecord[]> {
-    return scale.listLeases(this.db);
+    const skew = this.skewMs;
+    return (await scale.listLeases(this.db)).map((l) => ({ ...l, expiresMs: l.expiresMs - skew }));
   }
   async renewOutboxClaims(workerId: string, ids: number[], untilMs: number): Promise<number> {
-    return scale.renewOutboxClaims(this.db, workerId, ids, untilMs);
+    return scale.renewOutboxClaims(this.db, workerId, ids, await this.dbMs(untilMs));
   }
 }
