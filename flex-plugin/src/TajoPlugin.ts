@@ -7,6 +7,9 @@ import { buildPayload } from './payload';
 
 export const PLUGIN_NAME = 'TajoPlugin';
 
+/** How many task SIDs the plugin remembers (being posted or delivered) so one task is posted once. */
+const REMEMBERED_TASKS = 1_000;
+
 export interface TajoPluginOptions {
   /** Overrides `serviceConfiguration.attributes.tajo`. */
   config?: TajoConfig;
@@ -57,6 +60,9 @@ export class TajoPlugin extends FlexPlugin {
       ...(sleep ? { sleep } : {}),
       ...(random ? { random } : {}),
     };
+    // Tasks being posted or delivered (oldest first, bounded): a completion Flex reports again is not posted again.
+    // A task whose post failed is forgotten, so a later completion of it may try again.
+    const posted = new Set<string>();
     flex.Actions.addListener('afterCompleteTask', (payload: ActionPayload) => {
       try {
         const task = payload.task;
@@ -65,12 +71,25 @@ export class TajoPlugin extends FlexPlugin {
           log.warn('[tajo] afterCompleteTask without a usable task/reservation SID; not sent');
           return;
         }
+        const key = body.TaskSid;
+        if (posted.has(key)) {
+          log.info(`[tajo] task ${key} already posted; not sent again`);
+          return;
+        }
+        posted.add(key);
+        if (posted.size > REMEMBERED_TASKS) posted.delete(posted.values().next().value as string);
         void deliver(body, config, deps)
           .then((result) => {
-            if (!result.ok) log.error(`[tajo] task ${body.TaskSid} not delivered: ${result.reason}${result.status ? ` (HTTP ${result.status})` : ''} after ${result.attempts} attempt(s)`);
-            this.options.onResult?.(body.TaskSid, result);
+            if (!result.ok) {
+              posted.delete(key);
+              log.error(`[tajo] task ${key} not delivered: ${result.reason}${result.status ? ` (HTTP ${result.status})` : ''} after ${result.attempts} attempt(s)`);
+            }
+            this.options.onResult?.(key, result);
           })
-          .catch((err: unknown) => log.error(`[tajo] task ${body.TaskSid} delivery failed: ${err instanceof Error ? err.name : 'error'}`));
+          .catch((err: unknown) => {
+            posted.delete(key);
+            log.error(`[tajo] task ${key} delivery failed: ${err instanceof Error ? err.name : 'error'}`);
+          });
       } catch (err) {
         log.error(`[tajo] afterCompleteTask listener error: ${err instanceof Error ? err.name : 'error'}`);
       }

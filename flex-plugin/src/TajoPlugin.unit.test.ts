@@ -153,6 +153,26 @@ describe('TajoPlugin', () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it('posts a task once when Flex reports its completion again, and lets a failed one be sent again', async () => {
+    const s = await setup([200, 400, 200]);
+    const results: DeliveryResult[] = [];
+    s.emit('afterCompleteTask', { task: fakeTask() });
+    s.emit('afterCompleteTask', { task: fakeTask() }); // while the first post is in flight
+    results.push(await s.done);
+    s.emit('afterCompleteTask', { task: fakeTask() }); // after it was delivered
+    await new Promise((r) => setTimeout(r, 50));
+    expect(results).toEqual([{ ok: true, status: 200, attempts: 1 }]);
+    expect(s.server.received).toHaveLength(1);
+
+    const other = `WT${'f'.repeat(32)}`;
+    s.emit('afterCompleteTask', { task: fakeTask({ taskSid: other }) }); // 400: not delivered
+    await expect.poll(() => s.server.received.length).toBe(2);
+    await new Promise((r) => setTimeout(r, 20));
+    s.emit('afterCompleteTask', { task: fakeTask({ taskSid: other }) }); // a later completion of it may try again
+    await expect.poll(() => s.server.received.length).toBe(3);
+    expect(JSON.parse(s.server.received[2]!.body)).toMatchObject({ TaskSid: other });
+  });
+
   it('ignores a payload without a task and never throws into Flex', async () => {
     const s = await setup([200]);
     expect(() => s.emit('afterCompleteTask', {})).not.toThrow();
