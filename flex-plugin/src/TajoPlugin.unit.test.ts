@@ -173,6 +173,20 @@ describe('TajoPlugin', () => {
     expect(JSON.parse(s.server.received[2]!.body)).toMatchObject({ TaskSid: other });
   });
 
+  it('retries a 401 once Flex has refreshed the token it was sent with, and not otherwise', async () => {
+    const s = await setup([401, 200]);
+    s.server.onRequest = () => {
+      s.session.ssoTokenPayload = { token: 'refreshed-token-456' }; // Flex replaced the expired token meanwhile
+    };
+    s.emit('afterCompleteTask', { task: fakeTask() });
+    expect(await s.done).toEqual({ ok: true, status: 200, attempts: 2 });
+    expect(s.server.received.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`, 'Bearer refreshed-token-456']);
+
+    const t = await setup([401, 200]); // the same token would be refused again
+    t.emit('afterCompleteTask', { task: fakeTask() });
+    expect(await t.done).toEqual({ ok: false, attempts: 1, status: 401, reason: 'rejected' });
+  });
+
   it('ignores a payload without a task and never throws into Flex', async () => {
     const s = await setup([200]);
     expect(() => s.emit('afterCompleteTask', {})).not.toThrow();

@@ -25,7 +25,8 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /**
  * Posts one completion: JSON body, the Flex token (`Authorization: Bearer`, which Tajo reads first) or
  * `X-Tajo-Signature`. Retries network errors, timeouts, 5xx and 429 with jittered exponential backoff (bounded
- * attempts, `Retry-After` honoured up to `maxDelayMs`); any other 4xx ends it. Never throws for HTTP outcomes.
+ * attempts, `Retry-After` honoured up to `maxDelayMs`), and a 401 when Flex has refreshed the token since; any other
+ * 4xx ends it. Never throws for HTTP outcomes.
  */
 export async function deliver(payload: TaskCompletePayload, config: TajoConfig, deps: DeliverDeps): Promise<DeliveryResult> {
   const body = JSON.stringify(payload);
@@ -39,9 +40,10 @@ export async function deliver(payload: TaskCompletePayload, config: TajoConfig, 
   let lastStatus: number | undefined;
   for (let attempt = 1; ; attempt++) {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    let token: string | undefined;
     if (signature) headers['X-Tajo-Signature'] = signature;
     else {
-      const token = deps.flexToken();
+      token = deps.flexToken();
       if (!token) return { ok: false, attempts: attempt - 1, reason: 'no_token' };
       headers.Authorization = `Bearer ${token}`;
     }
@@ -52,7 +54,9 @@ export async function deliver(payload: TaskCompletePayload, config: TajoConfig, 
       const res = await deps.fetch(config.endpoint, { method: 'POST', headers, body, signal: controller.signal, keepalive });
       lastStatus = res.status;
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, attempts: attempt };
-      if (!isRetryableStatus(res.status)) return { ok: false, attempts: attempt, status: res.status, reason: 'rejected' };
+      // a 401 for a token Flex has replaced since (it refreshes tokens before they expire) can change: retry with the new one
+      const refreshed = res.status === 401 && token !== undefined && (deps.flexToken() ?? token) !== token;
+      if (!isRetryableStatus(res.status) && !refreshed) return { ok: false, attempts: attempt, status: res.status, reason: 'rejected' };
       wait = retryAfterMs(res.headers.get('retry-after'));
     } catch {
       lastStatus = undefined; // network error or timeout: retry

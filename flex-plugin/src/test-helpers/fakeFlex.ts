@@ -62,11 +62,13 @@ export interface Received {
 export async function scriptedServer(script: Array<number | 'hang'>, fallback: number | 'hang' = 200) {
   const received: Received[] = [];
   const hanging: ServerResponse[] = [];
+  const hooks: { onRequest?: () => void } = {};
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      hooks.onRequest?.();
       const next = script.shift() ?? fallback;
       if (next === 'hang') return void hanging.push(res);
       res.writeHead(next, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: next < 300 ? 1 : 0 }));
@@ -77,6 +79,10 @@ export async function scriptedServer(script: Array<number | 'hang'>, fallback: n
   return {
     url: `http://127.0.0.1:${port}/webhooks/flex/task-complete`,
     received,
+    /** Called as each request arrives, before it is answered. */
+    set onRequest(f: () => void) {
+      hooks.onRequest = f;
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
