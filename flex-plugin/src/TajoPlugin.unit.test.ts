@@ -85,6 +85,12 @@ describe('TajoPlugin', () => {
     expect(await done).toEqual({ ok: false, attempts: 3, reason: 'exhausted' });
   });
 
+  it('retries a 408 (the server timed out waiting for the body: a slow agent network)', async () => {
+    const s = await setup([408, 200]);
+    s.emit('afterCompleteTask', { task: fakeTask() });
+    expect(await s.done).toEqual({ ok: true, status: 200, attempts: 2 });
+  });
+
   it('does not retry a 400', async () => {
     const s = await setup([400, 200]);
     s.emit('afterCompleteTask', { task: fakeTask() });

@@ -25,7 +25,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /**
  * Posts one completion: JSON body, the Flex token (`Authorization: Bearer`, which Tajo reads first) or
  * `X-Tajo-Signature`. Retries network errors, timeouts, 5xx and 429 with jittered exponential backoff (bounded
- * attempts, `Retry-After` honoured up to `maxDelayMs`), and a 401 when Flex has refreshed the token since; any other
+ * attempts, `Retry-After` honoured up to `maxDelayMs`), 408, and a 401 when Flex has refreshed the token since; any other
  * 4xx ends it. Never throws for HTTP outcomes.
  */
 export async function deliver(payload: TaskCompletePayload, config: TajoConfig, deps: DeliverDeps): Promise<DeliveryResult> {

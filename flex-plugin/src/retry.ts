@@ -12,9 +12,12 @@ export function retryDelays(attempts: number, baseMs = 500, maxMs = 30_000, rand
   return out;
 }
 
-/** Retry on 5xx and 429 (and network errors, handled by the caller); never on other 4xx. */
+/**
+ * Retry on 5xx, 429 and 408 (the server timed out receiving the request: Tajo's server answers it after 15 s, e.g.
+ * on a slow agent network) and network errors, handled by the caller; never on other 4xx.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status === 429 || status === 408 || status >= 500;
 }
 
 /** `Retry-After` in ms (seconds form or HTTP date), or undefined. */

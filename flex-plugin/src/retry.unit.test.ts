@@ -17,9 +17,9 @@ describe('retryDelays', () => {
 });
 
 describe('isRetryableStatus', () => {
-  it('retries 5xx and 429 only', () => {
-    expect([500, 502, 503, 504, 429].every(isRetryableStatus)).toBe(true);
-    expect([400, 401, 403, 404, 408, 413, 415, 422].some(isRetryableStatus)).toBe(false);
+  it('retries 5xx, 429 and 408 (the server timed out receiving the body) only', () => {
+    expect([500, 502, 503, 504, 429, 408].every(isRetryableStatus)).toBe(true);
+    expect([400, 401, 403, 404, 413, 415, 422].some(isRetryableStatus)).toBe(false);
   });
 });
 
