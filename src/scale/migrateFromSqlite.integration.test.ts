@@ -100,6 +100,36 @@ describe.runIf(available)('tajo migrate --from sqlite', () => {
     await Promise.all([sqlite.close(), pgStore.close()]);
   });
 
+  it('a copy whose rows the target holds in another version (the SQLite store moved on since, or another store) is refused, not silently kept stale', async () => {
+    const target = await createTestDatabase();
+    const src = mkdtempSync(join(tmpdir(), 'tajo-migrate-'));
+    try {
+      const env = { TAJO_DATABASE_URL: target.url, TAJO_MASTER_KEY: MASTER_KEY };
+      const s = await SqliteStore.open(join(src, 'tajo.db'));
+      await s.saveConnector(connector());
+      await s.commit('twilio-flex', {
+        checkpoint: { stream: 'taskrouter_events', partition: 'WS1', value: { windowEndMs: 1 }, expectedVersion: 0 },
+        outbox: [1, 2].map((i) => ({ kind: 'event' as const, key: `E:${i}`, payload: { i }, priority: 1 as const })),
+      });
+      expect((await runCli(['--json', '--data-dir', src, 'migrate', '--from', 'sqlite'], { env })).code).toBe(0);
+      // the SQLite-backed serve went on after the first copy: E:1 reached Brevo, the cursor moved
+      const [e1] = await s.claimOutbox({ workerId: 'w', limit: 1, leaseMs: 1000, nowMs: Date.now() });
+      await s.completeOutbox([e1!.id], Date.now());
+      await s.commit('twilio-flex', { checkpoint: { stream: 'taskrouter_events', partition: 'WS1', value: { windowEndMs: 2 }, expectedVersion: 1 } });
+      await s.close();
+      const again = await runCli(['--json', '--data-dir', src, 'migrate', '--from', 'sqlite'], { env });
+      // kept as they were, E:1 would stay pending in Postgres and reach Brevo a second time, the cursor read again
+      expect(again.code, again.stdout + again.stderr).toBe(65);
+      const err = JSON.parse(again.stderr || again.stdout) as { error?: { code: string; details?: { path: string }[] }; code?: string; details?: { path: string }[] };
+      const e = err.error ?? err;
+      expect(e.code).toBe('TAJO_STORE_COPY_CONFLICT');
+      expect(e.details?.map((d) => d.path).sort()).toEqual(['checkpoints', 'outbox']);
+    } finally {
+      await target.drop();
+      rmSync(src, { recursive: true, force: true });
+    }
+  });
+
   it('refuses without a Postgres target', async () => {
     const r = await runCli(['--json', '--data-dir', dir, 'migrate', '--from', 'sqlite'], { env: {} });
     expect(r.code).toBe(64);

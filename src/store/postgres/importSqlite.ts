@@ -25,7 +25,7 @@ export interface CopyOptions {
 }
 
 export interface CopyReport {
-  tables: { table: string; read: number; inserted: number }[];
+  tables: { table: string; read: number; inserted: number; conflicting?: number }[];
   durationMs: number;
 }
 
@@ -65,13 +65,22 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyRepor
       const cols = sqliteCols.map((c) => c.name).filter((c) => types.has(c));
       const identity = pgCols.filter((c) => c.is_identity === 'YES').map((c) => c.column_name);
       const r = await copyTable(src, dst, { table, cols, types, identity, keys: keyColumns(src, table, sqliteCols), batch }, opts.onProgress);
-      report.tables.push({ table, ...r });
+      report.tables.push({ table, read: r.read, inserted: r.inserted, ...(r.conflicting ? { conflicting: r.conflicting } : {}) });
     }
   } finally {
     src.close();
     await dst.end();
   }
   report.durationMs = Date.now() - started;
+  const conflicts = report.tables.filter((t) => t.conflicting);
+  if (conflicts.length) {
+    // Kept as they are, these rows would be stale (an outbox row delivered since would reach Brevo again, a cursor
+    // read again, an old credential kept) or another store's: nothing is overwritten, the operator decides.
+    throw new TajoError('TAJO_STORE_COPY_CONFLICT', `${conflicts.reduce((n, t) => n + t.conflicting!, 0)} rows were not copied: the target database holds other versions of them`, {
+      details: conflicts.map((t) => ({ path: t.table, message: `${t.conflicting} of ${t.read} rows differ from the SQLite store's` })),
+      hint: 'the SQLite store changed after an earlier copy, or the database holds another store\'s data: drop and recreate the database, stop the SQLite-backed tajo serve, and copy again',
+    });
+  }
   return report;
 }
 
@@ -94,7 +103,7 @@ interface TableCopy {
   batch: number;
 }
 
-async function copyTable(src: Database.Database, dst: pg.Client, t: TableCopy, onProgress: CopyOptions['onProgress']): Promise<{ read: number; inserted: number }> {
+async function copyTable(src: Database.Database, dst: pg.Client, t: TableCopy, onProgress: CopyOptions['onProgress']): Promise<{ read: number; inserted: number; conflicting: number }> {
   const total = (src.prepare(`SELECT count(*) AS n FROM ${qi(t.table)}`).get() as { n: number }).n;
   const keySel = t.keys.map((k, i) => `${k === 'rowid' ? 'rowid' : qi(k)} AS __k${i}`).join(', ');
   const keyList = t.keys.map((k) => (k === 'rowid' ? 'rowid' : qi(k))).join(', ');
@@ -106,6 +115,11 @@ async function copyTable(src: Database.Database, dst: pg.Client, t: TableCopy, o
   let after: unknown[] | undefined;
   let read = 0;
   let inserted = 0;
+  let conflicting = 0;
+  // After the insert every source row of the batch must be in the target as it is; a row skipped because the target
+  // holds another version under its key (or another row under its id) is a conflict.
+  const missing = (tuples: string[]) => `SELECT count(*)::int AS n FROM (VALUES ${tuples.join(', ')}) AS v(${t.cols.map(qi).join(', ')})
+    WHERE NOT EXISTS (SELECT 1 FROM ${qi(t.table)} x WHERE ${t.cols.map((c) => `x.${qi(c)} IS NOT DISTINCT FROM v.${qi(c)}`).join(' AND ')})`;
   for (;;) {
     const rows = src.prepare(select(after)).all(...(after ?? [])) as Record<string, unknown>[];
     if (rows.length === 0) break;
@@ -116,6 +130,11 @@ async function copyTable(src: Database.Database, dst: pg.Client, t: TableCopy, o
     }).join(', ')})`);
     const res = await dst.query(`INSERT INTO ${qi(t.table)} (${t.cols.map(qi).join(', ')})${overriding} VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, params);
     inserted += res.rowCount ?? 0;
+    if ((res.rowCount ?? 0) < rows.length) {
+      let k = 0;
+      const typed = rows.map(() => `(${t.cols.map((c) => `$${++k}::${t.types.get(c)!}`).join(', ')})`);
+      conflicting += (await dst.query<{ n: number }>(missing(typed), params)).rows[0]?.n ?? 0;
+    }
     read += rows.length;
     const last = rows[rows.length - 1]!;
     after = t.keys.map((_, i) => last[`__k${i}`]);
@@ -125,7 +144,7 @@ async function copyTable(src: Database.Database, dst: pg.Client, t: TableCopy, o
     // New rows must get ids after the copied ones.
     await dst.query(`SELECT setval(pg_get_serial_sequence($1, $2), GREATEST((SELECT max(${qi(col)}) FROM ${qi(t.table)}), 1))`, [t.table, col]);
   }
-  return { read, inserted };
+  return { read, inserted, conflicting };
 }
 
 function convert(v: unknown, pgType: string): unknown {
