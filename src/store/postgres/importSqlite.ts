@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { TajoError } from '../../core/errors.js';
 import { SqliteStore } from '../sqlite/sqliteStore.js';
+import { mapPgError } from './db.js';
 import { jsonbText } from './jsonb.js';
 import { PostgresStore } from './postgresStore.js';
 
@@ -48,10 +49,12 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyRepor
 
   const src = new Database(opts.sqliteFile, { readonly: true, fileMustExist: true });
   const dst = new pg.Client({ connectionString: opts.postgresUrl });
-  await dst.connect();
+  // A lost connection fails the query in progress (mapped below); the client's own 'error' event must not crash us.
+  dst.on('error', () => undefined);
   const batch = Math.max(1, opts.batchSize ?? 500);
   const report: CopyReport = { tables: [], durationMs: 0 };
   try {
+    await dst.connect();
     const names = (src.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[])
       .map((r) => r.name)
       .filter((n) => !SKIP.has(n))
@@ -67,9 +70,12 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyRepor
       const r = await copyTable(src, dst, { table, cols, types, identity, keys: keyColumns(src, table, sqliteCols), batch }, opts.onProgress);
       report.tables.push({ table, read: r.read, inserted: r.inserted, ...(r.conflicting ? { conflicting: r.conflicting } : {}) });
     }
+  } catch (err) {
+    // a connection lost mid-copy is TAJO_STORE_UNAVAILABLE: what was copied stays, a re-run copies the rest
+    mapPgError(err);
   } finally {
     src.close();
-    await dst.end();
+    await dst.end().catch(() => undefined);
   }
   report.durationMs = Date.now() - started;
   const conflicts = report.tables.filter((t) => t.conflicting);
