@@ -3,7 +3,7 @@ import type { ActionPayload, Manager } from '@twilio/flex-ui';
 import type * as Flex from '@twilio/flex-ui';
 import { resolveConfig, type TajoConfig } from './config';
 import { deliver, type DeliverDeps, type DeliveryResult, type FetchLike } from './deliver';
-import { buildPayload } from './payload';
+import { buildPayload, payloadFromSid } from './payload';
 
 export const PLUGIN_NAME = 'TajoPlugin';
 
@@ -66,7 +66,7 @@ export class TajoPlugin extends FlexPlugin {
     flex.Actions.addListener('afterCompleteTask', (payload: ActionPayload) => {
       try {
         const task = payload.task;
-        const body = task ? buildPayload(task) : undefined;
+        const body = task ? buildPayload(task) : payloadFromSid(payload.sid);
         if (!body) {
           log.warn('[tajo] afterCompleteTask without a usable task/reservation SID; not sent');
           return;

@@ -193,6 +193,13 @@ describe('TajoPlugin', () => {
     expect(await t.done).toEqual({ ok: false, attempts: 1, status: 401, reason: 'rejected' });
   });
 
+  it('posts the payload sid when the action carries no task object (`{sid}`, a documented CompleteTask payload)', async () => {
+    const s = await setup([200]);
+    s.emit('afterCompleteTask', { sid: RESERVATION_SID });
+    expect((await s.done).ok).toBe(true);
+    expect(JSON.parse(s.server.received[0]!.body)).toMatchObject({ TaskSid: RESERVATION_SID }); // the server resolves the reservation
+  });
+
   it('ignores a payload without a task and never throws into Flex', async () => {
     const s = await setup([200]);
     expect(() => s.emit('afterCompleteTask', {})).not.toThrow();

@@ -45,3 +45,12 @@ export function buildPayload(task: ITask, completedAt: Date = new Date()): TaskC
   p.CompletedAt = completedAt.toISOString();
   return p;
 }
+
+/**
+ * The post for an action payload that names the task only by `sid` (`{sid}`: Flex's task actions take `{task?, sid?}`):
+ * a task SID, or a reservation SID the server resolves to its task. Undefined when it is neither.
+ */
+export function payloadFromSid(value: unknown, completedAt: Date = new Date()): TaskCompletePayload | undefined {
+  if (!sid('WT', value) && !sid('WR', value)) return undefined;
+  return { TaskSid: value, CompletedAt: completedAt.toISOString() };
+}
