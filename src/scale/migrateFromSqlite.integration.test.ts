@@ -4,7 +4,6 @@
  * A second run copies nothing new; new rows get ids after the copied ones; the secrets open with the same key.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { Vault } from '../core/vault.js';
 import { connector, interaction, survey } from '../store/contract.js';
 import { copySqliteToPostgres } from '../store/postgres/importSqlite.js';
 import { PostgresStore } from '../store/postgres/postgresStore.js';
+import { tcpProxy } from '../store/postgres/test-helpers/tcpProxy.js';
 import { createTestDatabase, postgresAvailable } from '../store/postgres/test-helpers/testDatabase.js';
 import { SqliteStore } from '../store/sqlite/sqliteStore.js';
 import type { Store } from '../store/store.js';
@@ -135,36 +135,20 @@ describe.runIf(available)('tajo migrate --from sqlite', () => {
   it('a connection to Postgres lost mid-copy is TAJO_STORE_UNAVAILABLE (run it again), not an internal error', async () => {
     const target = await createTestDatabase();
     const src = mkdtempSync(join(tmpdir(), 'tajo-migrate-'));
-    // a TCP proxy in front of the real server, whose connections this test cuts
-    const upstream = new URL(target.url);
-    const sockets = new Set<Socket>();
-    const proxy = createServer((client) => {
-      const server = createConnection(Number(upstream.port || 5432), upstream.hostname);
-      for (const [a, b] of [[client, server], [server, client]] as const) {
-        sockets.add(a);
-        a.on('error', () => undefined);
-        a.on('close', () => b.destroy());
-        a.pipe(b);
-      }
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const via = new URL(target.url);
-    via.hostname = '127.0.0.1';
-    via.port = String((proxy.address() as { port: number }).port);
+    const proxy = await tcpProxy(target.url);
     try {
       const s = await SqliteStore.open(join(src, 'tajo.db'));
       await s.commit('twilio-flex', { outbox: Array.from({ length: 10 }, (_, i) => ({ kind: 'event' as const, key: `E:${i}`, payload: { i }, priority: 1 as const })) });
       await s.close();
       const err = await copySqliteToPostgres({
-        sqliteFile: join(src, 'tajo.db'), postgresUrl: via.toString(), batchSize: 2,
+        sqliteFile: join(src, 'tajo.db'), postgresUrl: proxy.url, batchSize: 2,
         onProgress: (p) => {
-          if (p.table === 'outbox' && p.copied === 2) for (const so of sockets) so.destroy();
+          if (p.table === 'outbox' && p.copied === 2) proxy.cut();
         },
       }).then(() => undefined, (e: unknown) => e);
       expect(err).toMatchObject({ code: 'TAJO_STORE_UNAVAILABLE' });
     } finally {
-      for (const so of sockets) so.destroy();
-      await new Promise((r) => proxy.close(r));
+      await proxy.close();
       await target.drop();
       rmSync(src, { recursive: true, force: true });
     }

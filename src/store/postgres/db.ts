@@ -80,6 +80,10 @@ export class PgDb {
     this.pool = new pg.Pool({ connectionString, max: opts.max ?? 10, connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000, types });
     // An idle client losing its connection must not crash the process; the next query reports it.
     this.pool.on('error', () => undefined);
+    // Nor a checked-out one (a transaction between statements, a Postgres restart): the pool stops listening while a
+    // client is out, so its 'error' event had no listener. The statement in flight fails (mapped to
+    // TAJO_STORE_UNAVAILABLE) and the broken client is dropped when released.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   async query<R>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
