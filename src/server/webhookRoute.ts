@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { InboxInput, JsonBatchSpec } from '../store/types.js';
 import type { Store } from '../store/store.js';
 import type { IngestBatcher } from './ingestBatcher.js';
-import { authenticatePlugin, type PluginAuthOptions } from './auth/pluginAuth.js';
+import { authenticatePlugin, type PluginAuthOptions, type PluginAuthResult } from './auth/pluginAuth.js';
 import { checkBasicAuth, checkFormSignature, checkJsonSignature, parseForm, signedUrlOf, withUserInfo, type SignatureCheck } from './auth/twilioSignature.js';
 import { replyError } from './httpErrors.js';
 import type { RouteName, ServerMetrics } from './metrics.js';
@@ -113,10 +113,16 @@ async function authenticate(
         const r = twilioCheck(ctx, req, kind, raw, form);
         return r === 'ok' ? undefined : SIGNATURE_CODES[r];
       }
-      return (await authenticatePlugin(ctx.pluginAuth, req.headers, raw, decoded)).ok ? undefined : 'TAJO_WEBHOOK_UNAUTHENTICATED';
+      return pluginRefusal(await authenticatePlugin(ctx.pluginAuth, req.headers, raw, decoded));
     case 'plugin':
-      return (await authenticatePlugin(ctx.pluginAuth, req.headers, raw, decoded)).ok ? undefined : 'TAJO_WEBHOOK_UNAUTHENTICATED';
+      return pluginRefusal(await authenticatePlugin(ctx.pluginAuth, req.headers, raw, decoded));
   }
+}
+
+/** A plugin call's refusal code: unauthenticated, or (Twilio IAM unreachable) unavailable, which the plugin retries. */
+function pluginRefusal(r: PluginAuthResult): ErrorCode | undefined {
+  if (r.ok) return undefined;
+  return r.unavailable ? 'TAJO_TWILIO_UNAVAILABLE' : 'TAJO_WEBHOOK_UNAUTHENTICATED';
 }
 
 /**

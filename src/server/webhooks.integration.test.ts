@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.js';
 import type { Store } from '../store/store.js';
 import { buildServer } from './app.js';
+import { twilioFlexTokenValidator } from './auth/pluginAuth.js';
 import {
   ACCOUNT_SID, AUTH_TOKEN, INJECT_ORIGIN, basicHeader, claimAll, cloudEvent, formBody, hmacHeader, inboxItems, sid, signForm, signJson, taskRouterParams,
   tempStore, testConfig,
@@ -252,6 +253,20 @@ describe('POST /webhooks/flex/task-complete (Flex token mode)', () => {
     expect(inBody.statusCode).toBe(200);
     expect(seen).toEqual(['good-token', 'bad-token', 'good-token']);
     expect((await inboxItems(store)).map((i) => i.key)).toEqual([`flex:task-complete:${sid('WT', 9)}`, `flex:task-complete:${sid('WT', 10)}`]);
+    await flexApp.close();
+  });
+
+  it('Twilio IAM unreachable: 503 TAJO_TWILIO_UNAVAILABLE (the plugin retries), not a 401; nothing stored', async () => {
+    const before = (await inboxItems(store)).length;
+    const flexApp = buildServer({
+      store, config: testConfig({ plugin_auth: 'flex_token' }), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID,
+      flexTokenValidator: twilioFlexTokenValidator(ACCOUNT_SID, AUTH_TOKEN, 1_000, () => Promise.reject('getaddrinfo ENOTFOUND iam.twilio.com')),
+    });
+    const b = JSON.stringify({ TaskSid: sid('WT', 11) });
+    const r = await flexApp.inject({ method: 'POST', url: FLEX, headers: { 'content-type': 'application/json', authorization: 'Bearer some-token' }, payload: b });
+    expect(r.statusCode).toBe(503);
+    expect(r.json().error.code).toBe('TAJO_TWILIO_UNAVAILABLE');
+    expect(await inboxItems(store)).toHaveLength(before);
     await flexApp.close();
   });
 });

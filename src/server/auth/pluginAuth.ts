@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { validator } from 'twilio-flex-token-validator';
+import { isTajoError, TajoError } from '../../core/errors.js';
 
 /**
  * Authentication of calls from the Flex UI plugin (and survey posts): either the agent's Flex token,
@@ -13,14 +14,37 @@ export interface FlexTokenResult {
   expiration?: string;
 }
 
-/** Validates an agent Flex token; rejects or answers `valid: false` for a bad one. */
+/**
+ * Validates an agent Flex token; rejects or answers `valid: false` for a bad one. A `TajoError` with code
+ * TAJO_TWILIO_UNAVAILABLE means the token could not be checked (Twilio IAM unreachable): the caller may retry.
+ */
 export type FlexTokenValidator = (token: string) => Promise<FlexTokenResult>;
 
+/** How long Twilio IAM may take to answer (the validator itself sets no timeout). */
+const IAM_TIMEOUT_MS = 10_000;
+/**
+ * The validator rejects with a bare string for a bad token (IAM's message) and for a failed call alike: network
+ * errors (Node's codes), a non-JSON answer (an IAM outage page) or our timeout are an outage, not a bad token.
+ */
+const OUTAGE = /\b(E[A-Z]+|socket hang up|JSON|Unexpected (token|end)|timed out)\b/;
+
 /** The real validator (calls Twilio IAM with the account credentials). */
-export function twilioFlexTokenValidator(accountSid: string, authToken: string): FlexTokenValidator {
+export function twilioFlexTokenValidator(accountSid: string, authToken: string, timeoutMs = IAM_TIMEOUT_MS, validate = validator): FlexTokenValidator {
   return async (token) => {
-    const result = (await validator(token, accountSid, authToken)) as Partial<FlexTokenResult>;
-    return { ...result, valid: result.valid === true };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Twilio IAM timed out')), timeoutMs);
+    });
+    try {
+      const result = (await Promise.race([validate(token, accountSid, authToken), timeout])) as Partial<FlexTokenResult>;
+      return { ...result, valid: result.valid === true };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      if (OUTAGE.test(why)) throw new TajoError('TAJO_TWILIO_UNAVAILABLE', 'The Flex token could not be checked: Twilio IAM did not answer', { hint: 'the plugin retries' });
+      return { valid: false };
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
 
@@ -80,7 +104,8 @@ export interface PluginAuthOptions {
   flexTokenValidator?: FlexTokenValidator | undefined;
 }
 
-export type PluginAuthResult = { ok: true; identity?: string } | { ok: false };
+/** `unavailable`: the Flex token could not be checked (Twilio IAM unreachable), a retryable 503 rather than a 401. */
+export type PluginAuthResult = { ok: true; identity?: string } | { ok: false; unavailable?: true };
 
 export async function authenticatePlugin(
   opts: PluginAuthOptions,
@@ -97,7 +122,8 @@ export async function authenticatePlugin(
     const r = await opts.flexTokenValidator(token);
     if (!r.valid) return { ok: false };
     return r.identity ? { ok: true, identity: r.identity } : { ok: true };
-  } catch {
-    return { ok: false }; // invalid, expired, or Twilio IAM unreachable: refuse (the plugin retries)
+  } catch (err) {
+    // Twilio IAM unreachable: a 503 the plugin retries; anything else thrown: refused as unauthenticated
+    return isTajoError(err, 'TAJO_TWILIO_UNAVAILABLE') ? { ok: false, unavailable: true } : { ok: false };
   }
 }
