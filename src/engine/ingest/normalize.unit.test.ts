@@ -123,6 +123,13 @@ describe('Flex plugin, SDK and surveys', () => {
     expect(normalizeFlexPlugin({ TaskSid: sid('WR', 1) }, T0)?.taskSid).toBeUndefined();
     expect(normalizeFlexPlugin({ TaskSid: sid('WT', 1), CompletedAt: '2024-05-01T12:00:00Z' }, 0)).toMatchObject({ taskSid: sid('WT', 1), completedMs: T0 });
   });
+  it("a completion time after its receipt (an agent's clock running ahead) is the receipt time; an earlier one is kept", () => {
+    expect(normalizeFlexPlugin({ TaskSid: sid('WT', 1), CompletedAt: '2024-05-01T12:07:00Z' }, T0)?.completedMs).toBe(T0);
+    expect(normalizeFlexPlugin({ TaskSid: sid('WT', 1), CompletedAt: '2024-05-01T11:59:30Z' }, T0)?.completedMs).toBe(T0 - 30_000);
+    expect(normalizeSurvey({ LinkedTaskSid: sid('WT', 1), Score: 4, Scale: 5, CompletedAt: '2024-05-02T00:00:00Z', ReceivedMs: T0 }, 0)[0]?.occurredMs).toBe(T0);
+    const sdk = normalizeInboxItem(item('sdk', { type: 'task.completed', payload: { taskSid: sid('WT', 2), completedAt: '2030-01-01T00:00:00Z' } }));
+    expect(sdk.completions[0]?.completedMs).toBeLessThanOrEqual(Date.now());
+  });
   it('fallback events: task.created at completion − Age, task.completed, stable keys', () => {
     const c = normalizeFlexPlugin({ TaskSid: sid('WT', 1), Age: 30, TaskAttributes: { from: '+14155550100' }, TaskChannelUniqueName: 'voice', ReceivedMs: T0 }, 0)!;
     const evs = fallbackCompletionEvents({ ...c, taskSid: sid('WT', 1) });

@@ -30,13 +30,19 @@ const num = (v: unknown): number | undefined => {
   return Number.isFinite(n) ? n : undefined;
 };
 
-function timeMs(v: unknown, fallback: number): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && v !== '') {
+/**
+ * A completion time the caller sent (an agent's browser clock, an SDK caller's), or `receivedMs` without one. Never
+ * later than `receivedMs`: nothing completes after it was reported, and a clock running ahead would date the Brevo
+ * event in the future, which no later sync corrects (an event once sent is not sent again).
+ */
+function timeMs(v: unknown, receivedMs: number): number {
+  let t = receivedMs;
+  if (typeof v === 'number' && Number.isFinite(v)) t = v;
+  else if (typeof v === 'string' && v !== '') {
     const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (Number.isFinite(n)) return n;
+    if (Number.isFinite(n)) t = n;
   }
-  return fallback;
+  return receivedMs > 0 ? Math.min(t, receivedMs) : t;
 }
 
 function withOptional(c: PluginCompletion, fields: Record<string, string | number | unknown>): PluginCompletion {
