@@ -59,6 +59,15 @@ describe.runIf(available)('postgres store: leases and claims on the database clo
     expect(await ahead.claimInbox({ workerId: 'A', limit: 10, leaseMs: 60_000, nowMs: aheadNow() })).toEqual([]);
   });
 
+  it("forgetting a person whose write another replica has in flight gives the claim's end on the forgetting host's clock", async () => {
+    const key = '+14155550100';
+    await right.commit('twilio-flex', { outbox: [{ kind: 'contact', key: `contact:${key}`, payload: { ext_id: key }, priority: 1, customerKey: key }] });
+    expect(await right.claimOutbox({ workerId: 'R', limit: 10, leaseMs: 60_000, nowMs: rightNow() })).toHaveLength(1);
+    const r = await ahead.forgetCustomer('twilio-flex', key);
+    expect(r.outbox).toBe(1);
+    expect(Math.abs((r.inflightUntilMs ?? 0) - (aheadNow() + 60_000))).toBeLessThan(5_000);
+  });
+
   it('a heartbeat reads as recent to every replica', async () => {
     await behind.heartbeatReplica({ id: 'b', host: 'h', pid: 1, role: 'worker', startedAt: new Date().toISOString(), heartbeatMs: behindNow(), info: {} });
     const [seen] = await right.listReplicas();

@@ -158,7 +158,9 @@ export class PostgresStore implements Store {
     return records.customerKeysByEmail(this.db, connectorId, emails);
   }
   async forgetCustomer(connectorId: string, key: string): Promise<ForgetCounts> {
-    return records.forgetCustomer(this.db, connectorId, key, this.now());
+    // claim ends are on the database's clock (dbMs): compared there, handed back on this host's
+    const r = await records.forgetCustomer(this.db, connectorId, key, await this.dbMs(this.now()));
+    return r.inflightUntilMs === null ? r : { ...r, inflightUntilMs: r.inflightUntilMs - this.skewMs };
   }
   async forgottenTasks(connectorId: string, taskSids: string[]): Promise<string[]> {
     return records.forgottenTasks(this.db, connectorId, taskSids);
