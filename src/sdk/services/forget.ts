@@ -54,11 +54,11 @@ export async function forget(ctx: SdkContext, id: ConnectorId, input: string, op
   const extIds = customers.length ? customers : [key];
   const client = opts.deleteInBrevo ? await brevoClientFor(ctx, await loadConnection(ctx, id)) : undefined;
   /** Deletes each contact (404: none); `deleted` those that existed. */
-  const deleteContacts = async (then: string): Promise<{ deleted: string[]; absent: string[] }> => {
+  const deleteContacts = async (c: NonNullable<typeof client>, then: string): Promise<{ deleted: string[]; absent: string[] }> => {
     const r = { deleted: [] as string[], absent: [] as string[] };
     for (const extId of extIds) {
       try {
-        await client?.call('DELETE', `/contacts/${encodeURIComponent(extId)}?identifierType=ext_id`);
+        await c.call('DELETE', `/contacts/${encodeURIComponent(extId)}?identifierType=ext_id`);
         r.deleted.push(extId);
       } catch (err) {
         if (err instanceof VendorHttpError && err.httpStatus === 404) {
@@ -72,7 +72,7 @@ export async function forget(ctx: SdkContext, id: ConnectorId, input: string, op
     }
     return r;
   };
-  if (client) brevo = await deleteContacts("nothing was removed from Tajo's store");
+  if (client) brevo = await deleteContacts(client, "nothing was removed from Tajo's store");
   if (!customers.length && !brevo?.deleted.length) {
     throw new TajoError('TAJO_PERSON_NOT_FOUND', `Nobody to forget: no customer in Tajo's store has this phone, email, WhatsApp number or chat identity${brevo ? ', and Brevo has no contact with that ext_id' : ''}`, {
       hint: 'give the phone, email or chat identity exactly as the customer used it (a phone in any format, the email in any case)',
@@ -94,7 +94,7 @@ export async function forget(ctx: SdkContext, id: ConnectorId, input: string, op
   if (client && waitMs > 0) {
     ctx.logger.info({ connector: id, waitMs }, 'forget: a Brevo write about them is in flight; deleting again once its lease ends');
     await new Promise((r) => setTimeout(r, waitMs));
-    const again = await deleteContacts("their data was removed from Tajo's store; only the Brevo deletion remains");
+    const again = await deleteContacts(client, "their data was removed from Tajo's store; only the Brevo deletion remains");
     if (brevo) brevo.deleted = [...new Set([...brevo.deleted, ...again.deleted])];
   }
   const result: ForgetResult = { key, customers, ...totals };
