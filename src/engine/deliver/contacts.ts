@@ -108,7 +108,7 @@ async function dropIgnoredAttributes(ctx: DeliveryContext, rows: Row[]): Promise
   if (!rows.length) return;
   let types: ReadonlyMap<string, string>;
   try {
-    types = await ctx.brevo.attributeTypes({ ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    types = await ctx.attributes.types(ctx.brevo, { ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } catch (err) {
     ctx.logger.debug({ err: err instanceof Error ? err.message : String(err) }, 'Brevo attribute types unavailable; contact attributes not checked');
     return;
@@ -121,8 +121,8 @@ async function dropIgnoredAttributes(ctx: DeliveryContext, rows: Row[]): Promise
       if (!problem) continue;
       attributes ??= { ...r.c.attributes };
       delete attributes[name];
-      if (ctx.brevo.reportedAttributes.has(name)) continue;
-      ctx.brevo.reportedAttributes.add(name);
+      if (ctx.attributes.reported.has(name)) continue;
+      ctx.attributes.reported.add(name);
       const message = problem === 'unknown_attribute'
         ? `Brevo has no contact attribute ${name}: its values are not sent (create it with \`tajo connectors bootstrap\` or fix field_mapping)`
         : `Brevo attribute ${name} is of type ${type ?? '?'} and would ignore the values mapped to it: they are not sent (change the type in Brevo or fix field_mapping)`;

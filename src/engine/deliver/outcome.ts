@@ -10,6 +10,7 @@ import type { Store } from '../../store/store.js';
 import type { DeadLetterReason, OutboxItem } from '../../store/types.js';
 import { VendorHttpError } from '../http.js';
 import { backoffMs, parseSibReset } from '../retry.js';
+import { AttributeTypes } from './attributeTypes.js';
 
 export type Outcome = 'delivered' | 'retried' | 'dead' | 'released';
 
@@ -60,6 +61,8 @@ export class DeliveryContext {
   pause: BrevoAuthPause | undefined;
   /** Told about rows as soon as Brevo accepted them (before their commit): delivery latency metrics. */
   onDelivered: ((items: readonly OutboxItem[]) => void) | undefined;
+  /** The account's attribute types, kept by the worker across rounds (./attributeTypes.ts). */
+  attributes = new AttributeTypes();
   /** The connector whose outbox is drained (store reads about its customers). */
   connectorId = 'twilio-flex';
   /** Records a problem that loses data without failing a row (the connector's `lastError`, shown by `status`). */

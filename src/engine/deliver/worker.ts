@@ -18,6 +18,7 @@ import type { OutboxItem } from '../../store/types.js';
 import type { BrevoBudgets } from '../budget.js';
 import { sleep } from '../http.js';
 import { deliverContacts, deliverListChanges } from './contacts.js';
+import { AttributeTypes } from './attributeTypes.js';
 import { deliverEvents } from './events.js';
 import { BrevoAuthPause, DeliveryContext, settleAll, type DeliveryStats } from './outcome.js';
 
@@ -101,6 +102,8 @@ export class DeliveryWorker {
   private readonly logger: Logger;
   private readonly now: () => number;
   private pausedReason: string | undefined;
+  /** The account's attribute types and the attributes reported, kept across rounds. */
+  private readonly attributeTypes = new AttributeTypes();
   /** The last events claim came back short: few events are ready (the rest may wait for new contacts). */
   private eventsShort = true;
   private lastContactsMs = Number.NEGATIVE_INFINITY;
@@ -159,6 +162,7 @@ export class DeliveryWorker {
       () => this.stopping,
     );
     ctx.connectorId = d.connectorId ?? 'twilio-flex';
+    ctx.attributes = this.attributeTypes;
     ctx.onProblem = (code, message) => this.recordProblem(code, message);
     const observe = d.onDelivered;
     if (observe) ctx.onDelivered = (rows) => observe(rows.map((r) => ({ key: r.key, kind: r.kind, createdAt: r.createdAt })));

@@ -56,8 +56,6 @@ export interface BatchLimitObservation {
 }
 
 const CATCH_ALL_PER_HOUR = 100;
-/** How long the account's attribute types are trusted before `attributeTypes` reads them again. */
-export const ATTRIBUTE_TYPES_TTL_MS = 10 * 60_000;
 
 export class BrevoClient {
   readonly baseUrl: string;
@@ -65,9 +63,6 @@ export class BrevoClient {
   private batchBudget: RateBudget;
   private batchObs: BatchLimitObservation = { dedicated: false };
   private shortWindowSeen = 0;
-  private attrTypes: { at: number; types: ReadonlyMap<string, string> } | undefined;
-  /** Attributes already reported as holding values Brevo would ignore (one warning each per process). */
-  readonly reportedAttributes = new Set<string>();
 
   constructor(private readonly opts: BrevoClientOptions) {
     // fetch refuses such a URL and quotes it whole in its error: a key written there would reach messages and logs
@@ -123,23 +118,10 @@ export class BrevoClient {
     return (await this.call('GET', '/account', undefined, o)).json as BrevoAccount;
   }
 
-  async getAttributes(o: CallOptions = {}): Promise<BrevoAttribute[]> {
+  /** `maxAttempts`: fewer attempts than the client's (an optional read, e.g. the delivery's attribute check). */
+  async getAttributes(o: CallOptions & { maxAttempts?: number } = {}): Promise<BrevoAttribute[]> {
     const j = (await this.call('GET', '/contacts/attributes', undefined, o)).json as { attributes?: BrevoAttribute[] } | undefined;
     return j?.attributes ?? [];
-  }
-
-  /**
-   * Attribute name (upper-case) → type as the account has them, read again after `ATTRIBUTE_TYPES_TTL_MS` (one call on
-   * the contacts budget), so a type fixed in Brevo is picked up by a running worker.
-   */
-  async attributeTypes(o: CallOptions = {}): Promise<ReadonlyMap<string, string>> {
-    const now = Date.now();
-    if (this.attrTypes && now - this.attrTypes.at < ATTRIBUTE_TYPES_TTL_MS) return this.attrTypes.types;
-    // One attempt: the check is optional (the caller goes on without it), so an outage costs no backoff here.
-    const j = (await this.call('GET', '/contacts/attributes', undefined, { ...o, maxAttempts: 1 })).json as { attributes?: BrevoAttribute[] } | undefined;
-    const types = new Map((j?.attributes ?? []).map((a): [string, string] => [a.name.toUpperCase(), a.type ?? (a.category === 'category' ? 'category' : 'text')]));
-    this.attrTypes = { at: now, types };
-    return types;
   }
 
   async createAttribute(name: string, type: string, category = 'normal', o: CallOptions = {}): Promise<void> {
