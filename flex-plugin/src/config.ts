@@ -24,11 +24,29 @@ export type ConfigResult = { ok: true; config: TajoConfig } | { ok: false; reaso
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
 
+/**
+ * Why an endpoint cannot be posted to, if it cannot. A URL with `user:password@` is refused here: the Fetch standard
+ * refuses to build a request from it (a TypeError on every post, retried for nothing), and it would put a credential
+ * in the Flex configuration every agent's browser reads. The reason never echoes the URL.
+ */
+function endpointProblem(endpoint: unknown): string | undefined {
+  if (typeof endpoint !== 'string' || !/^https?:\/\//i.test(endpoint)) return 'tajo.endpoint must be an http(s) URL';
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return 'tajo.endpoint is not a valid URL';
+  }
+  if (url.username !== '' || url.password !== '') return "tajo.endpoint must not carry credentials (user:password@); use auth: 'flex_token' or {hmacSecret}";
+  return undefined;
+}
+
 /** Validates a config object from either source; unknown keys are ignored. */
 export function parseConfig(raw: unknown): ConfigResult {
   if (!isRecord(raw)) return { ok: false, reason: 'no tajo configuration (constructor option or service configuration attributes.tajo)' };
   const { endpoint, auth } = raw;
-  if (typeof endpoint !== 'string' || !/^https?:\/\//i.test(endpoint)) return { ok: false, reason: 'tajo.endpoint must be an http(s) URL' };
+  const bad = endpointProblem(endpoint);
+  if (bad !== undefined || typeof endpoint !== 'string') return { ok: false, reason: bad ?? 'tajo.endpoint must be an http(s) URL' };
   let parsedAuth: TajoAuth;
   if (auth === undefined || auth === 'flex_token') parsedAuth = 'flex_token';
   else if (isRecord(auth) && typeof auth.hmacSecret === 'string' && auth.hmacSecret.length > 0) parsedAuth = { hmacSecret: auth.hmacSecret };

@@ -17,6 +17,16 @@ describe('config', () => {
     expect(parseConfig({ endpoint: 'https://x', auth: { hmacSecret: '' } }).ok).toBe(false);
   });
 
+  it('refuses an endpoint that fetch could not post to: credentials in it, or not a URL; the reason never echoes it', () => {
+    for (const endpoint of ['https://agent:s3cret@t.example/x', 'https://agent@t.example/x', 'https://:s3cret@t.example/x', 'https://t.example:99999/x', 'http://[::1/x']) {
+      const r = parseConfig({ endpoint });
+      expect(r.ok, endpoint).toBe(false);
+      expect(JSON.stringify(r)).not.toContain('s3cret');
+      expect(JSON.stringify(r)).not.toContain('t.example');
+    }
+    expect(parseConfig({ endpoint: 'https://agent:s3cret@t.example/x' })).toEqual({ ok: false, reason: expect.stringContaining('credentials') });
+  });
+
   it('prefers the constructor option over serviceConfiguration.attributes.tajo', () => {
     const attrs = { tajo: { endpoint: 'https://from-service/x' } };
     expect(resolveConfig(undefined, attrs)).toMatchObject({ ok: true, config: { endpoint: 'https://from-service/x' } });
