@@ -49,3 +49,34 @@ describe('connectors rotate', () => {
     }
   });
 });
+
+describe('connectors install again', () => {
+  it('keeps the last sync (the cursors stay), and refuses another account or workspace before storing anything', async () => {
+    const b = await installed({ brevo: { api_key: suite.emu.info.brevoApiKey } });
+    try {
+      const store = await b.ctx.store();
+      const at = '2026-11-30T10:00:00.000Z';
+      await store.markSynced('twilio-flex', at);
+      const params = { accountSid: suite.emu.info.accountSid, authToken: suite.emu.info.authToken, flexFlowSid: suite.emu.info.flexFlowSid, baseUrls: suite.emu.info.twilio, brevoBaseUrl: suite.emu.info.brevo };
+      await b.connect('twilio-flex', params);
+      expect((await store.getConnector('twilio-flex'))?.lastSyncAt).toBe(at);
+      expect((await b.status('twilio-flex')).lastSync).toBe(at);
+
+      // the stored connector belongs to another workspace, then to another account: refused, nothing replaced
+      const rec = (await store.getConnector('twilio-flex'))!;
+      const otherWs = `WS${'e'.repeat(32)}`;
+      const otherAc = `AC${'e'.repeat(32)}`;
+      await store.saveConnector({ ...rec, settings: { ...rec.settings, workspaceSid: otherWs } });
+      await expect(b.connect('twilio-flex', params)).rejects.toMatchObject({
+        code: 'TAJO_CONNECTOR_ACCOUNT_CHANGED', exitCode: 78, details: [{ path: 'workspaceSid' }], hint: expect.stringContaining('uninstall'),
+      });
+      await store.saveConnector({ ...rec, settings: { ...rec.settings, accountSid: otherAc } });
+      const err = await b.connect('twilio-flex', params).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: 'TAJO_CONNECTOR_ACCOUNT_CHANGED', details: [{ path: 'accountSid', message: expect.stringContaining(otherAc) }], hint: expect.stringContaining('data dir') });
+      expect(JSON.stringify(err) + String((err as Error).message)).not.toContain(suite.emu.info.authToken);
+      expect((await store.getConnector('twilio-flex'))?.settings.accountSid).toBe(otherAc);
+    } finally {
+      await b.ctx.close();
+    }
+  });
+});

@@ -74,6 +74,7 @@ export async function connect(ctx: SdkContext, id: ConnectorId, p: ConnectParams
   const seal = (name: string, value: string) => store.putSecret(id, name, vault.seal(value, { connectorId: id, name }));
   const now = new Date().toISOString();
   const prev = await store.getConnector(id);
+  if (prev) refuseOtherAccount(prev.settings, p.accountSid, workspaceSid);
   const settings: ConnectorSettings = {
     accountSid: p.accountSid,
     flexFlowSid: p.flexFlowSid,
@@ -84,13 +85,32 @@ export async function connect(ctx: SdkContext, id: ConnectorId, p: ConnectParams
     baseUrls,
     brevoBaseUrl,
   };
-  const record: ConnectorRecord = { id, settings, status: 'active', installedAt: prev?.installedAt ?? now, updatedAt: now };
+  // A re-install (new credentials, a new Flex Flow) resumes from the kept cursors: its last sync stays what it was.
+  const record: ConnectorRecord = { id, settings, status: 'active', installedAt: prev?.installedAt ?? now, updatedAt: now, ...(prev?.lastSyncAt ? { lastSyncAt: prev.lastSyncAt } : {}) };
   await store.saveConnector(record);
   if (useKey) await seal(SECRET_NAMES.apiKeySecret, p.apiKeySecret!);
   else await seal(SECRET_NAMES.authToken, p.authToken!);
   if (p.brevoApiKey) await seal(SECRET_NAMES.brevoApiKey, p.brevoApiKey);
   ctx.logger.info({ connector: id, workspaceSid, discovered }, 'connector installed');
   return toConnectResult(record, Boolean(brevoApiKey || (await store.getSecrets(id))[SECRET_NAMES.brevoApiKey]), discovered);
+}
+
+/**
+ * A re-install over a connector of another account or workspace is refused before anything is stored: the data dir's
+ * cursors, customers and interactions are that account's, and the next sync would resume the other account's cursors
+ * and mix both in one timeline. SIDs are not secrets, so the message names them.
+ */
+function refuseOtherAccount(prev: ConnectorSettings, accountSid: string, workspaceSid: string): void {
+  const details: ErrorDetail[] = [];
+  if (prev.accountSid !== accountSid) details.push({ path: 'accountSid', message: `installed for ${prev.accountSid}, given ${accountSid}` });
+  else if (prev.workspaceSid !== workspaceSid) details.push({ path: 'workspaceSid', message: `installed for ${prev.workspaceSid}, now ${workspaceSid}` });
+  if (details.length === 0) return;
+  throw new TajoError('TAJO_CONNECTOR_ACCOUNT_CHANGED', `This data dir's connector is installed for ${details[0]!.path === 'accountSid' ? `account ${prev.accountSid}` : `workspace ${prev.workspaceSid}`}`, {
+    details,
+    hint: details[0]!.path === 'accountSid'
+      ? 'give each Twilio account its own data dir (--data-dir or TAJO_DATA_DIR)'
+      : '`tajo connectors uninstall twilio-flex` first to drop the old workspace\'s cursors (synced customers stay), then install again',
+  });
 }
 
 export function toConnectResult(r: ConnectorRecord, brevoConfigured: boolean, discovered: boolean): ConnectResult {
