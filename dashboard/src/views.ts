@@ -64,10 +64,10 @@ export function renderChannels(r: Report, chart: ChartSlot | undefined): void {
 export function renderCsat(r: Report, charts: Record<string, ChartSlot>): void {
   const c = r.csat;
   if (!c) return;
-  $('csat-caption').textContent = `(${int(c.count)} surveys · avg ${dec(c.avg)} · low ≤ ${c.low_score_threshold}: ${int(c.low_score)} · late ${int(c.late)} · absent ${int(c.absent)})`;
+  $('csat-caption').textContent = `(${int(c.count)} surveys · avg ${dec(c.avg)} of ${c.scale} · low ≤ ${c.low_score_threshold} of 5: ${int(c.low_score)} · late ${int(c.late)} · absent ${int(c.absent)})`;
   $('csat-caption').dataset.value = JSON.stringify({ count: c.count, avg: c.avg, low_score: c.low_score, late: c.late, absent: c.absent });
-  // the surveys' scale: the distribution has every score 1..scale (and any score outside it that was given)
-  const scores = Object.keys(c.distribution).map(Number).filter(Number.isFinite);
+  // the surveys' scale (c.scale): the distribution has every score 1..scale (and any score outside it that was given)
+  const scores = [c.scale, ...Object.keys(c.distribution).map(Number).filter(Number.isFinite)];
   charts.csatTrend?.render({
     x: { kind: 'time', step: 'day', values: c.trend.map((d) => periodSeconds(d.day)) },
     series: [

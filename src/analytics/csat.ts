@@ -1,14 +1,15 @@
 /**
  * CSAT figures. Surveys are normalised by the engine (src/engine/derive/survey.ts: score = conversation_measure_1,
  * scale = survey_scale, default 5) and stored when their task completes; this module only counts them:
- * - count / avg / distribution / trend: completed surveys by completion time in the range (avg as the truth rounds it);
- * - low_score: score ≤ the configured threshold (the CSAT_SUBMITTED `low_score` property uses the same rule);
+ * - count / avg / distribution / trend: completed surveys by completion time in the range (avg as the truth rounds it),
+ *   on one scale (`csatScaleOf`);
+ * - low_score: score ≤ the configured threshold, on a 5-point scale (`isLowScore`, the CSAT_SUBMITTED rule too);
  * - late: completed more than LATE_SURVEY_MS after the linked interaction ended, i.e. after that interaction was
  *   synced and its events sent (the survey then arrives on its own, as CSAT_SUBMITTED + CSAT_SCORE update);
  * - absent: survey tasks created in the range that were canceled or are not completed, classified from their raw
  *   events by the engine's own derivation (deriveTask → survey, deriveSurvey → absent).
  */
-import { deriveSurvey, deriveTask, readPath } from '../engine/derive/index.js';
+import { DEFAULT_SURVEY_SCALE, deriveSurvey, deriveTask, isLowScore, readPath, scoreOn } from '../engine/derive/index.js';
 import type { CsatGroup } from '../store/analytics.js';
 import type { RawEvent } from '../store/types.js';
 import type { Store } from '../store/store.js';
@@ -18,9 +19,19 @@ import type { CsatReport } from './types.js';
 /** A survey completed later than this after its interaction ended is "late". */
 export const LATE_SURVEY_MS = 3_600_000;
 
-export function csatReport(groups: readonly CsatGroup[], absent: number, threshold: number): CsatReport {
-  let scale = 5;
+/**
+ * The scale a report's CSAT figures are on: the surveys' own when they share one (5 unless they say otherwise), else
+ * the largest whole scale up to 100 among them (at least 5). A survey of another scale counts in proportion
+ * (`scoreOn`): 8 of 10 is 4 of 5. The queue and agent averages are read on the same scale (AnalyticsQuery.csatScale).
+ */
+export function csatScaleOf(groups: readonly CsatGroup[]): number {
+  let scale = DEFAULT_SURVEY_SCALE;
   for (const g of groups) if (Number.isInteger(g.scale) && g.scale > scale && g.scale <= 100) scale = g.scale;
+  return scale;
+}
+
+export function csatReport(groups: readonly CsatGroup[], absent: number, threshold: number): CsatReport {
+  const scale = csatScaleOf(groups);
   const distribution: Record<string, number> = {};
   for (let i = 1; i <= scale; i++) distribution[String(i)] = 0;
   const days = new Map<number, { n: number; total: number; low: number }>();
@@ -29,19 +40,22 @@ export function csatReport(groups: readonly CsatGroup[], absent: number, thresho
   let low = 0;
   let late = 0;
   for (const g of groups) {
-    distribution[String(g.score)] = (distribution[String(g.score)] ?? 0) + g.count;
+    const score = scoreOn(g.score, g.scale, scale);
+    const key = String(Math.round(score * 10) / 10);
+    distribution[key] = (distribution[key] ?? 0) + g.count;
     count += g.count;
-    total += g.score * g.count;
-    const lows = g.score <= threshold ? g.count : 0;
+    total += score * g.count;
+    const lows = isLowScore(g.score, g.scale, threshold) ? g.count : 0;
     low += lows;
     if (g.late) late += g.count;
     const d = upsert(days, g.dayMs, () => ({ n: 0, total: 0, low: 0 }));
     d.n += g.count;
-    d.total += g.score * g.count;
+    d.total += score * g.count;
     d.low += lows;
   }
   return {
     count,
+    scale,
     avg: meanScore(total, count),
     distribution,
     low_score: low,

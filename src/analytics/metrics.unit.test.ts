@@ -3,7 +3,7 @@ import type { ActivityGroup, AgentGroup, CsatGroup, QueueGroup } from '../store/
 import { activityBucket } from './activity.js';
 import { agentMetrics } from './agents.js';
 import { channelCounts, channelRows } from './channels.js';
-import { csatReport } from './csat.js';
+import { csatReport, csatScaleOf } from './csat.js';
 import { queueRows, queueTotals, summarise, timeline, waitHistogram } from './queues.js';
 import { durationStats, meanScore, nearestRank, pct, secs1 } from './stats.js';
 
@@ -143,7 +143,7 @@ describe('csat', () => {
   it('count, mean, distribution 1..5, low scores, late, absent and response rate, daily trend', () => {
     const r = csatReport([g(5, 3), g(1, 1), g(2, 1, { late: true }), g(4, 2, { dayMs: D0 + DAY })], 3, 2);
     expect(r).toEqual({
-      count: 7, avg: 3.7, distribution: { '1': 1, '2': 1, '3': 0, '4': 2, '5': 3 }, low_score: 2, low_score_threshold: 2, late: 1, absent: 3,
+      count: 7, scale: 5, avg: 3.7, distribution: { '1': 1, '2': 1, '3': 0, '4': 2, '5': 3 }, low_score: 2, low_score_threshold: 2, late: 1, absent: 3,
       response_rate: 70,
       trend: [{ day: '2026-11-02', count: 5, avg: 3.6, low_score: 2 }, { day: '2026-11-03', count: 2, avg: 4, low_score: 0 }],
     });
@@ -152,5 +152,18 @@ describe('csat', () => {
     expect(csatReport([g(5, 1), g(3, 1, { dayMs: D0 + 2 * DAY })], 0, 2).trend).toEqual([
       { day: '2026-11-02', count: 1, avg: 5, low_score: 0 }, { day: '2026-11-03', count: 0, avg: null, low_score: 0 }, { day: '2026-11-04', count: 1, avg: 3, low_score: 0 },
     ]);
+  });
+
+  it('surveys of two scales: figures on the larger one, the others in proportion; low scores on a 5-point basis', () => {
+    // 5-point: 2 (low) and 4; 10-point: 8, 9 and 4 (low: 2 of 5)
+    const r = csatReport([g(2, 1), g(4, 1), g(8, 1, { scale: 10 }), g(9, 1, { scale: 10 }), g(4, 1, { scale: 10 })], 0, 2);
+    expect(r).toMatchObject({ count: 5, scale: 10, avg: 6.6, low_score: 2 });
+    // 2 of 5 = 4 of 10, 4 of 5 = 8 of 10; every score 1..10 present
+    expect(r.distribution).toEqual({ '1': 0, '2': 0, '3': 0, '4': 2, '5': 0, '6': 0, '7': 0, '8': 2, '9': 1, '10': 0 });
+    expect(r.trend).toEqual([{ day: '2026-11-02', count: 5, avg: 6.6, low_score: 2 }]);
+    // a 10-point 5 is not low (2.5 of 5 > 2), a 10-point 4 is
+    expect(csatReport([g(5, 1, { scale: 10 })], 0, 2).low_score).toBe(0);
+    expect(csatScaleOf([g(3, 1, { scale: 7 }), g(1, 1, { scale: 3 })])).toBe(7);
+    expect(csatScaleOf([g(3, 1, { scale: 3 })])).toBe(5);
   });
 });

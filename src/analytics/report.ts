@@ -8,7 +8,7 @@ import type { AnalyticsQuery, QueueGroup } from '../store/analytics.js';
 import type { Store } from '../store/store.js';
 import { agentMetrics } from './agents.js';
 import { channelCounts, channelRows } from './channels.js';
-import { absentSurveys, csatReport, LATE_SURVEY_MS } from './csat.js';
+import { absentSurveys, csatReport, csatScaleOf, LATE_SURVEY_MS } from './csat.js';
 import { queueRows, queueTotals, summarise, timeline, waitHistogram } from './queues.js';
 import { SECTIONS, type Report, type ReportOptions, type Section } from './types.js';
 
@@ -39,8 +39,10 @@ export async function buildReport(store: AnalyticsStore, connectorId: string, op
   const endMs = Math.min(opts.untilMs ?? Number.MAX_SAFE_INTEGER, opts.nowMs);
 
   const needGroups = want.has('summary') || want.has('timeline') || want.has('queues') || want.has('channels');
-  const groups: QueueGroup[] = needGroups ? await store.queueGroups(connectorId, { ...q, by }) : [];
-  const csat = want.has('summary') || want.has('csat') ? await store.csatGroups(connectorId, { ...q, lateMs: LATE_SURVEY_MS }) : [];
+  // CSAT first: its scale is the one the queue and agent averages are read on
+  const csat = needGroups || want.has('agents') || want.has('csat') ? await store.csatGroups(connectorId, { ...q, lateMs: LATE_SURVEY_MS }) : [];
+  const csatScale = csatScaleOf(csat);
+  const groups: QueueGroup[] = needGroups ? await store.queueGroups(connectorId, { ...q, by, csatScale }) : [];
 
   const report: Report = {
     generated_at: new Date(opts.nowMs).toISOString(),
@@ -63,7 +65,7 @@ export async function buildReport(store: AnalyticsStore, connectorId: string, op
   }
   if (want.has('agents')) {
     const span = { ...(opts.sinceMs !== undefined ? { sinceMs: opts.sinceMs } : {}), endMs };
-    const [tasks, activity, reservations] = await Promise.all([store.agentGroups(connectorId, q), store.activityGroups(connectorId, span), store.reservationGroups(connectorId, { ...span, ...(queueSids ? { queueSids } : {}) })]);
+    const [tasks, activity, reservations] = await Promise.all([store.agentGroups(connectorId, { ...q, csatScale }), store.activityGroups(connectorId, span), store.reservationGroups(connectorId, { ...span, ...(queueSids ? { queueSids } : {}) })]);
     const { rows, totals } = agentMetrics({ tasks, activity, reservations });
     report.agents = rows;
     report.agent_totals = totals;

@@ -69,7 +69,7 @@ export function renderReport(r: Report): string[] {
   }
   const c = r.csat;
   if (c) {
-    out.push('', `CSAT  avg ${opt(c.avg)} over ${int(c.count)} surveys · low (≤ ${c.low_score_threshold}) ${int(c.low_score)} · late ${int(c.late)} · absent ${int(c.absent)} · response rate ${opt(c.response_rate, '%')}`);
+    out.push('', `CSAT  avg ${opt(c.avg)} of ${c.scale} over ${int(c.count)} surveys · low (≤ ${c.low_score_threshold} of 5) ${int(c.low_score)} · late ${int(c.late)} · absent ${int(c.absent)} · response rate ${opt(c.response_rate, '%')}`);
     const max = Math.max(1, ...Object.values(c.distribution));
     for (const [score, n] of Object.entries(c.distribution).sort((a, b) => Number(b[0]) - Number(a[0]))) {
       out.push(`  ${score.padStart(2)} ${'█'.repeat(Math.round((n / max) * 30)).padEnd(30)} ${int(n)}`);

@@ -101,8 +101,10 @@ export interface ChannelRow extends ServiceCounts {
 export interface CsatReport {
   /** Completed surveys (by completion time in the range). */
   count: number;
+  /** What avg, distribution and trend are out of: the surveys' scale (the largest when they differ, others in proportion). */
+  scale: number;
   avg: number | null;
-  /** Count per raw score ("1".."5" always present on a 5-point scale). */
+  /** Count per score ("1".."5" always present on a 5-point scale; a survey of another scale at its proportional score). */
   distribution: Record<string, number>;
   low_score: number;
   low_score_threshold: number;

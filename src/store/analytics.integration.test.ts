@@ -44,6 +44,7 @@ const interactions: InteractionRow[] = [
 const surveys: SurveyRow[] = [
   { surveyTaskSid: 'WTS1', linkedTaskSid: 'WT1', customerKey: '+14155550100', score: 4, scale: 5, questions: [], completedMs: at(0, 10, 400_000) },
   { surveyTaskSid: 'WTS2', linkedTaskSid: 'WT2', customerKey: '+14155550100', score: 2, scale: 5, questions: [], completedMs: at(0, 13) }, // late (> 1 h)
+  { surveyTaskSid: 'WTS4', linkedTaskSid: 'WT4', customerKey: '+14155550100', score: 7, scale: 10, questions: [], completedMs: at(1, 9, 100_000) }, // another scale
 ];
 const rawEvents: RawEvent[] = [
   activity('EV1', at(0, 8), 'Available'),
@@ -73,8 +74,12 @@ function runReads(name: string, open: () => Promise<Store>): void {
       expect(sorted).toEqual([
         { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(0, 0), entered: 2, answered: 2, abandoned: 0, waitsMs: [15_000, 40_000], handled: 2, handleSumMs: 420_000, handledWorkers: ['WK1'], csatCount: 2, csatSum: 6 },
         { queueSid: 'WQ2', queueName: 'Messaging Support', channel: 'sms', periodMs: at(0, 0), entered: 1, answered: 0, abandoned: 1, waitsMs: [], handled: 0, handleSumMs: 0, handledWorkers: [], csatCount: 0, csatSum: 0 },
-        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(1, 0), entered: 1, answered: 1, abandoned: 0, waitsMs: [5000], handled: 1, handleSumMs: 60_000, handledWorkers: ['WK2'], csatCount: 0, csatSum: 0 },
+        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(1, 0), entered: 1, answered: 1, abandoned: 0, waitsMs: [5000], handled: 1, handleSumMs: 60_000, handledWorkers: ['WK2'], csatCount: 1, csatSum: 3.5 },
       ]);
+      // on a 10-point scale: 4 and 2 of 5 count 8 and 4, 7 of 10 counts 7
+      expect((await store.queueGroups(C, { by: 'day', csatScale: 10 })).map((r) => [r.periodMs, r.queueSid, r.csatCount, r.csatSum]).sort()).toEqual([
+        [at(0, 0), 'WQ1', 2, 12], [at(0, 0), 'WQ2', 0, 0], [at(1, 0), 'WQ1', 1, 7],
+      ].sort());
       expect((await store.queueGroups(C, { by: 'hour', sinceMs: at(0, 10.5), untilMs: at(1, 0) })).map((r) => [r.periodMs, r.entered])).toEqual(expect.arrayContaining([[at(0, 10), 1], [at(0, 11), 1]]));
       expect(await store.queueGroups(C, { by: 'day', queueSids: ['WQ2'] })).toHaveLength(1);
       expect(await store.queueGroups(C, { by: 'day', queueSids: [] })).toEqual([]);
@@ -84,8 +89,9 @@ function runReads(name: string, open: () => Promise<Store>): void {
       const rows = (await store.agentGroups(C, {})).map((r) => ({ ...r, handleMs: [...r.handleMs].sort((a, b) => a - b) })).sort((a, b) => a.dayMs - b.dayMs);
       expect(rows).toEqual([
         { workerSid: 'WK1', workerName: 'alice', dayMs: at(0, 0), handleMs: [120_000, 300_000], wrapupSumMs: 60_000, wrapupCount: 1, csatCount: 2, csatSum: 6 },
-        { workerSid: 'WK2', workerName: 'bob', dayMs: at(1, 0), handleMs: [60_000], wrapupSumMs: 0, wrapupCount: 0, csatCount: 0, csatSum: 0 },
+        { workerSid: 'WK2', workerName: 'bob', dayMs: at(1, 0), handleMs: [60_000], wrapupSumMs: 0, wrapupCount: 0, csatCount: 1, csatSum: 3.5 },
       ]);
+      expect((await store.agentGroups(C, { csatScale: 10 })).map((r) => [r.workerSid, r.csatCount, r.csatSum]).sort()).toEqual([['WK1', 2, 12], ['WK2', 1, 7]]);
     });
 
     it('activity time per worker, day and activity, split at midnight and clipped to [since, end)', async () => {
@@ -116,6 +122,7 @@ function runReads(name: string, open: () => Promise<Store>): void {
       expect(csat).toEqual([
         { dayMs: at(0, 0), score: 2, scale: 5, channel: 'voice', queueSid: 'WQ1', late: true, count: 1 },
         { dayMs: at(0, 0), score: 4, scale: 5, channel: 'voice', queueSid: 'WQ1', late: false, count: 1 },
+        { dayMs: at(1, 0), score: 7, scale: 10, channel: 'voice', queueSid: 'WQ1', late: false, count: 1 },
       ]);
       expect(await store.csatGroups(C, { lateMs: H, queueSids: ['WQ2'] })).toEqual([]);
       expect(await store.tasksWithoutRecords(C, {})).toEqual(['WTS3']);

@@ -13,6 +13,8 @@ export interface AnalyticsQuery {
   untilMs?: number;
   /** Only interactions whose final queue is one of these. */
   queueSids?: string[];
+  /** The scale CSAT sums are on: each score counts as score × csatScale / its survey's scale (default 5). */
+  csatScale?: number;
 }
 
 /** Interactions of one (final queue, channel, period of created_at). */
@@ -103,6 +105,8 @@ export interface AnalyticsReads {
   tasksWithoutRecords(connectorId: string, q: { sinceMs?: number; untilMs?: number }): Promise<string[]>;
 }
 
+/** The CSAT scale of sums when a query names none (the default survey scale). */
+export const DEFAULT_CSAT_SCALE = 5;
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
 /** Bounds for SQL when a side of the range is open. */

@@ -158,5 +158,8 @@ describe('events', () => {
     expect(e.tajoId).toBe(`CSAT_SUBMITTED:${s.surveyTaskSid}`);
     expect(e.item.event_properties).toMatchObject({ csat_score: 2, csat_scale: 5, low_score: true, linked_task_sid: linked.taskSid, channel: 'voice', agent: 'Alice', questions: [{ label: 'Overall', score: 2 }] });
     expect(surveyEvent({ ...s, score: 3 }, linked, ctx, 2).item.event_properties.low_score).toBe(false);
+    // the threshold is on a 5-point scale: 4 of 10 is 2 of 5 (low), 5 of 10 is not
+    expect(surveyEvent({ ...s, score: 4, scale: 10 }, linked, ctx, 2).item.event_properties.low_score).toBe(true);
+    expect(surveyEvent({ ...s, score: 5, scale: 10 }, linked, ctx, 2).item.event_properties.low_score).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import type { InteractionRow, OutboxInput } from '../../store/types.js';
 import type { Interaction } from './interaction.js';
 import type { BodyTransform } from './messageBodies.js';
 import { secs1 } from './numbers.js';
-import type { Survey } from './survey.js';
+import { isLowScore, type Survey } from './survey.js';
 
 /** One Brevo `POST /events` item (docs/SEMANTICS.md §4). */
 export interface BrevoEventItem {
@@ -97,7 +97,7 @@ export function surveyEvent(s: Survey, linked: InteractionRow | undefined, ctx: 
     csat_score: s.score,
     csat_scale: s.scale,
     questions: s.questions,
-    low_score: s.score <= lowScoreThreshold,
+    low_score: isLowScore(s.score, s.scale, lowScoreThreshold),
     linked_task_sid: s.linkedTaskSid ?? undefined,
     channel: linked?.channel ?? undefined,
     queue: linked?.queueName ?? undefined,

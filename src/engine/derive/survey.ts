@@ -19,6 +19,15 @@ export interface Survey {
 
 export const DEFAULT_SURVEY_SCALE = 5;
 
+/**
+ * A score out of `scale`, out of `to` instead (a 10-point survey's 8 is 4 out of 5): how surveys of different scales
+ * are averaged together (docs/SEMANTICS.md §5). A scale that is not positive leaves the score as it is.
+ */
+export const scoreOn = (score: number, scale: number, to: number): number => (scale > 0 ? (score * to) / scale : score);
+
+/** `low_score`: at or below the threshold, which is on a 5-point scale (default 2), in proportion on other scales. */
+export const isLowScore = (score: number, scale: number, threshold: number): boolean => scoreOn(score, scale, DEFAULT_SURVEY_SCALE) <= threshold;
+
 /** `conversations.conversation_measure_N` / `conversation_label_N`, N = 1, 2, … in order. */
 export function surveyQuestions(attributes: Attributes): { label: string; score: number }[] {
   const conv = readPath(attributes, 'conversations');
@@ -63,7 +72,8 @@ export function deriveSurvey(facts: TaskFacts, attributes: Attributes, linked: I
   const questions = surveyQuestions(attributes);
   const score = toNumber(readPath(attributes, 'conversations.conversation_measure_1'));
   if (score === undefined) return { kind: 'absent' };
-  const scale = toNumber(attributes.survey_scale) ?? DEFAULT_SURVEY_SCALE;
+  const declared = toNumber(attributes.survey_scale);
+  const scale = declared !== undefined && declared > 0 ? declared : DEFAULT_SURVEY_SCALE;
   const linkedId = readPath(attributes, 'conversations.conversation_id');
   const linkedTaskSid = typeof linkedId === 'string' && linkedId !== '' ? linkedId : null;
   const survey: Survey = { surveyTaskSid: facts.taskSid, linkedTaskSid, score, scale, questions, completedMs: facts.endedMs };

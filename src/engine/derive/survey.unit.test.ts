@@ -28,6 +28,13 @@ describe('surveys', () => {
     });
   });
 
+  it('a scale that is not positive is the default 5 (scores are compared and averaged in proportion to it)', () => {
+    for (const survey_scale of [0, -10, 'ten']) {
+      const r = surveyOf([ev(S, 'task.created', { at: 0, attrs: attrs({ survey_scale }), channel: 'voice' }), ev(S, 'task.completed', { at: 30 })], linkedRow);
+      expect(r).toMatchObject({ kind: 'survey', survey: { score: 4, scale: 5 } });
+    }
+  });
+
   it('treats a canceled or unfinished survey as absent', () => {
     expect(surveyOf([ev(S, 'task.created', { at: 0, attrs: attrs() }), ev(S, 'task.canceled', { at: 30 })], linkedRow)).toEqual({ kind: 'absent' });
     expect(surveyOf([ev(S, 'task.created', { at: 0, attrs: attrs() })], linkedRow)).toEqual({ kind: 'absent' });

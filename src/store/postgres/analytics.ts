@@ -1,6 +1,6 @@
 /** Grouped range reads for reports and the dashboard (src/analytics); twin of ../sqlite/analytics.ts (same rows). */
 import {
-  ANALYTICS_TYPES_SQL, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
+  ANALYTICS_TYPES_SQL, DEFAULT_CSAT_SCALE, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
   type ActivityGroup, type AgentGroup, type AnalyticsQuery, type CsatGroup, type QueueGroup, type ReservationGroup,
 } from '../analytics.js';
 import type { PgDb } from './db.js';
@@ -11,8 +11,9 @@ type Row = Record<string, unknown>;
 const params = (connectorId: string, q: AnalyticsQuery): unknown[] => [connectorId, q.sinceMs ?? MIN_MS, q.untilMs ?? MAX_MS, q.queueSids ?? null];
 
 const QUEUE_FILTER = 'AND ($4::text[] IS NULL OR i.queue_sid = ANY($4::text[]))';
-const LINKED_CSAT = `LEFT JOIN (SELECT linked_task_sid, count(*) AS n, sum(score) AS total FROM surveys WHERE connector_id = $1 AND linked_task_sid IS NOT NULL
-  GROUP BY linked_task_sid) c ON c.linked_task_sid = i.task_sid`;
+/** Completed surveys per linked interaction; scores on the query's CSAT scale (parameter `$n`; surveys of another scale in proportion). */
+const linkedCsat = ($n: string) => `LEFT JOIN (SELECT linked_task_sid, count(*) AS n, sum(score * ${$n}::float8 / scale) AS total FROM surveys
+  WHERE connector_id = $1 AND linked_task_sid IS NOT NULL AND scale > 0 GROUP BY linked_task_sid) c ON c.linked_task_sid = i.task_sid`;
 const HANDLED = "i.outcome = 'completed' AND i.answered_ms IS NOT NULL AND i.ended_ms IS NOT NULL";
 const RANGE = 'i.connector_id = $1 AND i.created_ms >= $2::bigint AND i.created_ms < $3::bigint';
 
@@ -24,10 +25,10 @@ export async function queueGroups(db: PgDb, connectorId: string, q: AnalyticsQue
         count(*) FILTER (WHERE ${HANDLED}) AS handled, sum(i.ended_ms - i.answered_ms) FILTER (WHERE ${HANDLED}) AS handle_sum,
         string_agg(DISTINCT i.worker_sid, ',') FILTER (WHERE ${HANDLED}) AS workers,
         sum(c.n) AS csat_count, sum(c.total) AS csat_sum
-      FROM interactions i ${LINKED_CSAT}
+      FROM interactions i ${linkedCsat('$6')}
       WHERE ${RANGE} ${QUEUE_FILTER}
       GROUP BY i.queue_sid, i.channel, 4`,
-    [...params(connectorId, q), q.by === 'hour' ? 3_600_000 : 86_400_000]);
+    [...params(connectorId, q), q.by === 'hour' ? 3_600_000 : 86_400_000, q.csatScale ?? DEFAULT_CSAT_SCALE]);
   return rows.map(toQueueGroup);
 }
 
@@ -36,10 +37,10 @@ export async function agentGroups(db: PgDb, connectorId: string, q: AnalyticsQue
     `SELECT i.worker_sid, max(i.worker_name) AS worker_name, (i.created_ms / 86400000) * 86400000 AS day_ms,
         string_agg((i.ended_ms - i.answered_ms)::text, ',') AS handles, sum(i.ended_ms - i.wrapup_ms) AS wrapup_sum, count(i.wrapup_ms) AS wrapup_count,
         sum(c.n) AS csat_count, sum(c.total) AS csat_sum
-      FROM interactions i ${LINKED_CSAT}
+      FROM interactions i ${linkedCsat('$5')}
       WHERE ${RANGE} AND ${HANDLED} AND i.worker_sid IS NOT NULL ${QUEUE_FILTER}
       GROUP BY i.worker_sid, 3`,
-    params(connectorId, q));
+    [...params(connectorId, q), q.csatScale ?? DEFAULT_CSAT_SCALE]);
   return rows.map(toAgentGroup);
 }
 

@@ -1,6 +1,6 @@
 /** Grouped range reads for reports and the dashboard (src/analytics); twin of ../postgres/analytics.ts (same rows). */
 import {
-  ANALYTICS_TYPES_SQL, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
+  ANALYTICS_TYPES_SQL, DEFAULT_CSAT_SCALE, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
   type ActivityGroup, type AgentGroup, type AnalyticsQuery, type CsatGroup, type QueueGroup, type ReservationGroup,
 } from '../analytics.js';
 import type { SqliteDb } from './db.js';
@@ -17,10 +17,12 @@ const params = (connectorId: string, q: AnalyticsQuery) => ({
   queues: q.queueSids ? JSON.stringify(q.queueSids) : null,
 });
 
+const withCsatScale = (connectorId: string, q: AnalyticsQuery) => ({ ...params(connectorId, q), csatScale: q.csatScale ?? DEFAULT_CSAT_SCALE });
+
 const QUEUE_FILTER = 'AND (@queues IS NULL OR i.queue_sid IN (SELECT value FROM json_each(@queues)))';
-/** Completed surveys per linked interaction. */
-const LINKED_CSAT = `LEFT JOIN (SELECT linked_task_sid, count(*) AS n, sum(score) AS total FROM surveys WHERE connector_id = @c AND linked_task_sid IS NOT NULL
-  GROUP BY linked_task_sid) c ON c.linked_task_sid = i.task_sid`;
+/** Completed surveys per linked interaction; scores on the query's CSAT scale (surveys of another scale in proportion). */
+const LINKED_CSAT = `LEFT JOIN (SELECT linked_task_sid, count(*) AS n, sum(score * @csatScale / scale) AS total FROM surveys
+  WHERE connector_id = @c AND linked_task_sid IS NOT NULL AND scale > 0 GROUP BY linked_task_sid) c ON c.linked_task_sid = i.task_sid`;
 const HANDLED = "i.outcome = 'completed' AND i.answered_ms IS NOT NULL AND i.ended_ms IS NOT NULL";
 
 export function queueGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery & { by: 'day' | 'hour' }): QueueGroup[] {
@@ -34,7 +36,7 @@ export function queueGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery
         sum(c.n) AS csat_count, sum(c.total) AS csat_sum
       FROM interactions i ${LINKED_CSAT}
       WHERE i.connector_id = @c AND i.created_ms >= @since AND i.created_ms < @until ${QUEUE_FILTER}
-      GROUP BY i.queue_sid, i.channel, period_ms`).all(params(connectorId, q)));
+      GROUP BY i.queue_sid, i.channel, period_ms`).all(withCsatScale(connectorId, q)));
   return (rows as Row[]).map(toQueueGroup);
 }
 
@@ -45,7 +47,7 @@ export function agentGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery
         sum(c.n) AS csat_count, sum(c.total) AS csat_sum
       FROM interactions i ${LINKED_CSAT}
       WHERE i.connector_id = @c AND i.created_ms >= @since AND i.created_ms < @until AND ${HANDLED} AND i.worker_sid IS NOT NULL ${QUEUE_FILTER}
-      GROUP BY i.worker_sid, day_ms`).all(params(connectorId, q)));
+      GROUP BY i.worker_sid, day_ms`).all(withCsatScale(connectorId, q)));
   return (rows as Row[]).map(toAgentGroup);
 }
 
