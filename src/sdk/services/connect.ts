@@ -101,16 +101,18 @@ export async function connect(ctx: SdkContext, id: ConnectorId, p: ConnectParams
  * and mix both in one timeline. SIDs are not secrets, so the message names them.
  */
 function refuseOtherAccount(prev: ConnectorSettings, accountSid: string, workspaceSid: string): void {
-  const details: ErrorDetail[] = [];
-  if (prev.accountSid !== accountSid) details.push({ path: 'accountSid', message: `installed for ${prev.accountSid}, given ${accountSid}` });
-  else if (prev.workspaceSid !== workspaceSid) details.push({ path: 'workspaceSid', message: `installed for ${prev.workspaceSid}, now ${workspaceSid}` });
-  if (details.length === 0) return;
-  throw new TajoError('TAJO_CONNECTOR_ACCOUNT_CHANGED', `This data dir's connector is installed for ${details[0]!.path === 'accountSid' ? `account ${prev.accountSid}` : `workspace ${prev.workspaceSid}`}`, {
-    details,
-    hint: details[0]!.path === 'accountSid'
-      ? 'give each Twilio account its own data dir (--data-dir or TAJO_DATA_DIR)'
-      : '`tajo connectors uninstall twilio-flex` first to drop the old workspace\'s cursors (synced customers stay), then install again',
-  });
+  if (prev.accountSid !== accountSid) {
+    throw new TajoError('TAJO_CONNECTOR_ACCOUNT_CHANGED', `This data dir's connector is installed for account ${prev.accountSid}`, {
+      details: [{ path: 'accountSid', message: `installed for ${prev.accountSid}, given ${accountSid}` }],
+      hint: 'give each Twilio account its own data dir (--data-dir or TAJO_DATA_DIR)',
+    });
+  }
+  if (prev.workspaceSid !== workspaceSid) {
+    throw new TajoError('TAJO_CONNECTOR_ACCOUNT_CHANGED', `This data dir's connector is installed for workspace ${prev.workspaceSid}`, {
+      details: [{ path: 'workspaceSid', message: `installed for ${prev.workspaceSid}, now ${workspaceSid}` }],
+      hint: "`tajo connectors uninstall twilio-flex` first to drop the old workspace's cursors (synced customers stay), then install again",
+    });
+  }
 }
 
 export function toConnectResult(r: ConnectorRecord, brevoConfigured: boolean, discovered: boolean): ConnectResult {
