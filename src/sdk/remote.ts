@@ -39,13 +39,20 @@ export class RemoteBackend implements TajoBackend {
   readonly mode = 'remote' as const;
   private readonly baseUrl: string;
 
-  /** `timeoutMs`: the limit of every call (default 120 s for all but `sync`, which runs as long as it needs). */
+  /**
+   * `timeoutMs`: the limit of every call (default 120 s for all but `sync`, which runs as long as it needs).
+   * Throws TAJO_USAGE for a base URL that is not a plain http(s) URL and TAJO_API_KEY_INVALID for a key that cannot be
+   * sent in a header, neither quoting what it was given (either may hold a credential).
+   */
   constructor(
     baseUrl: string,
     private readonly apiKey: string | undefined,
     private readonly timeoutMs?: number,
   ) {
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.baseUrl = checkBaseUrl(baseUrl);
+    if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
+      throw new TajoError('TAJO_API_KEY_INVALID', 'apiKey is not a Tajo API key: it has characters an Authorization header cannot carry', { hint: 'pass the key `tajo keys create` printed, as is' });
+    }
   }
 
   connect(id: ConnectorId, params: ConnectParams): Promise<ConnectResult> {
@@ -123,9 +130,32 @@ export class RemoteBackend implements TajoBackend {
     } catch {
       json = undefined;
     }
-    if (res.status >= 200 && res.status < 300) return json as T;
-    throw errorFromResponse(res.status, json);
+    if (res.status >= 200 && res.status < 300) {
+      // every /api/v1 answer is a JSON value ({ok: true} at least): anything else is not from `tajo serve`
+      if (json !== undefined) return json as T;
+      throw new TajoError('TAJO_INTERNAL', `Tajo server at ${this.baseUrl} answered ${res.status} without a JSON body`, { hint: NOT_TAJO_HINT });
+    }
+    throw errorFromResponse(res.status, json, this.baseUrl);
   }
+}
+
+const NOT_TAJO_HINT = 'check that baseUrl is the URL of `tajo serve` (the server root, not a page or a proxy that rewrites /api/v1)';
+
+/** The base URL without trailing slashes; refused (without quoting it) unless it is a plain http(s) URL. */
+function checkBaseUrl(raw: string): string {
+  const refuse = (message: string) => new TajoError('TAJO_USAGE', `Invalid baseUrl: ${message}`, { details: [{ path: 'baseUrl', message }], hint: 'e.g. http://127.0.0.1:8787' });
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw refuse('must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse('must be an absolute http(s) URL');
+  // a credential there would be sent to the server in the clear and quoted by every network error
+  if (url.username || url.password) throw refuse('must not carry credentials (user:password@): pass the key as apiKey');
+  // the API path is appended to it: a query or fragment would swallow it
+  if (url.search || url.hash || raw.includes('?') || raw.includes('#')) throw refuse('must not have a query string or fragment');
+  return raw.replace(/\/+$/, '');
 }
 
 /** One HTTP request with no timeout of its own (the caller's signal bounds it). */
@@ -142,13 +172,32 @@ function send(url: URL, method: string, headers: Record<string, string>, body: B
   });
 }
 
+/**
+ * An answer without Tajo's error body (a proxy or load balancer in front of the server, or not a Tajo server), by its
+ * status: gateway errors and 503 are the server being unreachable (retryable, as a refused connection); 401 a refused
+ * key; the rest keep the catalogue code of their status.
+ */
+function codeOfStatus(status: number): ErrorCode {
+  if (status === 502 || status === 503 || status === 504) return 'TAJO_STORE_UNAVAILABLE';
+  if (status === 401) return 'TAJO_API_KEY_INVALID';
+  if (status === 404) return 'TAJO_ROUTE_NOT_FOUND';
+  if (status === 413) return 'TAJO_WEBHOOK_BODY_TOO_LARGE';
+  if (status === 429) return 'TAJO_WEBHOOK_RATE_LIMITED';
+  return 'TAJO_INTERNAL';
+}
+
 /** Rebuilds the server's `{error: {code, message, details, hint}}` as a TajoError (same codes both modes). */
-export function errorFromResponse(status: number, body: unknown): TajoError {
+export function errorFromResponse(status: number, body: unknown, baseUrl = 'the Tajo server'): TajoError {
   const e = (body as { error?: { code?: string; message?: string; details?: ErrorDetail[]; hint?: string } } | undefined)?.error;
-  const known = e?.code !== undefined && e.code in ERRORS ? (e.code as ErrorCode) : undefined;
-  const code: ErrorCode = known ?? (status === 401 ? 'TAJO_API_KEY_INVALID' : status === 404 && 'TAJO_ROUTE_NOT_FOUND' in ERRORS ? ('TAJO_ROUTE_NOT_FOUND' as ErrorCode) : 'TAJO_INTERNAL');
-  return new TajoError(code, e?.message ?? `Tajo server answered ${status}`, {
-    ...(e?.details ? { details: e.details } : {}),
-    ...(e?.hint ? { hint: e.hint } : {}),
+  const known = typeof e?.code === 'string' && Object.hasOwn(ERRORS, e.code) ? (e.code as ErrorCode) : undefined;
+  if (!known || typeof e?.message !== 'string') {
+    const code = codeOfStatus(status);
+    return new TajoError(code, `Tajo server at ${baseUrl} answered ${status} without a Tajo error body`, {
+      hint: code === 'TAJO_STORE_UNAVAILABLE' ? 'check that `tajo serve` is running behind the proxy, then retry' : NOT_TAJO_HINT,
+    });
+  }
+  return new TajoError(known, e.message, {
+    ...(Array.isArray(e.details) ? { details: e.details } : {}),
+    ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
   });
 }
