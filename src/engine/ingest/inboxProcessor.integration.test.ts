@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TwilioFlexConfigSchema } from '../../config/schema.js';
 import { silentLogger } from '../../core/logger.js';
 import { openStore } from '../../store/openStore.js';
 import type { Store } from '../../store/store.js';
 import type { InboxInput, RawEvent } from '../../store/types.js';
 import { latestSnapshot } from '../derive/conversation.js';
 import { InboxProcessor, type TaskPlanner } from './inboxProcessor.js';
+import { livePlanner } from './livePlanner.js';
 
 const sid = (p: string, n: number): string => p + n.toString(16).padStart(32, '0');
 const C = 'twilio-flex';
@@ -246,6 +248,32 @@ describe('InboxProcessor', () => {
     const stored = await store.rawEventsForTasks(C, [sid('WT', 1)]);
     expect(stored.map((e) => [e.key, e.occurredMs]).sort()).toEqual([[sid('EV', 1), T0 + 300], [sid('EV', 2), T0 + 9_300], [sid('EV', 3), T0 + 60_300]]);
     expect(planned[0]?.rawEvents).toHaveLength(3);
+  });
+
+  it('a completion whose age or time no Date can hold is derived without them and does not hold back the items claimed with it', async () => {
+    // stored by an older server (its route let any finite Age through) or sent through the SDK (`duration`, `completedAt`)
+    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
+    const plugin = (n: number, extra: Record<string, unknown>): InboxInput => ({
+      key: `flex:task-complete:${sid('WT', n)}`, source: 'flex-plugin',
+      payload: { TaskSid: sid('WT', n), TaskChannelUniqueName: 'voice', TaskAttributes: { from: `+1415555010${n}` }, ReceivedMs: T0, ...extra },
+    });
+    await store.ingest([
+      plugin(1, { Age: 1e308 }),
+      plugin(2, { Age: '999999999999' }),
+      { key: `sdk:task.completed:${sid('WT', 3)}`, source: 'sdk', payload: { type: 'task.completed', payload: { taskSid: sid('WT', 3), customerPhone: '+14155550103', channel: 'voice', duration: 1e300, completedAt: -1e20 } } },
+      plugin(4, { Age: 30 }),
+    ]);
+    const p = processor({ plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
+    expect(await p.runOnce()).toMatchObject({ claimed: 4, processed: 4, deferred: 0 });
+    const raw = await store.rawEventsForTasks(C, [1, 2, 3, 4].map((n) => sid('WT', n)));
+    expect(raw.every((e) => Number.isFinite(e.occurredMs) && e.occurredMs >= T0 - 86_400_000 && e.occurredMs <= Date.now())).toBe(true);
+    expect(raw.filter((e) => e.type === 'task.created').map((e) => [e.taskSid, e.occurredMs])).toEqual([[sid('WT', 4), T0 - 30_000]]);
+    const db = new Database(join(dir, 'tajo.db'), { readonly: true });
+    const dates = (db.prepare("SELECT payload FROM outbox WHERE kind = 'event'").all() as { payload: string }[]).map((r) => (JSON.parse(r.payload) as { event_date: string }).event_date);
+    db.close();
+    expect(dates.length).toBeGreaterThanOrEqual(4);
+    expect(dates.every((d) => /^20\d\d-/.test(d))).toBe(true);
+    expect(await pending()).toBe(0);
   });
 
   it('a failed commit leaves the items for a retry (store closed → no throw)', async () => {

@@ -31,16 +31,31 @@ const num = (v: unknown): number | undefined => {
 };
 
 /**
+ * The largest task age (seconds) a completion may carry: TaskRouter keeps a task up to 2 weeks before it is assigned
+ * (its TTL, twilio_taskrouter_v1.json), so a year is beyond any real task. A larger one (a buggy caller, an SDK
+ * `duration` in ms) would date the task's creation centuries back, or past what a Date holds, which no derivation
+ * can write: the route refuses it, and a stored one is treated as no age.
+ */
+export const MAX_TASK_AGE_SECONDS = 366 * 86_400;
+
+/** An age in seconds the fallback events can use (0 … MAX_TASK_AGE_SECONDS), else undefined. */
+function ageOf(v: unknown): number | undefined {
+  const n = num(v);
+  return n !== undefined && n >= 0 && n <= MAX_TASK_AGE_SECONDS ? n : undefined;
+}
+
+/**
  * A completion time the caller sent (an agent's browser clock, an SDK caller's), or `receivedMs` without one. Never
  * later than `receivedMs`: nothing completes after it was reported, and a clock running ahead would date the Brevo
  * event in the future, which no later sync corrects (an event once sent is not sent again).
  */
 function timeMs(v: unknown, receivedMs: number): number {
   let t = receivedMs;
-  if (typeof v === 'number' && Number.isFinite(v)) t = v;
+  // a time before 1970 is no completion time (and a huge negative one is no Date at all): the receipt time stands
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) t = v;
   else if (typeof v === 'string' && v !== '') {
     const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (Number.isFinite(n)) t = n;
+    if (Number.isFinite(n) && n >= 0) t = n;
   }
   return receivedMs > 0 ? Math.min(t, receivedMs) : t;
 }
@@ -61,7 +76,7 @@ export function normalizeFlexPlugin(p: Record<string, unknown>, receivedMs: numb
   return withOptional(base, {
     taskSid: isReservation ? undefined : sid,
     reservationSid: isReservation ? sid : str(p.ReservationSid),
-    ageSeconds: num(p.Age),
+    ageSeconds: ageOf(p.Age),
     attributes: p.TaskAttributes,
     channelName: str(p.TaskChannelUniqueName),
     queueName: str(p.TaskQueueFriendlyName),
@@ -89,7 +104,7 @@ export function normalizeSdkEvent(p: Record<string, unknown>, receivedMs: number
   return withOptional(base, {
     taskSid: isReservation ? undefined : taskSid,
     reservationSid: isReservation ? taskSid : undefined,
-    ageSeconds: num(q.duration),
+    ageSeconds: ageOf(q.duration),
     attributes: Object.keys(attrs).length ? attrs : undefined,
     channelName: str(q.channel) === 'voice' ? 'voice' : undefined,
     queueName: str(q.queueName),

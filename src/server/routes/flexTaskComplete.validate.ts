@@ -1,5 +1,11 @@
 import { z } from 'zod';
+import { MAX_TASK_AGE_SECONDS } from '../../engine/ingest/pluginEvents.js';
 import { attributesField, instant, parseWith, sidOf, text, type Parsed } from './common.validate.js';
+
+/** Seconds since the task was created (Flex's `task.age`): a year at most (a larger one dates no real task). */
+const age = z
+  .union([z.number().finite().nonnegative(), z.string().regex(/^\d{1,12}(\.\d{1,6})?$/)])
+  .refine((v) => Number(v) <= MAX_TASK_AGE_SECONDS, { message: `must be the task's age in seconds, at most ${MAX_TASK_AGE_SECONDS} (366 days)` });
 
 /**
  * The Flex UI plugin's `afterCompleteTask` post, in the product doc's shape
@@ -13,7 +19,7 @@ export const FlexTaskCompleteSchema = z.object({
   ReservationSid: sidOf('WR').optional(),
   TaskAttributes: attributesField.optional(),
   TaskChannelUniqueName: text(64).optional(),
-  Age: z.union([z.number().finite().nonnegative(), z.string().regex(/^\d{1,12}(\.\d{1,6})?$/)]).optional(),
+  Age: age.optional(),
   TaskQueueFriendlyName: text(256).optional(),
   TaskQueueSid: sidOf('WQ').optional(),
   WorkerSid: sidOf('WK').optional(),

@@ -64,6 +64,13 @@ describe('Flex plugin and survey', () => {
     expect(validateFlexTaskComplete({ TaskSid: sid('WK', 1) }).ok).toBe(false);
     expect(validateFlexTaskComplete({ TaskSid: sid('WT', 1), Age: -1 }).ok).toBe(false);
   });
+  it('a task age is seconds, a year at most: a larger one dated the task centuries back, or past what a Date holds', () => {
+    expect(validateFlexTaskComplete({ TaskSid: sid('WT', 1), Age: 1e308 })).toMatchObject({ ok: false, message: expect.stringMatching(/^Age: .*at most 31622400/) });
+    expect(validateFlexTaskComplete({ TaskSid: sid('WT', 1), Age: '999999999999' }).ok).toBe(false);
+    expect(validateFlexTaskComplete({ TaskSid: sid('WT', 1), Age: 31_622_401 }).ok).toBe(false);
+    expect(validateFlexTaskComplete({ TaskSid: sid('WT', 1), Age: 31_622_400 }).ok).toBe(true);
+    expect(validateFlexTaskComplete({ TaskSid: sid('WT', 1), Age: '1209600.5' }).ok).toBe(true);
+  });
   it('a survey needs a task link and a score (flat, or in its survey attributes)', () => {
     const ok = validateSurvey({ LinkedTaskSid: sid('WT', 1), Score: 3 });
     expect(ok.ok && surveyKey(ok.value)).toBe(`survey:linked:${sid('WT', 1)}`);
