@@ -20,10 +20,11 @@ export interface ConversationObservation {
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+/** The first of `vs` that is a time a Date holds (ISO text, or epoch ms within ±8.64e15: beyond, derivation throws). */
 const time = (...vs: unknown[]): number => {
   for (const v of vs) {
     const n = typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? v : NaN;
-    if (Number.isFinite(n)) return n;
+    if (Number.isFinite(n) && Math.abs(n) <= 8.64e15) return n;
   }
   return NaN;
 };

@@ -276,6 +276,25 @@ describe('InboxProcessor', () => {
     expect(await pending()).toBe(0);
   });
 
+  it('a TaskRouter or Conversations time no Date can hold is unusable, not a batch that never commits', async () => {
+    // signed by Twilio, but not checked by the routes beyond their shape: a 16-digit Timestamp, a state change dated 1e20
+    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
+    await store.ingest([
+      callback(1, 'task.created', T0),
+      callback(2, 'task.completed', T0 + 60_000),
+      callback(3, 'task.updated', T0, { Timestamp: '9999999999999999' }),
+      { key: 'es-close', source: 'event-streams', payload: { type: 'com.twilio.conversations.conversation-state.updated', id: 'es-close', data: { ConversationSid: CH, StateTo: 'closed', StateUpdated: 1e20 } } },
+    ]);
+    const p = processor({ plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
+    expect(await p.runOnce()).toMatchObject({ claimed: 4, processed: 4, deferred: 0 });
+    const raw = await store.rawEventsForTasks(C, [sid('WT', 1)]);
+    expect(raw.every((e) => Number.isFinite(e.occurredMs) && Math.abs(e.occurredMs) <= 8.64e15)).toBe(true);
+    expect(raw.map((e) => e.key)).not.toContain(sid('EV', 3));
+    // the close is dated when it was received instead
+    expect(latestSnapshot(raw)).toMatchObject({ sid: CH, state: 'closed' });
+    expect(await pending()).toBe(0);
+  });
+
   it('a failed commit leaves the items for a retry (store closed → no throw)', async () => {
     await store.ingest([callback(1, 'task.created', T0)]);
     const failing: TaskPlanner = async () => {

@@ -31,9 +31,18 @@ export function snakeCase(pascal: string): string {
     .toLowerCase();
 }
 
-/** Epoch seconds or ms (number or numeric string), or an ISO date → ms; NaN when unusable. */
+/** The largest epoch ms a Date holds (ECMA-262 time values: ±8.64e15). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Epoch seconds or ms (number or numeric string), or an ISO date → ms; NaN when unusable, and so for a time no Date
+ * holds (a 16-digit Timestamp, microseconds): an event dated there would make every derivation of its batch throw.
+ */
 export function toEpochMs(v: unknown): number {
-  if (typeof v === 'number') return Number.isFinite(v) ? (v < 1e11 ? v * 1000 : v) : NaN;
+  if (typeof v === 'number') {
+    const ms = Number.isFinite(v) ? (v < 1e11 ? v * 1000 : v) : NaN;
+    return Math.abs(ms) <= MAX_DATE_MS ? ms : NaN;
+  }
   if (typeof v !== 'string' || v === '') return NaN;
   if (/^\d+(\.\d+)?$/.test(v)) return toEpochMs(Number(v));
   return Date.parse(v);
