@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ERRORS, TajoError, isTajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
+import { SYNC_ID_HEADER } from '../server/management.js';
 import type { TajoBackend } from './backend.js';
 import type {
   BootstrapParams, BootstrapReport, ConnectParams, ConnectResult, ConnectorId, ConnectorStatus, DeadLetterDetail,
@@ -13,6 +15,8 @@ export const API_ROUTES = {
   connect: (id: string) => ['POST', `/api/v1/connectors/${id}/connect`],
   test: (id: string) => ['POST', `/api/v1/connectors/${id}/test`],
   sync: (id: string) => ['POST', `/api/v1/connectors/${id}/sync`],
+  /** Aborts the sync that a call named with `X-Tajo-Sync-Id` (what a remote sync's signal sends). */
+  syncAbort: (syncId: string) => ['POST', `/api/v1/syncs/${syncId}/abort`],
   status: (id: string) => ['GET', `/api/v1/connectors/${id}/status`],
   handleEvent: (id: string) => ['POST', `/api/v1/connectors/${id}/events`],
   rotate: (id: string) => ['POST', `/api/v1/connectors/${id}/rotate`],
@@ -28,6 +32,8 @@ export const API_ROUTES = {
 
 /** Default limit of a remote call, except `sync` (see TajoClientOptions.timeoutMs). */
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** Asking the server to abort a sync; past it the sync call is cut off instead. */
+const ABORT_TIMEOUT_MS = 10_000;
 /** `forget`: the delivery worker's lease (120 s) plus the Brevo deletions on either side of it. */
 const FORGET_TIMEOUT_MS = 300_000;
 
@@ -61,8 +67,28 @@ export class RemoteBackend implements TajoBackend {
   test(id: ConnectorId): Promise<TestReport> {
     return this.call(API_ROUTES.test(id), {});
   }
-  sync(id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
-    return this.call(API_ROUTES.sync(id), params, { ...(opts.signal ? { signal: opts.signal } : {}), timeoutMs: this.timeoutMs });
+  /**
+   * An aborted signal (the caller's, or the client's `close()`) asks the server to abort this sync, which then stops at
+   * its next page and answers its report (`status: 'aborted'`), as embedded. Only if that request fails is the call
+   * itself cut off (the server then aborts the sync when it sees the connection close).
+   */
+  async sync(id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
+    const syncId = randomBytes(16).toString('base64url');
+    const cutOff = new AbortController();
+    const outer = opts.signal;
+    const onAbort = () => {
+      void this.call(API_ROUTES.syncAbort(syncId), {}, { timeoutMs: ABORT_TIMEOUT_MS }).then(
+        () => undefined,
+        () => cutOff.abort(outer?.reason),
+      );
+    };
+    if (outer?.aborted) onAbort();
+    else outer?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.call(API_ROUTES.sync(id), params, { signal: cutOff.signal, timeoutMs: this.timeoutMs, headers: { [SYNC_ID_HEADER]: syncId } });
+    } finally {
+      outer?.removeEventListener('abort', onAbort);
+    }
   }
   status(id: ConnectorId): Promise<ConnectorStatus> {
     return this.call(API_ROUTES.status(id));
@@ -104,10 +130,14 @@ export class RemoteBackend implements TajoBackend {
   }
   async close(): Promise<void> {}
 
-  private async call<T>([method, path]: readonly [string, string], body?: unknown, o: { signal?: AbortSignal; timeoutMs?: number | undefined } = { timeoutMs: this.timeoutMs ?? DEFAULT_TIMEOUT_MS }): Promise<T> {
+  private async call<T>(
+    [method, path]: readonly [string, string],
+    body?: unknown,
+    o: { signal?: AbortSignal; timeoutMs?: number | undefined; headers?: Record<string, string> } = { timeoutMs: this.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+  ): Promise<T> {
     const signals = [...(o.signal ? [o.signal] : []), ...(o.timeoutMs ? [AbortSignal.timeout(o.timeoutMs)] : [])];
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     const payload = body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
     if (payload) {
@@ -119,7 +149,13 @@ export class RemoteBackend implements TajoBackend {
       res = await send(new URL(`${this.baseUrl}${path}`), method, headers, payload, signal);
     } catch (err) {
       if (signal?.aborted && isTajoError(signal.reason)) throw signal.reason;
-      throw new TajoError('TAJO_STORE_UNAVAILABLE', `Tajo server at ${this.baseUrl} is unreachable${signal?.aborted ? ' (the call was aborted or timed out)' : ''}`, {
+      if (signal?.aborted && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
+        throw new TajoError('TAJO_STORE_UNAVAILABLE', `Tajo server at ${this.baseUrl} did not answer within ${o.timeoutMs} ms`, {
+          cause: err,
+          hint: 'the call may still complete on the server (a handleEvent retried with the same id is not stored twice); raise timeoutMs for longer calls',
+        });
+      }
+      throw new TajoError('TAJO_STORE_UNAVAILABLE', `Tajo server at ${this.baseUrl} is unreachable${signal?.aborted ? ' (the call was aborted)' : ''}`, {
         cause: err,
         hint: 'check that `tajo serve` is running and the baseUrl is right',
       });

@@ -135,6 +135,39 @@ describe('/api/v1', () => {
     await boom.close();
   });
 
+  it('a sync named by X-Tajo-Sync-Id is aborted by POST /api/v1/syncs/:syncId/abort, even one asked before it started; a bad id is a coded 400', async () => {
+    const { key } = await createKey(store, 'ci');
+    const seen: boolean[] = [];
+    const own = buildServer({
+      store, config: testConfig(), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID,
+      sdkHandlers: {
+        ...handlers,
+        sync: async (_id, _body, opts) => {
+          await new Promise((r) => setTimeout(r, 50));
+          seen.push(opts?.signal?.aborted ?? false);
+          return { status: opts?.signal?.aborted ? 'aborted' : 'ok' };
+        },
+      },
+    });
+    const auth = { authorization: `Bearer ${key}` };
+    expect((await own.inject({ method: 'POST', url: '/api/v1/syncs/abcdefghijklmnop/abort' })).statusCode).toBe(401);
+    const early = await own.inject({ method: 'POST', url: '/api/v1/syncs/abcdefghijklmnop/abort', headers: auth });
+    expect(early.json()).toEqual({ syncId: 'abcdefghijklmnop', aborted: true, running: false });
+    const a = await own.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers: { ...auth, 'x-tajo-sync-id': 'abcdefghijklmnop' } });
+    expect(a.json()).toEqual({ status: 'aborted' });
+    const other = own.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers: { ...auth, 'x-tajo-sync-id': 'qrstuvwxyz012345' } });
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await own.inject({ method: 'POST', url: '/api/v1/syncs/qrstuvwxyz012345/abort', headers: auth })).json()).toMatchObject({ aborted: true });
+    expect((await other).json()).toEqual({ status: 'aborted' });
+    // the early abort was used once: the same id again runs
+    expect((await own.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers: { ...auth, 'x-tajo-sync-id': 'abcdefghijklmnop' } })).json()).toEqual({ status: 'ok' });
+    const bad = await own.inject({ method: 'POST', url: '/api/v1/syncs/short/abort', headers: auth });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('TAJO_USAGE');
+    expect(seen).toEqual([true, true, false]);
+    await own.close();
+  });
+
   it('store down → 503 on the key lookup', async () => {
     const { key } = await createKey(store, 'ci');
     await store.close();

@@ -21,7 +21,12 @@ import { bodyKind } from './webhookRoute.js';
 export interface ManagementHandlers {
   connect(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
   test?(connectorId: string): Promise<unknown>;
-  sync(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
+  /**
+   * `signal` aborts when the caller gives up: its connection closed before the answer (a remote client's timeout,
+   * `close()`, a crash), or it asked for the abort (`POST /api/v1/syncs/:syncId/abort`, what a remote `sync`'s own
+   * signal sends). The sync then stops at its next page with its cursors kept and answers its report (`aborted`).
+   */
+  sync(connectorId: string, body: Record<string, unknown>, opts?: { signal?: AbortSignal }): Promise<unknown>;
   status(connectorId: string): Promise<unknown>;
   handleEvent(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
   rotate?(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
@@ -74,11 +79,24 @@ function dlqIdOf(req: FastifyRequest): number {
   return /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
 }
 
+/** The `X-Tajo-Sync-Id` a remote client gives its sync (random, so that it may abort that one), if well-formed. */
+export const SYNC_ID_HEADER = 'x-tajo-sync-id';
+const SYNC_ID = /^[A-Za-z0-9_-]{16,64}$/;
+/** Aborts asked for syncs not started yet (the abort may overtake its sync on another connection); oldest dropped. */
+const EARLY_ABORTS_MAX = 1000;
+
+function syncIdOf(raw: unknown): string | undefined {
+  return typeof raw === 'string' && SYNC_ID.test(raw) ? raw : undefined;
+}
+
 function notServed(req: FastifyRequest): TajoError {
   return new TajoError('TAJO_ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0] ?? ''}`.slice(0, 200));
 }
 
 export function registerManagementApi(app: FastifyInstance, ctx: ManagementContext): void {
+  /** Syncs running for a remote caller that named them (`X-Tajo-Sync-Id`), to abort on its request. */
+  const running = new Map<string, AbortController>();
+  const earlyAborts = new Set<string>();
   app.register(
     async (api) => {
       api.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -122,7 +140,38 @@ export function registerManagementApi(app: FastifyInstance, ctx: ManagementConte
       };
       api.post('/connectors/:id/connect', async (req) => orOk(h.connect(idOf(req), jsonObject(req))));
       api.post('/connectors/:id/test', async (req) => optional(req, h.test, idOf(req)));
-      api.post('/connectors/:id/sync', async (req) => orOk(h.sync(idOf(req), jsonObject(req))));
+      api.post('/connectors/:id/sync', async (req, reply) => {
+        const body = jsonObject(req);
+        const abort = new AbortController();
+        // the caller went away before its answer: nobody will read the report, so the sync stops at its next page
+        const onClose = () => {
+          if (!reply.raw.writableFinished) abort.abort();
+        };
+        reply.raw.on('close', onClose);
+        const syncId = syncIdOf(req.headers[SYNC_ID_HEADER]);
+        if (syncId !== undefined) {
+          if (earlyAborts.delete(syncId)) abort.abort();
+          else running.set(syncId, abort);
+        }
+        try {
+          return await orOk(h.sync(idOf(req), body, { signal: abort.signal }));
+        } finally {
+          reply.raw.off('close', onClose);
+          if (syncId !== undefined && running.get(syncId) === abort) running.delete(syncId);
+        }
+      });
+      api.post('/syncs/:syncId/abort', async (req) => {
+        const syncId = syncIdOf((req.params as { syncId?: string }).syncId);
+        if (syncId === undefined) throw new TajoError('TAJO_USAGE', 'A sync id is 16 to 64 letters, digits, - or _', { details: [{ path: 'syncId', message: 'must match [A-Za-z0-9_-]{16,64}' }] });
+        const abort = running.get(syncId);
+        if (abort) {
+          abort.abort();
+          return { syncId, aborted: true, running: true };
+        }
+        earlyAborts.add(syncId);
+        if (earlyAborts.size > EARLY_ABORTS_MAX) earlyAborts.delete(earlyAborts.values().next().value as string);
+        return { syncId, aborted: true, running: false };
+      });
       api.get('/connectors/:id/status', async (req) => orOk(h.status(idOf(req))));
       api.post('/connectors/:id/events', async (req) => orOk(h.handleEvent(idOf(req), jsonObject(req))));
       api.post('/connectors/:id/rotate', async (req) => optional(req, h.rotate, idOf(req), jsonObject(req)));

@@ -11,12 +11,12 @@ export interface EmulatorSuite {
   tempDir(prefix: string): Promise<string>;
 }
 
-/** One emulator (small scale, time ×20) for a test file, and temporary data dirs cleaned up after it. */
-export function emulatorSuite(seed: number): EmulatorSuite {
+/** One emulator (small scale, time ×20 unless told) for a test file, and temporary data dirs cleaned up after it. */
+export function emulatorSuite(seed: number, opts: { timeScale?: number } = {}): EmulatorSuite {
   let emu: RunningEmulator | undefined;
   const dirs: string[] = [];
   beforeAll(async () => {
-    emu = await startEmulator({ seed, scale: 'small', timeScale: 20 });
+    emu = await startEmulator({ seed, scale: 'small', timeScale: opts.timeScale ?? 20 });
   });
   afterAll(async () => {
     await emu?.close();
