@@ -136,9 +136,13 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
     return replyError(reply, code, message);
   };
 
-  app.post(def.path, async (req, reply) => {
-    const started = process.hrtime.bigint();
+  // Counted on arrival, before the body is read: a delivery the body parser refuses (413) is received and rejected too.
+  const onRequest = (_req: FastifyRequest, _reply: FastifyReply, next: () => void): void => {
     ctx.metrics.received.inc({ route });
+    next();
+  };
+  app.post(def.path, { onRequest }, async (req, reply) => {
+    const started = process.hrtime.bigint();
     if (ctx.limiter) {
       const wait = ctx.limiter.take(route, req.ip);
       if (wait > 0) {

@@ -121,6 +121,10 @@ describe('POST /webhooks/twilio/taskrouter', () => {
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error.code).toBe('TAJO_WEBHOOK_BODY_TOO_LARGE');
     expect(await inboxItems(store)).toHaveLength(0);
+    // every delivery counts as received, also those refused before the handler (the body limit): rejected ≤ received
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/tajo_webhook_rejected_total\{route="taskrouter",reason="TAJO_WEBHOOK_BODY_TOO_LARGE"\} 1\n/);
+    expect(metrics).toMatch(/tajo_webhook_received_total\{route="taskrouter"\} 4\n/);
   });
 });
 
