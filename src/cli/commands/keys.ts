@@ -26,11 +26,11 @@ export function registerKeysCommands(program: Command, env: CommandEnv): void {
 
   keys
     .command('revoke')
-    .description('revoke a key by id')
-    .argument('<id>', 'key id (key_…)')
+    .description('revoke a key by id (or by the key itself)')
+    .argument('<id>', 'key id (key_…), or the key (tajo_…): never printed')
     .action(async (id: string) => {
       const ctx = env.ctx();
       const r = await revokeApiKey(await ctx.sdk(), id);
-      ctx.out.result(r, () => [`✓ ${id} revoked`]);
+      ctx.out.result(r, (k) => [`✓ ${k.id} revoked`]);
     });
 }
