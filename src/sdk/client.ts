@@ -143,6 +143,14 @@ export class TajoClient {
       if (!this.options.apiKey) throw new TajoError('TAJO_API_KEY_INVALID', 'Remote mode needs an apiKey', { hint: 'create one with `tajo keys create`' });
       return new RemoteBackend(this.options.baseUrl, this.options.apiKey, this.options.timeoutMs);
     }
+    // a key without a URL is a remote client whose baseUrl is missing (an unset variable), not an embedded one: running
+    // embedded would open a store of its own in the working directory and answer from it as if it were the server
+    if (this.options.apiKey !== undefined) {
+      throw new TajoError('TAJO_USAGE', 'apiKey is given without baseUrl: a remote client needs both', {
+        details: [{ path: 'baseUrl', message: 'required with apiKey (the URL of a running `tajo serve`)' }],
+        hint: 'pass baseUrl, or leave apiKey out to run embedded',
+      });
+    }
     const { EmbeddedBackend } = await import('./embedded.js');
     return EmbeddedBackend.open(this.options);
   }

@@ -3,8 +3,11 @@
  * that cannot be sent. Every case is a coded TajoError that says what happened, never `undefined` as a result, never
  * "unreachable" for a mistake of the caller's, and never the credential it was given.
  */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTajoError } from '../core/errors.js';
 import { TajoClient } from './index.js';
@@ -86,6 +89,20 @@ describe("the caller's mistakes are refused before any request, without quoting 
     expect(err.message).not.toContain('unreachable');
     expect(seen.length).toBe(before);
     await c.close();
+  });
+
+  it('an apiKey without baseUrl (an unset variable) is refused, not run embedded on a store of its own', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'tajo-nobase-'));
+    try {
+      for (const baseUrl of [undefined, '']) {
+        const c = new TajoClient({ apiKey: KEY, env: {}, cwd, ...(baseUrl !== undefined ? { baseUrl } : {}) });
+        expect(await failure(c.connectors.status('twilio-flex'))).toMatchObject({ code: 'TAJO_USAGE', message: expect.stringContaining('without baseUrl') });
+        await c.close();
+      }
+      expect(await readdir(cwd)).toEqual([]);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
   });
 
   it('a base URL with a trailing slash is still taken', async () => {
