@@ -163,7 +163,9 @@ export type DeadLetterReason =
   /** An inbox row the store cannot read back (its payload or item keys); the row leaves the inbox as this. */
   | 'corrupt_inbox_row'
   /** A customer's STOP in a Conversation no task ever named (within maxDeferMs): kept, with its webhook, for replay. */
-  | 'optout_unlinked';
+  | 'optout_unlinked'
+  /** An inbox item whose processing throws a bug (not a coded failure), alone and again: kept, with its webhook, for replay. */
+  | 'processing_failed';
 
 export interface DeadLetterInput {
   source: 'twilio' | 'brevo' | 'webhook';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TwilioFlexConfigSchema } from '../../config/schema.js';
+import { TajoError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
 import { openStore } from '../../store/openStore.js';
 import type { Store } from '../../store/store.js';
@@ -295,15 +296,39 @@ describe('InboxProcessor', () => {
     expect(await pending()).toBe(0);
   });
 
-  it('a failed commit leaves the items for a retry (store closed → no throw)', async () => {
-    await store.ingest([callback(1, 'task.created', T0)]);
+  it('an expected failure (a coded TajoError: the store or Twilio unavailable) leaves the items for a retry, no dead letter', async () => {
+    await store.ingest([callback(1, 'task.created', T0), callback(3, 'task.created', T0, { TaskSid: sid('WT', 3) })]);
     const failing: TaskPlanner = async () => {
-      throw new Error('boom');
+      throw new TajoError('TAJO_STORE_UNAVAILABLE', 'State store is unavailable (SQLITE_IOERR)');
     };
     const p = processor({ plan: failing });
-    expect(await p.runOnce()).toMatchObject({ processed: 0, deferred: 1 });
+    expect(await p.runOnce()).toMatchObject({ processed: 0, deferred: 2 });
+    expect(await store.listDeadLetters()).toEqual([]);
     clock += 2000;
-    expect(await processor().runOnce()).toMatchObject({ processed: 1 });
+    expect(await processor().runOnce()).toMatchObject({ processed: 2 });
+  });
+
+  it('a row whose processing throws a bug is set aside as a replayable dead letter; the rows claimed with it are processed', async () => {
+    const T = (n: number) => sid('WT', n);
+    const rows = [1, 2, 3, 4, 5].map((n) => callback(10 + n, 'task.created', T0, { TaskSid: T(n), ResourceSid: T(n) }));
+    await store.ingest(rows);
+    // the derivation of task 4 trips a bug, whatever it is derived with
+    const buggy: TaskPlanner = async (input) => {
+      if (input.taskSids.includes(T(4))) throw new TypeError("Cannot read properties of undefined (reading 'x')");
+      return plan(input);
+    };
+    const r = await processor({ plan: buggy }).runOnce();
+    expect(r).toMatchObject({ claimed: 5, processed: 4, ignored: 1, deferred: 0 });
+    expect(await pending()).toBe(0);
+    expect(planned.flatMap((p) => p.taskSids).sort()).toEqual([T(1), T(2), T(3), T(5)]);
+    // the good rows' events are stored; the bad row's webhook is kept whole for `tajo dlq replay`
+    expect((await store.rawEventsForTasks(C, [T(1), T(2), T(3), T(4), T(5)])).map((e) => e.taskSid).sort()).toEqual([T(1), T(2), T(3), T(5)]);
+    const dead = await store.listDeadLetters();
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({
+      source: 'webhook', reason: 'processing_failed', recordKey: expect.stringContaining(rows[3]!.key), status: 'open',
+      payload: { key: rows[3]!.key, source: 'taskrouter', webhook: rows[3]!.payload }, error: expect.stringContaining('Cannot read properties'),
+    });
   });
 
   it('start() drains, wake() runs at once, stop() waits', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TajoError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../store/store.js';
 import { isCoarserCopy } from '../../store/batch.js';
@@ -119,7 +120,63 @@ export class InboxProcessor {
       return EMPTY_RESULT;
     }
     if (items.length === 0) return EMPTY_RESULT;
+    return this.isolating(items, nowMs);
+  }
 
+  /**
+   * Processes claimed items so that a row that trips a bug cannot hold the others forever. A bug is an error that is
+   * not a coded TajoError: the expected failures (the store or Twilio unavailable, a customer re-derived meanwhile)
+   * are TajoErrors, and leave the batch to its lease, retried as a whole. On a bug the rows are halved until the one
+   * that throws is alone; tried once more alone, it leaves the inbox as dead letters (`processing_failed`, one per
+   * item, each holding its webhook for `tajo dlq replay` once a version without the bug runs).
+   */
+  private async isolating(items: InboxItem[], nowMs: number): Promise<RunResult> {
+    try {
+      return await this.process(items, nowMs);
+    } catch (err) {
+      if (err instanceof TajoError) throw err;
+      const ids = [...new Set(items.map((i) => i.id))];
+      if (ids.length > 1) {
+        this.opts.logger.warn({ err: msg(err), rows: ids.length }, 'inbox batch failed on a bug; processing its rows in halves to set the failing one aside');
+        const first = new Set(ids.slice(0, Math.ceil(ids.length / 2)));
+        const a = await this.isolating(items.filter((i) => first.has(i.id)), nowMs);
+        const b = await this.isolating(items.filter((i) => !first.has(i.id)), nowMs);
+        return addResults(a, b);
+      }
+      try {
+        return await this.process(items, nowMs);
+      } catch (again) {
+        if (again instanceof TajoError) throw again;
+        return this.setAside(items, again);
+      }
+    }
+  }
+
+  /** One inbox row whose processing throws a bug, twice: its items become `processing_failed` dead letters. */
+  private async setAside(items: InboxItem[], err: unknown): Promise<RunResult> {
+    const o = this.opts;
+    const row = items[0]!;
+    o.logger.error({ err: err instanceof Error ? err.stack ?? err.message : String(err), inboxId: row.id, source: row.source }, 'inbox row set aside as a dead letter: processing it throws');
+    const deadLetters: DeadLetterInput[] = items.filter((i) => !i.duplicate).map((i) => ({
+      source: 'webhook', reason: 'processing_failed', recordKey: `inbox:${i.id}:${i.key}`,
+      payload: { key: i.key, source: i.source, webhook: i.payload }, error: msg(err),
+    }));
+    const result: RunResult = { ...EMPTY_RESULT, duplicates: {}, claimed: items.length, ignored: deadLetters.length };
+    for (const i of items) if (i.duplicate) result.duplicates[i.source] = (result.duplicates[i.source] ?? 0) + 1;
+    try {
+      await commitDerived(o.store, o.connectorId, { processedInboxIds: [row.id], deadLetters }, o.rederive);
+    } catch (commitErr) {
+      o.logger.warn({ err: msg(commitErr), inboxId: row.id }, 'inbox row not set aside; retried after its lease');
+      return { ...EMPTY_RESULT, claimed: items.length, deferred: items.length };
+    }
+    o.onProcessed?.(result);
+    for (const fn of this.listeners) fn(result);
+    return result;
+  }
+
+  /** Normalise → complete from TaskRouter → attach Conversation facts → derive → commit, for claimed items. */
+  private async process(items: InboxItem[], nowMs: number): Promise<RunResult> {
+    const o = this.opts;
     const result: RunResult = { ...EMPTY_RESULT, duplicates: {}, claimed: items.length };
     const rawEvents = new Map<string, RawEvent>();
     const add = (evs: readonly RawEvent[]): void => {
@@ -236,6 +293,7 @@ export class InboxProcessor {
       result.outboxInserted = r.outboxInserted;
       this.conversations.learnRows(derived.interactions ?? []);
     } catch (err) {
+      if (!(err instanceof TajoError)) throw err; // a bug: `isolating` sets the row that trips it aside
       o.logger.warn({ err: msg(err), items: items.length }, 'inbox batch not committed; the items are retried after their lease');
       // nothing was committed: the duplicates come back with their rows, and are counted then
       return { ...result, processed: 0, deferred: items.length, duplicates: {} };
@@ -368,6 +426,15 @@ function surveyLinkOf(attributes: unknown): string | undefined {
   const c = conv as Record<string, unknown>;
   const kind = typeof c.kind === 'string' ? c.kind.toLowerCase() : '';
   return kind === 'survey' && typeof c.conversation_id === 'string' && c.conversation_id.startsWith('WT') ? c.conversation_id : undefined;
+}
+
+function addResults(a: RunResult, b: RunResult): RunResult {
+  const duplicates = { ...a.duplicates };
+  for (const [k, n] of Object.entries(b.duplicates) as [InboxItem['source'], number][]) duplicates[k] = (duplicates[k] ?? 0) + n;
+  return {
+    claimed: a.claimed + b.claimed, processed: a.processed + b.processed, deferred: a.deferred + b.deferred, ignored: a.ignored + b.ignored,
+    duplicates, rawEvents: a.rawEvents + b.rawEvents, outboxInserted: a.outboxInserted + b.outboxInserted, tasks: a.tasks + b.tasks,
+  };
 }
 
 function msg(err: unknown): string {

@@ -72,4 +72,21 @@ describe('dlq replay', () => {
     // the replay's inbox key is derived from the dead letter: storing it again is a duplicate
     expect(await store.ingest([{ key: replayInboxKey(letter!.id), source: 'conversations', payload: webhook }])).toMatchObject({ accepted: 0, duplicates: 1 });
   });
+
+  it('processing_failed: the webhook whose processing threw goes back into the inbox and is processed by the running version', async () => {
+    const task = `WT${'0'.repeat(31)}8`;
+    const ev = `EV${'0'.repeat(31)}8`;
+    const webhook = {
+      Sid: ev, EventType: 'task.created', TaskSid: task, TaskAttributes: JSON.stringify({ from: '+14155550123', channelType: 'sms' }), TaskChannelUniqueName: 'sms',
+      ResourceType: 'task', ResourceSid: task, Timestamp: String(Math.floor(Date.now() / 1000) - 60),
+    };
+    // what the inbox processor keeps for a row whose processing threw a bug (engine/ingest/inboxProcessor.ts, setAside)
+    await store.commit(C, { deadLetters: [{ source: 'webhook', reason: 'processing_failed', recordKey: `inbox:7:${ev}`, payload: { key: ev, source: 'taskrouter', webhook }, error: 'TypeError: boom' }] });
+    const letter = (await backend.dlqList({})).find((d) => d.reason === 'processing_failed');
+    expect(letter).toBeDefined();
+    const r = await backend.dlqReplay(letter!.id);
+    expect(r).toMatchObject({ id: letter!.id, status: 'replayed', inboxKey: replayInboxKey(letter!.id) });
+    expect((await store.rawEventsForTasks(C, [task])).map((e) => [e.key, e.type])).toEqual([[ev, 'task.created']]);
+    expect((await backend.dlqList({})).filter((d) => d.reason === 'processing_failed')).toEqual([]);
+  });
 });
