@@ -28,6 +28,10 @@ beforeAll(async () => {
     } else if (req.url?.startsWith('/api/v1/dlq')) {
       res.writeHead(502, { 'content-type': 'text/html' });
       res.end('<html>502 Bad Gateway</html>');
+    } else if (req.url?.endsWith('/forget')) {
+      // a newer server's code, unknown to this client
+      res.writeHead(409, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'TAJO_FROM_THE_FUTURE', message: 'Something newer', hint: 'upgrade' } }));
     } else if (req.url?.endsWith('/test')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end();
@@ -66,6 +70,8 @@ describe('remote answers that are not from tajo serve', () => {
     const bad = await failure(c.dlq.list());
     expect(bad).toMatchObject({ code: 'TAJO_STORE_UNAVAILABLE', retryable: true, message: expect.stringContaining('answered 502') });
     expect(await failure(c.connectors.uninstall('twilio-flex'))).toMatchObject({ code: 'TAJO_ROUTE_NOT_FOUND', message: expect.stringContaining('answered 404') });
+    // Tajo's error body with a code this client does not know: the server's message and hint, and its code named
+    expect(await failure(c.connectors.forget('twilio-flex', 'a@b.co'))).toMatchObject({ code: 'TAJO_INTERNAL', message: 'Something newer (TAJO_FROM_THE_FUTURE)', hint: 'upgrade' });
     await c.close();
   });
 });

@@ -226,13 +226,14 @@ function codeOfStatus(status: number): ErrorCode {
 export function errorFromResponse(status: number, body: unknown, baseUrl = 'the Tajo server'): TajoError {
   const e = (body as { error?: { code?: string; message?: string; details?: ErrorDetail[]; hint?: string } } | undefined)?.error;
   const known = typeof e?.code === 'string' && Object.hasOwn(ERRORS, e.code) ? (e.code as ErrorCode) : undefined;
-  if (!known || typeof e?.message !== 'string') {
+  if (typeof e?.message !== 'string') {
     const code = codeOfStatus(status);
     return new TajoError(code, `Tajo server at ${baseUrl} answered ${status} without a Tajo error body`, {
       hint: code === 'TAJO_STORE_UNAVAILABLE' ? 'check that `tajo serve` is running behind the proxy, then retry' : NOT_TAJO_HINT,
     });
   }
-  return new TajoError(known, e.message, {
+  // a code this client does not know (a newer server): its status's code, with the server's message
+  return new TajoError(known ?? codeOfStatus(status), known || typeof e.code !== 'string' ? e.message : `${e.message} (${e.code.slice(0, 64)})`, {
     ...(Array.isArray(e.details) ? { details: e.details } : {}),
     ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
   });
