@@ -165,7 +165,9 @@ export type DeadLetterReason =
   /** A customer's STOP in a Conversation no task ever named (within maxDeferMs): kept, with its webhook, for replay. */
   | 'optout_unlinked'
   /** An inbox item whose processing throws a bug (not a coded failure), alone and again: kept, with its webhook, for replay. */
-  | 'processing_failed';
+  | 'processing_failed'
+  /** A Flex plugin call naming only a reservation (WR…) that resolved to no task within maxDeferMs: kept, with its webhook, for replay. */
+  | 'reservation_unresolved';
 
 export interface DeadLetterInput {
   source: 'twilio' | 'brevo' | 'webhook';

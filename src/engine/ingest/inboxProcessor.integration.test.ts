@@ -215,6 +215,15 @@ describe('InboxProcessor', () => {
     expect(r).toMatchObject({ claimed: 2, processed: 1, deferred: 1 });
     const raw = await store.rawEventsForTasks(C, [sid('WT', 5)]);
     expect(raw.map((e) => [e.type, e.occurredMs]).sort()).toEqual([['task.completed', T0], ['task.created', T0 - 30_000]]);
+    // past the inbox's wait, the reservation that never resolved is kept as a replayable dead letter, not dropped
+    clock += 3_600_000 + 60_000;
+    expect(await processor().runOnce()).toMatchObject({ claimed: 1, processed: 1, ignored: 1 });
+    expect(await pending()).toBe(0);
+    const dead = await store.listDeadLetters();
+    expect(dead.map((d) => [d.source, d.reason, d.payload])).toEqual([
+      ['webhook', 'reservation_unresolved', { key: `flex:task-complete:${sid('WR', 5)}`, source: 'flex-plugin', webhook: { TaskSid: sid('WR', 5), ReceivedMs: T0 } }],
+    ]);
+    expect(dead[0]!.error).toContain(sid('WR', 5));
   });
 
   it('resolves a reservation through TaskRouter and stores the task events it returns', async () => {

@@ -215,7 +215,13 @@ export class InboxProcessor {
       for (const c of n.completions) {
         const r = await this.completion(c, expired(item));
         if (r === 'defer') deferred.add(item.id);
-        else add(r);
+        else if (r === 'unresolved') {
+          ownDeadLetters.push({
+            source: 'webhook', reason: 'reservation_unresolved', recordKey: `inbox:${item.id}:${item.key}`, payload: { key: item.key, source: item.source, webhook: item.payload },
+            error: `reservation ${c.reservationSid ?? '(none)'} did not resolve to a task within the inbox's wait${this.opts.taskRouter ? '' : ' (no TaskRouter access)'}`,
+          });
+          result.ignored += 1;
+        } else add(r);
       }
       for (const obs of n.conversations) pendingConversations.push({ item, obs });
     }
@@ -325,16 +331,19 @@ export class InboxProcessor {
     }
   }
 
-  /** A plugin / SDK completion → the task's events (TaskRouter), or synthetic ones; 'defer' to retry later. */
-  private async completion(c: PluginCompletion, expired: boolean): Promise<RawEvent[] | 'defer'> {
+  /**
+   * A plugin / SDK completion → the task's events (TaskRouter), or synthetic ones; 'defer' to retry later;
+   * 'unresolved' when it names only a reservation that found no task within the inbox's wait (kept as a dead letter).
+   */
+  private async completion(c: PluginCompletion, expired: boolean): Promise<RawEvent[] | 'defer' | 'unresolved'> {
     const tr = this.opts.taskRouter;
     let taskSid = c.taskSid;
     try {
       if (!taskSid && c.reservationSid && tr) taskSid = await tr.taskForReservation(c.reservationSid);
       if (!taskSid) {
         if (expired) {
-          this.opts.logger.warn({ reservationSid: c.reservationSid }, 'plugin call: reservation never resolved to a task; dropped');
-          return [];
+          this.opts.logger.warn({ reservationSid: c.reservationSid }, 'plugin call: reservation never resolved to a task; kept as a dead letter');
+          return 'unresolved';
         }
         return 'defer';
       }
@@ -349,7 +358,7 @@ export class InboxProcessor {
         this.opts.logger.warn({ err: msg(err) }, 'plugin call: TaskRouter lookup failed; retrying later');
         return 'defer';
       }
-      if (!taskSid) return [];
+      if (!taskSid) return 'unresolved';
     }
     return fallbackCompletionEvents({ ...c, taskSid });
   }

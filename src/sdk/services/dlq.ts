@@ -50,8 +50,9 @@ export async function show(ctx: SdkContext, id: number): Promise<DeadLetterDetai
  *   source, under a key derived from this dead letter's id (a second replay of it dedupes), and processed like a new
  *   delivery: once a sync has brought the task naming the Conversation, the opt-out reaches the customer's contact;
  *   still unnamed, it waits in the inbox up to the processor's wait and becomes a new dead letter again;
- * - a webhook kept as `processing_failed` (its processing threw a bug): stored in the inbox again the same way, and
- *   processed by the version running now.
+ * - a webhook kept as `processing_failed` (its processing threw a bug) or `reservation_unresolved` (a plugin call whose
+ *   reservation found no task in time): stored in the inbox again the same way, and processed by the version running
+ *   now (with the TaskRouter access it has now).
  */
 export async function replay(ctx: SdkContext, id: number): Promise<DlqActionResult> {
   const d = await get(ctx, id);
@@ -60,7 +61,7 @@ export async function replay(ctx: SdkContext, id: number): Promise<DlqActionResu
   if (d.reason === 'corrupt_inbox_row') {
     throw new TajoError('TAJO_USAGE', `Dead letter #${id} (corrupt_inbox_row) cannot be replayed: its inbox row could not be read back. Inspect it with \`tajo dlq show ${id}\`, then discard it; the sender's retries or the next sync bring its events.`);
   }
-  if (d.reason === 'optout_unlinked' || d.reason === 'processing_failed') return replayWebhook(ctx, d);
+  if (d.reason === 'optout_unlinked' || d.reason === 'processing_failed' || d.reason === 'reservation_unresolved') return replayWebhook(ctx, d);
   if (d.source === 'twilio' && /^WT[0-9a-fA-F]{32}$/.test(d.recordKey)) {
     const conn = await loadConnection(ctx, 'twilio-flex');
     const { plan, rederive } = await createLivePlanner(ctx, conn);
