@@ -111,6 +111,14 @@ describe("the caller's mistakes are refused before any request, without quoting 
     }
   });
 
+  it('a timeoutMs no timer takes is TAJO_USAGE, not a RangeError', async () => {
+    for (const timeoutMs of [-1, 0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 1e20]) {
+      const c = new TajoClient({ apiKey: KEY, baseUrl: base, timeoutMs });
+      expect(await failure(c.connectors.status('twilio-flex')), String(timeoutMs)).toMatchObject({ code: 'TAJO_USAGE', message: expect.stringContaining('timeoutMs') });
+      await c.close();
+    }
+  });
+
   it('a base URL with a trailing slash is still taken', async () => {
     const c = new TajoClient({ apiKey: KEY, baseUrl: `${base}/` });
     await failure(c.connectors.status('twilio-flex'));

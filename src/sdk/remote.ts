@@ -32,6 +32,8 @@ export const API_ROUTES = {
 
 /** Default limit of a remote call, except `sync` (see TajoClientOptions.timeoutMs). */
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** The longest timer Node takes (AbortSignal.timeout). */
+const MAX_TIMEOUT_MS = 4_294_967_295;
 /** Asking the server to abort a sync; past it the sync call is cut off instead. */
 const ABORT_TIMEOUT_MS = 10_000;
 /** `forget`: the delivery worker's lease (120 s) plus the Brevo deletions on either side of it. */
@@ -56,6 +58,11 @@ export class RemoteBackend implements TajoBackend {
     private readonly timeoutMs?: number,
   ) {
     this.baseUrl = checkBaseUrl(baseUrl);
+    if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= MAX_TIMEOUT_MS)) {
+      // AbortSignal.timeout would throw a RangeError on every call
+      const message = `must be an integer number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`;
+      throw new TajoError('TAJO_USAGE', `Invalid timeoutMs: ${message}`, { details: [{ path: 'timeoutMs', message }] });
+    }
     if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
       throw new TajoError('TAJO_API_KEY_INVALID', 'apiKey is not a Tajo API key: it has characters an Authorization header cannot carry', { hint: 'pass the key `tajo keys create` printed, as is' });
     }

@@ -41,7 +41,7 @@ export interface TajoClientOptions {
    * else `TAJO_TIME_SCALE`). Never set it against the real vendors.
    */
   timeScale?: number;
-  /** Remote mode: limit of each call (default 120 s for every call but `sync`, which has none: cancel it with `signal`). */
+  /** Remote mode: limit of each call in ms, an integer from 1 to 4294967295 (default 120 s for every call but `sync`, which has none: cancel it with `signal`). */
   timeoutMs?: number;
 }
 
