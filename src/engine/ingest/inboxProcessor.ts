@@ -11,6 +11,8 @@ import { normalizeInboxItem } from './normalize.js';
 import { fallbackCompletionEvents, type PluginCompletion } from './pluginEvents.js';
 import type { TaskRouterLookup } from './taskRouterLookup.js';
 import { mapLimit } from '../sync/conversationSource.js';
+import { isolateBugs } from './isolateBugs.js';
+import { tasksToComplete } from './tasksToComplete.js';
 import { commitDerived, type CustomerRederive } from '../sync/customerCommit.js';
 
 /**
@@ -120,36 +122,12 @@ export class InboxProcessor {
       return EMPTY_RESULT;
     }
     if (items.length === 0) return EMPTY_RESULT;
-    return this.isolating(items, nowMs);
-  }
-
-  /**
-   * Processes claimed items so that a row that trips a bug cannot hold the others forever. A bug is an error that is
-   * not a coded TajoError: the expected failures (the store or Twilio unavailable, a customer re-derived meanwhile)
-   * are TajoErrors, and leave the batch to its lease, retried as a whole. On a bug the rows are halved until the one
-   * that throws is alone; tried once more alone, it leaves the inbox as dead letters (`processing_failed`, one per
-   * item, each holding its webhook for `tajo dlq replay` once a version without the bug runs).
-   */
-  private async isolating(items: InboxItem[], nowMs: number): Promise<RunResult> {
-    try {
-      return await this.process(items, nowMs);
-    } catch (err) {
-      if (err instanceof TajoError) throw err;
-      const ids = [...new Set(items.map((i) => i.id))];
-      if (ids.length > 1) {
-        this.opts.logger.warn({ err: msg(err), rows: ids.length }, 'inbox batch failed on a bug; processing its rows in halves to set the failing one aside');
-        const first = new Set(ids.slice(0, Math.ceil(ids.length / 2)));
-        const a = await this.isolating(items.filter((i) => first.has(i.id)), nowMs);
-        const b = await this.isolating(items.filter((i) => !first.has(i.id)), nowMs);
-        return addResults(a, b);
-      }
-      try {
-        return await this.process(items, nowMs);
-      } catch (again) {
-        if (again instanceof TajoError) throw again;
-        return this.setAside(items, again);
-      }
-    }
+    return isolateBugs(items, {
+      run: (some) => this.process(some, nowMs),
+      setAside: (row, err) => this.setAside(row, err),
+      add: addResults,
+      onSplit: (err, rows) => o.logger.warn({ err: msg(err), rows }, 'inbox batch failed on a bug; processing its rows in halves to set the failing one aside'),
+    });
   }
 
   /** One inbox row whose processing throws a bug, twice: its items become `processing_failed` dead letters. */
@@ -299,7 +277,7 @@ export class InboxProcessor {
       result.outboxInserted = r.outboxInserted;
       this.conversations.learnRows(derived.interactions ?? []);
     } catch (err) {
-      if (!(err instanceof TajoError)) throw err; // a bug: `isolating` sets the row that trips it aside
+      if (!(err instanceof TajoError)) throw err; // a bug: `isolateBugs` sets the row that trips it aside
       o.logger.warn({ err: msg(err), items: items.length }, 'inbox batch not committed; the items are retried after their lease');
       // nothing was committed: the duplicates come back with their rows, and are counted then
       return { ...result, processed: 0, deferred: items.length, duplicates: {} };
@@ -407,34 +385,6 @@ export class InboxProcessor {
     this.timer = undefined;
     await this.running?.catch(() => undefined);
   }
-}
-
-/** The tasks whose full history a raw event calls for: a finished task, and the interaction a finished survey rates. */
-export function tasksToComplete(e: RawEvent): string[] {
-  if (!e.taskSid || (e.type !== 'task.completed' && e.type !== 'task.canceled')) return [];
-  const data = e.data !== null && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : {};
-  if (data.source === 'flex-plugin') return [];
-  const linked = surveyLinkOf(data.task_attributes ?? data.TaskAttributes);
-  // a survey post's task may exist nowhere in TaskRouter (a stand-in SID): only the interaction it rates is read
-  if (data.source === 'survey') return linked ? [linked] : [];
-  return linked ? [e.taskSid, linked] : [e.taskSid];
-}
-
-function surveyLinkOf(attributes: unknown): string | undefined {
-  let a = attributes;
-  if (typeof a === 'string') {
-    if (!/survey/i.test(a)) return undefined;
-    try {
-      a = JSON.parse(a) as unknown;
-    } catch {
-      return undefined;
-    }
-  }
-  const conv = a !== null && typeof a === 'object' ? (a as Record<string, unknown>).conversations : undefined;
-  if (conv === null || typeof conv !== 'object') return undefined;
-  const c = conv as Record<string, unknown>;
-  const kind = typeof c.kind === 'string' ? c.kind.toLowerCase() : '';
-  return kind === 'survey' && typeof c.conversation_id === 'string' && c.conversation_id.startsWith('WT') ? c.conversation_id : undefined;
 }
 
 function addResults(a: RunResult, b: RunResult): RunResult {

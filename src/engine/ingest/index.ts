@@ -1,5 +1,6 @@
 /** The real-time path: webhook deliveries (inbox items) → raw events → derived rows and live outbox writes. */
-export { InboxProcessor, tasksToComplete, type InboxProcessorOptions, type RunResult, type TaskPlanner } from './inboxProcessor.js';
+export { InboxProcessor, type InboxProcessorOptions, type RunResult, type TaskPlanner } from './inboxProcessor.js';
+export { tasksToComplete } from './tasksToComplete.js';
 export { createInboxProcessor, type LiveIngestDeps } from './live.js';
 export { livePlanner, type LivePlannerDeps } from './livePlanner.js';
 export { twilioTaskRouterLookup, type TaskRouterLookup } from './taskRouterLookup.js';

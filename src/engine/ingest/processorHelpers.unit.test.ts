@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RawEvent } from '../../store/types.js';
 import { overlay } from './attachConversations.js';
 import { conversationSidOf } from './conversationIndex.js';
-import { tasksToComplete } from './inboxProcessor.js';
+import { tasksToComplete } from './tasksToComplete.js';
 
 const sid = (p: string, n: number): string => p + n.toString(16).padStart(32, '0');
 const ev = (type: string, data: Record<string, unknown> = {}): RawEvent => ({ key: 'k', type, occurredMs: 1, taskSid: sid('WT', 1), via: 'webhook', data });
