@@ -32,6 +32,9 @@ beforeAll(async () => {
       // a newer server's code, unknown to this client
       res.writeHead(409, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'TAJO_FROM_THE_FUTURE', message: 'Something newer', hint: 'upgrade' } }));
+    } else if (req.url?.endsWith('/sync')) {
+      // a server that cannot be asked to abort (its abort route answers 404 below): never answers
+      req.resume();
     } else if (req.url?.endsWith('/test')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end();
@@ -72,6 +75,19 @@ describe('remote answers that are not from tajo serve', () => {
     expect(await failure(c.connectors.uninstall('twilio-flex'))).toMatchObject({ code: 'TAJO_ROUTE_NOT_FOUND', message: expect.stringContaining('answered 404') });
     // Tajo's error body with a code this client does not know: the server's message and hint, and its code named
     expect(await failure(c.connectors.forget('twilio-flex', 'a@b.co'))).toMatchObject({ code: 'TAJO_INTERNAL', message: 'Something newer (TAJO_FROM_THE_FUTURE)', hint: 'upgrade' });
+    await c.close();
+  });
+});
+
+describe('a remote sync whose server cannot be asked to abort', () => {
+  it("is cut off at the caller's abort, and says it was aborted (not that the server is unreachable)", async () => {
+    const c = new TajoClient({ apiKey: KEY, baseUrl: base });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const err = await failure(c.connectors.sync('twilio-flex', {}, { signal: ac.signal }));
+    expect(err).toMatchObject({ code: 'TAJO_STORE_UNAVAILABLE', message: expect.stringContaining('was aborted before its answer') });
+    expect(err.message).not.toContain('unreachable');
+    expect(seen.some((u) => /^\/api\/v1\/syncs\/[A-Za-z0-9_-]{16,64}\/abort$/.test(u))).toBe(true);
     await c.close();
   });
 });

@@ -162,7 +162,11 @@ export class RemoteBackend implements TajoBackend {
           hint: 'the call may still complete on the server (a handleEvent retried with the same id is not stored twice); raise timeoutMs for longer calls',
         });
       }
-      throw new TajoError('TAJO_STORE_UNAVAILABLE', `Tajo server at ${this.baseUrl} is unreachable${signal?.aborted ? ' (the call was aborted)' : ''}`, {
+      if (signal?.aborted) {
+        // the caller's signal, when the server could not be asked to abort (a sync): the server's answer is unknown
+        throw new TajoError('TAJO_STORE_UNAVAILABLE', `The call to the Tajo server at ${this.baseUrl} was aborted before its answer`, { cause: err });
+      }
+      throw new TajoError('TAJO_STORE_UNAVAILABLE', `Tajo server at ${this.baseUrl} is unreachable`, {
         cause: err,
         hint: 'check that `tajo serve` is running and the baseUrl is right',
       });
