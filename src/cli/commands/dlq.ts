@@ -1,4 +1,6 @@
 import { Option, type Command } from 'commander';
+import { TajoError } from '../../core/errors.js';
+import type { TajoClient } from '../../sdk/client.js';
 import type { DlqActionResult } from '../../sdk/types.js';
 import type { CommandEnv } from '../main.js';
 import { intOption } from '../options.js';
@@ -35,8 +37,7 @@ export function registerDlqCommands(program: Command, env: CommandEnv): void {
     .action(async (ids: number[]) => {
       const ctx = env.ctx();
       const tajo = await ctx.tajo();
-      const results = [];
-      for (const id of ids) results.push(await tajo.dlq.replay(id));
+      const results = await eachOpen(tajo, ids, 'replayed', (id) => tajo.dlq.replay(id));
       ctx.out.result(results, (r) => r.map(replayLine));
       // a record that failed again is not an error of the command, but scripts must see it
       if (results.some((x) => x.status === 'failed')) ctx.exitCode = 65;
@@ -49,10 +50,35 @@ export function registerDlqCommands(program: Command, env: CommandEnv): void {
     .action(async (ids: number[]) => {
       const ctx = env.ctx();
       const tajo = await ctx.tajo();
-      const results = [];
-      for (const id of ids) results.push(await tajo.dlq.discard(id));
+      const results = await eachOpen(tajo, ids, 'discarded', (id) => tajo.dlq.discard(id));
       ctx.out.result(results, (r) => r.map((x) => `✓ #${x.id} discarded`));
     });
+}
+
+/**
+ * Acts on each id once, in order, after checking them all: an unknown id or one already replayed or discarded fails the
+ * command before anything is done (it used to fail at that id, after the ones before it were acted on, without saying
+ * so). A failure while acting names the ids already acted on.
+ */
+async function eachOpen(tajo: TajoClient, ids: readonly number[], done: 'replayed' | 'discarded', act: (id: number) => Promise<DlqActionResult>): Promise<DlqActionResult[]> {
+  const unique = [...new Set(ids)];
+  for (const id of unique) {
+    const d = await tajo.dlq.show(id);
+    if (d.status !== 'open') {
+      throw new TajoError('TAJO_USAGE', `Dead letter #${id} is already ${d.status}: nothing ${done}`, { hint: 'leave it out; `tajo dlq list` shows the open ones' });
+    }
+  }
+  const results: DlqActionResult[] = [];
+  for (const id of unique) {
+    try {
+      results.push(await act(id));
+    } catch (err) {
+      if (!results.length || !(err instanceof TajoError)) throw err;
+      const before = results.map((r) => `#${r.id}`).join(', ');
+      throw new TajoError(err.code, `${err.message} (${before} ${results.length === 1 ? 'was' : 'were'} ${done} before it)`, { details: [...err.details], ...(err.hint ? { hint: err.hint } : {}), cause: err });
+    }
+  }
+  return results;
 }
 
 function replayLine(x: DlqActionResult): string {
