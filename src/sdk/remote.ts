@@ -36,6 +36,13 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_TIMEOUT_MS = 4_294_967_295;
 /** Asking the server to abort a sync; past it the sync call is cut off instead. */
 const ABORT_TIMEOUT_MS = 10_000;
+/** `webhooks`: beyond its activation wait, the Event Streams calls on either side of it. */
+const WEBHOOKS_MARGIN_MS = 60_000;
+/** The default limit of a remote `webhooks` call: the server may wait up to `activationWaitSeconds` (≤ 600) for the sink's test event. */
+export function webhooksTimeoutMs(params: Pick<WebhooksParams, 'activationWaitSeconds'>): number {
+  const wait = typeof params.activationWaitSeconds === 'number' && Number.isFinite(params.activationWaitSeconds) ? params.activationWaitSeconds * 1000 : 0;
+  return Math.max(DEFAULT_TIMEOUT_MS, wait + WEBHOOKS_MARGIN_MS);
+}
 /** `forget`: the delivery worker's lease (120 s) plus the Brevo deletions on either side of it. */
 const FORGET_TIMEOUT_MS = 300_000;
 
@@ -113,7 +120,7 @@ export class RemoteBackend implements TajoBackend {
     return this.call(API_ROUTES.bootstrap(id), params);
   }
   webhooks(id: ConnectorId, params: WebhooksParams): Promise<WebhooksReport> {
-    return this.call(API_ROUTES.webhooks(id), params);
+    return this.call(API_ROUTES.webhooks(id), params, { timeoutMs: this.timeoutMs ?? webhooksTimeoutMs(params) });
   }
   forget(id: ConnectorId, key: string, opts: { deleteInBrevo?: boolean }): Promise<ForgetResult> {
     // with deleteInBrevo it may wait for the lease (120 s) of a Brevo write in flight, then delete again
