@@ -82,8 +82,9 @@ export function parseConfig(text: string, opts: { env?: NodeJS.ProcessEnv; file?
   }
   const missing: ErrorDetail[] = [];
   const retyped: Retyped[] = [];
+  const emptied: Path[] = [];
   interpolateNode(doc.contents, [], opts.env ?? process.env, (path, name, node) =>
-    missing.push(withLine({ path: dotted(path), message: `environment variable ${name} is not set` }, lineOf(node.range?.[0]))), retyped);
+    missing.push(withLine({ path: dotted(path), message: `environment variable ${name} is not set` }, lineOf(node.range?.[0]))), retyped, emptied);
   if (missing.length) {
     throw new TajoError('TAJO_CONFIG_ENV_MISSING', summary('Environment variables referenced by the configuration are not set', missing, where), {
       details: missing,
@@ -91,7 +92,28 @@ export function parseConfig(text: string, opts: { env?: NodeJS.ProcessEnv; file?
     });
   }
   const raw: unknown = doc.toJS() ?? {};
+  dropUnset(raw, [], new Set(emptied.map(dotted)));
   return validate(raw, doc, lineOf, where, retyped, opts.file ? dirname(resolve(opts.file)) : undefined);
+}
+
+/** Where a map value may not be left empty: a record path mapped to nothing is a mistake, not "unset". */
+const KEEP_EMPTY = new Set(['connectors.twilio_flex.field_mapping']);
+
+/**
+ * A key whose value is empty is not set, so its default (or nothing) applies: a YAML null (`lists:` whose entries are
+ * commented out, `workspace_sid:`, `~`) or a value that is one `${…}` reference and came out empty
+ * (`workspace_sid: ${TWILIO_WORKSPACE_SID:-}`, the way to take an optional setting from the environment). Without
+ * this, such a key failed as a wrong type (or an empty secret), although it was optional.
+ */
+function dropUnset(node: unknown, path: Path, emptied: ReadonlySet<string>): void {
+  if (!node || typeof node !== 'object' || Array.isArray(node)) return;
+  const obj = node as Record<string, unknown>;
+  const keep = KEEP_EMPTY.has(dotted(path));
+  for (const [key, value] of Object.entries(obj)) {
+    const at = [...path, key];
+    if (!keep && (value === null || (value === '' && emptied.has(dotted(at))))) delete obj[key];
+    else dropUnset(value, at, emptied);
+  }
 }
 
 /** A plain scalar that was one `${…}` reference, re-read as a YAML scalar (number, boolean, null): its text. */
@@ -176,16 +198,18 @@ const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
  * that is one reference is then read as the YAML scalar its value spells (`port: ${PORT:-8787}` is a number,
  * `debug: ${DEBUG:-false}` a boolean), as if written in the file; quote it to keep a string.
  */
-function interpolateNode(node: unknown, path: Path, env: NodeJS.ProcessEnv, onMissing: (path: Path, name: string, node: Node) => void, retyped: Retyped[]): void {
+function interpolateNode(node: unknown, path: Path, env: NodeJS.ProcessEnv, onMissing: (path: Path, name: string, node: Node) => void, retyped: Retyped[], emptied: Path[]): void {
   if (isMap(node)) {
-    for (const pair of node.items) interpolateNode(pair.value, [...path, String(isScalar(pair.key) ? pair.key.value : pair.key)], env, onMissing, retyped);
+    for (const pair of node.items) interpolateNode(pair.value, [...path, String(isScalar(pair.key) ? pair.key.value : pair.key)], env, onMissing, retyped, emptied);
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => interpolateNode(item, [...path, i], env, onMissing, retyped));
+    node.items.forEach((item, i) => interpolateNode(item, [...path, i], env, onMissing, retyped, emptied));
   } else if (isScalar(node) && typeof node.value === 'string' && hasReference(node.value)) {
-    const whole = node.type === Scalar.PLAIN && WHOLE_REFERENCE.test(node.value.trim());
+    const oneReference = WHOLE_REFERENCE.test(node.value.trim());
+    const whole = node.type === Scalar.PLAIN && oneReference;
     const { value, missing } = interpolate(node.value, env);
     for (const name of missing) onMissing(path, name, node);
     node.value = value;
+    if (oneReference && missing.length === 0 && value === '') emptied.push(path);
     if (whole && missing.length === 0) {
       const typed = yamlScalar(value);
       if (typed.ok && typeof typed.value !== 'string') {

@@ -66,6 +66,49 @@ describe('${ENV} in number and boolean fields', () => {
   });
 });
 
+describe('empty values', () => {
+  it('a key left empty, or one ${…} reference that comes out empty, is not set: its default applies', () => {
+    const yaml = [
+      'brevo:',
+      '  api_key: "${BREVO_API_KEY:-}"',
+      'server:',
+      '  port: ${PORT:-}',
+      '  public_url:',
+      'connectors:',
+      '  twilio_flex:',
+      '    auth_token: ${TWILIO_AUTH_TOKEN}',
+      '    workspace_sid: ${TWILIO_WORKSPACE_SID:-}',
+      '    lists:',
+      '      # support_contacts: 2',
+      '    sync:',
+      '    event_mapping:',
+      '      task.created: ~',
+      '',
+    ].join('\n');
+    const c = parseConfig(yaml, { env: { TWILIO_AUTH_TOKEN: '' } });
+    expect(c.brevo.api_key).toBeUndefined();
+    expect(c.server.port).toBe(8787);
+    expect(c.server.public_url).toBeUndefined();
+    const f = c.connectors.twilio_flex;
+    expect(f.auth_token).toBeUndefined();
+    expect(f.workspace_sid).toBeUndefined();
+    expect(f.lists).toEqual({});
+    expect(f.sync.tasks).toBe(true);
+    expect(f.event_mapping['task.created']).toBe('SUPPORT_REQUESTED');
+    // set, they are read as before
+    const set = parseConfig(yaml, { env: { TWILIO_AUTH_TOKEN: 't0k', PORT: '9001', TWILIO_WORKSPACE_SID: `WS${'a'.repeat(32)}` } });
+    expect(set.server.port).toBe(9001);
+    expect(set.connectors.twilio_flex).toMatchObject({ auth_token: 't0k', workspace_sid: `WS${'a'.repeat(32)}` });
+  });
+
+  it('an empty text written as such, and a record path mapped to nothing, are still refused with their line', () => {
+    expect(fail(() => parseConfig('brevo:\n  api_key: ""\n')).details).toEqual([expect.objectContaining({ path: 'brevo.api_key', line: 2 })]);
+    expect(fail(() => flex('    field_mapping:\n      identity: FLEX_IDENTITY\n      friendly_name:\n')).details).toEqual([
+      expect.objectContaining({ path: 'connectors.twilio_flex.field_mapping.friendly_name', line: 5 }),
+    ]);
+  });
+});
+
 describe('paths relative to the config file', () => {
   it('store.url sqlite:<relative file> resolves against the config file, as data_dir does', async () => {
     const sub = join(dir, 'conf');
