@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { CHANNELS, SYNC_RESOURCES } from '../config/defaults.js';
 import { TajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
+import { MAX_TASK_AGE_SECONDS } from '../engine/ingest/pluginEvents.js';
 import { DEFAULT_BODY_LIMIT } from '../server/plugin.js';
 import type { BootstrapParams, ConnectParams, DlqListParams, HandleEventInput, RotateParams, SyncParams, WebhooksParams } from './types.js';
 
@@ -76,16 +77,22 @@ const DlqListSchema = z
 const DlqIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 const num = z.number().finite();
+/** A completion time a Date can hold, from 1970 on: epoch milliseconds (a number or digits) or a date string. */
+const isInstant = (v: string | number): boolean => {
+  const ms = typeof v === 'number' || /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  return Number.isFinite(ms) && ms >= 0 && ms <= 8.64e15;
+};
 const EventPayloadSchema = z
   .object({
     taskSid: z.string().max(64),
     customerEmail: str(320).optional(),
     customerPhone: str(64).optional(),
     channel: str(64).optional(),
-    duration: num.min(0).optional(),
+    // seconds the task lived (the plugin route's Age): at most what a task can (MAX_TASK_AGE_SECONDS, 366 days)
+    duration: num.min(0).max(MAX_TASK_AGE_SECONDS, { message: `must be the task's duration in seconds, at most ${MAX_TASK_AGE_SECONDS} (366 days)` }).optional(),
     queueName: str(256).optional(),
     workerName: str(256).optional(),
-    completedAt: z.union([str(64), num]).optional(),
+    completedAt: z.union([str(64), num]).refine(isInstant, { message: 'must be an ISO 8601 time or epoch milliseconds, from 1970 on' }).optional(),
     attributes: z.record(z.string(), z.unknown()).optional(),
     score: num.optional(),
     scale: num.positive().optional(),
