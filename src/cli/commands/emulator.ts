@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { signalShutdown } from '../io.js';
 import type { CommandEnv } from '../main.js';
-import { readFaultFile, startEmulator } from '../emulatorModule.js';
+import { checkWorldFile, explainWorldError, readFaultFile, startEmulator } from '../emulatorModule.js';
 import { listenOrExplain } from '../listen.js';
 import { intOption, isoDate, positiveNumber } from '../options.js';
 
@@ -19,7 +19,8 @@ export function registerEmulatorCommand(program: Command, env: CommandEnv): void
     .option('--world <file>', 'keep the generated world in this SQLite file (reused when it exists)')
     .action(async (o: { port: number; host: string; seed?: number; scale: 'small' | 'reference' | 'large'; timeScale: number; now?: string; faults?: string; world?: string }) => {
       const ctx = env.ctx();
-      const emu = await listenOrExplain(() => startEmulator({
+      const world = o.world !== undefined ? checkWorldFile(o.world, ctx.io.cwd) : undefined;
+      const start = () => startEmulator({
         port: o.port,
         host: o.host,
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
@@ -27,8 +28,11 @@ export function registerEmulatorCommand(program: Command, env: CommandEnv): void
         timeScale: o.timeScale,
         ...(o.now ? { now: o.now } : {}),
         ...(o.faults ? { faults: readFaultFile(o.faults) } : {}),
-        ...(o.world ? { worldPath: o.world } : {}),
-      }), 'tajo emulator', o.host, o.port);
+        ...(world ? { worldPath: world } : {}),
+      }).catch((err: unknown) => {
+        throw world ? explainWorldError(err, o.world!) : err;
+      });
+      const emu = await listenOrExplain(start, 'tajo emulator', o.host, o.port);
       ctx.onClose(() => emu.close());
       // The one documented exception to "no secrets in output": the emulator's own throwaway credentials.
       ctx.out.raw(`${JSON.stringify(emu.info)}\n`);
