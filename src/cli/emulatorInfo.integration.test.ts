@@ -1,0 +1,33 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './test-helpers/runCli.js';
+
+let server: Server;
+let url: string;
+let dir: { path: string; cleanup(): Promise<void> };
+
+beforeAll(async () => {
+  // a server that is not an emulator: a page for every path (as a dashboard or a proxy answers), or JSON null
+  server = createServer((req, res) => {
+    if (req.url?.startsWith('/null/')) res.writeHead(200, { 'content-type': 'application/json' }).end('null');
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>not an emulator</title>');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dir = await tempDir();
+});
+afterAll(async () => {
+  await new Promise((r) => server?.close(r));
+  await dir?.cleanup();
+});
+
+describe('connectors install --emulator <url of another server>', () => {
+  it('is TAJO_USAGE (exit 64) saying it is not an emulator, not an internal error', async () => {
+    for (const u of [url, `${url}/null`]) {
+      const r = await runCli(['--json', '--data-dir', dir.path, 'connectors', 'install', 'twilio-flex', '--emulator', u]);
+      expect(r.code, u).toBe(64);
+      expect(r.json()).toMatchObject({ error: { code: 'TAJO_USAGE', message: `${u}/_emulator/info is not an emulator info document${u === url ? ' (not JSON)' : ''}` } });
+    }
+  });
+});
