@@ -88,7 +88,9 @@ export function renderSync(r: SyncReport): string[] {
   const o = r.outbox;
   lines.push(`  Brevo writes ${r.dryRun ? 'planned' : 'enqueued'}: ${n(o.contact)} contacts, ${n(o.event)} events, ${n(o.list_add + o.list_remove)} list changes`);
   const dl = Object.entries(r.deadLetters);
-  if (dl.length) lines.push(`  dead letters: ${dl.map(([k, v]) => `${k} ${n(v)}`).join(', ')} (see \`tajo dlq list\`)`);
+  const dlText = dl.map(([k, v]) => `${k} ${n(v)}`).join(', ');
+  // a dry run stores no dead letter: `tajo dlq list` would not show them
+  if (dl.length) lines.push(r.dryRun ? `  dead letters it would open: ${dlText} (a dry run stores none)` : `  dead letters: ${dlText} (see \`tajo dlq list\`)`);
   const d = r.delivery;
   if (d) lines.push(`  delivered to Brevo: ${n(d.delivered)} writes in ${n(d.requests)} requests, ${n(d.pending)} pending, ${n(d.deadLettered)} dead-lettered${d.paused ? ' — PAUSED: Brevo rejected the API key' : ''}`);
   for (const w of r.warnings) lines.push(`! ${w}`);

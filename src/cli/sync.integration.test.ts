@@ -39,6 +39,12 @@ describe('connectors sync', () => {
     expect(status).toMatchObject({ conversationsTracked: 0, lastSync: null });
     const brevo = (await (await fetch(`${emu.url}/_emulator/brevo/state`)).json()) as { contacts: unknown[]; events: unknown[] };
     expect(brevo.contacts).toHaveLength(0);
+    // the records it would dead-letter are counted, not stored: the human report does not send the reader to `dlq list`
+    expect(Object.keys(r.json<{ deadLetters: Record<string, number> }>().deadLetters).length).toBeGreaterThan(0);
+    const human = await runCli([...args, 'connectors', 'sync', 'twilio-flex', '--type', 'full', '--dry-run']);
+    expect(human.stdout).toMatch(/dead letters it would open: .+ \(a dry run stores none\)/);
+    expect(human.stdout).not.toContain('tajo dlq list');
+    expect((await runCli(['--json', ...args, 'dlq', 'list'])).json()).toEqual([]);
   });
 
   it('a full sync fills Brevo, prints per-stream progress, and status reflects it', async () => {
