@@ -5,6 +5,8 @@ import type { CliIo } from './io.js';
 const SECRET_KEYS = new Set([
   'authToken', 'auth_token', 'apiKeySecret', 'api_key_secret', 'brevoApiKey', 'brevo_api_key', 'api_key',
   'masterKey', 'master_key', 'password', 'secret', 'authorization',
+  // the server's own secrets (config server.*: the Event Streams sink's Basic password, the plugin HMAC, the dashboard)
+  'pass', 'plugin_hmac_secret', 'pluginHmacSecret', 'hmacSecret', 'dashboard_token', 'dashboardToken',
 ]);
 
 const REDACTED = '[redacted]';

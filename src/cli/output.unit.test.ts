@@ -27,5 +27,8 @@ describe('Output', () => {
 
   it('stripSecrets drops secret-named keys at any depth', () => {
     expect(stripSecrets({ a: 1, auth_token: 'x', b: { brevoApiKey: 'y', c: [{ password: 'z', d: 2 }] } })).toEqual({ a: 1, b: { c: [{ d: 2 }] } });
+    // the server's secrets, as the config names them
+    expect(stripSecrets({ server: { sink_basic_auth: { user: 'twilio', pass: 'p' }, plugin_hmac_secret: 'h', dashboard_token: 't', port: 8787 } }))
+      .toEqual({ server: { sink_basic_auth: { user: 'twilio' }, port: 8787 } });
   });
 });
