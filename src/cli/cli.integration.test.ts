@@ -87,6 +87,10 @@ describe('usage', () => {
     const u = await runCli(['connectors', 'sync', 'twilio-flex', '--type', 'sometimes']);
     expect(u.code).toBe(64);
     expect(u.stderr).toContain('sometimes');
+    // a number with trailing garbage is no number (parseInt would have read 10)
+    const b = await runCli(['--json', 'migrate', '--from', 'sqlite', '--batch-size', '10abc']);
+    expect(b.code).toBe(64);
+    expect(b.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'TAJO_USAGE', message: expect.stringContaining('batch-size') });
   });
 
   it('--help and --version exit 0', async () => {

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { TajoError } from '../../core/errors.js';
 import { copySqliteToPostgres } from '../../store/postgres/importSqlite.js';
 import type { CommandEnv } from '../main.js';
+import { intOption } from '../options.js';
 
 export function registerMigrateCommand(program: Command, env: CommandEnv): void {
   program
@@ -10,7 +11,7 @@ export function registerMigrateCommand(program: Command, env: CommandEnv): void 
     .description('apply pending state-store migrations (also done automatically at open); --from sqlite copies an embedded store into Postgres')
     .addOption(new Option('--from <kind>', 'copy the state of another store into the configured one (Postgres)').choices(['sqlite']))
     .option('--sqlite-file <path>', 'the SQLite store to copy (default: <data dir>/tajo.db)')
-    .option('--batch-size <n>', 'rows per insert when copying', (v) => Number.parseInt(v, 10), 500)
+    .option('--batch-size <n>', 'rows per insert when copying (1–10000)', intOption(1, 10_000), 500)
     .action(async (o: { from?: 'sqlite'; sqliteFile?: string; batchSize: number }) => {
       const ctx = env.ctx();
       const sdk = await ctx.sdk();
@@ -19,7 +20,6 @@ export function registerMigrateCommand(program: Command, env: CommandEnv): void 
         if (!url || !/^postgres(ql)?:\/\//i.test(url)) {
           throw new TajoError('TAJO_USAGE', '--from sqlite copies into Postgres: configure the target store first', { hint: 'set TAJO_DATABASE_URL=postgres://… or store.url in tajo.yaml' });
         }
-        if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new TajoError('TAJO_USAGE', '--batch-size must be a positive integer');
         const file = o.sqliteFile ?? join(sdk.dataDir, 'tajo.db');
         const report = await copySqliteToPostgres({
           sqliteFile: file,
