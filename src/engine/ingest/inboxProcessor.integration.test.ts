@@ -260,6 +260,36 @@ describe('InboxProcessor', () => {
     expect(planned[0]?.rawEvents).toHaveLength(3);
   });
 
+  it('a task a sync stored finished but not whole (its window half read) is read in full before its Brevo events are built', async () => {
+    // `tajo connectors sync` reads a window newest first and stores each page: the completion page is stored, the page
+    // with reservation.accepted not yet, when a webhook of that task (no completion of its own) reaches `tajo serve`
+    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
+    const wt = sid('WT', 5);
+    const agent = sid('WK', 5);
+    const poll = (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
+      ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
+    const voice = { task_attributes: JSON.stringify({ from: '+14155550105' }), task_channel_unique_name: 'voice' };
+    const created = poll(50, 'task.created', T0, voice);
+    const accepted = poll(51, 'reservation.accepted', T0 + 30_000, { worker_sid: agent, worker_name: 'Alice' });
+    const wrapup = poll(52, 'task.wrapup', T0 + 90_000);
+    const completed = poll(53, 'task.completed', T0 + 120_000);
+    await store.commit(C, { rawEvents: [wrapup, completed] });
+    const asked: string[] = [];
+    const taskRouter = { taskForReservation: async () => undefined, eventsForTask: async (t: string) => (asked.push(t), t === wt ? [created, accepted, wrapup, completed] : []) };
+    await store.ingest([callback(54, 'reservation.wrapup', T0 + 90_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceType: 'reservation', ResourceSid: sid('WR', 5), WorkerSid: agent })]);
+    const p = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    const db = new Database(join(dir, 'tajo.db'), { readonly: true });
+    const resolved = (db.prepare('SELECT payload FROM outbox WHERE key = ?').get(`SUPPORT_RESOLVED:${wt}`) as { payload: string } | undefined)?.payload;
+    db.close();
+    expect((JSON.parse(resolved ?? '{}') as { event_properties?: unknown }).event_properties).toMatchObject({ agent_sid: agent, wait_seconds: 30, handle_seconds: 90 });
+    expect(asked).toEqual([wt]);
+    // read once: the task's next webhook is derived from the store
+    await store.ingest([callback(55, 'task.updated', T0 + 130_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceSid: wt })]);
+    expect(await p.runOnce()).toMatchObject({ processed: 1 });
+    expect(asked).toEqual([wt]);
+  });
+
   it('a completion whose age or time no Date can hold is derived without them and does not hold back the items claimed with it', async () => {
     // stored by an older server (its route let any finite Age through) or sent through the SDK (`duration`, `completedAt`)
     const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });

@@ -12,7 +12,8 @@ import { fallbackCompletionEvents, type PluginCompletion } from './pluginEvents.
 import type { TaskRouterLookup } from './taskRouterLookup.js';
 import { mapLimit } from '../sync/conversationSource.js';
 import { isolateBugs } from './isolateBugs.js';
-import { tasksToComplete } from './tasksToComplete.js';
+import { historyReader, tasksToComplete } from './tasksToComplete.js';
+import type { TaskPlanDeps } from '../sync/taskPlan.js';
 import { commitDerived, type CustomerRederive } from '../sync/customerCommit.js';
 
 /**
@@ -27,6 +28,8 @@ export type TaskPlanner = (input: {
   priority: 0 | 1;
   /** Survey tasks that may wait for the interaction they rate (TaskPlanDeps.awaitLinks); those still waiting come back in `awaitingLink`. */
   awaitLinks?: ReadonlySet<string>;
+  /** TaskRouter reads of finished tasks not read in full yet (TaskPlanDeps.taskHistory); absent without TaskRouter access. */
+  taskHistory?: TaskPlanDeps['taskHistory'];
 }) => Promise<Omit<CommitBatch, 'processedInboxIds' | 'checkpoint'> & { awaitingLink?: string[] }>;
 
 export interface InboxProcessorOptions {
@@ -212,6 +215,7 @@ export class InboxProcessor {
     const itemById = new Map(items.map((i) => [i.id, i]));
     const patient = (ids: Iterable<number>): boolean => [...ids].every((id) => !expired(itemById.get(id) as InboxItem));
 
+    const readNow = new Set<string>();
     // A task that reached its end through a webhook: read its full event set from TaskRouter, so the Brevo events
     // enqueued now do not depend on which deliveries happened to arrive first (shuffled, at-least-once).
     if (o.taskRouter) {
@@ -223,6 +227,7 @@ export class InboxProcessor {
       }
       const lookup = o.taskRouter;
       const wanted = [...owners.keys()].filter((t) => !this.completed.has(t));
+      for (const t of wanted) readNow.add(t);
       await mapLimit(wanted, 4, async (taskSid) => {
         try {
           // The Events API item wins over a webhook copy of the same event: a TaskRouter callback's `Timestamp`
@@ -261,7 +266,9 @@ export class InboxProcessor {
     // sent without the interaction's channel, queue and agent, or dead-lettered.
     const awaitLinks = new Set(taskSids.filter((t) => rowsOf.has(t) && patient(rowsOf.get(t) as Set<number>)));
     try {
-      const planned: Awaited<ReturnType<TaskPlanner>> = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: events, priority: 0, awaitLinks }) : {};
+      // a task finished in the store but not read in full here (a sync stored its completion) is read by the planner
+      const taskHistory = o.taskRouter && historyReader(o.taskRouter, (t) => this.completed.has(t) || readNow.has(t), (t) => this.markCompleted(t));
+      const planned: Awaited<ReturnType<TaskPlanner>> = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: events, priority: 0, awaitLinks, ...(taskHistory ? { taskHistory } : {}) }) : {};
       const { awaitingLink, ...derived } = planned;
       for (const t of awaitingLink ?? []) for (const id of rowsOf.get(t) ?? []) deferred.add(id);
       const doneItems = items.filter((i) => !deferred.has(i.id));
@@ -327,7 +334,10 @@ export class InboxProcessor {
       }
       if (tr) {
         const events = await tr.eventsForTask(taskSid);
-        if (events.some((e) => e.type === 'task.completed' || e.type === 'task.canceled')) return events;
+        if (events.some((e) => e.type === 'task.completed' || e.type === 'task.canceled')) {
+          this.markCompleted(taskSid);
+          return events;
+        }
         if (!expired) return 'defer'; // TaskRouter has not published the completion yet
         return [...events, ...fallbackCompletionEvents({ ...c, taskSid })];
       }

@@ -36,7 +36,7 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
   const channels = new Set(cfg.channels);
   const client = deps.client;
   const ws = deps.workspaceSid;
-  return async ({ taskSids, rawEvents, priority, awaitLinks }) => {
+  return async ({ taskSids, rawEvents, priority, awaitLinks, taskHistory }) => {
     // `hashed` without a key throws here, on the batch, which then stays in the inbox (not at start-up).
     const messageBody = bodyTransform(cfg, deps.messageBodyKey);
     // One Conversation cache per batch: a long-lived cache would never see a conversation close.
@@ -52,6 +52,7 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
         fetchTask: client && ws ? (sid) => fetchTask(client, ws, sid) : undefined,
         queueNames: new Map(),
         awaitLinks,
+        taskHistory,
       },
       rawEvents,
       taskSids,

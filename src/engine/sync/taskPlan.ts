@@ -51,10 +51,23 @@ export interface TaskPlanDeps {
    * interaction is unknown is derived at once, under its own identity or as a `survey_unlinked` dead letter.
    */
   awaitLinks?: ReadonlySet<string> | undefined;
+  /**
+   * The live path's TaskRouter access. A task whose events include its TaskRouter completion is read in full (`read`)
+   * before it is derived, unless the caller already read it in full (`known`): that completion may have been stored by
+   * a sync still reading its window (newest first, a page at a time), whose `reservation.accepted` is in a page not
+   * stored yet, and a task derived from it would be sent without its agent and times (never re-sent once enqueued).
+   */
+  taskHistory?: { known: (taskSid: string) => boolean; read: (taskSid: string) => Promise<RawEvent[]> } | undefined;
 }
 
 const hasAttributes = (events: readonly RawEvent[]) => events.some((e) => readTaskEvent(e).taskAttributes !== undefined);
 const isTaskRouter = (e: RawEvent) => !e.type.startsWith('tajo.');
+/** A TaskRouter completion (not a plugin or survey post's stand-in, which TaskRouter may not know). */
+const isCompletion = (e: RawEvent): boolean => {
+  if (e.type !== 'task.completed' && e.type !== 'task.canceled') return false;
+  const source = e.data !== null && typeof e.data === 'object' ? (e.data as Record<string, unknown>).source : undefined;
+  return source !== 'flex-plugin' && source !== 'survey';
+};
 
 /**
  * Derives every given task from ALL its stored events plus the new ones (so the result never depends on how events
@@ -93,6 +106,18 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
     byTask.get(e.taskSid)?.set(e.key, e);
     added.push(e);
   };
+
+  if (deps.taskHistory) {
+    const { known, read } = deps.taskHistory;
+    const unsure = [...byTask.keys()].filter((t) => !known(t) && [...(byTask.get(t)?.values() ?? [])].some(isCompletion));
+    await mapLimit(unsure, 4, async (t) => {
+      for (const e of await read(t)) {
+        if (e.taskSid !== t) continue;
+        const prev = byTask.get(t)?.get(e.key);
+        add({ ...(prev ? pickCopy(prev, e) : e), taskSid: t });
+      }
+    });
+  }
 
   // Attributes are null in lists and absent from some events: fetch the Task (a 404 is fine, Twilio deletes finished tasks).
   if (deps.fetchTask) {
