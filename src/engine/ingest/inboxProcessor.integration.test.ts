@@ -260,6 +260,46 @@ describe('InboxProcessor', () => {
     expect(planned[0]?.rawEvents).toHaveLength(3);
   });
 
+  it('a finished task TaskRouter cannot give now is not derived from half its history: it waits with its rows, then goes out whole', async () => {
+    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
+    const wt = sid('WT', 6);
+    const agent = sid('WK', 6);
+    const voice = { task_attributes: JSON.stringify({ from: '+14155550106' }), task_channel_unique_name: 'voice' };
+    const poll = (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
+      ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
+    const full = [poll(60, 'task.created', T0, voice), poll(61, 'reservation.accepted', T0 + 20_000, { worker_sid: agent, worker_name: 'Bea' }), poll(62, 'task.completed', T0 + 80_000)];
+    let down = true;
+    const taskRouter = {
+      taskForReservation: async () => undefined,
+      eventsForTask: async (t: string) => {
+        if (down) throw new TajoError('TAJO_TWILIO_UNAVAILABLE', 'Twilio is unavailable (503)');
+        return t === wt ? full : [];
+      },
+    };
+    // the completion callback only (shuffled ahead of the rest); a task of another customer rides in the same batch
+    await store.ingest([
+      callback(62, 'task.completed', T0 + 80_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceSid: wt }),
+      callback(63, 'task.created', T0, { TaskSid: sid('WT', 7), ResourceSid: sid('WT', 7) }),
+    ]);
+    const p = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 1 });
+    const outbox = (): Array<{ key: string; payload: string }> => {
+      const db = new Database(join(dir, 'tajo.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT key, payload FROM outbox WHERE key LIKE ?').all(`%${wt}`) as Array<{ key: string; payload: string }>;
+      } finally {
+        db.close();
+      }
+    };
+    // nothing of the task is enqueued while TaskRouter is down
+    expect(outbox()).toEqual([]);
+    down = false;
+    clock += 5_000;
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    const resolved = outbox().find((r) => r.key === `SUPPORT_RESOLVED:${wt}`);
+    expect((JSON.parse(resolved?.payload ?? '{}') as { event_properties?: unknown }).event_properties).toMatchObject({ agent_sid: agent, wait_seconds: 20, handle_seconds: 60 });
+  });
+
   it('a task a sync stored finished but not whole (its window half read) is read in full before its Brevo events are built', async () => {
     // `tajo connectors sync` reads a window newest first and stores each page: the completion page is stored, the page
     // with reservation.accepted not yet, when a webhook of that task (no completion of its own) reaches `tajo serve`

@@ -10,9 +10,8 @@ import type { ConversationObservation } from './conversationEvents.js';
 import { normalizeInboxItem } from './normalize.js';
 import { fallbackCompletionEvents, type PluginCompletion } from './pluginEvents.js';
 import type { TaskRouterLookup } from './taskRouterLookup.js';
-import { mapLimit } from '../sync/conversationSource.js';
 import { isolateBugs } from './isolateBugs.js';
-import { historyReader, tasksToComplete } from './tasksToComplete.js';
+import { historyReader, readFinishedTasks } from './tasksToComplete.js';
 import type { TaskPlanDeps } from '../sync/taskPlan.js';
 import { commitDerived, type CustomerRederive } from '../sync/customerCommit.js';
 
@@ -215,33 +214,16 @@ export class InboxProcessor {
     const itemById = new Map(items.map((i) => [i.id, i]));
     const patient = (ids: Iterable<number>): boolean => [...ids].every((id) => !expired(itemById.get(id) as InboxItem));
 
-    const readNow = new Set<string>();
     // A task that reached its end through a webhook: read its full event set from TaskRouter, so the Brevo events
     // enqueued now do not depend on which deliveries happened to arrive first (shuffled, at-least-once).
-    if (o.taskRouter) {
-      const owners = new Map<string, number[]>();
-      for (const [id, events] of normalizedEvents) {
-        for (const e of events) {
-          for (const t of tasksToComplete(e)) owners.set(t, [...(owners.get(t) ?? []), id]);
-        }
-      }
-      const lookup = o.taskRouter;
-      const wanted = [...owners.keys()].filter((t) => !this.completed.has(t));
-      for (const t of wanted) readNow.add(t);
-      await mapLimit(wanted, 4, async (taskSid) => {
-        try {
-          // The Events API item wins over a webhook copy of the same event: a TaskRouter callback's `Timestamp`
-          // has whole seconds only, the Events API has milliseconds.
-          const events = await lookup.eventsForTask(taskSid);
-          for (const e of events) rawEvents.set(e.key, e);
-          // (a survey may name its interaction before that has ended: read it again when it does)
-          if (events.some((e) => e.taskSid === taskSid && (e.type === 'task.completed' || e.type === 'task.canceled'))) this.markCompleted(taskSid);
-        } catch (err) {
-          o.logger.warn({ err: msg(err), taskSid }, 'TaskRouter events of a finished task could not be read; retrying later');
-          for (const id of owners.get(taskSid) ?? []) if (!expired(itemById.get(id) as InboxItem)) deferred.add(id);
-        }
-      });
-    }
+    const { readNow, unreadable, waiting } = o.taskRouter
+      ? await readFinishedTasks({
+        lookup: o.taskRouter, rows: normalizedEvents, known: (t) => this.completed.has(t), completed: (t) => this.markCompleted(t),
+        put: (e) => rawEvents.set(e.key, e), mayWait: (id) => !expired(itemById.get(id) as InboxItem),
+        failed: (taskSid, err) => o.logger.warn({ err: msg(err), taskSid }, 'TaskRouter events of a finished task could not be read; retrying later'),
+      })
+      : { readNow: new Set<string>(), unreadable: new Set<string>(), waiting: [] };
+    for (const id of waiting) deferred.add(id);
 
     // Conversation facts attach to the interactions whose attributes name the conversation.
     if (pendingConversations.length > 0) {
@@ -260,7 +242,7 @@ export class InboxProcessor {
       ownDeadLetters.push(...r.deadLetters);
     }
     const events = [...rawEvents.values()];
-    const taskSids = [...new Set(events.map((e) => e.taskSid).filter((s): s is string => s !== undefined))].sort();
+    const taskSids = [...new Set(events.map((e) => e.taskSid).filter((s): s is string => s !== undefined && !unreadable.has(s)))].sort();
     result.tasks = taskSids.length;
     // A survey that came before the interaction it rates waits for it (as long as its rows may wait), instead of being
     // sent without the interaction's channel, queue and agent, or dead-lettered.
@@ -268,7 +250,7 @@ export class InboxProcessor {
     try {
       // a task finished in the store but not read in full here (a sync stored its completion) is read by the planner
       const taskHistory = o.taskRouter && historyReader(o.taskRouter, (t) => this.completed.has(t) || readNow.has(t), (t) => this.markCompleted(t));
-      const planned: Awaited<ReturnType<TaskPlanner>> = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: events, priority: 0, awaitLinks, ...(taskHistory ? { taskHistory } : {}) }) : {};
+      const planned: Awaited<ReturnType<TaskPlanner>> = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: unreadable.size ? events.filter((e) => e.taskSid === undefined || !unreadable.has(e.taskSid)) : events, priority: 0, awaitLinks, ...(taskHistory ? { taskHistory } : {}) }) : {};
       const { awaitingLink, ...derived } = planned;
       for (const t of awaitingLink ?? []) for (const id of rowsOf.get(t) ?? []) deferred.add(id);
       const doneItems = items.filter((i) => !deferred.has(i.id));

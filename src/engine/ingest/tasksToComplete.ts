@@ -1,6 +1,7 @@
 import type { RawEvent } from '../../store/types.js';
 import type { TaskPlanDeps } from '../sync/taskPlan.js';
 import type { TaskRouterLookup } from './taskRouterLookup.js';
+import { mapLimit } from '../sync/conversationSource.js';
 
 /** The tasks whose full history a raw event calls for: a finished task, and the interaction a finished survey rates. */
 export function tasksToComplete(e: RawEvent): string[] {
@@ -43,4 +44,44 @@ export function historyReader(lookup: TaskRouterLookup, known: (taskSid: string)
       return events;
     },
   };
+}
+
+/**
+ * Reads in full, from TaskRouter, the tasks the given inbox rows' events finish (`tasksToComplete`) that were not read
+ * complete before (`known`); each event read is `put` (the Events API's copy, with milliseconds, wins over a
+ * callback's whole seconds). A task that cannot be read now, with rows that `mayWait`, is `unreadable`: it is not to
+ * be derived this cycle (from half its history its Brevo events would go out without agent and times, never to be
+ * sent again), and those rows (`waiting`) wait for another try; rows past the inbox's wait derive it from what there is.
+ */
+export async function readFinishedTasks(p: {
+  lookup: TaskRouterLookup;
+  rows: ReadonlyMap<number, readonly RawEvent[]>;
+  known: (taskSid: string) => boolean;
+  completed: (taskSid: string) => void;
+  put: (e: RawEvent) => void;
+  mayWait: (rowId: number) => boolean;
+  failed: (taskSid: string, err: unknown) => void;
+}): Promise<{ readNow: Set<string>; unreadable: Set<string>; waiting: number[] }> {
+  const owners = new Map<string, number[]>();
+  for (const [id, events] of p.rows) {
+    for (const e of events) for (const t of tasksToComplete(e)) owners.set(t, [...(owners.get(t) ?? []), id]);
+  }
+  const readNow = new Set([...owners.keys()].filter((t) => !p.known(t)));
+  const unreadable = new Set<string>();
+  const waiting: number[] = [];
+  const reader = historyReader(p.lookup, () => false, p.completed);
+  await mapLimit([...readNow], 4, async (taskSid) => {
+    try {
+      for (const e of await reader.read(taskSid)) p.put(e);
+    } catch (err) {
+      p.failed(taskSid, err);
+      const rows = (owners.get(taskSid) ?? []).filter(p.mayWait);
+      if (rows.length > 0) {
+        waiting.push(...rows);
+        unreadable.add(taskSid);
+        readNow.delete(taskSid);
+      }
+    }
+  });
+  return { readNow, unreadable, waiting };
 }
