@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import type { BrevoState } from '../emulators/brevo/index.js';
 import { mulberry32 } from '../emulators/common/random.js';
 import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { GROUP_MAX } from '../engine/deliver/outcome.js';
+import { freePort } from './test-helpers/freePort.js';
 
 const SCALE = 50;
 const SEED = 20_261_125;
@@ -24,14 +24,6 @@ const KILLS = 2;
 /** What one kill can re-send: an events batch call (≤ 200), the parallel single calls (4), the rows awaiting their group commit. */
 const IN_FLIGHT = 200 + 4 + GROUP_MAX;
 const TAJO = fileURLToPath(new URL('./test-helpers/tajoMain.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 interface Served {
   child: ChildProcess;

@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -18,19 +17,12 @@ import { runCli, tempDir } from '../cli/test-helpers/runCli.js';
 import type { BrevoState } from '../emulators/brevo/index.js';
 import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { diffAgainstTruth, problems } from '../engine/sync/test-helpers/compare.js';
+import { freePort } from './test-helpers/freePort.js';
 
 const SCALE = 50;
 const TAJO = fileURLToPath(new URL('./test-helpers/tajoMain.ts', import.meta.url));
 /** What neither process may print: SQLite lock errors, or a store failure of any kind. */
 const STORE_TROUBLE = /SQLITE_BUSY|SQLITE_LOCKED|database is locked|TAJO_STORE_/i;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 interface Child {
   child: ChildProcess;
