@@ -8,6 +8,8 @@ export const sid = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), { message: `must be a Twilio ${prefix} SID: "${prefix}" followed by 32 hex characters` });
 
 const url = z.string().url();
+/** A credential that must be set to something: an empty one would authenticate a caller sending an empty one. */
+const NOT_EMPTY = 'must not be empty: an empty credential would let any caller in';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -110,8 +112,11 @@ export const ConfigSchema = z
         port: z.number().int().min(0).max(65535).default(8787),
         /** Public URL Twilio calls (for signature validation behind a proxy). */
         public_url: url.optional(),
-        /** Basic credentials expected on the Event Streams sink URL. */
-        sink_basic_auth: z.object({ user: z.string(), pass: z.string() }).strict().optional(),
+        /**
+         * Basic credentials expected on the Event Streams sink URL. Neither may be empty: `Authorization: Basic Og==`
+         * (an empty user and password) would then pass for the sink's credentials on the Event Streams route.
+         */
+        sink_basic_auth: z.object({ user: z.string().min(1, NOT_EMPTY), pass: z.string().min(1, NOT_EMPTY) }).strict().optional(),
         /** Flex plugin auth: agent Flex token or an HMAC shared secret. */
         plugin_auth: z.enum(['flex_token', 'hmac']).default('flex_token'),
         plugin_hmac_secret: z.string().min(16).optional(),

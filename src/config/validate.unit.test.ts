@@ -109,6 +109,21 @@ describe('empty values', () => {
   });
 });
 
+describe('server.sink_basic_auth', () => {
+  it('refuses an empty user or pass with the line: Basic ":" would pass for them on the Event Streams route', () => {
+    const err = fail(() => parseConfig('server:\n  sink_basic_auth: {user: "", pass: ""}\n', { env: {} }));
+    expect(err.code).toBe('TAJO_CONFIG_INVALID');
+    expect(err.details.map((d) => [d.line, d.path]).sort()).toEqual([
+      [2, 'server.sink_basic_auth.pass'],
+      [2, 'server.sink_basic_auth.user'],
+    ]);
+    expect(err.details[0]?.message).toMatch(/must not be empty/);
+    const pass = fail(() => parseConfig('server:\n  sink_basic_auth:\n    user: sink\n    pass: ""\n', { env: {} }));
+    expect(pass.details.map((d) => [d.line, d.path])).toEqual([[4, 'server.sink_basic_auth.pass']]);
+    expect(parseConfig('server:\n  sink_basic_auth: {user: sink, pass: p}\n', { env: {} }).server.sink_basic_auth).toEqual({ user: 'sink', pass: 'p' });
+  });
+});
+
 describe('paths relative to the config file', () => {
   it('store.url sqlite:<relative file> resolves against the config file, as data_dir does', async () => {
     const sub = join(dir, 'conf');

@@ -68,6 +68,13 @@ export function webhookContext(opts: WebhookOptions): WebhookContext {
   if (mode === 'hmac' && !opts.pluginHmacSecret) {
     throw new TajoError('TAJO_CONFIG_INVALID', 'server.plugin_auth is hmac but server.plugin_hmac_secret is not set', { details: [{ path: 'server.plugin_hmac_secret', message: 'required when plugin_auth is hmac' }] });
   }
+  // Embedders pass these without the config's validation: empty ones would let `Authorization: Basic Og==` in.
+  if (opts.sinkBasicAuth && (!opts.sinkBasicAuth.user || !opts.sinkBasicAuth.pass)) {
+    const empty = (['user', 'pass'] as const).filter((k) => !opts.sinkBasicAuth?.[k]);
+    throw new TajoError('TAJO_CONFIG_INVALID', 'server.sink_basic_auth has an empty user or pass: any caller could send those', {
+      details: empty.map((k) => ({ path: `server.sink_basic_auth.${k}`, message: 'must not be empty' })),
+    });
+  }
   return {
     store: opts.store,
     inbox: new IngestBatcher(opts.store),
