@@ -3,17 +3,27 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
 export type { Logger };
 
 /**
- * Paths pino redacts wherever they appear in a log object. Secrets are censored; phones and emails
- * are masked by `maskPii` before they are logged (pino's redact cannot mask partially).
+ * Field names that carry a credential wherever they are logged: vendor credentials (Twilio auth token and API key
+ * secret, Brevo key), the master key, and the server's own secrets (sink Basic pass, plugin HMAC secret, dashboard
+ * token, an agent's Flex token, Tajo API keys), in the spellings the code and the config use.
+ */
+const SECRET_FIELDS = [
+  'authToken', 'auth_token', 'twilioAuthToken', 'apiKeySecret', 'api_key_secret', 'brevoApiKey', 'api_key', 'apiKey',
+  'password', 'pass', 'secret', 'hmacSecret', 'pluginHmacSecret', 'plugin_hmac_secret', 'masterKey', 'master_key',
+  'token', 'dashboardToken', 'dashboard_token', 'flexToken',
+];
+
+/** Request headers that carry a credential (Node lower-cases received ones; a fetch init may spell them capitalised). */
+const SECRET_HEADERS = ['authorization', 'Authorization', 'api-key', 'x-twilio-signature', 'x-tajo-signature', 'x-flex-token', 'cookie'];
+
+/**
+ * Paths pino redacts wherever they appear in a log object, up to two levels down (`server.sink_basic_auth.pass`,
+ * `req.headers.authorization`). Secrets are censored; phones and emails are masked by `maskPii` before they are logged
+ * (pino's redact cannot mask partially).
  */
 export const REDACT_PATHS = [
-  'authToken', '*.authToken', 'auth_token', '*.auth_token',
-  'apiKeySecret', '*.apiKeySecret', 'api_key_secret', '*.api_key_secret',
-  'brevoApiKey', '*.brevoApiKey', 'api_key', '*.api_key', 'apiKey', '*.apiKey',
-  'password', '*.password', 'secret', '*.secret', 'masterKey', '*.masterKey', 'token', '*.token',
-  'headers.authorization', '*.headers.authorization', 'headers["api-key"]', '*.headers["api-key"]',
-  'headers["x-twilio-signature"]', '*.headers["x-twilio-signature"]',
-  'req.headers.authorization', 'req.headers["api-key"]', 'req.headers["x-tajo-signature"]',
+  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
+  ...SECRET_HEADERS.flatMap((h) => [`headers["${h}"]`, `*.headers["${h}"]`, `*.*.headers["${h}"]`]),
 ];
 
 export interface LoggerOpts {
