@@ -20,6 +20,8 @@ export interface ServerDeps {
   logger: Logger;
   twilioAuthToken: string;
   accountSid: string;
+  /** An API key of the account (a connector installed without its Auth Token): validates agent Flex tokens. */
+  twilioApiKey?: { apiKeySid: string; apiKeySecret: string } | undefined;
   connectorId?: string;
   sdkHandlers?: ManagementHandlers;
   dashboardDir?: string;
@@ -77,6 +79,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     store: deps.store,
     twilioAuthToken: deps.twilioAuthToken,
     accountSid: deps.accountSid,
+    twilioApiKey: deps.twilioApiKey,
     logger: deps.logger,
     publicUrl: s.public_url,
     sinkBasicAuth: s.sink_basic_auth,

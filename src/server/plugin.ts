@@ -23,6 +23,8 @@ export interface WebhookOptions {
   store: Store;
   twilioAuthToken: string;
   accountSid: string;
+  /** An API key of the account, for a connector installed without its Auth Token: validates agent Flex tokens. */
+  twilioApiKey?: { apiKeySid: string; apiKeySecret: string } | undefined;
   logger?: Logger;
   /** Public base URL Twilio calls (signature validation behind a proxy): `server.public_url`. */
   publicUrl?: string | undefined;
@@ -86,7 +88,7 @@ export function webhookContext(opts: WebhookOptions): WebhookContext {
     pluginAuth: {
       mode,
       hmacSecret: opts.pluginHmacSecret,
-      flexTokenValidator: mode === 'flex_token' ? (opts.flexTokenValidator ?? cachedValidator(twilioFlexTokenValidator(opts.accountSid, opts.twilioAuthToken))) : undefined,
+      flexTokenValidator: mode === 'flex_token' ? (opts.flexTokenValidator ?? cachedValidator(twilioFlexTokenValidator(opts.accountSid, opts.twilioAuthToken || opts.twilioApiKey || ''))) : undefined,
     },
     limiter: opts.rateLimit === false ? undefined : new SourceRateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT),
     onIngested: opts.onIngested,

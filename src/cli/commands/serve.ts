@@ -78,6 +78,7 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
         logger: ctx.logger,
         twilioAuthToken: authToken ?? '',
         accountSid: accountSid ?? '',
+        ...(!authToken && conn?.creds.apiKeySid && conn.creds.apiKeySecret ? { twilioApiKey: { apiKeySid: conn.creds.apiKeySid, apiKeySecret: conn.creds.apiKeySecret } } : {}),
         connectorId: 'twilio-flex',
         sdkHandlers: createManagementHandlers(EmbeddedBackend.fromContext(sdk)),
         ...(o.host ? { host: o.host } : {}),

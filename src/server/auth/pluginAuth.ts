@@ -28,15 +28,26 @@ const IAM_TIMEOUT_MS = 10_000;
  */
 const OUTAGE = /\b(E[A-Z]+|socket hang up|JSON|Unexpected (token|end)|timed out)\b/;
 
-/** The real validator (calls Twilio IAM with the account credentials). */
-export function twilioFlexTokenValidator(accountSid: string, authToken: string, timeoutMs = IAM_TIMEOUT_MS, validate = validator): FlexTokenValidator {
+/**
+ * The real validator: calls Twilio IAM with the account's credentials, its Auth Token or, for a connector installed
+ * with an API key only, that key (the validator's `apiCredentials`).
+ */
+export function twilioFlexTokenValidator(
+  accountSid: string,
+  credentials: string | { apiKeySid: string; apiKeySecret: string },
+  timeoutMs = IAM_TIMEOUT_MS,
+  validate = validator,
+): FlexTokenValidator {
+  const call = (token: string) => typeof credentials === 'string'
+    ? validate(token, accountSid, credentials)
+    : validate(token, accountSid, undefined, undefined, { Sid: credentials.apiKeySid, Secret: credentials.apiKeySecret });
   return async (token) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('Twilio IAM timed out')), timeoutMs);
     });
     try {
-      const result = (await Promise.race([validate(token, accountSid, authToken), timeout])) as Partial<FlexTokenResult>;
+      const result = (await Promise.race([call(token), timeout])) as Partial<FlexTokenResult>;
       return { ...result, valid: result.valid === true };
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);

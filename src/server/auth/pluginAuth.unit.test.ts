@@ -26,4 +26,14 @@ describe('Flex token validation through twilio-flex-token-validator', () => {
     expect(isTajoError(err, 'TAJO_TWILIO_UNAVAILABLE')).toBe(true);
     expect(String((err as Error).message)).not.toContain('secret');
   });
+
+  it('a connector installed with an API key only asks IAM with that key (apiCredentials), not an empty Auth Token', async () => {
+    const calls: unknown[][] = [];
+    const validate = (async (...args: unknown[]) => (calls.push(args), { valid: true, identity: 'agent@example.com' })) as Parameters<typeof twilioFlexTokenValidator>[3];
+    const check = twilioFlexTokenValidator(AC, { apiKeySid: `SK${'1'.repeat(32)}`, apiKeySecret: 'key-secret' }, 1_000, validate);
+    expect(await check('agent-token')).toMatchObject({ valid: true, identity: 'agent@example.com' });
+    expect(calls).toEqual([['agent-token', AC, undefined, undefined, { Sid: `SK${'1'.repeat(32)}`, Secret: 'key-secret' }]]);
+    await twilioFlexTokenValidator(AC, 'auth-token', 1_000, validate)('t2');
+    expect(calls[1]).toEqual(['t2', AC, 'auth-token']);
+  });
 });
