@@ -137,19 +137,19 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
   };
 
   // Counted on arrival, before the body is read: a delivery the body parser refuses (413) is received and rejected too.
-  const onRequest = (_req: FastifyRequest, _reply: FastifyReply, next: () => void): void => {
+  // The per-source limit applies here too, so a source over it costs no body parsing, signature or auth check.
+  const onRequest = (req: FastifyRequest, reply: FastifyReply, next: () => void): void => {
     ctx.metrics.received.inc({ route });
+    const wait = ctx.limiter?.take(route, req.ip) ?? 0;
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait));
+      void reject(reply, 'TAJO_WEBHOOK_RATE_LIMITED');
+      return;
+    }
     next();
   };
   app.post(def.path, { onRequest }, async (req, reply) => {
     const started = process.hrtime.bigint();
-    if (ctx.limiter) {
-      const wait = ctx.limiter.take(route, req.ip);
-      if (wait > 0) {
-        void reply.header('retry-after', String(wait));
-        return reject(reply, 'TAJO_WEBHOOK_RATE_LIMITED');
-      }
-    }
     const kind = bodyKind(req.headers['content-type']);
     if (!kind || !def.accepts.includes(kind)) {
       return reject(reply, 'TAJO_WEBHOOK_CONTENT_TYPE', `Expected ${def.accepts.map((k) => (k === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')).join(' or ')}`);

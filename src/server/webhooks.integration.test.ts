@@ -315,6 +315,9 @@ describe('per-source rate limiting', () => {
     // another route has its own bucket (answers for its own reasons, not 429)
     expect((await send(CONV, 4)).statusCode).toBe(400);
     expect((await inboxItems(store)).map((i) => i.key)).toEqual([sid('EV', 1), sid('EV', 2)]);
+    // refused before its body is read: a body over the limit from a source over its rate is a 429, not a 413
+    const huge = await limited.inject({ method: 'POST', url: TR, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a='.padEnd(2 * 1024 * 1024, 'x') });
+    expect(huge.statusCode).toBe(429);
     await limited.close();
   });
 });
