@@ -18,44 +18,44 @@ export interface TwilioBaseUrls {
 
 export interface TajoClientOptions {
   /** Remote mode: the management API key (`tajo keys create`). */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Remote mode: the base URL of a running `tajo serve` (e.g. `http://127.0.0.1:8787`). Without it the SDK runs embedded. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Brevo API key (else config `brevo.api_key`, `BREVO_API_KEY`, or the one stored at install). */
-  brevoApiKey?: string;
-  brevoBaseUrl?: string;
+  brevoApiKey?: string | undefined;
+  brevoBaseUrl?: string | undefined;
   /** Embedded mode: data dir (else `TAJO_DATA_DIR`, config `data_dir`, `./.tajo`). */
-  dataDir?: string;
+  dataDir?: string | undefined;
   /** Embedded mode: `tajo.yaml` path (else `TAJO_CONFIG`, `./tajo.yaml` when present, defaults otherwise). */
-  configPath?: string;
+  configPath?: string | undefined;
   /** Embedded mode: an already loaded config (skips the file). */
-  config?: TajoConfig;
+  config?: TajoConfig | undefined;
   /** Embedded mode: store URL (`postgres://…`; else config `store.url`, else SQLite in the data dir). */
-  storeUrl?: string;
-  logger?: Logger;
+  storeUrl?: string | undefined;
+  logger?: Logger | undefined;
   /** Environment used for `${ENV}` interpolation and defaults (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
+  env?: NodeJS.ProcessEnv | undefined;
+  cwd?: string | undefined;
   /**
    * Multiplies every client-side rate budget: only for emulators started with `--time-scale X` (default 1,
    * else `TAJO_TIME_SCALE`). Never set it against the real vendors.
    */
-  timeScale?: number;
-  /** Remote mode: limit of each call in ms, an integer from 1 to 4294967295 (default 120 s for every call but `sync`, which has none: cancel it with `signal`). */
-  timeoutMs?: number;
+  timeScale?: number | undefined;
+  /** Remote mode: limit of each call in ms, an integer from 1 to 4294967295 (default 120 s; `forget` 300 s; `webhooks` its activation wait plus a minute; `sync` none: cancel it with `signal`). */
+  timeoutMs?: number | undefined;
 }
 
 export interface ConnectParams {
   accountSid: string;
-  authToken?: string;
-  apiKeySid?: string;
-  apiKeySecret?: string;
+  authToken?: string | undefined;
+  apiKeySid?: string | undefined;
+  apiKeySecret?: string | undefined;
   flexFlowSid: string;
   /** Checked against Flex Configuration; discovered from it when absent. */
-  workspaceSid?: string;
-  baseUrls?: Partial<TwilioBaseUrls>;
-  brevoApiKey?: string;
-  brevoBaseUrl?: string;
+  workspaceSid?: string | undefined;
+  baseUrls?: Partial<TwilioBaseUrls> | undefined;
+  brevoApiKey?: string | undefined;
+  brevoBaseUrl?: string | undefined;
 }
 
 export interface ConnectResult {
