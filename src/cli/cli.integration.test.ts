@@ -1,6 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.js';
 import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { bufferIo } from './io.js';
 import { main } from './main.js';
@@ -222,6 +223,13 @@ describe('status, bootstrap, keys, dlq, forget', () => {
     const state = (await (await fetch(`${emu.url}/_emulator/brevo/state`)).json()) as { lists: { id: number }[]; attributes: { name: string; type: string }[] };
     for (const l of rep.lists) expect(state.lists.map((x) => x.id)).toContain(l.id);
     expect(state.attributes.find((a) => a.name === 'LAST_SUPPORT_DATE')?.type).toBe('date');
+    // the human report prints the list ids as YAML that is a valid tajo.yaml
+    const other = await newDir();
+    await runCli(['--data-dir', other, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url]);
+    const human = await runCli(['--data-dir', other, 'connectors', 'bootstrap', 'twilio-flex', '--create-lists']);
+    const snippet = human.stdout.split('Set in tajo.yaml:\n')[1]?.split('\n').filter((l) => l.startsWith('  ')).join('\n') ?? '';
+    const lists = parseConfig(snippet).connectors.twilio_flex.lists;
+    expect(Object.keys(lists).sort()).toEqual(['csat_respondents', 'support_contacts']);
   });
 
   it('keys create, list, revoke', async () => {

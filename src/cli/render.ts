@@ -125,7 +125,8 @@ export function renderBootstrap(r: BootstrapReport): string[] {
     lines.push(`  ${mark} ${l.key}: ${l.id ?? '-'}${l.name ? ` "${l.name}"` : ''} ${l.action}`);
   }
   const toSet = r.lists.filter((l) => l.action === 'created' || l.action === 'exists');
-  if (toSet.some((l) => l.action === 'created')) lines.push(`Set in tajo.yaml: lists: { ${toSet.map((l) => `${l.key}: ${l.id}`).join(', ')} }`);
+  // the lists' place in tajo.yaml, as YAML that can be pasted (a top-level `lists:` is not a setting)
+  if (toSet.length > 0) lines.push('Set in tajo.yaml:', '  connectors:', '    twilio_flex:', '      lists:', ...toSet.map((l) => `        ${l.key}: ${l.id}`));
   if (r.lists.some((l) => l.action === 'missing' || l.action === 'not_configured')) lines.push('Create the lists with --create-lists');
   return lines;
 }
