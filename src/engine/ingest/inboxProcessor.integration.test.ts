@@ -1,73 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TwilioFlexConfigSchema } from '../../config/schema.js';
 import { TajoError } from '../../core/errors.js';
-import { silentLogger } from '../../core/logger.js';
-import { openStore } from '../../store/openStore.js';
-import type { Store } from '../../store/store.js';
-import type { InboxInput, RawEvent } from '../../store/types.js';
+import type { InboxInput } from '../../store/types.js';
 import { latestSnapshot } from '../derive/conversation.js';
-import { InboxProcessor, type TaskPlanner } from './inboxProcessor.js';
+import { type TaskPlanner } from './inboxProcessor.js';
 import { livePlanner } from './livePlanner.js';
+import {
+  advance, C, callback, CH, clock, closeItem, dir, pending, plan, planned, processor, sid, store, streamsEvent, T0, useInboxFixture,
+} from './test-helpers/inboxFixture.js';
 
-const sid = (p: string, n: number): string => p + n.toString(16).padStart(32, '0');
-const C = 'twilio-flex';
-const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
-const CH = sid('CH', 7);
-const attrs = JSON.stringify({ from: '+14155550100', channelType: 'sms', conversationSid: CH });
-
-let store: Store;
-let dir: string;
-let clock: number;
-const planned: { taskSids: string[]; rawEvents: RawEvent[] }[] = [];
-/** Records what it is asked; derives nothing (the derivation has its own tests). */
-const plan: TaskPlanner = async (input) => {
-  planned.push({ taskSids: input.taskSids, rawEvents: input.rawEvents });
-  return {};
-};
-
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tajo-ingest-'));
-  store = await openStore({ dataDir: dir });
-  clock = Date.now();
-  planned.length = 0;
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const processor = (extra: Partial<ConstructorParameters<typeof InboxProcessor>[0]> = {}) =>
-  new InboxProcessor({ store, connectorId: C, plan, logger: silentLogger(), leaseMs: 1000, now: () => clock, ...extra });
-
-function callback(n: number, type: string, ms: number, extra: Record<string, string> = {}): InboxInput {
-  return {
-    key: sid('EV', n),
-    source: 'taskrouter',
-    payload: { Sid: sid('EV', n), EventType: type, TaskSid: sid('WT', 1), TaskAttributes: attrs, TaskChannelUniqueName: 'default', ResourceType: 'task', ResourceSid: sid('WT', 1), Timestamp: String(ms / 1000), ...extra },
-  };
-}
-
-function streamsEvent(n: number, type: string, ms: number): InboxInput {
-  return {
-    key: `EZ${n}`,
-    source: 'event-streams',
-    payload: { type: `com.twilio.taskrouter.${type}`, id: `EZ${n}`, time: new Date(ms).toISOString(), data: { sid: sid('EV', n), payload: { sid: sid('EV', n), eventtype: type, timestamp: ms, task_sid: sid('WT', 1), task_attributes: attrs, resource_type: 'task', resource_sid: sid('WT', 1) } } },
-  };
-}
-
-const closeItem = (ms: number): InboxInput => ({
-  key: `conv:${CH}:closed`,
-  source: 'conversations',
-  payload: { EventType: 'onConversationStateUpdated', ConversationSid: CH, StateFrom: 'active', StateTo: 'closed', DateUpdated: new Date(ms).toISOString() },
-});
-
-async function pending(): Promise<number> {
-  return (await store.claimInbox({ workerId: 'probe', limit: 1000, leaseMs: 1, nowMs: clock + 10 * 86_400_000 })).length;
-}
+useInboxFixture();
 
 describe('InboxProcessor', () => {
   it('stores each TaskRouter event once (callbacks and Event Streams share EV keys), marks items processed, plans the task', async () => {
@@ -136,7 +80,7 @@ describe('InboxProcessor', () => {
     const first = await p.runOnce();
     expect(first).toMatchObject({ claimed: 1, processed: 0, deferred: 1 });
     await store.ingest([callback(1, 'task.created', T0)]);
-    clock += 2000; // past the lease: the deferred item is claimed again
+    advance(2000); // past the lease: the deferred item is claimed again
     const second = await p.runOnce();
     expect(second).toMatchObject({ claimed: 2, processed: 2, deferred: 0 });
     const snap = latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 1)]));
@@ -153,7 +97,7 @@ describe('InboxProcessor', () => {
     expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 1 });
     expect(latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 1)]))).toBeUndefined();
     closedInRest = true;
-    clock += 2000;
+    advance(2000);
     expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
     // the read's close, with the webhook's milliseconds
     expect(latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 1)]))).toMatchObject({ state: 'closed', closedMs: T0 + 120_400 });
@@ -167,7 +111,7 @@ describe('InboxProcessor', () => {
       { ...closeItem(T0 + 90_000), key: `conv:${CH2}:closed`, payload: { ...closeItem(T0 + 90_000).payload as object, ConversationSid: CH2 } },
     ]);
     expect(await p.runOnce()).toMatchObject({ deferred: 1 });
-    clock += 61_000;
+    advance(61_000);
     expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
     expect(latestSnapshot(await store.rawEventsForTasks(C, [sid('WT', 2)]))).toMatchObject({ state: 'closed', closedMs: T0 + 90_000 });
   });
@@ -179,10 +123,10 @@ describe('InboxProcessor', () => {
     const probe = (atMs: number) => store.claimInbox({ workerId: 'probe', limit: 10, leaseMs: 1, nowMs: atMs });
     expect(await probe(clock + 1500)).toEqual([]);
     // due again 2 s after the cycle (its age is under 8 s): the processor takes it back then
-    clock += 2100;
+    advance(2100);
     expect(await p.runOnce()).toMatchObject({ claimed: 1, deferred: 1 });
     // an item that has waited 40 s is retried after 10 s
-    clock += 38_000;
+    advance(38_000);
     expect(await p.runOnce()).toMatchObject({ claimed: 1, deferred: 1 });
     expect(await probe(clock + 9_000)).toEqual([]);
     expect((await probe(clock + 10_500)).map((i) => i.key)).toEqual([closeItem(0).key]);
@@ -198,7 +142,7 @@ describe('InboxProcessor', () => {
     const p = processor({ maxDeferMs: 500 });
     expect((await p.runOnce()).deferred).toBe(2);
     expect(await store.listDeadLetters()).toEqual([]);
-    clock += 24 * 3_600_000;
+    advance(24 * 3_600_000);
     expect(await p.runOnce()).toMatchObject({ processed: 2, deferred: 0 });
     expect(await pending()).toBe(0);
     const dead = await store.listDeadLetters();
@@ -216,7 +160,7 @@ describe('InboxProcessor', () => {
     const raw = await store.rawEventsForTasks(C, [sid('WT', 5)]);
     expect(raw.map((e) => [e.type, e.occurredMs]).sort()).toEqual([['task.completed', T0], ['task.created', T0 - 30_000]]);
     // past the inbox's wait, the reservation that never resolved is kept as a replayable dead letter, not dropped
-    clock += 3_600_000 + 60_000;
+    advance(3_600_000 + 60_000);
     expect(await processor().runOnce()).toMatchObject({ claimed: 1, processed: 1, ignored: 1 });
     expect(await pending()).toBe(0);
     const dead = await store.listDeadLetters();
@@ -224,110 +168,6 @@ describe('InboxProcessor', () => {
       ['webhook', 'reservation_unresolved', { key: `flex:task-complete:${sid('WR', 5)}`, source: 'flex-plugin', webhook: { TaskSid: sid('WR', 5), ReceivedMs: T0 } }],
     ]);
     expect(dead[0]!.error).toContain(sid('WR', 5));
-  });
-
-  it('resolves a reservation through TaskRouter and stores the task events it returns', async () => {
-    const events: RawEvent[] = [
-      { key: sid('EV', 9), type: 'task.created', occurredMs: T0, taskSid: sid('WT', 9), via: 'poll', data: { task_sid: sid('WT', 9), task_attributes: '{}' } },
-      { key: sid('EV', 10), type: 'task.completed', occurredMs: T0 + 5000, taskSid: sid('WT', 9), via: 'poll', data: { task_sid: sid('WT', 9) } },
-    ];
-    const asked: string[] = [];
-    const taskRouter = {
-      taskForReservation: async (wr: string) => (asked.push(wr), wr === sid('WR', 9) ? sid('WT', 9) : undefined),
-      eventsForTask: async (wt: string) => (asked.push(wt), wt === sid('WT', 9) ? events : []),
-    };
-    await store.ingest([{ key: `flex:task-complete:${sid('WR', 9)}`, source: 'flex-plugin', payload: { TaskSid: sid('WR', 9), ReceivedMs: T0 } }]);
-    expect(await processor({ taskRouter }).runOnce()).toMatchObject({ processed: 1, rawEvents: 2 });
-    expect(asked).toEqual([sid('WR', 9), sid('WT', 9)]);
-    expect((await store.rawEventsForTasks(C, [sid('WT', 9)])).map((e) => e.key).sort()).toEqual([sid('EV', 9), sid('EV', 10)]);
-  });
-
-  it('a finished task is read in full from TaskRouter; its precise event times win over the callback seconds', async () => {
-    const precise: RawEvent[] = [
-      { key: sid('EV', 1), type: 'task.created', occurredMs: T0 + 300, taskSid: sid('WT', 1), via: 'poll', data: { task_sid: sid('WT', 1), task_attributes: attrs } },
-      { key: sid('EV', 2), type: 'reservation.accepted', occurredMs: T0 + 9_300, taskSid: sid('WT', 1), via: 'poll', data: { task_sid: sid('WT', 1), worker_sid: sid('WK', 1) } },
-      { key: sid('EV', 3), type: 'task.completed', occurredMs: T0 + 60_300, taskSid: sid('WT', 1), via: 'poll', data: { task_sid: sid('WT', 1) } },
-    ];
-    const asked: string[] = [];
-    const taskRouter = { taskForReservation: async () => undefined, eventsForTask: async (wt: string) => (asked.push(wt), precise) };
-    // the completion arrives first, shuffled ahead of the rest; callbacks carry whole seconds
-    await store.ingest([callback(3, 'task.completed', T0 + 60_000)]);
-    const r = await processor({ taskRouter }).runOnce();
-    expect(r).toMatchObject({ processed: 1, rawEvents: 3 });
-    expect(asked).toEqual([sid('WT', 1)]);
-    const stored = await store.rawEventsForTasks(C, [sid('WT', 1)]);
-    expect(stored.map((e) => [e.key, e.occurredMs]).sort()).toEqual([[sid('EV', 1), T0 + 300], [sid('EV', 2), T0 + 9_300], [sid('EV', 3), T0 + 60_300]]);
-    expect(planned[0]?.rawEvents).toHaveLength(3);
-  });
-
-  it('a finished task TaskRouter cannot give now is not derived from half its history: it waits with its rows, then goes out whole', async () => {
-    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
-    const wt = sid('WT', 6);
-    const agent = sid('WK', 6);
-    const voice = { task_attributes: JSON.stringify({ from: '+14155550106' }), task_channel_unique_name: 'voice' };
-    const poll = (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
-      ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
-    const full = [poll(60, 'task.created', T0, voice), poll(61, 'reservation.accepted', T0 + 20_000, { worker_sid: agent, worker_name: 'Bea' }), poll(62, 'task.completed', T0 + 80_000)];
-    let down = true;
-    const taskRouter = {
-      taskForReservation: async () => undefined,
-      eventsForTask: async (t: string) => {
-        if (down) throw new TajoError('TAJO_TWILIO_UNAVAILABLE', 'Twilio is unavailable (503)');
-        return t === wt ? full : [];
-      },
-    };
-    // the completion callback only (shuffled ahead of the rest); a task of another customer rides in the same batch
-    await store.ingest([
-      callback(62, 'task.completed', T0 + 80_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceSid: wt }),
-      callback(63, 'task.created', T0, { TaskSid: sid('WT', 7), ResourceSid: sid('WT', 7) }),
-    ]);
-    const p = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
-    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 1 });
-    const outbox = (): Array<{ key: string; payload: string }> => {
-      const db = new Database(join(dir, 'tajo.db'), { readonly: true });
-      try {
-        return db.prepare('SELECT key, payload FROM outbox WHERE key LIKE ?').all(`%${wt}`) as Array<{ key: string; payload: string }>;
-      } finally {
-        db.close();
-      }
-    };
-    // nothing of the task is enqueued while TaskRouter is down
-    expect(outbox()).toEqual([]);
-    down = false;
-    clock += 5_000;
-    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
-    const resolved = outbox().find((r) => r.key === `SUPPORT_RESOLVED:${wt}`);
-    expect((JSON.parse(resolved?.payload ?? '{}') as { event_properties?: unknown }).event_properties).toMatchObject({ agent_sid: agent, wait_seconds: 20, handle_seconds: 60 });
-  });
-
-  it('a task a sync stored finished but not whole (its window half read) is read in full before its Brevo events are built', async () => {
-    // `tajo connectors sync` reads a window newest first and stores each page: the completion page is stored, the page
-    // with reservation.accepted not yet, when a webhook of that task (no completion of its own) reaches `tajo serve`
-    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
-    const wt = sid('WT', 5);
-    const agent = sid('WK', 5);
-    const poll = (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
-      ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
-    const voice = { task_attributes: JSON.stringify({ from: '+14155550105' }), task_channel_unique_name: 'voice' };
-    const created = poll(50, 'task.created', T0, voice);
-    const accepted = poll(51, 'reservation.accepted', T0 + 30_000, { worker_sid: agent, worker_name: 'Alice' });
-    const wrapup = poll(52, 'task.wrapup', T0 + 90_000);
-    const completed = poll(53, 'task.completed', T0 + 120_000);
-    await store.commit(C, { rawEvents: [wrapup, completed] });
-    const asked: string[] = [];
-    const taskRouter = { taskForReservation: async () => undefined, eventsForTask: async (t: string) => (asked.push(t), t === wt ? [created, accepted, wrapup, completed] : []) };
-    await store.ingest([callback(54, 'reservation.wrapup', T0 + 90_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceType: 'reservation', ResourceSid: sid('WR', 5), WorkerSid: agent })]);
-    const p = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
-    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
-    const db = new Database(join(dir, 'tajo.db'), { readonly: true });
-    const resolved = (db.prepare('SELECT payload FROM outbox WHERE key = ?').get(`SUPPORT_RESOLVED:${wt}`) as { payload: string } | undefined)?.payload;
-    db.close();
-    expect((JSON.parse(resolved ?? '{}') as { event_properties?: unknown }).event_properties).toMatchObject({ agent_sid: agent, wait_seconds: 30, handle_seconds: 90 });
-    expect(asked).toEqual([wt]);
-    // read once: the task's next webhook is derived from the store
-    await store.ingest([callback(55, 'task.updated', T0 + 130_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceSid: wt })]);
-    expect(await p.runOnce()).toMatchObject({ processed: 1 });
-    expect(asked).toEqual([wt]);
   });
 
   it('a completion whose age or time no Date can hold is derived without them and does not hold back the items claimed with it', async () => {
@@ -383,7 +223,7 @@ describe('InboxProcessor', () => {
     const p = processor({ plan: failing });
     expect(await p.runOnce()).toMatchObject({ processed: 0, deferred: 2 });
     expect(await store.listDeadLetters()).toEqual([]);
-    clock += 2000;
+    advance(2000);
     expect(await processor().runOnce()).toMatchObject({ processed: 2 });
   });
 

@@ -29,7 +29,7 @@ export type TaskPlanner = (input: {
   awaitLinks?: ReadonlySet<string>;
   /** TaskRouter reads of finished tasks not read in full yet (TaskPlanDeps.taskHistory); absent without TaskRouter access. */
   taskHistory?: TaskPlanDeps['taskHistory'];
-}) => Promise<Omit<CommitBatch, 'processedInboxIds' | 'checkpoint'> & { awaitingLink?: string[] }>;
+}) => Promise<Omit<CommitBatch, 'processedInboxIds' | 'checkpoint'> & { awaitingLink?: string[]; awaitingHistory?: string[] }>;
 
 export interface InboxProcessorOptions {
   store: Store;
@@ -249,10 +249,13 @@ export class InboxProcessor {
     const awaitLinks = new Set(taskSids.filter((t) => rowsOf.has(t) && patient(rowsOf.get(t) as Set<number>)));
     try {
       // a task finished in the store but not read in full here (a sync stored its completion) is read by the planner
-      const taskHistory = o.taskRouter && historyReader(o.taskRouter, (t) => this.completed.has(t) || readNow.has(t), (t) => this.markCompleted(t));
+      const taskHistory = o.taskRouter && {
+        ...historyReader(o.taskRouter, (t) => this.completed.has(t) || readNow.has(t), (t) => this.markCompleted(t)),
+        mayWait: (t: string) => rowsOf.has(t) && patient(rowsOf.get(t) as Set<number>),
+      };
       const planned: Awaited<ReturnType<TaskPlanner>> = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: unreadable.size ? events.filter((e) => e.taskSid === undefined || !unreadable.has(e.taskSid)) : events, priority: 0, awaitLinks, ...(taskHistory ? { taskHistory } : {}) }) : {};
-      const { awaitingLink, ...derived } = planned;
-      for (const t of awaitingLink ?? []) for (const id of rowsOf.get(t) ?? []) deferred.add(id);
+      const { awaitingLink, awaitingHistory, ...derived } = planned;
+      for (const t of [...(awaitingLink ?? []), ...(awaitingHistory ?? [])]) for (const id of rowsOf.get(t) ?? []) deferred.add(id);
       const doneItems = items.filter((i) => !deferred.has(i.id));
       const done = [...new Set(doneItems.map((i) => i.id))];
       result.deferred = items.length - doneItems.length;

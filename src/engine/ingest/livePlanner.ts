@@ -70,6 +70,6 @@ export function livePlanner(deps: LivePlannerDeps): TaskPlanner {
       },
       plan,
     );
-    return plan.awaitingLink ? { ...planned.batch, awaitingLink: plan.awaitingLink } : planned.batch;
+    return { ...planned.batch, ...(plan.awaitingLink ? { awaitingLink: plan.awaitingLink } : {}), ...(plan.awaitingHistory ? { awaitingHistory: plan.awaitingHistory } : {}) };
   };
 }

@@ -1,4 +1,5 @@
 import type { Channel } from '../../config/defaults.js';
+import { isTajoError } from '../../core/errors.js';
 import { pickCopy } from '../../store/batch.js';
 import type { DeadLetterInput, InteractionRow, RawEvent, SurveyRow } from '../../store/types.js';
 import { latestSnapshot, rawEventFromSnapshot, type ConversationSnapshot } from '../derive/conversation.js';
@@ -22,6 +23,8 @@ export interface TaskPlan {
   postponed: string[];
   /** Survey tasks left out because the interaction they rate is not known yet (see TaskPlanDeps.awaitLinks). */
   awaitingLink?: string[];
+  /** Tasks left out because TaskRouter could not give their full history now (see TaskPlanDeps.taskHistory). */
+  awaitingHistory?: string[];
 }
 
 export interface TaskPlanDeps {
@@ -57,7 +60,16 @@ export interface TaskPlanDeps {
    * a sync still reading its window (newest first, a page at a time), whose `reservation.accepted` is in a page not
    * stored yet, and a task derived from it would be sent without its agent and times (never re-sent once enqueued).
    */
-  taskHistory?: { known: (taskSid: string) => boolean; read: (taskSid: string) => Promise<RawEvent[]> } | undefined;
+  taskHistory?: {
+    known: (taskSid: string) => boolean;
+    read: (taskSid: string) => Promise<RawEvent[]>;
+    /**
+     * Whether a task whose read fails with a retryable coded error (TaskRouter unavailable) may wait: it is then left
+     * out and listed in `awaitingHistory` (its inbox rows retried) instead of failing the whole batch; one that may not
+     * wait (its rows are past the inbox's wait) fails the batch as before.
+     */
+    mayWait?: (taskSid: string) => boolean;
+  } | undefined;
 }
 
 const hasAttributes = (events: readonly RawEvent[]) => events.some((e) => readTaskEvent(e).taskAttributes !== undefined);
@@ -107,11 +119,21 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
     added.push(e);
   };
 
+  const awaitingHistory: string[] = [];
   if (deps.taskHistory) {
-    const { known, read } = deps.taskHistory;
+    const { known, read, mayWait } = deps.taskHistory;
     const unsure = [...byTask.keys()].filter((t) => !known(t) && [...(byTask.get(t)?.values() ?? [])].some(isCompletion));
     await mapLimit(unsure, 4, async (t) => {
-      for (const e of await read(t)) {
+      let history: RawEvent[];
+      try {
+        history = await read(t);
+      } catch (err) {
+        if (!(isTajoError(err) && err.retryable && mayWait?.(t))) throw err;
+        byTask.delete(t);
+        awaitingHistory.push(t);
+        return;
+      }
+      for (const e of history) {
         if (e.taskSid !== t) continue;
         const prev = byTask.get(t)?.get(e.key);
         add({ ...(prev ? pickCopy(prev, e) : e), taskSid: t });
@@ -178,7 +200,7 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
   }
   for (const [t, d] of results) if (d.kind === 'needsConversation') results.set(t, derive(t, undefined, true));
 
-  const plan: TaskPlan = { rawEvents: dedupe(added), interactions: [], surveys: [], deadLetters: [], previousKeys: [], postponed };
+  const plan: TaskPlan = { rawEvents: dedupe(added), interactions: [], surveys: [], deadLetters: [], previousKeys: [], postponed, ...(awaitingHistory.length ? { awaitingHistory } : {}) };
   const surveyTasks: Extract<TaskDerivation, { kind: 'survey' }>[] = [];
   for (const d of results.values()) {
     if (d.kind === 'interaction') {

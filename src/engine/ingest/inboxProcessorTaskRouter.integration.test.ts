@@ -1,0 +1,156 @@
+/** The inbox processor and TaskRouter: reservations resolved, finished tasks read in full before they are derived. */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { TwilioFlexConfigSchema } from '../../config/schema.js';
+import { TajoError } from '../../core/errors.js';
+import type { RawEvent } from '../../store/types.js';
+import { livePlanner } from './livePlanner.js';
+import { advance, attrs, C, callback, clock, dir, planned, processor, sid, store, T0, useInboxFixture } from './test-helpers/inboxFixture.js';
+
+useInboxFixture();
+
+describe('InboxProcessor with TaskRouter', () => {
+  it('resolves a reservation through TaskRouter and stores the task events it returns', async () => {
+    const events: RawEvent[] = [
+      { key: sid('EV', 9), type: 'task.created', occurredMs: T0, taskSid: sid('WT', 9), via: 'poll', data: { task_sid: sid('WT', 9), task_attributes: '{}' } },
+      { key: sid('EV', 10), type: 'task.completed', occurredMs: T0 + 5000, taskSid: sid('WT', 9), via: 'poll', data: { task_sid: sid('WT', 9) } },
+    ];
+    const asked: string[] = [];
+    const taskRouter = {
+      taskForReservation: async (wr: string) => (asked.push(wr), wr === sid('WR', 9) ? sid('WT', 9) : undefined),
+      eventsForTask: async (wt: string) => (asked.push(wt), wt === sid('WT', 9) ? events : []),
+    };
+    await store.ingest([{ key: `flex:task-complete:${sid('WR', 9)}`, source: 'flex-plugin', payload: { TaskSid: sid('WR', 9), ReceivedMs: T0 } }]);
+    expect(await processor({ taskRouter }).runOnce()).toMatchObject({ processed: 1, rawEvents: 2 });
+    expect(asked).toEqual([sid('WR', 9), sid('WT', 9)]);
+    expect((await store.rawEventsForTasks(C, [sid('WT', 9)])).map((e) => e.key).sort()).toEqual([sid('EV', 9), sid('EV', 10)]);
+  });
+
+  it('a finished task is read in full from TaskRouter; its precise event times win over the callback seconds', async () => {
+    const precise: RawEvent[] = [
+      { key: sid('EV', 1), type: 'task.created', occurredMs: T0 + 300, taskSid: sid('WT', 1), via: 'poll', data: { task_sid: sid('WT', 1), task_attributes: attrs } },
+      { key: sid('EV', 2), type: 'reservation.accepted', occurredMs: T0 + 9_300, taskSid: sid('WT', 1), via: 'poll', data: { task_sid: sid('WT', 1), worker_sid: sid('WK', 1) } },
+      { key: sid('EV', 3), type: 'task.completed', occurredMs: T0 + 60_300, taskSid: sid('WT', 1), via: 'poll', data: { task_sid: sid('WT', 1) } },
+    ];
+    const asked: string[] = [];
+    const taskRouter = { taskForReservation: async () => undefined, eventsForTask: async (wt: string) => (asked.push(wt), precise) };
+    // the completion arrives first, shuffled ahead of the rest; callbacks carry whole seconds
+    await store.ingest([callback(3, 'task.completed', T0 + 60_000)]);
+    const r = await processor({ taskRouter }).runOnce();
+    expect(r).toMatchObject({ processed: 1, rawEvents: 3 });
+    expect(asked).toEqual([sid('WT', 1)]);
+    const stored = await store.rawEventsForTasks(C, [sid('WT', 1)]);
+    expect(stored.map((e) => [e.key, e.occurredMs]).sort()).toEqual([[sid('EV', 1), T0 + 300], [sid('EV', 2), T0 + 9_300], [sid('EV', 3), T0 + 60_300]]);
+    expect(planned[0]?.rawEvents).toHaveLength(3);
+  });
+
+  it('a finished task TaskRouter cannot give now is not derived from half its history: it waits with its rows, then goes out whole', async () => {
+    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
+    const wt = sid('WT', 6);
+    const agent = sid('WK', 6);
+    const voice = { task_attributes: JSON.stringify({ from: '+14155550106' }), task_channel_unique_name: 'voice' };
+    const poll = (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
+      ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
+    const full = [poll(60, 'task.created', T0, voice), poll(61, 'reservation.accepted', T0 + 20_000, { worker_sid: agent, worker_name: 'Bea' }), poll(62, 'task.completed', T0 + 80_000)];
+    let down = true;
+    const taskRouter = {
+      taskForReservation: async () => undefined,
+      eventsForTask: async (t: string) => {
+        if (down) throw new TajoError('TAJO_TWILIO_UNAVAILABLE', 'Twilio is unavailable (503)');
+        return t === wt ? full : [];
+      },
+    };
+    // the completion callback only (shuffled ahead of the rest); a task of another customer rides in the same batch
+    await store.ingest([
+      callback(62, 'task.completed', T0 + 80_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceSid: wt }),
+      callback(63, 'task.created', T0, { TaskSid: sid('WT', 7), ResourceSid: sid('WT', 7) }),
+    ]);
+    const p = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 1 });
+    const outbox = (): Array<{ key: string; payload: string }> => {
+      const db = new Database(join(dir, 'tajo.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT key, payload FROM outbox WHERE key LIKE ?').all(`%${wt}`) as Array<{ key: string; payload: string }>;
+      } finally {
+        db.close();
+      }
+    };
+    // nothing of the task is enqueued while TaskRouter is down
+    expect(outbox()).toEqual([]);
+    down = false;
+    advance(5_000);
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    const resolved = outbox().find((r) => r.key === `SUPPORT_RESOLVED:${wt}`);
+    expect((JSON.parse(resolved?.payload ?? '{}') as { event_properties?: unknown }).event_properties).toMatchObject({ agent_sid: agent, wait_seconds: 20, handle_seconds: 60 });
+  });
+
+  it('a task a sync stored finished but not whole (its window half read) is read in full before its Brevo events are built', async () => {
+    // `tajo connectors sync` reads a window newest first and stores each page: the completion page is stored, the page
+    // with reservation.accepted not yet, when a webhook of that task (no completion of its own) reaches `tajo serve`
+    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
+    const wt = sid('WT', 5);
+    const agent = sid('WK', 5);
+    const poll = (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
+      ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
+    const voice = { task_attributes: JSON.stringify({ from: '+14155550105' }), task_channel_unique_name: 'voice' };
+    const created = poll(50, 'task.created', T0, voice);
+    const accepted = poll(51, 'reservation.accepted', T0 + 30_000, { worker_sid: agent, worker_name: 'Alice' });
+    const wrapup = poll(52, 'task.wrapup', T0 + 90_000);
+    const completed = poll(53, 'task.completed', T0 + 120_000);
+    await store.commit(C, { rawEvents: [wrapup, completed] });
+    const asked: string[] = [];
+    const taskRouter = { taskForReservation: async () => undefined, eventsForTask: async (t: string) => (asked.push(t), t === wt ? [created, accepted, wrapup, completed] : []) };
+    await store.ingest([callback(54, 'reservation.wrapup', T0 + 90_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceType: 'reservation', ResourceSid: sid('WR', 5), WorkerSid: agent })]);
+    const p = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    const db = new Database(join(dir, 'tajo.db'), { readonly: true });
+    const resolved = (db.prepare('SELECT payload FROM outbox WHERE key = ?').get(`SUPPORT_RESOLVED:${wt}`) as { payload: string } | undefined)?.payload;
+    db.close();
+    expect((JSON.parse(resolved ?? '{}') as { event_properties?: unknown }).event_properties).toMatchObject({ agent_sid: agent, wait_seconds: 30, handle_seconds: 90 });
+    expect(asked).toEqual([wt]);
+    // read once: the task's next webhook is derived from the store
+    await store.ingest([callback(55, 'task.updated', T0 + 130_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceSid: wt })]);
+    expect(await p.runOnce()).toMatchObject({ processed: 1 });
+    expect(asked).toEqual([wt]);
+  });
+
+  it('that full read failing (TaskRouter down) holds only that task\'s rows: the rest of the batch is processed, the task later whole', async () => {
+    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
+    const wt = sid('WT', 8);
+    const agent = sid('WK', 8);
+    const poll = (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
+      ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
+    const voice = { task_attributes: JSON.stringify({ from: '+14155550108' }), task_channel_unique_name: 'voice' };
+    const full = [poll(80, 'task.created', T0, voice), poll(81, 'reservation.accepted', T0 + 10_000, { worker_sid: agent, worker_name: 'Cy' }), poll(82, 'task.completed', T0 + 70_000)];
+    await store.commit(C, { rawEvents: [full[2]!] });
+    let down = true;
+    const taskRouter = {
+      taskForReservation: async () => undefined,
+      eventsForTask: async (t: string) => {
+        if (down) throw new TajoError('TAJO_TWILIO_UNAVAILABLE', 'Twilio is unavailable (503)');
+        return t === wt ? full : [];
+      },
+    };
+    await store.ingest([
+      callback(83, 'reservation.wrapup', T0 + 60_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceType: 'reservation', ResourceSid: sid('WR', 8), WorkerSid: agent }),
+      callback(84, 'task.created', T0, { TaskSid: sid('WT', 9), ResourceSid: sid('WT', 9) }),
+    ]);
+    const p = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 1 });
+    const outboxOf = (task: string): string[] => {
+      const db = new Database(join(dir, 'tajo.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT key FROM outbox WHERE key LIKE ?').all(`%${task}`) as { key: string }[]).map((r) => r.key);
+      } finally {
+        db.close();
+      }
+    };
+    expect(outboxOf(wt)).toEqual([]);
+    expect(outboxOf(sid('WT', 9))).not.toEqual([]);
+    down = false;
+    advance(5_000);
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    expect(outboxOf(wt)).toContain(`SUPPORT_RESOLVED:${wt}`);
+  });
+});
