@@ -115,42 +115,51 @@ describe('InboxProcessor with TaskRouter', () => {
     expect(asked).toEqual([wt]);
   });
 
-  it('that full read failing (TaskRouter down) holds only that task\'s rows: the rest of the batch is processed, the task later whole', async () => {
-    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
-    const wt = sid('WT', 8);
-    const agent = sid('WK', 8);
-    const poll = (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
-      ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
-    const voice = { task_attributes: JSON.stringify({ from: '+14155550108' }), task_channel_unique_name: 'voice' };
-    const full = [poll(80, 'task.created', T0, voice), poll(81, 'reservation.accepted', T0 + 10_000, { worker_sid: agent, worker_name: 'Cy' }), poll(82, 'task.completed', T0 + 70_000)];
-    await store.commit(C, { rawEvents: [full[2]!] });
-    let down = true;
-    const taskRouter = {
-      taskForReservation: async () => undefined,
-      eventsForTask: async (t: string) => {
-        if (down) throw new TajoError('TAJO_TWILIO_UNAVAILABLE', 'Twilio is unavailable (503)');
-        return t === wt ? full : [];
-      },
-    };
-    await store.ingest([
-      callback(83, 'reservation.wrapup', T0 + 60_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceType: 'reservation', ResourceSid: sid('WR', 8), WorkerSid: agent }),
-      callback(84, 'task.created', T0, { TaskSid: sid('WT', 9), ResourceSid: sid('WT', 9) }),
-    ]);
-    const p = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
-    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 1 });
-    const outboxOf = (task: string): string[] => {
-      const db = new Database(join(dir, 'tajo.db'), { readonly: true });
-      try {
-        return (db.prepare('SELECT key FROM outbox WHERE key LIKE ?').all(`%${task}`) as { key: string }[]).map((r) => r.key);
-      } finally {
-        db.close();
+  for (const ending of ['answers', 'stays down'] as const) {
+    it(`that full read failing (TaskRouter down) holds only that task's rows, the rest of the batch goes on; TaskRouter ${ending === 'answers' ? 'answers again: the task goes out whole' : "stays down past the inbox's wait: the task goes out from what is stored"}`, async () => {
+      const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
+      const wt = sid('WT', 8);
+      const agent = sid('WK', 8);
+      const poll = (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
+        ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
+      const voice = { task_attributes: JSON.stringify({ from: '+14155550108' }), task_channel_unique_name: 'voice' };
+      const full = [poll(80, 'task.created', T0, voice), poll(81, 'reservation.accepted', T0 + 10_000, { worker_sid: agent, worker_name: 'Cy' }), poll(82, 'task.completed', T0 + 70_000)];
+      await store.commit(C, { rawEvents: [full[2]!] });
+      let down = true;
+      const taskRouter = {
+        taskForReservation: async () => undefined,
+        eventsForTask: async (t: string) => {
+          if (down) throw new TajoError('TAJO_TWILIO_UNAVAILABLE', 'Twilio is unavailable (503)');
+          return t === wt ? full : [];
+        },
+      };
+      await store.ingest([
+        callback(83, 'reservation.wrapup', T0 + 60_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceType: 'reservation', ResourceSid: sid('WR', 8), WorkerSid: agent }),
+        callback(84, 'task.created', T0, { TaskSid: sid('WT', 9), ResourceSid: sid('WT', 9) }),
+      ]);
+      const p = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }) });
+      expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 1 });
+      const outboxOf = (task: string): string[] => {
+        const db = new Database(join(dir, 'tajo.db'), { readonly: true });
+        try {
+          return (db.prepare('SELECT key FROM outbox WHERE key LIKE ?').all(`%${task}`) as { key: string }[]).map((r) => r.key);
+        } finally {
+          db.close();
+        }
+      };
+      expect(outboxOf(wt)).toEqual([]);
+      expect(outboxOf(sid('WT', 9))).not.toEqual([]);
+      if (ending === 'answers') {
+        down = false;
+        advance(5_000);
+        expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+      } else {
+        // still down past the inbox's wait: derived from what is stored rather than held for ever
+        const q = processor({ taskRouter, plan: livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock }), maxDeferMs: 60_000 });
+        advance(61_000);
+        expect(await q.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
       }
-    };
-    expect(outboxOf(wt)).toEqual([]);
-    expect(outboxOf(sid('WT', 9))).not.toEqual([]);
-    down = false;
-    advance(5_000);
-    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
-    expect(outboxOf(wt)).toContain(`SUPPORT_RESOLVED:${wt}`);
-  });
+      expect(outboxOf(wt)).toContain(`SUPPORT_RESOLVED:${wt}`);
+    });
+  }
 });

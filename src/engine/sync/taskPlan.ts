@@ -66,7 +66,7 @@ export interface TaskPlanDeps {
     /**
      * Whether a task whose read fails with a retryable coded error (TaskRouter unavailable) may wait: it is then left
      * out and listed in `awaitingHistory` (its inbox rows retried) instead of failing the whole batch; one that may not
-     * wait (its rows are past the inbox's wait) fails the batch as before.
+     * wait (its rows are past the inbox's wait) is derived from what is stored. Without it, such a failure fails the batch.
      */
     mayWait?: (taskSid: string) => boolean;
   } | undefined;
@@ -128,9 +128,13 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
       try {
         history = await read(t);
       } catch (err) {
-        if (!(isTajoError(err) && err.retryable && mayWait?.(t))) throw err;
-        byTask.delete(t);
-        awaitingHistory.push(t);
+        if (!(isTajoError(err) && err.retryable) || !mayWait) throw err;
+        // its rows wait for another try; past the inbox's wait it is derived from what is stored, as the inbox
+        // processor derives the tasks it could not read itself
+        if (mayWait(t)) {
+          byTask.delete(t);
+          awaitingHistory.push(t);
+        }
         return;
       }
       for (const e of history) {
