@@ -123,6 +123,12 @@ export const ConfigSchema = z
         dashboard_token: z.string().min(16).optional(),
         /** Browser origins allowed to call the Flex plugin routes (`/webhooks/flex/*`, CORS); `*` allows any. */
         cors_origins: z.array(z.string().min(1)).default(() => ['https://flex.twilio.com']),
+        /**
+         * Behind a reverse proxy: which proxies' `X-Forwarded-For` names the sender, so each sender has its own rate
+         * limit (otherwise all share the proxy's). `true` trusts any (only when nothing else can reach the server), a
+         * number the count of proxy hops, or the proxies' addresses / CIDRs. Fastify's `trustProxy`. Default: none.
+         */
+        trust_proxy: z.union([z.boolean(), z.number().int().min(1).max(10), z.array(z.string().min(1)).min(1)]).optional(),
       })
       .strict()
       .default(() => ({ host: '127.0.0.1', port: 8787, plugin_auth: 'flex_token' as const, cors_origins: ['https://flex.twilio.com'] })),

@@ -69,6 +69,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     ...SERVER_TIMEOUTS,
     ...deps.timeouts,
     return503OnClosing: true,
+    // the sender's address (rate limits) from X-Forwarded-For, only through the proxies the config trusts
+    trustProxy: trustProxyOf(deps.config.server.trust_proxy),
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   });
   installRawBodyParsers(app, bodyLimit);
@@ -172,4 +174,13 @@ export async function startServer(deps: ServerDeps & { host?: string; port?: num
         unsubscribe?.();
       })()),
   };
+}
+
+/**
+ * `server.trust_proxy` as fastify takes it: a copy of the frozen config's address list, and a hop count as the trust
+ * function proxy-addr takes (the first N hops from the server are proxies), which is what fastify does with a number.
+ */
+function trustProxyOf(v: boolean | number | readonly string[] | undefined): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof v === 'number') return (_address, hop) => hop < v;
+  return Array.isArray(v) ? [...(v as readonly string[])] : ((v as boolean | undefined) ?? false);
 }

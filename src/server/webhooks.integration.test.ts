@@ -320,6 +320,28 @@ describe('per-source rate limiting', () => {
     expect(huge.statusCode).toBe(429);
     await limited.close();
   });
+
+  it('behind a trusted proxy (server.trust_proxy) each sender has its own bucket; without it they share the proxy\'s', async () => {
+    const limits = { ratePerSecond: 0.01, burst: 1 };
+    const send = (app: ReturnType<typeof buildServer>, n: number, sender: string) => {
+      const p = taskRouterParams(n);
+      return app.inject({
+        method: 'POST', url: TR, remoteAddress: '10.0.0.2',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm(INJECT_ORIGIN + TR, p), 'x-forwarded-for': sender },
+        payload: formBody(p),
+      });
+    };
+    const behind = buildServer({ store, config: testConfig({ trust_proxy: ['10.0.0.2'] }), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, rateLimit: limits });
+    expect((await send(behind, 11, '54.1.1.1')).statusCode).toBe(204);
+    expect((await send(behind, 12, '54.2.2.2')).statusCode).toBe(204);
+    expect((await send(behind, 13, '54.1.1.1')).statusCode).toBe(429);
+    await behind.close();
+    const direct = buildServer({ store, config: testConfig(), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, rateLimit: limits });
+    expect((await send(direct, 14, '54.1.1.1')).statusCode).toBe(204);
+    // X-Forwarded-For from an untrusted peer is ignored: the second sender shares the first one's bucket
+    expect((await send(direct, 15, '54.2.2.2')).statusCode).toBe(429);
+    await direct.close();
+  });
 });
 
 describe('dashboard', () => {
