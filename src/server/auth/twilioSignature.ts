@@ -130,7 +130,8 @@ export function checkJsonSignature(authToken: string, signature: string | string
 
 /** `Authorization: Basic …` against the configured sink credentials, in constant time. */
 export function checkBasicAuth(authorization: string | undefined, expected: { user: string; pass: string }): boolean {
-  if (!authorization) return false;
+  // an empty expected user or pass authenticates nobody (else `Basic Og==` would pass), whoever built `expected`
+  if (!authorization || !expected.user || !expected.pass) return false;
   const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
   if (!m?.[1]) return false;
   const got = Buffer.from(m[1], 'base64').toString('utf8');

@@ -87,6 +87,9 @@ describe('helpers', () => {
     expect(checkBasicAuth(auth, { user: 'u', pass: 'other' })).toBe(false);
     expect(checkBasicAuth('Bearer x', { user: 'u', pass: 'p@ss' })).toBe(false);
     expect(checkBasicAuth(undefined, { user: 'u', pass: 'p@ss' })).toBe(false);
+    // empty expected credentials never match, not even an empty Basic header
+    expect(checkBasicAuth(`Basic ${Buffer.from(':').toString('base64')}`, { user: '', pass: '' })).toBe(false);
+    expect(checkBasicAuth(`Basic ${Buffer.from('u:').toString('base64')}`, { user: 'u', pass: '' })).toBe(false);
   });
   it('withUserInfo inserts credentials', () => {
     expect(withUserInfo('https://h.example/x', { user: 'u', pass: 'p' })).toBe('https://u:p@h.example/x');
