@@ -44,6 +44,7 @@ export const ERRORS = {
   TAJO_BREVO_LIST_MISSING: { status: 409, exit: 78, retryable: false, message: 'Configured Brevo list does not exist' },
   TAJO_BREVO_ATTRIBUTE_TYPE: { status: 409, exit: 78, retryable: false, message: 'Brevo attribute exists with a different type' },
   TAJO_BREVO_ATTRIBUTE_MISSING: { status: 409, exit: 78, retryable: false, message: 'Brevo has no contact attribute of that name' },
+  TAJO_SERVER_UNAVAILABLE: { status: 503, exit: 75, retryable: true, message: "The Tajo server (a remote client's baseUrl) gave no usable answer: connection refused, no answer in time, a gateway error, or an answer past the size limit" },
   // inbound webhooks (4xx, never 5xx unless the store is down)
   TAJO_WEBHOOK_SIGNATURE_MISSING: { status: 403, exit: 65, retryable: false, message: 'X-Twilio-Signature header is missing' },
   TAJO_WEBHOOK_SIGNATURE_INVALID: { status: 403, exit: 65, retryable: false, message: 'X-Twilio-Signature does not match' },
