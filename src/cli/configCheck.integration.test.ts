@@ -1,6 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL } from '../config/defaults.js';
+import { startEmulator, type RunningEmulator } from '../emulators/index.js';
 import { runCli, tempDir } from './test-helpers/runCli.js';
 
 let dir: { path: string; cleanup(): Promise<void> };
@@ -40,6 +43,52 @@ describe('tajo config check', () => {
     expect(r.stderr.match(/default_phone_region/g)).toHaveLength(1);
     expect(r.stderr.match(/bogus/g)).toHaveLength(1);
     expect(r.stderr).toMatch(/^error\[TAJO_CONFIG_INVALID\]: Configuration is invalid in .* \(2 problems\):\n/);
+  });
+});
+
+describe('tajo config check: the base URLs a sync uses', () => {
+  let emu: RunningEmulator;
+  beforeAll(async () => {
+    emu = await startEmulator({ seed: 41, scale: 'small' });
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+  type Urls = Record<'flex' | 'conversations' | 'taskrouter' | 'events' | 'brevo', { url: string; source: string }>;
+
+  it('a fresh data dir: the default hosts, and no store is created', async () => {
+    const data = join(dir.path, 'fresh');
+    const r = await runCli(['--json', '--data-dir', data, 'config', 'check']);
+    expect(r.code).toBe(0);
+    const doc = r.json<{ baseUrls: Urls; connector: { installed: boolean } }>();
+    expect(doc.baseUrls.flex).toEqual({ url: DEFAULT_BASE_URLS.flex, source: 'default' });
+    expect(doc.baseUrls.brevo).toEqual({ url: DEFAULT_BREVO_BASE_URL, source: 'default' });
+    expect(doc.connector.installed).toBe(false);
+    expect(existsSync(join(data, 'tajo.db'))).toBe(false);
+  });
+
+  it('a connector installed with --emulator: the emulator URLs it stored (text and --json), a config URL still wins', async () => {
+    const data = join(dir.path, 'emu');
+    expect((await runCli(['--data-dir', data, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url])).code).toBe(0);
+    const r = await runCli(['--json', '--data-dir', data, 'config', 'check']);
+    expect(r.code).toBe(0);
+    const doc = r.json<{ baseUrls: Urls; connector: { installed: boolean } }>();
+    expect(doc.connector.installed).toBe(true);
+    for (const k of ['flex', 'conversations', 'taskrouter', 'events'] as const) expect(doc.baseUrls[k]).toEqual({ url: emu.info.twilio[k], source: 'installed' });
+    expect(doc.baseUrls.brevo).toEqual({ url: emu.info.brevo, source: 'installed' });
+    for (const s of [emu.info.authToken, emu.info.brevoApiKey]) expect(r.stdout + r.stderr).not.toContain(s);
+
+    const h = await runCli(['--data-dir', data, 'config', 'check']);
+    expect(h.code).toBe(0);
+    const line = (name: string) => h.stdout.split('\n').find((l) => l.trim().split(/\s+/)[0] === name) ?? '';
+    expect(line('flex')).toContain(`${emu.info.twilio.flex} (installed`);
+    expect(line('brevo')).toContain(`${emu.info.brevo} (installed`);
+
+    const file = join(dir.path, 'override.yaml');
+    await writeFile(file, 'connectors:\n  twilio_flex:\n    base_urls:\n      flex: http://127.0.0.1:9/flex\n');
+    const o = (await runCli(['--json', '--config', file, '--data-dir', data, 'config', 'check'])).json<{ baseUrls: Urls }>();
+    expect(o.baseUrls.flex).toEqual({ url: 'http://127.0.0.1:9/flex', source: 'config' });
+    expect(o.baseUrls.taskrouter).toEqual({ url: emu.info.twilio.taskrouter, source: 'installed' });
   });
 });
 
