@@ -264,6 +264,46 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       expect(await store.forgottenTasks('another-connector', ['WT1'])).toEqual([]);
     });
 
+    it('prunes task SIDs forgotten before a time, except those a dead letter or an unprocessed webhook names; the rest still block their tasks', async () => {
+      const jane = '+14155550100';
+      const carol = '+14155550102';
+      const bob = 'bob@x.com';
+      const pause = () => new Promise((r) => setTimeout(r, 20));
+      await store.commit(C, {
+        interactions: [interaction('WT1'), interaction('WT3', { customerKey: carol }), interaction('WT4', { customerKey: carol })],
+        customers: [customer(jane), customer(carol)],
+      });
+      await store.forgetCustomer(C, jane);
+      await store.forgetCustomer(C, carol);
+      // carol's WT3 is still named by a webhook kept for `tajo dlq replay`, WT4 by a webhook not processed yet
+      await store.commit(C, { deadLetters: [{ source: 'webhook', reason: 'processing_failed', recordKey: 'inbox:1:EV3', payload: { TaskSid: 'WT3' }, error: 'x' }] });
+      await store.ingest([{ key: 'EV4', source: 'taskrouter', payload: { TaskSid: 'WT4', EventType: 'task.completed' } }]);
+      await pause();
+      const cut = Date.now();
+      await pause();
+      await store.commit(C, { interactions: [interaction('WT2', { customerKey: bob })], customers: [customer(bob)] });
+      await store.forgetCustomer(C, bob);
+
+      expect(await store.pruneForgotten(cut - 60_000)).toBe(0);
+      expect(await store.pruneForgotten(cut)).toBe(1);
+      expect((await store.forgottenTasks(C, ['WT1', 'WT2', 'WT3', 'WT4'])).sort()).toEqual(['WT2', 'WT3', 'WT4']);
+      // bob, forgotten after the cut-off, stays forgotten: a re-derived interaction of his is refused
+      const refused = await store.commit(C, { interactions: [interaction('WT2', { customerKey: bob })], customers: [customer(bob)] }).then(() => undefined, (e: unknown) => e);
+      expect(isTajoError(refused, 'TAJO_CUSTOMER_CONFLICT')).toBe(true);
+      expect(await store.getCustomers(C, [bob])).toEqual([]);
+      // jane's pruned task is no longer refused (past the horizon Twilio no longer hands it back)
+      await store.commit(C, { interactions: [interaction('WT1')] });
+      expect((await store.counts(C)).interactions).toBe(1);
+      // once the dead letter is closed and the webhook processed, carol's tasks go as well
+      const [letter] = await store.listDeadLetters({ status: 'open' });
+      await store.setDeadLetterStatus(letter!.id, 'discarded');
+      expect(await store.pruneForgotten(cut)).toBe(1);
+      const inbox = await store.claimInbox({ workerId: 'w1', limit: 10, leaseMs: 60_000, nowMs: Date.now() });
+      await store.commit(C, { processedInboxIds: inbox.map((i) => i.id) });
+      expect(await store.pruneForgotten(cut)).toBe(1);
+      expect(await store.forgottenTasks(C, ['WT1', 'WT2', 'WT3', 'WT4'])).toEqual(['WT2']);
+    });
+
     it('a forgotten task is not brought back: a commit naming it is refused for its customer, its events dropped', async () => {
       const jane = '+14155550100';
       await store.commit(C, { interactions: [interaction('WT1')], surveys: [survey('WTS1', { linkedTaskSid: 'WT1' })], customers: [customer(jane)] });

@@ -64,3 +64,23 @@ export function refuseForgotten(batch: CommitBatch, forgotten: readonly string[]
   if (r.customerKeys.length) throw new CustomerConflictError(r.customerKeys);
   return r.batch;
 }
+
+/**
+ * How long `tajo prune` keeps a forgotten task's SID after the forget (`forgotten_tasks.forgotten_at`), whatever its
+ * `--older-than-days`: the SID only matters while Twilio can still hand one of the task's events back.
+ * - the TaskRouter Events API, which a full sync reads, keeps an event 30 days (docs/twilio.md; engine/sync/windows.ts
+ *   clamps every `--since` and cursor to it, and the lookback starts from a cursor inside that range);
+ * - a task still living when its person was forgotten may log events later: it may wait up to 2 weeks to be assigned
+ *   (TaskRouter's `Timeout` maximum, 1,209,600 s), and each of its events is then readable for 30 more days;
+ * - Event Streams retries a delivery for up to 4 hours, and the inbox defers a row up to an hour.
+ * 30 + 14 days + hours, rounded up to 60 days for tasks kept in wrap-up and for clocks. A SID is not personal data, so
+ * keeping it longer costs little; a dead letter or a webhook not yet processed that still names the task keeps its row
+ * whatever its age (`Store.pruneForgotten`), as `tajo dlq replay` or a restarted `tajo serve` could derive it again.
+ */
+export const FORGOTTEN_KEEP_DAYS = 60;
+const FORGOTTEN_KEEP_MS = FORGOTTEN_KEEP_DAYS * 24 * 60 * 60 * 1000;
+
+/** The cut-off `tajo prune` passes to `Store.pruneForgotten`: its own, or the horizon above when that is earlier. */
+export function forgottenPruneBeforeMs(nowMs: number, beforeMs: number): number {
+  return Math.min(beforeMs, nowMs - FORGOTTEN_KEEP_MS);
+}

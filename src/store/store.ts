@@ -91,6 +91,12 @@ export interface Store extends AnalyticsReads, ScaleOps {
    * the ledger. Pending, in-flight and dead rows (dead letters replay them) are kept.
    */
   pruneDelivered(beforeMs: number): Promise<{ outbox: number; inbox: number }>;
+  /**
+   * Retention of `forgetCustomer`'s task SIDs: deletes those forgotten before `beforeMs` (`tajo prune` passes at most
+   * `forgottenPruneBeforeMs`, forgotten.ts: 60 days, while Twilio may still hand the task back), except those an open
+   * dead letter or a webhook not processed yet still names. Returns how many went.
+   */
+  pruneForgotten(beforeMs: number): Promise<number>;
 
   // dead letters
   listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]>;

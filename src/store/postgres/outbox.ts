@@ -153,3 +153,10 @@ export async function pruneDelivered(db: PgDb, beforeMs: number): Promise<{ outb
     };
   });
 }
+
+/** As SQLite's: forgotten tasks forgotten before `beforeMs` that no open dead letter or unprocessed webhook names. */
+export async function pruneForgotten(db: PgDb, beforeMs: number): Promise<number> {
+  return db.count(`DELETE FROM forgotten_tasks f WHERE f.forgotten_at < $1
+    AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.status = 'open' AND strpos(d.payload::text, f.task_sid) > 0)
+    AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.status <> 'processed' AND strpos(i.payload::text, f.task_sid) > 0)`, [iso(beforeMs)]);
+}

@@ -210,6 +210,10 @@ export class PostgresStore implements Store {
   async pruneDelivered(beforeMs: number): Promise<{ outbox: number; inbox: number }> {
     return outbox.pruneDelivered(this.db, beforeMs);
   }
+  async pruneForgotten(beforeMs: number): Promise<number> {
+    // forgotten_at is on the database's clock (forgetCustomer takes dbMs): compared there
+    return outbox.pruneForgotten(this.db, await this.dbMs(beforeMs));
+  }
 
   async listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]> {
     return admin.listDeadLetters(this.db, opts);

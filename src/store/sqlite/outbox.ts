@@ -170,3 +170,14 @@ export function pruneDelivered(db: SqliteDb, beforeMs: number): { outbox: number
     };
   });
 }
+
+/**
+ * Forgotten tasks (`forgotten_tasks`, migration 0006) forgotten before `beforeMs`, except those an open dead letter
+ * or a webhook not processed yet still names (its payload holds the SID): `tajo dlq replay` or the inbox processor
+ * could derive them again. Each candidate scans those payloads; both sets are small in a store that keeps up.
+ */
+export function pruneForgotten(db: SqliteDb, beforeMs: number): number {
+  return db.tx(() => db.stmt(`DELETE FROM forgotten_tasks WHERE forgotten_at < ?
+    AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.status = 'open' AND instr(d.payload, forgotten_tasks.task_sid) > 0)
+    AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.status <> 'processed' AND instr(i.payload, forgotten_tasks.task_sid) > 0)`).run(iso(beforeMs)).changes);
+}

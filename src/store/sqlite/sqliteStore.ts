@@ -208,6 +208,9 @@ export class SqliteStore implements Store {
   async pruneDelivered(beforeMs: number): Promise<{ outbox: number; inbox: number }> {
     return outbox.pruneDelivered(this.db, beforeMs);
   }
+  async pruneForgotten(beforeMs: number): Promise<number> {
+    return outbox.pruneForgotten(this.db, beforeMs);
+  }
 
   // dead letters
   async listDeadLetters(opts?: { status?: DeadLetter['status']; limit?: number; afterId?: number }): Promise<DeadLetter[]> {
