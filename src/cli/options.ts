@@ -33,13 +33,6 @@ export function isoDate(value: string): string {
   return v;
 }
 
-/** An ISO 8601 date that is not in the future (`sync --since`). */
-export function pastIsoDate(value: string, now: () => number = Date.now): string {
-  const v = isoDate(value);
-  if (Date.parse(v) > now()) throw new InvalidArgumentError(`is in the future (now is ${new Date(now()).toISOString()})`);
-  return v;
-}
-
 /** An absolute http(s) URL. */
 export function httpUrl(value: string): string {
   let u: URL;

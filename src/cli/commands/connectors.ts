@@ -5,7 +5,7 @@ import type { SdkContext } from '../../sdk/context.js';
 import type { ConnectParams, RotateParams, SyncParams } from '../../sdk/types.js';
 import { fetchEmulatorInfo } from '../emulatorInfo.js';
 import type { CommandEnv } from '../main.js';
-import { csvOf, httpUrl, intOption, pastIsoDate } from '../options.js';
+import { csvOf, httpUrl, intOption, isoDate } from '../options.js';
 import { assertChannels, assertEnabled } from '../preflight.js';
 import { SyncProgressView } from '../progress.js';
 import { renderBootstrap, renderConnect, renderStatus, renderSync, renderTest, syncExitCode, testExitCode } from '../render.js';
@@ -82,7 +82,7 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
     .argument('<connector>', 'twilio-flex')
     .addOption(new Option('--type <type>', 'full or incremental').choices(['full', 'incremental']).default('incremental'))
     .option('--resources <list>', `comma-separated: ${SYNC_RESOURCES.join(',')}`, csvOf(SYNC_RESOURCES))
-    .option('--since <date>', 'ISO date in the past; task data is clamped to the 30-day TaskRouter retention', (v: string) => pastIsoDate(v))
+    .option('--since <date>', "ISO date, not after Twilio's now (an emulator's own clock when installed with --emulator); task data is clamped to the 30-day TaskRouter retention", isoDate)
     .option('--channels <list>', `comma-separated, among the configured channels: ${CHANNELS.join(',')}`, csvOf(CHANNELS))
     .option('--dry-run', 'read Twilio and print the Brevo writes it would make, writing nothing')
     .option('--no-deliver', 'only fill the outbox (leave delivery to `tajo serve`)')

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TwilioBudgets } from '../../engine/budget.js';
+import { TajoError } from '../../core/errors.js';
 import { RequestStats } from '../../engine/http.js';
 import { runSync, type StreamProgress as EngineProgress } from '../../engine/sync/index.js';
 import { twilioBudgetsFor } from '../../scale/budgets.js';
@@ -11,7 +12,7 @@ import type { SdkContext } from '../context.js';
 import type { ConnectorId, StreamReport, SyncCallOptions, SyncParams, SyncProgressEvent, SyncReport } from '../types.js';
 import { loadConnection, messageBodyKey, type Connection } from './connection.js';
 import { assertEnabled, assertListsExist } from './preflight.js';
-import { vendorTime } from './clients.js';
+import { vendorTime, type VendorTime } from './clients.js';
 import { drainOutbox, startDelivery } from './delivery.js';
 
 function budgetFor(stream: string, b: TwilioBudgets) {
@@ -65,15 +66,31 @@ export function effectiveConnector(conn: Connection) {
   return { ...conn.record, settings };
 }
 
+/**
+ * `since` after the vendors' now would read an empty range and report success: refused, against the clock the run reads
+ * up to (an emulator's world has its own now, ahead of or behind this machine's).
+ */
+function assertSinceNotFuture(since: string | undefined, time: VendorTime): void {
+  if (since === undefined) return;
+  const nowMs = time.nowMs();
+  if (!(Date.parse(since) > nowMs)) return;
+  const clock = time.emulated ? "the emulator's clock" : "this machine's clock";
+  throw new TajoError('TAJO_USAGE', `since ${since} is in the future (now is ${new Date(nowMs).toISOString()} on ${clock})`, {
+    details: [{ path: 'since', message: 'must not be after the vendors\' now' }],
+    hint: time.emulated ? "an emulator's world has its own now (GET /_emulator/clock): pass a date before it" : 'pass a date in the past',
+  });
+}
+
 export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
   assertEnabled(ctx, id, 'a sync');
   const conn = await loadConnection(ctx, id);
-  // before anything is enqueued: a missing list would dead-letter every contact (a dry run enqueues nothing)
-  if (params.dryRun !== true) await assertListsExist(ctx, conn);
-  const store = await ctx.store();
   const time = await vendorTime(ctx, conn);
   // each run reads up to the emulator's clock as it is now (it may have jumped since this context first read it)
   await time.resync?.();
+  assertSinceNotFuture(params.since, time);
+  // before anything is enqueued: a missing list would dead-letter every contact (a dry run enqueues nothing)
+  if (params.dryRun !== true) await assertListsExist(ctx, conn);
+  const store = await ctx.store();
   const cfg = ctx.config.connectors.twilio_flex;
   const warnings: string[] = [];
   const emit = (e: SyncProgressEvent) => {
