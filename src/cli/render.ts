@@ -32,12 +32,13 @@ export function testExitCode(r: TestReport): number {
   return 69;
 }
 
-export function renderConnect(r: ConnectResult, dataDir: string): string[] {
+/** `where`: the store holding the sealed credentials and where the master key that opens them is. */
+export function renderConnect(r: ConnectResult, where: { store: string; masterKey: string }): string[] {
   return [
     `✓ Twilio credentials verified (account ${r.accountSid}, ${r.authMode === 'api_key' ? `API key ${r.apiKeySid ?? ''}` : 'auth token'})`,
     `✓ TaskRouter workspace ${r.workspaceSid}${r.workspaceDiscovered ? ' (discovered from Flex Configuration)' : ''}`,
     r.brevoConfigured ? '✓ Brevo API key verified' : '! No Brevo API key yet: pass --brevo-api-key or set BREVO_API_KEY before syncing',
-    `Credentials stored encrypted in ${dataDir}`,
+    `Credentials stored encrypted in ${where.store} (master key: ${where.masterKey})`,
     `Next: tajo connectors test ${r.connector}`,
   ];
 }

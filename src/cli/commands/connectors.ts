@@ -1,6 +1,9 @@
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
+import { redactUrlPassword } from '../../config/redact.js';
 import { CHANNELS, SYNC_RESOURCES, type Channel, type SyncResource } from '../../config/defaults.js';
 import { ERRORS } from '../../core/errors.js';
+import { MASTER_KEY_FILE } from '../../core/vault.js';
 import type { SdkContext } from '../../sdk/context.js';
 import type { ConnectParams, RotateParams, SyncParams } from '../../sdk/types.js';
 import { fetchEmulatorInfo } from '../emulatorInfo.js';
@@ -31,12 +34,15 @@ interface SyncOpts {
   deliver: boolean;
 }
 
-const credentialOptions = (cmd: Command) =>
-  cmd
-    .option('--auth-token <token>', 'Twilio Auth Token (env TWILIO_AUTH_TOKEN)')
-    .option('--api-key-sid <SK…>', 'Twilio API key SID, instead of the auth token (env TWILIO_API_KEY)')
-    .option('--api-key-secret <secret>', 'Twilio API key secret (env TWILIO_API_SECRET)')
-    .option('--brevo-api-key <key>', 'Brevo API key (env BREVO_API_KEY)');
+/** `install` also reads these from the environment (flags win); `rotate` takes its flags only. */
+const credentialOptions = (cmd: Command, fromEnv: boolean) => {
+  const env = (name: string) => (fromEnv ? ` (env ${name})` : '');
+  return cmd
+    .option('--auth-token <token>', `Twilio Auth Token${env('TWILIO_AUTH_TOKEN')}`)
+    .option('--api-key-sid <SK…>', `Twilio API key SID, instead of the auth token${env('TWILIO_API_KEY')}`)
+    .option('--api-key-secret <secret>', `Twilio API key secret${env('TWILIO_API_SECRET')}`)
+    .option('--brevo-api-key <key>', `Brevo API key${env('BREVO_API_KEY')}`);
+};
 
 export function registerConnectorCommands(program: Command, env: CommandEnv): void {
   const connectors = program.command('connectors').description('install, test, sync and inspect connectors');
@@ -48,17 +54,18 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
       .argument('<connector>', 'twilio-flex')
       .option('--account-sid <AC…>', 'Twilio Account SID (env TWILIO_ACCOUNT_SID)')
       .option('--flex-flow-sid <FO…>', 'Flex Flow SID (env TWILIO_FLEX_FLOW_SID)')
-      .option('--workspace-sid <WS…>', 'TaskRouter workspace (default: discovered from Flex Configuration)'),
+      .option('--workspace-sid <WS…>', 'TaskRouter workspace (env TWILIO_WORKSPACE_SID, else workspace_sid in tajo.yaml, else discovered from Flex Configuration)'),
+    true,
   )
     .option('--brevo-base-url <url>', 'Brevo API base URL (default https://api.brevo.com/v3)', httpUrl)
-    .option('--emulator <url>', 'take every base URL and credential from a running `tajo emulator`')
+    .option('--emulator <url>', 'take every base URL and credential from a running `tajo emulator` (flags still win; TWILIO_* and BREVO_API_KEY in the environment are not read)')
     .action(async (connector: string, o: InstallOpts) => {
       const ctx = env.ctx();
       const params = await installParams(ctx.io.env, o, (s) => ctx.out.addSecrets(...s), await ctx.sdk());
       const tajo = await ctx.tajo();
       const r = await tajo.connectors.connect(connector, params);
-      const dataDir = (await ctx.sdk()).dataDir;
-      ctx.out.result(r, (x) => renderConnect(x, dataDir));
+      const where = credentialsLocation(await ctx.sdk());
+      ctx.out.result(r, (x) => renderConnect(x, where));
     });
 
   connectors
@@ -136,7 +143,7 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
       if (r.attributes.some((a) => a.action === 'type_mismatch')) ctx.exitCode = 78;
     });
 
-  credentialOptions(connectors.command('rotate').description('replace stored credentials (verified first); resumes a paused connector').argument('<connector>', 'twilio-flex')).action(
+  credentialOptions(connectors.command('rotate').description('replace stored credentials (verified first); resumes a paused connector').argument('<connector>', 'twilio-flex'), false).action(
     async (connector: string, o: InstallOpts) => {
       const ctx = env.ctx();
       ctx.out.addSecrets(o.authToken, o.apiKeySecret, o.brevoApiKey);
@@ -233,4 +240,12 @@ async function installParams(
     ...(brevoApiKey ? { brevoApiKey } : {}),
     ...(o.brevoBaseUrl ? { brevoBaseUrl: o.brevoBaseUrl } : {}),
   };
+}
+
+/** Where `install` put the sealed credentials (the store, which may not be in the data dir) and the key that opens them. */
+function credentialsLocation(sdk: Pick<SdkContext, 'storeUrl' | 'dataDir' | 'env'>): { store: string; masterKey: string } {
+  const url = sdk.storeUrl()?.trim();
+  const store = url ? redactUrlPassword(url) : join(sdk.dataDir, 'tajo.db');
+  const masterKey = sdk.env.TAJO_MASTER_KEY?.trim() ? 'TAJO_MASTER_KEY' : join(sdk.dataDir, MASTER_KEY_FILE);
+  return { store, masterKey };
 }
