@@ -21,7 +21,8 @@ export function createManagementHandlers(backend: TajoBackend): ManagementHandle
   return {
     connect: async (id, body) => backend.connect(connector(id), asParams(body)),
     test: async (id) => backend.test(connector(id)),
-    sync: async (id, body, opts) => backend.sync(connector(id), asParams(body), opts?.signal ? { signal: opts.signal } : {}),
+    sync: async (id, body, opts) =>
+      backend.sync(connector(id), asParams(body), { ...(opts?.signal ? { signal: opts.signal } : {}), ...(opts?.onProgress ? { onProgress: opts.onProgress } : {}) }),
     status: async (id) => backend.status(connector(id)),
     handleEvent: async (id, body) => backend.handleEvent(connector(id), asParams(body)),
     rotate: async (id, body) => backend.rotate(connector(id), asParams(body)),

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTajoError } from '../core/errors.js';
-import { TajoClient } from './index.js';
+import { freePort } from '../server/test-helpers/freePort.js';
+import { TajoClient, type SyncProgressEvent } from './index.js';
+import { MAX_ANSWER_BYTES } from './remote.js';
 
 const KEY = `tajo_${'k'.repeat(43)}`;
 const SECRET = 'sekrit0123456789abcdef';
@@ -71,7 +73,7 @@ describe('remote answers that are not from tajo serve', () => {
   it("a proxy's 502 page is the server being unavailable (retryable), a bare 404 a missing route", async () => {
     const c = new TajoClient({ apiKey: KEY, baseUrl: base });
     const bad = await failure(c.dlq.list());
-    expect(bad).toMatchObject({ code: 'TAJO_STORE_UNAVAILABLE', retryable: true, message: expect.stringContaining('answered 502') });
+    expect(bad).toMatchObject({ code: 'TAJO_SERVER_UNAVAILABLE', retryable: true, message: expect.stringContaining('answered 502') });
     expect(await failure(c.connectors.uninstall('twilio-flex'))).toMatchObject({ code: 'TAJO_ROUTE_NOT_FOUND', message: expect.stringContaining('answered 404') });
     // Tajo's error body with a code this client does not know: the server's message and hint, and its code named
     expect(await failure(c.connectors.forget('twilio-flex', 'a@b.co'))).toMatchObject({ code: 'TAJO_INTERNAL', message: 'Something newer (TAJO_FROM_THE_FUTURE)', hint: 'upgrade' });
@@ -85,7 +87,7 @@ describe('a remote sync whose server cannot be asked to abort', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
     const err = await failure(c.connectors.sync('twilio-flex', {}, { signal: ac.signal }));
-    expect(err).toMatchObject({ code: 'TAJO_STORE_UNAVAILABLE', message: expect.stringContaining('was aborted before its answer') });
+    expect(err).toMatchObject({ code: 'TAJO_SERVER_UNAVAILABLE', message: expect.stringContaining('was aborted before its answer') });
     expect(err.message).not.toContain('unreachable');
     expect(seen.some((u) => /^\/api\/v1\/syncs\/[A-Za-z0-9_-]{16,64}\/abort$/.test(u))).toBe(true);
     await c.close();
@@ -140,5 +142,79 @@ describe("the caller's mistakes are refused before any request, without quoting 
     await failure(c.connectors.status('twilio-flex'));
     expect(seen.at(-1)).toBe('/api/v1/connectors/twilio-flex/status');
     await c.close();
+  });
+});
+
+/** A throwaway HTTP server on port 0 for one test; `close()` ends its connections too. */
+async function fakeServer(handler: Parameters<typeof createServer>[1]) {
+  const srv = createServer(handler);
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => (srv.closeAllConnections(), srv.close(() => r()))),
+  };
+}
+
+describe('a remote call that gets no usable answer is TAJO_SERVER_UNAVAILABLE (retryable), naming the base URL', () => {
+  it('connection refused (nothing listens on the port)', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const c = new TajoClient({ apiKey: KEY, baseUrl: url });
+    const err = await failure(c.connectors.status('twilio-flex'));
+    expect(err).toMatchObject({ code: 'TAJO_SERVER_UNAVAILABLE', retryable: true, message: `Tajo server at ${url} is unreachable`, hint: expect.stringContaining('tajo serve') });
+    expect(JSON.stringify(err.toJSON())).not.toContain(KEY);
+    await c.close();
+  });
+
+  it('a server that accepts the call and never answers (its timeout)', async () => {
+    const silent = await fakeServer((req) => void req.resume());
+    const c = new TajoClient({ apiKey: KEY, baseUrl: silent.url, timeoutMs: 200 });
+    expect(await failure(c.connectors.status('twilio-flex'))).toMatchObject({ code: 'TAJO_SERVER_UNAVAILABLE', retryable: true, message: `Tajo server at ${silent.url} did not answer within 200 ms` });
+    await c.close();
+    await silent.close();
+  });
+
+  it('an endless answer is cut off past MAX_ANSWER_BYTES (its connection closed), plain or as one line of a progress stream', async () => {
+    let closed = 0;
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    const endless = await fakeServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': req.url?.endsWith('/sync') ? 'application/x-ndjson' : 'application/json' });
+      res.write('{"progress":{"kind":"warning","message":"first"}}\n');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+      };
+      res.on('drain', pump);
+      res.on('close', () => closed++);
+      pump();
+    });
+    const c = new TajoClient({ apiKey: KEY, baseUrl: endless.url });
+    const msg = `Tajo server at ${endless.url} answered more than ${MAX_ANSWER_BYTES / (1024 * 1024)} MB`;
+    expect(await failure(c.connectors.status('twilio-flex'))).toMatchObject({ code: 'TAJO_SERVER_UNAVAILABLE', message: expect.stringContaining(msg) });
+    const events: SyncProgressEvent[] = [];
+    expect(await failure(c.connectors.sync('twilio-flex', {}, { onProgress: (e) => events.push(e) }))).toMatchObject({ code: 'TAJO_SERVER_UNAVAILABLE', message: expect.stringContaining(`${msg} in one line`) });
+    expect(events).toEqual([{ kind: 'warning', message: 'first' }]);
+    for (let i = 0; i < 100 && closed < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(2);
+    await c.close();
+    await endless.close();
+  }, 30_000);
+
+  it("a progress stream that ends without its result; a stream's coded error is rebuilt", async () => {
+    const streams = await fakeServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write('{"progress":{"kind":"warning","message":"one"}}\n');
+      // the first call: the server went away mid-sync (its answer ends after progress); the second: its coded error
+      if (seenCalls++ === 0) return void res.end();
+      res.end(JSON.stringify({ error: { code: 'TAJO_TWILIO_UNAVAILABLE', message: 'Twilio is down', hint: 'retry later' } }));
+    });
+    let seenCalls = 0;
+    const c = new TajoClient({ apiKey: KEY, baseUrl: streams.url });
+    const events: SyncProgressEvent[] = [];
+    expect(await failure(c.connectors.sync('twilio-flex', {}, { onProgress: (e) => events.push(e) }))).toMatchObject({ code: 'TAJO_SERVER_UNAVAILABLE', message: expect.stringContaining('without its result') });
+    expect(await failure(c.connectors.sync('twilio-flex', {}, { onProgress: (e) => events.push(e) }))).toMatchObject({ code: 'TAJO_TWILIO_UNAVAILABLE', status: 503, message: 'Twilio is down', hint: 'retry later' });
+    expect(events).toHaveLength(2);
+    await c.close();
+    await streams.close();
   });
 });

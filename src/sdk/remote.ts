@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ERRORS, TajoError, isTajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
-import { SYNC_ID_HEADER } from '../server/management.js';
+import { SYNC_ID_HEADER, SYNC_STREAM_TYPE } from '../server/management.js';
 import type { TajoBackend } from './backend.js';
 import type {
   BootstrapParams, BootstrapReport, ConnectParams, ConnectResult, ConnectorId, ConnectorStatus, DeadLetterDetail,
   DeadLetterSummary, DlqActionResult, DlqListParams, ForgetResult, HandleEventInput, HandleEventResult, RotateParams,
-  SyncCallOptions, SyncParams, SyncReport, TestReport, WebhooksParams, WebhooksReport,
+  SyncCallOptions, SyncParams, SyncProgressEvent, SyncReport, TestReport, WebhooksParams, WebhooksReport,
 } from './types.js';
 
 /** Routes of the management API (`tajo serve`, `/api/v1`), relative to the base URL. */
@@ -45,6 +45,12 @@ export function webhooksTimeoutMs(params: Pick<WebhooksParams, 'activationWaitSe
 }
 /** `forget`: the delivery worker's lease (120 s) plus the Brevo deletions on either side of it. */
 const FORGET_TIMEOUT_MS = 300_000;
+/**
+ * The largest answer (or line of a sync's progress stream) a remote call reads: far above the largest legitimate one
+ * (a dlq list of 1,000 summaries, a dead letter holding a webhook body under the server's body limit, a sync report);
+ * past it the read is cut off with TAJO_SERVER_UNAVAILABLE instead of filling the caller's memory.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /**
  * Drives a running `tajo serve` through its authenticated management API. Requests go through node:http(s) rather
@@ -84,7 +90,8 @@ export class RemoteBackend implements TajoBackend {
   /**
    * An aborted signal (the caller's, or the client's `close()`) asks the server to abort this sync, which then stops at
    * its next page and answers its report (`status: 'aborted'`), as embedded. Only if that request fails is the call
-   * itself cut off (the server then aborts the sync when it sees the connection close).
+   * itself cut off (the server then aborts the sync when it sees the connection close). With `onProgress`, the call
+   * asks for the server's progress stream (`Accept: application/x-ndjson`) and hands it each event, as embedded.
    */
   async sync(id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
     const syncId = randomBytes(16).toString('base64url');
@@ -99,7 +106,12 @@ export class RemoteBackend implements TajoBackend {
     if (outer?.aborted) onAbort();
     else outer?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await this.call(API_ROUTES.sync(id), params, { signal: cutOff.signal, timeoutMs: this.timeoutMs, headers: { [SYNC_ID_HEADER]: syncId } });
+      return await this.call(API_ROUTES.sync(id), params, {
+        signal: cutOff.signal,
+        timeoutMs: this.timeoutMs,
+        headers: { [SYNC_ID_HEADER]: syncId, ...(opts.onProgress ? { accept: `${SYNC_STREAM_TYPE}, application/json` } : {}) },
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      });
     } finally {
       outer?.removeEventListener('abort', onAbort);
     }
@@ -147,7 +159,9 @@ export class RemoteBackend implements TajoBackend {
   private async call<T>(
     [method, path]: readonly [string, string],
     body?: unknown,
-    o: { signal?: AbortSignal; timeoutMs?: number | undefined; headers?: Record<string, string> } = { timeoutMs: this.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+    o: { signal?: AbortSignal; timeoutMs?: number | undefined; headers?: Record<string, string>; onProgress?: (e: SyncProgressEvent) => void } = {
+      timeoutMs: this.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    },
   ): Promise<T> {
     const signals = [...(o.signal ? [o.signal] : []), ...(o.timeoutMs ? [AbortSignal.timeout(o.timeoutMs)] : [])];
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
@@ -158,22 +172,24 @@ export class RemoteBackend implements TajoBackend {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(payload.length);
     }
-    let res: { status: number; text: string };
+    const onLine = o.onProgress ? progressLines(o.onProgress) : undefined;
+    let res: Answer;
     try {
-      res = await send(new URL(`${this.baseUrl}${path}`), method, headers, payload, signal);
+      res = await send(new URL(`${this.baseUrl}${path}`), method, headers, payload, signal, this.baseUrl, onLine);
     } catch (err) {
+      if (isTajoError(err)) throw err;
       if (signal?.aborted && isTajoError(signal.reason)) throw signal.reason;
       if (signal?.aborted && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
-        throw new TajoError('TAJO_STORE_UNAVAILABLE', `Tajo server at ${this.baseUrl} did not answer within ${o.timeoutMs} ms`, {
+        throw new TajoError('TAJO_SERVER_UNAVAILABLE', `Tajo server at ${this.baseUrl} did not answer within ${o.timeoutMs} ms`, {
           cause: err,
           hint: 'the call may still complete on the server (a handleEvent retried with the same id is not stored twice); raise timeoutMs for longer calls',
         });
       }
       if (signal?.aborted) {
         // the caller's signal, when the server could not be asked to abort (a sync): the server's answer is unknown
-        throw new TajoError('TAJO_STORE_UNAVAILABLE', `The call to the Tajo server at ${this.baseUrl} was aborted before its answer`, { cause: err });
+        throw new TajoError('TAJO_SERVER_UNAVAILABLE', `The call to the Tajo server at ${this.baseUrl} was aborted before its answer`, { cause: err });
       }
-      throw new TajoError('TAJO_STORE_UNAVAILABLE', `Tajo server at ${this.baseUrl} is unreachable`, {
+      throw new TajoError('TAJO_SERVER_UNAVAILABLE', `Tajo server at ${this.baseUrl} is unreachable`, {
         cause: err,
         hint: 'check that `tajo serve` is running and the baseUrl is right',
       });
@@ -184,6 +200,18 @@ export class RemoteBackend implements TajoBackend {
     } catch {
       json = undefined;
     }
+    if (res.streamed) {
+      // a progress stream's last line: the result, or the coded error (its status was sent with the first line)
+      const last = json as { result?: unknown; error?: { code?: unknown } } | undefined;
+      if (last !== undefined && last !== null && typeof last === 'object' && Object.hasOwn(last, 'result')) return last.result as T;
+      if (last?.error && typeof last.error === 'object') {
+        const code = typeof last.error.code === 'string' && Object.hasOwn(ERRORS, last.error.code) ? ERRORS[last.error.code as ErrorCode].status : 500;
+        throw errorFromResponse(code, last, this.baseUrl);
+      }
+      throw new TajoError('TAJO_SERVER_UNAVAILABLE', `Tajo server at ${this.baseUrl} ended the sync's progress stream without its result`, {
+        hint: 'the server may have stopped during the sync; its status (`connectors status`) tells where it got to',
+      });
+    }
     if (res.status >= 200 && res.status < 300) {
       // every /api/v1 answer is a JSON value ({ok: true} at least): anything else is not from `tajo serve`
       if (json !== undefined) return json as T;
@@ -191,6 +219,27 @@ export class RemoteBackend implements TajoBackend {
     }
     throw errorFromResponse(res.status, json, this.baseUrl);
   }
+}
+
+/** Takes each `{"progress": event}` line of a sync's stream to the caller's onProgress (whose own failures stay its own). */
+function progressLines(onProgress: (e: SyncProgressEvent) => void): (line: string) => boolean {
+  return (line) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return false;
+    }
+    if (parsed === null || typeof parsed !== 'object' || !Object.hasOwn(parsed, 'progress')) return false;
+    const event = (parsed as { progress?: unknown }).progress;
+    if (event === null || typeof event !== 'object') return true;
+    try {
+      onProgress(event as SyncProgressEvent);
+    } catch {
+      // as embedded: a failing progress callback does not fail the sync
+    }
+    return true;
+  };
 }
 
 const NOT_TAJO_HINT = 'check that baseUrl is the URL of `tajo serve` (the server root, not a page or a proxy that rewrites /api/v1)';
@@ -212,13 +261,75 @@ function checkBaseUrl(raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 
-/** One HTTP request with no timeout of its own (the caller's signal bounds it). */
-function send(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | undefined): Promise<{ status: number; text: string }> {
+/** A whole answer, or (`streamed`) the last line of a progress stream whose other lines went to `onLine`. */
+interface Answer {
+  status: number;
+  text: string;
+  streamed: boolean;
+}
+
+/**
+ * One HTTP request with no timeout of its own (the caller's signal bounds it). The answer is read up to
+ * MAX_ANSWER_BYTES (a stream's lines each), past which the request is destroyed and the promise rejects with
+ * TAJO_SERVER_UNAVAILABLE. With `onLine`, a 2xx `application/x-ndjson` answer is read line by line: each goes to
+ * `onLine` as it arrives, and the last one it does not take (not a progress line) is the answer's `text`.
+ */
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  signal: AbortSignal | undefined,
+  baseUrl: string,
+  onLine?: (line: string) => boolean,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, ...(signal ? { signal } : {}) }, (res) => {
+      const status = res.statusCode ?? 0;
+      const type = String(res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      const streamed = onLine !== undefined && status >= 200 && status < 300 && type === SYNC_STREAM_TYPE;
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      let size = 0;
+      const tooLarge = () => {
+        reject(new TajoError('TAJO_SERVER_UNAVAILABLE', `Tajo server at ${baseUrl} answered more than ${MAX_ANSWER_BYTES / (1024 * 1024)} MB${streamed ? ' in one line of its progress stream' : ''}: the read was cut off`, {
+          hint: NOT_TAJO_HINT,
+        }));
+        req.destroy();
+      };
+      /** A stream's last line that is not progress: its result or error. */
+      let last = '';
+      const line = (text: string) => {
+        if (text.trim() && !onLine?.(text)) last = text;
+      };
+      res.on('data', (c: Buffer) => {
+        if (!streamed) {
+          size += c.length;
+          if (size > MAX_ANSWER_BYTES) return tooLarge();
+          chunks.push(c);
+          return undefined;
+        }
+        // complete lines as they arrive; the rest waits for the next chunk
+        let from = 0;
+        for (let nl = c.indexOf(10); nl !== -1; nl = c.indexOf(10, from)) {
+          chunks.push(c.subarray(from, nl));
+          line(Buffer.concat(chunks).toString('utf8'));
+          chunks.length = 0;
+          size = 0;
+          from = nl + 1;
+        }
+        if (from < c.length) {
+          chunks.push(c.subarray(from));
+          size += c.length - from;
+          if (size > MAX_ANSWER_BYTES) return tooLarge();
+        }
+        return undefined;
+      });
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (!streamed) return resolve({ status, text, streamed });
+        line(text);
+        return resolve({ status, text: last, streamed });
+      });
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -232,7 +343,7 @@ function send(url: URL, method: string, headers: Record<string, string>, body: B
  * key; the rest keep the catalogue code of their status.
  */
 function codeOfStatus(status: number): ErrorCode {
-  if (status === 502 || status === 503 || status === 504) return 'TAJO_STORE_UNAVAILABLE';
+  if (status === 502 || status === 503 || status === 504) return 'TAJO_SERVER_UNAVAILABLE';
   if (status === 401) return 'TAJO_API_KEY_INVALID';
   if (status === 404) return 'TAJO_ROUTE_NOT_FOUND';
   if (status === 413) return 'TAJO_WEBHOOK_BODY_TOO_LARGE';
@@ -247,7 +358,7 @@ export function errorFromResponse(status: number, body: unknown, baseUrl = 'the 
   if (typeof e?.message !== 'string') {
     const code = codeOfStatus(status);
     return new TajoError(code, `Tajo server at ${baseUrl} answered ${status} without a Tajo error body`, {
-      hint: code === 'TAJO_STORE_UNAVAILABLE' ? 'check that `tajo serve` is running behind the proxy, then retry' : NOT_TAJO_HINT,
+      hint: code === 'TAJO_SERVER_UNAVAILABLE' ? 'check that `tajo serve` is running behind the proxy, then retry' : NOT_TAJO_HINT,
     });
   }
   // a code this client does not know (a newer server): its status's code, with the server's message

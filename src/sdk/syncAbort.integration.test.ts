@@ -81,7 +81,7 @@ describe('a remote sync', () => {
 
   it('a caller that gives up (its timeout) leaves no sync running on the server', async () => {
     const remote = new TajoClient({ apiKey: key, baseUrl: server.url, timeoutMs: 300 });
-    await expect(remote.connectors.sync('twilio-flex', { type: 'full', deliver: false })).rejects.toMatchObject({ code: 'TAJO_STORE_UNAVAILABLE', message: expect.stringContaining('did not answer within 300 ms') });
+    await expect(remote.connectors.sync('twilio-flex', { type: 'full', deliver: false })).rejects.toMatchObject({ code: 'TAJO_SERVER_UNAVAILABLE', message: expect.stringContaining('did not answer within 300 ms') });
     expect(await serverSyncEnded(4)).toEqual(['aborted']);
     await remote.close();
   }, 60_000);

@@ -176,3 +176,55 @@ describe('/api/v1', () => {
     expect(r.json().error.code).toBe('TAJO_STORE_UNAVAILABLE');
   });
 });
+
+describe('/api/v1 sync progress stream (Accept: application/x-ndjson)', () => {
+  const progress = (n: number) => ({ kind: 'stream', progress: { stream: 'workers', records: n, pages: n, requests: n, done: false } });
+  const withSync = (sync: ManagementHandlers['sync']) =>
+    buildServer({ store, config: testConfig(), logger: silentLogger(), twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, sdkHandlers: { ...handlers, sync } });
+  const lines = (body: string) => body.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+
+  it('streams one line per progress event, then the result; a caller that does not ask gets the plain JSON answer', async () => {
+    const { key } = await createKey(store, 'ci');
+    const own = withSync(async (_id, _body, opts) => {
+      opts?.onProgress?.(progress(1));
+      opts?.onProgress?.({ kind: 'warning', message: 'careful' });
+      opts?.onProgress?.(progress(2));
+      return { status: 'ok' };
+    });
+    const streamed = await own.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers: { authorization: `Bearer ${key}`, accept: 'application/x-ndjson, application/json' } });
+    expect(streamed.statusCode).toBe(200);
+    expect(streamed.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    expect(lines(streamed.body)).toEqual([{ progress: progress(1) }, { progress: { kind: 'warning', message: 'careful' } }, { progress: progress(2) }, { result: { status: 'ok' } }]);
+    const plain = await own.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers: { authorization: `Bearer ${key}` } });
+    expect(plain.headers['content-type']).toMatch(/^application\/json/);
+    expect(plain.json()).toEqual({ status: 'ok' });
+    await own.close();
+  });
+
+  it("a failure after progress is the stream's last line, coded as a plain answer's body; before any progress it keeps its status", async () => {
+    const { key } = await createKey(store, 'ci');
+    const headers = { authorization: `Bearer ${key}`, accept: 'application/x-ndjson' };
+    const late = withSync(async (_id, _body, opts) => {
+      opts?.onProgress?.(progress(1));
+      throw new TajoError('TAJO_TWILIO_UNAVAILABLE', 'Twilio is down', { hint: 'retry later' });
+    });
+    const r = await late.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers });
+    expect(r.statusCode).toBe(200);
+    expect(lines(r.body)).toEqual([{ progress: progress(1) }, { error: { code: 'TAJO_TWILIO_UNAVAILABLE', message: 'Twilio is down', hint: 'retry later' } }]);
+    // an unexpected failure carries nothing of its own, as a plain answer
+    const boom = withSync(async (_id, _body, opts) => {
+      opts?.onProgress?.(progress(1));
+      throw new Error('db password is hunter2');
+    });
+    expect(lines((await boom.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers })).body).at(-1)).toEqual({ error: { code: 'TAJO_INTERNAL', message: 'Internal error' } });
+    const early = withSync(async () => {
+      throw new TajoError('TAJO_USAGE', 'Invalid sync arguments');
+    });
+    const e = await early.inject({ method: 'POST', url: '/api/v1/connectors/twilio-flex/sync', headers });
+    expect(e.statusCode).toBe(400);
+    expect(e.json()).toEqual({ error: { code: 'TAJO_USAGE', message: 'Invalid sync arguments' } });
+    await late.close();
+    await boom.close();
+    await early.close();
+  });
+});

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TajoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/store.js';
-import { replyError } from './httpErrors.js';
+import { errorResponse, replyError, toHttpError } from './httpErrors.js';
 import { bearerKey, findActiveKey } from './keys.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SourceRateLimiter } from './rateLimit.js';
@@ -25,8 +25,10 @@ export interface ManagementHandlers {
    * `signal` aborts when the caller gives up: its connection closed before the answer (a remote client's timeout,
    * `close()`, a crash), or it asked for the abort (`POST /api/v1/syncs/:syncId/abort`, what a remote `sync`'s own
    * signal sends). The sync then stops at its next page with its cursors kept and answers its report (`aborted`).
+   * `onProgress` is given when the caller asked for the progress stream (`Accept: application/x-ndjson`): each event it
+   * receives is sent as one JSON line (see SYNC_STREAM_TYPE).
    */
-  sync(connectorId: string, body: Record<string, unknown>, opts?: { signal?: AbortSignal }): Promise<unknown>;
+  sync(connectorId: string, body: Record<string, unknown>, opts?: { signal?: AbortSignal; onProgress?: (event: unknown) => void }): Promise<unknown>;
   status(connectorId: string): Promise<unknown>;
   handleEvent(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
   rotate?(connectorId: string, body: Record<string, unknown>): Promise<unknown>;
@@ -87,6 +89,40 @@ const EARLY_ABORTS_MAX = 1000;
 
 function syncIdOf(raw: unknown): string | undefined {
   return typeof raw === 'string' && SYNC_ID.test(raw) ? raw : undefined;
+}
+
+/**
+ * A sync asked with `Accept: application/x-ndjson` streams its progress: from its first progress event the answer is
+ * 200 `application/x-ndjson`, one JSON object a line: `{"progress": SyncProgressEvent}` for each report, then
+ * `{"result": SyncReport}` or `{"error": {code, message, details, hint}}` (the error body of a plain answer) as the last
+ * line. A sync that ends before any progress is answered as without the header (its JSON, or its error with its status).
+ * Progress lines are dropped (never the last line, never warnings) while the caller reads slower than they come.
+ */
+export const SYNC_STREAM_TYPE = 'application/x-ndjson';
+
+function wantsStream(accept: string | undefined): boolean {
+  return typeof accept === 'string' && accept.split(',').some((t) => t.split(';')[0]?.trim().toLowerCase() === SYNC_STREAM_TYPE);
+}
+
+class ProgressStream {
+  started = false;
+  constructor(private readonly reply: FastifyReply) {}
+  readonly progress = (event: unknown): void => {
+    const res = this.reply.raw;
+    if (res.destroyed || res.writableEnded) return;
+    if (!this.started) {
+      this.started = true;
+      this.reply.hijack();
+      res.writeHead(200, { 'content-type': `${SYNC_STREAM_TYPE}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    }
+    const kind = (event as { kind?: unknown } | null)?.kind;
+    if (res.writableNeedDrain && kind !== 'warning') return;
+    res.write(`${JSON.stringify({ progress: event })}\n`);
+  };
+  end(last: unknown): void {
+    const res = this.reply.raw;
+    if (!res.destroyed && !res.writableEnded) res.end(`${JSON.stringify(last)}\n`);
+  }
 }
 
 function notServed(req: FastifyRequest): TajoError {
@@ -153,8 +189,19 @@ export function registerManagementApi(app: FastifyInstance, ctx: ManagementConte
           if (earlyAborts.delete(syncId)) abort.abort();
           else running.set(syncId, abort);
         }
+        const stream = wantsStream(req.headers.accept) ? new ProgressStream(reply) : undefined;
         try {
-          return await orOk(h.sync(idOf(req), body, { signal: abort.signal }));
+          const result = await orOk(h.sync(idOf(req), body, { signal: abort.signal, ...(stream ? { onProgress: stream.progress } : {}) }));
+          if (!stream?.started) return result;
+          stream.end({ result });
+          return reply;
+        } catch (err) {
+          if (!stream?.started) throw err;
+          // the answer's status was sent with the first progress line: the coded error is its last line
+          const te = toHttpError(err);
+          if (te.code === 'TAJO_INTERNAL') ctx.logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.url.split('?')[0] }, 'unhandled error in a streamed sync');
+          stream.end(errorResponse(err).body);
+          return reply;
         } finally {
           reply.raw.off('close', onClose);
           if (syncId !== undefined && running.get(syncId) === abort) running.delete(syncId);

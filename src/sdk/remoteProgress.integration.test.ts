@@ -1,0 +1,111 @@
+/**
+ * A remote sync reports its progress as an embedded one does ("same types, same results, either way"): the server
+ * streams each progress event (`Accept: application/x-ndjson`) and the remote client hands it to `onProgress`; the
+ * report at the end is the embedded one's. Aborting it (the caller's signal, its timeout) still stops it on the server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../config/schema.js';
+import { silentLogger } from '../core/logger.js';
+import { startServer, type RunningServer } from '../server/app.js';
+import { createKey } from '../server/keys.js';
+import { EmbeddedBackend } from './embedded.js';
+import { TajoClient, createManagementHandlers, type SyncProgressEvent, type SyncReport } from './index.js';
+import { emulatorSuite } from './test-helpers/emulatorSuite.js';
+
+const suite = emulatorSuite(11, { timeScale: 2 });
+let server: RunningServer;
+let backend: EmbeddedBackend;
+let embedded: TajoClient;
+let key: string;
+/** What the server's own sync calls ended with, in order. */
+const serverSyncs: string[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  const config = ConfigSchema.parse({});
+  backend = await EmbeddedBackend.open({ dataDir: await suite.tempDir('tajo-remote-progress-'), env: {}, config });
+  const store = await backend.ctx.store();
+  key = (await createKey(store, 'test')).key;
+  const handlers = createManagementHandlers(backend);
+  const sync = handlers.sync.bind(handlers);
+  handlers.sync = async (...args) => {
+    const r = (await sync(...args)) as SyncReport;
+    serverSyncs.push(r.status);
+    return r;
+  };
+  server = await startServer({ store, config, logger: silentLogger(), twilioAuthToken: suite.emu.info.authToken, accountSid: suite.emu.info.accountSid, sdkHandlers: handlers, host: '127.0.0.1', port: 0, rateLimit: false });
+  embedded = new TajoClient({ dataDir: await suite.tempDir('tajo-remote-progress-embedded-'), env: {}, config });
+  const info = suite.emu.info;
+  const params = { accountSid: info.accountSid, authToken: info.authToken, flexFlowSid: info.flexFlowSid, baseUrls: info.twilio };
+  const remote = new TajoClient({ apiKey: key, baseUrl: server.url });
+  await remote.connectors.connect('twilio-flex', params);
+  await remote.close();
+  await embedded.connectors.connect('twilio-flex', params);
+});
+afterAll(async () => {
+  await embedded?.close();
+  await server?.close();
+  await backend?.close();
+});
+
+/** A report without what depends on when it ran (times, clock, rate waits, cursors). */
+function comparable(r: SyncReport) {
+  const { startedAt: _s, finishedAt: _f, durationMs: _d, syncedThrough: _t, ...rest } = r;
+  return { ...rest, streams: r.streams.map(({ rateWaitMs: _w, cursor: _c, ...s }) => s) };
+}
+
+/** An event's kind and fields (budgetUse depends on timing: left out). */
+const shape = (e: SyncProgressEvent) => JSON.stringify([e.kind, Object.keys(e.kind === 'warning' ? e : e.progress).filter((k) => k !== 'budgetUse').sort()]);
+/** Each stream's last progress (done), as both modes must end it. */
+function lastOfEachStream(events: SyncProgressEvent[]) {
+  const last = new Map<string, unknown>();
+  for (const e of events) if (e.kind === 'stream') last.set(`${e.progress.stream}/${e.progress.partition ?? ''}`, { records: e.progress.records, pages: e.progress.pages, done: e.progress.done });
+  return Object.fromEntries([...last].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+describe('a remote sync with onProgress', () => {
+  it('receives the progress events an embedded sync reports, and the same report', async () => {
+    const local: SyncProgressEvent[] = [];
+    const embeddedReport = await embedded.connectors.sync('twilio-flex', { type: 'full', deliver: false }, { onProgress: (e) => local.push(e) });
+    const remoteEvents: SyncProgressEvent[] = [];
+    const remote = new TajoClient({ apiKey: key, baseUrl: server.url });
+    const remoteReport = await remote.connectors.sync('twilio-flex', { type: 'full', deliver: false }, { onProgress: (e) => remoteEvents.push(e) });
+    await remote.close();
+    expect(embeddedReport.status).toBe('ok');
+    expect(comparable(remoteReport)).toEqual(comparable(embeddedReport));
+    expect(remoteEvents.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(remoteEvents.map(shape))).toEqual(new Set(local.map(shape)));
+    expect(lastOfEachStream(remoteEvents)).toEqual(lastOfEachStream(local));
+  }, 120_000);
+
+  it('is still aborted by its signal on the server (the abort route), and answers its report', async () => {
+    const before = serverSyncs.length;
+    const remote = new TajoClient({ apiKey: key, baseUrl: server.url });
+    const ac = new AbortController();
+    const events: SyncProgressEvent[] = [];
+    const report = await remote.connectors.sync('twilio-flex', { type: 'full', deliver: false }, {
+      signal: ac.signal,
+      onProgress: (e) => {
+        events.push(e);
+        ac.abort();
+      },
+    });
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(report.status).toBe('aborted');
+    expect(serverSyncs.slice(before)).toEqual(['aborted']);
+    await remote.close();
+  }, 60_000);
+
+  it('a caller that gives up mid-stream (its timeout) leaves no sync running on the server', async () => {
+    const before = serverSyncs.length;
+    const remote = new TajoClient({ apiKey: key, baseUrl: server.url, timeoutMs: 400 });
+    const events: SyncProgressEvent[] = [];
+    await expect(remote.connectors.sync('twilio-flex', { type: 'full', deliver: false }, { onProgress: (e) => events.push(e) })).rejects.toMatchObject({
+      code: 'TAJO_SERVER_UNAVAILABLE',
+      message: expect.stringContaining('did not answer within 400 ms'),
+    });
+    for (let i = 0; i < 200 && serverSyncs.length === before; i++) await sleep(50);
+    expect(serverSyncs.slice(before)).toEqual(['aborted']);
+    await remote.close();
+  }, 60_000);
+});
