@@ -50,4 +50,12 @@ describe('tajo prune: task SIDs of forgotten people', () => {
       await after.close();
     }
   });
+
+  it.runIf(process.platform === 'linux')('a data dir nothing can be written in fails at once, naming it (exit 64)', async () => {
+    // it was 'State store is unavailable (SQLITE_CANTOPEN)', exit 74, with no path. (A missing dir under /proc spun
+    // forever in Node's recursive mkdir: core/dataDir.unit.test.ts tries that one in a child process with a timeout.)
+    const r = await runCli(['--json', '--data-dir', '/proc', 'prune']);
+    expect(r.code).toBe(64);
+    expect(r.json()).toMatchObject({ error: { code: 'TAJO_USAGE', message: expect.stringContaining('/proc'), hint: expect.stringContaining('--data-dir') } });
+  });
 });

@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_DATA_DIR } from '../config/defaults.js';
 import { TajoError } from './errors.js';
 
@@ -35,31 +36,70 @@ const WHERE = '--data-dir, TAJO_DATA_DIR or data_dir in tajo.yaml';
 
 /**
  * Creates the data dir (and parents) with mode 0700 when missing; returns it. An existing dir is left as is. A path
- * that is a file (or under one), or that this user may not create, is the user's setting to fix: TAJO_USAGE.
+ * that is a file (or under one), or where this user may not create or write files, is the user's setting to fix:
+ * TAJO_USAGE naming the directory. Checked up front, so the store never fails later with a bare SQLITE_CANTOPEN.
  */
 export function ensureDataDir(dir: string): string {
-  let kind: 'dir' | 'other' | 'missing';
-  try {
-    kind = statSync(dir).isDirectory() ? 'dir' : 'other';
-  } catch {
-    kind = 'missing';
-  }
+  const kind = kindOf(dir);
   if (kind === 'other') throw new TajoError('TAJO_USAGE', `The data dir is not a directory: ${dir}`, { hint: `point ${WHERE} at a directory (it is created when missing)` });
-  if (kind === 'missing') {
+  if (kind === 'dir') {
+    const code = probeWrite(dir);
+    if (code) throw new TajoError('TAJO_USAGE', `Cannot write in the data dir (${code}): ${dir}`, { hint: `point ${WHERE} at a directory this user may write, or give this user write access to it` });
+    return dir;
+  }
+  // Node 20's mkdir({ recursive: true }) never returns where mkdir answers ENOENT under an existing directory (any
+  // path in /proc): find the nearest existing ancestor, check that files can be created in it, then create each
+  // missing level in turn.
+  const missing: string[] = [];
+  let at = dir;
+  for (let k: ReturnType<typeof kindOf> = kind; k !== 'dir'; k = kindOf(at)) {
+    if (k === 'other') throw new TajoError('TAJO_USAGE', `The data dir cannot be created: a part of ${dir} is a file (${at})`, { hint: `point ${WHERE} at a directory` });
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  const code = probeWrite(at);
+  if (code) {
+    throw new TajoError('TAJO_USAGE', `The data dir cannot be created (${code}): ${dir} (cannot write in ${at})`, { hint: `point ${WHERE} at a directory this user may write, or create it with the right owner` });
+  }
+  for (const d of missing.reverse()) {
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      // mkdir's mode is filtered by the umask; make the leaf exactly 0700.
-      if (process.platform !== 'win32') chmodSync(dir, 0o700);
+      mkdirSync(d, { mode: 0o700 });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      if (code === 'ENOTDIR' || code === 'EEXIST') {
-        throw new TajoError('TAJO_USAGE', `The data dir cannot be created: a part of ${dir} is a file`, { cause: err, hint: `point ${WHERE} at a directory` });
-      }
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-        throw new TajoError('TAJO_USAGE', `The data dir cannot be created (${code}): ${dir}`, { cause: err, hint: `point ${WHERE} at a directory this user may write, or create it with the right owner` });
-      }
-      throw err;
+      const c = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (c === 'EEXIST' && kindOf(d) === 'dir') continue; // another process created it meanwhile
+      throw new TajoError('TAJO_USAGE', `The data dir cannot be created (${c}): ${dir}`, { cause: err, hint: `point ${WHERE} at a directory this user may write, or create it with the right owner` });
     }
   }
+  // mkdir's mode is filtered by the umask; make the leaf exactly 0700.
+  if (process.platform !== 'win32') chmodSync(dir, 0o700);
   return dir;
+}
+
+function kindOf(path: string): 'dir' | 'other' | 'missing' {
+  try {
+    return statSync(path).isDirectory() ? 'dir' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * Creates and removes a file in `dir`; the error code when that fails, else undefined. access(W_OK) is not enough: it
+ * says yes to root everywhere, also in /proc where nothing can be created.
+ */
+function probeWrite(dir: string): string | undefined {
+  const probe = join(dir, `.tajo-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    closeSync(openSync(probe, 'wx', 0o600));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'error';
+  }
+  try {
+    unlinkSync(probe);
+  } catch {
+    // created but not removable: a leftover empty file, harmless
+  }
+  return undefined;
 }

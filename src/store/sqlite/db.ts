@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TajoError } from '../../core/errors.js';
 import { migrationFailed, pendingMigrations, type Migration } from '../migration.js';
@@ -49,6 +50,17 @@ export class SqliteDb {
       // backfill's store outgrows any cache, and the second half of it stayed resident (bench:sync, large scale).
       this.db.pragma(`cache_size = -${CACHE_KIB}`);
     } catch (err) {
+      if (err instanceof TypeError && /directory does not exist/.test(err.message)) {
+        // better-sqlite3's own check (a `sqlite:<file>` store URL in a missing directory), thrown as a TypeError
+        throw new TajoError('TAJO_USAGE', `The state store's directory does not exist: ${dirname(file)}`, { cause: err, hint: 'create it, or point the store URL at a file in an existing directory' });
+      }
+      const code = (err as { code?: unknown } | null)?.code;
+      if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
+        // the file is the user's setting (a path is no secret): say which one, and what SQLite needs there
+        throw new TajoError('TAJO_STORE_UNAVAILABLE', `State store is unavailable (${code}): cannot open ${file} for writing`, {
+          cause: err, hint: 'the file and its directory must exist and be writable by this user (SQLite creates its -wal and -shm files next to it)',
+        });
+      }
       mapSqliteError(err);
     }
   }

@@ -102,6 +102,22 @@ describe('sqlite store specifics', () => {
     await expect(openStore({ dataDir, url: 'mysql://x' })).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_USAGE'));
   });
 
+  it('openStore where the file cannot be: a coded error naming the path, with a hint', async () => {
+    const file = join(root, 'plain-file');
+    writeFileSync(file, 'x');
+    // a sqlite: URL whose directory is a file (SQLITE_CANTOPEN), or does not exist (better-sqlite3's TypeError)
+    await expect(openStore({ dataDir: root, url: `sqlite:${join(file, 'x.db')}` })).rejects.toMatchObject({
+      code: 'TAJO_STORE_UNAVAILABLE', message: expect.stringContaining(join(file, 'x.db')), hint: expect.stringContaining('writable'),
+    });
+    await expect(openStore({ dataDir: root, url: `sqlite:${join(root, 'missing', 'x.db')}` })).rejects.toMatchObject({
+      code: 'TAJO_USAGE', message: expect.stringContaining(join(root, 'missing')), hint: expect.any(String),
+    });
+    // an existing data dir nothing can be created in (root may write anywhere else): TAJO_USAGE before SQLite opens
+    if (process.platform === 'linux') {
+      await expect(openStore({ dataDir: '/proc' })).rejects.toMatchObject({ code: 'TAJO_USAGE', message: expect.stringContaining('/proc'), hint: expect.stringContaining('--data-dir') });
+    }
+  });
+
   it('inserts outbox rows in bulk fast (rate logged; floor kept low for slow CI)', async () => {
     const store = await SqliteStore.open(freshFile());
     const N = 50_000;
