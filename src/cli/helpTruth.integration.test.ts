@@ -2,6 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../emulators/index.js';
+import { basicHeader, cloudEvent } from '../server/test-helpers/fixtures.js';
+import { bufferIo } from './io.js';
+import { main } from './main.js';
 import { runCli, tempDir } from './test-helpers/runCli.js';
 
 let emu: RunningEmulator;
@@ -47,5 +50,41 @@ describe('rotate takes credentials from its flags only', () => {
     expect(r.stderr).toContain('error[TAJO_USAGE]: Nothing to rotate');
     // install does read them: its help says so
     expect((await runCli(['connectors', 'install', '--help'])).stdout).toContain('env TWILIO_AUTH_TOKEN');
+  });
+});
+
+describe('tajo serve without an installed auth token', () => {
+  it('says which routes refuse (signed Twilio callbacks) and that Event Streams still takes server.sink_basic_auth, as it does', async () => {
+    const data = join(dir.path, 'apikey');
+    const install = await runCli(['--data-dir', data, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url, '--api-key-sid', emu.info.apiKeySid, '--api-key-secret', emu.info.apiKeySecret]);
+    expect(install.code, install.stderr).toBe(0);
+    const cfg = join(dir.path, 'basic.yaml');
+    const basic = { user: 'sink', pass: 'a-long-sink-password' };
+    await writeFile(cfg, `server:\n  sink_basic_auth:\n    user: ${basic.user}\n    pass: ${basic.pass}\n`);
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const io = bufferIo({ env: {}, waitForShutdown: () => stopped });
+    const running = main(['node', 'tajo', '--json', '--config', cfg, '--data-dir', data, 'serve', '--port', '0', '--role', 'ingest'], io);
+    let url: string | undefined;
+    for (let i = 0; i < 200 && !url; i++) {
+      const text = io.stdoutText();
+      if (text) url = (JSON.parse(text) as { url: string }).url;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    try {
+      expect(url).toBeDefined();
+      const note = io.stderrText();
+      expect(note).toMatch(/no Twilio auth token installed/);
+      expect(note).toMatch(/Event Streams .*server\.sink_basic_auth/);
+      // what the note says, the server does: a Basic-authenticated batch is stored, an unsigned TaskRouter callback refused
+      const es = await fetch(`${url!}/webhooks/twilio/event-streams`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basicHeader(basic) }, body: JSON.stringify([cloudEvent(1)]) });
+      expect(es.status).toBe(204);
+      const tr = await fetch(`${url!}/webhooks/twilio/taskrouter`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'EventType=task.created&Sid=EVx' });
+      expect(tr.status).toBeGreaterThanOrEqual(400);
+      expect(tr.status).toBeLessThan(500);
+    } finally {
+      stop();
+    }
+    expect(await running).toBe(0);
   });
 });

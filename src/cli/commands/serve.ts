@@ -68,7 +68,11 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
         return;
       }
       if (!accountSid || !authToken) {
-        ctx.out.note('! no Twilio auth token installed: Twilio webhook signatures cannot be verified, so Twilio routes will refuse requests');
+        // Event Streams also takes the sink's Basic credentials; the Flex plugin routes do not need the token
+        const eventStreams = sdk.config.server.sink_basic_auth
+          ? 'Event Streams is accepted with server.sink_basic_auth only'
+          : 'so is Event Streams (set server.sink_basic_auth to accept it with Basic auth)';
+        ctx.out.note(`! no Twilio auth token installed: Twilio webhook signatures cannot be verified, so the TaskRouter and Conversations callbacks and signed surveys are refused; ${eventStreams}`);
       }
       const host = o.host ?? sdk.config.server.host;
       const port = o.port ?? sdk.config.server.port;
