@@ -154,6 +154,31 @@ describe.runIf(available)('tajo migrate --from sqlite', () => {
     }
   });
 
+  it('says that worker_activity rows were derived by the Postgres triggers, not that none were copied', async () => {
+    const target = await createTestDatabase();
+    const src = mkdtempSync(join(tmpdir(), 'tajo-migrate-'));
+    try {
+      const env = { TAJO_DATABASE_URL: target.url, TAJO_MASTER_KEY: MASTER_KEY };
+      const s = await SqliteStore.open(join(src, 'tajo.db'));
+      await s.commit('twilio-flex', {
+        rawEvents: [1, 2, 3].map((i) => ({ key: `EVW${i}`, type: 'worker.activity.update', occurredMs: i * 1000, workerSid: 'WK1', via: 'poll' as const, data: { WorkerActivityName: i % 2 ? 'Available' : 'Break', WorkerName: 'Ann' } })),
+      });
+      await s.close();
+      const json = await runCli(['--json', '--data-dir', src, 'migrate', '--from', 'sqlite'], { env });
+      expect(json.code, json.stderr).toBe(0);
+      const wa = json.json<{ tables: { table: string }[] }>().tables.find((t) => t.table === 'worker_activity');
+      expect(wa).toEqual({ table: 'worker_activity', read: 3, inserted: 0, alreadyPresent: 3, derivedFrom: 'raw_events' });
+      const text = await runCli(['--data-dir', src, 'migrate', '--from', 'sqlite'], { env });
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/worker_activity +3 read +0 new, 3 derived by Postgres triggers from raw_events/);
+      // a re-run's other tables say their rows were already there
+      expect(text.stdout).toMatch(/raw_events +3 read +0 new, 3 already there/);
+    } finally {
+      await target.drop();
+      rmSync(src, { recursive: true, force: true });
+    }
+  });
+
   it('refuses without a Postgres target', async () => {
     const r = await runCli(['--json', '--data-dir', dir, 'migrate', '--from', 'sqlite'], { env: {} });
     expect(r.code).toBe(64);

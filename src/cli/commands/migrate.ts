@@ -31,7 +31,7 @@ export function registerMigrateCommand(program: Command, env: CommandEnv): void 
         const m = await store.migrations();
         ctx.out.result({ store: store.kind, from: 'sqlite', sqliteFile: file, ...m, tables: report.tables, durationMs: report.durationMs }, (x) => [
           `✓ copied ${x.sqliteFile} into ${x.store} in ${(x.durationMs / 1000).toFixed(1)} s (idempotent: run again to copy what is missing)`,
-          ...x.tables.map((t) => `  ${t.table.padEnd(18)} ${String(t.read).padStart(9)} read ${String(t.inserted).padStart(9)} new`),
+          ...x.tables.map((t) => `  ${t.table.padEnd(18)} ${String(t.read).padStart(9)} read ${String(t.inserted).padStart(9)} new${alreadyPresent(t)}`),
           '  secrets were copied sealed: every replica needs the same master key (TAJO_MASTER_KEY, or this data dir\'s master.key)',
         ]);
         return;
@@ -41,4 +41,10 @@ export function registerMigrateCommand(program: Command, env: CommandEnv): void 
       const m = await store.migrations();
       ctx.out.result({ store: store.kind, dataDir: sdk.dataDir, ...m }, (x) => [`✓ ${x.store} store up to date: migrations ${x.applied.join(', ') || '(none)'} applied${x.pending.length ? `, ${x.pending.join(', ')} pending` : ''}`]);
     });
+}
+
+/** A table's rows Postgres already held: derived by its triggers (worker_activity), or copied by an earlier run. */
+function alreadyPresent(t: { alreadyPresent: number; derivedFrom?: string }): string {
+  if (t.derivedFrom) return `, ${t.alreadyPresent} derived by Postgres triggers from ${t.derivedFrom}`;
+  return t.alreadyPresent ? `, ${t.alreadyPresent} already there` : '';
 }

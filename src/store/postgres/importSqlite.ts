@@ -26,12 +26,21 @@ export interface CopyOptions {
 }
 
 export interface CopyReport {
-  tables: { table: string; read: number; inserted: number; conflicting?: number }[];
+  /**
+   * Per table: rows read from SQLite, `inserted` by this run, `alreadyPresent` in Postgres as they are (copied by an
+   * earlier run, or, for a table Postgres triggers fill, derived from `derivedFrom` as it was copied), `conflicting`.
+   */
+  tables: { table: string; read: number; inserted: number; alreadyPresent: number; derivedFrom?: string; conflicting?: number }[];
   durationMs: number;
 }
 
 /** Process-local state, never copied. */
 const SKIP = new Set(['schema_migrations', 'leases', 'replicas', 'rate_budgets']);
+/**
+ * Tables Postgres triggers fill from another table (migration 0002: worker_activity from raw_events' worker events).
+ * The source table comes first in name order, so by the time such a table is copied its rows are already there.
+ */
+const DERIVED_BY_TRIGGERS: ReadonlyMap<string, string> = new Map([['worker_activity', 'raw_events']]);
 /** Parents first (secrets reference connectors); the rest in name order. */
 const FIRST = ['connectors'];
 
@@ -68,7 +77,11 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyRepor
       const cols = sqliteCols.map((c) => c.name).filter((c) => types.has(c));
       const identity = pgCols.filter((c) => c.is_identity === 'YES').map((c) => c.column_name);
       const r = await copyTable(src, dst, { table, cols, types, identity, keys: keyColumns(src, table, sqliteCols), batch }, opts.onProgress);
-      report.tables.push({ table, read: r.read, inserted: r.inserted, ...(r.conflicting ? { conflicting: r.conflicting } : {}) });
+      const derivedFrom = DERIVED_BY_TRIGGERS.get(table);
+      report.tables.push({
+        table, read: r.read, inserted: r.inserted, alreadyPresent: r.read - r.inserted - r.conflicting,
+        ...(derivedFrom ? { derivedFrom } : {}), ...(r.conflicting ? { conflicting: r.conflicting } : {}),
+      });
     }
   } catch (err) {
     // a connection lost mid-copy is TAJO_STORE_UNAVAILABLE: what was copied stays, a re-run copies the rest
