@@ -88,3 +88,28 @@ describe('tajo serve without an installed auth token', () => {
     expect(await running).toBe(0);
   });
 });
+
+describe('a connector without a Brevo key', () => {
+  it('install, test and sync give one advice that works as written (rotate needs the connector argument; sync has no --brevo-api-key)', async () => {
+    const data = join(dir.path, 'nobrevo');
+    const cfg = join(dir.path, 'nobrevo.yaml');
+    const t = emu.info.twilio;
+    await writeFile(cfg, `brevo:\n  base_url: ${emu.info.brevo}\nconnectors:\n  twilio_flex:\n    base_urls:\n      flex: ${t.flex}\n      conversations: ${t.conversations}\n      taskrouter: ${t.taskrouter}\n      events: ${t.events}\n`);
+    const env = { TWILIO_ACCOUNT_SID: emu.info.accountSid, TWILIO_AUTH_TOKEN: emu.info.authToken, TWILIO_FLEX_FLOW_SID: emu.info.flexFlowSid };
+    const args = ['--config', cfg, '--data-dir', data];
+    const advice = 'tajo connectors rotate twilio-flex --brevo-api-key';
+    const install = await runCli([...args, 'connectors', 'install', 'twilio-flex'], { env });
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stdout).toContain(advice);
+    const test = await runCli(['--json', ...args, 'connectors', 'test', 'twilio-flex'], { env });
+    expect(test.json<{ checks: { id: string; fix?: string }[] }>().checks.find((c) => c.id === 'brevo')?.fix).toContain(advice);
+    const sync = await runCli(['--json', ...args, 'connectors', 'sync', 'twilio-flex', '--resources', 'agent_activity'], { env });
+    expect(sync.code, sync.stderr).toBe(0);
+    const warning = sync.json<{ warnings: string[] }>().warnings.find((w) => w.startsWith('no Brevo API key'));
+    expect(warning).toContain(advice);
+    // following it works
+    expect((await runCli([...args, 'connectors', 'rotate', 'twilio-flex', '--brevo-api-key', emu.info.brevoApiKey], { env })).code).toBe(0);
+    const after = await runCli(['--json', ...args, 'connectors', 'sync', 'twilio-flex', '--resources', 'agent_activity'], { env });
+    expect(after.json<{ warnings: string[] }>().warnings.filter((w) => w.startsWith('no Brevo API key'))).toEqual([]);
+  });
+});

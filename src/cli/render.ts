@@ -1,6 +1,7 @@
 /** Human renderings of SDK results. `--json` prints the results themselves. */
 import { ERRORS, type ErrorCode } from '../core/errors.js';
 import { maskPii } from '../core/logger.js';
+import { BREVO_KEY_FIX } from '../sdk/services/connection.js';
 import type { BootstrapReport, CheckResult, ConnectResult, ConnectorStatus, DeadLetterDetail, DeadLetterSummary, SyncReport, TestReport } from '../sdk/types.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -37,7 +38,7 @@ export function renderConnect(r: ConnectResult, where: { store: string; masterKe
   return [
     `✓ Twilio credentials verified (account ${r.accountSid}, ${r.authMode === 'api_key' ? `API key ${r.apiKeySid ?? ''}` : 'auth token'})`,
     `✓ TaskRouter workspace ${r.workspaceSid}${r.workspaceDiscovered ? ' (discovered from Flex Configuration)' : ''}`,
-    r.brevoConfigured ? '✓ Brevo API key verified' : '! No Brevo API key yet: pass --brevo-api-key or set BREVO_API_KEY before syncing',
+    r.brevoConfigured ? '✓ Brevo API key verified' : `! No Brevo API key yet: before syncing, ${BREVO_KEY_FIX}`,
     `Credentials stored encrypted in ${where.store} (master key: ${where.masterKey})`,
     `Next: tajo connectors test ${r.connector}`,
   ];

@@ -4,6 +4,7 @@
  */
 import type { CheckId, CheckResult, TwilioBaseUrls } from '../types.js';
 import { brevoGet, parseFlexConfiguration, twilioGet, vendorMessage, type ProbeOptions, type ProbeResponse, type TwilioCredentials } from './vendorProbe.js';
+import { BREVO_KEY_FIX } from './connection.js';
 
 export const CHECK_LABELS: Record<CheckId, { ok: string; fail: string }> = {
   flex: { ok: 'Flex API connection successful', fail: 'Flex API connection failed' },
@@ -106,7 +107,7 @@ export async function runBrevoChecks(input: Pick<CheckInput, 'brevo' | 'lists' |
   const { apiKey, baseUrl } = input.brevo;
   if (!apiKey) {
     return [
-      fail('brevo', undefined, { cause: 'no Brevo API key configured', fix: 'pass --brevo-api-key, set BREVO_API_KEY, or brevo.api_key in tajo.yaml' }),
+      fail('brevo', undefined, { cause: 'no Brevo API key configured', fix: BREVO_KEY_FIX }),
       skip('brevo_lists', 'no Brevo API key'),
     ];
   }

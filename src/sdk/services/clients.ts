@@ -5,7 +5,7 @@ import { BrevoClient } from '../../sinks/brevo/client.js';
 import { TwilioClient } from '../../sources/twilio/client.js';
 import { brevoBudgetsFor, twilioBudgetsFor } from '../../scale/budgets.js';
 import type { SdkContext } from '../context.js';
-import type { Connection } from './connection.js';
+import { BREVO_KEY_FIX, type Connection } from './connection.js';
 
 /** The vendors' clock as seen by the connector: the real one, or an emulator's (time-scaled, shifted). */
 export interface VendorTime {
@@ -79,7 +79,7 @@ async function emulatorClock(flexBaseUrl: string): Promise<{ nowMs: number; time
 
 export async function brevoClientFor(ctx: SdkContext, conn: Connection, stats?: RequestStats): Promise<BrevoClient> {
   const apiKey = conn.brevo.apiKey;
-  if (!apiKey) throw new TajoError('TAJO_BREVO_AUTH', 'No Brevo API key configured', { hint: 'pass --brevo-api-key, set BREVO_API_KEY, or brevo.api_key in tajo.yaml' });
+  if (!apiKey) throw new TajoError('TAJO_BREVO_AUTH', 'No Brevo API key configured', { hint: BREVO_KEY_FIX });
   const cfg = ctx.config.connectors.twilio_flex;
   const timeScale = await timeScaleOf(ctx, conn);
   return new BrevoClient({ baseUrl: conn.brevo.baseUrl, apiKey, budgets: brevoBudgetsFor(await ctx.store(), timeScale, { logger: ctx.logger }), logger: ctx.logger, logApiCalls: cfg.log_api_calls, timeScale, ...(stats ? { stats } : {}) });

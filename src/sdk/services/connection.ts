@@ -22,6 +22,9 @@ export interface Connection {
   brevo: { apiKey?: string; baseUrl: string };
 }
 
+/** What to do about a missing Brevo key, as every surface says it (sync and serve warnings, test, install). */
+export const BREVO_KEY_FIX = 'set BREVO_API_KEY or brevo.api_key in tajo.yaml, or store one with `tajo connectors rotate twilio-flex --brevo-api-key …`';
+
 export function notInstalled(id: ConnectorId): TajoError {
   return new TajoError('TAJO_CONNECTOR_NOT_INSTALLED', `Connector ${id} is not installed`, {
     hint: `run \`tajo connectors install ${id} --account-sid AC… --auth-token … --flex-flow-sid FO…\` (or --emulator URL)`,

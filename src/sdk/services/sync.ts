@@ -10,7 +10,7 @@ import { runSync, type StreamProgress as EngineProgress } from '../../engine/syn
 import { twilioBudgetsFor } from '../../scale/budgets.js';
 import type { SdkContext } from '../context.js';
 import type { ConnectorId, StreamReport, SyncCallOptions, SyncParams, SyncProgressEvent, SyncReport } from '../types.js';
-import { loadConnection, messageBodyKey, type Connection } from './connection.js';
+import { BREVO_KEY_FIX, loadConnection, messageBodyKey, type Connection } from './connection.js';
 import { assertEnabled, assertListsExist } from './preflight.js';
 import { vendorTime, type VendorTime } from './clients.js';
 import { drainOutbox, startDelivery } from './delivery.js';
@@ -105,7 +105,7 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
   const budgets = twilioBudgetsFor(store, conn.workspaceSid, time.timeScale, { logger: ctx.logger });
   const dryRun = params.dryRun === true;
   const deliver = !dryRun && params.deliver !== false && Boolean(conn.brevo.apiKey);
-  if (!dryRun && params.deliver !== false && !conn.brevo.apiKey) emit({ kind: 'warning', message: 'no Brevo API key: writes stay in the outbox (pass --brevo-api-key or set BREVO_API_KEY)' });
+  if (!dryRun && params.deliver !== false && !conn.brevo.apiKey) emit({ kind: 'warning', message: `no Brevo API key: writes stay in the outbox (${BREVO_KEY_FIX})` });
 
   if (deliver && cfg.lists.support_contacts === undefined) {
     // Brevo's contact import needs a list (listIds or newList); without one, bulk contact writes are refused.

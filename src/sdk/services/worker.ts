@@ -16,7 +16,7 @@ import type { TwilioClient } from '../../sources/twilio/client.js';
 import type { HostedLoops, SdkContext } from '../context.js';
 import type { ConnectorId } from '../types.js';
 import { brevoClientFor, twilioClientFor, vendorTime } from './clients.js';
-import { loadConnection, messageBodyKey, type Connection } from './connection.js';
+import { BREVO_KEY_FIX, loadConnection, messageBodyKey, type Connection } from './connection.js';
 import { assertListsExist } from './preflight.js';
 
 export interface BackgroundLoops {
@@ -118,7 +118,7 @@ export async function backgroundLoops(ctx: SdkContext, id: ConnectorId, opts: { 
     host.inbox = inbox;
   }
   if (opts.delivery) {
-    if (!conn.brevo.apiKey) out.warnings.push('no Brevo API key: the outbox is not delivered (set BREVO_API_KEY or `tajo connectors rotate --brevo-api-key`)');
+    if (!conn.brevo.apiKey) out.warnings.push(`no Brevo API key: the outbox is not delivered (${BREVO_KEY_FIX})`);
     else {
       // A configured list Brevo does not have would dead-letter every contact the worker sends: the start fails with
       // TAJO_BREVO_LIST_MISSING (exit 78). Brevo not answering now is no reason to refuse webhooks: the worker retries.
