@@ -12,6 +12,14 @@ export const DEFAULT_BREVO_BASE_URL = 'https://api.brevo.com/v3';
 
 export const DEFAULT_DATA_DIR = './.tajo';
 
+/**
+ * `server.plugin_token_cache_seconds`: how long a Flex token Twilio IAM accepted is taken again without asking (never
+ * past the token's own expiration). A revoked token (an agent signed out or removed) works at most this long.
+ */
+export const DEFAULT_PLUGIN_TOKEN_CACHE_SECONDS = 60;
+/** The longest `server.plugin_token_cache_seconds` the config takes. */
+export const MAX_PLUGIN_TOKEN_CACHE_SECONDS = 300;
+
 /** The product doc's default mapping from customer-record paths to Brevo targets (docs/SEMANTICS.md §3). */
 export const DEFAULT_FIELD_MAPPING: Readonly<Record<string, string>> = Object.freeze({
   identity: 'FLEX_IDENTITY',

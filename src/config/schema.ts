@@ -1,7 +1,7 @@
 import { getSupportedRegionCodes } from 'awesome-phonenumber';
 import { z } from 'zod';
 import { normaliseTarget, targetProblem } from './fieldMapping.js';
-import { CHANNELS, EVENT_KEYS, MESSAGE_BODY_MODES, type EventKey, DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL, DEFAULT_EVENT_MAPPING, DEFAULT_FIELD_MAPPING, DEFAULTS } from './defaults.js';
+import { CHANNELS, EVENT_KEYS, MESSAGE_BODY_MODES, type EventKey, DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL, DEFAULT_EVENT_MAPPING, DEFAULT_FIELD_MAPPING, DEFAULTS, MAX_PLUGIN_TOKEN_CACHE_SECONDS } from './defaults.js';
 
 /** `XX` + 32 hex, as Twilio SIDs are. */
 export const sid = (prefix: string) =>
@@ -120,6 +120,12 @@ export const ConfigSchema = z
         /** Flex plugin auth: agent Flex token or an HMAC shared secret. */
         plugin_auth: z.enum(['flex_token', 'hmac']).default('flex_token'),
         plugin_hmac_secret: z.string().min(16).optional(),
+        /**
+         * plugin_auth flex_token: seconds a Flex token Twilio IAM accepted is reused without asking again (0: ask every
+         * time), never past the token's expiration. Default DEFAULT_PLUGIN_TOKEN_CACHE_SECONDS (60 s): a revoked token
+         * works at most that long.
+         */
+        plugin_token_cache_seconds: z.number().int().min(0).max(MAX_PLUGIN_TOKEN_CACHE_SECONDS).optional(),
         dashboard_token: z.string().min(16).optional(),
         /** Browser origins allowed to call the Flex plugin routes (`/webhooks/flex/*`, CORS); `*` allows any. */
         cors_origins: z.array(z.string().min(1)).default(() => ['https://flex.twilio.com']),

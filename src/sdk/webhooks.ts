@@ -35,6 +35,7 @@ export async function webhookOptions(client: TajoClient, extra: Partial<WebhookO
     sinkBasicAuth: s.sink_basic_auth,
     pluginAuth: s.plugin_auth,
     pluginHmacSecret: s.plugin_hmac_secret,
+    pluginTokenCacheSeconds: s.plugin_token_cache_seconds,
     corsOrigins: s.cors_origins,
     onIngested: () => loops.inbox.wake(),
     ...extra,

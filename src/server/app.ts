@@ -87,6 +87,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     sinkBasicAuth: s.sink_basic_auth,
     pluginAuth: s.plugin_auth,
     pluginHmacSecret: s.plugin_hmac_secret,
+    pluginTokenCacheSeconds: s.plugin_token_cache_seconds,
     corsOrigins: s.cors_origins,
     ...(deps.connectorId ? { connectorId: deps.connectorId } : {}),
     ...(deps.flexTokenValidator ? { flexTokenValidator: deps.flexTokenValidator } : {}),

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { TajoError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
+import { DEFAULT_PLUGIN_TOKEN_CACHE_SECONDS } from '../config/defaults.js';
 import { cachedValidator, twilioFlexTokenValidator, type FlexTokenValidator } from './auth/pluginAuth.js';
 import { DEFAULT_CORS_ORIGINS, installFlexCors } from './cors.js';
 import { installErrorHandling } from './httpErrors.js';
@@ -33,6 +34,8 @@ export interface WebhookOptions {
   /** Flex plugin auth: `server.plugin_auth` (default flex_token) and `server.plugin_hmac_secret`. */
   pluginAuth?: 'flex_token' | 'hmac';
   pluginHmacSecret?: string | undefined;
+  /** Seconds an accepted Flex token is reused without asking Twilio IAM: `server.plugin_token_cache_seconds` (default 60, 0: never). */
+  pluginTokenCacheSeconds?: number | undefined;
   /** Replaces the Twilio IAM call that validates agent Flex tokens (tests, air-gapped setups). */
   flexTokenValidator?: FlexTokenValidator;
   /** Per (route, IP) token bucket; `false` disables it. */
@@ -88,7 +91,7 @@ export function webhookContext(opts: WebhookOptions): WebhookContext {
     pluginAuth: {
       mode,
       hmacSecret: opts.pluginHmacSecret,
-      flexTokenValidator: mode === 'flex_token' ? (opts.flexTokenValidator ?? cachedValidator(twilioFlexTokenValidator(opts.accountSid, opts.twilioAuthToken || opts.twilioApiKey || ''))) : undefined,
+      flexTokenValidator: mode === 'flex_token' ? (opts.flexTokenValidator ?? cachedValidator(twilioFlexTokenValidator(opts.accountSid, opts.twilioAuthToken || opts.twilioApiKey || ''), (opts.pluginTokenCacheSeconds ?? DEFAULT_PLUGIN_TOKEN_CACHE_SECONDS) * 1000)) : undefined,
     },
     limiter: opts.rateLimit === false ? undefined : new SourceRateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT),
     onIngested: opts.onIngested,

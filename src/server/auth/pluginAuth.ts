@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { validator } from 'twilio-flex-token-validator';
+import { DEFAULT_PLUGIN_TOKEN_CACHE_SECONDS } from '../../config/defaults.js';
 import { isTajoError, TajoError } from '../../core/errors.js';
 
 /**
@@ -11,6 +12,7 @@ export interface FlexTokenResult {
   valid: boolean;
   identity?: string;
   realm_user_id?: string;
+  /** When the token expires (IAM: an ISO date-time); a cached answer never outlives it. */
   expiration?: string;
 }
 
@@ -59,21 +61,39 @@ export function twilioFlexTokenValidator(
   };
 }
 
-/** Caches positive answers for a while (the token is hashed; never kept in clear). */
-export function cachedValidator(inner: FlexTokenValidator, ttlMs = 5 * 60_000, now: () => number = Date.now): FlexTokenValidator {
+/**
+ * When a validator's answer says the token expires, in ms since the epoch: IAM's `expiration` is an ISO date-time; a
+ * number is taken as epoch seconds (a JWT `exp`) below 1e12, else as ms. Undefined when it says nothing usable.
+ */
+export function expiresAtMs(expiration: unknown): number | undefined {
+  if (typeof expiration === 'number' && Number.isFinite(expiration)) return expiration < 1e12 ? expiration * 1000 : expiration;
+  if (typeof expiration === 'string' && expiration.trim()) {
+    const t = Date.parse(expiration);
+    return Number.isFinite(t) ? t : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Caches positive answers for `ttlMs` (config `server.plugin_token_cache_seconds`, default 60 s; 0 asks every time),
+ * never past the token's own `expiration`; a token already expired by its answer is not cached. The token is hashed,
+ * never kept in clear. A revoked token is thus accepted at most `ttlMs` after its last check.
+ */
+export function cachedValidator(inner: FlexTokenValidator, ttlMs = DEFAULT_PLUGIN_TOKEN_CACHE_SECONDS * 1000, now: () => number = Date.now): FlexTokenValidator {
+  if (!(ttlMs > 0)) return inner;
   const cache = new Map<string, { result: FlexTokenResult; until: number }>();
   return async (token) => {
     const key = createHash('sha256').update(token).digest('hex');
     const hit = cache.get(key);
     const t = now();
     if (hit && hit.until > t) return hit.result;
+    if (hit) cache.delete(key);
     const result = await inner(token);
     if (result.valid) {
       if (cache.size > 5_000) cache.clear();
-      let until = t + ttlMs;
-      const exp = result.expiration ? Date.parse(result.expiration) : NaN;
-      if (Number.isFinite(exp)) until = Math.min(until, exp);
-      cache.set(key, { result, until });
+      const exp = expiresAtMs((result as { expiration?: unknown }).expiration);
+      const until = Math.min(t + ttlMs, exp ?? Number.POSITIVE_INFINITY);
+      if (until > t) cache.set(key, { result, until });
     }
     return result;
   };
