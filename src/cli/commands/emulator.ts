@@ -14,9 +14,9 @@ export function registerEmulatorCommand(program: Command, env: CommandEnv): void
     .option('--seed <n>', 'generator seed (default 1); also derives the credentials, which are random otherwise', intOption(0))
     .addOption(new Option('--scale <scale>', 'generated contact center size').choices(['small', 'reference', 'large']).default('small'))
     .option('--time-scale <x>', 'multiply rate limits and divide latencies by x; the emulated clock runs x times faster', positiveNumber, 1)
-    .option('--now <iso>', 'emulated start time (default: the real time)', isoDate)
+    .option('--now <iso>', 'emulated start time of a new world (default: the real time; a reused --world starts at its own)', isoDate)
     .option('--faults <file>', 'fault injection file (YAML or JSON)')
-    .option('--world <file>', 'keep the generated world in this SQLite file (reused when it exists)')
+    .option('--world <file>', 'keep the generated world in this SQLite file (reused when it exists: its world and time win over --scale, --seed and --now)')
     .action(async (o: { port: number; host: string; seed?: number; scale: 'small' | 'reference' | 'large'; timeScale: number; now?: string; faults?: string; world?: string }) => {
       const ctx = env.ctx();
       const world = o.world !== undefined ? checkWorldFile(o.world, ctx.io.cwd) : undefined;

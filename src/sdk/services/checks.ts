@@ -115,7 +115,7 @@ export async function runBrevoChecks(input: Pick<CheckInput, 'brevo' | 'lists' |
   if (account.status !== 200) {
     const f =
       account.status === 401
-        ? { cause: `Brevo rejected the API key (${vendorMessage(account)})`, fix: 'check the key (Brevo → SMTP & API → API keys) and rotate it with `tajo connectors rotate`' }
+        ? { cause: `Brevo rejected the API key (${vendorMessage(account)})`, fix: 'check the key (Brevo → SMTP & API → API keys) and replace it where it is set: brevo.api_key in tajo.yaml, else the stored one (`tajo connectors rotate twilio-flex --brevo-api-key …`), else BREVO_API_KEY' }
         : { cause: `Brevo: ${vendorMessage(account)}`, fix: account.status === 0 ? 'check the network and the Brevo base URL' : 'retry later' };
     return [fail('brevo', account, f), skip('brevo_lists', 'Brevo API connection failed')];
   }
