@@ -149,6 +149,7 @@ export type SyncProgressEvent =
 
 export interface SyncCallOptions {
   signal?: AbortSignal;
+  /** Progress of the streams, the delivery, and warnings; remote too (the server streams them, see README, SDK). */
   onProgress?: (event: SyncProgressEvent) => void;
 }
 

@@ -201,6 +201,30 @@ describe('/api/v1 sync progress stream (Accept: application/x-ndjson)', () => {
     await own.close();
   });
 
+  it('a caller reading slower than events come gets the latest event of each stream, every warning, and the result', async () => {
+    const { key } = await createKey(store, 'ci');
+    const big = 'x'.repeat(1000);
+    const own = withSync(async (_id, _body, opts) => {
+      // emitted in one tick: nothing drains in between, so the socket's buffer is full after the first few
+      for (let i = 1; i <= 2000; i++) {
+        opts?.onProgress?.({ kind: 'stream', progress: { stream: i % 2 ? 'a' : 'b', records: i, requests: i, done: i >= 1999, note: big } });
+        if (i === 1000) opts?.onProgress?.({ kind: 'warning', message: 'halfway' });
+      }
+      return { status: 'ok' };
+    });
+    await own.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = own.server.address() as { port: number };
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/connectors/twilio-flex/sync`, { method: 'POST', headers: { authorization: `Bearer ${key}`, accept: 'application/x-ndjson' } });
+    const got = lines(await res.text()) as { progress?: { kind: string; message?: string; progress?: { stream: string; records: number; done: boolean } }; result?: unknown }[];
+    expect(got.length).toBeLessThan(2002);
+    expect(got.at(-1)).toEqual({ result: { status: 'ok' } });
+    expect(got.filter((l) => l.progress?.kind === 'warning')).toEqual([{ progress: { kind: 'warning', message: 'halfway' } }]);
+    const last = (stream: string) => got.filter((l) => l.progress?.progress?.stream === stream).at(-1)?.progress?.progress;
+    expect(last('a')).toMatchObject({ records: 1999, done: true });
+    expect(last('b')).toMatchObject({ records: 2000, done: true });
+    await own.close();
+  });
+
   it("a failure after progress is the stream's last line, coded as a plain answer's body; before any progress it keeps its status", async () => {
     const { key } = await createKey(store, 'ci');
     const headers = { authorization: `Bearer ${key}`, accept: 'application/x-ndjson' };

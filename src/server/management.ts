@@ -96,7 +96,8 @@ function syncIdOf(raw: unknown): string | undefined {
  * 200 `application/x-ndjson`, one JSON object a line: `{"progress": SyncProgressEvent}` for each report, then
  * `{"result": SyncReport}` or `{"error": {code, message, details, hint}}` (the error body of a plain answer) as the last
  * line. A sync that ends before any progress is answered as without the header (its JSON, or its error with its status).
- * Progress lines are dropped (never the last line, never warnings) while the caller reads slower than they come.
+ * While the caller reads slower than they come, only the latest event of each stream (and of delivery) is held and
+ * sent when it catches up; warnings and the last line are always sent.
  */
 export const SYNC_STREAM_TYPE = 'application/x-ndjson';
 
@@ -106,6 +107,8 @@ function wantsStream(accept: string | undefined): boolean {
 
 class ProgressStream {
   started = false;
+  /** Events held while the caller reads slower than they come: the latest per stream (or delivery), in order. */
+  private readonly held = new Map<string, unknown>();
   constructor(private readonly reply: FastifyReply) {}
   readonly progress = (event: unknown): void => {
     const res = this.reply.raw;
@@ -114,13 +117,28 @@ class ProgressStream {
       this.started = true;
       this.reply.hijack();
       res.writeHead(200, { 'content-type': `${SYNC_STREAM_TYPE}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.on('drain', () => this.flush());
     }
-    const kind = (event as { kind?: unknown } | null)?.kind;
-    if (res.writableNeedDrain && kind !== 'warning') return;
+    const e = event as { kind?: unknown; progress?: { stream?: unknown; partition?: unknown } } | null;
+    if (res.writableNeedDrain && e?.kind !== 'warning') {
+      const key = JSON.stringify([e?.kind, e?.progress?.stream, e?.progress?.partition]);
+      this.held.delete(key); // re-inserted last: the order of the latest events is kept
+      this.held.set(key, event);
+      return;
+    }
+    this.flush();
     res.write(`${JSON.stringify({ progress: event })}\n`);
   };
+  private flush(): void {
+    const res = this.reply.raw;
+    for (const [key, event] of this.held) {
+      this.held.delete(key);
+      if (!res.destroyed && !res.writableEnded) res.write(`${JSON.stringify({ progress: event })}\n`);
+    }
+  }
   end(last: unknown): void {
     const res = this.reply.raw;
+    this.flush();
     if (!res.destroyed && !res.writableEnded) res.end(`${JSON.stringify(last)}\n`);
   }
 }
