@@ -113,3 +113,19 @@ describe('a connector without a Brevo key', () => {
     expect(after.json<{ warnings: string[] }>().warnings.filter((w) => w.startsWith('no Brevo API key'))).toEqual([]);
   });
 });
+
+describe('sync --resources', () => {
+  it('a resource the configuration turns off is refused (TAJO_USAGE), as --channels outside the configured ones is, instead of an ok run that read nothing', async () => {
+    const data = join(dir.path, 'res');
+    expect((await runCli(['--data-dir', data, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url])).code).toBe(0);
+    const cfg = join(dir.path, 'no-csat.yaml');
+    await writeFile(cfg, 'connectors:\n  twilio_flex:\n    sync:\n      csat: false\n      agent_activity: false\n');
+    const r = await runCli(['--json', '--config', cfg, '--data-dir', data, 'connectors', 'sync', 'twilio-flex', '--dry-run', '--resources', 'csat,agent_activity,tasks']);
+    expect(r.code, r.stdout).toBe(64);
+    const err = r.json<{ error: { code: string; message: string } }>().error;
+    expect(err.code).toBe('TAJO_USAGE');
+    expect(err.message).toContain('--resources csat, agent_activity: turned off in the configuration');
+    const ok = await runCli(['--json', '--config', cfg, '--data-dir', data, 'connectors', 'sync', 'twilio-flex', '--dry-run', '--resources', 'tasks']);
+    expect(ok.code, ok.stdout).toBe(0);
+  });
+});

@@ -9,7 +9,7 @@ import type { ConnectParams, RotateParams, SyncParams } from '../../sdk/types.js
 import { fetchEmulatorInfo } from '../emulatorInfo.js';
 import type { CommandEnv } from '../main.js';
 import { csvOf, httpUrl, intOption, isoDate } from '../options.js';
-import { assertChannels, assertEnabled } from '../preflight.js';
+import { assertChannels, assertEnabled, assertResources } from '../preflight.js';
 import { SyncProgressView } from '../progress.js';
 import { renderBootstrap, renderConnect, renderStatus, renderSync, renderTest, syncExitCode, testExitCode } from '../render.js';
 
@@ -88,7 +88,7 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
     .description('read Twilio and write Brevo (progress per stream)')
     .argument('<connector>', 'twilio-flex')
     .addOption(new Option('--type <type>', 'full or incremental').choices(['full', 'incremental']).default('incremental'))
-    .option('--resources <list>', `comma-separated: ${SYNC_RESOURCES.join(',')}`, csvOf(SYNC_RESOURCES))
+    .option('--resources <list>', `comma-separated, among the ones the configuration syncs (sync.*): ${SYNC_RESOURCES.join(',')}`, csvOf(SYNC_RESOURCES))
     .option('--since <date>', "ISO date, not after Twilio's now (an emulator's own clock when installed with --emulator); task data is clamped to the 30-day TaskRouter retention", isoDate)
     .option('--channels <list>', `comma-separated, among the configured channels: ${CHANNELS.join(',')}`, csvOf(CHANNELS))
     .option('--dry-run', 'read Twilio and print the Brevo writes it would make, writing nothing')
@@ -98,6 +98,7 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
       const sdk = await ctx.sdk();
       assertEnabled(sdk, connector, 'a sync');
       assertChannels(sdk, o.channels);
+      assertResources(sdk, o.resources);
       // the configured Brevo lists are checked by the SDK's sync itself (embedded and remote alike), before it enqueues
       const params: SyncParams = {
         type: o.type,
