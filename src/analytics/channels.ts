@@ -38,6 +38,7 @@ export function channelRows(groups: readonly QueueGroup[], slSeconds: number): C
       avg_handle: acc.handleAvg(),
       csat_count: acc.csatCount,
       csat_avg: acc.csatAvg(),
+      timed_out: r.timed_out,
     };
   });
 }

@@ -10,7 +10,7 @@ import { durationStats, meanScore, nearestRank, pct, secs1 } from './stats.js';
 const DAY = 86_400_000;
 const D0 = Date.UTC(2026, 10, 2); // 2026-11-02
 const group = (over: Partial<QueueGroup>): QueueGroup => ({
-  queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: D0, entered: 0, answered: 0, abandoned: 0, waitsMs: [],
+  queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: D0, entered: 0, answered: 0, abandoned: 0, timedOut: 0, waitsMs: [],
   handled: 0, handleSumMs: 0, handledWorkers: [], csatCount: 0, csatSum: 0, ...over,
 });
 
@@ -51,7 +51,7 @@ describe('queues', () => {
     const rows = queueRows(groups, 20);
     expect(rows[0]).toEqual({
       queue_sid: 'WQ2', queue_name: 'Messaging Support', day: '2026-11-02', channel: 'sms', entered: 2, answered: 1, abandoned: 1,
-      wait_p50: 40, wait_p90: 40, wait_max: 40, answered_within_sl: 0, wait_avg: 40, abandon_rate: 50, service_level: 0,
+      wait_p50: 40, wait_p90: 40, wait_max: 40, answered_within_sl: 0, wait_avg: 40, abandon_rate: 50, service_level: 0, timed_out: 0,
     });
     // waits 0.1, 15, 20, 25 s: 20 s is within a 20 s service level (≤)
     expect(rows[1]).toMatchObject({ queue_sid: 'WQ1', day: '2026-11-02', channel: 'voice', wait_p50: 15, wait_p90: 25, wait_max: 25, answered_within_sl: 3, service_level: 75, abandon_rate: 20, wait_avg: 15 });
@@ -63,8 +63,8 @@ describe('queues', () => {
     const [voice] = queueTotals(groups, 20);
     expect(voice).toMatchObject({ queue_sid: 'WQ1', entered: 6, answered: 5, abandoned: 1, wait_p50: 15, wait_p90: 25, answered_within_sl: 4, service_level: 80, by_channel: { voice: 6 } });
     expect(voice?.daily).toEqual([
-      { day: '2026-11-02', entered: 5, abandoned: 1, service_level: 75, wait_p50: 15 },
-      { day: '2026-11-03', entered: 1, abandoned: 0, service_level: 100, wait_p50: 3 },
+      { day: '2026-11-02', entered: 5, abandoned: 1, timed_out: 0, service_level: 75, wait_p50: 15 },
+      { day: '2026-11-03', entered: 1, abandoned: 0, timed_out: 0, service_level: 100, wait_p50: 3 },
     ]);
     expect(timeline(groups, 20).map((t) => [t.period, t.entered, t.abandon_rate])).toEqual([['2026-11-02', 7, 28.6], ['2026-11-03', 1, 0]]);
     const s = summarise(groups, 20);
@@ -76,9 +76,9 @@ describe('queues', () => {
   it('a period without interactions between two with some is a row of zeros (sparklines and charts keep their time axis)', () => {
     const gap = [group({ entered: 2, answered: 2, waitsMs: [1000, 2000] }), group({ periodMs: D0 + 2 * DAY, entered: 1, abandoned: 1 })];
     expect(timeline(gap, 20)).toEqual([
-      { period: '2026-11-02', entered: 2, answered: 2, abandoned: 0, abandon_rate: 0, answered_within_sl: 2, service_level: 100, wait_p50: 1, wait_p90: 2 },
-      { period: '2026-11-03', entered: 0, answered: 0, abandoned: 0, abandon_rate: null, answered_within_sl: 0, service_level: null, wait_p50: null, wait_p90: null },
-      { period: '2026-11-04', entered: 1, answered: 0, abandoned: 1, abandon_rate: 100, answered_within_sl: 0, service_level: null, wait_p50: null, wait_p90: null },
+      { period: '2026-11-02', entered: 2, answered: 2, abandoned: 0, abandon_rate: 0, answered_within_sl: 2, service_level: 100, wait_p50: 1, wait_p90: 2, timed_out: 0 },
+      { period: '2026-11-03', entered: 0, answered: 0, abandoned: 0, abandon_rate: null, answered_within_sl: 0, service_level: null, wait_p50: null, wait_p90: null, timed_out: 0 },
+      { period: '2026-11-04', entered: 1, answered: 0, abandoned: 1, abandon_rate: 100, answered_within_sl: 0, service_level: null, wait_p50: null, wait_p90: null, timed_out: 0 },
     ]);
     expect(timeline([group({ periodMs: D0 + 3_600_000, entered: 1 }), group({ periodMs: D0 + 3 * 3_600_000, entered: 1 })], 20, 'hour').map((t) => [t.period, t.entered]))
       .toEqual([['2026-11-02T01:00Z', 1], ['2026-11-02T02:00Z', 0], ['2026-11-02T03:00Z', 1]]);
@@ -88,7 +88,18 @@ describe('queues', () => {
       ['WQ2', [['2026-11-02', 0], ['2026-11-03', 4], ['2026-11-04', 0]]],
       ['WQ1', [['2026-11-02', 2], ['2026-11-03', 0], ['2026-11-04', 1]]],
     ]);
-    expect(totals[1]?.daily[1]).toEqual({ day: '2026-11-03', entered: 0, abandoned: 0, service_level: null, wait_p50: null });
+    expect(totals[1]?.daily[1]).toEqual({ day: '2026-11-03', entered: 0, abandoned: 0, timed_out: 0, service_level: null, wait_p50: null });
+  });
+
+  it('timed out tasks are counted apart: not in abandoned nor in abandon_rate, in every breakdown', () => {
+    // 4 entered: 2 answered, 1 customer abandonment, 1 TaskRouter timeout
+    const g = [group({ entered: 4, answered: 2, abandoned: 1, timedOut: 1, waitsMs: [1000, 2000] })];
+    expect(queueRows(g, 20)[0]).toMatchObject({ abandoned: 1, timed_out: 1, abandon_rate: 25 });
+    expect(queueTotals(g, 20)[0]).toMatchObject({ abandoned: 1, timed_out: 1, abandon_rate: 25 });
+    expect(queueTotals(g, 20)[0]?.daily[0]).toMatchObject({ abandoned: 1, timed_out: 1 });
+    expect(timeline(g, 20)[0]).toMatchObject({ abandoned: 1, timed_out: 1, abandon_rate: 25 });
+    expect(summarise(g, 20)).toMatchObject({ abandoned: 1, timed_out: 1, abandon_rate: 25 });
+    expect(channelRows(g, 20)[0]).toMatchObject({ abandoned: 1, timed_out: 1, abandon_rate: 25 });
   });
 
   it('wait histogram buckets are [from, to) in seconds', () => {

@@ -2,10 +2,12 @@
  * Queue analytics from the store's queue groups (interactions per final queue, channel and day/hour of created_at).
  * Definitions (same as the ground truth):
  * - entered = interactions; answered = with an accepted reservation (answered_at set), whatever the outcome;
- *   abandoned = outcome `abandoned` (canceled while queued);
+ *   abandoned = outcome `abandoned` (canceled while queued) whose cancel reason is not a timeout: the customer left;
+ *   timed_out = outcome `abandoned` that TaskRouter canceled because it timed out (TTL exceeded, workflow timeout;
+ *   store/cancelReason.ts); a capacity or routing failure, not the customer's decision, so not in abandon_rate;
  * - waits (answered_at − created_at) of answered interactions give wait_avg / p50 / p90 / max (nearest rank);
  * - answered_within_sl = answered with wait ≤ service_level_seconds; service_level = answered_within_sl / answered;
- *   abandon_rate = abandoned / entered.
+ *   abandon_rate = abandoned / entered (customer abandonments only).
  */
 import type { Channel } from '../config/defaults.js';
 import type { QueueGroup } from '../store/analytics.js';
@@ -17,6 +19,7 @@ export class QueueAcc {
   entered = 0;
   answered = 0;
   abandoned = 0;
+  timedOut = 0;
   handled = 0;
   handleSumMs = 0;
   csatCount = 0;
@@ -27,6 +30,7 @@ export class QueueAcc {
     this.entered += g.entered;
     this.answered += g.answered;
     this.abandoned += g.abandoned;
+    this.timedOut += g.timedOut;
     this.handled += g.handled;
     this.handleSumMs += g.handleSumMs;
     this.csatCount += g.csatCount;
@@ -52,6 +56,8 @@ export class QueueAcc {
       wait_avg: w.avg,
       abandon_rate: pct(this.abandoned, this.entered),
       service_level: pct(within, this.answered),
+      // last, so the CSV columns before it keep their order
+      timed_out: this.timedOut,
     };
   }
 
@@ -105,7 +111,7 @@ export function queueTotals(groups: readonly QueueGroup[], slSeconds: number): Q
     by_channel: Object.fromEntries([...q.channels.entries()].sort((a, b) => byString(a[0], b[0]))),
     daily: days.map((day) => {
       const r = (q.days.get(day) ?? new QueueAcc()).result(slSeconds);
-      return { day: isoDay(day), entered: r.entered, abandoned: r.abandoned, service_level: r.service_level, wait_p50: r.wait_p50 };
+      return { day: isoDay(day), entered: r.entered, abandoned: r.abandoned, timed_out: r.timed_out, service_level: r.service_level, wait_p50: r.wait_p50 };
     }),
   }));
   return out.sort((a, b) => b.entered - a.entered || byString(a.queue_name, b.queue_name));
@@ -119,7 +125,7 @@ export function timeline(groups: readonly QueueGroup[], slSeconds: number, by: G
     const r = (periods.get(ms) ?? new QueueAcc()).result(slSeconds);
     return {
       period: by === 'hour' ? isoHour(ms) : isoDay(ms), entered: r.entered, answered: r.answered, abandoned: r.abandoned, abandon_rate: r.abandon_rate,
-      answered_within_sl: r.answered_within_sl, service_level: r.service_level, wait_p50: r.wait_p50, wait_p90: r.wait_p90,
+      answered_within_sl: r.answered_within_sl, service_level: r.service_level, wait_p50: r.wait_p50, wait_p90: r.wait_p90, timed_out: r.timed_out,
     };
   });
 }
@@ -149,7 +155,7 @@ export function summarise(groups: readonly QueueGroup[], slSeconds: number): Omi
   }
   const r = acc.result(slSeconds);
   return {
-    interactions: r.entered, answered: r.answered, abandoned: r.abandoned, abandon_rate: r.abandon_rate,
+    interactions: r.entered, answered: r.answered, abandoned: r.abandoned, timed_out: r.timed_out, abandon_rate: r.abandon_rate,
     answered_within_sl: r.answered_within_sl, service_level: r.service_level,
     wait_avg: r.wait_avg, wait_p50: r.wait_p50, wait_p90: r.wait_p90, wait_max: r.wait_max,
     tasks_handled: acc.handled, avg_handle: acc.handleAvg(), agents: agents.size, queues: new Set(groups.map(sidOf)).size,

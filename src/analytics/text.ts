@@ -18,6 +18,10 @@ const hours = (secs: number): string => `${(secs / 3600).toFixed(1)}h`;
 
 type Cell = string | number | null;
 
+/** What the abandonment columns count (docs/SEMANTICS.md §1). */
+export const ABANDON_NOTE =
+  'abandoned = the customer left while queued (hung up, left the chat); timed out = TaskRouter canceled the queued task (TTL exceeded, workflow timeout). aband % counts customer abandonments only.';
+
 /** Columns padded to their widest cell; numbers (and "-") right-aligned. */
 export function table(head: string[], rows: Cell[][]): string[] {
   const cells = rows.map((r) => r.map((c) => (c === null ? '-' : typeof c === 'number' ? int(c) : c)));
@@ -38,7 +42,7 @@ export function renderReport(r: Report): string[] {
   }
   if (s) {
     out.push('');
-    out.push(`Interactions ${int(s.interactions)}  answered ${int(s.answered)}  abandoned ${int(s.abandoned)} (${opt(s.abandon_rate, '%')})  service level ${opt(s.service_level, '%')}`);
+    out.push(`Interactions ${int(s.interactions)}  answered ${int(s.answered)}  abandoned ${int(s.abandoned)} (${opt(s.abandon_rate, '%')})  timed out ${int(s.timed_out)}  service level ${opt(s.service_level, '%')}`);
     out.push(`Wait avg ${opt(s.wait_avg, ' s')}  p50 ${opt(s.wait_p50, ' s')}  p90 ${opt(s.wait_p90, ' s')}  max ${opt(s.wait_max, ' s')}   handled ${int(s.tasks_handled)} by ${s.agents} agents, avg handle ${opt(s.avg_handle, ' s')}   CSAT ${opt(s.csat_avg)} (${int(s.csat_count)} surveys)`);
   }
   if (r.timeline?.length) {
@@ -47,16 +51,16 @@ export function renderReport(r: Report): string[] {
   if (r.queue_totals) {
     out.push('', 'Queues');
     out.push(...table(
-      ['queue', 'entered', 'answered', 'abandoned', 'aband %', 'SL %', 'wait p50 s', 'p90 s', 'max s', 'daily volume', 'daily SL %'],
-      r.queue_totals.map((q) => [q.queue_name, q.entered, q.answered, q.abandoned, opt(q.abandon_rate), opt(q.service_level), opt(q.wait_p50), opt(q.wait_p90), opt(q.wait_max),
+      ['queue', 'entered', 'answered', 'abandoned', 'aband %', 'timed out', 'SL %', 'wait p50 s', 'p90 s', 'max s', 'daily volume', 'daily SL %'],
+      r.queue_totals.map((q) => [q.queue_name, q.entered, q.answered, q.abandoned, opt(q.abandon_rate), q.timed_out, opt(q.service_level), opt(q.wait_p50), opt(q.wait_p90), opt(q.wait_max),
         sparkline(q.daily.map((d) => d.entered)), sparkline(q.daily.map((d) => d.service_level))]),
     ));
   }
   if (r.channel_rows) {
     out.push('', 'Channels');
     out.push(...table(
-      ['channel', 'entered', 'share %', 'answered', 'aband %', 'SL %', 'wait p50 s', 'avg handle s', 'CSAT', 'surveys'],
-      r.channel_rows.map((c) => [c.channel, c.entered, opt(c.share), c.answered, opt(c.abandon_rate), opt(c.service_level), opt(c.wait_p50), opt(c.avg_handle), opt(c.csat_avg), c.csat_count]),
+      ['channel', 'entered', 'share %', 'answered', 'aband %', 'timed out', 'SL %', 'wait p50 s', 'avg handle s', 'CSAT', 'surveys'],
+      r.channel_rows.map((c) => [c.channel, c.entered, opt(c.share), c.answered, opt(c.abandon_rate), c.timed_out, opt(c.service_level), opt(c.wait_p50), opt(c.avg_handle), opt(c.csat_avg), c.csat_count]),
     ));
   }
   if (r.agent_totals) {
@@ -76,6 +80,7 @@ export function renderReport(r: Report): string[] {
     }
     if (c.trend.length > 1) out.push(`  daily avg ${sparkline(c.trend.map((t) => t.avg))}   daily surveys ${sparkline(c.trend.map((t) => t.count))}`);
   }
+  if (s || r.queue_totals || r.channel_rows) out.push('', ABANDON_NOTE);
   return out;
 }
 

@@ -31,8 +31,11 @@ export interface ReportOptions {
 /** How a set of interactions was served; every breakdown (queue, channel, period, summary) carries these. */
 export interface ServiceCounts {
   answered: number;
+  /** Canceled while queued because the customer left (hung up, left the chat): any cancel reason but a timeout. */
   abandoned: number;
-  /** abandoned / entered. */
+  /** Canceled while queued because TaskRouter timed the task out (TTL exceeded, workflow timeout): not in abandon_rate. */
+  timed_out: number;
+  /** abandoned / entered (customer abandonments only). */
   abandon_rate: number | null;
   answered_within_sl: number;
   /** answered_within_sl / answered. */
@@ -57,7 +60,7 @@ export interface QueueRow extends ServiceCounts {
 /** One queue over the whole range, all channels, with its day-by-day series (sparklines). */
 export interface QueueTotal extends Omit<QueueRow, 'day' | 'hour' | 'channel'> {
   by_channel: Partial<Record<Channel, number>>;
-  daily: Array<{ day: string; entered: number; abandoned: number; service_level: number | null; wait_p50: number | null }>;
+  daily: Array<{ day: string; entered: number; abandoned: number; timed_out: number; service_level: number | null; wait_p50: number | null }>;
 }
 
 /** One agent on one UTC day; truth fields: worker_sid … avg_csat. */

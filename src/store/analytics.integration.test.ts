@@ -72,9 +72,9 @@ function runReads(name: string, open: () => Promise<Store>): void {
       const rows = await store.queueGroups(C, { by: 'day' });
       const sorted = rows.map((r) => ({ ...r, waitsMs: [...r.waitsMs].sort((a, b) => a - b) })).sort((a, b) => a.periodMs - b.periodMs || String(a.queueSid).localeCompare(String(b.queueSid)));
       expect(sorted).toEqual([
-        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(0, 0), entered: 2, answered: 2, abandoned: 0, waitsMs: [15_000, 40_000], handled: 2, handleSumMs: 420_000, handledWorkers: ['WK1'], csatCount: 2, csatSum: 6 },
-        { queueSid: 'WQ2', queueName: 'Messaging Support', channel: 'sms', periodMs: at(0, 0), entered: 1, answered: 0, abandoned: 1, waitsMs: [], handled: 0, handleSumMs: 0, handledWorkers: [], csatCount: 0, csatSum: 0 },
-        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(1, 0), entered: 1, answered: 1, abandoned: 0, waitsMs: [5000], handled: 1, handleSumMs: 60_000, handledWorkers: ['WK2'], csatCount: 1, csatSum: 3.5 },
+        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(0, 0), entered: 2, answered: 2, abandoned: 0, timedOut: 0, waitsMs: [15_000, 40_000], handled: 2, handleSumMs: 420_000, handledWorkers: ['WK1'], csatCount: 2, csatSum: 6 },
+        { queueSid: 'WQ2', queueName: 'Messaging Support', channel: 'sms', periodMs: at(0, 0), entered: 1, answered: 0, abandoned: 1, timedOut: 0, waitsMs: [], handled: 0, handleSumMs: 0, handledWorkers: [], csatCount: 0, csatSum: 0 },
+        { queueSid: 'WQ1', queueName: 'Voice Support', channel: 'voice', periodMs: at(1, 0), entered: 1, answered: 1, abandoned: 0, timedOut: 0, waitsMs: [5000], handled: 1, handleSumMs: 60_000, handledWorkers: ['WK2'], csatCount: 1, csatSum: 3.5 },
       ]);
       // on a 10-point scale: 4 and 2 of 5 count 8 and 4, 7 of 10 counts 7
       expect((await store.queueGroups(C, { by: 'day', csatScale: 10 })).map((r) => [r.periodMs, r.queueSid, r.csatCount, r.csatSum]).sort()).toEqual([

@@ -5,6 +5,7 @@
  * compact rows reach JavaScript; durations whose percentiles are reported come back as lists (exact nearest-rank).
  */
 import type { Channel } from '../config/defaults.js';
+import { timeoutReasonSql } from './cancelReason.js';
 
 export interface AnalyticsQuery {
   /** Inclusive (ms); absent = unbounded. */
@@ -26,7 +27,10 @@ export interface QueueGroup {
   periodMs: number;
   entered: number;
   answered: number;
+  /** Outcome `abandoned` whose cancel reason is not a timeout: the customer left (store/cancelReason.ts). */
   abandoned: number;
+  /** Outcome `abandoned` that TaskRouter canceled because it timed out (TTL exceeded, workflow timeout). */
+  timedOut: number;
   /** answered_at − created_at of the answered ones (ms, unordered). */
   waitsMs: number[];
   /** Completed and answered: handle time = ended_at − answered_at. */
@@ -116,6 +120,10 @@ export const MAX_MS = 8_640_000_000_000_000;
 /** The SQL IN list of migration 0002's partial index, repeated verbatim by the queries that use it. */
 export const ANALYTICS_TYPES_SQL = "('reservation.canceled', 'reservation.timeout', 'reservation.rejected', 'task.created')";
 
+/** Abandoned interactions the customer left / that timed out (the one rule of store/cancelReason.ts), for both dialects. */
+export const CUSTOMER_ABANDONED_SQL = `i.outcome = 'abandoned' AND NOT ${timeoutReasonSql('i.cancel_reason')}`;
+export const TIMED_OUT_SQL = `i.outcome = 'abandoned' AND ${timeoutReasonSql('i.cancel_reason')}`;
+
 type Row = Record<string, unknown>;
 const str = (v: unknown): string | null => (v == null ? null : String(v));
 const int = (v: unknown): number => (v == null ? 0 : Number(v));
@@ -124,7 +132,7 @@ export const msList = (v: unknown): number[] => (v == null || v === '' ? [] : St
 
 export const toQueueGroup = (r: Row): QueueGroup => ({
   queueSid: str(r.queue_sid), queueName: str(r.queue_name), channel: str(r.channel) as Channel | null, periodMs: int(r.period_ms),
-  entered: int(r.entered), answered: int(r.answered), abandoned: int(r.abandoned), waitsMs: msList(r.waits),
+  entered: int(r.entered), answered: int(r.answered), abandoned: int(r.abandoned), timedOut: int(r.timed_out), waitsMs: msList(r.waits),
   handled: int(r.handled), handleSumMs: int(r.handle_sum), handledWorkers: r.workers == null || r.workers === '' ? [] : String(r.workers).split(','),
   csatCount: int(r.csat_count), csatSum: int(r.csat_sum),
 });

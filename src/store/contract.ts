@@ -35,7 +35,7 @@ export function interaction(taskSid: string, over: Partial<InteractionRow> = {})
     taskSid, customerKey: '+14155550100', channel: 'voice', queueSid: 'WQ1', queueName: 'Support', workerSid: 'WK1', workerName: 'Ann',
     createdMs: T0, answeredMs: T0 + 5000, wrapupMs: null, endedMs: T0 + 60_000, outcome: 'completed', conversationSid: null,
     conversationClosedMs: null, waitSeconds: 5, handleSeconds: 55, attributes: { from: '+14155550100', name: 'Jane' }, updatedAt: new Date(T0).toISOString(),
-    ...over,
+    cancelReason: null, ...over,
   };
 }
 

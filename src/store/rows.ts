@@ -59,6 +59,8 @@ export interface InteractionCols {
   answered_ms: Nullable<number>; wrapup_ms: Nullable<number>; ended_ms: Nullable<number>; outcome: InteractionRow['outcome'];
   conversation_sid: Nullable<string>; conversation_closed_ms: Nullable<number>; wait_seconds: Nullable<number>;
   handle_seconds: Nullable<number>; attributes: Nullable<string>; updated_at: string;
+  /** Migration 0007. */
+  cancel_reason?: Nullable<string>;
 }
 export const toInteraction = (r: InteractionCols): InteractionRow => ({
   taskSid: r.task_sid,
@@ -77,6 +79,7 @@ export const toInteraction = (r: InteractionCols): InteractionRow => ({
   conversationClosedMs: r.conversation_closed_ms,
   waitSeconds: r.wait_seconds,
   handleSeconds: r.handle_seconds,
+  cancelReason: r.cancel_reason ?? null,
   attributes: parse(r.attributes),
   updatedAt: r.updated_at,
 });

@@ -82,6 +82,12 @@ export interface InteractionFacts {
   /** Exact (ms / 1000); rounded to 1 decimal only when reported. */
   waitSeconds: number | null;
   handleSeconds: number | null;
+  /**
+   * Why TaskRouter canceled the task (`TaskCanceledReason` / `task_canceled_reason`, as sent), for a canceled task;
+   * null otherwise or when none was sent. store/cancelReason.ts tells a timeout from a customer abandonment.
+   * Optional for rows built before migration 0007; read back from the store it is always present.
+   */
+  cancelReason?: string | null;
 }
 
 export interface InteractionRow extends InteractionFacts {

@@ -170,11 +170,19 @@ function complete(sim: Sim, task: SimTask, res: ReservationState): void {
   if (task.survey && task.kind === 'ok') scheduleSurvey(sim, task, ms);
 }
 
+/**
+ * The `task_canceled_reason` of an abandoned interaction: the customer left (never a TaskRouter timeout here). The
+ * ground truth's SUPPORT_ABANDONED carries it as `cancel_reason` (truth.ts).
+ */
+export function abandonReason(channel: string | null): string {
+  return channel === 'voice' || channel === null ? 'Caller hung up' : 'Customer left the conversation';
+}
+
 function cancel(sim: Sim, task: SimTask): void {
   if (task.status !== 'pending') return;
   const ms = sim.stamp(task, sim.now);
   task.status = 'canceled';
-  const reason = task.channel === 'voice' || task.channel === null ? 'Caller hung up' : 'Customer left the conversation';
+  const reason = abandonReason(task.channel);
   sim.ctx.writer.taskEvent('task.canceled', task, ms, 'account', `Task ${task.sid} canceled`, { canceledReason: reason });
   finalize(sim, task, ms);
 }

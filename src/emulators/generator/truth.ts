@@ -6,7 +6,8 @@
  * - Event properties are the interaction's state *as of the event's own time*: SUPPORT_REQUESTED carries the queue at
  *   task.created and no agent/wait/handle; SUPPORT_RESOLVED carries everything; CONVERSATION_ENDED (voice: wrap-up;
  *   messaging: conversation close, which happens during wrap-up) carries agent and wait but no handle_seconds, because the
- *   task has not ended yet; SUPPORT_ABANDONED carries wait_seconds = canceled − created.
+ *   task has not ended yet; SUPPORT_ABANDONED carries wait_seconds = canceled − created and cancel_reason (the
+ *   task_canceled_reason the generator sent: a hang-up or a customer who left, lifecycle.ts `abandonReason`).
  * - CSAT_SUBMITTED properties: tajo_id, task_sid (the survey task), linked_task_sid, channel, queue (final queue of the
  *   linked interaction), agent, agent_sid, csat_score, csat_scale, questions (every answered measure, 1..N, with its
  *   label), low_score (score ≤ 2).
@@ -21,6 +22,7 @@ import { rowToInteraction, rowToSurvey } from './model.js';
 import type { Customer } from './population.js';
 import type { Channel } from './scales.js';
 import { CHANNELS } from './scales.js';
+import { abandonReason } from './lifecycle.js';
 
 export type ListKey = 'support_contacts' | 'csat_respondents';
 
@@ -211,7 +213,8 @@ export function* eventsOf(g: CustomerGroup, contact: TruthContact): Generator<Tr
     const base = { task_sid: i.taskSid, channel: i.channel };
     yield ids('SUPPORT_REQUESTED', i.taskSid, i.createdMs, { ...base, queue: i.queue0Name, ...conv });
     if (i.outcome === 'abandoned') {
-      yield ids('SUPPORT_ABANDONED', i.taskSid, i.endedMs, { ...base, queue: i.queueName, ...conv, wait_seconds: secs1(i.endedMs - i.createdMs) });
+      yield ids('SUPPORT_ABANDONED', i.taskSid, i.endedMs, { ...base, queue: i.queueName, ...conv, wait_seconds: secs1(i.endedMs - i.createdMs),
+        cancel_reason: abandonReason(i.channel) });
       continue;
     }
     const agent = { agent: i.workerName, agent_sid: i.workerSid, wait_seconds: secs1((i.answeredMs as number) - i.createdMs) };

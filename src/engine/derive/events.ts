@@ -45,7 +45,7 @@ function make(ctx: EventContext, key: EventKey, sourceSid: string, ms: number, p
 export type InteractionEventSource = { channel: Interaction['channel'] | null } & Pick<
   Interaction,
   'taskSid' | 'createdQueueName' | 'queueName' | 'conversationSid' | 'workerName' | 'workerSid' | 'createdMs' | 'answeredMs' | 'wrapupMs' | 'endedMs' | 'outcome' | 'conversationClosedMs' | 'customerBodies'
->;
+> & { cancelReason?: string | null | undefined };
 
 /**
  * CONVERSATION_ENDED time: completed only. Voice: task.wrapup, else completion. Messaging: the Conversation's close
@@ -64,7 +64,8 @@ const dur = (from: number | null, to: number | null): number | undefined => (fro
  * SUPPORT_REQUESTED has the queue at task.created and no agent; SUPPORT_RESOLVED has agent, wait and handle time;
  * CONVERSATION_ENDED (during wrap-up) has agent and wait but no handle time, and for messaging, when `message_bodies`
  * is not `off`, the customer's first and last message (transformed); SUPPORT_ABANDONED has the wait until the
- * cancel. Optional properties appear only when known.
+ * cancel and TaskRouter's `cancel_reason` as sent (a hang-up or a timeout, store/cancelReason.ts). Optional properties
+ * appear only when known.
  */
 export function interactionEvents(i: InteractionEventSource, ctx: EventContext): PlannedEvent[] {
   const out: PlannedEvent[] = [];
@@ -76,7 +77,7 @@ export function interactionEvents(i: InteractionEventSource, ctx: EventContext):
     out.push(make(ctx, 'task.completed', i.taskSid, i.endedMs, { ...final, ...agent, handle_seconds: dur(i.answeredMs, i.endedMs) }));
   }
   if (i.outcome === 'abandoned' && i.endedMs !== null) {
-    out.push(make(ctx, 'task.canceled', i.taskSid, i.endedMs, { ...final, wait_seconds: dur(i.createdMs, i.endedMs) }));
+    out.push(make(ctx, 'task.canceled', i.taskSid, i.endedMs, { ...final, wait_seconds: dur(i.createdMs, i.endedMs), cancel_reason: i.cancelReason || undefined }));
   }
   const endedMs = conversationEndedMs(i);
   if (endedMs !== null) out.push(make(ctx, 'conversation.ended', i.taskSid, endedMs, { ...final, ...agent, ...bodyProps(i, ctx) }));

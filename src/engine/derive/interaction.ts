@@ -1,4 +1,5 @@
 import type { Channel } from '../../config/defaults.js';
+import { isTimeoutReason } from '../../store/cancelReason.js';
 import type { DeadLetterInput, InteractionFacts, Outcome, RawEvent } from '../../store/types.js';
 import { parseAttributes, readPath, type Attributes } from './attributes.js';
 import { resolveChannel } from './channel.js';
@@ -19,6 +20,16 @@ export interface Interaction extends InteractionFacts {
   optOut: boolean;
   /** The customer's first/last message bodies of the closed Conversation, when read (`message_bodies` not `off`). */
   customerBodies?: CustomerBodies | null;
+  /** The cancel reason as TaskRouter sent it (canceled tasks only); `timedOut` tells what it means. */
+  cancelReason: string | null;
+}
+
+/**
+ * An abandoned interaction that TaskRouter canceled because it timed out (TTL exceeded, workflow timeout) rather than
+ * because the customer left: docs/SEMANTICS.md §1, the rule in store/cancelReason.ts.
+ */
+export function timedOut(i: Pick<InteractionFacts, 'outcome' | 'cancelReason'>): boolean {
+  return i.outcome === 'abandoned' && isTimeoutReason(i.cancelReason);
 }
 
 /** The facts folded out of a task's events, before the task is classified. */
@@ -37,6 +48,8 @@ export interface TaskFacts {
   queueName: string | null;
   workerSid: string | null;
   workerName: string | null;
+  /** The reason of the task.canceled that ended the task (null unless `terminal` is canceled, or none was sent). */
+  cancelReason: string | null;
 }
 
 /**
@@ -48,6 +61,7 @@ export function foldTaskEvents(taskSid: string, events: readonly RawEvent[]): Ta
   const facts: TaskFacts = {
     taskSid, rawAttributes: undefined, channelName: undefined, createdMs: null, answeredMs: null, wrapupMs: null,
     endedMs: null, terminal: null, createdQueueSid: null, createdQueueName: null, queueSid: null, queueName: null, workerSid: null, workerName: null,
+    cancelReason: null,
   };
   const fields: TaskEventFields[] = sortEvents(events).map(readTaskEvent);
   for (const f of fields) {
@@ -76,10 +90,12 @@ export function foldTaskEvents(taskSid: string, events: readonly RawEvent[]): Ta
       case 'task.completed':
         facts.endedMs = f.occurredMs;
         facts.terminal = 'completed';
+        facts.cancelReason = null;
         break;
       case 'task.canceled':
         facts.endedMs = f.occurredMs;
         facts.terminal = 'canceled';
+        facts.cancelReason = f.canceledReason ?? null;
         break;
     }
   }
@@ -156,6 +172,7 @@ export function deriveTask(taskSid: string, events: readonly RawEvent[], convers
     conversationClosedMs: messaging && snap && snap.sid === conversationSid ? snap.closedMs : null,
     waitSeconds: secs(facts.createdMs, facts.answeredMs),
     handleSeconds: outcome === 'completed' ? secs(facts.answeredMs, facts.endedMs) : null,
+    cancelReason: facts.cancelReason,
     wrapupSeconds: secs(facts.wrapupMs, facts.endedMs),
     attributes,
     optOut: (channel === 'sms' || channel === 'whatsapp') && snap !== undefined && snap.sid === conversationSid && snap.optOut,

@@ -19,6 +19,7 @@ export function toInteractionRow(i: Interaction, updatedAt: string): Interaction
     conversationClosedMs: i.conversationClosedMs,
     waitSeconds: i.waitSeconds,
     handleSeconds: i.handleSeconds,
+    cancelReason: i.cancelReason ?? null,
     attributes: i.attributes,
     updatedAt,
   };

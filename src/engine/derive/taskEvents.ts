@@ -18,6 +18,8 @@ export interface TaskEventFields {
   workerSid?: string;
   workerName?: string;
   reservationSid?: string;
+  /** A task.canceled event's reason (`task_canceled_reason`, else the generic `reason`), as sent. */
+  canceledReason?: string;
 }
 
 /** Synthetic raw-event types the connector adds next to TaskRouter's own events. */
@@ -49,6 +51,7 @@ export function readTaskEvent(ev: RawEvent): TaskEventFields {
   set('workerSid', 'worker_sid', 'WorkerSid');
   set('workerName', 'worker_name', 'WorkerName');
   set('reservationSid', 'reservation_sid', 'ReservationSid');
+  if (ev.type === 'task.canceled') set('canceledReason', 'task_canceled_reason', 'TaskCanceledReason', 'reason', 'Reason');
   return out;
 }
 

@@ -5,6 +5,7 @@ import type { ConvEvent } from '../../emulators/twilio/push/worldEvents.js';
 import type { WorldInfo } from '../../emulators/twilio/types.js';
 import type { InboxItem, RawEvent } from '../../store/types.js';
 import { latestSnapshot } from '../derive/conversation.js';
+import { deriveTask } from '../derive/interaction.js';
 import { rawEventFromTaskRouter } from '../derive/taskEvents.js';
 import { mergeSnapshot, snapshotEvent } from './conversationEvents.js';
 import { normalizeInboxItem, snakeCase, toEpochMs } from './normalize.js';
@@ -70,6 +71,27 @@ describe('TaskRouter events: webhook and polling give the same raw event', () =>
     const n = normalizeInboxItem(item('event-streams', { type: 'com.twilio.eventstreams.test-event', id: 'x', data: { test_id: 'y' } }));
     expect(n.rawEvents).toEqual([]);
     expect(n.ignored).toMatch(/unsupported/);
+  });
+});
+
+describe('TaskRouter task.canceled: the cancel reason survives every path into the derived interaction', () => {
+  const created = row(11, 'task.created', T0);
+  const cancel = row(12, 'task.canceled', T0 + 95_000, { task_canceled_reason: 'Task TTL Exceeded' });
+  it.each([
+    ['polling (Events API)', (r: EventRow) => polled(r)],
+    ['Event Streams', (r: EventRow) => normalizeInboxItem(item('event-streams', cloudEvent({ source: 'taskrouter', at: r.event_date_ms, key: r.sid, row: r }, info, T0))).rawEvents[0]!],
+    ['EventCallbackUrl', (r: EventRow) => normalizeInboxItem(item('taskrouter', taskRouterForm(r, info, T0))).rawEvents[0]!],
+  ])('%s', (_path, toRaw) => {
+    const d = deriveTask(sid('WT', 1), [toRaw(created), toRaw(cancel)]);
+    expect(d.kind).toBe('interaction');
+    if (d.kind !== 'interaction') return;
+    expect(d.interaction.outcome).toBe('abandoned');
+    expect(d.interaction.cancelReason).toBe('Task TTL Exceeded');
+  });
+  it('an EventCallbackUrl TaskCanceledReason parameter becomes task_canceled_reason, as polling stores it', () => {
+    const form = taskRouterForm(cancel, info, T0);
+    expect(form.TaskCanceledReason).toBe('Task TTL Exceeded');
+    expect((normalizeInboxItem(item('taskrouter', form)).rawEvents[0]!.data as Record<string, unknown>).task_canceled_reason).toBe('Task TTL Exceeded');
   });
 });
 

@@ -1,6 +1,6 @@
 /** Grouped range reads for reports and the dashboard (src/analytics); twin of ../sqlite/analytics.ts (same rows). */
 import {
-  ANALYTICS_TYPES_SQL, DEFAULT_CSAT_SCALE, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
+  ANALYTICS_TYPES_SQL, CUSTOMER_ABANDONED_SQL, DEFAULT_CSAT_SCALE, TIMED_OUT_SQL, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
   type ActivityGroup, type AgentGroup, type AnalyticsQuery, type CsatGroup, type QueueGroup, type ReservationGroup,
 } from '../analytics.js';
 import type { PgDb } from './db.js';
@@ -20,7 +20,8 @@ const RANGE = 'i.connector_id = $1 AND i.created_ms >= $2::bigint AND i.created_
 export async function queueGroups(db: PgDb, connectorId: string, q: AnalyticsQuery & { by: 'day' | 'hour' }): Promise<QueueGroup[]> {
   const rows = await db.query<Row>(
     `SELECT i.queue_sid, max(i.queue_name) AS queue_name, i.channel, (i.created_ms / $5::bigint) * $5::bigint AS period_ms,
-        count(*) AS entered, count(i.answered_ms) AS answered, count(*) FILTER (WHERE i.outcome = 'abandoned') AS abandoned,
+        count(*) AS entered, count(i.answered_ms) AS answered,
+        count(*) FILTER (WHERE ${CUSTOMER_ABANDONED_SQL}) AS abandoned, count(*) FILTER (WHERE ${TIMED_OUT_SQL}) AS timed_out,
         string_agg((i.answered_ms - i.created_ms)::text, ',') AS waits,
         count(*) FILTER (WHERE ${HANDLED}) AS handled, sum(i.ended_ms - i.answered_ms) FILTER (WHERE ${HANDLED}) AS handle_sum,
         string_agg(DISTINCT i.worker_sid, ',') FILTER (WHERE ${HANDLED}) AS workers,

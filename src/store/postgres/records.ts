@@ -36,17 +36,19 @@ ORDER BY t.ord
 ON CONFLICT (connector_id, key) ${RAW_EVENT_UPGRADE}`;
 
 const UPSERT_INTERACTIONS = `INSERT INTO interactions (connector_id, task_sid, customer_key, channel, queue_sid, queue_name, worker_sid, worker_name,
-  created_ms, answered_ms, wrapup_ms, ended_ms, outcome, conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at)
+  created_ms, answered_ms, wrapup_ms, ended_ms, outcome, conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at,
+  cancel_reason)
 SELECT $1, t.task_sid, t.customer_key, t.channel, t.queue_sid, t.queue_name, t.worker_sid, t.worker_name, t.created_ms, t.answered_ms, t.wrapup_ms,
-  t.ended_ms, t.outcome, t.conversation_sid, t.conversation_closed_ms, t.wait_seconds, t.handle_seconds, t.attributes::jsonb, t.updated_at
-FROM unnest(${arrays(2, ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'text', 'text', 'bigint', 'float8', 'float8', 'text', 'text'])})
+  t.ended_ms, t.outcome, t.conversation_sid, t.conversation_closed_ms, t.wait_seconds, t.handle_seconds, t.attributes::jsonb, t.updated_at, t.cancel_reason
+FROM unnest(${arrays(2, ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'text', 'text', 'bigint', 'float8', 'float8', 'text', 'text', 'text'])})
   AS t(task_sid, customer_key, channel, queue_sid, queue_name, worker_sid, worker_name, created_ms, answered_ms, wrapup_ms, ended_ms, outcome,
-       conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at)
+       conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at, cancel_reason)
 ON CONFLICT (connector_id, task_sid) DO UPDATE SET customer_key = EXCLUDED.customer_key, channel = EXCLUDED.channel,
   queue_sid = EXCLUDED.queue_sid, queue_name = EXCLUDED.queue_name, worker_sid = EXCLUDED.worker_sid, worker_name = EXCLUDED.worker_name,
   created_ms = EXCLUDED.created_ms, answered_ms = EXCLUDED.answered_ms, wrapup_ms = EXCLUDED.wrapup_ms, ended_ms = EXCLUDED.ended_ms,
   outcome = EXCLUDED.outcome, conversation_sid = EXCLUDED.conversation_sid, conversation_closed_ms = EXCLUDED.conversation_closed_ms,
-  wait_seconds = EXCLUDED.wait_seconds, handle_seconds = EXCLUDED.handle_seconds, attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at`;
+  wait_seconds = EXCLUDED.wait_seconds, handle_seconds = EXCLUDED.handle_seconds, attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at,
+  cancel_reason = EXCLUDED.cancel_reason`;
 
 const UPSERT_SURVEYS = `INSERT INTO surveys (connector_id, survey_task_sid, linked_task_sid, customer_key, score, scale, questions, completed_ms, updated_at)
 SELECT $1, t.survey_task_sid, t.linked_task_sid, t.customer_key, t.score, t.scale, t.questions::jsonb, t.completed_ms, $2
@@ -91,7 +93,8 @@ export async function commit(db: PgDb, connectorId: string, batch: CommitBatch, 
       await db.query(UPSERT_INTERACTIONS, [connectorId, ...columns(lastByKey(batch.interactions, (i) => i.taskSid), [
         (i) => i.taskSid, (i) => i.customerKey, (i) => i.channel, (i) => i.queueSid, (i) => i.queueName, (i) => i.workerSid, (i) => i.workerName,
         (i) => i.createdMs, (i) => i.answeredMs, (i) => i.wrapupMs, (i) => i.endedMs, (i) => i.outcome, (i) => i.conversationSid,
-        (i) => i.conversationClosedMs, (i) => i.waitSeconds, (i) => i.handleSeconds, (i) => jsonb(i.attributes), (i) => i.updatedAt])], c);
+        (i) => i.conversationClosedMs, (i) => i.waitSeconds, (i) => i.handleSeconds, (i) => jsonb(i.attributes), (i) => i.updatedAt,
+        (i) => i.cancelReason ?? null])], c);
     }
     if (batch.surveys?.length) {
       await db.query(UPSERT_SURVEYS, [connectorId, at, ...columns(lastByKey(batch.surveys, (s) => s.surveyTaskSid), [

@@ -1,6 +1,6 @@
 /** Grouped range reads for reports and the dashboard (src/analytics); twin of ../postgres/analytics.ts (same rows). */
 import {
-  ANALYTICS_TYPES_SQL, DEFAULT_CSAT_SCALE, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
+  ANALYTICS_TYPES_SQL, CUSTOMER_ABANDONED_SQL, DEFAULT_CSAT_SCALE, TIMED_OUT_SQL, MAX_MS, MIN_MS, activityFromRows, toAgentGroup, toCsatGroup, toQueueGroup, toReservationGroup,
   type ActivityGroup, type AgentGroup, type AnalyticsQuery, type CsatGroup, type QueueGroup, type ReservationGroup,
 } from '../analytics.js';
 import type { SqliteDb } from './db.js';
@@ -29,7 +29,8 @@ export function queueGroups(db: SqliteDb, connectorId: string, q: AnalyticsQuery
   const unit = q.by === 'hour' ? '3600000' : '86400000';
   const rows = db.read(() =>
     db.stmt(`SELECT i.queue_sid, max(i.queue_name) AS queue_name, i.channel, (i.created_ms / ${unit}) * ${unit} AS period_ms,
-        count(*) AS entered, count(i.answered_ms) AS answered, sum(i.outcome = 'abandoned') AS abandoned,
+        count(*) AS entered, count(i.answered_ms) AS answered,
+        sum(${CUSTOMER_ABANDONED_SQL}) AS abandoned, sum(${TIMED_OUT_SQL}) AS timed_out,
         group_concat(i.answered_ms - i.created_ms) AS waits,
         sum(${HANDLED}) AS handled, sum(CASE WHEN ${HANDLED} THEN i.ended_ms - i.answered_ms END) AS handle_sum,
         group_concat(DISTINCT CASE WHEN ${HANDLED} THEN i.worker_sid END) AS workers,

@@ -29,13 +29,15 @@ const INSERT_RAW = `INSERT INTO raw_events (connector_id, key, type, occurred_ms
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connector_id, key) ${RAW_EVENT_UPGRADE}`;
 
 const UPSERT_INTERACTION = `INSERT INTO interactions (connector_id, task_sid, customer_key, channel, queue_sid, queue_name, worker_sid, worker_name,
-  created_ms, answered_ms, wrapup_ms, ended_ms, outcome, conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  created_ms, answered_ms, wrapup_ms, ended_ms, outcome, conversation_sid, conversation_closed_ms, wait_seconds, handle_seconds, attributes, updated_at,
+  cancel_reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (connector_id, task_sid) DO UPDATE SET customer_key = excluded.customer_key, channel = excluded.channel,
   queue_sid = excluded.queue_sid, queue_name = excluded.queue_name, worker_sid = excluded.worker_sid, worker_name = excluded.worker_name,
   created_ms = excluded.created_ms, answered_ms = excluded.answered_ms, wrapup_ms = excluded.wrapup_ms, ended_ms = excluded.ended_ms,
   outcome = excluded.outcome, conversation_sid = excluded.conversation_sid, conversation_closed_ms = excluded.conversation_closed_ms,
-  wait_seconds = excluded.wait_seconds, handle_seconds = excluded.handle_seconds, attributes = excluded.attributes, updated_at = excluded.updated_at`;
+  wait_seconds = excluded.wait_seconds, handle_seconds = excluded.handle_seconds, attributes = excluded.attributes, updated_at = excluded.updated_at,
+  cancel_reason = excluded.cancel_reason`;
 
 const UPSERT_SURVEY = `INSERT INTO surveys (connector_id, survey_task_sid, linked_task_sid, customer_key, score, scale, questions, completed_ms, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -72,7 +74,8 @@ export function commit(db: SqliteDb, connectorId: string, batch: CommitBatch, no
       const s = db.stmt(UPSERT_INTERACTION);
       for (const i of batch.interactions) {
         s.run(connectorId, i.taskSid, i.customerKey, i.channel, i.queueSid, i.queueName, i.workerSid, i.workerName, i.createdMs, i.answeredMs,
-          i.wrapupMs, i.endedMs, i.outcome, i.conversationSid, i.conversationClosedMs, i.waitSeconds, i.handleSeconds, json(i.attributes), i.updatedAt);
+          i.wrapupMs, i.endedMs, i.outcome, i.conversationSid, i.conversationClosedMs, i.waitSeconds, i.handleSeconds, json(i.attributes), i.updatedAt,
+          i.cancelReason ?? null);
       }
     }
     if (batch.surveys?.length) {

@@ -104,7 +104,7 @@ CREATE TABLE interactions (
   wait_seconds REAL,
   handle_seconds REAL,
   attributes TEXT,
-  updated_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL, cancel_reason TEXT,
   PRIMARY KEY (connector_id, task_sid)
 );
 CREATE TABLE leases (
@@ -207,7 +207,7 @@ CREATE UNIQUE INDEX dead_letters_open ON dead_letters (source, reason, record_ke
 CREATE INDEX dead_letters_status ON dead_letters (status, id);
 CREATE INDEX inbox_claim ON inbox (status, id);
 CREATE INDEX interactions_analytics ON interactions (connector_id, created_ms, queue_sid, channel, outcome, answered_ms, ended_ms, wrapup_ms,
-  worker_sid, worker_name, queue_name, task_sid);
+  worker_sid, worker_name, queue_name, task_sid, cancel_reason);
 CREATE INDEX interactions_created ON interactions (connector_id, created_ms);
 CREATE INDEX interactions_customer ON interactions (connector_id, customer_key);
 CREATE INDEX outbox_claim ON outbox (status, priority, next_attempt_ms, id);
