@@ -7,8 +7,8 @@ let dir: { path: string; cleanup(): Promise<void> };
 const emus: RunningEmulator[] = [];
 
 /** An emulator whose world's "now" is `shiftMs` from the real clock, with a connector installed against it. */
-async function world(shiftMs: number, seed: number): Promise<{ emu: RunningEmulator; args: string[]; nowMs: () => Promise<number> }> {
-  const emu = await startEmulator({ seed, scale: 'small', now: Date.now() + shiftMs });
+async function world(shiftMs: number, seed: number, timeScale = 1): Promise<{ emu: RunningEmulator; args: string[]; nowMs: () => Promise<number> }> {
+  const emu = await startEmulator({ seed, scale: 'small', now: Date.now() + shiftMs, timeScale });
   emus.push(emu);
   const args = ['--data-dir', `${dir.path}/${seed}`];
   expect((await runCli([...args, 'connectors', 'install', 'twilio-flex', '--emulator', emu.url])).code).toBe(0);
@@ -49,5 +49,23 @@ describe('connectors sync --since is checked against the clock the sync reads (a
     const human = await runCli([...w.args, 'connectors', 'sync', 'twilio-flex', '--since', since]);
     expect(human.code).toBe(64);
     expect(human.stderr).toMatch(/error\[TAJO_USAGE\]: .*is in the future/);
+  });
+});
+
+describe('connectors sync --since on an incremental sync that has a cursor', () => {
+  it('says the --since is not used (the run resumes from its cursor), and a full sync reads from it without that warning', async () => {
+    const w = await world(0, 53, 60);
+    const first = await runCli(['--json', ...w.args, 'connectors', 'sync', 'twilio-flex', '--no-deliver']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const since = new Date((await w.nowMs()) - 2 * DAY_MS).toISOString();
+    const notUsed = (r: { json<T>(): T }) => r.json<{ warnings: string[] }>().warnings.filter((m) => m.includes('--since') && m.includes('not used'));
+    const inc = await runCli(['--json', ...w.args, 'connectors', 'sync', 'twilio-flex', '--dry-run', '--since', since]);
+    expect(inc.code, inc.stdout + inc.stderr).toBe(0);
+    expect(notUsed(inc)).toHaveLength(1);
+    const human = await runCli([...w.args, 'connectors', 'sync', 'twilio-flex', '--dry-run', '--since', since]);
+    expect(human.stdout + human.stderr).toMatch(/--since .*not used/);
+    const full = await runCli(['--json', ...w.args, 'connectors', 'sync', 'twilio-flex', '--type', 'full', '--dry-run', '--since', since]);
+    expect(full.code, full.stdout + full.stderr).toBe(0);
+    expect(notUsed(full)).toEqual([]);
   });
 });

@@ -89,7 +89,7 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
     .argument('<connector>', 'twilio-flex')
     .addOption(new Option('--type <type>', 'full or incremental').choices(['full', 'incremental']).default('incremental'))
     .option('--resources <list>', `comma-separated, among the ones the configuration syncs (sync.*): ${SYNC_RESOURCES.join(',')}`, csvOf(SYNC_RESOURCES))
-    .option('--since <date>', "ISO date, not after Twilio's now (an emulator's own clock when installed with --emulator); task data is clamped to the 30-day TaskRouter retention", isoDate)
+    .option('--since <date>', "where a full sync (or a first incremental one) starts: ISO date, not after Twilio's now (an emulator's own clock when installed with --emulator); clamped to the 30-day TaskRouter retention", isoDate)
     .option('--channels <list>', `comma-separated, among the configured channels: ${CHANNELS.join(',')}`, csvOf(CHANNELS))
     .option('--dry-run', 'read Twilio and print the Brevo writes it would make, writing nothing')
     .option('--no-deliver', 'only fill the outbox (leave delivery to `tajo serve`)')

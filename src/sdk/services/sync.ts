@@ -101,6 +101,10 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
       ctx.logger.debug({ err }, 'progress callback failed');
     }
   };
+  // an incremental run resumes from the TaskRouter cursor: a --since would be silently ignored (windows.ts syncRange)
+  if (params.since !== undefined && (params.type ?? 'incremental') === 'incremental' && (await store.getCheckpoint(id, 'taskrouter_events', conn.workspaceSid))) {
+    emit({ kind: 'warning', message: `--since ${params.since} is not used: an incremental sync resumes where the last one ended (its cursor); run --type full to read from --since` });
+  }
   const twilioStats = new RequestStats();
   const budgets = twilioBudgetsFor(store, conn.workspaceSid, time.timeScale, { logger: ctx.logger });
   const dryRun = params.dryRun === true;
