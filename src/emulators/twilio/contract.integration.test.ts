@@ -8,7 +8,8 @@ const specs = new SpecValidators(specDir);
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer();
+  // a frozen clock never refills the budgets: this file makes more TaskRouter reads than one second's burst
+  s = await startTestServer({ limits: { taskrouterReadRps: 1000, taskrouterEventsRps: 1000 } });
 });
 afterAll(async () => {
   await s.close();
@@ -140,6 +141,49 @@ describe('every response validates against the spec schema (all properties, no e
     const kd = (created.body as { sid: string }).sid;
     const fetched = await s.get(`/flex-api/v1/Interactions/${kd}`);
     expect(specs.validator('flex_v1', '/v1/Interactions/{Sid}', 'GET', 200)(fetched.body)).toBe(true);
+  });
+
+  it('the remaining emulated endpoints validate too (workspaces list, workflow, task channel, worker reservation, flex channels, service participant, sink and subscription lifecycle)', async () => {
+    const wf = await firstSid(`${ws()}/Workflows`, 'workflows');
+    const tc = await firstSid(`${ws()}/TaskChannels`, 'channels');
+    const worker = s.fixture.workers[0] ?? '';
+    const wres = await firstSid(`${ws()}/Workers/${worker}/Reservations`, 'reservations');
+    const part = await firstSid(`${svc()}/Conversations/${conv()}/Participants`, 'participants');
+    const ch = await firstSid('/flex-api/v1/Channels', 'flex_chat_channels');
+    const reads: [Case['spec'], string, string][] = [
+      ['taskrouter_v1', '/v1/Workspaces', '/taskrouter/v1/Workspaces'],
+      ['taskrouter_v1', `${WSP}/Workflows/{Sid}`, `${ws()}/Workflows/${wf}`],
+      ['taskrouter_v1', `${WSP}/TaskChannels/{Sid}`, `${ws()}/TaskChannels/${tc}`],
+      ['taskrouter_v1', `${WSP}/Workers/{WorkerSid}/Reservations/{Sid}`, `${ws()}/Workers/${worker}/Reservations/${wres}`],
+      ['conversations_v1', '/v1/Services/{ChatServiceSid}/Conversations/{ConversationSid}/Participants/{Sid}', `${svc()}/Conversations/${conv()}/Participants/${part}`],
+      ['flex_v1', '/v1/Channels/{Sid}', `/flex-api/v1/Channels/${ch}`],
+      ['flex_v1', '/v1/WebChannels/{Sid}', `/flex-api/v1/WebChannels/${ch}`],
+    ];
+    for (const [spec, path, url] of reads) {
+      const r = await s.get(url);
+      expect(r.status, `${url} ${JSON.stringify(r.body)}`).toBe(200);
+      const v = specs.validator(spec, path, 'GET', 200);
+      expect(v(r.body), `${url} ${JSON.stringify(v.errors)}`).toBe(true);
+    }
+
+    const checked = async (specPath: string, method: 'GET' | 'POST', url: string, status: number, form?: Record<string, string | string[]>): Promise<Record<string, unknown>> => {
+      const r = await call({ spec: 'events_v1', specPath, method, url: () => `/events${url}`, status, ...(form ? { form: () => form } : {}) });
+      expect(r.status, `${method} ${url} ${JSON.stringify(r.body)}`).toBe(status);
+      const v = specs.validator('events_v1', specPath, method, status);
+      expect(v(r.body), `${method} ${url} ${JSON.stringify(v.errors)}`).toBe(true);
+      return r.body as Record<string, unknown>;
+    };
+    const sink = await checked('/v1/Sinks', 'POST', '/v1/Sinks', 201, { Description: 'lifecycle', SinkType: 'webhook', SinkConfiguration: JSON.stringify({ destination: 'http://127.0.0.1:9/none', method: 'POST', batch_events: false }) });
+    const dg = String(sink.sid);
+    await checked('/v1/Sinks/{Sid}', 'POST', `/v1/Sinks/${dg}`, 200, { Description: 'lifecycle 2' });
+    s.fixture.db.prepare("UPDATE sinks SET status = 'active' WHERE sid = ?").run(dg);
+    const sub = await checked('/v1/Subscriptions', 'POST', '/v1/Subscriptions', 201, { Description: 'sub', SinkSid: dg, Types: [JSON.stringify({ type: 'com.twilio.taskrouter.task.created', schema_version: 1 })] });
+    const df = String(sub.sid);
+    await checked('/v1/Subscriptions/{Sid}', 'GET', `/v1/Subscriptions/${df}`, 200);
+    await checked('/v1/Subscriptions/{Sid}', 'POST', `/v1/Subscriptions/${df}`, 200, { Description: 'sub 2' });
+    const del = async (url: string) => (await fetch(`${s.url}/events${url}`, { method: 'DELETE', headers: { authorization: s.auth } })).status;
+    expect(await del(`/v1/Subscriptions/${df}`)).toBe(204);
+    expect(await del(`/v1/Sinks/${dg}`)).toBe(204);
   });
 
   it('error bodies have Twilio\'s shape', async () => {
