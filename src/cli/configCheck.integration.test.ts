@@ -83,6 +83,7 @@ describe('tajo config check: the base URLs a sync uses', () => {
     const line = (name: string) => h.stdout.split('\n').find((l) => l.trim().split(/\s+/)[0] === name) ?? '';
     expect(line('flex')).toContain(`${emu.info.twilio.flex} (installed`);
     expect(line('brevo')).toContain(`${emu.info.brevo} (installed`);
+    expect(h.stdout).toContain("# the base URLs below are the configuration's");
 
     const file = join(dir.path, 'override.yaml');
     await writeFile(file, 'connectors:\n  twilio_flex:\n    base_urls:\n      flex: http://127.0.0.1:9/flex\n');

@@ -53,6 +53,7 @@ export function registerConfigCommands(program: Command, env: CommandEnv): void 
         `  base URLs a sync uses (${installedNote}):`,
         ...Object.entries(r.baseUrls).map(([k, v]) => `    ${k.padEnd(14)} ${v.url} (${SOURCE_TEXT[v.source]})`),
         '',
+        ...(Object.values(r.baseUrls).some((u) => u.source === 'installed') ? ["# the base URLs below are the configuration's: the installed connector's (above) are the ones used"] : []),
         stringify(r.config).trimEnd(),
       ]);
     });
