@@ -34,9 +34,9 @@ interface SyncOpts {
   deliver: boolean;
 }
 
-/** `install` also reads these from the environment (flags win); `rotate` takes its flags only. */
+/** `install` also reads these from the environment, then tajo.yaml (flags win); `rotate` takes its flags only. */
 const credentialOptions = (cmd: Command, fromEnv: boolean) => {
-  const env = (name: string) => (fromEnv ? ` (env ${name})` : '');
+  const env = (name: string) => (fromEnv ? ` (env ${name}, else tajo.yaml)` : '');
   return cmd
     .option('--auth-token <token>', `Twilio Auth Token${env('TWILIO_AUTH_TOKEN')}`)
     .option('--api-key-sid <SK…>', `Twilio API key SID, instead of the auth token${env('TWILIO_API_KEY')}`)
@@ -52,12 +52,12 @@ export function registerConnectorCommands(program: Command, env: CommandEnv): vo
       .command('install')
       .description('verify Twilio (and Brevo) credentials, discover the workspace, store them encrypted')
       .argument('<connector>', 'twilio-flex')
-      .option('--account-sid <AC…>', 'Twilio Account SID (env TWILIO_ACCOUNT_SID)')
-      .option('--flex-flow-sid <FO…>', 'Flex Flow SID (env TWILIO_FLEX_FLOW_SID)')
+      .option('--account-sid <AC…>', 'Twilio Account SID (env TWILIO_ACCOUNT_SID, else account_sid in tajo.yaml)')
+      .option('--flex-flow-sid <FO…>', 'Flex Flow SID (env TWILIO_FLEX_FLOW_SID, else flex_flow_sid in tajo.yaml)')
       .option('--workspace-sid <WS…>', 'TaskRouter workspace (env TWILIO_WORKSPACE_SID, else workspace_sid in tajo.yaml, else discovered from Flex Configuration)'),
     true,
   )
-    .option('--brevo-base-url <url>', 'Brevo API base URL (default https://api.brevo.com/v3)', httpUrl)
+    .option('--brevo-base-url <url>', 'Brevo API base URL (default: brevo.base_url in tajo.yaml, https://api.brevo.com/v3)', httpUrl)
     .option('--emulator <url>', 'take every base URL and credential from a running `tajo emulator` (flags still win; TWILIO_* and BREVO_API_KEY in the environment are not read)')
     .action(async (connector: string, o: InstallOpts) => {
       const ctx = env.ctx();
