@@ -94,10 +94,13 @@ export function route(
 
 export function installGate(scope: FastifyInstance, env: Env, product: TwilioProduct, routes: RouteTable): void {
   const prefix = PRODUCT_PREFIX[product];
-  if (scope.hasContentTypeParser('application/x-www-form-urlencoded')) scope.removeContentTypeParser('application/x-www-form-urlencoded');
+  // Twilio reads POST parameters from form-encoded bodies only (the specs' request bodies are
+  // application/x-www-form-urlencoded): a JSON or other body carries no parameters, so a required one is missing.
+  scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, parseForm(typeof body === 'string' ? body : body.toString('utf8')));
   });
+  scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) => done(null, {}));
 
   scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const key = endpointKey(req, product);

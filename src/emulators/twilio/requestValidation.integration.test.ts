@@ -43,6 +43,24 @@ describe('request parameters that are not what the spec describes are 400 20001,
     }
   });
 
+  it('a JSON body is not read as parameters (the spec\'s request bodies are application/x-www-form-urlencoded only)', async () => {
+    const json = async (path: string, body: unknown) => {
+      const res = await fetch(s.url + path, { method: 'POST', headers: { authorization: s.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const config = JSON.stringify({ destination: 'http://127.0.0.1:9/none', method: 'POST', batch_events: true });
+    const sink = await json('/events/v1/Sinks', { Description: 'json sink', SinkType: 'webhook', SinkConfiguration: config });
+    expect(sink.status).toBe(400);
+    expect(sink.body).toMatchObject({ ...badRequest, message: 'Missing required parameter Description in the post body' });
+    const listed = (await s.get('/events/v1/Sinks')).body.sinks as { description: string }[];
+    expect(listed.map((x) => x.description)).not.toContain('json sink');
+    const flex = await json('/flex-api/v1/Interactions', { Channel: { type: 'sms', initiated_by: 'customer' } });
+    expect(flex.status).toBe(400);
+    expect(flex.body).toMatchObject({ ...badRequest, message: 'Missing required parameter Channel in the post body' });
+    // the same parameters form-encoded are accepted
+    expect((await post('/events/v1/Sinks', { Description: 'form sink', SinkType: 'webhook', SinkConfiguration: config })).status).toBe(201);
+  });
+
   it('TaskRouter: a StartDate/EndDate out of the date range (StartDate=99999999999999999999) on the statistics', async () => {
     const ws = `/taskrouter/v1/Workspaces/${s.fixture.workspaceSid}`;
     for (const path of ['/Workers/CumulativeStatistics', `/Workers/${s.fixture.workers[0] ?? ''}/Statistics`, '/TaskQueues/Statistics', `/TaskQueues/${s.fixture.queues.everyone}/CumulativeStatistics`]) {
