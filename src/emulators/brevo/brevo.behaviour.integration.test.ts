@@ -18,6 +18,19 @@ describe('Brevo emulator behaviour', () => {
     }
   });
 
+  it('refuses an empty list name on create and rename, as it does an empty folder name', async () => {
+    const folderId = ((await s.call('POST', '/contacts/folders', { name: 'F' })).json as { id: number }).id;
+    const created = await s.call('POST', '/contacts/lists', { name: '', folderId });
+    expect(created.status).toBe(400);
+    expect(created.json).toEqual({ code: 'missing_parameter', message: 'name is missing' });
+    expect(s.emu.state().lists).toEqual([]);
+    const id = ((await s.call('POST', '/contacts/lists', { name: 'support', folderId })).json as { id: number }).id;
+    const renamed = await s.call('PUT', `/contacts/lists/${id}`, { name: '' });
+    expect(renamed.status).toBe(400);
+    expect(renamed.json).toEqual({ code: 'missing_parameter', message: 'name is missing' });
+    expect(((await s.call('GET', `/contacts/lists/${id}`)).json as { name: string }).name).toBe('support');
+  });
+
   it('ignores wrong-typed and unknown attributes silently, and logs them', async () => {
     const r = await s.call('POST', '/contacts', {
       email: 'a@example.com',

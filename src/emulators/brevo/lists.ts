@@ -55,6 +55,7 @@ export function registerListRoutes(ctx: BrevoContext): void {
   });
   ctx.route('POST', '/contacts/lists', ({ body }) => {
     const b = body as { name: string; folderId: number };
+    if (!b.name) throw badRequest('name is missing', 'missing_parameter');
     if (!store.folders.has(b.folderId)) throw badRequest('Folder ID does not exist');
     return { status: 201, body: { id: store.createList(b.name, b.folderId).id } };
   });
@@ -66,6 +67,7 @@ export function registerListRoutes(ctx: BrevoContext): void {
     const l = list(params.listId);
     const b = (body ?? {}) as { name?: string; folderId?: number };
     if (b.name === undefined && b.folderId === undefined) throw badRequest('name or folderId is missing', 'missing_parameter');
+    if (b.name === '') throw badRequest('name is missing', 'missing_parameter');
     if (b.folderId !== undefined) l.folderId = folder(b.folderId).id;
     if (b.name !== undefined) l.name = b.name;
     return { status: 204 };
