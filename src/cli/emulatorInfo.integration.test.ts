@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../emulators/index.js';
 import { runCli, tempDir } from './test-helpers/runCli.js';
 
 let server: Server;
@@ -28,6 +30,23 @@ describe('connectors install --emulator <url of another server>', () => {
       const r = await runCli(['--json', '--data-dir', dir.path, 'connectors', 'install', 'twilio-flex', '--emulator', u]);
       expect(r.code, u).toBe(64);
       expect(r.json()).toMatchObject({ error: { code: 'TAJO_USAGE', message: `${u}/_emulator/info is not an emulator info document${u === url ? ' (not JSON)' : ''}` } });
+    }
+  });
+});
+
+describe('connectors install --emulator <one of the URLs `tajo emulator` prints>', () => {
+  it('finds the emulator at that URL\'s origin, as the hint ("pass the URL it prints") says', async () => {
+    const emu = await startEmulator({ seed: 71, scale: 'small' });
+    try {
+      for (const [i, u] of [emu.info.twilio.flex, emu.info.brevo, `${emu.url}/`].entries()) {
+        const r = await runCli(['--data-dir', join(dir.path, `printed-${i}`), 'connectors', 'install', 'twilio-flex', '--emulator', u]);
+        expect(r.code, `${u}: ${r.stderr}`).toBe(0);
+      }
+      const none = await runCli(['--data-dir', join(dir.path, 'none'), 'connectors', 'install', 'twilio-flex', '--emulator', 'http://127.0.0.1:9/x']);
+      expect(none.code).toBe(64);
+      expect(none.stderr).toMatch(/hint: .*tajo emulator/);
+    } finally {
+      await emu.close();
     }
   });
 });

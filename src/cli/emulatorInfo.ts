@@ -3,13 +3,40 @@ import type { EmulatorInfo } from '../emulators/index.js';
 
 export type { EmulatorInfo };
 
+/**
+ * The info of the emulator at `url`: its address (http://127.0.0.1:PORT), or any URL on it (`tajo emulator` prints
+ * the vendors' base URLs, e.g. …/flex-api): when the URL as given is not the emulator's, its origin is tried. Errors
+ * are about the URL as given.
+ */
 export async function fetchEmulatorInfo(url: string): Promise<EmulatorInfo> {
   const base = url.replace(/\/+$/, '');
+  let origin: string | undefined;
+  try {
+    origin = new URL(base).origin;
+  } catch {
+    origin = undefined;
+  }
+  try {
+    return await infoAt(base);
+  } catch (err) {
+    // nothing answered at that host: its origin will not either
+    if (origin === undefined || origin === base || origin === 'null' || unreachable.has(err as object)) throw err;
+    const found = await infoAt(origin).catch(() => undefined);
+    if (!found) throw err;
+    return found;
+  }
+}
+
+const unreachable = new WeakSet<object>();
+
+async function infoAt(base: string): Promise<EmulatorInfo> {
   let res: Response;
   try {
     res = await fetch(`${base}/_emulator/info`, { signal: AbortSignal.timeout(10_000) });
   } catch (err) {
-    throw new TajoError('TAJO_USAGE', `No emulator answers at ${base}`, { cause: err, hint: 'start one with `tajo emulator` and pass the URL it prints' });
+    const e = new TajoError('TAJO_USAGE', `No emulator answers at ${base}`, { cause: err, hint: 'start one with `tajo emulator` and pass its address (http://127.0.0.1:PORT; any of the URLs it prints works)' });
+    unreachable.add(e);
+    throw e;
   }
   if (!res.ok) throw new TajoError('TAJO_USAGE', `${base}/_emulator/info answered ${res.status}`, { hint: 'is this a `tajo emulator` URL?' });
   let info: Partial<EmulatorInfo> | null;
