@@ -127,13 +127,18 @@ describe('Brevo emulator behaviour', () => {
     const ok = await s.call('POST', `/contacts/lists/${listId}/contacts/add`, { emails: emails.slice(0, 149).concat('a@example.com') });
     expect(ok.status).toBe(201);
     expect((ok.json as { contacts: { success: string[]; failure: string[] } }).contacts.success).toEqual(['a@example.com']);
-    const again = await s.call('POST', `/contacts/lists/${listId}/contacts/add`, { emails: ['a@example.com'] });
-    expect(again.json).toEqual({ contacts: { success: [], failure: ['a@example.com'] } });
+    // nothing added (already in the list, or unknown): Brevo answers 400, not 201 with an empty success list
+    const again = await s.call('POST', `/contacts/lists/${listId}/contacts/add`, { emails: ['a@example.com', 'ghost@example.com'] });
+    expect(again.status).toBe(400);
+    expect(again.json).toEqual({ code: 'invalid_parameter', message: 'Contact already in list and/or does not exist' });
     expect((await s.call('POST', '/contacts/lists/999/contacts/add', { emails: ['a@example.com'] })).status).toBe(404);
     expect((await s.call('POST', `/contacts/lists/${listId}/contacts/add`, { emails: ['a@example.com'], ids: [1] })).status).toBe(400);
     const rm = await s.call('POST', `/contacts/lists/${listId}/contacts/remove`, { ids: [1] });
     expect(rm.json).toEqual({ contacts: { success: [1], failure: [] } });
     expect(s.emu.state().lists[0]?.contactIds).toEqual([]);
+    const rmAgain = await s.call('POST', `/contacts/lists/${listId}/contacts/remove`, { ids: [1, 999] });
+    expect(rmAgain.status).toBe(400);
+    expect(rmAgain.json).toMatchObject({ code: 'invalid_parameter' });
   });
 
   it('events: validation, contact creation, contact_properties, stored with received time', async () => {

@@ -92,14 +92,17 @@ describe('Brevo emulator responses match the spec', () => {
     await c('GET', '/contacts/lists/{listId}/contacts', `/contacts/lists/${list.id}/contacts`, undefined, 200);
     await c('GET', '/contacts/lists/{listId}/contacts', '/contacts/lists/999/contacts', undefined, 404);
     const add = '/contacts/lists/{listId}/contacts/add';
+    const remove = '/contacts/lists/{listId}/contacts/remove';
     await c('POST', add, `/contacts/lists/${list.id}/contacts/add`, { ids: [bob.id, 999] }, 201);
+    await c('POST', remove, `/contacts/lists/${list.id}/contacts/remove`, { extIds: ['bob'] }, 201);
     await c('POST', add, `/contacts/lists/${list.id}/contacts/add`, { extIds: ['bob', 'ghost'] }, 201);
+    await c('POST', add, `/contacts/lists/${list.id}/contacts/add`, { extIds: ['bob', 'ghost'] }, 400);
     await c('POST', add, `/contacts/lists/${list.id}/contacts/add`, { emails: [] }, 400);
     await c('POST', add, '/contacts/lists/999/contacts/add', { emails: ['ana@example.com'] }, 404);
-    const remove = '/contacts/lists/{listId}/contacts/remove';
     await c('POST', remove, `/contacts/lists/${list.id}/contacts/remove`, { emails: ['ana@example.com'] }, 201);
     await c('POST', remove, `/contacts/lists/${list.id}/contacts/remove`, { all: true }, 201);
     await c('POST', remove, '/contacts/lists/999/contacts/remove', { ids: [1] }, 404);
+    await c('POST', remove, `/contacts/lists/${list.id}/contacts/remove`, { ids: [999] }, 400);
     await c('POST', '/contacts/batch', '/contacts/batch', { contacts: [{ id: ana.id, attributes: { FIRSTNAME: 'A' } }, { sms: '+33689965433', smsBlacklisted: true }] }, 204);
     await c('POST', '/contacts/batch', '/contacts/batch', { contacts: [{ email: 'ghost@example.com' }] }, 404);
     await c('POST', '/contacts/batch', '/contacts/batch', { contacts: [{ email: 'ana@example.com', id: ana.id }] }, 400);

@@ -97,15 +97,24 @@ export function registerListRoutes(ctx: BrevoContext): void {
     const type = kind === 'emails' ? 'email_id' : kind === 'ids' ? 'contact_id' : 'ext_id';
     return values.map((v) => ({ value: v, contact: resolveContactSafe(store, v, type) }));
   };
-  const answer = (results: { value: string | number; ok: boolean }[]) => ({
-    status: 201,
-    body: { contacts: { success: results.filter((r) => r.ok).map((r) => r.value), failure: results.filter((r) => !r.ok).map((r) => r.value) } },
-  });
+  /**
+   * failure = "already in list and/or doesn't exist" ([SPEC] postContactInfo); 201 while at least one value succeeds.
+   * When none does, Brevo answers 400 `invalid_parameter` "Contact already in list and/or does not exist"
+   * (sendinblue/APIv3-php-library#47, #92, #134, confirmed by a maintainer); the remove wording is the emulator's.
+   */
+  const answer = (results: { value: string | number; ok: boolean }[], op: 'add' | 'remove') => {
+    if (!results.some((r) => r.ok)) {
+      throw badRequest(op === 'add' ? 'Contact already in list and/or does not exist' : 'Contact already removed from list and/or does not exist');
+    }
+    return {
+      status: 201,
+      body: { contacts: { success: results.filter((r) => r.ok).map((r) => r.value), failure: results.filter((r) => !r.ok).map((r) => r.value) } },
+    };
+  };
 
-  // failure = "already in list and/or doesn't exist" ([SPEC] postContactInfo); the call still answers 201.
   ctx.route('POST', '/contacts/lists/{listId}/contacts/add', ({ params, body }) => {
     const l = list(params.listId);
-    return answer(members(body, 'add').map((m) => ({ value: m.value, ok: m.contact ? store.addToList(m.contact, l.id) : false })));
+    return answer(members(body, 'add').map((m) => ({ value: m.value, ok: m.contact ? store.addToList(m.contact, l.id) : false })), 'add');
   });
   ctx.route('POST', '/contacts/lists/{listId}/contacts/remove', ({ params, body }) => {
     const l = list(params.listId);
@@ -117,7 +126,7 @@ export function registerListRoutes(ctx: BrevoContext): void {
       store.processes.set(pid, { id: pid, name: 'REMOVE_LIST_CONTACTS', status: 'completed', createdAt: t, dueAt: t, completedAt: t });
       return { status: 201, body: { contacts: { total: ids.length, processId: pid } } };
     }
-    return answer(members(body, 'remove').map((m) => ({ value: m.value, ok: m.contact ? store.removeFromList(m.contact, l.id) : false })));
+    return answer(members(body, 'remove').map((m) => ({ value: m.value, ok: m.contact ? store.removeFromList(m.contact, l.id) : false })), 'remove');
   });
 
   // ---- folders ----

@@ -82,6 +82,17 @@ describe('Brevo bootstrap against the emulator', () => {
     const failed = await c.addContactsToList(id, extIds);
     expect(failed.length).toBe(148);
   });
+
+  it('a list change where no id succeeds (Brevo: 400 "Contact already in list and/or does not exist") reports them all as failed, not an error', async () => {
+    const c = await emulator();
+    const id = await ensureList(c, 'Support contacts');
+    await c.createContact({ ext_id: 'chat:a', attributes: {}, listIds: [] });
+    expect(await c.addContactsToList(id, ['chat:a'])).toEqual([]);
+    // a re-sent add (already in the list) and an unknown id
+    expect(await c.addContactsToList(id, ['chat:a', 'chat:ghost'])).toEqual(['chat:a', 'chat:ghost']);
+    expect(await c.removeContactsFromList(id, ['chat:a'])).toEqual([]);
+    expect(await c.removeContactsFromList(id, ['chat:a'])).toEqual(['chat:a']);
+  });
 });
 
 describe('events/batch limit discovery', () => {

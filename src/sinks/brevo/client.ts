@@ -329,7 +329,18 @@ export class BrevoClient {
   private async changeList(op: 'add' | 'remove', listId: number, extIds: readonly string[], o: CallOptions): Promise<string[]> {
     const failed: string[] = [];
     for (const part of chunk(extIds, LIST_CHANGE_MAX_IDS)) {
-      const r = await this.call('POST', `/contacts/lists/${listId}/contacts/${op}`, { extIds: part }, o);
+      let r: HttpResponse;
+      try {
+        r = await this.call('POST', `/contacts/lists/${listId}/contacts/${op}`, { extIds: part }, o);
+      } catch (e) {
+        // None of the ids changed (already in/out of the list, or unknown): Brevo answers 400 instead of a 201 whose
+        // `success` is empty. Same outcome as a 201 listing them all under `failure`.
+        if (e instanceof VendorHttpError && e.httpStatus === 400 && isNothingChanged(e.responseBody)) {
+          failed.push(...part);
+          continue;
+        }
+        throw e;
+      }
       const f = (r.json as { contacts?: { failure?: unknown[] } } | undefined)?.contacts?.failure;
       if (Array.isArray(f)) failed.push(...f.map(String));
     }
@@ -393,6 +404,15 @@ export class BrevoClient {
 }
 
 /** One `jsonBody` item of `POST /contacts/import` (the import sizes its chunks by these). */
+/**
+ * The 400 of a list add/remove where no id changed: `invalid_parameter` "Contact already in list and/or does not exist"
+ * (sendinblue/APIv3-php-library#47, #92, #134).
+ */
+function isNothingChanged(body: unknown): boolean {
+  const b = (body && typeof body === 'object' ? body : {}) as { code?: unknown; message?: unknown };
+  return b.code === 'invalid_parameter' && typeof b.message === 'string' && /and\/or does(?: not|n't) exist/i.test(b.message);
+}
+
 export function importEntry(c: ContactPayload): { email?: string; ext_id: string; attributes: Record<string, unknown> } {
   return { ...(c.email ? { email: c.email } : {}), ext_id: c.ext_id, attributes: { ...c.attributes, EXT_ID: c.ext_id } };
 }
