@@ -129,3 +129,13 @@ describe('sync --resources', () => {
     expect(ok.code, ok.stdout).toBe(0);
   });
 });
+
+describe('serve --sync-every', () => {
+  it('is refused with --role ingest (it runs on worker roles only, as its help says) instead of being ignored', async () => {
+    const data = join(dir.path, 'ingest');
+    const io = bufferIo({ env: {}, waitForShutdown: async () => undefined });
+    const code = await main(['node', 'tajo', '--data-dir', data, 'serve', '--port', '0', '--role', 'ingest', '--sync-every', '60'], io);
+    expect(code, io.stdoutText()).toBe(64);
+    expect(io.stderrText()).toContain('error[TAJO_USAGE]: --sync-every runs on the worker roles');
+  });
+});

@@ -28,6 +28,9 @@ export function registerServeCommand(program: Command, env: CommandEnv): void {
     .action(async (o: { role: Role; port?: number; host?: string; syncEvery?: number; leaseSeconds?: number }) => {
       const ctx = env.ctx();
       ctx.useDefaultLevel('info');
+      if (o.role === 'ingest' && o.syncEvery) {
+        throw new TajoError('TAJO_USAGE', '--sync-every runs on the worker roles (--role worker or all), not on --role ingest', { hint: 'start the scheduled syncs on a worker replica, or drop --sync-every' });
+      }
       const sdk = await ctx.sdk();
       assertEnabled(sdk, 'twilio-flex', 'tajo serve');
       const store = await sdk.store();
