@@ -111,7 +111,11 @@ export type SyncType = 'full' | 'incremental';
 export interface SyncParams {
   type?: SyncType;
   resources?: SyncResource[];
-  /** ISO date or date-time; older than TaskRouter's 30-day retention is clamped for task data (with a warning). */
+  /**
+   * ISO date or date-time where a full sync (or a first incremental one) starts; older than TaskRouter's 30-day retention
+   * is clamped for task data (with a warning); after the vendors' now (an emulator's own clock) is TAJO_USAGE; an
+   * incremental sync with a cursor resumes from it instead (with a warning).
+   */
   since?: string;
   channels?: Channel[];
   dryRun?: boolean;
@@ -336,6 +340,15 @@ export interface ForgetResult {
   interactions: number;
   surveys: number;
   outbox: number;
+  /** Dead letters about them removed (any status): Brevo writes, tasks that failed mapping, webhooks of their tasks. */
+  deadLetters: number;
+  /** Webhook payloads (inbox rows) holding only their records, removed. */
+  inbox: number;
+  /**
+   * Inbox rows naming them that stay: a batch row that also holds other people's events, or one being processed. The
+   * processor drops their events; `tajo prune` deletes the rows once processed and older than its cut-off.
+   */
+  inboxKept: number;
   /** `deleteInBrevo`: whether a Brevo contact was deleted, and how many. */
   brevoDeleted?: boolean;
   brevoContactsDeleted?: number;
