@@ -11,6 +11,8 @@ import type { Report } from './types.js';
 
 type Row = Record<string, unknown>;
 const QUEUE_FIELDS = ['queue_sid', 'queue_name', 'day', 'channel', 'entered', 'answered', 'abandoned', 'wait_p50', 'wait_p90', 'wait_max', 'answered_within_sl'];
+/** Compared with the truth: the CSV's leading columns plus timed_out (appended last in the CSV). */
+const QUEUE_COMPARED = [...QUEUE_FIELDS, 'timed_out'];
 const AGENT_FIELDS = ['worker_sid', 'worker_name', 'day', 'tasks_handled', 'avg_handle', 'p90_handle', 'avg_wrapup', 'time_available', 'time_busy', 'time_break', 'time_offline', 'avg_csat'];
 
 const pick = (r: object, fields: string[]): Row => Object.fromEntries(fields.map((f) => [f, (r as Row)[f]]));
@@ -42,7 +44,7 @@ describe('tajo report equals the ground truth (emulator seed 7, small, full sync
 
   it('queues per (queue, day, channel): counts, nearest-rank waits, answered within the service level', () => {
     expect(truth.metrics.queues.length).toBeGreaterThan(10);
-    expect(sorted(report.queues ?? [], QUEUE_FIELDS)).toEqual(sorted(truth.metrics.queues, QUEUE_FIELDS));
+    expect(sorted(report.queues ?? [], QUEUE_COMPARED)).toEqual(sorted(truth.metrics.queues, QUEUE_COMPARED));
   });
 
   it('agents per (worker, day): handled tasks, handle/wrap-up times, activity time, CSAT', () => {
@@ -67,6 +69,10 @@ describe('tajo report equals the ground truth (emulator seed 7, small, full sync
     expect(report.summary?.interactions).toBe(interactions);
     expect(report.summary?.answered_within_sl).toBe(truth.metrics.queues.reduce((a, q) => a + q.answered_within_sl, 0));
     expect(report.summary?.csat_count).toBe(truth.metrics.csat.count);
+    // the world has customer abandonments and TTL timeouts (SEMANTICS §1): counted apart, the rate on the former only
+    const total = (k: 'abandoned' | 'timed_out'): number => truth.metrics.queues.reduce((a, q) => a + q[k], 0);
+    expect(total('timed_out')).toBeGreaterThan(0);
+    expect([report.summary?.abandoned, report.summary?.timed_out]).toEqual([total('abandoned'), total('timed_out')]);
   });
 
   it('--queue keeps one queue (by name or SID, any case); its rows equal the truth rows of that queue', async () => {
@@ -74,7 +80,7 @@ describe('tajo report equals the ground truth (emulator seed 7, small, full sync
     if (!q) throw new Error('no queue rows');
     for (const sel of [q.queue_name.toUpperCase(), q.queue_sid]) {
       const r = (await runCli(['--json', ...args, '--queue', sel])).json<Report>();
-      expect(sorted(r.queues ?? [], QUEUE_FIELDS)).toEqual(sorted(truth.metrics.queues.filter((t) => t.queue_sid === q.queue_sid), QUEUE_FIELDS));
+      expect(sorted(r.queues ?? [], QUEUE_COMPARED)).toEqual(sorted(truth.metrics.queues.filter((t) => t.queue_sid === q.queue_sid), QUEUE_COMPARED));
       expect(r.queue_totals?.map((t) => t.queue_sid)).toEqual([q.queue_sid]);
     }
   });
@@ -84,7 +90,7 @@ describe('tajo report equals the ground truth (emulator seed 7, small, full sync
     const day = days[1] as string;
     const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
     const r = (await runCli(['--json', '--data-dir', h.dir, 'report', '--since', day, '--until', next, '--now', String(truth.nowMs)])).json<Report>();
-    expect(sorted(r.queues ?? [], QUEUE_FIELDS)).toEqual(sorted(truth.metrics.queues.filter((q) => q.day === day), QUEUE_FIELDS));
+    expect(sorted(r.queues ?? [], QUEUE_COMPARED)).toEqual(sorted(truth.metrics.queues.filter((q) => q.day === day), QUEUE_COMPARED));
     expect(sorted((r.agents ?? []).filter((a) => a.tasks_handled > 0), ['worker_sid', 'day', 'tasks_handled', 'avg_handle', 'p90_handle', 'time_busy']))
       .toEqual(sorted(truth.metrics.agents.filter((a) => a.day === day && a.tasks_handled > 0), ['worker_sid', 'day', 'tasks_handled', 'avg_handle', 'p90_handle', 'time_busy']));
   });

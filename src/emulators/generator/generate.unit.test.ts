@@ -188,6 +188,34 @@ describe('generateWorld (small)', () => {
     }
   });
 
+  it('cancels a queued task either for the customer (a hang-up) or for its TTL ("Task TTL Exceeded"), and the truth carries that reason', () => {
+    const ttl = (t: TaskRow & { timeout: number }): number => (t.task_channel_unique_name === 'voice' ? 900 : 3600);
+    const byTask = new Map((db.prepare('SELECT * FROM tasks').all() as Array<TaskRow & { timeout: number; reason: string | null }>).map((t) => [t.sid, t]));
+    const truthReason = new Map(truth.events.filter((e) => e.name === 'SUPPORT_ABANDONED').map((e) => [e.source_sid, e.properties.cancel_reason]));
+    let timeouts = 0;
+    let customers = 0;
+    for (const e of events.filter((x) => x.event_type === 'task.canceled' && truthReason.has(x.task_sid ?? ''))) {
+      const d = JSON.parse(e.event_data) as Record<string, string>;
+      const t = byTask.get(e.task_sid ?? '')!;
+      expect(truthReason.get(t.sid)).toBe(d.task_canceled_reason);
+      // a task's Timeout is its TTL: 15 min for a call, 60 min for messaging
+      expect(t.timeout).toBe(ttl(t));
+      if (d.task_canceled_reason === 'Task TTL Exceeded') {
+        timeouts++;
+        expect(Number(d.task_age)).toBeGreaterThanOrEqual(t.timeout);
+        expect(t.reason).toBe('Task TTL Exceeded');
+      } else {
+        customers++;
+        expect(['Caller hung up', 'Customer left the conversation']).toContain(d.task_canceled_reason);
+        expect(Number(d.task_age)).toBeLessThan(t.timeout);
+      }
+    }
+    expect(timeouts).toBeGreaterThan(0);
+    expect(customers).toBeGreaterThan(timeouts);
+    const q = (k: 'abandoned' | 'timed_out'): number => truth.metrics.queues.reduce((s, x) => s + x[k], 0);
+    expect([q('abandoned'), q('timed_out')]).toEqual([customers, timeouts]);
+  });
+
   it('keeps worker activity timelines consistent with reservations', () => {
     const state = new Map<string, string>();
     for (const e of events) {

@@ -1,7 +1,9 @@
 /**
  * The TaskRouter life of one interaction: task.created → task-queue.entered → reservation.created →
  * (reservation.rejected | reservation.timeout → another reservation) → reservation.accepted → [transfer: another
- * task-queue.entered + reservation] → task.wrapup → task.completed; or task.canceled while queued (abandoned).
+ * task-queue.entered + reservation] → task.wrapup → task.completed; or task.canceled while queued (abandoned): the
+ * customer left (`abandonReason`), or nobody took the task before its TTL ran out and TaskRouter canceled it with
+ * "Task TTL Exceeded" (`TTL_EXCEEDED`, a timeout; docs/SEMANTICS.md §1).
  */
 import { TICK_MS, tick } from './ids.js';
 import { writeConversation } from './conversations.js';
@@ -9,6 +11,17 @@ import { scheduleSurvey } from './surveys.js';
 import type { ReservationState, Sim, SimTask, SimWorker } from './timeline.js';
 
 const MIN = 60_000;
+
+/**
+ * TaskRouter's `task_canceled_reason` when a task's Timeout (TTL) runs out: "On timeout, the `task.canceled` event
+ * will fire with description `Task TTL Exceeded`" (TaskRouter Task resource, `Timeout` parameter).
+ */
+export const TTL_EXCEEDED = 'Task TTL Exceeded';
+
+/** The TTL (Task `Timeout`) the generator gives an interaction task: 15 min for a call, 60 min for messaging. */
+export function taskTtlMs(channel: string | null): number {
+  return channel === 'voice' ? 15 * MIN : 60 * MIN;
+}
 /** Leaves room for the conversation to close (on a whole second) after task.wrapup and before task.completed. */
 const MIN_WRAP_MS = 3_000;
 
@@ -32,12 +45,15 @@ export function arrive(sim: Sim, task: SimTask): void {
   sim.at(task.queueEnteredMs + routing, () => {
     if (task.status === 'pending') sim.enqueue(task, sim.now);
   });
-  const maxWait = task.channel === 'voice' ? 15 * MIN : 60 * MIN;
-  task.deadlineMs = Math.min(created + maxWait, hardEndMs - 5 * MIN);
+  const ttlEnd = created + taskTtlMs(task.channel);
+  task.deadlineMs = Math.min(ttlEnd, hardEndMs - 5 * MIN);
+  // the TTL ran out: TaskRouter cancels the task (a timeout). A task cut short by the end of the world before its TTL
+  // is one whose customer gave up waiting (an abandonment), so no "TTL Exceeded" comes before the TTL.
+  const timedOut = task.deadlineMs === ttlEnd;
   sim.at(Math.max(task.deadlineMs, task.queueEnteredMs + routing + TICK_MS), () => {
     if (task.status === 'pending' && task.answeredMs === null) {
       sim.dequeue(task);
-      cancel(sim, task);
+      cancel(sim, task, timedOut);
     }
   });
 }
@@ -171,19 +187,21 @@ function complete(sim: Sim, task: SimTask, res: ReservationState): void {
 }
 
 /**
- * The `task_canceled_reason` of an abandoned interaction: the customer left (never a TaskRouter timeout here). The
- * ground truth's SUPPORT_ABANDONED carries it as `cancel_reason` (truth.ts).
+ * The `task_canceled_reason` of a customer abandonment: the customer left. (A task whose TTL ran out is canceled with
+ * `TTL_EXCEEDED` instead.) The ground truth's SUPPORT_ABANDONED carries the reason sent as `cancel_reason` (truth.ts).
  */
 export function abandonReason(channel: string | null): string {
   return channel === 'voice' || channel === null ? 'Caller hung up' : 'Customer left the conversation';
 }
 
-function cancel(sim: Sim, task: SimTask): void {
+function cancel(sim: Sim, task: SimTask, timedOut = false): void {
   if (task.status !== 'pending') return;
   const ms = sim.stamp(task, sim.now);
   task.status = 'canceled';
-  const reason = abandonReason(task.channel);
-  sim.ctx.writer.taskEvent('task.canceled', task, ms, 'account', `Task ${task.sid} canceled`, { canceledReason: reason });
+  task.cancelReason = timedOut ? TTL_EXCEEDED : abandonReason(task.channel);
+  // a timeout is TaskRouter's own doing (actor: the workspace, as for a survey task's TTL); a hang-up reaches it through Flex
+  sim.ctx.writer.taskEvent('task.canceled', task, ms, timedOut ? 'workspace' : 'account', `Task ${task.sid} canceled`,
+    { canceledReason: task.cancelReason });
   finalize(sim, task, ms);
 }
 
@@ -202,7 +220,8 @@ function finalize(sim: Sim, task: SimTask, endedMs: number): void {
   for (const r of task.reservations) writer.reservation(r.sid, task.sid, r.worker.sid, r.status, r.createdMs, r.updatedMs);
   writer.task({ sid: task.sid, attributes: task.attributes, status: task.status, channelName: task.channelName,
     queueSid: task.queue.sid, workflowSid: task.workflowSid, priority: task.priority,
-    reason: completed ? 'Task completed' : 'hangup', createdMs: task.createdMs, updatedMs: endedMs,
+    reason: completed ? 'Task completed' : task.cancelReason === TTL_EXCEEDED ? TTL_EXCEEDED : 'hangup',
+    timeoutSeconds: taskTtlMs(task.channel) / 1000, createdMs: task.createdMs, updatedMs: endedMs,
     queueEnteredMs: task.queueEnteredMs, endedMs });
   const w = task.worker;
   const v = task.values;
@@ -211,6 +230,7 @@ function finalize(sim: Sim, task: SimTask, endedMs: number): void {
     queue0Name: task.initialQueue.name, queueSid: task.queue.sid, queueName: task.queue.name,
     workerSid: w?.sid ?? null, workerName: w?.name ?? null, createdMs: task.createdMs, answeredMs: task.answeredMs,
     wrapupMs: completed ? task.wrapupMs : null, endedMs, outcome: completed ? 'completed' : 'abandoned',
+    cancelReason: completed ? null : task.cancelReason,
     conversationSid: task.conversationSid,
     convEndMs: !completed ? null : task.channel === 'voice' ? task.wrapupMs : closedMs,
     name: v.name, email: v.email, phone: v.phone, whatsapp: v.whatsapp, tier: v.tier, accountId: v.accountId,

@@ -4,7 +4,8 @@
  * Definitions (all days are UTC calendar days; seconds are rounded to 1 decimal):
  * - Only valid interactions count (dead letters are excluded); surveys are not interactions.
  * - Queue rows: one per (final queue of the interaction, day of created_at, channel). `entered` = interactions,
- *   `answered` = with an accepted reservation, `abandoned` = outcome abandoned, `wait_*` over answered wait_seconds,
+ *   `answered` = with an accepted reservation, `abandoned` = outcome abandoned by the customer, `timed_out` = outcome
+ *   abandoned with a timeout cancel reason (SEMANTICS §1, truth.ts `isTimeoutReason`), `wait_*` over answered wait_seconds,
  *   `answered_within_sl` = answered with wait_seconds ≤ serviceLevelSeconds (default 20).
  * - Percentiles are nearest-rank: sort ascending, take the value at rank ceil(p/100 · n) (1-based); null when n = 0.
  * - Agent rows: one per (worker, day) with any activity time or handled task. Tasks are attributed to the final agent
@@ -18,7 +19,7 @@ import type Database from 'better-sqlite3';
 import { rowToInteraction } from './model.js';
 import type { Channel } from './scales.js';
 import type { AgentMetric, GroundTruth, QueueMetric } from './truth.js';
-import { DAY_MS, emptyChannels, isoDay, secs1 } from './truth.js';
+import { DAY_MS, cancelReasonOf, emptyChannels, isoDay, isTimeoutReason, secs1 } from './truth.js';
 
 export function nearestRank(sortedAsc: readonly number[], p: number): number | null {
   if (sortedAsc.length === 0) return null;
@@ -75,11 +76,14 @@ export function computeMetrics(db: Database.Database, nowMs: number, serviceLeve
     const key = `${i.queueSid}|${day}|${ch}`;
     let q = queues.get(key);
     if (q === undefined) {
-      q = { q: { queue_sid: i.queueSid, queue_name: i.queueName, day, channel: ch, entered: 0, answered: 0, abandoned: 0, answered_within_sl: 0 }, waits: [] };
+      q = { q: { queue_sid: i.queueSid, queue_name: i.queueName, day, channel: ch, entered: 0, answered: 0, abandoned: 0, timed_out: 0, answered_within_sl: 0 }, waits: [] };
       queues.set(key, q);
     }
     q.q.entered++;
-    if (i.outcome === 'abandoned') q.q.abandoned++;
+    if (i.outcome === 'abandoned') {
+      if (isTimeoutReason(cancelReasonOf(i))) q.q.timed_out++;
+      else q.q.abandoned++;
+    }
     if (i.answeredMs !== null) {
       const wait = i.answeredMs - i.createdMs;
       q.q.answered++;

@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS gen_interactions (
   worker_sid TEXT, worker_name TEXT, created_ms INTEGER NOT NULL, answered_ms INTEGER, wrapup_ms INTEGER,
   ended_ms INTEGER NOT NULL, outcome TEXT NOT NULL, conversation_sid TEXT, conv_end_ms INTEGER,
   name TEXT, email TEXT, phone TEXT, whatsapp TEXT, tier TEXT, account_id TEXT,
-  stop_sms INTEGER NOT NULL DEFAULT 0, stop_whatsapp INTEGER NOT NULL DEFAULT 0);
+  stop_sms INTEGER NOT NULL DEFAULT 0, stop_whatsapp INTEGER NOT NULL DEFAULT 0, cancel_reason TEXT);
 CREATE INDEX IF NOT EXISTS gen_interactions_customer ON gen_interactions (customer_idx, created_ms);
 CREATE TABLE IF NOT EXISTS gen_surveys (survey_sid TEXT PRIMARY KEY, task_sid TEXT NOT NULL, created_ms INTEGER NOT NULL,
   completed_ms INTEGER, status TEXT NOT NULL, score INTEGER, questions TEXT NOT NULL, scale INTEGER NOT NULL);
@@ -44,6 +44,8 @@ export interface InteractionRecord {
   wrapupMs: number | null;
   endedMs: number;
   outcome: Outcome;
+  /** The `task_canceled_reason` the generator sent (abandoned only: a customer who left, or "Task TTL Exceeded"), else null. */
+  cancelReason: string | null;
   conversationSid: string | null;
   /** CONVERSATION_ENDED time: voice task.wrapup; messaging the close time; null while open or not completed. */
   convEndMs: number | null;
@@ -78,10 +80,13 @@ export class ModelWriter {
 
   constructor(db: Database.Database) {
     db.exec(GEN_DDL);
+    // a model written before cancel_reason existed (generateMore continues it): its cancels were all customer ones
+    const cols = db.prepare("SELECT name FROM pragma_table_info('gen_interactions')").all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'cancel_reason')) db.exec('ALTER TABLE gen_interactions ADD COLUMN cancel_reason TEXT');
     this.insInteraction = db.prepare(`INSERT INTO gen_interactions (task_sid, customer_idx, kind, channel, queue0_name,
       queue_sid, queue_name, worker_sid, worker_name, created_ms, answered_ms, wrapup_ms, ended_ms, outcome,
-      conversation_sid, conv_end_ms, name, email, phone, whatsapp, tier, account_id, stop_sms, stop_whatsapp)
-      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+      conversation_sid, conv_end_ms, name, email, phone, whatsapp, tier, account_id, stop_sms, stop_whatsapp, cancel_reason)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     this.insSurvey = db.prepare(`INSERT INTO gen_surveys (survey_sid, task_sid, created_ms, completed_ms, status, score,
       questions, scale) VALUES (?,?,?,?,?,?,?,?)`);
     this.insActivity = db.prepare('INSERT INTO gen_activity (worker_sid, start_ms, activity) VALUES (?,?,?)');
@@ -90,7 +95,7 @@ export class ModelWriter {
   interaction(r: InteractionRecord): void {
     this.insInteraction.run(r.taskSid, r.customerIdx, r.kind, r.channel, r.queue0Name, r.queueSid, r.queueName,
       r.workerSid, r.workerName, r.createdMs, r.answeredMs, r.wrapupMs, r.endedMs, r.outcome, r.conversationSid,
-      r.convEndMs, r.name, r.email, r.phone, r.whatsapp, r.tier, r.accountId, r.stopSms ? 1 : 0, r.stopWhatsapp ? 1 : 0);
+      r.convEndMs, r.name, r.email, r.phone, r.whatsapp, r.tier, r.accountId, r.stopSms ? 1 : 0, r.stopWhatsapp ? 1 : 0, r.cancelReason);
   }
 
   survey(s: SurveyRecord): void {
@@ -129,6 +134,7 @@ export function rowToInteraction(row: Record<string, unknown>): InteractionRecor
     wrapupMs: n('wrapup_ms'),
     endedMs: Number(row.ended_ms),
     outcome: String(row.outcome) as Outcome,
+    cancelReason: s('cancel_reason'),
     conversationSid: s('conversation_sid'),
     convEndMs: n('conv_end_ms'),
     name: s('name'),

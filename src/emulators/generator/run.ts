@@ -78,7 +78,7 @@ function makeTask(input: RunInput, i: number): SimTask {
     consent: optOut ? 'stop' : messaging && rng.chance(0.01) ? 'decoy' : null,
     survey: rng.chance(opts.surveyShare),
     excluded: new Set(), reservation: null, reservations: [], answeredMs: null, worker: null, wrapupMs: null, agents: [],
-    conversationSid, conversationCreatedMs: Math.max(input.startMs, createdMs - rng.int(20, 200) * TICK_MS), deadlineMs: createdMs,
+    conversationSid, conversationCreatedMs: Math.max(input.startMs, createdMs - rng.int(20, 200) * TICK_MS), deadlineMs: createdMs, cancelReason: null,
   };
 }
 

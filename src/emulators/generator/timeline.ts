@@ -65,6 +65,8 @@ export interface SimTask extends TaskView {
   conversationSid: string | null;
   conversationCreatedMs: number;
   deadlineMs: number;
+  /** The `task_canceled_reason` sent when the task was canceled (lifecycle.ts), else null. */
+  cancelReason: string | null;
 }
 
 export interface SimContext {

@@ -7,7 +7,10 @@
  *   task.created and no agent/wait/handle; SUPPORT_RESOLVED carries everything; CONVERSATION_ENDED (voice: wrap-up;
  *   messaging: conversation close, which happens during wrap-up) carries agent and wait but no handle_seconds, because the
  *   task has not ended yet; SUPPORT_ABANDONED carries wait_seconds = canceled − created and cancel_reason (the
- *   task_canceled_reason the generator sent: a hang-up or a customer who left, lifecycle.ts `abandonReason`).
+ *   task_canceled_reason the generator sent, as its model recorded it: a hang-up or a customer who left, lifecycle.ts
+ *   `abandonReason`, or "Task TTL Exceeded" when the task's TTL ran out, `TTL_EXCEEDED`; a model written before the
+ *   reason was recorded only sent customer reasons). Timeouts are SUPPORT_ABANDONED too and count in ABANDONS_30D.
+ * - Abandoned vs timed out (queue metrics): `isTimeoutReason` below, SEMANTICS §1's rule written here from the doc.
  * - CSAT_SUBMITTED properties: tajo_id, task_sid (the survey task), linked_task_sid, channel, queue (final queue of the
  *   linked interaction), agent, agent_sid, csat_score, csat_scale, questions (every answered measure, 1..N, with its
  *   label), low_score (score ≤ 2).
@@ -52,7 +55,10 @@ export interface QueueMetric {
   channel: Channel;
   entered: number;
   answered: number;
+  /** Customer abandonments only (SEMANTICS §1); the timeouts are in `timed_out`. */
   abandoned: number;
+  /** Abandoned interactions TaskRouter canceled itself (cancel_reason a timeout: "Task TTL Exceeded"). */
+  timed_out: number;
   wait_p50: number | null;
   wait_p90: number | null;
   wait_max: number | null;
@@ -107,6 +113,20 @@ export const LOW_SCORE_THRESHOLD = 2;
 /** Seconds, 1 decimal, from milliseconds. */
 export const secs1 = (ms: number): number => Math.round(ms / 100) / 10;
 export const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** The `task_canceled_reason` an abandoned interaction was canceled with (see the header). */
+export function cancelReasonOf(i: Pick<InteractionRecord, 'cancelReason' | 'channel'>): string {
+  return i.cancelReason ?? abandonReason(i.channel);
+}
+
+/**
+ * SEMANTICS §1, written from the doc (never imported from the connector): a cancel reason that, lower-cased, contains
+ * "ttl exceeded", "timeout", "timed out" or "max assignment count exceeded" is a timeout; any other is an abandonment.
+ */
+export function isTimeoutReason(reason: string): boolean {
+  const r = reason.toLowerCase();
+  return ['ttl exceeded', 'timeout', 'timed out', 'max assignment count exceeded'].some((p) => r.includes(p));
+}
 
 export interface CustomerGroup {
   customer: Customer;
@@ -214,7 +234,7 @@ export function* eventsOf(g: CustomerGroup, contact: TruthContact): Generator<Tr
     yield ids('SUPPORT_REQUESTED', i.taskSid, i.createdMs, { ...base, queue: i.queue0Name, ...conv });
     if (i.outcome === 'abandoned') {
       yield ids('SUPPORT_ABANDONED', i.taskSid, i.endedMs, { ...base, queue: i.queueName, ...conv, wait_seconds: secs1(i.endedMs - i.createdMs),
-        cancel_reason: abandonReason(i.channel) });
+        cancel_reason: cancelReasonOf(i) });
       continue;
     }
     const agent = { agent: i.workerName, agent_sid: i.workerSid, wait_seconds: secs1((i.answeredMs as number) - i.createdMs) };

@@ -23,7 +23,7 @@ function rec(more: Partial<InteractionRecord> & Pick<InteractionRecord, 'taskSid
     kind: 'ok', channel: 'voice', queue0Name: 'Voice Support', queueSid: Q.voice, queueName: 'Voice Support',
     workerSid: W1, workerName: 'ann_agent', answeredMs: null, wrapupMs: null, endedMs: more.createdMs + 60_000,
     outcome: 'completed', conversationSid: null, convEndMs: null, name: null, email: null, phone: null, whatsapp: null,
-    tier: null, accountId: null, stopSms: false, stopWhatsapp: false, ...more,
+    tier: null, accountId: null, stopSms: false, stopWhatsapp: false, cancelReason: null, ...more,
   };
 }
 
@@ -134,7 +134,7 @@ describe('computeTruth on a hand-built model', () => {
     expect(nearestRank([7], 90)).toBe(7);
     expect(nearestRank([], 50)).toBeNull();
     const billing = truth.metrics.queues.find((q) => q.queue_name === 'Billing');
-    expect(billing).toEqual({ queue_sid: Q.billing, queue_name: 'Billing', day: '2026-01-14', channel: 'sms', entered: 1, answered: 1, abandoned: 0,
+    expect(billing).toEqual({ queue_sid: Q.billing, queue_name: 'Billing', day: '2026-01-14', channel: 'sms', entered: 1, answered: 1, abandoned: 0, timed_out: 0,
       wait_p50: 20, wait_p90: 20, wait_max: 20, answered_within_sl: 1 });
     const w1Day = truth.metrics.agents.find((a) => a.worker_sid === W1 && a.day === '2026-01-15');
     expect(w1Day).toMatchObject({ tasks_handled: 1, avg_handle: 105, time_available: 3600, time_busy: 1800, time_break: 1800, time_offline: 36000, avg_csat: null });
@@ -144,5 +144,33 @@ describe('computeTruth on a hand-built model', () => {
     expect(w1Jan10).toMatchObject({ tasks_handled: 1, avg_handle: 317.7, p90_handle: 317.7, avg_wrapup: 30, avg_csat: 4 });
     expect(truth.metrics.channels).toEqual({ voice: 3, sms: 2, whatsapp: 1, webchat: 1 });
     expect(truth.metrics.csat).toEqual({ count: 2, avg: 3, distribution: { '1': 0, '2': 1, '3': 0, '4': 1, '5': 0 } });
+  });
+});
+
+describe('computeTruth: a customer abandonment and a TTL timeout (SEMANTICS §1)', () => {
+  const db = new Database(':memory:');
+  db.exec(WORLD_DDL);
+  db.exec(GEN_DDL);
+  const c = customer(0, '+14155550100', { phone: '+14155550100' });
+  db.prepare('INSERT INTO gen_customers VALUES (?, ?, ?)').run(c.idx, c.extId, JSON.stringify(c));
+  const m = new ModelWriter(db);
+  const t0 = at('2026-01-14T08:00:00.000Z');
+  const none = { workerSid: null, workerName: null, outcome: 'abandoned' as const };
+  m.interaction(rec({ taskSid: 'WTA', customerIdx: 0, createdMs: t0, endedMs: t0 + 40_000, cancelReason: 'Caller hung up', ...none }));
+  m.interaction(rec({ taskSid: 'WTB', customerIdx: 0, createdMs: t0 + 60_000, endedMs: t0 + 960_000, cancelReason: 'Task TTL Exceeded', ...none }));
+  // a model row without a recorded reason (written before it was kept): the generator then only sent customer reasons
+  m.interaction(rec({ taskSid: 'WTC', customerIdx: 0, createdMs: t0 + 120_000, endedMs: t0 + 130_000, ...none }));
+  m.interaction(rec({ taskSid: 'WTD', customerIdx: 0, createdMs: t0 + 180_000, answeredMs: t0 + 190_000, endedMs: t0 + 400_000 }));
+  const truth = computeTruth(db, NOW, { truthEvents: true, serviceLevelSeconds: 20, queues: 1 });
+
+  it('SUPPORT_ABANDONED carries the reason sent; a timeout is abandoned in Brevo and counts in ABANDONS_30D', () => {
+    const reasons = truth.events.filter((e) => e.name === 'SUPPORT_ABANDONED').map((e) => [e.source_sid, e.properties.cancel_reason, e.properties.wait_seconds]);
+    expect(reasons).toEqual([['WTA', 'Caller hung up', 40], ['WTC', 'Caller hung up', 10], ['WTB', 'Task TTL Exceeded', 900]]);
+    expect(truth.contacts[0]?.attributes.ABANDONS_30D).toBe(3);
+  });
+
+  it('the queue row counts the timeout apart: abandoned = customer abandonments only', () => {
+    expect(truth.metrics.queues).toEqual([{ queue_sid: Q.voice, queue_name: 'Voice Support', day: '2026-01-14', channel: 'voice', entered: 4,
+      answered: 1, abandoned: 2, timed_out: 1, wait_p50: 10, wait_p90: 10, wait_max: 10, answered_within_sl: 1 }]);
   });
 });

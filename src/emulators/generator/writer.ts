@@ -43,6 +43,8 @@ export interface TaskRow {
   workflowSid: string;
   priority: number;
   reason: string | null;
+  /** The Task's `timeout` (TTL) in seconds; 86400 (TaskRouter's default) when absent. */
+  timeoutSeconds?: number;
   createdMs: number;
   updatedMs: number;
   queueEnteredMs: number | null;
@@ -77,7 +79,7 @@ export class WorldWriter {
       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     this.insTask = db.prepare(`INSERT INTO tasks (sid, attributes, assignment_status, task_channel_unique_name, task_queue_sid,
       workflow_sid, priority, reason, timeout, date_created_ms, date_updated_ms, task_queue_entered_ms, ended_ms)
-      VALUES (?,?,?,?,?,?,?,?,86400,?,?,?,?)`);
+      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`);
     this.insRes = db.prepare(`INSERT INTO reservations (sid, task_sid, worker_sid, reservation_status, date_created_ms,
       date_updated_ms) VALUES (?,?,?,?,?,?)`);
     this.insConv = db.prepare(`INSERT INTO conversations (sid, chat_service_sid, messaging_service_sid, friendly_name,
@@ -187,7 +189,7 @@ export class WorldWriter {
 
   task(r: TaskRow): void {
     this.insTask.run(r.sid, r.attributes, r.status, r.channelName, r.queueSid, r.workflowSid, r.priority, r.reason,
-      r.createdMs, r.updatedMs, r.queueEnteredMs, r.endedMs);
+      r.timeoutSeconds ?? 86_400, r.createdMs, r.updatedMs, r.queueEnteredMs, r.endedMs);
   }
 
   reservation(sid: string, taskSid: string, workerSid: string, status: string, createdMs: number, updatedMs: number): void {
