@@ -19,6 +19,7 @@ export const ERRORS = {
   TAJO_CREDENTIAL_OVERRIDDEN: { status: 409, exit: 78, retryable: false, message: 'The configuration (tajo.yaml or an SDK option) sets this credential and takes precedence over stored credentials' },
   TAJO_CONNECTOR_ACCOUNT_CHANGED: { status: 409, exit: 78, retryable: false, message: 'The connector is installed here for another Twilio account or TaskRouter workspace' },
   TAJO_PERSON_NOT_FOUND: { status: 404, exit: 65, retryable: false, message: "No customer in Tajo's store has this phone, email, WhatsApp number or chat identity" },
+  TAJO_DEAD_LETTER_FORGOTTEN: { status: 409, exit: 65, retryable: false, message: 'The dead letter names a person `tajo forget` erased: replaying it would bring their data back' },
   // credentials and store (exit 74/77)
   TAJO_MASTER_KEY_INVALID: { status: 500, exit: 78, retryable: false, message: 'TAJO_MASTER_KEY must be 32 bytes, base64 or hex encoded' },
   TAJO_CREDENTIALS_DECRYPT: { status: 500, exit: 77, retryable: false, message: 'Stored credentials cannot be decrypted with this master key' },

@@ -340,6 +340,15 @@ export interface ForgetResult {
   interactions: number;
   surveys: number;
   outbox: number;
+  /** Dead letters about them removed (any status): Brevo writes, tasks that failed mapping, webhooks of their tasks. */
+  deadLetters: number;
+  /** Webhook payloads (inbox rows) holding only their records, removed. */
+  inbox: number;
+  /**
+   * Inbox rows naming them that stay: a batch row that also holds other people's events, or one being processed. The
+   * processor drops their events; `tajo prune` deletes the rows once processed and older than its cut-off.
+   */
+  inboxKept: number;
   /** `deleteInBrevo`: whether a Brevo contact was deleted, and how many. */
   brevoDeleted?: boolean;
   brevoContactsDeleted?: number;

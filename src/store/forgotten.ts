@@ -4,6 +4,7 @@
  * was being forgotten is caught by the store's commit, which refuses it for those customers (CustomerConflictError),
  * and the engine re-derives them without the forgotten rows (engine/sync/customerCommit.ts).
  */
+import { TajoError } from '../core/errors.js';
 import { CustomerConflictError } from './customerVersion.js';
 import type { CommitBatch, OutboxInput } from './types.js';
 
@@ -83,4 +84,98 @@ const FORGOTTEN_KEEP_MS = FORGOTTEN_KEEP_DAYS * 24 * 60 * 60 * 1000;
 /** The cut-off `tajo prune` passes to `Store.pruneForgotten`: its own, or the horizon above when that is earlier. */
 export function forgottenPruneBeforeMs(nowMs: number, beforeMs: number): number {
   return Math.min(beforeMs, nowMs - FORGOTTEN_KEEP_MS);
+}
+
+/**
+ * What `Store.forgetCustomer` looks for in the payloads it cannot delete by key (dead letters, inbox rows): the
+ * person's task SIDs and identities (customer key, email, phone, WhatsApp number, chat identity; lower-cased).
+ */
+export interface PersonTraces {
+  tasks: ReadonlySet<string>;
+  identities: ReadonlySet<string>;
+}
+
+/** Identities shorter than this are not searched for: they would match unrelated values. */
+const MIN_IDENTITY = 3;
+
+/** The person's identities from their customer key and customer row (either may be missing). */
+export function personIdentities(key: string, row: { email?: string | null; phone?: string | null; whatsapp?: string | null; chat_identity?: string | null } | undefined): string[] {
+  const ids = new Set<string>();
+  for (const v of [key, key.startsWith('chat:') ? key.slice('chat:'.length) : null, row?.email, row?.phone, row?.whatsapp, row?.chat_identity]) {
+    const n = identityForm(v);
+    if (n !== null) ids.add(n);
+  }
+  return [...ids];
+}
+
+function identityForm(v: string | null | undefined): string | null {
+  if (typeof v !== 'string') return null;
+  const n = v.trim().toLowerCase().replace(/^whatsapp:/, '');
+  return n.length >= MIN_IDENTITY ? n : null;
+}
+
+/** The lower-cased strings a store pre-selects candidate payloads by (substring match; `namesPerson` decides). */
+export function traceNeedles(p: PersonTraces): string[] {
+  return [...new Set([...p.tasks].map((t) => t.toLowerCase()).concat([...p.identities]))];
+}
+
+/** A task SID as a whole token (Twilio's are WT + 32 hex digits; any WT-token is looked up, an unknown one matches nothing). */
+const TASK_SID = /(?<![A-Za-z0-9])WT[0-9A-Za-z]{1,40}(?![A-Za-z0-9])/g;
+
+/** The task SIDs a stored payload names anywhere, inside JSON text such as TaskAttributes too. */
+export function taskSidsInPayload(payloadText: string): string[] {
+  return [...new Set(payloadText.match(TASK_SID) ?? [])];
+}
+
+/**
+ * Whether a stored payload (its JSON text) is about the person: it names one of their task SIDs, or holds a string
+ * equal to one of their identities (compared lower-cased, `whatsapp:` left out), also inside a string that is itself
+ * JSON (a task's attributes). A substring is not enough: +1415555010 is not +14155550100.
+ */
+export function namesPerson(payloadText: string, p: PersonTraces): boolean {
+  if (taskSidsInPayload(payloadText).some((s) => p.tasks.has(s))) return true;
+  if (!p.identities.size) return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(payloadText);
+  } catch {
+    return false;
+  }
+  const seen = (v: unknown, depth: number): boolean => {
+    if (depth > 20) return false;
+    if (typeof v === 'string') {
+      const n = identityForm(v);
+      if (n !== null && p.identities.has(n)) return true;
+      const t = v.trim();
+      if ((t.startsWith('{') || t.startsWith('[')) && t.length > 2) {
+        try {
+          return seen(JSON.parse(t), depth + 1);
+        } catch {
+          return false;
+        }
+      }
+      return false;
+    }
+    if (Array.isArray(v)) return v.some((x) => seen(x, depth + 1));
+    if (v !== null && typeof v === 'object') return Object.values(v).some((x) => seen(x, depth + 1));
+    return false;
+  };
+  return seen(value, 0);
+}
+
+/** The task SIDs a dead letter names: in its record key (a task SID, a Brevo event's tajo_id) or in its payload. */
+export function deadLetterTaskSids(recordKey: string, payloadText: string): string[] {
+  return taskSidsInPayload(`${recordKey}\n${payloadText}`);
+}
+
+/** `tajo dlq replay` of a dead letter naming a task `tajo forget` erased (the store refuses it in its transaction). */
+export function forgottenReplayError(id: number, forgotten: readonly string[]): TajoError {
+  return new TajoError('TAJO_DEAD_LETTER_FORGOTTEN', `Dead letter #${id} names ${forgotten.length === 1 ? 'a task' : `${forgotten.length} tasks`} of a person \`tajo forget\` erased (${forgotten.slice(0, 3).join(', ')}): replaying it would bring their data back, so nothing was replayed`, {
+    hint: `discard it with \`tajo dlq discard ${id}\``,
+  });
+}
+
+/** Whether a dead letter is about the person: its record key names one of their tasks, or its payload names them. */
+export function letterNamesPerson(recordKey: string, payloadText: string, p: PersonTraces): boolean {
+  return taskSidsInPayload(recordKey).some((s) => p.tasks.has(s)) || namesPerson(payloadText, p);
 }

@@ -273,6 +273,19 @@ export interface ForgetCounts {
    * still reach Brevo after the forget, until then (`tajo forget --delete-in-brevo` deletes again after it).
    */
   inflightUntilMs: number | null;
+  /**
+   * Dead letters about them, whatever their status: an outbox row's Brevo write, a task that could not be mapped
+   * (its attributes name them; its raw events and SID go the way of their other tasks), a webhook of their tasks.
+   */
+  deadLetters: number;
+  /** Inbox rows (webhook payloads, pending or processed) holding only their records. */
+  inbox: number;
+  /**
+   * Inbox rows naming them that had to stay: a batch row also holds other people's events, a claimed row is being
+   * processed. Their pending events of forgotten tasks are dropped by the processor; `tajo prune` deletes them once
+   * processed and older than its cut-off.
+   */
+  inboxKept: number;
 }
 
 /** What `Store.findCustomerKeys` looks a person up by (normalised: E.164 phone, lower-cased email, identity as is). */

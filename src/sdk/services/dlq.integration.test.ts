@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../config/schema.js';
+import { isTajoError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { EmbeddedBackend } from '../embedded.js';
 import { emulatorSuite } from '../test-helpers/emulatorSuite.js';
@@ -88,5 +89,26 @@ describe('dlq replay', () => {
     expect(r).toMatchObject({ id: letter!.id, status: 'replayed', inboxKey: replayInboxKey(letter!.id) });
     expect((await store.rawEventsForTasks(C, [task])).map((e) => [e.key, e.type])).toEqual([[ev, 'task.created']]);
     expect((await backend.dlqList({})).filter((d) => d.reason === 'processing_failed')).toEqual([]);
+  });
+  it('a dead letter of a forgotten person is refused (TAJO_DEAD_LETTER_FORGOTTEN): their webhook is not stored again', async () => {
+    const task = `WT${'0'.repeat(31)}6`;
+    const ev = `EV${'0'.repeat(31)}6`;
+    const jane = '+14155550166';
+    await store.commit(C, {
+      interactions: [{ taskSid: task, customerKey: jane, channel: 'sms', queueSid: null, queueName: null, workerSid: null, workerName: null, createdMs: Date.now() - 60_000,
+        answeredMs: null, wrapupMs: null, endedMs: null, outcome: 'completed', conversationSid: null, conversationClosedMs: null, waitSeconds: null, handleSeconds: null,
+        attributes: {}, updatedAt: new Date().toISOString(), cancelReason: null }],
+    });
+    expect(await backend.forget(C, jane, {})).toMatchObject({ customers: [jane], interactions: 1 });
+    // set aside after the forget (its processing threw before the processor dropped the forgotten task)
+    const webhook = { Sid: ev, EventType: 'task.completed', TaskSid: task, TaskAttributes: JSON.stringify({ from: jane }), ResourceType: 'task', ResourceSid: task };
+    await store.commit(C, { deadLetters: [{ source: 'webhook', reason: 'processing_failed', recordKey: `inbox:8:${ev}`, payload: { key: ev, source: 'taskrouter', webhook }, error: 'TypeError: boom' }] });
+    const letter = (await backend.dlqList({})).find((d) => d.reason === 'processing_failed')!;
+    const err = await backend.dlqReplay(letter.id).then(() => undefined, (e: unknown) => e);
+    expect(isTajoError(err, 'TAJO_DEAD_LETTER_FORGOTTEN')).toBe(true);
+    expect((await backend.dlqShow(letter.id)).status).toBe('open');
+    // nothing went back into the inbox: the replay's key is free
+    expect(await store.ingest([{ key: replayInboxKey(letter.id), source: 'taskrouter', payload: {} }])).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await backend.dlqDiscard(letter.id)).toEqual({ id: letter.id, status: 'discarded' });
   });
 });

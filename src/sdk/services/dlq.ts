@@ -1,6 +1,7 @@
 /** Dead letters: list, show, replay (back into the outbox, or derived again), discard. */
 import { TajoError } from '../../core/errors.js';
 import { commitDerived } from '../../engine/sync/customerCommit.js';
+import { deadLetterTaskSids, forgottenReplayError } from '../../store/forgotten.js';
 import type { Store } from '../../store/store.js';
 import type { DeadLetter, DeadLetterInput, InboxInput } from '../../store/types.js';
 import type { SdkContext } from '../context.js';
@@ -53,6 +54,8 @@ export async function show(ctx: SdkContext, id: number): Promise<DeadLetterDetai
  * - a webhook kept as `processing_failed` (its processing threw a bug) or `reservation_unresolved` (a plugin call whose
  *   reservation found no task in time): stored in the inbox again the same way, and processed by the version running
  *   now (with the TaskRouter access it has now).
+ * A dead letter naming a task `tajo forget` erased is refused (TAJO_DEAD_LETTER_FORGOTTEN), nothing replayed: it
+ * would bring the person's data back (forget removes the dead letters about them; one created later may remain).
  */
 export async function replay(ctx: SdkContext, id: number): Promise<DlqActionResult> {
   const d = await get(ctx, id);
@@ -98,6 +101,9 @@ async function replayWebhook(ctx: SdkContext, d: DeadLetter): Promise<DlqActionR
   }
   const conn = await loadConnection(ctx, 'twilio-flex');
   const store = await ctx.store();
+  // checked before the webhook goes back into the inbox (the store refuses the status change too, but only after it)
+  const forgotten = await store.forgottenTasks(conn.id, deadLetterTaskSids(d.recordKey, JSON.stringify(p.webhook)));
+  if (forgotten.length) throw forgottenReplayError(d.id, forgotten);
   const key = replayInboxKey(d.id);
   await store.ingest([{ key, source, payload: p.webhook }]);
   await store.setDeadLetterStatus(d.id, 'replayed');

@@ -79,13 +79,16 @@ export async function forget(ctx: SdkContext, id: ConnectorId, input: string, op
     });
   }
 
-  const totals = { interactions: 0, surveys: 0, outbox: 0 };
+  const totals = { interactions: 0, surveys: 0, outbox: 0, deadLetters: 0, inbox: 0, inboxKept: 0 };
   let inflightUntilMs = 0;
   for (const k of customers) {
     const removed = await store.forgetCustomer(id, k);
     totals.interactions += removed.interactions;
     totals.surveys += removed.surveys;
     totals.outbox += removed.outbox;
+    totals.deadLetters += removed.deadLetters;
+    totals.inbox += removed.inbox;
+    totals.inboxKept += removed.inboxKept;
     inflightUntilMs = Math.max(inflightUntilMs, removed.inflightUntilMs ?? 0);
   }
   // A delivery worker (`tajo serve`) had a write about them on its way to Brevo when their rows were removed: it may

@@ -1,5 +1,6 @@
 /** Outbox, ledger and dead-letter SQL, Postgres dialect (twin of ../sqlite/outbox.ts; SKIP LOCKED for concurrent drainers). */
 import type { DeadLetterInput, OutboxInput, OutboxItem, OutboxKind, OutboxStats } from '../types.js';
+import { deadLetterTaskSids, forgottenReplayError } from '../forgotten.js';
 import { iso, toOutbox, type OutboxCols } from '../rows.js';
 import type { PgDb, Queryable } from './db.js';
 import { jsonb } from './jsonb.js';
@@ -110,9 +111,21 @@ export async function deadLetterOutbox(db: PgDb, id: number, letter: DeadLetterI
   });
 }
 
+/** Same as the SQLite twin (see ../sqlite/outbox.ts): a dead letter naming a forgotten task is not replayed. */
 export async function setDeadLetterStatus(db: PgDb, id: number, status: 'replayed' | 'discarded', nowMs: number): Promise<void> {
   const at = iso(nowMs);
   await db.tx(async (c) => {
+    if (status === 'replayed') {
+      // FOR UPDATE: a forget deleting this letter meanwhile waits for the replay, then deletes the requeued row with their others
+      const [letter] = await db.query<{ connector_id: string | null; record_key: string; payload: string }>(
+        "SELECT connector_id, record_key, payload::text AS payload FROM dead_letters WHERE id = $1 AND status = 'open' FOR UPDATE", [id], c);
+      const sids = letter ? deadLetterTaskSids(letter.record_key, letter.payload) : [];
+      const forgotten = sids.length
+        ? (await db.query<{ sid: string }>('SELECT DISTINCT task_sid AS sid FROM forgotten_tasks WHERE ($1::text IS NULL OR connector_id = $1) AND task_sid = ANY($2::text[]) ORDER BY 1',
+          [letter?.connector_id ?? null, sids], c)).map((r) => r.sid)
+        : [];
+      if (forgotten.length) throw forgottenReplayError(id, forgotten);
+    }
     const [row] = await db.query<{ outbox_id: number | null }>(`UPDATE dead_letters SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'open' RETURNING outbox_id`,
       [status, at, id], c);
     if (!row || row.outbox_id == null || status !== 'replayed') return;

@@ -5,7 +5,7 @@ import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import {
   byEmail, identityKeys, iso, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
 } from '../rows.js';
-import { refuseForgotten, taskSidsOf } from '../forgotten.js';
+import { letterNamesPerson, namesPerson, personIdentities, refuseForgotten, taskSidsOf, traceNeedles } from '../forgotten.js';
 import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, ForgetCounts, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { PgDb, Queryable } from './db.js';
 import { jsonb } from './jsonb.js';
@@ -184,20 +184,43 @@ export async function forgetCustomer(db: PgDb, connectorId: string, key: string,
   return db.tx(async (c) => {
     const tasks = (await db.query<{ sid: string }>(`SELECT task_sid AS sid FROM interactions WHERE connector_id = $1 AND customer_key = $2
       UNION SELECT survey_task_sid FROM surveys WHERE connector_id = $1 AND customer_key = $2`, [connectorId, key], c)).map((r) => r.sid);
-    if (tasks.length) {
-      await db.query('DELETE FROM raw_events WHERE connector_id = $1 AND task_sid = ANY($2::text[])', [connectorId, tasks], c);
+    const [row] = await db.query<{ email: string | null; phone: string | null; whatsapp: string | null; chat_identity: string | null }>(
+      'SELECT email, phone, whatsapp, chat_identity FROM customers WHERE connector_id = $1 AND key = $2', [connectorId, key], c);
+    const mine = `(customer_key = $1 OR (key = $2 AND kind = 'contact'))`;
+    const outboxIds = (await db.query<{ id: string | number }>(`SELECT id FROM outbox WHERE ${mine}`, [key, `contact:${key}`], c)).map((r) => Number(r.id));
+    const traces = { tasks: new Set(tasks), identities: new Set(personIdentities(key, row)) };
+    // dead letters first: a task that failed mapping and names them joins their tasks (raw events, forgotten_tasks)
+    const letters = await db.query<{ id: string | number; source: string; record_key: string; payload: string; outbox_id: string | number | null }>(
+      `SELECT id, source, record_key, payload::text AS payload, outbox_id FROM dead_letters WHERE (connector_id = $1 OR connector_id IS NULL)
+        AND (outbox_id = ANY($2::bigint[]) OR EXISTS (SELECT 1 FROM unnest($3::text[]) n WHERE strpos(lower(record_key || ' ' || payload::text), n) > 0))`,
+      [connectorId, outboxIds, traceNeedles(traces)], c);
+    const outboxSet = new Set(outboxIds);
+    const gone = letters.filter((d) => (d.outbox_id !== null && outboxSet.has(Number(d.outbox_id))) || letterNamesPerson(d.record_key, d.payload, traces));
+    for (const d of gone) if (d.source === 'twilio' && /^WT[0-9A-Za-z]+$/.test(d.record_key)) traces.tasks.add(d.record_key);
+    const deadLetters = gone.length ? await db.count('DELETE FROM dead_letters WHERE id = ANY($1::bigint[])', [gone.map((d) => Number(d.id))], c) : 0;
+    const allTasks = [...traces.tasks];
+    if (allTasks.length) {
+      await db.query('DELETE FROM raw_events WHERE connector_id = $1 AND task_sid = ANY($2::text[])', [connectorId, allTasks], c);
       await db.query(`INSERT INTO forgotten_tasks (connector_id, task_sid, forgotten_at) SELECT $1, unnest($2::text[]), $3
-        ON CONFLICT (connector_id, task_sid) DO NOTHING`, [connectorId, tasks, iso(nowMs)], c);
+        ON CONFLICT (connector_id, task_sid) DO NOTHING`, [connectorId, allTasks, iso(nowMs)], c);
     }
     const interactions = await db.count('DELETE FROM interactions WHERE connector_id = $1 AND customer_key = $2', [connectorId, key], c);
     const surveys = await db.count('DELETE FROM surveys WHERE connector_id = $1 AND customer_key = $2', [connectorId, key], c);
     await db.query('DELETE FROM customers WHERE connector_id = $1 AND key = $2', [connectorId, key], c);
-    const mine = `(customer_key = $1 OR (key = $2 AND kind = 'contact'))`;
     const [inflight] = await db.query<{ until: string | null }>(
       `SELECT max(claimed_until_ms) AS until FROM outbox WHERE ${mine} AND status = 'inflight' AND claimed_until_ms > $3`, [key, `contact:${key}`, nowMs], c);
-    const outbox = await db.count(`DELETE FROM outbox WHERE ${mine}`, [key, `contact:${key}`], c);
+    // Brevo events of their tasks that carry no customer key (tajo_id `<event>:<task SID>`) go too
+    const outbox = await db.count(`DELETE FROM outbox WHERE ${mine}`, [key, `contact:${key}`], c)
+      + await db.count(`DELETE FROM outbox o WHERE o.kind = 'event' AND o.customer_key IS NULL AND EXISTS (SELECT 1 FROM unnest($1::text[]) t WHERE o.key LIKE '%:' || t)`, [allTasks], c);
     await db.query('DELETE FROM ledger WHERE key = $1', [`contact:${key}`], c);
-    return { interactions, surveys, outbox, inflightUntilMs: inflight?.until == null ? null : Number(inflight.until) };
+    // inbox rows hold no connector id; a payload naming their task SIDs or identities is theirs
+    const rows = (await db.query<{ id: string | number; status: string; batch: boolean; payload: string }>(
+      `SELECT id, status, item_keys IS NOT NULL AS batch, payload::text AS payload FROM inbox
+        WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) n WHERE strpos(lower(payload::text), n) > 0)`, [traceNeedles(traces)], c))
+      .filter((r) => namesPerson(r.payload, traces));
+    const erasable = rows.filter((r) => !r.batch && r.status !== 'inflight').map((r) => Number(r.id));
+    const inbox = erasable.length ? await db.count('DELETE FROM inbox WHERE id = ANY($1::bigint[])', [erasable], c) : 0;
+    return { interactions, surveys, outbox, inflightUntilMs: inflight?.until == null ? null : Number(inflight.until), deadLetters, inbox, inboxKept: rows.length - erasable.length };
   });
 }
 

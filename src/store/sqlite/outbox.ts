@@ -1,5 +1,6 @@
 /** Outbox, ledger and dead-letter SQL (one small function per statement group, graphile-worker style). */
 import type { DeadLetterInput, OutboxInput, OutboxItem, OutboxKind, OutboxStats } from '../types.js';
+import { deadLetterTaskSids, forgottenReplayError } from '../forgotten.js';
 import type { SqliteDb } from './db.js';
 import { iso, json, toOutbox, type OutboxCols } from '../rows.js';
 
@@ -117,11 +118,23 @@ export function deadLetterOutbox(db: SqliteDb, id: number, letter: DeadLetterInp
 
 /**
  * Replaying a dead letter that came from the outbox puts its row back in the queue (attempts reset), unless a
- * newer pending write for the same key already supersedes it.
+ * newer pending write for the same key already supersedes it. A dead letter naming a task `tajo forget` erased is
+ * not replayed (TAJO_DEAD_LETTER_FORGOTTEN, nothing changed): it would bring the person's data back.
  */
 export function setDeadLetterStatus(db: SqliteDb, id: number, status: 'replayed' | 'discarded', nowMs: number): void {
   const at = iso(nowMs);
   db.tx(() => {
+    if (status === 'replayed') {
+      const letter = db.stmt("SELECT connector_id, record_key, payload FROM dead_letters WHERE id = ? AND status = 'open'").get(id) as
+        | { connector_id: string | null; record_key: string; payload: string }
+        | undefined;
+      const sids = letter ? deadLetterTaskSids(letter.record_key, letter.payload) : [];
+      const forgotten = sids.length
+        ? (db.stmt('SELECT DISTINCT task_sid AS sid FROM forgotten_tasks WHERE (? IS NULL OR connector_id = ?) AND task_sid IN (SELECT value FROM json_each(?)) ORDER BY 1')
+          .all(letter?.connector_id ?? null, letter?.connector_id ?? null, JSON.stringify(sids)) as { sid: string }[]).map((r) => r.sid)
+        : [];
+      if (forgotten.length) throw forgottenReplayError(id, forgotten);
+    }
     const row = db.stmt(`UPDATE dead_letters SET status = ?, updated_at = ? WHERE id = ? AND status = 'open' RETURNING outbox_id`).get(status, at, id) as
       | { outbox_id: number | null }
       | undefined;

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isTajoError } from '../../core/errors.js';
+import type { JsonBatchSpec } from '../../core/jsonBatch.js';
 import { runStoreContract } from '../contract.js';
 import { openStore } from '../openStore.js';
 import type { OutboxInput } from '../types.js';
@@ -150,5 +151,25 @@ describe('sqlite store specifics', () => {
     expect(drained).toBe(2 * N);
     expect(rate.event).toBeGreaterThan(5_000);
     await store.close();
+  });
+  it('forget leaves a batch inbox row holding other people\'s events to `tajo prune` and counts it (inboxKept)', async () => {
+    const store = await SqliteStore.open(freshFile());
+    try {
+      const jane = '+14155550100';
+      const ev = (id: string, taskSid: string) => ({ id, type: 'com.twilio.taskrouter.task.completed', data: { payload: { task_sid: taskSid } } });
+      const spec: JsonBatchSpec = { keyField: 'id', typeField: 'type', required: [['id', 64], ['type', 64]], optional: [], fallbackTypes: ['test'], maxItems: 100 };
+      expect(await store.ingestJsonBatch(Buffer.from(JSON.stringify([ev('CE1', 'WT1'), ev('CE2', 'WT2')])), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
+      await store.commit('twilio-flex', {
+        interactions: [{ taskSid: 'WT1', customerKey: jane, channel: 'voice', queueSid: null, queueName: null, workerSid: null, workerName: null, createdMs: 0, answeredMs: null,
+          wrapupMs: null, endedMs: null, outcome: 'completed', conversationSid: null, conversationClosedMs: null, waitSeconds: null, handleSeconds: null, attributes: {},
+          updatedAt: new Date(0).toISOString(), cancelReason: null }],
+      });
+      expect(await store.forgetCustomer('twilio-flex', jane)).toMatchObject({ interactions: 1, inbox: 0, inboxKept: 1 });
+      // the row stays for bob's event (WT2); the processor drops hers: WT1 is forgotten
+      expect((await store.claimInbox({ workerId: 'w', limit: 10, leaseMs: 1000, nowMs: Date.now() })).map((i) => i.key)).toEqual(['CE1', 'CE2']);
+      expect(await store.forgottenTasks('twilio-flex', ['WT1', 'WT2'])).toEqual(['WT1']);
+    } finally {
+      await store.close();
+    }
   });
 });
