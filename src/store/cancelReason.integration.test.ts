@@ -40,7 +40,7 @@ const queue = [completed('WT1', 0), completed('WT2', 10), abandoned('WT3', 20, '
 
 /** Reasons the SQL and the TypeScript rule must classify alike (one queue each). */
 const REASONS = ['Task TTL Exceeded', 'TASK TTL EXCEEDED or Max assignment count exceeded', 'Workflow Timeout', 'timed out', 'Caller hung up',
-  'Customer left the conversation', 'hangup', 'settled', '', null];
+  'Customer left the conversation', 'hangup', 'settled', '', null, 'Max assignment count exceeded'];
 
 const canceledEvent = (task: string, ms: number, data: Record<string, unknown>): RawEvent => ({
   key: `EV-${task}-${ms}`, type: 'task.canceled', occurredMs: ms, taskSid: task, via: 'poll', data: { task_sid: task, ...data },
@@ -80,6 +80,8 @@ function suite(name: string, open: () => Promise<Store>, downgrade: () => Promis
       const groups = await store.queueGroups(C, { by: 'day', queueSids: REASONS.map((_, n) => `WQR${n}`) });
       const byQueue = Object.fromEntries(groups.map((g) => [g.queueSid, [g.abandoned, g.timedOut]]));
       expect(byQueue).toEqual(Object.fromEntries(REASONS.map((r, n) => [`WQR${n}`, isTimeoutReason(r) ? [0, 1] : [1, 0]])));
+      // no worker accepted the task: TaskRouter's routing failure counts with the timeouts, not as an abandonment
+      expect(byQueue[`WQR${REASONS.indexOf('Max assignment count exceeded')}`]).toEqual([0, 1]);
     });
 
     it('migration 0007 fills the reason of interactions derived before it from their stored task.canceled events', async () => {

@@ -35,6 +35,9 @@ describe('cancel reason: which ones are timeouts', () => {
     ['Task TTL Exceeded or Max assignment count exceeded', true],
     ['Workflow Timeout', true],
     ['Task timed out in the workflow', true],
+    // no worker accepted it: a routing failure, not the customer's decision
+    ['Max assignment count exceeded', true],
+    ['max assignment count exceeded', true],
     ['Caller hung up', false],
     ['Customer left the conversation', false],
     ['hangup', false],
