@@ -185,29 +185,22 @@ export function customerKeysByEmail(db: SqliteDb, connectorId: string, emails: s
 /**
  * Erases a person: their interactions and surveys, the raw events of those tasks (they carry the attributes),
  * the customer row, queued writes about them, the ledger entry of their contact (its key holds the ext_id), every
- * dead letter about them (`namesPerson`; a task that failed mapping is theirs when its attributes name them) and the
- * inbox rows holding only their webhooks. A batch inbox row that also holds others' events, or one being processed,
- * stays (`inboxKept`) until `tajo prune`.
+ * dead letter about them (`letterNamesPerson`; a task that failed mapping is theirs when its attributes name them) and
+ * the inbox rows holding only their webhooks. A batch inbox row that also holds others' events, or one being processed,
+ * stays (`inboxKept`) until `tajo prune`. The inbox, which may be large, is looked through before the write
+ * transaction (it blocks webhook writes), which only deletes the rows found; a row stored in between that names them
+ * is dropped by the processor (their tasks are forgotten) and pruned later.
  */
 export function forgetCustomer(db: SqliteDb, connectorId: string, key: string, nowMs: number): ForgetCounts {
+  const candidates = db.read(() => {
+    const { traces } = personTraces(db, connectorId, key);
+    return (db.stmt(`SELECT id, status, item_keys IS NOT NULL AS batch, payload FROM inbox
+      WHERE EXISTS (SELECT 1 FROM json_each(?) n WHERE instr(lower(payload), n.value) > 0)`).all(JSON.stringify(traceNeedles(traces))) as
+      { id: number; status: string; batch: number; payload: string }[]).filter((r) => namesPerson(r.payload, traces)).map((r) => ({ id: r.id, batch: r.batch }));
+  });
   return db.tx(() => {
-    const tasks = (db.stmt('SELECT task_sid AS sid FROM interactions WHERE connector_id = ? AND customer_key = ?').all(connectorId, key) as { sid: string }[])
-      .concat(db.stmt('SELECT survey_task_sid AS sid FROM surveys WHERE connector_id = ? AND customer_key = ?').all(connectorId, key) as { sid: string }[])
-      .map((r) => r.sid);
-    const row = db.stmt('SELECT email, phone, whatsapp, chat_identity FROM customers WHERE connector_id = ? AND key = ?').get(connectorId, key) as
-      | { email: string | null; phone: string | null; whatsapp: string | null; chat_identity: string | null }
-      | undefined;
-    const mine = `(customer_key = ? OR (key = ? AND kind = 'contact'))`;
-    const outboxIds = (db.stmt(`SELECT id FROM outbox WHERE ${mine}`).all(key, `contact:${key}`) as { id: number }[]).map((r) => r.id);
-    const traces = { tasks: new Set(tasks), identities: new Set(personIdentities(key, row)) };
-    // dead letters first: a task that failed mapping and names them joins their tasks (raw events, forgotten_tasks)
-    const letters = db.stmt(`SELECT id, source, record_key, payload, outbox_id FROM dead_letters WHERE (connector_id = ? OR connector_id IS NULL)
-      AND (outbox_id IN (SELECT value FROM json_each(?)) OR EXISTS (SELECT 1 FROM json_each(?) n WHERE instr(lower(record_key || ' ' || payload), n.value) > 0))`)
-      .all(connectorId, JSON.stringify(outboxIds), JSON.stringify(traceNeedles(traces))) as { id: number; source: string; record_key: string; payload: string; outbox_id: number | null }[];
-    const outboxSet = new Set(outboxIds);
-    const gone = letters.filter((d) => (d.outbox_id !== null && outboxSet.has(d.outbox_id)) || letterNamesPerson(d.record_key, d.payload, traces));
-    for (const d of gone) if (d.source === 'twilio' && /^WT[0-9A-Za-z]+$/.test(d.record_key)) traces.tasks.add(d.record_key);
-    const deadLetters = gone.length ? db.stmt('DELETE FROM dead_letters WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(gone.map((d) => d.id))).changes : 0;
+    const { traces, letters } = personTraces(db, connectorId, key);
+    const deadLetters = letters.length ? db.stmt('DELETE FROM dead_letters WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(letters)).changes : 0;
     const allTasks = [...traces.tasks];
     if (allTasks.length) {
       db.stmt(`DELETE FROM raw_events WHERE connector_id = ? AND task_sid ${IN}`).run(connectorId, list(allTasks));
@@ -217,20 +210,39 @@ export function forgetCustomer(db: SqliteDb, connectorId: string, key: string, n
     const interactions = db.stmt('DELETE FROM interactions WHERE connector_id = ? AND customer_key = ?').run(connectorId, key).changes;
     const surveys = db.stmt('DELETE FROM surveys WHERE connector_id = ? AND customer_key = ?').run(connectorId, key).changes;
     db.stmt('DELETE FROM customers WHERE connector_id = ? AND key = ?').run(connectorId, key);
+    const mine = `(customer_key = ? OR (key = ? AND kind = 'contact'))`;
     const inflight = db.stmt(`SELECT max(claimed_until_ms) AS until FROM outbox WHERE ${mine} AND status = 'inflight' AND claimed_until_ms > ?`).get(key, `contact:${key}`, nowMs) as { until: number | null };
     // Brevo events of their tasks that carry no customer key (tajo_id `<event>:<task SID>`) go too
     const outbox = db.stmt(`DELETE FROM outbox WHERE ${mine}`).run(key, `contact:${key}`).changes
       + db.stmt(`DELETE FROM outbox WHERE kind = 'event' AND customer_key IS NULL AND EXISTS (SELECT 1 FROM json_each(?) t WHERE outbox.key LIKE '%:' || t.value)`)
         .run(JSON.stringify(allTasks)).changes;
     db.stmt('DELETE FROM ledger WHERE key = ?').run(`contact:${key}`);
-    // inbox rows hold no connector id; a payload naming their task SIDs or identities is theirs
-    const rows = (db.stmt(`SELECT id, status, item_keys IS NOT NULL AS batch, payload FROM inbox
-      WHERE EXISTS (SELECT 1 FROM json_each(?) n WHERE instr(lower(payload), n.value) > 0)`).all(JSON.stringify(traceNeedles(traces))) as
-      { id: number; status: string; batch: number; payload: string }[]).filter((r) => namesPerson(r.payload, traces));
-    const erasable = rows.filter((r) => !r.batch && r.status !== 'inflight').map((r) => r.id);
-    const inbox = erasable.length ? db.stmt('DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(erasable)).changes : 0;
-    return { interactions, surveys, outbox, inflightUntilMs: inflight.until, deadLetters, inbox, inboxKept: rows.length - erasable.length };
+    // inbox rows hold no connector id; single rows found above, unless claimed meanwhile
+    const single = candidates.filter((r) => !r.batch).map((r) => r.id);
+    const inbox = single.length ? db.stmt(`DELETE FROM inbox WHERE id IN (SELECT value FROM json_each(?)) AND item_keys IS NULL AND status <> 'inflight'`).run(JSON.stringify(single)).changes : 0;
+    return { interactions, surveys, outbox, inflightUntilMs: inflight.until, deadLetters, inbox, inboxKept: candidates.length - inbox };
   });
+}
+
+/**
+ * What names the person (`PersonTraces`: their tasks, identities) and the ids of the dead letters about them: their
+ * outbox rows', and those `letterNamesPerson` finds; an unmapped task's dead letter adds the task to theirs.
+ */
+function personTraces(db: SqliteDb, connectorId: string, key: string): { traces: { tasks: Set<string>; identities: Set<string> }; letters: number[] } {
+  const tasks = (db.stmt(`SELECT task_sid AS sid FROM interactions WHERE connector_id = ? AND customer_key = ?
+    UNION SELECT survey_task_sid FROM surveys WHERE connector_id = ? AND customer_key = ?`).all(connectorId, key, connectorId, key) as { sid: string }[]).map((r) => r.sid);
+  const row = db.stmt('SELECT email, phone, whatsapp, chat_identity FROM customers WHERE connector_id = ? AND key = ?').get(connectorId, key) as
+    | { email: string | null; phone: string | null; whatsapp: string | null; chat_identity: string | null }
+    | undefined;
+  const outboxIds = (db.stmt(`SELECT id FROM outbox WHERE customer_key = ? OR (key = ? AND kind = 'contact')`).all(key, `contact:${key}`) as { id: number }[]).map((r) => r.id);
+  const traces = { tasks: new Set(tasks), identities: new Set(personIdentities(key, row)) };
+  const candidates = db.stmt(`SELECT id, source, record_key, payload, outbox_id FROM dead_letters WHERE (connector_id = ? OR connector_id IS NULL)
+    AND (outbox_id IN (SELECT value FROM json_each(?)) OR EXISTS (SELECT 1 FROM json_each(?) n WHERE instr(lower(record_key || ' ' || payload), n.value) > 0))`)
+    .all(connectorId, JSON.stringify(outboxIds), JSON.stringify(traceNeedles(traces))) as { id: number; source: string; record_key: string; payload: string; outbox_id: number | null }[];
+  const outboxSet = new Set(outboxIds);
+  const letters = candidates.filter((d) => (d.outbox_id !== null && outboxSet.has(d.outbox_id)) || letterNamesPerson(d.record_key, d.payload, traces));
+  for (const d of letters) if (d.source === 'twilio' && /^WT[0-9A-Za-z]+$/.test(d.record_key)) traces.tasks.add(d.record_key);
+  return { traces, letters: letters.map((d) => d.id) };
 }
 
 export function forgottenTasks(db: SqliteDb, connectorId: string, taskSids: string[]): string[] {
