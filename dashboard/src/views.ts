@@ -20,6 +20,8 @@ export function renderSummary(r: Report, charts: Record<string, ChartSlot>): voi
     replace($('kpis'),
       kpi('interactions', 'Interactions', s.interactions, int(s.interactions), `${int(s.answered)} answered`),
       kpi('abandoned', 'Abandoned', s.abandoned, int(s.abandoned), `${pct(s.abandon_rate)} of entered`),
+      // TaskRouter canceled the queued task (TTL exceeded, workflow timeout, no worker accepted it): not an abandonment
+      kpi('timed_out', 'Timed out', s.timed_out, int(s.timed_out), 'canceled by TaskRouter'),
       kpi('service_level', 'Service level', s.service_level, pct(s.service_level), `answered within ${r.service_level_seconds} s`),
       kpi('wait_p50', 'Wait p50', s.wait_p50, secs(s.wait_p50), `p90 ${secs(s.wait_p90)} · max ${secs(s.wait_max)}`),
       kpi('avg_handle', 'Avg handle', s.avg_handle, secs(s.avg_handle), `${int(s.tasks_handled)} handled by ${s.agents} agents`),
@@ -33,9 +35,10 @@ export function renderSummary(r: Report, charts: Record<string, ChartSlot>): voi
     x,
     series: [
       { label: 'Entered', color: COLORS.blue, kind: 'bars', values: t.map((p) => p.entered) },
+      { label: 'Timed out', color: COLORS.amber, kind: 'line', values: t.map((p) => p.timed_out) },
       { label: 'Abandoned %', color: COLORS.red, kind: 'line', scale: 'r', unit: '%', values: t.map((p) => p.abandon_rate) },
     ],
-    summary: `Interactions per ${r.by}: ${t.length} periods, ${int(t.reduce((a, p) => a + p.entered, 0))} entered; abandonment ${pct(r.summary?.abandon_rate)} overall`,
+    summary: `Interactions per ${r.by}: ${t.length} periods, ${int(t.reduce((a, p) => a + p.entered, 0))} entered; abandonment ${pct(r.summary?.abandon_rate)} overall; ${int(t.reduce((a, p) => a + p.timed_out, 0))} timed out`,
   });
   charts.sl?.render({
     x,
@@ -91,6 +94,7 @@ const QUEUE_COLUMNS: Column<QueueTotal>[] = [
   { key: 'answered', label: 'Answered', value: (q) => q.answered, numeric: true },
   { key: 'abandoned', label: 'Abandoned', value: (q) => q.abandoned, numeric: true },
   { key: 'abandon_rate', label: 'Aband. %', value: (q) => q.abandon_rate, format: (v) => dec(v as number | null), numeric: true },
+  { key: 'timed_out', label: 'Timed out', value: (q) => q.timed_out, numeric: true },
   { key: 'service_level', label: 'SL %', value: (q) => q.service_level, format: (v) => dec(v as number | null), numeric: true },
   { key: 'wait_p50', label: 'Wait p50 (s)', value: (q) => q.wait_p50, format: (v) => dec(v as number | null), numeric: true },
   { key: 'wait_p90', label: 'p90 (s)', value: (q) => q.wait_p90, format: (v) => dec(v as number | null), numeric: true },

@@ -91,6 +91,10 @@ describe('dashboard in headless Chromium', () => {
     const kpi = (k: string) => page.$eval(`[data-kpi="${k}"]`, (e) => ({ value: (e as HTMLElement).dataset.value, text: e.textContent }));
     expect(await kpi('interactions')).toEqual({ value: String(s.interactions), text: int(s.interactions) });
     expect(await kpi('abandoned')).toEqual({ value: String(s.abandoned), text: int(s.abandoned) });
+    // the world has tasks TaskRouter canceled for their TTL: shown apart from the customer abandonments
+    expect(s.timed_out).toBeGreaterThan(0);
+    expect(await kpi('timed_out')).toEqual({ value: String(s.timed_out), text: int(s.timed_out) });
+    expect(await page.getAttribute('#chart-volume', 'aria-label')).toContain(`; ${int(s.timed_out)} timed out`);
     expect(await kpi('service_level')).toEqual({ value: String(s.service_level), text: `${dec(s.service_level)} %` });
     expect(await kpi('wait_p50')).toEqual({ value: String(s.wait_p50), text: `${dec(s.wait_p50)} s` });
     expect(await kpi('avg_handle')).toEqual({ value: String(s.avg_handle), text: `${dec(s.avg_handle)} s` });
@@ -106,6 +110,7 @@ describe('dashboard in headless Chromium', () => {
       const row = queues.find((r) => r.key === q.queue_sid)?.cells;
       expect(row?.entered).toEqual({ v: String(q.entered), t: int(q.entered) });
       expect(row?.abandon_rate?.v).toBe(q.abandon_rate === null ? '' : String(q.abandon_rate));
+      expect(row?.timed_out).toEqual({ v: String(q.timed_out), t: int(q.timed_out) });
       expect(row?.service_level?.t).toBe(dec(q.service_level));
       expect(row?.wait_p90?.v).toBe(q.wait_p90 === null ? '' : String(q.wait_p90));
     }
