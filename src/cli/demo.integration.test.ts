@@ -24,6 +24,10 @@ describe('tajo demo', () => {
     expect(r.stderr).toContain('▸ full sync');
     expect(d.metrics!.contacts).toBe(c.contacts.expected);
     expect(Object.keys(d.metrics!.eventsByType).sort()).toEqual(['CONVERSATION_ENDED', 'CSAT_SUBMITTED', 'SUPPORT_ABANDONED', 'SUPPORT_REQUESTED', 'SUPPORT_RESOLVED']);
+    // the world has both customer abandonments and TTL timeouts, told apart by the SUPPORT_ABANDONED cancel_reason
+    expect(d.metrics!.timedOut).toBeGreaterThan(0);
+    expect(d.metrics!.abandoned).toBeGreaterThan(d.metrics!.timedOut);
+    expect(d.metrics!.abandoned + d.metrics!.timedOut).toBe(d.metrics!.eventsByType.SUPPORT_ABANDONED);
     expect(r.stdout).not.toMatch(/xkeysib-/);
   });
 });

@@ -3,6 +3,7 @@
  * generator's ground truth (contacts by ext_id with attribute values, list memberships, events as a multiset of
  * name + ext_id + source SID). Shapes are declared here structurally: the CLI never imports emulator internals.
  */
+import { isTimeoutReason } from '../../store/cancelReason.js';
 
 export interface BrevoStateDoc {
   contacts: { email: string | null; ext_id: string | null; attributes: Record<string, unknown>; listIds: number[]; smsBlacklisted?: boolean; whatsappBlacklisted?: boolean }[];
@@ -45,7 +46,10 @@ export interface DemoMetrics {
   avgWaitSeconds: number | null;
   csatResponses: number;
   avgCsat: number | null;
+  /** SUPPORT_ABANDONED of customer abandonments (docs/SEMANTICS.md §1). */
   abandoned: number;
+  /** SUPPORT_ABANDONED whose cancel_reason is a timeout (TaskRouter canceled the queued task). */
+  timedOut: number;
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -65,11 +69,14 @@ export function metricsOf(state: BrevoStateDoc): DemoMetrics {
   const seen = new Set<string>();
   let csatSum = 0;
   let csatN = 0;
+  let timedOut = 0;
   for (const e of state.events) {
     const tajoId = typeof e.event_properties?.tajo_id === 'string' ? e.event_properties.tajo_id : undefined;
     if (tajoId && seen.has(tajoId)) continue;
     if (tajoId) seen.add(tajoId);
     eventsByType[e.event_name] = (eventsByType[e.event_name] ?? 0) + 1;
+    const reason = e.event_properties?.cancel_reason;
+    if (e.event_name === 'SUPPORT_ABANDONED' && typeof reason === 'string' && isTimeoutReason(reason)) timedOut++;
     const score = e.event_properties?.csat_score;
     if (typeof score === 'number') {
       csatSum += score;
@@ -96,7 +103,8 @@ export function metricsOf(state: BrevoStateDoc): DemoMetrics {
     avgWaitSeconds: waitN ? round1(waitSum / waitN) : null,
     csatResponses: csatN,
     avgCsat: csatN ? Math.round((csatSum / csatN) * 100) / 100 : null,
-    abandoned: eventsByType.SUPPORT_ABANDONED ?? 0,
+    abandoned: (eventsByType.SUPPORT_ABANDONED ?? 0) - timedOut,
+    timedOut,
   };
 }
 

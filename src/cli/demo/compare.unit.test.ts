@@ -28,6 +28,13 @@ describe('demo comparison', () => {
     expect(metricsOf(s).eventsByType).toEqual({ SUPPORT_REQUESTED: 1, SUPPORT_RESOLVED: 1 });
   });
 
+  it('counts a SUPPORT_ABANDONED with a timeout cancel_reason as timed out, not abandoned', () => {
+    const abandoned = (sid: string, reason?: string) => ({ event_name: 'SUPPORT_ABANDONED', identifiers: { ext_id: '+14155550100' }, event_date: '2026-01-02T10:00:00.000Z',
+      event_properties: { tajo_id: `SUPPORT_ABANDONED:${sid}`, ...(reason === undefined ? {} : { cancel_reason: reason }) } });
+    const s = state({ events: [abandoned('WT1', 'Caller hung up'), abandoned('WT2', 'Task TTL Exceeded'), abandoned('WT3'), abandoned('WT2', 'Task TTL Exceeded')] });
+    expect(metricsOf(s)).toMatchObject({ abandoned: 2, timedOut: 1 });
+  });
+
   it('reports attribute, date, missing and list differences', () => {
     const s = state();
     s.contacts[0]!.attributes.AVG_WAIT_TIME = 12.4;

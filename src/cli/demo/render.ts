@@ -16,7 +16,7 @@ export function renderDemo(r: DemoResult): string[] {
     const channels = Object.entries(m.preferredChannels).map(([k, v]) => `${k} ${n(v)}`).join(', ');
     lines.push(
       `  preferred channels: ${channels || '-'}`,
-      `  average wait: ${m.avgWaitSeconds ?? '-'} s   abandoned: ${n(m.abandoned)}   CSAT: ${n(m.csatResponses)} responses, average ${m.avgCsat ?? '-'}`,
+      `  average wait: ${m.avgWaitSeconds ?? '-'} s   abandoned: ${n(m.abandoned)}   timed out: ${n(m.timedOut)}   CSAT: ${n(m.csatResponses)} responses, average ${m.avgCsat ?? '-'}`,
     );
   }
   const c = r.comparison;
