@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SwrCache } from '../analytics/cache.js';
+import { flexBaseUrlOf, readVendorClock, VendorClock } from '../analytics/clock.js';
 import { BudgetHistory, syncHealth } from '../analytics/health.js';
 import { buildReport } from '../analytics/report.js';
 import { parseRange } from '../analytics/time.js';
@@ -33,7 +34,13 @@ export interface DashboardDeps {
   budgets?: () => BudgetSnapshot[];
   /** Built front end (default: dist/dashboard of this package). */
   dashboardDir?: string;
+  /**
+   * The clock of the figures' "now" and relative ranges (`since=7d`). Default: the vendors' clock, as the sync reads
+   * it (an emulator's world clock for a connector installed with --emulator; src/analytics/clock.ts), read once and
+   * again at most every `clockRefreshMs`.
+   */
   now?: () => number;
+  clockRefreshMs?: number;
   /** How long a computed figure is served without recomputing (stale-while-revalidate; 0 = compute every call). */
   freshMs?: number;
   budgetSampleMs?: number;
@@ -118,6 +125,18 @@ const NOT_BUILT = '<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
   const connectorId = deps.connectorId ?? 'twilio-flex';
   const now = deps.now ?? Date.now;
+  const vendorClock = deps.now
+    ? undefined
+    : new VendorClock(async () => readVendorClock(await flexBaseUrlOf(deps.store, deps.config, connectorId)), {
+      ...(deps.clockRefreshMs !== undefined ? { refreshMs: deps.clockRefreshMs } : {}),
+      onWarning: (message) => deps.logger?.warn(message),
+    });
+  /** "now" of the figures (health stays on this machine's clock: its ages and budget pauses are wall-clock). */
+  const figuresNow = async (): Promise<() => number> => {
+    if (!vendorClock) return now;
+    await vendorClock.ready();
+    return () => vendorClock.now();
+  };
   const cfg = deps.config.connectors.twilio_flex;
   const cache = new SwrCache<unknown>({ freshMs: deps.freshMs ?? 2000, now, onError: (err) => deps.logger?.warn({ err }, 'dashboard refresh failed') });
   const history = deps.budgets ? new BudgetHistory(deps.budgets) : undefined;
@@ -145,15 +164,15 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDep
     checkToken(app, deps.config, req, q.token);
     const section = (req.params as { section: string }).section;
     reply.header('cache-control', 'no-store');
-    const nowMs = now();
     if (section === 'health') return cache.get('health', () => syncHealth(deps.store, connectorId, now(), history));
     const sections = SECTIONS[section];
     if (!sections) return replyError(reply, 'TAJO_ROUTE_NOT_FOUND', `No dashboard section ${section.slice(0, 40)}: summary, queues, agents, csat, channels, health`);
-    const range = parseRange(q.since, q.until, nowMs);
+    const reportNow = await figuresNow();
+    const range = parseRange(q.since, q.until, reportNow());
     const key = JSON.stringify([section, q.since ?? null, q.until ?? null, q.queue ?? null, q.by ?? 'day']);
     return cache.get(key, async (): Promise<Report> => {
       const report = await buildReport(deps.store, connectorId, {
-        ...range, nowMs: now(), ...(q.queue ? { queue: q.queue } : {}), by: q.by ?? 'day', sections,
+        ...range, nowMs: reportNow(), ...(q.queue ? { queue: q.queue } : {}), by: q.by ?? 'day', sections,
         serviceLevelSeconds: cfg.service_level_seconds, lowScoreThreshold: cfg.csat_low_score_threshold, defaultPhoneRegion: cfg.default_phone_region,
       });
       if (section === 'agents') delete report.agents;

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { flexBaseUrlOf, readVendorClock } from '../../analytics/clock.js';
 import { buildReport } from '../../analytics/report.js';
 import { CSV_TABLES, renderReport, reportCsv, type CsvTable } from '../../analytics/text.js';
 import { parseRange, parseTime } from '../../analytics/time.js';
@@ -31,7 +32,7 @@ export function registerReportCommand(program: Command, env: CommandEnv): void {
     .command('report')
     .description('support analytics from the synced data: queues, agents, channels, CSAT (tables, --json, --csv)')
     .option('--since <time>', 'interactions created at or after: ISO date/date-time (UTC), epoch ms, or ago (7d, 12h)')
-    .option('--until <time>', 'interactions created before (default: now); activity time is counted up to it')
+    .option('--until <time>', 'interactions created before (default: now, on the clock the sync reads: an emulator\'s own when installed with --emulator); activity time is counted up to it')
     .option('--queue <sid|name>', 'only this queue (SID or name, case-insensitive)')
     .addOption(new Option('--by <period>', 'rows per day or per hour').choices(['day', 'hour']).default('day'))
     .option('--csv [table]', `CSV instead of tables: one of ${CSV_TABLES.join(', ')} (default: all, each after a "# name" line)`, csvTable)
@@ -42,7 +43,14 @@ export function registerReportCommand(program: Command, env: CommandEnv): void {
       const sdk = await ctx.sdk();
       const store = await sdk.store();
       const cfg = sdk.config.connectors.twilio_flex;
-      const nowMs = o.now !== undefined ? parseTime(o.now, Date.now(), 'now') : Date.now();
+      // the vendors' now, as the sync reads it: an emulator's world clock when installed with --emulator
+      let nowMs: number;
+      if (o.now !== undefined) nowMs = parseTime(o.now, Date.now(), 'now');
+      else {
+        const clock = await readVendorClock(await flexBaseUrlOf(store, sdk.config, 'twilio-flex'));
+        if (clock.warning) ctx.out.note(`! ${clock.warning}`);
+        nowMs = clock.nowMs;
+      }
       const range = parseRange(o.since, o.until, nowMs);
       const report = await buildReport(store, 'twilio-flex', {
         ...range,
