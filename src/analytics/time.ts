@@ -8,8 +8,11 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1
 /** The range of a JavaScript Date (ms from the epoch either way). */
 const MAX_DATE_MS = 8_640_000_000_000_000;
 
-/** Epoch ms of an ISO date or date-time (no zone = UTC, never the machine's zone); undefined when not a real one. */
-function isoMs(v: string): number | undefined {
+/**
+ * Epoch ms of an ISO date or date-time (no zone = UTC, never the machine's zone); undefined when not a real one. The one
+ * rule for every date a user gives (CLI options, SDK arguments, dashboard API): an explicit `Z` or offset wins.
+ */
+export function isoMs(v: string): number | undefined {
   const m = ISO.exec(v);
   if (!m) return undefined;
   const n = (i: number): number => Number(m[i] ?? 0);

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { isoMs } from '../analytics/time.js';
 
 /** `a,b c` → ['a','b','c'], each checked against `allowed`. */
 export function csvOf<T extends string>(allowed: readonly T[]) {
@@ -24,13 +25,14 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-/** ISO 8601 as Tajo takes it: a date, or a date-time with an optional zone (Date.parse alone also takes "tomorrow 5"). */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
-
+/**
+ * ISO 8601 as Tajo takes it: a date, or a date-time with an optional zone (Date.parse alone also takes "tomorrow 5"),
+ * given back as a UTC instant (`toISOString`). Without a zone it is UTC, never this machine's zone (as `tajo report`).
+ */
 export function isoDate(value: string): string {
-  const v = value.trim();
-  if (!ISO_8601.test(v) || Number.isNaN(Date.parse(v))) throw new InvalidArgumentError('must be an ISO 8601 date or date-time (e.g. 2024-01-01 or 2024-01-01T09:00:00Z)');
-  return v;
+  const ms = isoMs(value.trim());
+  if (ms === undefined || Math.abs(ms) > 8.64e15) throw new InvalidArgumentError('must be an ISO 8601 date or date-time, UTC unless it has a zone (e.g. 2024-01-01 or 2024-01-01T09:00:00Z)');
+  return new Date(ms).toISOString();
 }
 
 /** An absolute http(s) URL. */

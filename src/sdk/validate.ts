@@ -12,6 +12,7 @@
  * unknown field (a misplaced secret would be echoed): the allowed fields are listed instead.
  */
 import { z } from 'zod';
+import { isoMs } from '../analytics/time.js';
 import { CHANNELS, SYNC_RESOURCES } from '../config/defaults.js';
 import { TajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { MAX_TASK_AGE_SECONDS } from '../engine/ingest/pluginEvents.js';
@@ -30,7 +31,8 @@ const url = z
   .max(2048)
   .url()
   .refine((u) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(u), { message: 'must not carry credentials (user:password@): pass keys as their own fields' });
-const isoDate = z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO 8601 date' });
+/** An ISO 8601 date or date-time, UTC unless it has a zone (src/analytics/time.ts `isoMs`, the one rule for user dates). */
+const isoDate = z.string().max(64).refine((s) => isoMs(s.trim()) !== undefined, { message: 'must be an ISO 8601 date (UTC unless it has a zone)' });
 
 const ConnectSchema = z
   .object({

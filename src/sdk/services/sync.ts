@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TwilioBudgets } from '../../engine/budget.js';
+import { isoMs } from '../../analytics/time.js';
 import { TajoError } from '../../core/errors.js';
 import { RequestStats } from '../../engine/http.js';
 import { runSync, type StreamProgress as EngineProgress } from '../../engine/sync/index.js';
@@ -83,11 +84,14 @@ function assertSinceNotFuture(since: string | undefined, time: VendorTime): void
 
 export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
   assertEnabled(ctx, id, 'a sync');
+  // one rule for user dates (src/analytics/time.ts isoMs): no zone = UTC, never this machine's zone
+  const sinceMs = params.since === undefined ? undefined : isoMs(params.since.trim());
+  const since = sinceMs === undefined ? params.since : new Date(sinceMs).toISOString();
   const conn = await loadConnection(ctx, id);
   const time = await vendorTime(ctx, conn);
   // each run reads up to the emulator's clock as it is now (it may have jumped since this context first read it)
   await time.resync?.();
-  assertSinceNotFuture(params.since, time);
+  assertSinceNotFuture(since, time);
   // before anything is enqueued: a missing list would dead-letter every contact (a dry run enqueues nothing)
   if (params.dryRun !== true) await assertListsExist(ctx, conn);
   const store = await ctx.store();
@@ -102,8 +106,8 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
     }
   };
   // an incremental run resumes from the TaskRouter cursor: a --since would be silently ignored (windows.ts syncRange)
-  if (params.since !== undefined && (params.type ?? 'incremental') === 'incremental' && (await store.getCheckpoint(id, 'taskrouter_events', conn.workspaceSid))) {
-    emit({ kind: 'warning', message: `--since ${params.since} is not used: an incremental sync resumes where the last one ended (its cursor); run --type full to read from --since` });
+  if (since !== undefined && (params.type ?? 'incremental') === 'incremental' && (await store.getCheckpoint(id, 'taskrouter_events', conn.workspaceSid))) {
+    emit({ kind: 'warning', message: `--since ${since} is not used: an incremental sync resumes where the last one ended (its cursor); run --type full to read from --since` });
   }
   const twilioStats = new RequestStats();
   const budgets = twilioBudgetsFor(store, conn.workspaceSid, time.timeScale, { logger: ctx.logger });
@@ -137,7 +141,7 @@ export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams,
       {
         type: params.type ?? 'incremental',
         ...(params.resources ? { resources: params.resources } : {}),
-        ...(params.since ? { since: params.since } : {}),
+        ...(since ? { since } : {}),
         ...(params.channels ? { channels: params.channels } : {}),
         dryRun,
         ...(opts.signal ? { signal: opts.signal } : {}),
