@@ -1,4 +1,5 @@
-import { getSupportedRegionCodes } from 'awesome-phonenumber';
+import { createRequire } from 'node:module';
+import type * as PhoneNumbers from 'awesome-phonenumber';
 import { z } from 'zod';
 import { normaliseTarget, targetProblem } from './fieldMapping.js';
 import { CHANNELS, EVENT_KEYS, MESSAGE_BODY_MODES, type EventKey, DEFAULT_BASE_URLS, DEFAULT_BREVO_BASE_URL, DEFAULT_EVENT_MAPPING, DEFAULT_FIELD_MAPPING, DEFAULTS, MAX_PLUGIN_TOKEN_CACHE_SECONDS } from './defaults.js';
@@ -14,7 +15,11 @@ const NOT_EMPTY = 'must not be empty: an empty credential would let any caller i
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const SUPPORTED_REGIONS = new Set(getSupportedRegionCodes());
+// libphonenumber's metadata loads only when a configured region is checked (about 30 ms of every CLI start-up
+// otherwise, `tajo report` included).
+let supportedRegions: Set<string> | undefined;
+const isSupportedRegion = (r: string): boolean =>
+  (supportedRegions ??= new Set((createRequire(import.meta.url)('awesome-phonenumber') as typeof PhoneNumbers).getSupportedRegionCodes())).has(r);
 
 export const TwilioFlexConfigSchema = z
   .object({
@@ -93,7 +98,7 @@ export const TwilioFlexConfigSchema = z
     default_phone_region: z
       .string()
       .transform((r) => r.trim().toUpperCase())
-      .refine((r) => SUPPORTED_REGIONS.has(r), { message: 'must be a region code libphonenumber knows (ISO 3166-1 alpha-2, e.g. US, GB, FR)' })
+      .refine(isSupportedRegion, { message: 'must be a region code libphonenumber knows (ISO 3166-1 alpha-2, e.g. US, GB, FR)' })
       .default(DEFAULTS.default_phone_region),
   })
   .strict();

@@ -1,20 +1,26 @@
 import type { TajoBackend } from './backend.js';
 import { SdkContext } from './context.js';
-import * as bootstrapSvc from './services/bootstrap.js';
-import { runChecks } from './services/test.js';
-import * as connectSvc from './services/connect.js';
-import * as dlqSvc from './services/dlq.js';
-import { forget } from './services/forget.js';
-import { handleEvent } from './services/events.js';
-import { status } from './services/status.js';
-import { sync } from './services/sync.js';
-import { webhooks } from './services/webhooks.js';
 import { validate } from './validate.js';
 import type {
   BootstrapParams, BootstrapReport, ConnectParams, ConnectResult, ConnectorId, ConnectorStatus, DeadLetterDetail,
   DeadLetterSummary, DlqActionResult, DlqListParams, ForgetResult, HandleEventInput, HandleEventResult, RotateParams,
   SyncCallOptions, SyncParams, SyncReport, TajoClientOptions, TestReport, WebhooksParams, WebhooksReport,
 } from './types.js';
+
+// Each operation's service is imported when first called: a CLI command or an embedding that uses a few operations does
+// not load the engines of the others (the sync's Twilio and Brevo clients, phone parsing, the webhook registration…),
+// which is start-up time of every `tajo` command (`tajo report`: see bench:report).
+const services = {
+  bootstrap: () => import('./services/bootstrap.js'),
+  test: () => import('./services/test.js'),
+  connect: () => import('./services/connect.js'),
+  dlq: () => import('./services/dlq.js'),
+  forget: () => import('./services/forget.js'),
+  events: () => import('./services/events.js'),
+  status: () => import('./services/status.js'),
+  sync: () => import('./services/sync.js'),
+  webhooks: () => import('./services/webhooks.js'),
+};
 
 /**
  * The SDK in-process: every operation runs on the store in the data dir. Arguments are checked here too (the shared
@@ -34,47 +40,57 @@ export class EmbeddedBackend implements TajoBackend {
   }
 
   async connect(id: ConnectorId, params: ConnectParams): Promise<ConnectResult> {
-    return connectSvc.connect(this.ctx, id, validate.connect(params));
+    const v = validate.connect(params);
+    return (await services.connect()).connect(this.ctx, id, v);
   }
-  test(id: ConnectorId): Promise<TestReport> {
-    return runChecks(this.ctx, id);
+  async test(id: ConnectorId): Promise<TestReport> {
+    return (await services.test()).runChecks(this.ctx, id);
   }
   async sync(id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
-    return sync(this.ctx, id, validate.sync(params), opts);
+    const v = validate.sync(params);
+    return (await services.sync()).sync(this.ctx, id, v, opts);
   }
-  status(id: ConnectorId): Promise<ConnectorStatus> {
-    return status(this.ctx, id);
+  async status(id: ConnectorId): Promise<ConnectorStatus> {
+    return (await services.status()).status(this.ctx, id);
   }
   async handleEvent(id: ConnectorId, input: HandleEventInput): Promise<HandleEventResult> {
-    return handleEvent(this.ctx, id, validate.event(input));
+    const v = validate.event(input);
+    return (await services.events()).handleEvent(this.ctx, id, v);
   }
   async rotate(id: ConnectorId, params: RotateParams): Promise<ConnectResult> {
-    return connectSvc.rotate(this.ctx, id, validate.rotate(params));
+    const v = validate.rotate(params);
+    return (await services.connect()).rotate(this.ctx, id, v);
   }
-  uninstall(id: ConnectorId): Promise<{ connector: ConnectorId; removed: boolean }> {
-    return connectSvc.uninstall(this.ctx, id);
+  async uninstall(id: ConnectorId): Promise<{ connector: ConnectorId; removed: boolean }> {
+    return (await services.connect()).uninstall(this.ctx, id);
   }
   async bootstrap(id: ConnectorId, params: BootstrapParams): Promise<BootstrapReport> {
-    return bootstrapSvc.bootstrap(this.ctx, id, validate.bootstrap(params));
+    const v = validate.bootstrap(params);
+    return (await services.bootstrap()).bootstrap(this.ctx, id, v);
   }
   async webhooks(id: ConnectorId, params: WebhooksParams): Promise<WebhooksReport> {
-    return webhooks(this.ctx, id, validate.webhooks(params));
+    const v = validate.webhooks(params);
+    return (await services.webhooks()).webhooks(this.ctx, id, v);
   }
   async forget(id: ConnectorId, key: string, opts: { deleteInBrevo?: boolean }): Promise<ForgetResult> {
     const v = validate.forget(key, opts);
-    return forget(this.ctx, id, v.key, v.deleteInBrevo !== undefined ? { deleteInBrevo: v.deleteInBrevo } : {});
+    return (await services.forget()).forget(this.ctx, id, v.key, v.deleteInBrevo !== undefined ? { deleteInBrevo: v.deleteInBrevo } : {});
   }
   async dlqList(params: DlqListParams): Promise<DeadLetterSummary[]> {
-    return dlqSvc.list(this.ctx, validate.dlqList(params));
+    const v = validate.dlqList(params);
+    return (await services.dlq()).list(this.ctx, v);
   }
   async dlqShow(id: number): Promise<DeadLetterDetail> {
-    return dlqSvc.show(this.ctx, validate.dlqId(id));
+    const v = validate.dlqId(id);
+    return (await services.dlq()).show(this.ctx, v);
   }
   async dlqReplay(id: number): Promise<DlqActionResult> {
-    return dlqSvc.replay(this.ctx, validate.dlqId(id));
+    const v = validate.dlqId(id);
+    return (await services.dlq()).replay(this.ctx, v);
   }
   async dlqDiscard(id: number): Promise<DlqActionResult> {
-    return dlqSvc.discard(this.ctx, validate.dlqId(id));
+    const v = validate.dlqId(id);
+    return (await services.dlq()).discard(this.ctx, v);
   }
   close(): Promise<void> {
     return this.ctx.close();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ERRORS, TajoError, isTajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
-import { SYNC_ID_HEADER, SYNC_STREAM_TYPE } from '../server/management.js';
+import { SYNC_ID_HEADER, SYNC_STREAM_TYPE } from '../server/wire.js';
 import type { TajoBackend } from './backend.js';
 import type {
   BootstrapParams, BootstrapReport, ConnectParams, ConnectResult, ConnectorId, ConnectorStatus, DeadLetterDetail,

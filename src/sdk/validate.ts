@@ -16,7 +16,7 @@ import { isoMs } from '../analytics/time.js';
 import { CHANNELS, SYNC_RESOURCES } from '../config/defaults.js';
 import { TajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { MAX_TASK_AGE_SECONDS } from '../engine/ingest/pluginEvents.js';
-import { DEFAULT_BODY_LIMIT } from '../server/plugin.js';
+import { DEFAULT_BODY_LIMIT } from '../server/wire.js';
 import type { BootstrapParams, ConnectParams, DlqListParams, HandleEventInput, RotateParams, SyncParams, WebhooksParams } from './types.js';
 
 /** Largest event `handleEvent` takes: the management API's body limit, measured on the event's JSON. */

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { Store } from '../store/store.js';
 import { errorResponse, replyError, toHttpError } from './httpErrors.js';
 import { bearerKey, findActiveKey } from './keys.js';
+import { SYNC_ID_HEADER, SYNC_STREAM_TYPE } from './wire.js';
 import type { ServerMetrics } from './metrics.js';
 import type { SourceRateLimiter } from './rateLimit.js';
 import { parseJson } from './routes/common.validate.js';
@@ -81,8 +82,7 @@ function dlqIdOf(req: FastifyRequest): number {
   return /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
 }
 
-/** The `X-Tajo-Sync-Id` a remote client gives its sync (random, so that it may abort that one), if well-formed. */
-export const SYNC_ID_HEADER = 'x-tajo-sync-id';
+/** A well-formed `X-Tajo-Sync-Id` (SYNC_ID_HEADER). */
 const SYNC_ID = /^[A-Za-z0-9_-]{16,64}$/;
 /** Aborts asked for syncs not started yet (the abort may overtake its sync on another connection); oldest dropped. */
 const EARLY_ABORTS_MAX = 1000;
@@ -91,15 +91,6 @@ function syncIdOf(raw: unknown): string | undefined {
   return typeof raw === 'string' && SYNC_ID.test(raw) ? raw : undefined;
 }
 
-/**
- * A sync asked with `Accept: application/x-ndjson` streams its progress: from its first progress event the answer is
- * 200 `application/x-ndjson`, one JSON object a line: `{"progress": SyncProgressEvent}` for each report, then
- * `{"result": SyncReport}` or `{"error": {code, message, details, hint}}` (the error body of a plain answer) as the last
- * line. A sync that ends before any progress is answered as without the header (its JSON, or its error with its status).
- * While the caller reads slower than they come, only the latest event of each stream (and of delivery) is held and
- * sent when it catches up; warnings and the last line are always sent.
- */
-export const SYNC_STREAM_TYPE = 'application/x-ndjson';
 
 function wantsStream(accept: string | undefined): boolean {
   return typeof accept === 'string' && accept.split(',').some((t) => t.split(';')[0]?.trim().toLowerCase() === SYNC_STREAM_TYPE);

@@ -16,8 +16,9 @@ import { flexTaskCompleteRoute } from './routes/flexTaskComplete.js';
 import { surveyRoute } from './routes/survey.js';
 import { taskRouterRoute } from './routes/taskrouter.js';
 import { registerWebhookRoute, type WebhookContext } from './webhookRoute.js';
+import { DEFAULT_BODY_LIMIT } from './wire.js';
 
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export { DEFAULT_BODY_LIMIT };
 
 /** What the verified webhook routes need; also the options of `tajoWebhooksPlugin` and `createNodeHandler`. */
 export interface WebhookOptions {
