@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { isoMs } from '../analytics/time.js';
+import { isoMs } from '../core/instant.js';
 
 /** `a,b c` → ['a','b','c'], each checked against `allowed`. */
 export function csvOf<T extends string>(allowed: readonly T[]) {

@@ -25,6 +25,23 @@ async function getJson(url: string, auth?: string): Promise<{ status: number; bo
 }
 
 describe('startEmulator', () => {
+  it('reads a now without a zone as UTC, whatever the machine\'s zone (as the tajo CLI reads every date)', async () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const e = await startEmulator({ seed: 11, scale: 'small', now: '2026-05-20T12:00:00', timeScale: 1 });
+      try {
+        // the clock runs on from the given now: seconds, never the 4 h of New York's offset
+        expect(Math.abs(e.clock.nowMs() - Date.UTC(2026, 4, 20, 12))).toBeLessThan(10 * 60_000);
+      } finally {
+        await e.close();
+      }
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
   it('generateMore back to back: the emulated clock moves on so new interactions have time to happen', async () => {
     const e = await startEmulator({ seed: 11, scale: 'small', now: NOW });
     try {

@@ -75,7 +75,9 @@ function randomSecrets(): Secrets {
 
 function parseNow(now: string | number | undefined): number {
   if (now === undefined) return Date.now();
-  const t = typeof now === 'number' ? now : /^\d+$/.test(now) ? Number(now) : Date.parse(now);
+  // a date-time without a zone is UTC, as for every date Tajo's CLI takes (Date.parse would read it in this machine's zone)
+  const text = typeof now === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(now.trim()) ? `${now.trim().replace(' ', 'T')}Z` : now;
+  const t = typeof text === 'number' ? text : /^\d+$/.test(text) ? Number(text) : Date.parse(text);
   if (!Number.isFinite(t)) throw new RangeError(`invalid now: ${String(now)}`);
   return t;
 }

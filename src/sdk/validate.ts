@@ -12,7 +12,7 @@
  * unknown field (a misplaced secret would be echoed): the allowed fields are listed instead.
  */
 import { z } from 'zod';
-import { isoMs } from '../analytics/time.js';
+import { instantMs, isoMs } from '../core/instant.js';
 import { CHANNELS, SYNC_RESOURCES } from '../config/defaults.js';
 import { TajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
 import { MAX_TASK_AGE_SECONDS } from '../engine/ingest/pluginEvents.js';
@@ -31,7 +31,7 @@ const url = z
   .max(2048)
   .url()
   .refine((u) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(u), { message: 'must not carry credentials (user:password@): pass keys as their own fields' });
-/** An ISO 8601 date or date-time, UTC unless it has a zone (src/analytics/time.ts `isoMs`, the one rule for user dates). */
+/** An ISO 8601 date or date-time, UTC unless it has a zone (src/core/instant.ts `isoMs`, the one rule for user dates). */
 const isoDate = z.string().max(64).refine((s) => isoMs(s.trim()) !== undefined, { message: 'must be an ISO 8601 date (UTC unless it has a zone)' });
 
 const ConnectSchema = z
@@ -80,9 +80,10 @@ const DlqIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 const num = z.number().finite();
 /** A completion time a Date can hold, from 1970 on: epoch milliseconds (a number or digits) or a date string. */
+// ISO 8601 (UTC when it has no zone) or epoch ms: the one rule of core/instant.ts, which the inbox processor reads it by.
 const isInstant = (v: string | number): boolean => {
-  const ms = typeof v === 'number' || /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  return Number.isFinite(ms) && ms >= 0 && ms <= 8.64e15;
+  const ms = instantMs(v);
+  return ms !== undefined && ms >= 0;
 };
 const EventPayloadSchema = z
   .object({

@@ -9,6 +9,7 @@ describe('validate.event (handleEvent)', () => {
     expect(validate.event(completed({ duration: 366 * 86_400, completedAt: '2026-12-06T10:00:00Z' }))).toMatchObject({ payload: { duration: 31_622_400 } });
     expect(validate.event(completed({ completedAt: 1_765_000_000_000 }))).toBeDefined();
     expect(validate.event(completed({ completedAt: '1765000000000' }))).toBeDefined();
+    expect(validate.event(completed({ completedAt: '2026-12-06T10:00' }))).toBeDefined();
   });
 
   it('refuses, with a coded error naming the field, a duration no task lives or a time no Date holds', () => {
@@ -19,6 +20,9 @@ describe('validate.event (handleEvent)', () => {
       [{ completedAt: -1 }, 'payload.completedAt'],
       [{ completedAt: 1e20 }, 'payload.completedAt'],
       [{ completedAt: 'yesterday' }, 'payload.completedAt'],
+      // not ISO 8601: Date.parse would take it, in whatever zone it guesses
+      [{ completedAt: 'Dec 6, 2026 10:00' }, 'payload.completedAt'],
+      [{ completedAt: '2026-02-30T10:00:00Z' }, 'payload.completedAt'],
     ] as const) {
       expect(() => validate.event(completed(payload)), JSON.stringify(payload)).toThrow(expect.objectContaining({
         code: 'TAJO_RECORD_INVALID', details: expect.arrayContaining([expect.objectContaining({ path })]),

@@ -165,6 +165,19 @@ describe('Flex plugin, SDK and surveys', () => {
     const n = normalizeInboxItem(item('sdk', { type: 'task.completed', payload: { taskSid: sid('WT', 2), customerEmail: 'a@b.co', channel: 'webchat', duration: 10, queueName: 'Q' } }));
     expect(n.completions[0]).toMatchObject({ taskSid: sid('WT', 2), ageSeconds: 10, queueName: 'Q', attributes: { email: 'a@b.co', channelType: 'webchat' } });
   });
+  it("sdk handleEvent's completedAt without a zone is UTC, whatever this server's zone (as every date a user gives)", () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const at = (completedAt: string) => normalizeInboxItem(item('sdk', { type: 'task.completed', payload: { taskSid: sid('WT', 3), completedAt } })).completions[0]?.completedMs;
+      expect(at('2024-03-01T10:00:00')).toBe(Date.UTC(2024, 2, 1, 10));
+      expect(at('2024-03-01 10:00')).toBe(Date.UTC(2024, 2, 1, 10));
+      expect(at('2024-03-01T10:00:00-05:00')).toBe(Date.UTC(2024, 2, 1, 15));
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
   it('a flat survey becomes a completed survey task with Flex Insights attributes', () => {
     const evs = normalizeSurvey({ LinkedTaskSid: sid('WT', 1), Score: 2, Scale: 5, Questions: [{ label: 'Fast?', score: 1 }], Email: 'a@b.co', ReceivedMs: T0 }, 0);
     expect(evs).toHaveLength(1);

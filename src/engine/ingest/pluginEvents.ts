@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RawEvent } from '../../store/types.js';
 import { parseAttributes } from '../derive/attributes.js';
+import { instantMs } from '../../core/instant.js';
 
 /**
  * Flex UI plugin completions, SDK `handleEvent` calls and survey posts. A plugin call is a *signal*: server-side
@@ -54,8 +55,10 @@ function timeMs(v: unknown, receivedMs: number): number {
   // a time before 1970 is no completion time (and a huge negative one is no Date at all): the receipt time stands
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) t = v;
   else if (typeof v === 'string' && v !== '') {
-    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-    if (Number.isFinite(n) && n >= 0) t = n;
+    // ISO (UTC when it has no zone, as every date a user gives: core/instant.ts) or epoch ms; Date.parse would read a
+    // zone-less date-time in this server's zone
+    const n = instantMs(v);
+    if (n !== undefined && n >= 0) t = n;
   }
   return receivedMs > 0 ? Math.min(t, receivedMs) : t;
 }

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TwilioBudgets } from '../../engine/budget.js';
-import { isoMs } from '../../analytics/time.js';
+import { isoMs } from '../../core/instant.js';
 import { TajoError } from '../../core/errors.js';
 import { RequestStats } from '../../engine/http.js';
 import { runSync, type StreamProgress as EngineProgress } from '../../engine/sync/index.js';
