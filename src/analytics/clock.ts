@@ -9,6 +9,7 @@
  */
 import { DEFAULT_BASE_URLS } from '../config/defaults.js';
 import type { TajoConfig } from '../config/schema.js';
+import { readEmulatorClock } from '../sources/twilio/emulatorClock.js';
 import type { Store } from '../store/store.js';
 
 export interface ClockReading {
@@ -34,26 +35,10 @@ export async function flexBaseUrlOf(store: Pick<Store, 'getConnector'>, config: 
  * does not answer at all is the real clock with a warning.
  */
 export async function readVendorClock(flexBaseUrl: string | undefined, opts: { timeoutMs?: number } = {}): Promise<ClockReading> {
-  const machine = (warning?: string): ClockReading => ({ nowMs: Date.now(), timeScale: 1, emulated: false, ...(warning ? { warning } : {}) });
-  if (!flexBaseUrl) return machine();
-  let origin: URL;
-  try {
-    origin = new URL(flexBaseUrl);
-  } catch {
-    return machine();
-  }
-  if (/(^|\.)twilio\.com$/i.test(origin.hostname)) return machine();
-  let res: Response;
-  try {
-    res = await fetch(`${origin.origin}/_emulator/clock`, { signal: AbortSignal.timeout(opts.timeoutMs ?? 3_000) });
-  } catch {
-    return machine(`the emulator at ${origin.origin} did not answer for its clock: times are on this machine's clock`);
-  }
-  const body = res.ok ? ((await res.json().catch(() => undefined)) as { timeScale?: unknown; nowMs?: unknown } | undefined) : undefined;
-  const t = Number(body?.timeScale);
-  const now = Number(body?.nowMs);
-  if (!(Number.isFinite(t) && t > 0 && Number.isFinite(now))) return machine();
-  return { nowMs: now, timeScale: t, emulated: true };
+  const answer = await readEmulatorClock(flexBaseUrl, opts);
+  if (answer.kind === 'emulator') return { nowMs: answer.nowMs, timeScale: answer.timeScale, emulated: true };
+  const machine: ClockReading = { nowMs: Date.now(), timeScale: 1, emulated: false };
+  return answer.kind === 'unreachable' ? { ...machine, warning: `the emulator at ${answer.origin} did not answer for its clock: times are on this machine's clock` } : machine;
 }
 
 /**

@@ -3,6 +3,7 @@ import { TajoError } from '../../core/errors.js';
 import type { RequestStats } from '../../engine/http.js';
 import { BrevoClient } from '../../sinks/brevo/client.js';
 import { TwilioClient } from '../../sources/twilio/client.js';
+import { readEmulatorClock } from '../../sources/twilio/emulatorClock.js';
 import { brevoBudgetsFor, twilioBudgetsFor } from '../../scale/budgets.js';
 import type { SdkContext } from '../context.js';
 import { BREVO_KEY_FIX, type Connection } from './connection.js';
@@ -59,22 +60,8 @@ async function resolveVendorTime(ctx: SdkContext, conn: Connection | undefined):
 }
 
 async function emulatorClock(flexBaseUrl: string): Promise<{ nowMs: number; timeScale: number } | undefined> {
-  let origin: URL;
-  try {
-    origin = new URL(flexBaseUrl);
-  } catch {
-    return undefined;
-  }
-  if (/(^|\.)twilio\.com$/i.test(origin.hostname)) return undefined;
-  try {
-    const res = await fetch(`${origin.origin}/_emulator/clock`, { signal: AbortSignal.timeout(3_000) });
-    const body = res.ok ? ((await res.json()) as { timeScale?: unknown; nowMs?: unknown }) : undefined;
-    const t = Number(body?.timeScale);
-    const now = Number(body?.nowMs);
-    return Number.isFinite(t) && t > 0 && Number.isFinite(now) ? { timeScale: t, nowMs: now } : undefined;
-  } catch {
-    return undefined;
-  }
+  const answer = await readEmulatorClock(flexBaseUrl);
+  return answer.kind === 'emulator' ? { nowMs: answer.nowMs, timeScale: answer.timeScale } : undefined;
 }
 
 export async function brevoClientFor(ctx: SdkContext, conn: Connection, stats?: RequestStats): Promise<BrevoClient> {
