@@ -3,7 +3,7 @@
  * Definitions (same as the ground truth):
  * - entered = interactions; answered = with an accepted reservation (answered_at set), whatever the outcome;
  *   abandoned = outcome `abandoned` (canceled while queued) whose cancel reason is not a timeout: the customer left;
- *   timed_out = outcome `abandoned` that TaskRouter canceled because it timed out (TTL exceeded, workflow timeout;
+ *   timed_out = outcome `abandoned` that TaskRouter canceled because it timed out (TTL exceeded, workflow timeout, no worker accepted it;
  *   store/cancelReason.ts); a capacity or routing failure, not the customer's decision, so not in abandon_rate;
  * - waits (answered_at − created_at) of answered interactions give wait_avg / p50 / p90 / max (nearest rank);
  * - answered_within_sl = answered with wait ≤ service_level_seconds; service_level = answered_within_sl / answered;

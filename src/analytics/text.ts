@@ -20,7 +20,7 @@ type Cell = string | number | null;
 
 /** What the abandonment columns count (docs/SEMANTICS.md §1). */
 export const ABANDON_NOTE =
-  'abandoned = the customer left while queued (hung up, left the chat); timed out = TaskRouter canceled the queued task (TTL exceeded, workflow timeout). aband % counts customer abandonments only.';
+  'abandoned = the customer left while queued (hung up, left the chat); timed out = TaskRouter canceled the queued task (TTL exceeded, workflow timeout, no worker accepted it). aband % counts customer abandonments only.';
 
 /** Columns padded to their widest cell; numbers (and "-") right-aligned. */
 export function table(head: string[], rows: Cell[][]): string[] {

@@ -33,7 +33,7 @@ export interface ServiceCounts {
   answered: number;
   /** Canceled while queued because the customer left (hung up, left the chat): any cancel reason but a timeout. */
   abandoned: number;
-  /** Canceled while queued because TaskRouter timed the task out (TTL exceeded, workflow timeout): not in abandon_rate. */
+  /** Canceled while queued because TaskRouter timed the task out (TTL exceeded, workflow timeout, no worker accepted it): not in abandon_rate. */
   timed_out: number;
   /** abandoned / entered (customer abandonments only). */
   abandon_rate: number | null;

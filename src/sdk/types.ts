@@ -112,7 +112,7 @@ export interface SyncParams {
   type?: SyncType;
   resources?: SyncResource[];
   /**
-   * ISO date or date-time where a full sync (or a first incremental one) starts; older than TaskRouter's 30-day retention
+   * ISO date or date-time (UTC when it has no zone) where a full sync (or a first incremental one) starts; older than TaskRouter's 30-day retention
    * is clamped for task data (with a warning); after the vendors' now (an emulator's own clock) is TAJO_USAGE; an
    * incremental sync with a cursor resumes from it instead (with a warning).
    */

@@ -29,7 +29,7 @@ export interface QueueGroup {
   answered: number;
   /** Outcome `abandoned` whose cancel reason is not a timeout: the customer left (store/cancelReason.ts). */
   abandoned: number;
-  /** Outcome `abandoned` that TaskRouter canceled because it timed out (TTL exceeded, workflow timeout). */
+  /** Outcome `abandoned` that TaskRouter canceled because it timed out (TTL exceeded, workflow timeout, no worker accepted it). */
   timedOut: number;
   /** answered_at − created_at of the answered ones (ms, unordered). */
   waitsMs: number[];

@@ -73,7 +73,7 @@ function suite(name: string, open: () => Promise<Store>, downgrade: () => Promis
       expect(report.timeline?.map((t) => [t.abandoned, t.timed_out, t.abandon_rate])).toEqual([[1, 1, 25]]);
       const text = renderReport(report).join('\n');
       expect(text).toContain('abandoned 1 (25%)  timed out 1');
-      expect(text).toMatch(/timed out = TaskRouter canceled the queued task \(TTL exceeded, workflow timeout\)\. aband % counts customer abandonments only/);
+      expect(text).toMatch(/timed out = TaskRouter canceled the queued task \(TTL exceeded, workflow timeout, no worker accepted it\)\. aband % counts customer abandonments only/);
     });
 
     it('the SQL classifies every reason as the TypeScript rule does (no reason = a customer abandonment)', async () => {

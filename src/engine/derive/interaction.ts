@@ -25,7 +25,7 @@ export interface Interaction extends InteractionFacts {
 }
 
 /**
- * An abandoned interaction that TaskRouter canceled because it timed out (TTL exceeded, workflow timeout) rather than
+ * An abandoned interaction that TaskRouter canceled because it timed out (TTL exceeded, workflow timeout, no worker accepted it) rather than
  * because the customer left: docs/SEMANTICS.md §1, the rule in store/cancelReason.ts.
  */
 export function timedOut(i: Pick<InteractionFacts, 'outcome' | 'cancelReason'>): boolean {
