@@ -403,7 +403,6 @@ export class BrevoClient {
   }
 }
 
-/** One `jsonBody` item of `POST /contacts/import` (the import sizes its chunks by these). */
 /**
  * The 400 of a list add/remove where no id changed: `invalid_parameter` "Contact already in list and/or does not exist"
  * (sendinblue/APIv3-php-library#47, #92, #134).
@@ -413,6 +412,7 @@ function isNothingChanged(body: unknown): boolean {
   return b.code === 'invalid_parameter' && typeof b.message === 'string' && /and\/or does(?: not|n't) exist/i.test(b.message);
 }
 
+/** One `jsonBody` item of `POST /contacts/import` (the import sizes its chunks by these). */
 export function importEntry(c: ContactPayload): { email?: string; ext_id: string; attributes: Record<string, unknown> } {
   return { ...(c.email ? { email: c.email } : {}), ext_id: c.ext_id, attributes: { ...c.attributes, EXT_ID: c.ext_id } };
 }
