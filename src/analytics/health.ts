@@ -82,7 +82,12 @@ async function openLetters(store: Store): Promise<{ recent: DeadLetter[]; latest
   return { recent: recent.reverse(), latest, counts };
 }
 
-export async function syncHealth(store: Store, connectorId: string, nowMs: number, budgets?: BudgetHistory): Promise<SyncHealth> {
+/**
+ * `nowMs` is this machine's clock: outbox ages and budget pauses are real waits. Cursor lag is measured on the vendors'
+ * clock (`vendorNowMs`, default `nowMs`), the one the sync reads up to: a cursor holds a time of the synced world, which
+ * for a connector installed with --emulator is the emulator's own (shifted, time-scaled) clock (src/analytics/clock.ts).
+ */
+export async function syncHealth(store: Store, connectorId: string, nowMs: number, budgets?: BudgetHistory, vendorNowMs: number = nowMs): Promise<SyncHealth> {
   const [connector, checkpoints, outbox, byReason, { recent, latest, counts }] = await Promise.all([
     store.getConnector(connectorId),
     store.listCheckpoints(connectorId),
@@ -108,7 +113,7 @@ export async function syncHealth(store: Store, connectorId: string, nowMs: numbe
     },
     streams: checkpoints.map((c) => {
       const pos = cursorPosition(c.value);
-      return { stream: c.stream, partition: c.partition, cursor: short(c.value), position_ms: pos, lag_seconds: pos === null ? null : Math.max(0, Math.round((nowMs - pos) / 1000)), updated_at: c.updatedAt };
+      return { stream: c.stream, partition: c.partition, cursor: short(c.value), position_ms: pos, lag_seconds: pos === null ? null : Math.max(0, Math.round((vendorNowMs - pos) / 1000)), updated_at: c.updatedAt };
     }).sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0)),
     outbox: {
       pending: outbox.pending, inflight: outbox.inflight, delivered: outbox.delivered, dead: outbox.dead,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report, SyncHealth } from '../analytics/types.js';
 import { ConfigSchema } from '../config/schema.js';
 import { silentLogger } from '../core/logger.js';
+import { startEmulator } from '../emulators/index.js';
 import type { BudgetSnapshot } from '../engine/budget.js';
 import { SqliteStore } from '../store/sqlite/sqliteStore.js';
 import type { InteractionRow } from '../store/types.js';
@@ -126,4 +127,38 @@ describe('dashboard routes', () => {
     const fresh = await start({ freshMs: 0 });
     expect(((await (await fetch(`${fresh.base}/api/dashboard/summary`)).json()) as Report).summary?.interactions).toBe(4);
   });
+});
+
+describe("health's cursor lag is on the vendors' clock (an emulator world 60 days behind the real one)", () => {
+  it('a cursor 90 emulated seconds behind the world shows 90 s of lag, not 60 days; outbox ages stay real time', async () => {
+    const DAY_MS = 86_400_000;
+    const dir = mkdtempSync(join(tmpdir(), 'tajo-dash-clock-'));
+    const emu = await startEmulator({ seed: 62, scale: 'small', now: Date.now() - 60 * DAY_MS });
+    // rows written a real minute ago: the outbox row below has waited 60 s of this machine's clock
+    const store = await SqliteStore.open(join(dir, 'tajo.db'), { now: () => Date.now() - 60_000 });
+    let server: DashboardServer | undefined;
+    try {
+      const emuNow = ((await (await fetch(`${emu.url}/_emulator/clock`)).json()) as { nowMs: number }).nowMs;
+      expect(Date.now() - emuNow).toBeGreaterThan(59 * DAY_MS);
+      await store.commit('twilio-flex', {
+        checkpoint: { stream: 'taskrouter_events', partition: 'WS1', value: { windowEndMs: emuNow - 90_000, lastEventSid: null }, expectedVersion: 0 },
+      });
+      await store.commit('twilio-flex', { outbox: [{ kind: 'event', key: 'E:1', payload: {}, priority: 0 }] });
+      const config = ConfigSchema.parse({ connectors: { twilio_flex: { base_urls: { flex: emu.url } } } });
+      server = await startDashboardServer({ store, config, logger: silentLogger(), host: '127.0.0.1', port: 0, freshMs: 0 });
+      const h = (await (await fetch(`${server.url}/api/dashboard/health`)).json()) as SyncHealth;
+      const lag = h.streams[0]?.lag_seconds ?? Number.NaN;
+      expect(lag).toBeGreaterThanOrEqual(90);
+      expect(lag).toBeLessThan(90 + 60);
+      // the outbox row's age is a real wait: a minute of this machine's clock (not 0, as it would be 60 days in its past)
+      expect(h.outbox.oldest_pending_age_seconds).toBeGreaterThanOrEqual(60);
+      expect(h.outbox.oldest_pending_age_seconds).toBeLessThan(120);
+      expect(Date.parse(h.generated_at)).toBeGreaterThan(Date.now() - 60_000); // generated on this machine's clock
+    } finally {
+      await server?.close();
+      await store.close();
+      await emu.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -131,7 +131,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDep
       ...(deps.clockRefreshMs !== undefined ? { refreshMs: deps.clockRefreshMs } : {}),
       onWarning: (message) => deps.logger?.warn(message),
     });
-  /** "now" of the figures (health stays on this machine's clock: its ages and budget pauses are wall-clock). */
+  /** "now" of the figures and of health's cursor lag (health's outbox ages and budget pauses stay wall-clock: real waits). */
   const figuresNow = async (): Promise<() => number> => {
     if (!vendorClock) return now;
     await vendorClock.ready();
@@ -164,7 +164,10 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: DashboardDep
     checkToken(app, deps.config, req, q.token);
     const section = (req.params as { section: string }).section;
     reply.header('cache-control', 'no-store');
-    if (section === 'health') return cache.get('health', () => syncHealth(deps.store, connectorId, now(), history));
+    if (section === 'health') {
+      const vendorNow = await figuresNow();
+      return cache.get('health', () => syncHealth(deps.store, connectorId, now(), history, vendorNow()));
+    }
     const sections = SECTIONS[section];
     if (!sections) return replyError(reply, 'TAJO_ROUTE_NOT_FOUND', `No dashboard section ${section.slice(0, 40)}: summary, queues, agents, csat, channels, health`);
     const reportNow = await figuresNow();
