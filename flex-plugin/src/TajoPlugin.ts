@@ -20,6 +20,8 @@ export interface TajoPluginOptions {
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Where the page's `pagehide` is heard; defaults to the browser's `window` (none: no last post on unload). */
+  window?: { addEventListener(type: 'pagehide', listener: () => void): void };
 }
 
 /** The agent's Flex token, or undefined while the session has none. */
@@ -54,12 +56,28 @@ export class TajoPlugin extends FlexPlugin {
     }
     const config = resolved.config;
     const { sleep, random } = this.options;
+    /** Last posts of the deliveries waiting for a retry (see `pagehide` below). */
+    const waiting = new Set<() => void>();
     const deps: DeliverDeps = {
       fetch: this.options.fetch ?? ((url, init) => fetch(url, init)),
       flexToken: () => flexToken(manager),
       ...(sleep ? { sleep } : {}),
       ...(random ? { random } : {}),
+      keepalive: { inflightBytes: 0 },
+      onWait: (postNow) => {
+        waiting.add(postNow);
+        return () => waiting.delete(postNow);
+      },
     };
+    // A post waiting for its retry when the tab is closed or navigated away would never be sent: on `pagehide` each
+    // is posted once more at once, with keepalive so the request outlives the page (its outcome is not known; the
+    // server dedupes a task posted twice, e.g. when the page comes back from the back/forward cache and retries).
+    const win = this.options.window ?? (typeof window === 'undefined' ? undefined : window);
+    win?.addEventListener('pagehide', () => {
+      const posts = [...waiting];
+      waiting.clear();
+      for (const post of posts) post();
+    });
     // Tasks being posted or delivered (oldest first, bounded): a completion Flex reports again is not posted again.
     // A task whose post failed is forgotten, so a later completion of it may try again.
     const posted = new Set<string>();

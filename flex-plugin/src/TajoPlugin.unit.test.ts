@@ -159,6 +159,68 @@ describe('TajoPlugin', () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it("keeps its keepalive posts in flight within the browser's 64 KiB for the page: one that would pass it goes without", async () => {
+    const server = await scriptedServer([200, 200]);
+    cleanups.push(server.close);
+    // a browser's fetch: keepalive bodies in flight count against one 64 KiB quota for the page (Fetch spec,
+    // "inflight keepalive bytes"); a keepalive request past it is a network error
+    let inflight = 0;
+    const browserFetch: FetchLike = async (url, init) => {
+      const n = new TextEncoder().encode(init.body).length;
+      if (init.keepalive) {
+        if (inflight + n > 64 * 1024) throw new TypeError('Failed to fetch');
+        inflight += n;
+      }
+      try {
+        await new Promise((r) => setTimeout(r, 100)); // a slow network: both posts are in flight together
+        return await fetch(url, init);
+      } finally {
+        if (init.keepalive) inflight -= n;
+      }
+    };
+    const results = new Map<string, DeliveryResult>();
+    const f = fakeFlex({ token: TOKEN });
+    const cfg: TajoConfig = { endpoint: server.url, auth: 'flex_token', baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4 };
+    new TajoPlugin({ config: cfg, fetch: browserFetch, onResult: (sid, r) => results.set(sid, r), logger: collectingLogger().logger }).init(f.flex, f.manager);
+    const other = `WT${'f'.repeat(32)}`;
+    f.emit('afterCompleteTask', { task: fakeTask({ attributes: { note: 'x'.repeat(40_000) } }) });
+    f.emit('afterCompleteTask', { task: fakeTask({ taskSid: other, attributes: { note: 'y'.repeat(40_000) } }) });
+    await expect.poll(() => results.size).toBe(2);
+    expect(results.get(TASK_SID)).toEqual({ ok: true, status: 200, attempts: 1 });
+    expect(results.get(other)).toEqual({ ok: true, status: 200, attempts: 1 });
+  });
+
+  it('posts a delivery waiting for its retry once more, with keepalive, when the page is unloaded (pagehide)', async () => {
+    const server = await scriptedServer([503, 200]);
+    cleanups.push(server.close);
+    const keepalives: Array<boolean | undefined> = [];
+    const recording: FetchLike = (url, init) => {
+      keepalives.push(init.keepalive);
+      return fetch(url, init);
+    };
+    const win = new EventTarget();
+    const f = fakeFlex({ token: TOKEN });
+    new TajoPlugin({
+      config: { endpoint: server.url, auth: 'flex_token' },
+      fetch: recording,
+      sleep: () => new Promise<void>(() => undefined), // the backoff outlasts the page
+      window: win,
+      logger: collectingLogger().logger,
+    }).init(f.flex, f.manager);
+    f.emit('afterCompleteTask', { task: fakeTask() });
+    await expect.poll(() => server.received.length).toBe(1);
+    await new Promise((r) => setTimeout(r, 30)); // the 503 is answered: the delivery waits for its retry
+    expect(server.received).toHaveLength(1);
+    win.dispatchEvent(new Event('pagehide'));
+    expect(keepalives).toEqual([true, true]); // started within the handler, while the page still exists
+    await expect.poll(() => server.received.length).toBe(2);
+    expect(server.received[1]!.body).toBe(server.received[0]!.body);
+    expect(server.received[1]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    win.dispatchEvent(new Event('pagehide')); // posted once, not at every pagehide
+    await new Promise((r) => setTimeout(r, 30));
+    expect(server.received).toHaveLength(2);
+  });
+
   it('posts a task once when Flex reports its completion again, and lets a failed one be sent again', async () => {
     const s = await setup([200, 400, 200]);
     const results: DeliveryResult[] = [];

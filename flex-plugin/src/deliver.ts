@@ -14,7 +14,21 @@ export interface DeliverDeps {
   flexToken: () => string | undefined;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * Bytes of this plugin's keepalive posts in flight. A browser refuses (network error) a keepalive request that would
+   * take the page's keepalive bodies in flight past 64 KiB in all, so a post goes with keepalive only while the sum of
+   * ours stays under {@link KEEPALIVE_LIMIT}; shared by every delivery of one plugin.
+   */
+  keepalive?: { inflightBytes: number };
+  /**
+   * Called while a retry waits, with a function that starts one more post at once (keepalive, started synchronously);
+   * returns its unregistration. The plugin calls it when the page is unloaded (`pagehide`): the wait would never end.
+   */
+  onWait?: (postNow: () => void) => () => void;
 }
+
+/** Our keepalive bodies in flight at most (the browser's limit, 64 KiB for the whole page, less a margin for others). */
+export const KEEPALIVE_LIMIT = 60_000;
 
 export type DeliveryResult =
   | { ok: true; status: number; attempts: number }
@@ -26,30 +40,56 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * Posts one completion: JSON body, the Flex token (`Authorization: Bearer`, which Tajo reads first) or
  * `X-Tajo-Signature`. Retries network errors, timeouts, 5xx and 429 with jittered exponential backoff (bounded
  * attempts, `Retry-After` honoured up to `maxDelayMs`), 408, and a 401 when Flex has refreshed the token since; any other
- * 4xx ends it. Never throws for HTTP outcomes.
+ * 4xx ends it. Never throws for HTTP outcomes. Posts go with keepalive (they outlive a closed tab) while the plugin's
+ * keepalive bodies in flight stay under {@link KEEPALIVE_LIMIT}; while a retry waits, `deps.onWait` holds a last post.
  */
 export async function deliver(payload: TaskCompletePayload, config: TajoConfig, deps: DeliverDeps): Promise<DeliveryResult> {
   const body = JSON.stringify(payload);
-  // keepalive lets the post outlive a closing tab, but a browser fails a keepalive request whose body exceeds
-  // 64 KiB of bytes (the UTF-8 bytes it sends, not `body.length`'s UTF-16 units): larger bodies go without it.
-  const keepalive = new TextEncoder().encode(body).length <= 60_000;
+  // keepalive lets the post outlive a closing tab, but a browser fails a keepalive request that takes the page's
+  // keepalive bodies in flight past 64 KiB of bytes (the UTF-8 bytes it sends, not `body.length`'s UTF-16 units):
+  // a post that would goes without it.
+  const bytes = new TextEncoder().encode(body).length;
+  const budget = deps.keepalive ?? { inflightBytes: 0 };
+  const takeKeepalive = (): boolean => {
+    if (budget.inflightBytes + bytes > KEEPALIVE_LIMIT) return false;
+    budget.inflightBytes += bytes;
+    return true;
+  };
   const maxDelay = config.maxDelayMs ?? 30_000;
   const delays = retryDelays(config.maxAttempts ?? 6, config.baseDelayMs ?? 500, maxDelay, deps.random);
   const sleep = deps.sleep ?? defaultSleep;
   const signature = config.auth === 'flex_token' ? undefined : await sign(config.auth.hmacSecret, body);
   let lastStatus: number | undefined;
-  for (let attempt = 1; ; attempt++) {
+  /** The headers of an attempt (the token read now), or undefined when the session has no token. */
+  const headersNow = (): { headers: Record<string, string>; token?: string } | undefined => {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    let token: string | undefined;
-    if (signature) headers['X-Tajo-Signature'] = signature;
-    else {
-      token = deps.flexToken();
-      if (!token) return { ok: false, attempts: attempt - 1, reason: 'no_token' };
-      headers.Authorization = `Bearer ${token}`;
+    if (signature) {
+      headers['X-Tajo-Signature'] = signature;
+      return { headers };
     }
+    const token = deps.flexToken();
+    if (!token) return undefined;
+    headers.Authorization = `Bearer ${token}`;
+    return { headers, token };
+  };
+  /** The page is going away during a wait: one last post, started now with keepalive (its outcome is never known). */
+  const postNow = (): void => {
+    const h = headersNow();
+    if (!h) return;
+    try {
+      void deps.fetch(config.endpoint, { method: 'POST', headers: h.headers, body, signal: new AbortController().signal, keepalive: bytes <= KEEPALIVE_LIMIT }).catch(() => undefined);
+    } catch {
+      // nothing more can be done for a page being unloaded
+    }
+  };
+  for (let attempt = 1; ; attempt++) {
+    const h = headersNow();
+    if (!h) return { ok: false, attempts: attempt - 1, reason: 'no_token' };
+    const { headers, token } = h;
     let wait: number | undefined;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), config.timeoutMs ?? 10_000);
+    const keepalive = takeKeepalive();
     try {
       const res = await deps.fetch(config.endpoint, { method: 'POST', headers, body, signal: controller.signal, keepalive });
       lastStatus = res.status;
@@ -62,11 +102,17 @@ export async function deliver(payload: TaskCompletePayload, config: TajoConfig, 
       lastStatus = undefined; // network error or timeout: retry
     } finally {
       clearTimeout(timer);
+      if (keepalive) budget.inflightBytes -= bytes;
     }
     const delay = delays[attempt - 1];
     if (delay === undefined) {
       return lastStatus === undefined ? { ok: false, attempts: attempt, reason: 'exhausted' } : { ok: false, attempts: attempt, status: lastStatus, reason: 'exhausted' };
     }
-    await sleep(Math.min(maxDelay, Math.max(delay, wait ?? 0)));
+    const unregister = deps.onWait?.(postNow);
+    try {
+      await sleep(Math.min(maxDelay, Math.max(delay, wait ?? 0)));
+    } finally {
+      unregister?.();
+    }
   }
 }
