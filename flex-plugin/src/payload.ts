@@ -37,13 +37,27 @@ export function buildPayload(task: ITask, completedAt: Date = new Date()): TaskC
   }
   const channel = bounded(task.taskChannelUniqueName, 64);
   if (channel) p.TaskChannelUniqueName = channel;
-  if (typeof task.age === 'number' && Number.isFinite(task.age) && task.age >= 0) p.Age = task.age;
+  const age = ageAt(task, completedAt);
+  if (age !== undefined) p.Age = age;
   const queue = bounded(task.queueName, 256);
   if (queue) p.TaskQueueFriendlyName = queue;
   if (sid('WQ', task.queueSid)) p.TaskQueueSid = task.queueSid;
   if (sid('WK', task.workerSid)) p.WorkerSid = task.workerSid;
   p.CompletedAt = completedAt.toISOString();
   return p;
+}
+
+/**
+ * Seconds from the task's creation to its completion. Flex UI's `task.age` is TaskRouter's `age` as of the task's last
+ * update, so it may be minutes short by the time the agent completes the task (the server dates the task's creation as
+ * completion − Age). `dateCreated` gives the age at `completedAt`; `age` is the fallback, and a floor.
+ */
+function ageAt(task: ITask, completedAt: Date): number | undefined {
+  const snapshot = typeof task.age === 'number' && Number.isFinite(task.age) && task.age >= 0 ? task.age : undefined;
+  const created = task.dateCreated instanceof Date ? task.dateCreated.getTime() : Number.NaN;
+  const sinceCreated = Number.isFinite(created) && created <= completedAt.getTime() ? Math.floor((completedAt.getTime() - created) / 1000) : undefined;
+  if (sinceCreated === undefined) return snapshot;
+  return snapshot === undefined ? sinceCreated : Math.max(snapshot, sinceCreated);
 }
 
 /**

@@ -33,6 +33,17 @@ describe('buildPayload', () => {
     expect(Object.keys(p ?? {}).sort()).toEqual(['CompletedAt', 'ReservationSid', 'TaskAttributes', 'TaskSid']);
   });
 
+  it("sends the task's age at completion from dateCreated (Flex's age is as of the task's last update), age as the floor", () => {
+    const created = new Date(at.getTime() - 600_500);
+    expect(buildPayload(fakeTask({ age: 184, dateCreated: created }), at)?.Age).toBe(600);
+    expect(buildPayload(fakeTask({ age: Number.NaN, dateCreated: created }), at)?.Age).toBe(600);
+    // a browser clock behind TaskRouter's: never less than the age Flex reported
+    expect(buildPayload(fakeTask({ age: 184, dateCreated: new Date(at.getTime() - 60_000) }), at)?.Age).toBe(184);
+    // a dateCreated after the completion (clock skew) or not a Date: the reported age
+    expect(buildPayload(fakeTask({ age: 184, dateCreated: new Date(at.getTime() + 60_000) }), at)?.Age).toBe(184);
+    expect(buildPayload(fakeTask({ age: 184, dateCreated: 'yesterday' as never }), at)?.Age).toBe(184);
+  });
+
   it('falls back to the reservation SID when the task SID is missing (the server resolves it)', () => {
     const p = buildPayload(fakeTask({ taskSid: undefined as never }), at);
     expect(p?.TaskSid).toBe(RESERVATION_SID);
