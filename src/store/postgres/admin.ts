@@ -80,17 +80,55 @@ export async function ingest(db: PgDb, items: InboxInput[], nowMs: number): Prom
   return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };
 }
 
-/** Whole rows, oldest first, as many as fit in `limit` items and at least one (as SQLite's `claimInbox`). */
+/**
+ * Whole rows, oldest first, as many as fit in `limit` items and at least one (as SQLite's `claimInbox`).
+ * Postgres writes no batch rows, but a SQLite store copied by `tajo migrate --from sqlite` brings the ones its webhook
+ * writer stored and no claim took yet: their keys are not in `inbox_keys` (SQLite registers them at claim). They are
+ * registered here, with SQLite's rule (`markDuplicates` in ../sqlite/admin.ts), so a repeat of one of their events,
+ * in another copied row or in a later delivery, is dropped as a duplicate rather than stored and processed again.
+ */
 export async function claimInbox(db: PgDb, opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
-  const rows = await db.query<InboxCols>(`WITH cand AS (
+  const rows = await db.query<InboxCols & { key_owner: number | null }>(`WITH cand AS (
       SELECT id, coalesce(json_array_length(item_keys::json), 1) AS n FROM inbox
       WHERE status = 'pending' OR (status = 'inflight' AND claimed_until_ms <= $3)
       ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED),
     picked AS (SELECT id FROM (SELECT id, n, sum(n) OVER (ORDER BY id) AS acc FROM cand) x WHERE acc <= $4 OR acc = n)
     UPDATE inbox SET status = 'inflight', claimed_by = $1, claimed_until_ms = $2
     WHERE id IN (SELECT id FROM picked)
-    RETURNING id, key, source, payload, received_at, item_keys`, [opts.workerId, opts.nowMs + opts.leaseMs, opts.nowMs, opts.limit]);
-  return rows.sort((a, b) => a.id - b.id).flatMap(toInboxItems);
+    RETURNING id, key, source, payload, received_at, item_keys, (SELECT k.inbox_id FROM inbox_keys k WHERE k.key = inbox.key) AS key_owner`,
+  [opts.workerId, opts.nowMs + opts.leaseMs, opts.nowMs, opts.limit]);
+  const claimed = rows.sort((a, b) => a.id - b.id).map((r) => ({ row: r, items: toInboxItems(r) }));
+  const batchIds = claimed.filter((c) => c.row.item_keys != null && c.items[0]?.corrupt === undefined).map((c) => c.row.id);
+  const keys = batchIds.length ? await registerBatchKeys(db, batchIds) : new Map<string, { single: number | null; owner: number | null }>();
+  return claimed.flatMap(({ row, items }) => {
+    if (items.length === 0 || items[0]?.corrupt !== undefined) return items;
+    if (row.item_keys == null) {
+      // a single row is a duplicate when a batch row registered its key (before this claim, or in it)
+      const owner = keys.get(row.key)?.owner ?? row.key_owner;
+      return owner == null || owner === row.id ? items : items.map((i) => ({ ...i, duplicate: true as const }));
+    }
+    return items.map((i) => {
+      const k = keys.get(i.key);
+      const dup = k !== undefined && ((k.single !== null && k.single < row.id) || (k.owner !== null && k.owner !== row.id));
+      return dup ? { ...i, duplicate: true as const } : i;
+    });
+  });
+}
+
+/**
+ * Registers the keys of claimed batch rows in `inbox_keys` (the lowest row id holds a key; a key a single row of a
+ * lower id holds is not registered: that row keeps it) and returns, per key, that single row's id and the key's owner.
+ * Claimed again after its lease, a row finds its own keys.
+ */
+async function registerBatchKeys(db: PgDb, ids: number[]): Promise<Map<string, { single: number | null; owner: number | null }>> {
+  const rows = await db.query<{ key: string; single: number | null; owner: number | null }>(`WITH k AS (
+      SELECT DISTINCT ON (e.key) e.key, i.id FROM inbox i, json_array_elements_text(i.item_keys::json) AS e(key)
+      WHERE i.id = ANY($1::bigint[]) ORDER BY e.key, i.id),
+    s AS (SELECT k.key, k.id, (SELECT x.id FROM inbox x WHERE x.key = k.key AND x.item_keys IS NULL) AS single FROM k),
+    ins AS (INSERT INTO inbox_keys (key, inbox_id) SELECT key, id FROM s WHERE single IS NULL OR single > id
+      ORDER BY key ON CONFLICT (key) DO NOTHING RETURNING key, inbox_id)
+    SELECT s.key, s.single, coalesce(ins.inbox_id, o.inbox_id) AS owner FROM s LEFT JOIN ins USING (key) LEFT JOIN inbox_keys o ON o.key = s.key`, [ids]);
+  return new Map(rows.map((r) => [r.key, { single: r.single, owner: r.owner }]));
 }
 
 export async function listDeadLetters(db: PgDb, opts: { status?: DeadLetter['status']; limit?: number; afterId?: number } = {}): Promise<DeadLetter[]> {
