@@ -130,7 +130,8 @@ export function taskSidsInPayload(payloadText: string): string[] {
 /**
  * Whether a stored payload (its JSON text) is about the person: it names one of their task SIDs, or holds a string
  * equal to one of their identities (compared lower-cased, `whatsapp:` left out), also inside a string that is itself
- * JSON (a task's attributes). A substring is not enough: +1415555010 is not +14155550100.
+ * JSON (a task's attributes), or as a whole token inside attributes that are not valid JSON (single-quoted ones, which
+ * the sync dead-letters as malformed_attributes). A substring is not enough: +1415555010 is not +14155550100.
  */
 export function namesPerson(payloadText: string, p: PersonTraces): boolean {
   if (taskSidsInPayload(payloadText).some((s) => p.tasks.has(s))) return true;
@@ -151,7 +152,8 @@ export function namesPerson(payloadText: string, p: PersonTraces): boolean {
         try {
           return seen(JSON.parse(t), depth + 1);
         } catch {
-          return false;
+          // attributes that are not JSON (a malformed_attributes dead letter, e.g. single-quoted): an identity as a whole token
+          return namesAsToken(t.toLowerCase(), p.identities);
         }
       }
       return false;
@@ -161,6 +163,21 @@ export function namesPerson(payloadText: string, p: PersonTraces): boolean {
     return false;
   };
   return seen(value, 0);
+}
+
+/** Characters an identity (email, phone, chat identity) is made of: a match must not touch them on either side. */
+const IDENTITY_CHAR = /[a-z0-9@.+_-]/;
+
+/** Whether lower-cased text holds one of the identities as a whole token (+1415555010 is not in +14155550100). */
+function namesAsToken(text: string, identities: ReadonlySet<string>): boolean {
+  for (const id of identities) {
+    for (let at = text.indexOf(id); at >= 0; at = text.indexOf(id, at + 1)) {
+      const before = at > 0 ? text[at - 1] : undefined;
+      const after = text[at + id.length];
+      if ((before === undefined || !IDENTITY_CHAR.test(before)) && (after === undefined || !IDENTITY_CHAR.test(after))) return true;
+    }
+  }
+  return false;
 }
 
 /** The task SIDs a dead letter names: in its record key (a task SID, a Brevo event's tajo_id) or in its payload. */
