@@ -139,11 +139,15 @@ function check<T>(schema: z.ZodType, input: unknown, code: ErrorCode, message: s
   throw new TajoError(code, message, { details: detailsOf(r.error, keysOf(schema)), ...(hint ? { hint } : {}) });
 }
 
+/** A sync's call options given among its parameters (the third argument holds them). */
+const SYNC_CALL_OPTIONS_HINT = "onProgress and signal are call options, sync's third argument: sync('twilio-flex', { type: 'incremental' }, { onProgress, signal })";
+
 const usage = <T>(schema: z.ZodType, input: unknown, what: string): T => check<T>(schema, input ?? {}, 'TAJO_USAGE', `Invalid ${what} arguments`);
 
 export const validate = {
   connect: (p: unknown): ConnectParams => usage(ConnectSchema, p, 'connect'),
-  sync: (p: unknown): SyncParams => usage(SyncSchema, p, 'sync'),
+  sync: (p: unknown): SyncParams =>
+    check<SyncParams>(SyncSchema, p ?? {}, 'TAJO_USAGE', 'Invalid sync arguments', p && typeof p === 'object' && ('onProgress' in p || 'signal' in p) ? SYNC_CALL_OPTIONS_HINT : undefined),
   rotate: (p: unknown): RotateParams => usage(RotateSchema, p, 'rotate'),
   bootstrap: (p: unknown): BootstrapParams => usage(BootstrapSchema, p, 'bootstrap'),
   webhooks: (p: unknown): WebhooksParams => usage(WebhooksSchema, p, 'webhooks'),

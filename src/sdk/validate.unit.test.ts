@@ -30,3 +30,14 @@ describe('validate.event (handleEvent)', () => {
     }
   });
 });
+
+describe('validate.sync', () => {
+  it('says where onProgress and signal go when they are given among the sync parameters', () => {
+    for (const params of [{ type: 'incremental', onProgress: () => undefined }, { signal: AbortSignal.timeout(1000) }]) {
+      expect(() => validate.sync(params)).toThrow(expect.objectContaining({
+        code: 'TAJO_USAGE', hint: expect.stringContaining("sync's third argument"), details: [expect.objectContaining({ path: '(root)' })],
+      }));
+    }
+    expect(() => validate.sync({ typo: 1 })).toThrow(expect.objectContaining({ code: 'TAJO_USAGE', hint: undefined }));
+  });
+});
