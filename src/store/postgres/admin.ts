@@ -118,7 +118,8 @@ export async function claimInbox(db: PgDb, opts: { workerId: string; limit: numb
 /**
  * Registers the keys of claimed batch rows in `inbox_keys` (the lowest row id holds a key; a key a single row of a
  * lower id holds is not registered: that row keeps it) and returns, per key, that single row's id and the key's owner.
- * Claimed again after its lease, a row finds its own keys.
+ * Claimed again after its lease, a row finds its own keys. The no-op update (SQLite's twin does the same) returns the
+ * owner another replica committed meanwhile, which the statement's snapshot would not show.
  */
 async function registerBatchKeys(db: PgDb, ids: number[]): Promise<Map<string, { single: number | null; owner: number | null }>> {
   const rows = await db.query<{ key: string; single: number | null; owner: number | null }>(`WITH k AS (
@@ -126,7 +127,7 @@ async function registerBatchKeys(db: PgDb, ids: number[]): Promise<Map<string, {
       WHERE i.id = ANY($1::bigint[]) ORDER BY e.key, i.id),
     s AS (SELECT k.key, k.id, (SELECT x.id FROM inbox x WHERE x.key = k.key AND x.item_keys IS NULL) AS single FROM k),
     ins AS (INSERT INTO inbox_keys (key, inbox_id) SELECT key, id FROM s WHERE single IS NULL OR single > id
-      ORDER BY key ON CONFLICT (key) DO NOTHING RETURNING key, inbox_id)
+      ORDER BY key ON CONFLICT (key) DO UPDATE SET inbox_id = inbox_keys.inbox_id RETURNING key, inbox_id)
     SELECT s.key, s.single, coalesce(ins.inbox_id, o.inbox_id) AS owner FROM s LEFT JOIN ins USING (key) LEFT JOIN inbox_keys o ON o.key = s.key`, [ids]);
   return new Map(rows.map((r) => [r.key, { single: r.single, owner: r.owner }]));
 }

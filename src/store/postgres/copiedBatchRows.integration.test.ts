@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonBatchSpec } from '../../core/jsonBatch.js';
 import { SqliteStore } from '../sqlite/sqliteStore.js';
@@ -69,6 +70,27 @@ describe.runIf(available)('postgres: batch inbox rows copied from SQLite', () =>
     } finally {
       await sqlite.close();
       await pg.close();
+    }
+  });
+
+  it('a key another replica registers while this claim waits on it is that replica\'s: the item is a duplicate here', async () => {
+    const store = await PostgresStore.open(db.url, { max: 2 });
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await other.query(`INSERT INTO inbox (key, source, payload, status, received_at, item_keys)
+        VALUES ('batch:copied:1', 'event-streams', $1, 'pending', '2026-11-20T12:00:00.000Z', '["CE9"]')`, [JSON.stringify([ev('CE9')])]);
+      // the other replica's claim of another row holding CE9, not committed yet
+      await other.query('BEGIN');
+      await other.query("INSERT INTO inbox_keys (key, inbox_id) VALUES ('CE9', 999999)");
+      const claim = store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 1000, nowMs: Date.now() + 120_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query('COMMIT');
+      const items = await claim;
+      expect(items.filter((i) => i.key === 'CE9').map((i) => i.duplicate === true)).toEqual([true]);
+    } finally {
+      await other.end();
+      await store.close();
     }
   });
 });
