@@ -121,7 +121,7 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
     const trCursor = (await access.getCheckpoint(deps.connector.id, 'taskrouter_events', workspaceSid))?.value as { contactConfig?: ContactConfig } | undefined;
     ctx.previousContactConfig = trCursor?.contactConfig;
     if (ctx.partial && !opts.dryRun) {
-      const w = 'a run narrowed by --channels or --resources moves no cursor: the next run without them reads the same time range again';
+      const w = 'a run narrowed to some channels or resources (SDK channels/resources, CLI --channels/--resources) moves no cursor: the next run without them reads the same time range again';
       report.warnings.push(w);
       log.warn(w);
     }
