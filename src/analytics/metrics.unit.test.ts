@@ -59,6 +59,12 @@ describe('queues', () => {
     expect(queueRows(groups, 20, 'hour')[0]).toMatchObject({ hour: '2026-11-02T00:00Z', day: '2026-11-02' });
   });
 
+  it('names the row of interactions without a queue instead of leaving it blank', () => {
+    const rows = queueTotals([group({ queueSid: null, queueName: null, entered: 2 })], 20);
+    expect(rows.map((q) => [q.queue_sid, q.queue_name])).toEqual([['', '(no queue)']]);
+    expect(queueRows([group({ queueSid: null, queueName: null, entered: 2 })], 20)[0]?.queue_name).toBe('(no queue)');
+  });
+
   it('totals merge days and channels (percentiles over the merged lists), with a daily series', () => {
     const [voice] = queueTotals(groups, 20);
     expect(voice).toMatchObject({ queue_sid: 'WQ1', entered: 6, answered: 5, abandoned: 1, wait_p50: 15, wait_p90: 25, answered_within_sl: 4, service_level: 80, by_channel: { voice: 6 } });

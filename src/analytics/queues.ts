@@ -71,6 +71,9 @@ export class QueueAcc {
 }
 
 const sidOf = (g: QueueGroup): string => g.queueSid ?? '';
+/** The row of interactions no queue was known for (a plugin post or SDK event without one): named, not blank. */
+export const NO_QUEUE_NAME = '(no queue)';
+const nameOf = (n: ReadonlyMap<string, string>, sid: string): string => n.get(sid) ?? (sid || NO_QUEUE_NAME);
 const channelOf = (g: QueueGroup): Channel => (g.channel ?? 'unknown') as Channel;
 
 function names(groups: readonly QueueGroup[]): Map<string, string> {
@@ -84,7 +87,7 @@ export function queueRows(groups: readonly QueueGroup[], slSeconds: number, by: 
   const n = names(groups);
   const rows: QueueRow[] = groups.map((g) => ({
     queue_sid: sidOf(g),
-    queue_name: n.get(sidOf(g)) ?? sidOf(g),
+    queue_name: nameOf(n, sidOf(g)),
     day: isoDay(g.periodMs),
     ...(by === 'hour' ? { hour: isoHour(g.periodMs) } : {}),
     channel: channelOf(g),
@@ -106,7 +109,7 @@ export function queueTotals(groups: readonly QueueGroup[], slSeconds: number): Q
   }
   const out: QueueTotal[] = [...queues.entries()].map(([sid, q]) => ({
     queue_sid: sid,
-    queue_name: n.get(sid) ?? sid,
+    queue_name: nameOf(n, sid),
     ...q.acc.result(slSeconds),
     by_channel: Object.fromEntries([...q.channels.entries()].sort((a, b) => byString(a[0], b[0]))),
     daily: days.map((day) => {
