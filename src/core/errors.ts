@@ -30,6 +30,7 @@ export const ERRORS = {
   TAJO_MESSAGE_BODY_KEY_MISSING: { status: 500, exit: 78, retryable: false, message: 'message_bodies: hashed needs the key derived from the master key, and none was given' },
   TAJO_CUSTOMER_CONFLICT: { status: 409, exit: 75, retryable: true, message: 'Customer rows were re-derived by another process since they were read' },
   TAJO_STORE_COPY_CONFLICT: { status: 409, exit: 65, retryable: false, message: 'The target database holds other versions of rows being copied into it' },
+  TAJO_MASTER_KEY_MISSING: { status: 500, exit: 77, retryable: false, message: 'No master key (TAJO_MASTER_KEY or master.key in the data directory) to open the stored credentials with' },
   // vendor APIs (exit 69/75/77)
   TAJO_TWILIO_AUTH: { status: 502, exit: 77, retryable: false, message: 'Twilio rejected the credentials (401): verify the Account SID and Auth Token / API key' },
   TAJO_TWILIO_FORBIDDEN: { status: 502, exit: 77, retryable: false, message: 'Twilio refused access (403): Flex is not enabled on this account' },

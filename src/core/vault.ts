@@ -51,11 +51,14 @@ export interface MasterKeySource {
 
 /**
  * `TAJO_MASTER_KEY` when set; else reads `<dataDir>/master.key`, tightening its mode to 0600 if looser; else
- * creates it (atomically: several processes starting at once end up with the same key).
+ * creates it (atomically: several processes starting at once end up with the same key). With `create: false` a
+ * missing key is TAJO_MASTER_KEY_MISSING instead, and neither the file nor the data dir is created: a key generated
+ * to open what another key sealed can only fail, and credentials sealed with it later would not open elsewhere.
  */
-export function loadMasterKey(opts: { dataDir: string; env?: NodeJS.ProcessEnv }): MasterKeySource {
+export function loadMasterKey(opts: { dataDir: string; env?: NodeJS.ProcessEnv; create?: boolean }): MasterKeySource {
   const fromEnv = (opts.env ?? process.env).TAJO_MASTER_KEY;
   if (fromEnv !== undefined && fromEnv.trim() !== '') return { key: parseMasterKey(fromEnv), source: 'env' };
+  if (opts.create === false && !exists(join(opts.dataDir, MASTER_KEY_FILE))) throw masterKeyMissing();
   const path = join(ensureDataDir(opts.dataDir), MASTER_KEY_FILE);
   let created = false;
   if (!exists(path)) created = createKeyFile(path);
@@ -67,6 +70,13 @@ export function loadMasterKey(opts: { dataDir: string; env?: NodeJS.ProcessEnv }
     throw new TajoError('TAJO_MASTER_KEY_INVALID', `The master key file ${MASTER_KEY_FILE} in the data directory is not a valid 32-byte key`, { cause: err });
   }
   return { key, source: 'file', path, ...(created ? { created } : {}) };
+}
+
+/** No `TAJO_MASTER_KEY` and no key file in the data dir; `why` says what needed the key. */
+export function masterKeyMissing(why?: string): TajoError {
+  return new TajoError('TAJO_MASTER_KEY_MISSING', `${why ? `${why}: ` : ''}TAJO_MASTER_KEY is not set and the data directory has no ${MASTER_KEY_FILE}`, {
+    hint: `set TAJO_MASTER_KEY to the key the store's credentials were sealed with (as on the other replicas), or copy that ${MASTER_KEY_FILE} into the data directory; if that key is lost, set a new TAJO_MASTER_KEY and re-run \`tajo connectors install\` with every credential`,
+  });
 }
 
 function exists(path: string): boolean {
@@ -102,8 +112,8 @@ export class Vault {
     this.key = Buffer.from(key);
   }
 
-  /** Vault with the key from `TAJO_MASTER_KEY` or the data dir's key file. */
-  static fromDataDir(opts: { dataDir: string; env?: NodeJS.ProcessEnv }): Vault {
+  /** Vault with the key from `TAJO_MASTER_KEY` or the data dir's key file (generated unless `create: false`). */
+  static fromDataDir(opts: { dataDir: string; env?: NodeJS.ProcessEnv; create?: boolean }): Vault {
     return new Vault(loadMasterKey(opts).key);
   }
 

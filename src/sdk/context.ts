@@ -1,12 +1,12 @@
 import { loadConfig } from '../config/load.js';
 import type { TajoConfig } from '../config/schema.js';
 import { resolveDataDir } from '../core/dataDir.js';
-import { TajoError } from '../core/errors.js';
+import { isTajoError, TajoError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { Vault } from '../core/vault.js';
+import { masterKeyMissing, Vault } from '../core/vault.js';
 import { openStore } from '../store/openStore.js';
 import type { Store } from '../store/store.js';
-import type { TajoClientOptions } from './types.js';
+import { CONNECTOR_IDS, type TajoClientOptions } from './types.js';
 
 /**
  * What the embedded SDK runs on: the loaded config, the data dir, a logger, and the store and vault
@@ -58,8 +58,33 @@ export class SdkContext {
     return this.storePromise;
   }
 
-  /** The credential vault (master key from TAJO_MASTER_KEY or `<dataDir>/master.key`, created on first use). */
+  /**
+   * The credential vault to open (or derive from) what is stored: master key from TAJO_MASTER_KEY or
+   * `<dataDir>/master.key`. Never generates a key: without one, TAJO_MASTER_KEY_MISSING (a new key cannot open what
+   * another sealed, and on a shared store the data dir may be a fresh `./.tajo` on a machine without the key).
+   */
   vault(): Vault {
+    this.vaultInstance ??= Vault.fromDataDir({ dataDir: this.dataDir, env: this.env, create: false });
+    return this.vaultInstance;
+  }
+
+  /**
+   * The vault to seal new credentials with: as `vault()`, except that a key is generated in the data dir when there is
+   * none AND the store holds no sealed credential yet (the first install). When the store holds credentials sealed
+   * with a key this machine does not have, TAJO_MASTER_KEY_MISSING: sealing with a new key would leave the other
+   * replicas unable to open them.
+   */
+  async sealingVault(): Promise<Vault> {
+    if (this.vaultInstance) return this.vaultInstance;
+    try {
+      return this.vault();
+    } catch (err) {
+      if (!isTajoError(err, 'TAJO_MASTER_KEY_MISSING')) throw err;
+    }
+    const store = await this.store();
+    for (const id of CONNECTOR_IDS) {
+      if (Object.keys(await store.getSecrets(id)).length) throw masterKeyMissing(`The store holds credentials of ${id} sealed with another master key`);
+    }
     this.vaultInstance ??= Vault.fromDataDir({ dataDir: this.dataDir, env: this.env });
     return this.vaultInstance;
   }

@@ -70,7 +70,7 @@ export async function connect(ctx: SdkContext, id: ConnectorId, p: ConnectParams
   if (brevoApiKey) await verifyBrevo(brevoApiKey, brevoBaseUrl, probe);
 
   const store = await ctx.store();
-  const vault = ctx.vault();
+  const vault = await ctx.sealingVault();
   const seal = (name: string, value: string) => store.putSecret(id, name, vault.seal(value, { connectorId: id, name }));
   const now = new Date().toISOString();
   const prev = await store.getConnector(id);
@@ -142,7 +142,7 @@ export async function rotate(ctx: SdkContext, id: ConnectorId, p: RotateParams, 
   await refuseOverridden(ctx, id, s, p);
   let settings = s;
   const store = await ctx.store();
-  const vault = ctx.vault();
+  const vault = await ctx.sealingVault();
   const seal = (name: string, value: string) => store.putSecret(id, name, vault.seal(value, { connectorId: id, name }));
   if (twilioChange) {
     const params: ConnectParams = { accountSid: s.accountSid, flexFlowSid: s.flexFlowSid, ...p };
