@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { TajoError } from '../../core/errors.js';
+import { openStore } from '../../store/openStore.js';
 import { copySqliteToPostgres } from '../../store/postgres/importSqlite.js';
 import type { CommandEnv } from '../main.js';
 import { intOption } from '../options.js';
@@ -36,11 +37,37 @@ export function registerMigrateCommand(program: Command, env: CommandEnv): void 
         ]);
         return;
       }
-      const store = await sdk.store();
-      await store.migrate();
-      const m = await store.migrations();
-      ctx.out.result({ store: store.kind, dataDir: sdk.dataDir, ...m }, (x) => [`✓ ${x.store} store up to date: migrations ${x.applied.join(', ') || '(none)'} applied${x.pending.length ? `, ${x.pending.join(', ')} pending` : ''}`]);
+      // opened without the automatic migration, so the run can tell what it applied from what was already there
+      const url = sdk.storeUrl();
+      const store = await openStore({ dataDir: sdk.dataDir, ...(url ? { url } : {}), sqlite: { migrate: false, inboxThread: false }, postgres: { migrate: false } });
+      try {
+        const before = await store.migrations();
+        await store.migrate();
+        const m = await store.migrations();
+        const appliedNow = m.applied.filter((id) => !before.applied.includes(id));
+        const alreadyApplied = m.applied.filter((id) => before.applied.includes(id));
+        ctx.out.result({ store: store.kind, dataDir: sdk.dataDir, ...m, appliedNow, alreadyApplied }, (x) => [migrateLine(x)]);
+      } finally {
+        await store.close();
+      }
     });
+}
+
+/** `✓ sqlite store already up to date at migration 7` / `✓ postgres store migrated to 7: applied 6, 7 now (1–5 were already there)`. */
+export function migrateLine(x: { store: string; applied: number[]; pending: number[]; appliedNow: number[]; alreadyApplied: number[] }): string {
+  const at = x.applied.length ? `migration ${x.applied[x.applied.length - 1]}` : 'no migration';
+  const pending = x.pending.length ? ` (${x.pending.join(', ')} pending)` : '';
+  if (!x.appliedNow.length) return `✓ ${x.store} store already up to date at ${at}${pending}`;
+  const before = x.alreadyApplied.length ? ` (${idList(x.alreadyApplied)} already there)` : '';
+  return `✓ ${x.store} store up to date at ${at}: applied ${idList(x.appliedNow)} now${before}${pending}`;
+}
+
+/** `1–5` for a consecutive run, else `1, 3, 4`. */
+function idList(ids: number[]): string {
+  const first = ids[0];
+  const last = ids[ids.length - 1];
+  if (first !== undefined && last !== undefined && ids.length > 2 && last - first === ids.length - 1) return `${first}–${last}`;
+  return ids.join(', ');
 }
 
 /** A table's rows Postgres already held: derived by its triggers (worker_activity), or copied by an earlier run. */
