@@ -59,6 +59,59 @@ describe('startEmulator', () => {
     }
   });
 
+  it('generateMore never dates a new row at or before what a reader already read: an incremental read with a 10-min lookback finds every new event', async () => {
+    const e = await startEmulator({ seed: 11, scale: 'small', now: NOW, twilio: { limits: { taskrouterReadRps: 1e6, taskrouterEventsRps: 1e6 } } });
+    try {
+      const auth = basic(e.info.accountSid, e.info.authToken);
+      const ws = `${e.info.twilio.taskrouter}/v1/Workspaces/${e.info.workspaceSid}`;
+      const readEvents = async (query: string): Promise<Map<string, number>> => {
+        const seen = new Map<string, number>();
+        let url: string | null = `${ws}/Events?PageSize=1000&${query}`;
+        while (url) {
+          const r = await getJson(url, auth);
+          expect(r.status, url).toBe(200);
+          for (const ev of r.body.events as Array<{ sid: string; event_date_ms: string }>) seen.set(ev.sid, Number(ev.event_date_ms));
+          url = (r.body.meta as { next_page_url: string | null }).next_page_url;
+        }
+        return seen;
+      };
+      const readAt = e.clock.nowMs();
+      const all = `StartDate=${new Date(Date.parse(NOW) - 29 * 86_400_000).toISOString()}`;
+      const created = (): number[] => ['events:event_date_ms', 'tasks:date_created_ms', 'reservations:date_created_ms', 'conversations:date_created_ms',
+        'participants:date_created_ms', 'messages:date_created_ms'].map((tc) => {
+        const [table, col] = tc.split(':') as [string, string];
+        return (e.world.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${col} <= ?`).get(readAt) as { n: number }).n;
+      });
+
+      // A full read up to the emulated now, as a sync does.
+      const first = await readEvents(`${all}&EndDate=${new Date(readAt).toISOString()}`);
+      const rowsBefore = created();
+      const before = new Set(e.truth().events.map((t) => `${t.name}|${t.source_sid}`));
+      // Less than the sync's 10-minute lookback later, more interactions happen.
+      e.clock.advance(5 * 60_000);
+      const truth = e.generateMore(10);
+
+      // Nothing was added to the time already read: not in the world, not in the ground truth.
+      expect(created()).toEqual(rowsBefore);
+      const fresh = truth.events.filter((t) => !before.has(`${t.name}|${t.source_sid}`));
+      expect(fresh.length).toBeGreaterThan(0);
+      for (const t of fresh) expect(Date.parse(t.event_date), t.event_date).toBeGreaterThan(readAt);
+      // An incremental read from the previous read minus the lookback finds every event the world holds now.
+      const incremental = await readEvents(`StartDate=${new Date(readAt - 10 * 60_000).toISOString()}`);
+      const now = await readEvents(all);
+      expect(now.size).toBe(truth.counts.taskrouterEvents);
+      const missed = [...now].filter(([sid]) => !first.has(sid) && !incremental.has(sid));
+      expect(missed).toEqual([]);
+      for (const [sid, at] of now) if (!first.has(sid)) expect(at, sid).toBeGreaterThan(readAt);
+      // The batch has played out by the time anyone reads again: the clock is past every row of the world.
+      const latest = (e.world.prepare('SELECT MAX(event_date_ms) AS m FROM events').get() as { m: number }).m;
+      expect(e.clock.nowMs()).toBeGreaterThanOrEqual(latest);
+      expect(truth.nowMs).toBeLessThanOrEqual(e.clock.nowMs());
+    } finally {
+      await e.close();
+    }
+  });
+
   it('publishes EmulatorInfo with exactly the documented keys, also at /_emulator/info', async () => {
     const i = emu.info;
     expect(Object.keys(i)).toEqual(['twilio', 'brevo', 'accountSid', 'authToken', 'apiKeySid', 'apiKeySecret', 'flexFlowSid', 'workspaceSid', 'brevoApiKey']);

@@ -101,6 +101,9 @@ function openWorld(opts: StartEmulatorOptions, seed: number, requestedNow: numbe
   return { db, nowMs: requestedNow, truth, tempPath };
 }
 
+/** The emulated time one `generateMore` batch plays out in (the clock moves on by about this much). */
+export const GENERATE_WINDOW_MS = 15 * 60_000;
+
 /** The latest moment anything happened in the world. */
 function latestActivityMs(db: Database.Database): number {
   const q = (sql: string): number => Number((db.prepare(sql).get() as { m: number | null }).m ?? 0);
@@ -147,15 +150,15 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
 
   let truth = world.truth;
   const generateMore = (count: number): GroundTruth => {
-    const before = latestActivityMs(db);
-    // New interactions need time to happen in (the generator wants ≥ 5 emulated minutes after the latest event):
-    // when the world is too fresh, let the emulated clock move on first, as it would for a real contact center.
-    const minWindowMs = 6 * 60_000;
-    const short = before + minWindowMs - clock.nowMs();
-    if (short > 0) clock.advance(short);
-    truth = genMore(db, { seed, nowMs: clock.nowMs(), count });
-    // The new interactions lie between the previous latest activity and now: let sink streaming pick them up.
-    twilio.rewindStreams(before);
+    // Twilio never back-dates an event: a reader that has read up to the emulated now of this call must find every
+    // new row after it. So the new interactions start after that moment (and after anything the world already dates
+    // later), play out over GENERATE_WINDOW_MS, and the clock moves to the end of that window: they have happened by
+    // the time anyone reads again, every read still hides what lies after the clock, and the truth is what a
+    // complete sync then sees.
+    const fromMs = clock.nowMs();
+    const endMs = Math.max(fromMs, latestActivityMs(db)) + GENERATE_WINDOW_MS;
+    truth = genMore(db, { seed, fromMs, nowMs: endMs, count });
+    clock.advance(Math.max(0, endMs - clock.nowMs()));
     return truth;
   };
   const infoRef: { current?: EmulatorInfo } = {};

@@ -35,8 +35,15 @@ export interface GenerateWorldOptions {
 
 export interface GenerateMoreOptions {
   seed: number;
+  /** The world's new now: every new row is dated before it (the batch has played out by then). */
   nowMs: number;
   count: number;
+  /**
+   * The moment the world was last exposed (the emulated now of the call): no new row is dated at or before it, so a
+   * reader that already read up to it never misses one (Twilio never back-dates an event). Default: the world's
+   * latest activity only.
+   */
+  fromMs?: number;
 }
 
 /** Secondary indexes dropped during a fresh bulk generation and rebuilt at the end (much faster than live upkeep). */
@@ -143,9 +150,9 @@ export function generateMore(db: Database.Database, opts: GenerateMoreOptions): 
   const o = JSON.parse(optionsJson) as GeneratorOptions;
   const batch = Number(getState(db, 'batch') ?? '0') + 1;
   const { nowMs, count } = opts;
-  const t0 = floorTick(latestActivityMs(db)) + 1000;
+  const t0 = floorTick(Math.max(latestActivityMs(db), opts.fromMs ?? 0)) + 1000;
   const windowMs = nowMs - t0;
-  if (windowMs < 5 * 60_000) throw new RangeError('generateMore needs at least 5 minutes between the latest event and nowMs');
+  if (windowMs < 5 * 60_000) throw new RangeError('generateMore needs at least 5 minutes between the latest event (or fromMs) and nowMs');
   if (!(count >= 1)) throw new RangeError('count must be ≥ 1');
 
   const sids = new SidFactory(Number(worldSeed), JSON.parse(sidsJson) as Record<string, number>);

@@ -45,6 +45,28 @@ describe('generateMore', () => {
     expect((db.prepare("SELECT value FROM meta WHERE key = 'now_ms'").get() as { value: string }).value).toBe(String(now2));
   });
 
+  it('dates no new row at or before fromMs (the moment the world was last read), however far back the latest activity is', () => {
+    const db = new Database(':memory:');
+    generateWorld(db, { seed: 9, scale: 'small', nowMs: DEFAULT_NOW });
+    const fromMs = DEFAULT_NOW + 30 * MIN;
+    const tables = ['events:event_date_ms', 'tasks:date_created_ms', 'reservations:date_created_ms', 'conversations:date_created_ms',
+      'participants:date_created_ms', 'messages:date_created_ms'];
+    const upTo = (): number[] => tables.map((tc) => {
+      const [table, col] = tc.split(':') as [string, string];
+      return (db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${col} <= ?`).get(fromMs) as { n: number }).n;
+    });
+    const before = upTo();
+    const eventsBefore = (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+    const truth = generateMore(db, { seed: 9, fromMs, nowMs: fromMs + 15 * MIN, count: 10 });
+    expect(upTo()).toEqual(before);
+    // a worker whose state the batch changed changed it after fromMs
+    const workers = db.prepare('SELECT MIN(date_updated_ms) AS m FROM workers WHERE date_updated_ms > ?').get(DEFAULT_NOW) as { m: number | null };
+    if (workers.m !== null) expect(workers.m).toBeGreaterThan(fromMs);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n).toBeGreaterThan(eventsBefore + 40);
+    expect((db.prepare('SELECT MAX(event_date_ms) AS m FROM events').get() as { m: number }).m).toBeLessThanOrEqual(fromMs + 15 * MIN);
+    expect(truth.nowMs).toBe(fromMs + 15 * MIN);
+  });
+
   it('is deterministic and can be repeated', () => {
     const run = (): Database.Database => {
       const db = new Database(':memory:');
