@@ -85,7 +85,11 @@ export function renderSync(r: SyncReport): string[] {
   for (const s of r.streams) {
     if (s.status === 'skipped') continue;
     const wait = s.rateWaitMs > 0 ? `  waited ${(s.rateWaitMs / 1000).toFixed(1)} s for budget` : '';
-    lines.push(`  ${s.stream.padEnd(18)} ${n(s.records).padStart(8)} records ${n(s.pages).padStart(5)} pages ${n(s.requests).padStart(6)} requests${wait}${s.status !== 'ok' ? `  ${s.status}${s.error ? `: ${s.error.message}` : ''}` : ''}`);
+    // `conversations` counts the open conversations it re-read for a close or a STOP (or listed, when many are open);
+    // new ones are read with their tasks by taskrouter_events, their requests counted here. Not `status`'s "tracked".
+    const what = s.stream === 'conversations' ? 're-read' : 'records';
+    const note = s.stream === 'conversations' ? '  (open ones re-read; new ones read with their tasks)' : '';
+    lines.push(`  ${s.stream.padEnd(18)} ${n(s.records).padStart(8)} ${what} ${n(s.pages).padStart(5)} pages ${n(s.requests).padStart(6)} requests${wait}${s.status !== 'ok' ? `  ${s.status}${s.error ? `: ${s.error.message}` : ''}` : note}`);
   }
   const o = r.outbox;
   lines.push(`  Brevo writes ${r.dryRun ? 'planned' : 'enqueued'}: ${n(o.contact)} contacts, ${n(o.event)} events, ${n(o.list_add + o.list_remove)} list changes`);
