@@ -38,6 +38,14 @@ describe('master key file', () => {
     expect(mode(join(dataDir, MASTER_KEY_FILE))).toBe(0o600);
   });
 
+  it('with create: false, a missing key is TAJO_MASTER_KEY_MISSING and neither the file nor the data dir is created', () => {
+    const dataDir = freshDir();
+    expect(() => loadMasterKey({ dataDir, env: {}, create: false })).toThrow(expect.objectContaining({ code: 'TAJO_MASTER_KEY_MISSING' }));
+    expect(existsSync(dataDir)).toBe(false);
+    const made = loadMasterKey({ dataDir, env: {} });
+    expect(loadMasterKey({ dataDir, env: {}, create: false }).key).toEqual(made.key);
+  });
+
   it('TAJO_MASTER_KEY wins and writes no file; a bad value or key file is TAJO_MASTER_KEY_INVALID', () => {
     const dataDir = freshDir();
     const key = randomBytes(32);
