@@ -222,6 +222,7 @@ export interface ConnectorStatus {
   /** Installed, active and not paused by an auth failure. */
   connected: boolean;
   lastSync: string | null;
+  /** Interactions stored (every task: voice calls, SMS, WhatsApp and web chat alike): the product's "conversations". */
   conversationsTracked: number;
   customersLinked: number;
   agentsMonitored: number;
