@@ -84,7 +84,7 @@ function assertSinceNotFuture(since: string | undefined, time: VendorTime): void
 
 export async function sync(ctx: SdkContext, id: ConnectorId, params: SyncParams, opts: SyncCallOptions = {}): Promise<SyncReport> {
   assertEnabled(ctx, id, 'a sync');
-  // one rule for user dates (src/analytics/time.ts isoMs): no zone = UTC, never this machine's zone
+  // one rule for user dates (src/core/instant.ts isoMs): no zone = UTC, never this machine's zone
   const sinceMs = params.since === undefined ? undefined : isoMs(params.since.trim());
   const since = sinceMs === undefined ? params.since : new Date(sinceMs).toISOString();
   const conn = await loadConnection(ctx, id);
