@@ -1,9 +1,9 @@
 import { FlexPlugin } from '@twilio/flex-plugin';
 import type { ActionPayload, Manager } from '@twilio/flex-ui';
 import type * as Flex from '@twilio/flex-ui';
-import { resolveConfig, type TajoConfig } from './config';
-import { deliver, type DeliverDeps, type DeliveryResult, type FetchLike } from './deliver';
-import { buildPayload, payloadFromSid } from './payload';
+import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUED, resolveConfig, type TajoConfig } from './config';
+import { deliver, lastPost, type DeliverDeps, type DeliveryResult, type FetchLike } from './deliver';
+import { buildPayload, payloadFromSid, type TaskCompletePayload } from './payload';
 
 export const PLUGIN_NAME = 'TajoPlugin';
 
@@ -15,7 +15,10 @@ export interface TajoPluginOptions {
   config?: TajoConfig;
   /** Defaults to the browser's `fetch`. */
   fetch?: FetchLike;
-  /** Called once per completed task when its delivery ends (tests, custom telemetry). */
+  /**
+   * Called once per completed task when its delivery ends (tests, custom telemetry), or when it is dropped from a full
+   * queue without being posted (`reason: 'dropped'`, `attempts: 0`).
+   */
   onResult?: (taskSid: string, result: DeliveryResult) => void;
   logger?: Pick<Console, 'info' | 'warn' | 'error'>;
   sleep?: (ms: number) => Promise<void>;
@@ -58,6 +61,11 @@ export class TajoPlugin extends FlexPlugin {
     const { sleep, random } = this.options;
     /** Last posts of the deliveries waiting for a retry (see `pagehide` below). */
     const waiting = new Set<() => void>();
+    // Tasks being posted or delivered (oldest first, bounded): a completion Flex reports again is not posted again.
+    // A task whose post failed is forgotten, so a later completion of it may try again.
+    const posted = new Set<string>();
+    /** Completions waiting for a free delivery (see `maxInFlight` below), oldest first. */
+    const queue: Array<{ key: string; body: TaskCompletePayload; lastPosted?: boolean }> = [];
     const deps: DeliverDeps = {
       fetch: this.options.fetch ?? ((url, init) => fetch(url, init)),
       flexToken: () => flexToken(manager),
@@ -77,10 +85,53 @@ export class TajoPlugin extends FlexPlugin {
       const posts = [...waiting];
       waiting.clear();
       for (const post of posts) post();
+      // Completions still queued never started: each gets one post too (once), with keepalive while the budget
+      // allows. They stay queued: a page restored from the back/forward cache delivers them as before.
+      for (const job of queue) {
+        if (job.lastPosted) continue;
+        job.lastPosted = true;
+        lastPost(job.body, config, deps);
+      }
     });
-    // Tasks being posted or delivered (oldest first, bounded): a completion Flex reports again is not posted again.
-    // A task whose post failed is forgotten, so a later completion of it may try again.
-    const posted = new Set<string>();
+    // At most `maxInFlight` deliveries under way at once (each holds at most one request and one backoff timer); the
+    // others wait in order in a bounded queue, so an agent completing many tasks while Tajo is down does not pile up
+    // requests that all retry at once when it comes back. A full queue drops its oldest completion, logged and reported.
+    const maxInFlight = config.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    const maxQueued = config.maxQueued ?? DEFAULT_MAX_QUEUED;
+    let active = 0;
+    const report = (key: string, result: DeliveryResult): void => {
+      try {
+        this.options.onResult?.(key, result);
+      } catch (err) {
+        log.error(`[tajo] onResult failed for task ${key}: ${err instanceof Error ? err.name : 'error'}`);
+      }
+    };
+    const pump = (): void => {
+      while (active < maxInFlight) {
+        const job = queue.shift();
+        if (!job) return;
+        start(job.key, job.body);
+      }
+    };
+    const start = (key: string, body: TaskCompletePayload): void => {
+      active++;
+      void deliver(body, config, deps)
+        .then((result) => {
+          if (!result.ok) {
+            posted.delete(key);
+            log.error(`[tajo] task ${key} not delivered: ${result.reason}${result.status ? ` (HTTP ${result.status})` : ''} after ${result.attempts} attempt(s)`);
+          }
+          report(key, result);
+        })
+        .catch((err: unknown) => {
+          posted.delete(key);
+          log.error(`[tajo] task ${key} delivery failed: ${err instanceof Error ? err.name : 'error'}`);
+        })
+        .finally(() => {
+          active--;
+          pump();
+        });
+    };
     flex.Actions.addListener('afterCompleteTask', (payload: ActionPayload) => {
       try {
         const task = payload.task;
@@ -96,18 +147,16 @@ export class TajoPlugin extends FlexPlugin {
         }
         posted.add(key);
         if (posted.size > REMEMBERED_TASKS) posted.delete(posted.values().next().value as string);
-        void deliver(body, config, deps)
-          .then((result) => {
-            if (!result.ok) {
-              posted.delete(key);
-              log.error(`[tajo] task ${key} not delivered: ${result.reason}${result.status ? ` (HTTP ${result.status})` : ''} after ${result.attempts} attempt(s)`);
-            }
-            this.options.onResult?.(key, result);
-          })
-          .catch((err: unknown) => {
-            posted.delete(key);
-            log.error(`[tajo] task ${key} delivery failed: ${err instanceof Error ? err.name : 'error'}`);
-          });
+        queue.push({ key, body });
+        if (queue.length > maxQueued) {
+          const oldest = queue.shift();
+          if (oldest) {
+            posted.delete(oldest.key); // a later completion of it may try again
+            log.error(`[tajo] task ${oldest.key} not delivered: dropped (${maxQueued} completions waiting, ${active} post(s) in flight)`);
+            report(oldest.key, { ok: false, attempts: 0, reason: 'dropped' });
+          }
+        }
+        pump();
       } catch (err) {
         log.error(`[tajo] afterCompleteTask listener error: ${err instanceof Error ? err.name : 'error'}`);
       }

@@ -221,6 +221,37 @@ describe('TajoPlugin', () => {
     expect(server.received).toHaveLength(2);
   });
 
+  it('posts the completions still queued once, with keepalive, when the page is unloaded (pagehide)', async () => {
+    const server = await scriptedServer([503, 200, 200, 200]);
+    cleanups.push(server.close);
+    const sent: Array<[string, boolean | undefined]> = [];
+    const recording: FetchLike = (url, init) => {
+      sent.push([(JSON.parse(init.body) as { TaskSid: string }).TaskSid, init.keepalive]);
+      return fetch(url, init);
+    };
+    const win = new EventTarget();
+    const f = fakeFlex({ token: TOKEN });
+    new TajoPlugin({
+      config: { endpoint: server.url, auth: 'flex_token', maxInFlight: 1 },
+      fetch: recording,
+      sleep: () => new Promise<void>(() => undefined), // the backoff outlasts the page
+      window: win,
+      logger: collectingLogger().logger,
+    }).init(f.flex, f.manager);
+    const [a, b, c] = ['1', '2', '3'].map((d) => `WT${d.repeat(32)}`) as [string, string, string];
+    for (const sid of [a, b, c]) f.emit('afterCompleteTask', { task: fakeTask({ taskSid: sid }) });
+    await expect.poll(() => server.received.length).toBe(1);
+    await new Promise((r) => setTimeout(r, 30)); // a waits for its retry; b and c wait in the queue
+    expect(sent).toEqual([[a, true]]);
+    win.dispatchEvent(new Event('pagehide'));
+    expect(sent).toEqual([[a, true], [a, true], [b, true], [c, true]]); // all started within the handler
+    await expect.poll(() => server.received.length).toBe(4);
+    expect(server.received.slice(1).map((r) => r.headers.authorization)).toEqual(Array(3).fill(`Bearer ${TOKEN}`));
+    win.dispatchEvent(new Event('pagehide')); // each posted once, not at every pagehide
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sent).toHaveLength(4);
+  });
+
   it('posts a task once when Flex reports its completion again, and lets a failed one be sent again', async () => {
     const s = await setup([200, 400, 200]);
     const results: DeliveryResult[] = [];
@@ -268,5 +299,132 @@ describe('TajoPlugin', () => {
     expect(() => s.emit('afterCompleteTask', { task: fakeTask({ sid: 'x', taskSid: 'y' }) })).not.toThrow();
     await new Promise((r) => setTimeout(r, 30));
     expect(s.server.received).toHaveLength(0);
+  });
+  describe('posts in flight are bounded', () => {
+    const sid = (i: number) => `WT${i.toString(16).padStart(32, '0')}`;
+
+    /** A plugin whose server answers 503 until `recover()`; counts the requests in flight (each takes ~10 ms). */
+    async function downServer(config: Partial<TajoConfig>) {
+      const script: Array<number | 'hang'> = Array.from({ length: 10_000 }, () => 503);
+      const server = await scriptedServer(script, 200);
+      cleanups.push(server.close);
+      let inflight = 0;
+      let maxSeen = 0;
+      const counting: FetchLike = async (url, init) => {
+        inflight++;
+        maxSeen = Math.max(maxSeen, inflight);
+        try {
+          await new Promise((r) => setTimeout(r, 10));
+          return await fetch(url, init);
+        } finally {
+          inflight--;
+        }
+      };
+      const results: Array<[string, DeliveryResult]> = [];
+      const log = collectingLogger();
+      const f = fakeFlex({ token: TOKEN });
+      const cfg: TajoConfig = { endpoint: server.url, auth: 'flex_token', baseDelayMs: 5, maxDelayMs: 40, maxAttempts: 20, ...config };
+      new TajoPlugin({ config: cfg, fetch: counting, onResult: (s, r) => results.push([s, r]), logger: log.logger }).init(f.flex, f.manager);
+      return {
+        server,
+        results,
+        lines: log.lines,
+        emit: f.emit,
+        maxSeen: () => maxSeen,
+        recover: () => void (script.length = 0),
+        /** TaskSids in the order of their first post. */
+        firstPosts: () => [...new Set(server.received.map((r) => (JSON.parse(r.body) as { TaskSid: string }).TaskSid))],
+      };
+    }
+
+    it('20 completions while the server answers 503: at most 4 requests in flight; all 20 delivered once it recovers, started in order', async () => {
+      const s = await downServer({});
+      for (let i = 0; i < 20; i++) s.emit('afterCompleteTask', { task: fakeTask({ taskSid: sid(i) }) });
+      await new Promise((r) => setTimeout(r, 300)); // several retry rounds while down (20 attempts last longer)
+      expect(s.server.received.length).toBeGreaterThan(8);
+      expect(s.firstPosts()).toEqual([0, 1, 2, 3].map(sid)); // the 16 others wait their turn
+      expect(s.results).toEqual([]);
+      s.recover();
+      await expect.poll(() => s.results.length, { timeout: 10_000 }).toBe(20);
+      expect(s.maxSeen()).toBe(4);
+      expect(s.results.every(([, r]) => r.ok)).toBe(true);
+      expect(s.firstPosts()).toEqual(Array.from({ length: 20 }, (_, i) => sid(i)));
+    });
+
+    it('with maxInFlight 1 the completions are delivered strictly in order', async () => {
+      const s = await downServer({ maxInFlight: 1 });
+      for (let i = 0; i < 20; i++) s.emit('afterCompleteTask', { task: fakeTask({ taskSid: sid(i) }) });
+      await new Promise((r) => setTimeout(r, 150));
+      s.recover();
+      await expect.poll(() => s.results.length, { timeout: 10_000 }).toBe(20);
+      expect(s.maxSeen()).toBe(1);
+      expect(s.results.map(([k]) => k)).toEqual(Array.from({ length: 20 }, (_, i) => sid(i)));
+      expect(s.results.every(([, r]) => r.ok)).toBe(true);
+    });
+
+    it('a full queue drops its oldest completion, logged and reported as dropped; a later completion of it is posted', async () => {
+      const s = await downServer({ maxInFlight: 1, maxQueued: 3 });
+      for (let i = 0; i < 6; i++) s.emit('afterCompleteTask', { task: fakeTask({ taskSid: sid(i) }) });
+      // 0 in flight; 1, 2, 3 queued; 4 then 5 push out 1 then 2
+      expect(s.results).toEqual([
+        [sid(1), { ok: false, attempts: 0, reason: 'dropped' }],
+        [sid(2), { ok: false, attempts: 0, reason: 'dropped' }],
+      ]);
+      expect(s.lines.filter((l) => l.includes('dropped'))).toEqual([
+        expect.stringContaining(`task ${sid(1)} not delivered: dropped`),
+        expect.stringContaining(`task ${sid(2)} not delivered: dropped`),
+      ]);
+      s.emit('afterCompleteTask', { task: fakeTask({ taskSid: sid(1) }) }); // completed again: queued anew, pushing out 3
+      s.recover();
+      await expect.poll(() => s.results.length, { timeout: 10_000 }).toBe(7);
+      expect(s.results.slice(2)).toEqual([
+        [sid(3), { ok: false, attempts: 0, reason: 'dropped' }],
+        ...[0, 4, 5, 1].map((i) => [sid(i), expect.objectContaining({ ok: true })]),
+      ]);
+      expect(s.firstPosts()).toEqual([0, 4, 5, 1].map(sid)); // a dropped completion is never posted
+    });
+  });
+
+  it('posts once more without keepalive when the browser refuses the keepalive request at once, within the same attempt', async () => {
+    const server = await scriptedServer([200, 200]);
+    cleanups.push(server.close);
+    // an old Chromium: a keepalive request that needs a CORS preflight is a network error before anything is sent
+    const calls: Array<boolean | undefined> = [];
+    const refusingFetch: FetchLike = async (url, init) => {
+      calls.push(init.keepalive);
+      if (init.keepalive) throw new TypeError('Failed to fetch');
+      return fetch(url, init);
+    };
+    const results = new Map<string, DeliveryResult>();
+    const f = fakeFlex({ token: TOKEN });
+    const cfg: TajoConfig = { endpoint: server.url, auth: 'flex_token', baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 };
+    new TajoPlugin({ config: cfg, fetch: refusingFetch, onResult: (k, r) => results.set(k, r), logger: collectingLogger().logger }).init(f.flex, f.manager);
+    f.emit('afterCompleteTask', { task: fakeTask() });
+    await expect.poll(() => results.size).toBe(1);
+    expect(results.get(TASK_SID)).toEqual({ ok: true, status: 200, attempts: 1 });
+    const other = `WT${'f'.repeat(32)}`;
+    f.emit('afterCompleteTask', { task: fakeTask({ taskSid: other }) });
+    await expect.poll(() => results.size).toBe(2);
+    expect(results.get(other)).toEqual({ ok: true, status: 200, attempts: 1 });
+    expect(calls).toEqual([true, false, false]); // once refused, later posts go without keepalive
+    expect(server.received).toHaveLength(2);
+  });
+
+  it('counts a keepalive network error and its fallback as one failed attempt when the server is unreachable', async () => {
+    const gone = await scriptedServer([]);
+    await gone.close(); // connection refused: a TypeError with or without keepalive
+    const calls: Array<boolean | undefined> = [];
+    const recording: FetchLike = (url, init) => {
+      calls.push(init.keepalive);
+      return fetch(url, init);
+    };
+    let resolve!: (r: DeliveryResult) => void;
+    const done = new Promise<DeliveryResult>((r) => (resolve = r));
+    const f = fakeFlex({ token: TOKEN });
+    const cfg: TajoConfig = { endpoint: gone.url, auth: 'flex_token', baseDelayMs: 5, maxAttempts: 3 };
+    new TajoPlugin({ config: cfg, fetch: recording, onResult: (_s, r) => resolve(r), logger: collectingLogger().logger }).init(f.flex, f.manager);
+    f.emit('afterCompleteTask', { task: fakeTask() });
+    expect(await done).toEqual({ ok: false, attempts: 3, reason: 'exhausted' });
+    expect(calls).toEqual([true, false, true, false, true, false]); // keepalive still tried: it was never shown to be the problem
   });
 });

@@ -17,7 +17,15 @@ export interface TajoConfig {
   maxDelayMs?: number;
   /** Per-attempt timeout in ms (default 10 000). */
   timeoutMs?: number;
+  /** Deliveries under way at once, retries included (default 4, at most 20); the others wait in a queue, in order. */
+  maxInFlight?: number;
+  /** Completions waiting for a free delivery at most (default 100, at most 1 000); past it the oldest is dropped. */
+  maxQueued?: number;
 }
+
+/** Defaults of {@link TajoConfig.maxInFlight} and {@link TajoConfig.maxQueued}. */
+export const DEFAULT_MAX_IN_FLIGHT = 4;
+export const DEFAULT_MAX_QUEUED = 100;
 
 export type ConfigResult = { ok: true; config: TajoConfig } | { ok: false; reason: string };
 
@@ -56,6 +64,8 @@ export function parseConfig(raw: unknown): ConfigResult {
   if (positive(raw.baseDelayMs)) config.baseDelayMs = raw.baseDelayMs;
   if (positive(raw.maxDelayMs)) config.maxDelayMs = raw.maxDelayMs;
   if (positive(raw.timeoutMs)) config.timeoutMs = raw.timeoutMs;
+  if (positive(raw.maxInFlight) && raw.maxInFlight >= 1) config.maxInFlight = Math.min(Math.floor(raw.maxInFlight), 20);
+  if (positive(raw.maxQueued) && raw.maxQueued >= 1) config.maxQueued = Math.min(Math.floor(raw.maxQueued), 1_000);
   return { ok: true, config };
 }
 

@@ -27,6 +27,13 @@ describe('config', () => {
     expect(parseConfig({ endpoint: 'https://agent:s3cret@t.example/x' })).toEqual({ ok: false, reason: expect.stringContaining('credentials') });
   });
 
+  it('reads maxInFlight (1..20) and maxQueued (1..1000), ignoring other values', () => {
+    expect(parseConfig({ endpoint: 'https://t.example/x', maxInFlight: 2.7, maxQueued: 5_000 })).toMatchObject({ ok: true, config: { maxInFlight: 2, maxQueued: 1_000 } });
+    expect(parseConfig({ endpoint: 'https://t.example/x', maxInFlight: 99 })).toMatchObject({ ok: true, config: { maxInFlight: 20 } });
+    const r = parseConfig({ endpoint: 'https://t.example/x', maxInFlight: 0.5, maxQueued: -1 });
+    expect(r.ok && r.config.maxInFlight === undefined && r.config.maxQueued === undefined).toBe(true);
+  });
+
   it('prefers the constructor option over serviceConfiguration.attributes.tajo', () => {
     const attrs = { tajo: { endpoint: 'https://from-service/x' } };
     expect(resolveConfig(undefined, attrs)).toMatchObject({ ok: true, config: { endpoint: 'https://from-service/x' } });

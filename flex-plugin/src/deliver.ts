@@ -17,9 +17,11 @@ export interface DeliverDeps {
   /**
    * Bytes of this plugin's keepalive posts in flight. A browser refuses (network error) a keepalive request that would
    * take the page's keepalive bodies in flight past 64 KiB in all, so a post goes with keepalive only while the sum of
-   * ours stays under {@link KEEPALIVE_LIMIT}; shared by every delivery of one plugin.
+   * ours stays under {@link KEEPALIVE_LIMIT}; shared by every delivery of one plugin. `refused` is set once this
+   * browser has refused a keepalive post that went through without keepalive (old Chromium refuses keepalive with a
+   * CORS preflight, crbug.com/810466): later posts go without keepalive.
    */
-  keepalive?: { inflightBytes: number };
+  keepalive?: { inflightBytes: number; refused?: boolean };
   /**
    * Called while a retry waits, with a function that starts one more post at once (keepalive, started synchronously);
    * returns its unregistration. The plugin calls it when the page is unloaded (`pagehide`): the wait would never end.
@@ -32,7 +34,10 @@ export const KEEPALIVE_LIMIT = 60_000;
 
 export type DeliveryResult =
   | { ok: true; status: number; attempts: number }
-  | { ok: false; attempts: number; status?: number; reason: 'rejected' | 'exhausted' | 'no_token' };
+  | { ok: false; attempts: number; status?: number; reason: 'rejected' | 'exhausted' | 'no_token' | 'dropped' };
+
+/** A fetch rejection that is a network error (the Fetch standard's TypeError), not our timeout's abort. */
+const isNetworkError = (err: unknown): boolean => err instanceof TypeError;
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -42,6 +47,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * attempts, `Retry-After` honoured up to `maxDelayMs`), 408, and a 401 when Flex has refreshed the token since; any other
  * 4xx ends it. Never throws for HTTP outcomes. Posts go with keepalive (they outlive a closed tab) while the plugin's
  * keepalive bodies in flight stay under {@link KEEPALIVE_LIMIT}; while a retry waits, `deps.onWait` holds a last post.
+ * A keepalive post that fails with a network error is made once more without keepalive within the same attempt.
  */
 export async function deliver(payload: TaskCompletePayload, config: TajoConfig, deps: DeliverDeps): Promise<DeliveryResult> {
   const body = JSON.stringify(payload);
@@ -51,7 +57,7 @@ export async function deliver(payload: TaskCompletePayload, config: TajoConfig, 
   const bytes = new TextEncoder().encode(body).length;
   const budget = deps.keepalive ?? { inflightBytes: 0 };
   const takeKeepalive = (): boolean => {
-    if (budget.inflightBytes + bytes > KEEPALIVE_LIMIT) return false;
+    if (budget.refused === true || budget.inflightBytes + bytes > KEEPALIVE_LIMIT) return false;
     budget.inflightBytes += bytes;
     return true;
   };
@@ -77,7 +83,7 @@ export async function deliver(payload: TaskCompletePayload, config: TajoConfig, 
     const h = headersNow();
     if (!h) return;
     try {
-      void deps.fetch(config.endpoint, { method: 'POST', headers: h.headers, body, signal: new AbortController().signal, keepalive: bytes <= KEEPALIVE_LIMIT }).catch(() => undefined);
+      void deps.fetch(config.endpoint, { method: 'POST', headers: h.headers, body, signal: new AbortController().signal, keepalive: budget.refused !== true && bytes <= KEEPALIVE_LIMIT }).catch(() => undefined);
     } catch {
       // nothing more can be done for a page being unloaded
     }
@@ -89,9 +95,21 @@ export async function deliver(payload: TaskCompletePayload, config: TajoConfig, 
     let wait: number | undefined;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), config.timeoutMs ?? 10_000);
-    const keepalive = takeKeepalive();
+    let keepalive = takeKeepalive();
     try {
-      const res = await deps.fetch(config.endpoint, { method: 'POST', headers, body, signal: controller.signal, keepalive });
+      let res: Awaited<ReturnType<FetchLike>>;
+      try {
+        res = await deps.fetch(config.endpoint, { method: 'POST', headers, body, signal: controller.signal, keepalive });
+      } catch (err) {
+        // A browser that refuses a preflighted keepalive request fails it at once with a network TypeError: the same
+        // attempt is made once more without keepalive before it counts as failed. If that one gets an answer, keepalive
+        // was the problem: this plugin's later posts go without it.
+        if (!keepalive || !isNetworkError(err) || controller.signal.aborted) throw err;
+        budget.inflightBytes -= bytes;
+        keepalive = false;
+        res = await deps.fetch(config.endpoint, { method: 'POST', headers, body, signal: controller.signal, keepalive: false });
+        budget.refused = true;
+      }
       lastStatus = res.status;
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, attempts: attempt };
       // a 401 for a token Flex has replaced since (it refreshes tokens before they expire) can change: retry with the new one
@@ -115,4 +133,37 @@ export async function deliver(payload: TaskCompletePayload, config: TajoConfig, 
       unregister?.();
     }
   }
+}
+
+/**
+ * The page is going away: one post of a completion that never started (it waited in the plugin's queue), started now
+ * with keepalive while the plugin's keepalive budget allows (else not at all: without keepalive it dies with the page).
+ * Its outcome is never seen. In HMAC mode the body is signed first (Web Crypto is asynchronous), so it may not start
+ * before the page is gone.
+ */
+export function lastPost(payload: TaskCompletePayload, config: TajoConfig, deps: DeliverDeps): void {
+  const body = JSON.stringify(payload);
+  const bytes = new TextEncoder().encode(body).length;
+  const budget = deps.keepalive ?? { inflightBytes: 0 };
+  if (budget.refused === true || budget.inflightBytes + bytes > KEEPALIVE_LIMIT) return;
+  const post = (headers: Record<string, string>): void => {
+    budget.inflightBytes += bytes;
+    try {
+      void deps
+        .fetch(config.endpoint, { method: 'POST', headers, body, signal: new AbortController().signal, keepalive: true })
+        .catch(() => undefined)
+        .finally(() => (budget.inflightBytes -= bytes));
+    } catch {
+      budget.inflightBytes -= bytes;
+    }
+  };
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (config.auth === 'flex_token') {
+    const token = deps.flexToken();
+    if (token) post({ ...headers, Authorization: `Bearer ${token}` });
+    return;
+  }
+  void sign(config.auth.hmacSecret, body)
+    .then((signature) => post({ ...headers, 'X-Tajo-Signature': signature }))
+    .catch(() => undefined);
 }
