@@ -79,6 +79,20 @@ export function masterKeyMissing(why?: string): TajoError {
   });
 }
 
+/**
+ * A master key is there (TAJO_MASTER_KEY or master.key) but opens none of the credentials the store holds: sealing
+ * with it would leave the store holding credentials under two keys. `source` names where this key came from.
+ */
+export function masterKeyMismatch(connectorId: string, why: string, source: 'env' | 'file'): TajoError {
+  const from = source === 'env' ? 'TAJO_MASTER_KEY' : `the data directory's ${MASTER_KEY_FILE}`;
+  return new TajoError('TAJO_CREDENTIALS_DECRYPT', `${why}: this master key (from ${from}) opens none of them`, { hint: wrongKeyFix(connectorId) });
+}
+
+/** What to do when the key at hand does not open the stored credentials (a re-install with it is refused too). */
+const wrongKeyFix = (connectorId: string) =>
+  `set TAJO_MASTER_KEY (or the data directory's ${MASTER_KEY_FILE}) to the key the stored credentials were sealed with, as on the other replicas; ` +
+  `if that key is lost, \`tajo connectors uninstall ${connectorId}\` (drops the stored credentials and sync checkpoints; synced data stays) and install again with every credential`;
+
 function exists(path: string): boolean {
   try {
     statSync(path);
@@ -137,7 +151,7 @@ export class Vault {
       return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]).toString('utf8');
     } catch {
       throw new TajoError('TAJO_CREDENTIALS_DECRYPT', `Stored credential "${slot.name}" of connector "${slot.connectorId}" cannot be decrypted with this master key`, {
-        hint: 'Set TAJO_MASTER_KEY to the key used when the credentials were stored, or re-run `tajo connectors install`',
+        hint: wrongKeyFix(slot.connectorId),
       });
     }
   }
