@@ -22,7 +22,7 @@ describe('end to end: Twilio emulator → Tajo → Brevo emulator equals the gro
   const state = async (): Promise<BrevoState> => (await (await fetch(`${h.emulator.url}${h.emulator.brevo.inspectPrefix}/state`)).json()) as BrevoState;
 
   beforeAll(async () => {
-    h = await startHarness({}, { lookback_minutes: 180 });
+    h = await startHarness();
     const brevo = new BrevoClient({ baseUrl: h.emulator.info.brevo, apiKey: h.emulator.info.brevoApiKey, budgets: budgetsForBrevo(SCALE), timeScale: SCALE, logger: silentLogger() });
     await ensureAttributes(brevo, wantedAttributes([...Object.values(h.config.field_mapping), 'WHATSAPP']));
     h.lists = { support_contacts: await ensureList(brevo, 'Support contacts'), csat_respondents: await ensureList(brevo, 'CSAT respondents') };

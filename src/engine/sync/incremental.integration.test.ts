@@ -8,9 +8,8 @@ import { startHarness, type Harness } from './test-helpers/harness.js';
 describe('incremental sync after generateMore(20)', () => {
   let h: Harness;
   beforeAll(async () => {
-    // generateMore places new activity right after the world's latest activity, which can be well before the previous
-    // sync's cursor (Twilio itself never back-dates events). A 3-hour lookback is the knob for such late data.
-    h = await startHarness({}, { lookback_minutes: 180 });
+    // The default lookback: generateMore dates every new row after the emulated now of the call, as Twilio would.
+    h = await startHarness();
   });
   afterAll(async () => h?.close());
 
