@@ -111,7 +111,7 @@ describe('the emulator clock as a sync sees it', () => {
   it('each sync reads up to the emulator clock as it is now, also after the clock jumped (generateMore, clock advance)', async () => {
     // Real-time pace (×1), so the clock moves only by the jump: what POST /_emulator/clock/advance does.
     const own = await startEmulator({ seed: 11, scale: 'small', timeScale: 1 });
-    const tajo = new TajoClient({ dataDir: await newDir(), env: {}, config: ConfigSchema.parse({ connectors: { twilio_flex: { lookback_minutes: 180 } } }) });
+    const tajo = new TajoClient({ dataDir: await newDir(), env: {}, config: ConfigSchema.parse({}) });
     try {
       await tajo.connectors.connect('twilio-flex', {
         accountSid: own.info.accountSid, authToken: own.info.authToken, flexFlowSid: own.info.flexFlowSid, baseUrls: own.info.twilio,

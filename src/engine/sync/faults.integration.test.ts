@@ -60,7 +60,7 @@ afterEach(async () => {
 });
 
 async function start(brevoTimeoutMs = BREVO_TIMEOUT_MS): Promise<Run> {
-  const h = await startHarness({ timeScale: SCALE }, { lookback_minutes: 180 });
+  const h = await startHarness({ timeScale: SCALE });
   open = h;
   const i = h.emulator.info;
   const brevo = new BrevoClient({ baseUrl: i.brevo, apiKey: i.brevoApiKey, budgets: budgetsForBrevo(SCALE), timeScale: SCALE, logger: silentLogger(), timeoutMs: brevoTimeoutMs });

@@ -27,7 +27,7 @@ interface WorldMessage { conversation_sid: string; author: string; body: string 
 type BrevoEvent = BrevoState['events'][number];
 
 async function start(config: Record<string, unknown>): Promise<{ h: Harness; worker: DeliveryWorker }> {
-  const h = await startHarness(WORLD, { lookback_minutes: 180, ...config });
+  const h = await startHarness(WORLD, config);
   const brevo = new BrevoClient({ baseUrl: h.emulator.info.brevo, apiKey: h.emulator.info.brevoApiKey, budgets: budgetsForBrevo(SCALE), timeScale: SCALE, logger: silentLogger() });
   await ensureAttributes(brevo, wantedAttributes([...Object.values(h.config.field_mapping), 'WHATSAPP']));
   h.lists = { support_contacts: await ensureList(brevo, 'Support contacts'), csat_respondents: await ensureList(brevo, 'CSAT respondents') };
@@ -167,7 +167,7 @@ describe('message_bodies against the emulators', () => {
 
   describe('switching off → truncated on a synced store', () => {
     it('reads the closed conversations once more for their bodies, keeps their close times, re-sends nothing, then is a no-op', async () => {
-      const h = await startHarness(WORLD, { lookback_minutes: 180 });
+      const h = await startHarness(WORLD);
       started.push(h);
       expect((await h.sync({ type: 'full' })).status).toBe('ok');
       await h.drainOutbox();
@@ -180,7 +180,7 @@ describe('message_bodies against the emulators', () => {
       };
       expect((await snapshots()).filter((s) => s?.bodies !== undefined)).toEqual([]);
 
-      const truncated = TwilioFlexConfigSchema.parse({ lists: LISTS, lookback_minutes: 180, message_bodies: 'truncated' });
+      const truncated = TwilioFlexConfigSchema.parse({ lists: LISTS, message_bodies: 'truncated' });
       const r = await h.sync({ type: 'full' }, truncated);
       expect(r.status, r.statusReason).toBe('ok');
       // CONVERSATION_ENDED of these tasks were enqueued already (tajo_id): switching the mode on does not re-send them.
