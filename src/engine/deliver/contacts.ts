@@ -1,7 +1,7 @@
 /** Contact and list-membership delivery: bulk import or one-by-one upserts, as `planContacts` decides. */
 import { attributeValueProblem } from '../../sinks/brevo/bootstrap.js';
 import { parseImportReport, reasonForReportField } from '../../sinks/brevo/classify.js';
-import { importEntry } from '../../sinks/brevo/client.js';
+import { importEntry } from '../../sinks/brevo/classify.js';
 import { IMPORT_MAX_BYTES, IMPORT_REPORT_FIELDS, type BrevoProcess, type ContactPayload, type ImportReportField, type ListChangePayload } from '../../sinks/brevo/types.js';
 import type { DeadLetterReason, OutboxItem } from '../../store/types.js';
 import { sleep } from '../http.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { importEntry } from '../../sinks/brevo/client.js';
+import { importEntry } from '../../sinks/brevo/classify.js';
 import { IMPORT_MAX_BYTES, type ContactPayload } from '../../sinks/brevo/types.js';
 import { importJobs } from './contacts.js';
 

@@ -1,10 +1,11 @@
-/** Pure helpers of the Brevo sink: rejection → dead-letter reason, batch splitting, import reports. */
+/** Pure helpers of the Brevo sink: rejection → dead-letter reason, batch splitting, import entries and reports, list changes. */
 import type { DeadLetterReason } from '../../store/types.js';
 import {
   EVENT_PROPERTIES_MAX_BYTES,
   EVENTS_BATCH_MAX_BYTES,
   EVENTS_BATCH_MAX_COUNT,
   type BrevoErrorBody,
+  type ContactPayload,
   type EventItem,
   type ImportReportField,
 } from './types.js';
@@ -144,4 +145,18 @@ export function parseImportReport(text: string): string[] {
     }
   }
   return out;
+}
+
+/**
+ * The 400 of a list add/remove where no id changed: `invalid_parameter` "Contact already in list and/or does not exist"
+ * (sendinblue/APIv3-php-library#47, #92, #134).
+ */
+export function isNothingChanged(body: unknown): boolean {
+  const b = (body && typeof body === 'object' ? body : {}) as { code?: unknown; message?: unknown };
+  return b.code === 'invalid_parameter' && typeof b.message === 'string' && /and\/or does(?: not|n't) exist/i.test(b.message);
+}
+
+/** One `jsonBody` item of `POST /contacts/import` (the import sizes its chunks by these). */
+export function importEntry(c: ContactPayload): { email?: string; ext_id: string; attributes: Record<string, unknown> } {
+  return { ...(c.email ? { email: c.email } : {}), ext_id: c.ext_id, attributes: { ...c.attributes, EXT_ID: c.ext_id } };
 }

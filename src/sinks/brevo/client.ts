@@ -13,7 +13,7 @@ import type { Logger } from '../../core/logger.js';
 import { RateBudget, brevoBudgetFor, type BrevoBudgets } from '../../engine/budget.js';
 import { VendorHttpError, httpRequest, sibHeaders, type HttpResponse, type RequestStats } from '../../engine/http.js';
 import { stringifyToBuffer } from '../../engine/jsonEncode.js';
-import { chunk, duplicateIdentifiers } from './classify.js';
+import { chunk, duplicateIdentifiers, importEntry, isNothingChanged } from './classify.js';
 import {
   LIST_CHANGE_MAX_IDS,
   type BatchResult,
@@ -401,18 +401,4 @@ export class BrevoClient {
     }
     this.batchBudget.observe(sib);
   }
-}
-
-/**
- * The 400 of a list add/remove where no id changed: `invalid_parameter` "Contact already in list and/or does not exist"
- * (sendinblue/APIv3-php-library#47, #92, #134).
- */
-function isNothingChanged(body: unknown): boolean {
-  const b = (body && typeof body === 'object' ? body : {}) as { code?: unknown; message?: unknown };
-  return b.code === 'invalid_parameter' && typeof b.message === 'string' && /and\/or does(?: not|n't) exist/i.test(b.message);
-}
-
-/** One `jsonBody` item of `POST /contacts/import` (the import sizes its chunks by these). */
-export function importEntry(c: ContactPayload): { email?: string; ext_id: string; attributes: Record<string, unknown> } {
-  return { ...(c.email ? { email: c.email } : {}), ext_id: c.ext_id, attributes: { ...c.attributes, EXT_ID: c.ext_id } };
 }
