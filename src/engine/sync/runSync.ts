@@ -80,6 +80,7 @@ export async function runSync(deps: SyncDeps & { streamGate?: StreamGate }, opts
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(deps.stats ? { stats: deps.stats } : {}),
     ...(deps.requestTimeoutMs !== undefined ? { timeoutMs: deps.requestTimeoutMs } : {}),
+    ...(deps.requestMaxAttempts !== undefined ? { maxAttempts: deps.requestMaxAttempts } : {}),
   });
   const access: StoreAccess = opts.dryRun ? new DryRunStore(deps.store) : deps.store;
   const reports = new Map<StreamName, StreamReport>();

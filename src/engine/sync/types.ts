@@ -43,6 +43,8 @@ export interface SyncDeps {
   stats?: RequestStats;
   /** Per-attempt timeout of Twilio calls (default 30 s; fault tests shorten it). */
   requestTimeoutMs?: number;
+  /** Attempts per Twilio call (default 5; a fault test with random timeouts raises it so that its outcome does not hang on chance). */
+  requestMaxAttempts?: number;
   /** Tasks derived per commit at the end of a TaskRouter Events window (default 400; tests make chunks tiny). */
   deriveChunk?: number;
   /** A fixed TaskRouter Events window (ms) instead of the adaptive sizes (tests: many window boundaries). */
