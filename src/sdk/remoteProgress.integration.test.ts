@@ -4,48 +4,29 @@
  * report at the end is the embedded one's. Aborting it (the caller's signal, its timeout) still stops it on the server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../config/schema.js';
-import { silentLogger } from '../core/logger.js';
-import { startServer, type RunningServer } from '../server/app.js';
-import { createKey } from '../server/keys.js';
-import { EmbeddedBackend } from './embedded.js';
-import { TajoClient, createManagementHandlers, type SyncProgressEvent, type SyncReport } from './index.js';
+import type { RunningServer } from '../server/app.js';
+import { TajoClient, type SyncProgressEvent, type SyncReport } from './index.js';
 import { emulatorSuite } from './test-helpers/emulatorSuite.js';
+import { startRecordingServer, type RecordingServer } from './test-helpers/recordingServer.js';
 
 const suite = emulatorSuite(11, { timeScale: 2 });
+let fx: RecordingServer;
 let server: RunningServer;
-let backend: EmbeddedBackend;
 let embedded: TajoClient;
 let key: string;
-/** What the server's own sync calls ended with, in order. */
-const serverSyncs: string[] = [];
+let serverSyncs: string[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  const config = ConfigSchema.parse({});
-  backend = await EmbeddedBackend.open({ dataDir: await suite.tempDir('tajo-remote-progress-'), env: {}, config });
-  const store = await backend.ctx.store();
-  key = (await createKey(store, 'test')).key;
-  const handlers = createManagementHandlers(backend);
-  const sync = handlers.sync.bind(handlers);
-  handlers.sync = async (...args) => {
-    const r = (await sync(...args)) as SyncReport;
-    serverSyncs.push(r.status);
-    return r;
-  };
-  server = await startServer({ store, config, logger: silentLogger(), twilioAuthToken: suite.emu.info.authToken, accountSid: suite.emu.info.accountSid, sdkHandlers: handlers, host: '127.0.0.1', port: 0, rateLimit: false });
-  embedded = new TajoClient({ dataDir: await suite.tempDir('tajo-remote-progress-embedded-'), env: {}, config });
+  fx = await startRecordingServer(suite, 'tajo-remote-progress-');
+  ({ server, key, syncs: serverSyncs } = fx);
+  embedded = new TajoClient({ dataDir: await suite.tempDir('tajo-remote-progress-embedded-'), env: {}, config: fx.config });
   const info = suite.emu.info;
-  const params = { accountSid: info.accountSid, authToken: info.authToken, flexFlowSid: info.flexFlowSid, baseUrls: info.twilio };
-  const remote = new TajoClient({ apiKey: key, baseUrl: server.url });
-  await remote.connectors.connect('twilio-flex', params);
-  await remote.close();
-  await embedded.connectors.connect('twilio-flex', params);
+  await embedded.connectors.connect('twilio-flex', { accountSid: info.accountSid, authToken: info.authToken, flexFlowSid: info.flexFlowSid, baseUrls: info.twilio });
 });
 afterAll(async () => {
   await embedded?.close();
-  await server?.close();
-  await backend?.close();
+  await fx?.close();
 });
 
 /** A report without what depends on when it ran (times, clock, rate waits, cursors). */

@@ -4,52 +4,28 @@
  * crash) leaves no sync running on the server for nobody.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../config/schema.js';
-import { silentLogger } from '../core/logger.js';
-import { startServer, type RunningServer } from '../server/app.js';
-import { createKey } from '../server/keys.js';
-import { EmbeddedBackend } from './embedded.js';
-import { TajoClient, createManagementHandlers, type SyncReport } from './index.js';
+import type { RunningServer } from '../server/app.js';
+import { TajoClient } from './index.js';
 import { emulatorSuite } from './test-helpers/emulatorSuite.js';
+import { startRecordingServer, type RecordingServer } from './test-helpers/recordingServer.js';
 
 // a slow emulated clock: a full sync of the small world takes seconds, so an abort after 300 ms lands mid-sync
 const suite = emulatorSuite(5, { timeScale: 2 });
+let fx: RecordingServer;
 let server: RunningServer;
-let backend: EmbeddedBackend;
 let key: string;
-/** What the server's own sync calls ended with, in order. */
-const serverSyncs: (string | undefined)[] = [];
+let serverSyncs: string[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  const config = ConfigSchema.parse({});
-  backend = await EmbeddedBackend.open({ dataDir: await suite.tempDir('tajo-sync-abort-'), env: {}, config });
-  const store = await backend.ctx.store();
-  key = (await createKey(store, 'test')).key;
-  const handlers = createManagementHandlers(backend);
-  const sync = handlers.sync.bind(handlers);
-  handlers.sync = async (...args) => {
-    try {
-      const r = (await sync(...args)) as SyncReport;
-      serverSyncs.push(r.status);
-      return r;
-    } catch (err) {
-      serverSyncs.push(`threw ${(err as { code?: string }).code}`);
-      throw err;
-    }
-  };
-  server = await startServer({ store, config, logger: silentLogger(), twilioAuthToken: suite.emu.info.authToken, accountSid: suite.emu.info.accountSid, sdkHandlers: handlers, host: '127.0.0.1', port: 0, rateLimit: false });
-  const info = suite.emu.info;
-  const remote = new TajoClient({ apiKey: key, baseUrl: server.url });
-  await remote.connectors.connect('twilio-flex', { accountSid: info.accountSid, authToken: info.authToken, flexFlowSid: info.flexFlowSid, baseUrls: info.twilio });
-  await remote.close();
+  fx = await startRecordingServer(suite, 'tajo-sync-abort-');
+  ({ server, key, syncs: serverSyncs } = fx);
 });
 afterAll(async () => {
-  await server?.close();
-  await backend?.close();
+  await fx?.close();
 });
 
-async function serverSyncEnded(count: number): Promise<(string | undefined)[]> {
+async function serverSyncEnded(count: number): Promise<string[]> {
   for (let i = 0; i < 200 && serverSyncs.length < count; i++) await sleep(50);
   return serverSyncs.slice(count - 1, count);
 }
