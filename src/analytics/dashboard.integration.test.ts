@@ -16,6 +16,9 @@ import { startHarness, type Harness } from '../engine/sync/test-helpers/harness.
 import { startServer, type RunningServer } from '../server/app.js';
 import { dec, hours, int } from '../../dashboard/src/format.js';
 import { buildDashboard, CHROMIUM_ARGS as ARGS, findChromium, ROOT } from './test-helpers/chromium.js';
+
+/** A fixed emulated now: the seeded world, and so its counts (the TTL timeouts asserted below among them), depends on it. */
+const WORLD_NOW = '2026-11-20T12:00:00Z';
 import type { Report } from './types.js';
 
 describe('dashboard in headless Chromium', () => {
@@ -33,7 +36,7 @@ describe('dashboard in headless Chromium', () => {
     const executablePath = findChromium();
     distDir = mkdtempSync(join(tmpdir(), 'tajo-dashboard-dist-'));
     await buildDashboard(distDir);
-    h = await startHarness({ seed: 7, scale: 'small', timeScale: 50 });
+    h = await startHarness({ seed: 7, scale: 'small', timeScale: 50, now: WORLD_NOW });
     const sync = await h.sync({ type: 'full' });
     expect(sync.status, sync.statusReason).toBe('ok');
     until = new Date(h.emulator.truth().nowMs).toISOString();

@@ -10,7 +10,7 @@ import { compare, metricsOf, type BrevoStateDoc, type Comparison, type DemoMetri
 import { renderDemo } from '../demo/render.js';
 import { startEmulator } from '../emulatorModule.js';
 import type { CommandEnv } from '../main.js';
-import { intOption, positiveNumber } from '../options.js';
+import { intOption, isoDate, positiveNumber } from '../options.js';
 import { SyncProgressView } from '../progress.js';
 import { renderTest } from '../render.js';
 
@@ -20,6 +20,7 @@ interface DemoOpts {
   timeScale: number;
   more: number;
   keep?: boolean;
+  now?: string;
 }
 
 export interface DemoResult {
@@ -43,6 +44,7 @@ export function registerDemoCommand(program: Command, env: CommandEnv): void {
     .option('--time-scale <x>', 'emulated time speed-up (rate limits × x)', positiveNumber, 60)
     .option('--more <n>', 'interactions generated before the incremental sync', intOption(0, 100_000), 25)
     .option('--keep', 'keep the temporary data dir (printed at the end)')
+    .option('--now <iso>', "the emulated world's now (default: the real time); the same seed and now give the same world", isoDate)
     .action(async (o: DemoOpts) => {
       const ctx = env.ctx();
       const result = await runDemo(ctx, o);
@@ -60,7 +62,7 @@ async function runDemo(ctx: CliContext, o: DemoOpts): Promise<DemoResult> {
   if (tempDir && !o.keep) ctx.onClose(() => rm(tempDir, { recursive: true, force: true }));
 
   step(`starting the Twilio + Brevo emulators (scale ${o.scale}, seed ${o.seed}, time ×${o.timeScale})`);
-  const emu = await startEmulator({ port: 0, seed: o.seed, scale: o.scale, timeScale: o.timeScale });
+  const emu = await startEmulator({ port: 0, seed: o.seed, scale: o.scale, timeScale: o.timeScale, ...(o.now ? { now: o.now } : {}) });
   ctx.onClose(() => emu.close());
   const info = emu.info;
   ctx.out.addSecrets(info.authToken, info.apiKeySecret, info.brevoApiKey);
