@@ -2,7 +2,7 @@
  * The Event Streams fast path (`Store.ingestJsonBatch` with `CLOUD_EVENT_BATCH`: the SQLite writer thread decodes,
  * checks and stores a batch) against the main-thread path it stands in for (`validateEventStreamsBatch`, test events
  * handled by the route): it may only ever store what that path would, exactly as sent (one inbox row per delivery,
- * migration 0005), and hands everything else back. A CloudEvent another unclaimed row holds is stored again and
+ * migration 0005, once imported from the journal), and hands everything else back. A CloudEvent another unclaimed row holds is stored again and
  * flagged by the claim: the first delivery's copy is the one processed.
  */
 import { join } from 'node:path';
@@ -11,15 +11,18 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { arrayElementRanges } from '../../core/jsonBatch.js';
 import { TEST_EVENT_TYPE } from '../../engine/ingest/sinkHandshake.js';
+import type { SqliteStore } from '../../store/sqlite/sqliteStore.js';
 import type { Store } from '../../store/store.js';
 import { tempStore } from '../test-helpers/fixtures.js';
 import { CLOUD_EVENT_BATCH, validateEventStreamsBatch } from './eventStreams.validate.js';
 
-let store: Store;
+let store: SqliteStore;
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeAll(async () => {
-  ({ store, dir, cleanup } = await tempStore());
+  let s: Store;
+  ({ store: s, dir, cleanup } = await tempStore());
+  store = s as SqliteStore;
 });
 afterAll(async () => cleanup());
 
@@ -58,10 +61,13 @@ it('property: stores exactly the batches the main-thread path accepts (less test
         const text = JSON.stringify(value, null, space);
         const before = lastRow.get() as { id: number } | undefined;
         const r = await store.ingestJsonBatch!(Buffer.from(text), 'event-streams', CLOUD_EVENT_BATCH);
+        // what the next claim would import from the journal (SQLite: inboxJournal.ts)
+        const imported = store.importInboxJournal();
         const main = validateEventStreamsBatch(value);
         const takes = main.ok && Array.isArray(value) && main.value.every((e) => e.type !== TEST_EVENT_TYPE);
         if (!takes) {
           expect(r).toBeUndefined();
+          expect(imported.deliveries).toBe(0);
           expect((lastRow.get() as { id: number } | undefined)?.id).toBe(before?.id);
           return;
         }
@@ -71,6 +77,7 @@ it('property: stores exactly the batches the main-thread path accepts (less test
         const events = JSON.parse(text) as { id: string }[];
         const unique = [...new Set(events.map((e) => e.id))];
         expect(r).toEqual({ accepted: unique.length, duplicates: events.length - unique.length });
+        expect(imported).toMatchObject({ deliveries: 1, items: unique.length });
         // one row holds the delivery's events, in order, the first of a repeated id: the body itself when none repeats
         const row = lastRow.get() as { id: number; payload: string; item_keys: string };
         expect(row.id).not.toBe(before?.id);

@@ -42,6 +42,8 @@ describe.runIf(available)('postgres: batch inbox rows copied from SQLite', () =>
       // two deliveries sharing CE2 (an Event Streams retry), stored before any claim: both rows hold it
       expect(await s.ingestJsonBatch!(body('CE1', 'CE2'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
       expect(await s.ingestJsonBatch!(body('CE2', 'CE3'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
+      // into the inbox from the journal, as the next claim would (before the lone copy below, as they arrived)
+      expect(s.importInboxJournal()).toMatchObject({ deliveries: 2, items: 4 });
       // a lone copy of CE1 (the main-thread path): its key is not registered yet either
       expect(await s.ingest([{ key: 'CE1', source: 'event-streams', payload: ev('CE1') }])).toMatchObject({ accepted: 1 });
     } finally {

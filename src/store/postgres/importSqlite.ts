@@ -35,7 +35,8 @@ export interface CopyReport {
 }
 
 /** Process-local state, never copied. */
-const SKIP = new Set(['schema_migrations', 'leases', 'replicas', 'rate_budgets']);
+// inbox_journals: offsets into this machine's journal files (imported into the inbox before the copy, see below)
+const SKIP = new Set(['schema_migrations', 'leases', 'replicas', 'rate_budgets', 'inbox_journals']);
 /**
  * Tables Postgres triggers fill from another table (migration 0002: worker_activity from raw_events' worker events).
  * The source table comes first in name order, so by the time such a table is copied its rows are already there.
@@ -53,7 +54,13 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyRepor
   const started = Date.now();
   if (!existsSync(opts.sqliteFile)) throw new TajoError('TAJO_USAGE', `No SQLite store at ${opts.sqliteFile}`, { hint: 'pass --sqlite-file <data dir>/tajo.db' });
   // Bring both to this version's schema first, so their columns match.
-  await (await SqliteStore.open(opts.sqliteFile)).close();
+  // The Event Streams deliveries still in the SQLite store's inbox journal go into its inbox first (inboxJournal.ts).
+  const sqlite = await SqliteStore.open(opts.sqliteFile, { inboxThread: false });
+  try {
+    sqlite.importInboxJournal();
+  } finally {
+    await sqlite.close();
+  }
   await (await PostgresStore.open(opts.postgresUrl, { max: 1 })).close();
 
   const src = new Database(opts.sqliteFile, { readonly: true, fileMustExist: true });

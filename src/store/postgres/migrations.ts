@@ -347,4 +347,14 @@ DROP INDEX interactions_analytics;
 CREATE INDEX interactions_analytics ON interactions (connector_id, created_ms, queue_sid, channel, outcome, answered_ms, ended_ms, wrapup_ms,
   worker_sid, worker_name, queue_name, task_sid, cancel_reason);
 ` },
+  { id: 8, name: '0008_inbox_journals', sql: `-- 0008_inbox_journals: how far each inbox journal segment has been imported into the inbox.
+-- Twin of src/store/sqlite/migrations/0008_inbox_journals.sql, kept so both dialects have the same schema. It stays
+-- empty here: a Postgres store commits each delivery to the inbox table before its 2xx, with no journal.
+
+CREATE TABLE inbox_journals (
+  name text PRIMARY KEY,
+  imported bigint NOT NULL,
+  updated_at text NOT NULL
+);
+` },
 ];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JsonBatchSpec } from '../../core/jsonBatch.js';
+import { journalDirOf } from './inboxJournal.js';
 import { InboxWriterThread } from './inboxWriter.js';
 import { SqliteStore } from './sqliteStore.js';
 
@@ -36,7 +37,7 @@ describe('inbox commits from the writer thread', () => {
 
   it('writes posted while a commit runs are committed together: many calls, few transactions, each answered with its own keys', async () => {
     await (await SqliteStore.open(file, { inboxThread: false })).close(); // migrated file
-    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL' });
+    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL', journalDir: journalDirOf(file) });
     try {
       const at = new Date().toISOString();
       // 200 writes posted back to back: the thread takes the ones queued behind the first into one transaction
@@ -100,7 +101,7 @@ describe('inbox commits from the writer thread', () => {
 
   it('a write posted while an answer waits takes that answer at once, without waiting for an event-loop turn', async () => {
     await (await SqliteStore.open(file, { inboxThread: false })).close();
-    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL' });
+    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL', journalDir: journalDirOf(file) });
     const reader = new Database(file, { readonly: true });
     try {
       const at = new Date().toISOString();
@@ -145,7 +146,7 @@ describe('inbox commits from the writer thread', () => {
     const template = join(dir, 'template.db');
     await (await SqliteStore.open(template, { inboxThread: false })).close();
     // no database file yet: the first thread fails at start ('error', then 'exit' a moment later)
-    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL' });
+    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL', journalDir: journalDirOf(file) });
     try {
       const at = new Date().toISOString();
       const second = await writer.write([['first', 'sdk', '{}']], at).then(
@@ -198,43 +199,48 @@ describe('inbox commits from the writer thread', () => {
       }
     };
 
-    it('stores the body as received in one row without writing its keys; a claim registers them and flags the items another row holds, single items both ways', async () => {
+    it('journals the body before its answer and imports it at claim as one row of the items not known yet; a claim registers their keys and flags the items another row holds, single items both ways', async () => {
       const store = await SqliteStore.open(file);
       try {
         expect(await store.ingest([single('a')])).toMatchObject({ accepted: 1, duplicates: 0 });
         const first = batch('b', 'c', 'd');
         expect(await store.ingestJsonBatch(first, 'event-streams', spec)).toEqual({ accepted: 3, duplicates: 0 });
-        // 'a' is a single item's (known at once), 'e' twice in this body; 'c' is held by a batch row not claimed yet:
-        // stored again, for the claim to flag
-        expect(await store.ingestJsonBatch(batch('a', 'e', 'c', 'e', 'f'), 'event-streams', spec)).toEqual({ accepted: 3, duplicates: 2 });
-        // the same for a single item: 'd' is in an unclaimed batch row
+        // the answer counts the body's own repeats ('e' twice); the rest is deduped at import and claim
+        expect(await store.ingestJsonBatch(batch('a', 'e', 'c', 'e', 'f'), 'event-streams', spec)).toEqual({ accepted: 4, duplicates: 1 });
+        // a single item is inserted at once: 'd' is only in the journal yet
         expect(await store.ingest([single('d'), single('g')])).toMatchObject({ accepted: 2, duplicates: 0 });
         expect(await store.ingestJsonBatch(batch('b', 'f'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
+        // nothing of the batches in SQLite before the import
+        expect(rows().map((x) => x.key)).toEqual(['a', 'd', 'g']);
 
+        // imported in order, each delivery's distinct items: whether another row holds one ('a', 'd' single items', 'c',
+        // 'b', 'f' other deliveries') is the claim's to find
+        expect(store.importInboxJournal()).toMatchObject({ deliveries: 3, items: 9 });
         const r = rows();
-        expect(r.map((x) => x.item_keys)).toEqual([null, '["b","c","d"]', '["e","c","f"]', null, null, '["b","f"]']);
+        expect(r.map((x) => x.item_keys)).toEqual([null, null, null, '["b","c","d"]', '["a","e","c","f"]', '["b","f"]']);
         // a batch row's own key is not an event's (two unclaimed rows may start with the same one)
-        expect(r.map((x) => (x.item_keys === null ? x.key : /^batch:/.test(x.key)))).toEqual(['a', true, true, 'd', 'g', true]);
-        expect(r[1]!.payload).toBe(first.toString('utf8'));
-        // some items were known or repeated: the others' slices, as sent
-        expect(r[2]!.payload).toBe(`[${['e', 'c', 'f'].map((k) => JSON.stringify(ev(k))).join(',')}]`);
+        expect(r.map((x) => (x.item_keys === null ? x.key : /^batch:/.test(x.key)))).toEqual(['a', 'd', 'g', true, true, true]);
+        // the body as received; with a repeated key, the first copies' slices of it, as sent
+        expect(r[3]!.payload).toBe(first.toString('utf8'));
+        expect(r[4]!.payload).toBe(`[${['a', 'e', 'c', 'f'].map((k) => JSON.stringify(ev(k))).join(',')}]`);
         expect(keyRows()).toEqual([]);
 
         const claimed = await store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 60_000, nowMs: Date.now() });
         const id = r.map((x) => x.id);
         expect(claimed.map((c) => [c.id, c.key, c.duplicate ?? false])).toEqual([
-          [id[0], 'a', false], [id[1], 'b', false], [id[1], 'c', false], [id[1], 'd', false],
-          [id[2], 'e', false], [id[2], 'c', true], [id[2], 'f', false],
-          [id[3], 'd', true], [id[4], 'g', false], [id[5], 'b', true], [id[5], 'f', true],
+          [id[0], 'a', false], [id[1], 'd', false], [id[2], 'g', false], [id[3], 'b', false], [id[3], 'c', false], [id[3], 'd', true],
+          [id[4], 'a', true], [id[4], 'e', false], [id[4], 'c', true], [id[4], 'f', false], [id[5], 'b', true], [id[5], 'f', true],
         ]);
-        expect(claimed.filter((c) => !c.duplicate).map((c) => c.payload)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(ev));
+        expect(claimed.filter((c) => !c.duplicate).map((c) => c.payload)).toEqual(['a', 'd', 'g', 'b', 'c', 'e', 'f'].map(ev));
         // the lowest row holding a key owns it
-        expect(keyRows()).toEqual([['b', id[1]], ['c', id[1]], ['d', id[1]], ['e', id[2]], ['f', id[2]]]);
+        expect(keyRows()).toEqual([['b', id[3]], ['c', id[3]], ['e', id[4]], ['f', id[4]]]);
         // claimed again after the lease: the same answer (its own keys are not duplicates)
         const again = await store.claimInbox({ workerId: 'w2', limit: 100, leaseMs: 60_000, nowMs: Date.now() + 120_000 });
         expect(again.map((c) => c.duplicate ?? false)).toEqual(claimed.map((c) => c.duplicate ?? false));
-        // registered keys are known at once: a redelivery is dropped before it is stored, a single item too
-        expect(await store.ingestJsonBatch(batch('c', 'h'), 'event-streams', spec)).toEqual({ accepted: 1, duplicates: 1 });
+        // registered keys are known: a redelivery's flagged at its claim, a single item's dropped at once
+        expect(await store.ingestJsonBatch(batch('c', 'h'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
+        const later = await store.claimInbox({ workerId: 'w3', limit: 100, leaseMs: 60_000, nowMs: Date.now() });
+        expect(later.map((c) => [c.key, c.duplicate ?? false])).toEqual([['c', true], ['h', false]]);
         expect(await store.ingest([single('e')])).toMatchObject({ accepted: 0, duplicates: 1 });
       } finally {
         await store.close();
@@ -245,7 +251,7 @@ describe('inbox commits from the writer thread', () => {
       const store = await SqliteStore.open(file);
       try {
         await store.ingestJsonBatch(batch('a', 'b'), 'event-streams', spec);
-        await store.ingestJsonBatch(batch('a'), 'event-streams', spec); // before any claim: stored, flagged at claim
+        await store.ingestJsonBatch(batch('a'), 'event-streams', spec); // imported before any claim: stored, flagged at claim
         const claimed = await store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 60_000, nowMs: Date.now() });
         const [holder, dup] = [...new Set(claimed.map((c) => c.id))];
         expect(claimed.map((c) => [c.id, c.key, c.duplicate ?? false])).toEqual([[holder, 'a', false], [holder, 'b', false], [dup, 'a', true]]);
@@ -253,7 +259,9 @@ describe('inbox commits from the writer thread', () => {
         await store.commit('twilio-flex', { processedInboxIds: [dup!] });
         expect(await store.pruneDelivered(Date.now() + 1000)).toMatchObject({ inbox: 1 });
         expect(keyRows()).toEqual([['a', holder], ['b', holder]]);
-        expect(await store.ingestJsonBatch(batch('a'), 'event-streams', spec)).toEqual({ accepted: 0, duplicates: 1 });
+        await store.ingestJsonBatch(batch('a'), 'event-streams', spec);
+        const later = await store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 60_000, nowMs: Date.now() });
+        expect(later.map((c) => [c.key, c.duplicate ?? false])).toEqual([['a', true]]);
       } finally {
         await store.close();
       }
@@ -263,6 +271,7 @@ describe('inbox commits from the writer thread', () => {
       const store = await SqliteStore.open(file);
       try {
         await store.ingestJsonBatch(batch('a', 'b', 'c'), 'event-streams', spec);
+        store.importInboxJournal();
         await store.ingest([single('d')]);
         await store.ingestJsonBatch(batch('e', 'f'), 'event-streams', spec);
         const now = Date.now();
@@ -281,7 +290,9 @@ describe('inbox commits from the writer thread', () => {
           db.close();
         }
         // pruned keys are forgotten (retention): the same events are new again
-        expect(await store.ingestJsonBatch(batch('a', 'e'), 'event-streams', spec)).toEqual({ accepted: 2, duplicates: 0 });
+        await store.ingestJsonBatch(batch('a', 'e'), 'event-streams', spec);
+        const later = await store.claimInbox({ workerId: 'w', limit: 100, leaseMs: 60_000, nowMs: now });
+        expect(later.map((c) => [c.key, c.duplicate ?? false])).toEqual([['a', false], ['e', false]]);
       } finally {
         await store.close();
       }

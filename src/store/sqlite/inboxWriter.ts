@@ -4,11 +4,15 @@
  * meanwhile could neither be parsed nor join the next group commit. This worker thread owns a second connection to
  * the same file and runs only the inbox insert; the main thread keeps parsing and verifying requests while it syncs,
  * and posts each delivery at once: the thread commits whatever queued up meanwhile as one transaction.
- * A JSON batch body (`writeJsonBatch`: Event Streams) is even decoded here: the thread parses it, checks it against a
- * declarative `JsonBatchSpec` and stores it as ONE inbox row holding its items not known yet (migration 0005: the body
- * as received, or those items' slices; their keys in the row's `item_keys`, registered in `inbox_keys` only when a
- * claim takes the row, which flags the items another row holds: see writeBatch); a body the spec does not accept as is
- * comes back untouched (nothing written) for the main thread's own decoding and validation.
+ * A JSON batch body (`writeJsonBatch`: Event Streams) is decoded here: the thread parses it and checks it against a
+ * declarative `JsonBatchSpec`; a body the spec does not accept as is comes back untouched (nothing written) for the
+ * main thread's own decoding and validation. An accepted body is NOT written to SQLite before its 2xx: it is appended
+ * as one record to this writer's segment of the inbox journal (inboxJournal.ts), and the group's answer waits for one
+ * fdatasync of it. The inbox processor imports the journal into the inbox table when it claims work, one row per
+ * delivery (migration 0005), and the claim dedupes. Every design that still wrote each delivery to SQLite before or soon
+ * after its 2xx, on whichever thread, kept the Event Streams ack ratio at 0.29–0.38 (README, "Real-time webhooks").
+ * Single items (`write`: TaskRouter callbacks, the other routes) are inserted in one transaction per group, as their
+ * answer says which keys were new.
  * A third thread, with a connection of its own, checkpoints the WAL (CHECKPOINT_SOURCE) while this one goes on
  * committing, so no answer waits for a whole checkpoint: this thread only copies, after answering a group, the frames
  * committed during that thread's pass, which lets the WAL start over from its first frame.
@@ -21,11 +25,14 @@
  * retries). Both connections are writers of one WAL file: SQLite serialises them (busy_timeout), as it does
  * between processes.
  */
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { TajoError } from '../../core/errors.js';
-import { arrayElementRanges, hasSpecFields, type JsonBatchSpec } from '../../core/jsonBatch.js';
+import { hasSpecFields, type JsonBatchSpec } from '../../core/jsonBatch.js';
 import { isUnavailable } from './db.js';
+import { journalHost, ROTATE_MS, SEGMENT_BYTES } from './inboxJournal.js';
+import { encodeJournalRecord } from './journalRecord.js';
 
 /**
  * The insert of one item both paths run (admin.ingest in-thread, the worker here): parameters key, source, payload,
@@ -48,19 +55,17 @@ export type InboxRow = [string, string, string];
 // message to clone), {specId, spec} (a JsonBatchSpec, posted once), {close: true}.
 const WORKER_SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
-const elementRanges = (${arrayElementRanges.toString()});
 const hasSpecFields = (${hasSpecFields.toString()});
 const specs = [];
-// A JSON batch body (see JsonBatchSpec) decoded and checked: its items' keys and the body's text, or null when the
-// body is not one the spec accepts as is (the main thread then decodes and validates it itself).
+// A JSON batch body (see JsonBatchSpec) decoded and checked: its bytes and its items' keys, or null when the body is
+// not one the spec accepts as is (the main thread then decodes and validates it itself).
 function decodeBatch(bytes, spec) {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = buf.toString('utf8');
   let items;
-  try { items = JSON.parse(text); } catch { return null; }
+  try { items = JSON.parse(buf.toString('utf8')); } catch { return null; }
   if (!Array.isArray(items) || items.length < 1 || items.length > spec.maxItems) return null;
   for (const e of items) if (!hasSpecFields(e, spec) || spec.fallbackTypes.includes(e[spec.typeField])) return null;
-  return { buf, text, items, keys: items.map((e) => e[spec.keyField]) };
+  return { buf, keys: items.map((e) => e[spec.keyField]) };
 }
 const Database = require(workerData.driver);
 // Group answers go out on a port of their own, which the main thread can also poll (InboxWriterThread.post).
@@ -78,47 +83,70 @@ let rowsSinceCheckpoint = 0;
 let overLimit = false;
 const walFile = workerData.file + '-wal';
 const fs = require('node:fs');
+const path = require('node:path');
 const insert = db.prepare(workerData.sql);
-const inInbox = db.prepare('SELECT 1 FROM inbox WHERE key = ?').pluck();
-const registered = db.prepare('SELECT 1 FROM inbox_keys WHERE key = ?').pluck();
-const insertBatch = db.prepare("INSERT INTO inbox (key, source, payload, status, received_at, item_keys) VALUES (?, ?, ?, 'pending', ?, ?)");
-// The items at indexes idx of a batch body as a JSON array of their slices of it (re-serialised only should the element
-// scanner not find the items JSON.parse found).
-function subset(b, idx) {
-  const ranges = elementRanges(b.buf);
-  if (ranges && ranges.length === b.keys.length) return '[' + idx.map((i) => b.buf.toString('utf8', ranges[i][0], ranges[i][1])).join(',') + ']';
-  return JSON.stringify(idx.map((i) => b.items[i]));
+
+// --- the journal (inboxJournal.ts): batch bodies are appended to this writer's newest segment, one record each, and
+// answered after one fdatasync per group; the inbox processor imports them.
+const J = workerData.journal;
+const encodeRecord = (${encodeJournalRecord.toString()});
+let seg;
+let dirReady = false;
+function fsyncDir(d) {
+  const fd = fs.openSync(d, 'r');
+  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
 }
-// A batch row's own key (inbox.key is unique; two unclaimed rows may start with the same event): 'batch:' and the time,
-// this thread's random tag and a count, so the index takes it as an append.
-const tag = require('node:crypto').randomBytes(4).toString('hex');
-let batchRows = 0;
-const rowKey = () => 'batch:' + Date.now().toString(36) + ':' + tag + ':' + (++batchRows).toString(36);
-// One batch body → one row holding its items not known yet (migration 0005): the body as received when all of them are,
-// else their slices of it (the first of a key repeated in the body). Returns their keys. Known: a single item's key
-// (inbox.key) or a key a claimed batch row registered (inbox_keys). Both are lookups: this commit writes no key. A
-// claim registers a batch row's keys and marks the items another row holds as duplicates (admin.claimInbox), so a
-// key a still-unclaimed row holds is not found here and is stored again, to be dropped there. Writing the keys here
-// put a leaf of inbox_keys in the WAL per CloudEvent before the 2xx, a random one for SIDs spread like Twilio's: lone
-// 4 s Event Streams runs, 6 interleaved pairs, such SIDs 2.41 k → 3.59 k rps (p99 22 → 19 ms), counting-up SIDs
-// 3.78 k → 4.05 k.
-function writeBatch(m) {
-  const b = m.decoded;
-  const idx = [];
-  const seen = new Set();
-  b.keys.forEach((k, i) => {
-    if (seen.has(k)) return;
-    seen.add(k);
-    if (inInbox.get(k) === undefined && registered.get(k) === undefined) idx.push(i);
-  });
-  if (idx.length === 0) return [];
-  const keys = idx.map((i) => b.keys[i]);
-  insertBatch.run(rowKey(), m.source, idx.length === b.keys.length ? b.text : subset(b, idx), m.at, JSON.stringify(keys));
-  return keys;
+// A new segment, numbered after this owner's last: by the clock, and past any of this owner's still on disk (a thread
+// replacing a dead one keeps the owner, so its first segment finishes the dead one's). A number is never used twice,
+// not even after its segment was deleted: an import reads a segment from the offset stored under its name. Its
+// directory entry is synced before a record in it is acknowledged.
+let lastSeq = 0;
+function openSegment() {
+  if (!dirReady) {
+    fs.mkdirSync(J.dir, { recursive: true });
+    if (J.sync) fsyncDir(path.dirname(J.dir));
+    dirReady = true;
+  }
+  let seq = Math.max(Date.now(), lastSeq + 1);
+  const prefix = J.owner + '~';
+  for (const n of fs.readdirSync(J.dir)) {
+    if (n.startsWith(prefix) && n.endsWith('.journal')) seq = Math.max(seq, (Number(n.slice(prefix.length, -8)) || 0) + 1);
+  }
+  lastSeq = seq;
+  const fd = fs.openSync(path.join(J.dir, prefix + String(seq).padStart(13, '0') + '.journal'), 'wx');
+  if (J.sync) fsyncDir(J.dir);
+  seg = { fd, pos: 0, createdMs: Date.now() };
 }
+// Leaves the segment for good: sealed (the importer deletes it once imported) unless a write failed in it (a later
+// segment of this owner finishes it then).
+function closeSegment(seal) {
+  if (!seg) return;
+  const s = seg;
+  seg = undefined;
+  if (seal) try { const r = encodeRecord('{"end":true}', Buffer.alloc(0)); fs.writeSync(s.fd, r, 0, r.length, s.pos); } catch {}
+  try { fs.closeSync(s.fd); } catch {}
+}
+function journalAppend(ws) {
+  const records = ws.map((w) => encodeRecord(JSON.stringify({ s: w.source, a: w.at, k: w.decoded.keys }), w.decoded.buf));
+  const all = records.length === 1 ? records[0] : Buffer.concat(records);
+  if (seg && seg.pos > 0 && (seg.pos + all.length > J.segmentBytes || Date.now() - seg.createdMs > J.rotateMs)) closeSegment(true);
+  if (!seg) openSegment();
+  try {
+    let off = 0;
+    while (off < all.length) off += fs.writeSync(seg.fd, all, off, all.length - off, seg.pos + off);
+    if (J.sync) fs.fdatasyncSync(seg.fd);
+  } catch (e) {
+    // never written over: what the failed group left stays behind the records acknowledged before it
+    closeSegment(false);
+    throw e;
+  }
+  seg.pos += all.length;
+}
+// An idle writer still leaves its segment after rotateMs (imported personal data does not linger in it).
+setInterval(() => { if (seg && Date.now() - seg.createdMs > J.rotateMs) closeSegment(true); }, Math.min(60000, J.rotateMs)).unref();
+const distinct = (keys) => [...new Set(keys)];
+const errorOf = (e) => ({ code: typeof e.code === 'string' ? e.code : undefined, message: String(e && e.message || e) });
 const write = db.transaction((writes) => writes.map((m) => {
-  if (m.decoded === null) return null;
-  if (m.decoded) return writeBatch(m);
   const keys = [];
   for (const r of m.rows) if (insert.run(r[0], r[1], r[2], m.at, r[0]).changes) keys.push(r[0]);
   return keys;
@@ -140,12 +168,26 @@ parentPort.on('message', (first) => {
     const next = receiveMessageOnPort(parentPort);
     m = next && next.message;
   }
-  if (writes.length > 0) {
-    const ids = writes.map((w) => w.id);
+  // Batch bodies: the spec's refusals handed back at once, the rest journaled (one fdatasync) and answered.
+  const batches = writes.filter((w) => w.decoded !== undefined);
+  if (batches.length > 0) {
+    const journaled = batches.filter((w) => w.decoded);
     try {
-      replyPort.postMessage({ ids, keys: write.immediate(writes), totals: writes.map((w) => (w.decoded ? w.decoded.keys.length : undefined)) });
+      if (journaled.length > 0) journalAppend(journaled);
+      replyPort.postMessage({ ids: batches.map((w) => w.id), keys: batches.map((w) => (w.decoded ? distinct(w.decoded.keys) : null)), totals: batches.map((w) => (w.decoded ? w.decoded.keys.length : undefined)) });
     } catch (e) {
-      replyPort.postMessage({ ids, error: { code: typeof e.code === 'string' ? e.code : undefined, message: String(e && e.message || e) } });
+      const refused = batches.filter((w) => !w.decoded);
+      if (refused.length > 0) replyPort.postMessage({ ids: refused.map((w) => w.id), keys: refused.map(() => null), totals: refused.map(() => undefined) });
+      replyPort.postMessage({ ids: journaled.map((w) => w.id), error: errorOf(e) });
+    }
+  }
+  const singles = writes.filter((w) => w.decoded === undefined);
+  if (singles.length > 0) {
+    const ids = singles.map((w) => w.id);
+    try {
+      replyPort.postMessage({ ids, keys: write.immediate(singles) });
+    } catch (e) {
+      replyPort.postMessage({ ids, error: errorOf(e) });
     }
     // The checkpoint thread answers each pass. What is left then are the frames committed while it copied (one pass's
     // worth of groups): copied here, once this group is answered, they leave the WAL wholly checkpointed, and the next
@@ -159,7 +201,7 @@ parentPort.on('message', (first) => {
       while (receiveMessageOnPort(workerData.checkpointPort)) {}
       try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
     }
-    rowsSinceCheckpoint += rows;
+    rowsSinceCheckpoint += singles.reduce((n, w) => n + w.rows.length, 0);
     // The checkpoint thread copies the frames; a checkpoint run here held the next group's answers for its whole
     // length (bench:webhooks --random-ids, Event Streams p99 28 ms; 10 ms with the thread). The WAL restarts from its
     // start only after a checkpoint that caught up with it, which the copy above may not reach (a reader on an older
@@ -178,7 +220,7 @@ parentPort.on('message', (first) => {
       if (overLimit) try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
     }
   }
-  if (closing) { db.close(); workerData.checkpointPort.close(); replyPort.close(); parentPort.close(); }
+  if (closing) { closeSegment(true); db.close(); workerData.checkpointPort.close(); replyPort.close(); parentPort.close(); }
 });
 `;
 
@@ -217,7 +259,7 @@ interface Reply {
   error?: { code?: string; message: string };
 }
 
-/** A batch body the thread stored: the keys that were new and the body's item count. */
+/** A batch body the thread journaled: its distinct keys (deduped against other deliveries at import and claim) and its item count. */
 export interface BatchWritten {
   keys: string[];
   total: number;
@@ -237,6 +279,11 @@ const WAL_LIMIT_BYTES = 256 * 1024 * 1024;
 export interface InboxWriterOptions {
   busyTimeoutMs: number;
   synchronous: 'FULL' | 'NORMAL';
+  /** The inbox journal's directory (inboxJournal.ts journalDirOf). */
+  journalDir: string;
+  /** Segment limits (inboxJournal.ts SEGMENT_BYTES, ROTATE_MS; tests make them small). */
+  segmentBytes?: number;
+  rotateMs?: number;
   /** WAL_LIMIT_BYTES (tests: a small WAL). */
   walLimitBytes?: number;
 }
@@ -251,6 +298,8 @@ export class InboxWriterThread {
   private specIds = new Map<JsonBatchSpec, number>();
   /** Each live thread's reply port (a dying thread's answers are taken before its writes fail). */
   private readonly replyPorts = new Map<Worker, MessagePort>();
+  /** This writer's journal owner (a thread replacing a dead one keeps it, and so finishes the dead one's segment). */
+  private readonly owner = `${journalHost()}~${process.pid}~${randomBytes(4).toString('hex')}`;
 
   constructor(
     private readonly file: string,
@@ -325,6 +374,10 @@ export class InboxWriterThread {
       workerData: {
         driver, file: this.file, busyTimeoutMs: this.opts.busyTimeoutMs, synchronous: this.opts.synchronous, sql: INBOX_INSERT_SQL, maxRows: MAX_GROUP_ROWS,
         checkpointRows: CHECKPOINT_ROWS, walLimitBytes: this.opts.walLimitBytes ?? WAL_LIMIT_BYTES, checkpointPort: channel.port1, replyPort: replies.port2,
+        journal: {
+          dir: this.opts.journalDir, owner: this.owner, sync: this.opts.synchronous === 'FULL',
+          segmentBytes: this.opts.segmentBytes ?? SEGMENT_BYTES, rotateMs: this.opts.rotateMs ?? ROTATE_MS,
+        },
       },
       transferList: [channel.port1, replies.port2],
     });

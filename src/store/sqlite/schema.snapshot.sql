@@ -81,6 +81,11 @@ CREATE TABLE inbox (
   received_at TEXT NOT NULL,
   processed_at TEXT
 , item_keys TEXT);
+CREATE TABLE inbox_journals (
+  name TEXT PRIMARY KEY,
+  imported INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
 CREATE TABLE inbox_keys (
   key TEXT PRIMARY KEY,
   inbox_id INTEGER NOT NULL

@@ -8,6 +8,7 @@ import type { ActivityGroup, AgentGroup, AnalyticsQuery, CsatGroup, QueueGroup, 
 import * as admin from './admin.js';
 import * as analytics from './analytics.js';
 import { SqliteDb, type SqliteDbOptions } from './db.js';
+import { importJournal, journalDirOf, scrubImportedJournal, type JournalImport } from './inboxJournal.js';
 import { InboxWriterThread } from './inboxWriter.js';
 import { inboxPayload, iso } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -27,6 +28,9 @@ export interface SqliteStoreOptions extends SqliteDbOptions {
   inboxThread?: boolean;
   /** The inbox writer's WAL limit (inboxWriter.ts WAL_LIMIT_BYTES; tests make it small). */
   inboxWalLimitBytes?: number;
+  /** The inbox journal's segment limits (inboxJournal.ts SEGMENT_BYTES, ROTATE_MS; tests make them small). */
+  journalSegmentBytes?: number;
+  journalRotateMs?: number;
 }
 
 /**
@@ -38,15 +42,21 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly now: () => number;
   private readonly inboxWriter: InboxWriterThread | undefined;
+  /** Where Event Streams deliveries wait to be imported into the inbox (inboxJournal.ts); none in memory. */
+  private readonly journalDir: string | undefined;
 
   private constructor(private readonly db: SqliteDb, opts: SqliteStoreOptions) {
     this.now = opts.now ?? Date.now;
     const inMemory = db.file === '' || db.file === ':memory:' || db.file.startsWith('file::memory:');
-    this.inboxWriter = opts.inboxThread !== false && !inMemory
+    this.journalDir = inMemory ? undefined : journalDirOf(db.file);
+    this.inboxWriter = opts.inboxThread !== false && this.journalDir !== undefined
       ? new InboxWriterThread(db.file, {
           busyTimeoutMs: Math.trunc(opts.busyTimeoutMs ?? 5000),
           synchronous: opts.synchronous === 'normal' ? 'NORMAL' : 'FULL',
+          journalDir: this.journalDir,
           ...(opts.inboxWalLimitBytes !== undefined ? { walLimitBytes: opts.inboxWalLimitBytes } : {}),
+          ...(opts.journalSegmentBytes !== undefined ? { segmentBytes: opts.journalSegmentBytes } : {}),
+          ...(opts.journalRotateMs !== undefined ? { rotateMs: opts.journalRotateMs } : {}),
         })
       : undefined;
   }
@@ -157,7 +167,11 @@ export class SqliteStore implements Store {
     return records.customerKeysByEmail(this.db, connectorId, emails);
   }
   async forgetCustomer(connectorId: string, key: string): Promise<ForgetCounts> {
-    return records.forgetCustomer(this.db, connectorId, key, this.now());
+    // every acknowledged webhook into the inbox first (where forget finds it), and no imported copy left in the journal
+    this.importInboxJournal();
+    const counts = records.forgetCustomer(this.db, connectorId, key, this.now());
+    if (this.journalDir !== undefined) scrubImportedJournal(this.db, this.journalDir);
+    return counts;
   }
   async forgottenTasks(connectorId: string, taskSids: string[]): Promise<string[]> {
     return records.forgottenTasks(this.db, connectorId, taskSids);
@@ -209,6 +223,8 @@ export class SqliteStore implements Store {
     return outbox.pruneDelivered(this.db, beforeMs);
   }
   async pruneForgotten(beforeMs: number): Promise<number> {
+    // a webhook still in the inbox journal that names a forgotten task keeps its row too
+    this.importInboxJournal();
     return outbox.pruneForgotten(this.db, beforeMs);
   }
 
@@ -246,7 +262,16 @@ export class SqliteStore implements Store {
     return r && { accepted: r.keys.length, duplicates: r.total - r.keys.length };
   }
   async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
+    this.importInboxJournal();
     return admin.claimInbox(this.db, opts);
+  }
+  /**
+   * Imports the inbox journal's records into the inbox (inboxJournal.ts): deliveries acknowledged by any process on
+   * this store, not imported yet. `claimInbox` and `forgetCustomer` do it first; `migrate --from sqlite` before copying.
+   */
+  importInboxJournal(): JournalImport {
+    if (this.journalDir === undefined) return { deliveries: 0, items: 0, segmentsDeleted: 0 };
+    return importJournal(this.db, this.journalDir, this.now());
   }
 
   async retryInboxAt(ids: number[], workerId: string, atMs: number): Promise<void> {

@@ -1,0 +1,251 @@
+/**
+ * The inbox journal of a SQLite store: where an Event Streams delivery is made durable before its 2xx.
+ *
+ * The writer thread (inboxWriter.ts) appends each accepted delivery as one record (journalRecord.ts) to a segment file
+ * in `<store file>.inbox-journal/` and answers once an fdatasync covers the record's group: no SQLite work before the
+ * acknowledgement (what bounded the Event Streams ack ratio: README, "Real-time webhooks"). The inbox processor imports
+ * the records into the inbox table when it claims work (`importJournal`, from SqliteStore.claimInbox), one
+ * transaction per segment: one inbox row per delivery (migration 0005), and the segment's imported offset with them
+ * (`inbox_journals`, migration 0008), so a record is imported exactly once, by whichever process claims first. Dedupe
+ * against other deliveries and single items happens at the claim (admin.claimInbox), which counts the repeats.
+ *
+ * Segments: `<owner>~<seq>.journal`, owner = `<host>~<pid>~<tag>` (one tag per writer, kept by a thread that replaces a
+ * dead one), seq increasing and never reused (from the clock). A writer appends only to its newest segment, and moves to a new one after SEGMENT_BYTES, after
+ * ROTATE_MS, after a failed write, and at close, writing a seal record (header `{"end":true}`) first when it can. A
+ * segment is finished — deleted once imported, then its row — when it is sealed, when its owner has a later segment,
+ * when its owner's process is gone (same host, pid not alive), or when it was not written for STALE_MS (a writer never
+ * appends to a segment older than ROTATE_MS). What follows the last intact record of a finished segment was never
+ * acknowledged.
+ *
+ * Personal data: imported bytes stay in a segment until it is finished (at most ROTATE_MS plus an idle check of the
+ * writer); `tajo forget` zeroes the imported part of every segment still there (`scrubImportedJournal`).
+ */
+import { closeSync, fdatasyncSync, fstatSync, openSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { arrayElementRanges } from '../../core/jsonBatch.js';
+import { iso } from '../rows.js';
+import type { SqliteDb } from './db.js';
+import { readJournalRecords } from './journalRecord.js';
+
+/** A writer moves to a new segment past this size. */
+export const SEGMENT_BYTES = 16 * 1024 * 1024;
+/** ... and when its segment is older than this (imported personal data does not linger). */
+export const ROTATE_MS = 10 * 60_000;
+/** A segment not written for this long is finished: its writer would have moved on long ago. */
+export const STALE_MS = 60 * 60_000;
+
+/** The journal directory of a store file. */
+export function journalDirOf(storeFile: string): string {
+  return `${storeFile}.inbox-journal`;
+}
+
+/** This host's name as segment names hold it. */
+export function journalHost(): string {
+  return hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+}
+
+/** A segment's parts, from its file name (undefined: not a segment). */
+export interface SegmentName {
+  name: string;
+  owner: string;
+  host: string;
+  pid: number;
+  seq: number;
+}
+
+export function parseSegmentName(name: string): SegmentName | undefined {
+  const m = /^([A-Za-z0-9._-]+)~(\d+)~([0-9a-f]+)~(\d+)\.journal$/.exec(name);
+  if (!m) return undefined;
+  return { name, owner: `${m[1]}~${m[2]}~${m[3]}`, host: m[1] as string, pid: Number(m[2]), seq: Number(m[4]) };
+}
+
+function processGone(seg: SegmentName): boolean {
+  if (seg.host !== journalHost() || seg.pid === process.pid) return false;
+  try {
+    process.kill(seg.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function listSegments(dir: string): SegmentName[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names.flatMap((n) => parseSegmentName(n) ?? []).sort((a, b) => a.owner.localeCompare(b.owner) || a.seq - b.seq);
+}
+
+/** The bytes of `file` from `from` on (undefined: the file is gone). */
+function readFrom(file: string, from: number): { buf: Buffer; mtimeMs: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    const buf = Buffer.allocUnsafe(Math.max(0, st.size - from));
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, from + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return { buf: buf.subarray(0, got), mtimeMs: st.mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A record's header: the delivery's source, when it was received, its items' keys in order; or a seal. */
+interface RecordHeader {
+  s?: string;
+  a?: string;
+  k?: string[];
+  end?: true;
+}
+
+let batchRows = 0;
+const rowTag = Math.random().toString(36).slice(2, 8);
+
+/**
+ * One delivery → one inbox row holding its items (migration 0005): the body as received, or, when a key repeats in it,
+ * the slices of the first of each. Whether another row holds a key is not looked up here: the claim registers the
+ * row's keys and flags the items another row holds (admin.claimInbox), which counts them as the processor's
+ * duplicates, so every repeat of an event across deliveries is counted in one place. Returns the items stored.
+ */
+export function insertBatchRow(db: SqliteDb, source: string, at: string, keys: readonly string[], body: Buffer): number {
+  const idx: number[] = [];
+  const seen = new Set<string>();
+  keys.forEach((k, i) => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    idx.push(i);
+  });
+  if (idx.length === 0) return 0;
+  let payload: string;
+  if (idx.length === keys.length) payload = body.toString('utf8');
+  else {
+    const ranges = arrayElementRanges(body);
+    payload = ranges && ranges.length === keys.length
+      ? `[${idx.map((i) => body.toString('utf8', ranges[i]![0], ranges[i]![1])).join(',')}]`
+      : JSON.stringify(idx.map((i) => (JSON.parse(body.toString('utf8')) as unknown[])[i]));
+  }
+  // inbox.key is unique and two rows may start with the same event: the row's own key, taken by the index as an append
+  const rowKey = `batch:${Date.now().toString(36)}:${rowTag}:${(++batchRows).toString(36)}`;
+  db.stmt("INSERT INTO inbox (key, source, payload, status, received_at, item_keys) VALUES (?, ?, ?, 'pending', ?, ?)")
+    .run(rowKey, source, payload, at, JSON.stringify(idx.map((i) => keys[i])));
+  return idx.length;
+}
+
+export interface JournalImport {
+  /** Deliveries read from the journal, and their items stored (distinct keys). */
+  deliveries: number;
+  items: number;
+  /** Finished segments deleted. */
+  segmentsDeleted: number;
+}
+
+/**
+ * Imports every segment's records past its imported offset into the inbox (see the top of this file), and deletes the
+ * finished segments that are wholly imported. Safe to run in several processes at once: each segment's import reads
+ * its offset, the file and writes the rows in one write transaction.
+ */
+export function importJournal(db: SqliteDb, dir: string, nowMs = Date.now()): JournalImport {
+  const out: JournalImport = { deliveries: 0, items: 0, segmentsDeleted: 0 };
+  const segments = listSegments(dir);
+  const newest = new Map<string, number>();
+  for (const s of segments) newest.set(s.owner, Math.max(newest.get(s.owner) ?? 0, s.seq));
+  for (const seg of segments) {
+    const file = join(dir, seg.name);
+    const ownerDone = (newest.get(seg.owner) ?? 0) > seg.seq || processGone(seg);
+    const r = db.tx(() => {
+      const row = db.stmt('SELECT imported FROM inbox_journals WHERE name = ?').get(seg.name) as { imported: number } | undefined;
+      const from = row?.imported ?? 0;
+      const read = readFrom(file, from);
+      if (!read) return { finished: false, gone: true };
+      const records = readJournalRecords(read.buf);
+      let sealed = false;
+      for (const rec of records) {
+        const h = JSON.parse(rec.header) as RecordHeader;
+        if (h.end) {
+          sealed = true;
+          continue;
+        }
+        out.deliveries += 1;
+        out.items += insertBatchRow(db, h.s ?? 'event-streams', h.a ?? iso(nowMs), h.k ?? [], rec.body);
+      }
+      const consumed = records.at(-1)?.end ?? 0;
+      if (consumed > 0) {
+        db.stmt('INSERT INTO inbox_journals (name, imported, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET imported = excluded.imported, updated_at = excluded.updated_at')
+          .run(seg.name, from + consumed, iso(nowMs));
+      }
+      // file times are the machine's: not `nowMs`, the store's clock, which tests and the emulator may move
+      return { finished: sealed || ownerDone || Date.now() - read.mtimeMs > STALE_MS, gone: false };
+    });
+    if (r.finished || r.gone) {
+      try {
+        unlinkSync(file);
+        if (!r.gone) out.segmentsDeleted += 1;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      // the row after its file: a segment on disk without a row is read from its start
+      db.tx(() => db.stmt('DELETE FROM inbox_journals WHERE name = ?').run(seg.name));
+    }
+  }
+  return out;
+}
+
+/**
+ * Zeroes the imported part of every segment still on disk (`tajo forget`: no copy of a forgotten person's webhooks
+ * stays in the journal). Call after `importJournal`: everything acknowledged before is then imported, and the imported
+ * part is never read again. Returns the segments scrubbed.
+ */
+export function scrubImportedJournal(db: SqliteDb, dir: string): number {
+  let n = 0;
+  for (const seg of listSegments(dir)) {
+    const row = db.read(() => db.stmt('SELECT imported FROM inbox_journals WHERE name = ?').get(seg.name)) as { imported: number } | undefined;
+    if (!row || row.imported <= 0) continue;
+    let fd: number;
+    try {
+      fd = openSync(join(dir, seg.name), 'r+');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    try {
+      const zeros = Buffer.alloc(Math.min(row.imported, 1 << 20));
+      for (let p = 0; p < row.imported; p += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, row.imported - p), p);
+      fdatasyncSync(fd);
+      n += 1;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return n;
+}
+
+/** Bytes written to the journal and not imported yet (status, tests). */
+export function journalBacklogBytes(db: SqliteDb, dir: string): number {
+  let n = 0;
+  for (const seg of listSegments(dir)) {
+    let size: number;
+    try {
+      size = statSync(join(dir, seg.name)).size;
+    } catch {
+      continue;
+    }
+    const row = db.read(() => db.stmt('SELECT imported FROM inbox_journals WHERE name = ?').get(seg.name)) as { imported: number } | undefined;
+    n += Math.max(0, size - (row?.imported ?? 0));
+  }
+  return n;
+}
