@@ -94,3 +94,23 @@ export function arrayElementRanges(buf: Uint8Array): [number, number][] | undefi
   while (i < n && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
   return i === n ? out : undefined;
 }
+
+/**
+ * The keys of a JSON batch body the spec accepts as is (see JsonBatchSpec), in order, repeats included; undefined when
+ * it does not (the caller then decodes and validates it itself).
+ */
+export function batchKeys(body: Buffer, spec: JsonBatchSpec): string[] | undefined {
+  let items: unknown;
+  try {
+    items = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(items) || items.length < 1 || items.length > spec.maxItems) return undefined;
+  const keys: string[] = [];
+  for (const e of items) {
+    if (!hasSpecFields(e, spec) || spec.fallbackTypes.includes((e as Record<string, string>)[spec.typeField] as string)) return undefined;
+    keys.push((e as Record<string, string>)[spec.keyField] as string);
+  }
+  return keys;
+}

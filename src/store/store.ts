@@ -114,13 +114,12 @@ export interface Store extends AnalyticsReads, ScaleOps {
    */
   readonly ingestGroupsCommits?: boolean;
   /**
-   * Optional: decodes, checks and ingests a JSON batch body off the caller's thread (SQLite's inbox writer thread), each
-   * item under `spec.keyField`. SQLite makes the delivery durable in its inbox journal and imports it into the inbox
-   * when `claimInbox` runs (src/store/sqlite/inboxJournal.ts), as one row (migration 0005) holding its distinct items;
-   * the claim registers their keys and flags the items another row holds `duplicate`, and yields each
-   * item with its text as received. The counts here are the body's own: `accepted` its distinct keys, `duplicates` the
-   * repeats within it. Undefined, nothing written, when the body is not one `spec` accepts as is: the caller then
-   * decodes and validates it and calls `ingest`. Durable when it resolves.
+   * Optional: decodes, checks and ingests a JSON batch body, each item under `spec.keyField`. SQLite makes the delivery
+   * durable in its inbox journal and imports it into the inbox when `claimInbox` runs (src/store/sqlite/inboxJournal.ts),
+   * as one row (migration 0005) holding its distinct items; the claim registers their keys, flags the items another
+   * row holds `duplicate`, and yields each item with its text as received. The counts here are the body's own:
+   * `accepted` its distinct keys, `duplicates` the repeats within it. Undefined, nothing written, when the body is not
+   * one `spec` accepts as is: the caller then decodes and validates it and calls `ingest`. Durable when it resolves.
    */
   ingestJsonBatch?(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined>;
   /**

@@ -1,18 +1,19 @@
 /**
  * The inbox journal of a SQLite store: where an Event Streams delivery is made durable before its 2xx.
  *
- * The writer thread (inboxWriter.ts) appends each accepted delivery as one record (journalRecord.ts) to a segment file
- * in `<store file>.inbox-journal/` and answers once an fdatasync covers the record's group: no SQLite work before the
- * acknowledgement (what bounded the Event Streams ack ratio: README, "Real-time webhooks"). The inbox processor imports
+ * The receiving thread decodes and checks each delivery (core/jsonBatch.ts batchKeys), appends it as one record
+ * (journalRecord.ts) to its writer's segment file in `<store file>.inbox-journal/` (journalWriter.ts) and answers once
+ * an fdatasync covers the record's group: no SQLite work and no thread hop before the acknowledgement (what bounded
+ * the Event Streams ack ratio: README, "Real-time webhooks"). The inbox processor imports
  * the records into the inbox table when it claims work (`importJournal`, from SqliteStore.claimInbox), one
  * transaction per segment: one inbox row per delivery (migration 0005), and the segment's imported offset with them
  * (`inbox_journals`, migration 0008), so a record is imported exactly once, by whichever process claims first. Dedupe
  * against other deliveries and single items happens at the claim (admin.claimInbox), which counts the repeats.
  *
- * Segments: `<owner>~<seq>.journal`, owner = `<host>~<pid>~<tag>` (one tag per writer, kept by a thread that replaces a
- * dead one), seq increasing and never reused (from the clock). A writer appends only to its newest segment, and moves to a new one after SEGMENT_BYTES, after
+ * Segments: `<owner>~<seq>.journal`, owner = `<host>~<pid>~<tag>` (one tag per writer), seq increasing and never reused
+ * (from the clock). A writer appends only to its newest segment, and moves to a new one after SEGMENT_BYTES, after
  * ROTATE_MS, after a failed write, and at close, writing a seal record (header `{"end":true}`) first when it can. A
- * segment is finished — deleted once imported, then its row — when it is sealed, when its owner has a later segment,
+ * segment is finished (deleted once imported, then its row) when it is sealed, when its owner has a later segment,
  * when its owner's process is gone (same host, pid not alive), or when it was not written for STALE_MS (a writer never
  * appends to a segment older than ROTATE_MS). What follows the last intact record of a finished segment was never
  * acknowledged.

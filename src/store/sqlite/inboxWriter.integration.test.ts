@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JsonBatchSpec } from '../../core/jsonBatch.js';
-import { journalDirOf } from './inboxJournal.js';
 import { InboxWriterThread } from './inboxWriter.js';
 import { SqliteStore } from './sqliteStore.js';
 
@@ -37,7 +36,7 @@ describe('inbox commits from the writer thread', () => {
 
   it('writes posted while a commit runs are committed together: many calls, few transactions, each answered with its own keys', async () => {
     await (await SqliteStore.open(file, { inboxThread: false })).close(); // migrated file
-    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL', journalDir: journalDirOf(file) });
+    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL' });
     try {
       const at = new Date().toISOString();
       // 200 writes posted back to back: the thread takes the ones queued behind the first into one transaction
@@ -101,7 +100,7 @@ describe('inbox commits from the writer thread', () => {
 
   it('a write posted while an answer waits takes that answer at once, without waiting for an event-loop turn', async () => {
     await (await SqliteStore.open(file, { inboxThread: false })).close();
-    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL', journalDir: journalDirOf(file) });
+    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL' });
     const reader = new Database(file, { readonly: true });
     try {
       const at = new Date().toISOString();
@@ -146,7 +145,7 @@ describe('inbox commits from the writer thread', () => {
     const template = join(dir, 'template.db');
     await (await SqliteStore.open(template, { inboxThread: false })).close();
     // no database file yet: the first thread fails at start ('error', then 'exit' a moment later)
-    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL', journalDir: journalDirOf(file) });
+    const writer = new InboxWriterThread(file, { busyTimeoutMs: 5000, synchronous: 'FULL' });
     try {
       const at = new Date().toISOString();
       const second = await writer.write([['first', 'sdk', '{}']], at).then(

@@ -8,7 +8,11 @@ import type { ActivityGroup, AgentGroup, AnalyticsQuery, CsatGroup, QueueGroup, 
 import * as admin from './admin.js';
 import * as analytics from './analytics.js';
 import { SqliteDb, type SqliteDbOptions } from './db.js';
-import { importJournal, journalDirOf, scrubImportedJournal, type JournalImport } from './inboxJournal.js';
+import { randomBytes } from 'node:crypto';
+import { TajoError } from '../../core/errors.js';
+import { batchKeys } from '../../core/jsonBatch.js';
+import { importJournal, journalDirOf, journalHost, ROTATE_MS, scrubImportedJournal, SEGMENT_BYTES, type JournalImport } from './inboxJournal.js';
+import { JournalWriter } from './journalWriter.js';
 import { InboxWriterThread } from './inboxWriter.js';
 import { inboxPayload, iso } from '../rows.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -22,8 +26,9 @@ export interface SqliteStoreOptions extends SqliteDbOptions {
   /** Apply pending migrations when opening (default true). */
   migrate?: boolean;
   /**
-   * Commit the webhook inbox from a worker thread (see inboxWriter.ts) so its fsync does not block the event loop.
-   * Default true for a file; an in-memory database cannot be shared with a thread and commits in place.
+   * Commit the webhook inbox from a worker thread (see inboxWriter.ts) so its fsync does not block the event loop, and
+   * take Event Streams deliveries into the inbox journal (journalWriter.ts, fdatasync on libuv's pool). Default true
+   * for a file; an in-memory database cannot be shared with a thread and commits in place (no journal).
    */
   inboxThread?: boolean;
   /** The inbox writer's WAL limit (inboxWriter.ts WAL_LIMIT_BYTES; tests make it small). */
@@ -44,6 +49,7 @@ export class SqliteStore implements Store {
   private readonly inboxWriter: InboxWriterThread | undefined;
   /** Where Event Streams deliveries wait to be imported into the inbox (inboxJournal.ts); none in memory. */
   private readonly journalDir: string | undefined;
+  private readonly journal: JournalWriter | undefined;
 
   private constructor(private readonly db: SqliteDb, opts: SqliteStoreOptions) {
     this.now = opts.now ?? Date.now;
@@ -53,10 +59,13 @@ export class SqliteStore implements Store {
       ? new InboxWriterThread(db.file, {
           busyTimeoutMs: Math.trunc(opts.busyTimeoutMs ?? 5000),
           synchronous: opts.synchronous === 'normal' ? 'NORMAL' : 'FULL',
-          journalDir: this.journalDir,
           ...(opts.inboxWalLimitBytes !== undefined ? { walLimitBytes: opts.inboxWalLimitBytes } : {}),
-          ...(opts.journalSegmentBytes !== undefined ? { segmentBytes: opts.journalSegmentBytes } : {}),
-          ...(opts.journalRotateMs !== undefined ? { rotateMs: opts.journalRotateMs } : {}),
+        })
+      : undefined;
+    this.journal = this.inboxWriter && this.journalDir !== undefined
+      ? new JournalWriter({
+          dir: this.journalDir, owner: `${journalHost()}~${process.pid}~${randomBytes(4).toString('hex')}`, sync: opts.synchronous !== 'normal',
+          segmentBytes: opts.journalSegmentBytes ?? SEGMENT_BYTES, rotateMs: opts.journalRotateMs ?? ROTATE_MS,
         })
       : undefined;
   }
@@ -90,6 +99,7 @@ export class SqliteStore implements Store {
     this.db.read(() => this.db.stmt('SELECT 1').get());
   }
   async close(): Promise<void> {
+    await this.journal?.close();
     await this.inboxWriter?.close();
     this.db.close();
   }
@@ -255,11 +265,22 @@ export class SqliteStore implements Store {
     const acceptedKeys = await this.inboxWriter.write(items.map((i) => [i.key, i.source, inboxPayload(i)]), iso(this.now()));
     return { accepted: acceptedKeys.length, duplicates: items.length - acceptedKeys.length, acceptedKeys };
   }
-  /** In the inbox writer thread; without one (an in-thread store) the caller decodes and calls `ingest`. */
+  /**
+   * Into the inbox journal, durable when it resolves (imported at claim, inboxJournal.ts); undefined when the body is not
+   * one the spec takes as is, or without a journal (an in-thread store): the caller then decodes it and calls `ingest`.
+   */
   async ingestJsonBatch(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined> {
-    if (!this.inboxWriter) return undefined;
-    const r = await this.inboxWriter.writeJsonBatch(body, source, spec, iso(this.now()));
-    return r && { accepted: r.keys.length, duplicates: r.total - r.keys.length };
+    if (!this.journal) return undefined;
+    const keys = batchKeys(body, spec);
+    if (!keys) return undefined;
+    try {
+      await this.journal.append(JSON.stringify({ s: source, a: iso(this.now()), k: keys }), body);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      throw new TajoError('TAJO_STORE_UNAVAILABLE', `The inbox journal could not be written (${code})`, { cause: err });
+    }
+    const distinct = new Set(keys).size;
+    return { accepted: distinct, duplicates: keys.length - distinct };
   }
   async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
     this.importInboxJournal();
