@@ -202,9 +202,16 @@ async function ackBench(o: Opts, note: (s: string) => void) {
     if (journaled) {
       const acked = rounds.reduce((n, r) => n + r.es.requests - r.es.non2xx, 0);
       const t = performance.now();
-      const imp = journaled.importInboxJournal();
+      const imp = { deliveries: 0, segmentsDeleted: 0, calls: 0 };
+      for (;;) {
+        const r = journaled.importInboxJournal();
+        imp.calls += 1;
+        imp.deliveries += r.deliveries;
+        imp.segmentsDeleted += r.segmentsDeleted;
+        if (r.deliveries === 0) break;
+      }
       const ms = performance.now() - t;
-      note(` inbox journal: ${imp.deliveries} of ${acked} acknowledged Event Streams deliveries imported into the inbox by one claim in ${ms.toFixed(0)} ms (${(imp.deliveries / (ms / 1000)).toFixed(0)} deliveries/s, ${imp.segmentsDeleted} segments deleted)`);
+      note(` inbox journal: ${imp.deliveries} of ${acked} acknowledged Event Streams deliveries imported into the inbox by ${imp.calls} claims' imports in ${ms.toFixed(0)} ms (${(imp.deliveries / (ms / 1000)).toFixed(0)} deliveries/s, ${imp.segmentsDeleted} segments deleted)`);
       // autocannon counts the answers it read before its run ended; a request in flight then is stored all the same
       if (imp.deliveries < acked || imp.deliveries > acked + o.connections * rounds.length) throw new Error(`the journal held ${imp.deliveries} deliveries, ${acked} were acknowledged`);
     }

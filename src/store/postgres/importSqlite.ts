@@ -57,7 +57,7 @@ export async function copySqliteToPostgres(opts: CopyOptions): Promise<CopyRepor
   // The Event Streams deliveries still in the SQLite store's inbox journal go into its inbox first (inboxJournal.ts).
   const sqlite = await SqliteStore.open(opts.sqliteFile, { inboxThread: false });
   try {
-    sqlite.importInboxJournal();
+    sqlite.importInboxJournal(Infinity);
   } finally {
     await sqlite.close();
   }

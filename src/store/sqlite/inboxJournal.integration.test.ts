@@ -226,4 +226,24 @@ process.kill(process.pid, 'SIGKILL');`);
       await store.close();
     }
   });
+
+  it('a claim imports a backlog a chunk at a time (whole records, a longer one alone), the next claims the rest', async () => {
+    const store = await SqliteStore.open(file, { journalSegmentBytes: 3000 });
+    try {
+      const ids = Array.from({ length: 40 }, (_v, i) => `b${i}`);
+      for (const id of ids) await store.ingestJsonBatch(batch(id), 'event-streams', spec);
+      const big = Buffer.from(JSON.stringify([ev('huge', { pad: 'x'.repeat(5000) })]));
+      await store.ingestJsonBatch(big, 'event-streams', spec);
+      const got: number[] = [];
+      for (let r = store.importInboxJournal(1000); r.deliveries > 0; r = store.importInboxJournal(1000)) got.push(r.deliveries);
+      // ~150 bytes a record: several deliveries per call, never the whole backlog at once; the 5 KB one alone
+      expect(got.length).toBeGreaterThan(4);
+      expect(Math.max(...got)).toBeLessThan(41);
+      expect(got.reduce((a, b) => a + b, 0)).toBe(41);
+      expect(inboxKeys().sort()).toEqual([...ids, 'huge'].sort());
+      expect(segments()).toHaveLength(1); // every finished segment imported and deleted, the live one stays
+    } finally {
+      await store.close();
+    }
+  });
 });

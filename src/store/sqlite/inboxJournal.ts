@@ -35,6 +35,12 @@ export const SEGMENT_BYTES = 16 * 1024 * 1024;
 export const ROTATE_MS = 10 * 60_000;
 /** A segment not written for this long is finished: its writer would have moved on long ago. */
 export const STALE_MS = 60 * 60_000;
+/**
+ * Bytes one `importJournal` call reads at most (whole records; a longer one alone): a claim after a long pause of the
+ * processor imports the backlog a chunk at a time instead of holding the event loop for all of it (73 k deliveries,
+ * 380 MB, took 5.8 s in one call).
+ */
+export const IMPORT_BYTES = 8 * 1024 * 1024;
 
 /** The journal directory of a store file. */
 export function journalDirOf(storeFile: string): string {
@@ -82,8 +88,11 @@ function listSegments(dir: string): SegmentName[] {
   return names.flatMap((n) => parseSegmentName(n) ?? []).sort((a, b) => a.owner.localeCompare(b.owner) || a.seq - b.seq);
 }
 
-/** The bytes of `file` from `from` on (undefined: the file is gone). */
-function readFrom(file: string, from: number): { buf: Buffer; mtimeMs: number } | undefined {
+/**
+ * The bytes of `file` from `from` on, at most `limit` of them unless the first record there is longer (undefined: the
+ * file is gone); `partial` when bytes were left unread.
+ */
+function readFrom(file: string, from: number, limit: number): { buf: Buffer; partial: boolean } | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -92,15 +101,20 @@ function readFrom(file: string, from: number): { buf: Buffer; mtimeMs: number } 
     throw err;
   }
   try {
-    const st = fstatSync(fd);
-    const buf = Buffer.allocUnsafe(Math.max(0, st.size - from));
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, from + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return { buf: buf.subarray(0, got), mtimeMs: st.mtimeMs };
+    const size = fstatSync(fd).size;
+    const read = (n: number) => {
+      const buf = Buffer.allocUnsafe(Math.max(0, n));
+      let got = 0;
+      while (got < buf.length) {
+        const k = readSync(fd, buf, got, buf.length - got, from + got);
+        if (k === 0) break;
+        got += k;
+      }
+      return buf.subarray(0, got);
+    };
+    let buf = read(Math.min(size - from, limit));
+    if (buf.length >= 4 && buf.readUInt32LE(0) > buf.length) buf = read(Math.min(size - from, buf.readUInt32LE(0)));
+    return { buf, partial: from + buf.length < size };
   } finally {
     closeSync(fd);
   }
@@ -160,18 +174,30 @@ export interface JournalImport {
  * finished segments that are wholly imported. Safe to run in several processes at once: each segment's import reads
  * its offset, the file and writes the rows in one write transaction.
  */
-export function importJournal(db: SqliteDb, dir: string, nowMs = Date.now()): JournalImport {
+export function importJournal(db: SqliteDb, dir: string, nowMs = Date.now(), maxBytes = IMPORT_BYTES): JournalImport {
   const out: JournalImport = { deliveries: 0, items: 0, segmentsDeleted: 0 };
   const segments = listSegments(dir);
   const newest = new Map<string, number>();
   for (const s of segments) newest.set(s.owner, Math.max(newest.get(s.owner) ?? 0, s.seq));
+  const importedOf = (name: string) => (db.stmt('SELECT imported FROM inbox_journals WHERE name = ?').get(name) as { imported: number } | undefined)?.imported ?? 0;
+  let budget = maxBytes;
   for (const seg of segments) {
     const file = join(dir, seg.name);
-    const ownerDone = (newest.get(seg.owner) ?? 0) > seg.seq || processGone(seg);
+    let st: { size: number; mtimeMs: number };
+    try {
+      st = statSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      continue; // deleted by another import since the listing
+    }
+    // file times are the machine's: not `nowMs`, the store's clock, which tests and the emulator may move
+    const ownerDone = (newest.get(seg.owner) ?? 0) > seg.seq || processGone(seg) || Date.now() - st.mtimeMs > STALE_MS;
+    // nothing new and not finished: no write transaction (a claim runs this every time); budget spent: next time
+    const imported = db.read(() => importedOf(seg.name));
+    if (st.size <= imported ? !ownerDone : budget <= 0) continue;
     const r = db.tx(() => {
-      const row = db.stmt('SELECT imported FROM inbox_journals WHERE name = ?').get(seg.name) as { imported: number } | undefined;
-      const from = row?.imported ?? 0;
-      const read = readFrom(file, from);
+      const from = importedOf(seg.name);
+      const read = readFrom(file, from, Math.max(budget, 0));
       if (!read) return { finished: false, gone: true };
       const records = readJournalRecords(read.buf);
       let sealed = false;
@@ -185,12 +211,13 @@ export function importJournal(db: SqliteDb, dir: string, nowMs = Date.now()): Jo
         out.items += insertBatchRow(db, h.s ?? 'event-streams', h.a ?? iso(nowMs), h.k ?? [], rec.body);
       }
       const consumed = records.at(-1)?.end ?? 0;
+      budget -= consumed;
       if (consumed > 0) {
         db.stmt('INSERT INTO inbox_journals (name, imported, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET imported = excluded.imported, updated_at = excluded.updated_at')
           .run(seg.name, from + consumed, iso(nowMs));
       }
-      // file times are the machine's: not `nowMs`, the store's clock, which tests and the emulator may move
-      return { finished: sealed || ownerDone || Date.now() - read.mtimeMs > STALE_MS, gone: false };
+      // a finished segment read only in part (the budget) has more to import next time
+      return { finished: sealed || (ownerDone && !read.partial), gone: false };
     });
     if (r.finished || r.gone) {
       try {

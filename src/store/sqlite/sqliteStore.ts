@@ -178,7 +178,7 @@ export class SqliteStore implements Store {
   }
   async forgetCustomer(connectorId: string, key: string): Promise<ForgetCounts> {
     // every acknowledged webhook into the inbox first (where forget finds it), and no imported copy left in the journal
-    this.importInboxJournal();
+    this.importInboxJournal(Infinity);
     const counts = records.forgetCustomer(this.db, connectorId, key, this.now());
     if (this.journalDir !== undefined) scrubImportedJournal(this.db, this.journalDir);
     return counts;
@@ -234,7 +234,7 @@ export class SqliteStore implements Store {
   }
   async pruneForgotten(beforeMs: number): Promise<number> {
     // a webhook still in the inbox journal that names a forgotten task keeps its row too
-    this.importInboxJournal();
+    this.importInboxJournal(Infinity);
     return outbox.pruneForgotten(this.db, beforeMs);
   }
 
@@ -288,11 +288,12 @@ export class SqliteStore implements Store {
   }
   /**
    * Imports the inbox journal's records into the inbox (inboxJournal.ts): deliveries acknowledged by any process on
-   * this store, not imported yet. `claimInbox` and `forgetCustomer` do it first; `migrate --from sqlite` before copying.
+   * this store, not imported yet, up to `maxBytes` of them (IMPORT_BYTES; `Infinity`: all). `claimInbox` does it first
+   * (a chunk per claim); `forgetCustomer`, the prune of forgotten tasks and `migrate --from sqlite` import all.
    */
-  importInboxJournal(): JournalImport {
+  importInboxJournal(maxBytes?: number): JournalImport {
     if (this.journalDir === undefined) return { deliveries: 0, items: 0, segmentsDeleted: 0 };
-    return importJournal(this.db, this.journalDir, this.now());
+    return importJournal(this.db, this.journalDir, this.now(), maxBytes);
   }
 
   async retryInboxAt(ids: number[], workerId: string, atMs: number): Promise<void> {
