@@ -1,10 +1,11 @@
 /**
  * `npm run bench:inbox -- [--writers N] [--seconds S] [--random-ids]`
  *
- * The SQLite inbox writer thread alone (src/store/sqlite/inboxWriter.ts), without HTTP: N concurrent writers post
- * Event Streams bodies (5 CloudEvents each, unique ids; the bodies bench:webhooks sends) through
- * `Store.ingestJsonBatch`, each waiting for its durable commit before posting the next. Prints writes/s, the commits
- * (group size) and the WAL's size before and after, which says whether it was written in place.
+ * The SQLite store's Event Streams path alone, without HTTP: N concurrent writers post Event Streams bodies (5
+ * CloudEvents each, unique ids; the bodies bench:webhooks sends) through `Store.ingestJsonBatch`, each waiting for its
+ * durable answer before posting the next: since 2026-12-06 night the inbox journal (journalWriter.ts, one fdatasync per
+ * group). Prints writes/s, then what the processor's claims pay later: the import of the journal into the inbox table
+ * (inboxJournal.ts), all of it, and the rows it wrote.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,9 +38,7 @@ try {
     const r = await store.ingestJsonBatch(bodies[next++]!, 'event-streams', CLOUD_EVENT_BATCH);
     if (!r || r.accepted !== 5) throw new Error(`expected 5 new events, got ${JSON.stringify(r)}`);
   };
-  await ingest(); // starts the writer thread
-  const walBefore = statSync(`${file}-wal`).size;
-  const commits0 = store.inboxCommits;
+  await ingest();
   const t0 = performance.now();
   const until = t0 + seconds * 1000;
   let done = 0;
@@ -50,9 +49,12 @@ try {
     }
   }));
   const elapsed = (performance.now() - t0) / 1000;
-  const commits = store.inboxCommits - commits0;
-  const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
-  console.log(`${writers} writers, ${seconds} s${randomIds ? ', random ids' : ''}: ${(done / elapsed).toFixed(0)} writes/s (${done * 5} events), ${commits} commits (${(done / commits).toFixed(1)} writes each), WAL ${mb(walBefore)} → ${mb(statSync(`${file}-wal`).size)} MB`);
+  const t1 = performance.now();
+  const imported = store.importInboxJournal(Infinity);
+  const importMs = performance.now() - t1;
+  if (imported.deliveries !== done + 1) throw new Error(`the journal held ${imported.deliveries} deliveries, ${done + 1} were answered`);
+  console.log(`${writers} writers, ${seconds} s${randomIds ? ', random ids' : ''}: ${(done / elapsed).toFixed(0)} durable writes/s (${done * 5} events); ` +
+    `imported into the inbox afterwards: ${imported.deliveries} deliveries (${imported.items} events) in ${importMs.toFixed(0)} ms, ${(imported.deliveries / (importMs / 1000)).toFixed(0)}/s, WAL ${(statSync(`${file}-wal`).size / 1024 / 1024).toFixed(1)} MB`);
 } finally {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
