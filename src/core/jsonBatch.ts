@@ -1,9 +1,7 @@
 /**
  * JSON batch bodies (an Event Streams delivery: an array of CloudEvents) taken as they are: which items a declarative
- * spec accepts, and where each item lies in the body, to store it as the bytes it arrived as. Both functions are
- * self-contained — no module-level names, no inner functions (which transpilers wrap in helpers such as esbuild's
- * `__name`) — because the SQLite inbox writer thread runs these same functions from their source text
- * (src/store/sqlite/inboxWriter.ts); the unit tests hold them to that.
+ * spec accepts (`batchKeys`: the SQLite store takes such a body into its inbox journal as is), and where each item lies
+ * in the body, to store it as the bytes it arrived as.
  */
 
 /**

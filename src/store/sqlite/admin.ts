@@ -104,7 +104,7 @@ export function claimInbox(db: SqliteDb, opts: { workerId: string; limit: number
 }
 
 /**
- * Dedupe across rows, at claim (the writer thread stores a batch row without writing its keys: inboxWriter.ts): the
+ * Dedupe across rows, at claim (a batch row is stored without writing its keys: inboxJournal.ts, the import): the
  * row that holds a key first (lowest id) keeps it. A batch row's items register their keys in `inbox_keys`; an item
  * whose key a single row of a lower id holds, or another batch row registered, is marked `duplicate`. A single row is
  * a duplicate when a batch row registered its key. Claimed again after its lease, a row finds its own keys.

@@ -9,8 +9,6 @@
  * A segment only ever grows. A reader stops at the first thing that is not a whole, intact record: the end of what was
  * written so far (a record still being written shows as too short), or a torn or corrupt record left by a crash or a
  * failed write — never acknowledged, since the acknowledgement waits for the fdatasync of the record's group.
- * Both functions are self-contained (see core/jsonBatch.ts): the writer thread runs `encodeJournalRecord` from its
- * source text.
  */
 
 export const JOURNAL_MAGIC = 0x31524a54; // 'TJR1' read as a little-endian u32
