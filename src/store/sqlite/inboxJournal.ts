@@ -137,7 +137,7 @@ const rowTag = Math.random().toString(36).slice(2, 8);
  * row's keys and flags the items another row holds (admin.claimInbox), which counts them as the processor's
  * duplicates, so every repeat of an event across deliveries is counted in one place. Returns the items stored.
  */
-export function insertBatchRow(db: SqliteDb, source: string, at: string, keys: readonly string[], body: Buffer): number {
+function insertBatchRow(db: SqliteDb, source: string, at: string, keys: readonly string[], body: Buffer): number {
   const idx: number[] = [];
   const seen = new Set<string>();
   keys.forEach((k, i) => {
@@ -150,9 +150,11 @@ export function insertBatchRow(db: SqliteDb, source: string, at: string, keys: r
   if (idx.length === keys.length) payload = body.toString('utf8');
   else {
     const ranges = arrayElementRanges(body);
-    payload = ranges && ranges.length === keys.length
-      ? `[${idx.map((i) => body.toString('utf8', ranges[i]![0], ranges[i]![1])).join(',')}]`
-      : JSON.stringify(idx.map((i) => (JSON.parse(body.toString('utf8')) as unknown[])[i]));
+    if (ranges && ranges.length === keys.length) payload = `[${idx.map((i) => body.toString('utf8', ranges[i]![0], ranges[i]![1])).join(',')}]`;
+    else {
+      const items = JSON.parse(body.toString('utf8')) as unknown[];
+      payload = JSON.stringify(idx.map((i) => items[i]));
+    }
   }
   // inbox.key is unique and two rows may start with the same event: the row's own key, taken by the index as an append
   const rowKey = `batch:${Date.now().toString(36)}:${rowTag}:${(++batchRows).toString(36)}`;
@@ -258,22 +260,6 @@ export function scrubImportedJournal(db: SqliteDb, dir: string): number {
     } finally {
       closeSync(fd);
     }
-  }
-  return n;
-}
-
-/** Bytes written to the journal and not imported yet (status, tests). */
-export function journalBacklogBytes(db: SqliteDb, dir: string): number {
-  let n = 0;
-  for (const seg of listSegments(dir)) {
-    let size: number;
-    try {
-      size = statSync(join(dir, seg.name)).size;
-    } catch {
-      continue;
-    }
-    const row = db.read(() => db.stmt('SELECT imported FROM inbox_journals WHERE name = ?').get(seg.name)) as { imported: number } | undefined;
-    n += Math.max(0, size - (row?.imported ?? 0));
   }
   return n;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Store } from '../store.js';
 import type {
   ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerIdentityQuery, CustomerRow, DeadLetter, DeadLetterInput, ForgetCounts, InboxInput, InboxItem,
@@ -8,7 +9,6 @@ import type { ActivityGroup, AgentGroup, AnalyticsQuery, CsatGroup, QueueGroup, 
 import * as admin from './admin.js';
 import * as analytics from './analytics.js';
 import { SqliteDb, type SqliteDbOptions } from './db.js';
-import { randomBytes } from 'node:crypto';
 import { TajoError } from '../../core/errors.js';
 import { batchKeys } from '../../core/jsonBatch.js';
 import { importJournal, journalDirOf, journalHost, ROTATE_MS, scrubImportedJournal, SEGMENT_BYTES, type JournalImport } from './inboxJournal.js';
