@@ -81,12 +81,19 @@ describe('a remote sync with onProgress', () => {
     const before = serverSyncs.length;
     const remote = new TajoClient({ apiKey: key, baseUrl: server.url, timeoutMs: 400 });
     const events: SyncProgressEvent[] = [];
-    await expect(remote.connectors.sync('twilio-flex', { type: 'full', deliver: false }, { onProgress: (e) => events.push(e) })).rejects.toMatchObject({
-      code: 'TAJO_SERVER_UNAVAILABLE',
-      message: expect.stringContaining('did not answer within 400 ms'),
-    });
-    for (let i = 0; i < 200 && serverSyncs.length === before; i++) await sleep(50);
-    expect(serverSyncs.slice(before)).toEqual(['aborted']);
-    await remote.close();
+    // Every Twilio answer 1 s late (2 emulated s at ×2): the sync outlasts the caller's 400 ms on any machine (a fast
+    // one finished a full sync of this small world within it: fresh-clone CI at fb8e7e9)
+    suite.emu.faults.load({ seed: 1, rules: [{ vendor: 'twilio', latencyMs: 2000, errorStatus: 503 }] });
+    try {
+      await expect(remote.connectors.sync('twilio-flex', { type: 'full', deliver: false }, { onProgress: (e) => events.push(e) })).rejects.toMatchObject({
+        code: 'TAJO_SERVER_UNAVAILABLE',
+        message: expect.stringContaining('did not answer within 400 ms'),
+      });
+      for (let i = 0; i < 200 && serverSyncs.length === before; i++) await sleep(50);
+      expect(serverSyncs.slice(before)).toEqual(['aborted']);
+    } finally {
+      suite.emu.faults.load({ seed: 1, rules: [] });
+      await remote.close();
+    }
   }, 60_000);
 });
