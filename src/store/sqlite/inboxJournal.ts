@@ -22,6 +22,7 @@
  * writer); `tajo forget` zeroes the imported part of every segment still there (`scrubImportedJournal`).
  */
 import { closeSync, fdatasyncSync, fstatSync, openSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { arrayElementRanges } from '../../core/jsonBatch.js';
@@ -59,6 +60,16 @@ export interface SegmentName {
   host: string;
   pid: number;
   seq: number;
+}
+
+/** A new writer's owner: this host, this process and a tag of its own. */
+export function newJournalOwner(): string {
+  return `${journalHost()}~${process.pid}~${randomBytes(4).toString('hex')}`;
+}
+
+/** The file name of an owner's segment `seq` (what `parseSegmentName` reads). */
+export function segmentName(owner: string, seq: number): string {
+  return `${owner}~${String(seq).padStart(13, '0')}.journal`;
 }
 
 export function parseSegmentName(name: string): SegmentName | undefined {

@@ -11,6 +11,7 @@
  */
 import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseSegmentName, segmentName } from './inboxJournal.js';
 import { encodeJournalRecord } from './journalRecord.js';
 
 export interface JournalWriterOptions {
@@ -123,12 +124,12 @@ export class JournalWriter {
       this.timer.unref();
     }
     let seq = Math.max(Date.now(), this.lastSeq + 1);
-    const prefix = `${owner}~`;
     for (const n of readdirSync(dir)) {
-      if (n.startsWith(prefix) && n.endsWith('.journal')) seq = Math.max(seq, (Number(n.slice(prefix.length, -8)) || 0) + 1);
+      const s = parseSegmentName(n);
+      if (s?.owner === owner) seq = Math.max(seq, s.seq + 1);
     }
     this.lastSeq = seq;
-    const fd = openSync(join(dir, `${prefix}${String(seq).padStart(13, '0')}.journal`), 'wx');
+    const fd = openSync(join(dir, segmentName(owner, seq)), 'wx');
     if (this.opts.sync) syncDir(dir);
     this.seg = { fd, pos: 0, createdMs: Date.now() };
     return this.seg;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Store } from '../store.js';
 import type {
   ApiKeyRecord, Checkpoint, CommitBatch, CommitResult, ConnectorRecord, CustomerIdentityQuery, CustomerRow, DeadLetter, DeadLetterInput, ForgetCounts, InboxInput, InboxItem,
@@ -11,7 +10,7 @@ import * as analytics from './analytics.js';
 import { SqliteDb, type SqliteDbOptions } from './db.js';
 import { TajoError } from '../../core/errors.js';
 import { batchKeys } from '../../core/jsonBatch.js';
-import { importJournal, journalDirOf, journalHost, ROTATE_MS, scrubImportedJournal, SEGMENT_BYTES, type JournalImport } from './inboxJournal.js';
+import { importJournal, journalDirOf, newJournalOwner, ROTATE_MS, scrubImportedJournal, SEGMENT_BYTES, type JournalImport } from './inboxJournal.js';
 import { JournalWriter } from './journalWriter.js';
 import { InboxWriterThread } from './inboxWriter.js';
 import { inboxPayload, iso } from '../rows.js';
@@ -64,7 +63,7 @@ export class SqliteStore implements Store {
       : undefined;
     this.journal = this.inboxWriter && this.journalDir !== undefined
       ? new JournalWriter({
-          dir: this.journalDir, owner: `${journalHost()}~${process.pid}~${randomBytes(4).toString('hex')}`, sync: opts.synchronous !== 'normal',
+          dir: this.journalDir, owner: newJournalOwner(), sync: opts.synchronous !== 'normal',
           segmentBytes: opts.journalSegmentBytes ?? SEGMENT_BYTES, rotateMs: opts.journalRotateMs ?? ROTATE_MS,
         })
       : undefined;
