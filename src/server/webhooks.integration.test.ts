@@ -1,8 +1,12 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.js';
+import { journalDirOf } from '../store/sqlite/inboxJournal.js';
+import { readJournalRecords } from '../store/sqlite/journalRecord.js';
+import type { SqliteStore } from '../store/sqlite/sqliteStore.js';
 import type { Store } from '../store/store.js';
 import { buildServer } from './app.js';
 import { twilioFlexTokenValidator } from './auth/pluginAuth.js';
@@ -60,6 +64,23 @@ describe('POST /webhooks/twilio/taskrouter', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ key: sid('EV', 1), source: 'taskrouter' });
     expect((items[0]!.payload as Record<string, unknown>).EventType).toBe('task.created');
+  });
+
+  it('is durable in the inbox journal at the acknowledgement, before any inbox row exists; the claim imports it', async () => {
+    const p = taskRouterParams(4);
+    expect((await postForm(TR, p, signForm(INJECT_ORIGIN + TR, p))).statusCode).toBe(204);
+    const db = new Database(join(dir, 'tajo.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM inbox').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+    const jdir = journalDirOf(join(dir, 'tajo.db'));
+    const recs = readdirSync(jdir).flatMap((f) => readJournalRecords(readFileSync(join(jdir, f))));
+    expect(recs.map((r) => JSON.parse(r.header) as { s: string; k: string[] })).toEqual([expect.objectContaining({ s: 'taskrouter', k: [sid('EV', 4)] })]);
+    expect((JSON.parse(recs[0]!.body.toString('utf8')) as Record<string, unknown>[])[0]).toMatchObject({ Sid: sid('EV', 4), EventType: 'task.created' });
+    const items = await inboxItems(store);
+    expect(items.map((i) => [i.key, i.source])).toEqual([[sid('EV', 4), 'taskrouter']]);
   });
 
   it('without Sid, dedupes on ResourceSid + EventType + Timestamp', async () => {
@@ -157,10 +178,13 @@ describe('POST /webhooks/twilio/event-streams', () => {
     const signed = signJson(INJECT_ORIGIN, ES, body);
     const r = await app.inject({ method: 'POST', url: signed.path, headers: { 'content-type': 'application/json', 'x-twilio-signature': signed.signature }, payload: body });
     expect(r.statusCode).toBe(204);
+    // a batch with a test event is decoded here (not taken as is), and its items journaled as one record: imported as
+    // one row whose payload is their texts, byte for byte
+    (store as SqliteStore).importInboxJournal(Infinity);
     const db = new Database(join(dir, 'tajo.db'), { readonly: true });
     try {
-      const rows = db.prepare('SELECT key, payload FROM inbox ORDER BY key').all() as { key: string; payload: string }[];
-      expect(rows).toEqual([{ key: sid('EV', 11), payload: e1 }, { key: sid('EV', 13), payload: e3 }]);
+      const rows = db.prepare('SELECT payload, item_keys FROM inbox').all() as { payload: string; item_keys: string }[];
+      expect(rows).toEqual([{ payload: `[${e1},${e3}]`, item_keys: JSON.stringify([sid('EV', 11), sid('EV', 13)]) }]);
     } finally {
       db.close();
     }

@@ -120,8 +120,16 @@ export interface Store extends AnalyticsReads, ScaleOps {
    * row holds `duplicate`, and yields each item with its text as received. The counts here are the body's own:
    * `accepted` its distinct keys, `duplicates` the repeats within it. Undefined, nothing written, when the body is not
    * one `spec` accepts as is: the caller then decodes and validates it and calls `ingest`. Durable when it resolves.
+   * `digest`: the body's SHA-256 when the caller verified it against the body (it is the journal record's checksum).
    */
-  ingestJsonBatch?(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined>;
+  ingestJsonBatch?(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec, digest?: Uint8Array): Promise<{ accepted: number; duplicates: number } | undefined>;
+  /**
+   * Optional: the items of one delivery (one source) into the inbox the way `ingestJsonBatch` takes a batch (SQLite: one
+   * journal record, one inbox row at import), for callers that do not need to know which keys were new: nothing is
+   * looked up, so `accepted` counts the distinct keys given and repeats of keys other rows hold are flagged at the
+   * claim. Undefined, nothing written, when the store has no such path: the caller then calls `ingest`.
+   */
+  journalInbox?(items: InboxInput[]): Promise<{ accepted: number; duplicates: number } | undefined>;
   /**
    * Leases pending rows (and rows whose lease expired), oldest first, as items: whole rows up to `limit` items, at least
    * one row. A batch row's items share its id and complete together (`CommitBatch.processedInboxIds`).

@@ -108,9 +108,10 @@ function safeEqualStr(a: string, b: string): boolean {
 
 /**
  * JSON webhooks: Twilio appends `bodySHA256=<hex sha256 of the body>` to the URL and signs the URL alone.
- * A JSON request without `bodySHA256` is refused: signing the URL alone would authenticate any body.
+ * A JSON request without `bodySHA256` is refused: signing the URL alone would authenticate any body. `bodyHex`: the
+ * body's SHA-256 in hex when the caller already has it (computed from `rawBody` otherwise).
  */
-export function checkJsonSignature(authToken: string, signature: string | string[] | undefined, url: string, rawBody: Buffer): SignatureCheck {
+export function checkJsonSignature(authToken: string, signature: string | string[] | undefined, url: string, rawBody: Buffer, bodyHex?: string): SignatureCheck {
   const sig = header(signature);
   if (sig === undefined) return 'missing';
   let hash: string | null;
@@ -122,7 +123,7 @@ export function checkJsonSignature(authToken: string, signature: string | string
   if (!hash) return 'invalid';
   try {
     const urlOk = validate(authToken, sig, url, {});
-    return urlOk && safeEqualStr(hash.toLowerCase(), sha256Hex(rawBody)) ? 'ok' : 'invalid';
+    return urlOk && safeEqualStr(hash.toLowerCase(), bodyHex ?? sha256Hex(rawBody)) ? 'ok' : 'invalid';
   } catch {
     return 'invalid';
   }

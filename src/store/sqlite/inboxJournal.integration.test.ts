@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,6 +165,37 @@ process.kill(process.pid, 'SIGKILL');`);
       writeFileSync(join(jdir, s2), encodeJournalRecord('{"s":"event-streams","k":["y2"]}', Buffer.from('[{"id":"y2","type":"t"}]')));
       expect(store.importInboxJournal()).toEqual({ deliveries: 2, items: 2, segmentsDeleted: 1 });
       expect(segments()).toEqual([s2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a preallocated segment (zeros past its last record): imported up to the zeros, kept while its writer lives, deleted once it is gone, with its spare', async () => {
+    await (await SqliteStore.open(file, { inboxThread: false })).close();
+    mkdirSync(jdir, { recursive: true });
+    const rec = (k: string) => encodeJournalRecord(`{"s":"event-streams","k":["${k}"]}`, Buffer.from(`[{"id":"${k}","type":"t"}]`));
+    const [r1, r2, r3] = [rec('z1'), rec('z2'), rec('z3')];
+    // a live writer (this process): records written into the zeros of its segment one after another
+    const live = `${journalHost()}~${process.pid}~cafe0001~0000000000001.journal`;
+    writeFileSync(join(jdir, live), Buffer.concat([r1!, Buffer.alloc(4096)]));
+    // a dead writer's (a pid no process has now): two records, zeros, and its spare
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+    const gone = `${journalHost()}~${dead}~dead0001~0000000000001.journal`;
+    writeFileSync(join(jdir, gone), Buffer.concat([r2!, r3!, Buffer.alloc(4096)]));
+    writeFileSync(join(jdir, `${journalHost()}~${dead}~dead0001~spare`), Buffer.alloc(4096));
+    writeFileSync(join(jdir, `${journalHost()}~${process.pid}~cafe0001~spare`), Buffer.alloc(4096));
+    const store = await SqliteStore.open(file, { inboxThread: false });
+    try {
+      expect(store.importInboxJournal()).toEqual({ deliveries: 3, items: 3, segmentsDeleted: 1 });
+      expect(readdirSync(jdir).sort()).toEqual([live, `${journalHost()}~${process.pid}~cafe0001~spare`]);
+      // zeros at the imported offset: nothing new, nothing read again
+      expect(store.importInboxJournal()).toEqual({ deliveries: 0, items: 0, segmentsDeleted: 0 });
+      const fd = openSync(join(jdir, live), 'r+');
+      writeSync(fd, rec('z4'), 0, rec('z4').length, r1!.length);
+      closeSync(fd);
+      expect(store.importInboxJournal()).toEqual({ deliveries: 1, items: 1, segmentsDeleted: 0 });
+      expect(inboxKeys().sort()).toEqual(['z1', 'z2', 'z3', 'z4']);
+      expect(journalRows()).toEqual([{ name: live, imported: r1!.length + rec('z4').length }]);
     } finally {
       await store.close();
     }

@@ -1,10 +1,12 @@
 /**
- * The inbox journal of a SQLite store: where an Event Streams delivery is made durable before its 2xx.
+ * The inbox journal of a SQLite store: where Twilio's callbacks are made durable before their 2xx — Event Streams
+ * deliveries, TaskRouter and Conversations callbacks (the routes that answer 204: `Store.ingestJsonBatch`,
+ * `Store.journalInbox`).
  *
- * The receiving thread decodes and checks each delivery (core/jsonBatch.ts batchKeys), appends it as one record
- * (journalRecord.ts) to its writer's segment file in `<store file>.inbox-journal/` (journalWriter.ts) and answers once
- * an fdatasync covers the record's group: no SQLite work and no thread hop before the acknowledgement (what bounded
- * the Event Streams ack ratio: README, "Real-time webhooks"). The inbox processor imports
+ * The receiving thread decodes and checks each delivery (core/jsonBatch.ts batchKeys, or the route's validator),
+ * appends it as one record (journalRecord.ts) to its writer's segment file in `<store file>.inbox-journal/`
+ * (journalWriter.ts) and answers once the record's group is on disk: no SQLite work and no thread hop before the
+ * acknowledgement (what bounded the ack ratios: README, "Real-time webhooks"). The inbox processor imports
  * the records into the inbox table when it claims work (`importJournal`, from SqliteStore.claimInbox), one
  * transaction per segment: one inbox row per delivery (migration 0005), and the segment's imported offset with them
  * (`inbox_journals`, migration 0008), so a record is imported exactly once, by whichever process claims first. Dedupe
@@ -16,7 +18,9 @@
  * segment is finished (deleted once imported, then its row) when it is sealed, when its owner has a later segment,
  * when its owner's process is gone (same host, pid not alive), or when it was not written for STALE_MS (a writer never
  * appends to a segment older than ROTATE_MS). What follows the last intact record of a finished segment was never
- * acknowledged.
+ * acknowledged. Segments are preallocated (zeros, journalWriter.ts): a reader stops at the zeros after the last record,
+ * and a segment has something new when the bytes at its imported offset are not zeros. A writer's next segment waits
+ * as `<owner>~spare` (no records); an import deletes the spares of writers that are gone.
  *
  * Personal data: imported bytes stay in a segment until it is finished (at most ROTATE_MS plus an idle check of the
  * writer); `tajo forget` zeroes the imported part of every segment still there (`scrubImportedJournal`).
@@ -28,7 +32,7 @@ import { join } from 'node:path';
 import { arrayElementRanges } from '../../core/jsonBatch.js';
 import { iso } from '../rows.js';
 import type { SqliteDb } from './db.js';
-import { readJournalRecords } from './journalRecord.js';
+import { scanJournalRecords } from './journalRecord.js';
 
 /** A writer moves to a new segment past this size. */
 export const SEGMENT_BYTES = 16 * 1024 * 1024;
@@ -42,6 +46,8 @@ export const STALE_MS = 60 * 60_000;
  * 380 MB, took 5.8 s in one call; 2 MB is ~400 Event Streams deliveries of 5 events, ~30 ms, more than a claim takes).
  */
 export const IMPORT_BYTES = 2 * 1024 * 1024;
+/** An import reads a segment this much at a time: a preallocated one is mostly zeros past its last record. */
+const READ_BYTES = 256 * 1024;
 
 /** The journal directory of a store file. */
 export function journalDirOf(storeFile: string): string {
@@ -72,13 +78,23 @@ export function segmentName(owner: string, seq: number): string {
   return `${owner}~${String(seq).padStart(13, '0')}.journal`;
 }
 
+/** The file name of an owner's spare: its next segment, zeros written ahead (journalWriter.ts); not a segment. */
+export function spareName(owner: string): string {
+  return `${owner}~spare`;
+}
+
+function parseSpareName(name: string): Pick<SegmentName, 'name' | 'host' | 'pid'> | undefined {
+  const m = /^([A-Za-z0-9._-]+)~(\d+)~([0-9a-f]+)~spare$/.exec(name);
+  return m ? { name, host: m[1] as string, pid: Number(m[2]) } : undefined;
+}
+
 export function parseSegmentName(name: string): SegmentName | undefined {
   const m = /^([A-Za-z0-9._-]+)~(\d+)~([0-9a-f]+)~(\d+)\.journal$/.exec(name);
   if (!m) return undefined;
   return { name, owner: `${m[1]}~${m[2]}~${m[3]}`, host: m[1] as string, pid: Number(m[2]), seq: Number(m[4]) };
 }
 
-function processGone(seg: SegmentName): boolean {
+function processGone(seg: Pick<SegmentName, 'host' | 'pid'>): boolean {
   if (seg.host !== journalHost() || seg.pid === process.pid) return false;
   try {
     process.kill(seg.pid, 0);
@@ -88,15 +104,48 @@ function processGone(seg: SegmentName): boolean {
   }
 }
 
-function listSegments(dir: string): SegmentName[] {
-  let names: string[];
+function listSegments(dir: string, names = listDir(dir)): SegmentName[] {
+  return names.flatMap((n) => parseSegmentName(n) ?? []).sort((a, b) => a.owner.localeCompare(b.owner) || a.seq - b.seq);
+}
+
+function listDir(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  return names.flatMap((n) => parseSegmentName(n) ?? []).sort((a, b) => a.owner.localeCompare(b.owner) || a.seq - b.seq);
+}
+
+/** Deletes the spares of writers that are gone (same host, pid not alive) or were not written for STALE_MS. */
+function deleteDeadSpares(dir: string, names: string[]): void {
+  for (const n of names) {
+    const spare = parseSpareName(n);
+    if (!spare) continue;
+    const file = join(dir, n);
+    try {
+      if (processGone(spare) || Date.now() - statSync(file).mtimeMs > STALE_MS) unlinkSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
+/** True when a record may start at `at` (its length is not zero: a preallocated segment has zeros past its last one). */
+function recordAt(file: string, at: number): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, at) === 4 && b.readUInt32LE(0) !== 0;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -189,7 +238,8 @@ export interface JournalImport {
  */
 export function importJournal(db: SqliteDb, dir: string, nowMs = Date.now(), maxBytes = IMPORT_BYTES): JournalImport {
   const out: JournalImport = { deliveries: 0, items: 0, segmentsDeleted: 0 };
-  const segments = listSegments(dir);
+  const names = listDir(dir);
+  const segments = listSegments(dir, names);
   const newest = new Map<string, number>();
   for (const s of segments) newest.set(s.owner, Math.max(newest.get(s.owner) ?? 0, s.seq));
   const importedOf = (name: string) => (db.stmt('SELECT imported FROM inbox_journals WHERE name = ?').get(name) as { imported: number } | undefined)?.imported ?? 0;
@@ -207,30 +257,39 @@ export function importJournal(db: SqliteDb, dir: string, nowMs = Date.now(), max
     const ownerDone = (newest.get(seg.owner) ?? 0) > seg.seq || processGone(seg) || Date.now() - st.mtimeMs > STALE_MS;
     // nothing new and not finished: no write transaction (a claim runs this every time); budget spent: next time
     const imported = db.read(() => importedOf(seg.name));
-    if (st.size <= imported ? !ownerDone : budget <= 0) continue;
+    const fresh = st.size > imported && recordAt(file, imported);
+    if (!fresh ? !ownerDone : budget <= 0) continue;
     const r = db.tx(() => {
       const from = importedOf(seg.name);
-      const read = readFrom(file, from, Math.max(budget, 0));
-      if (!read) return { finished: false, gone: true };
-      const records = readJournalRecords(read.buf);
+      let pos = from;
       let sealed = false;
-      for (const rec of records) {
-        const h = JSON.parse(rec.header) as RecordHeader;
-        if (h.end) {
-          sealed = true;
-          continue;
+      let more = false;
+      for (;;) {
+        const read = readFrom(file, pos, Math.min(Math.max(budget - (pos - from), 0), READ_BYTES));
+        if (!read) return { finished: false, gone: true };
+        const scan = scanJournalRecords(read.buf);
+        for (const rec of scan.records) {
+          const h = JSON.parse(rec.header) as RecordHeader;
+          if (h.end) {
+            sealed = true;
+            continue;
+          }
+          out.deliveries += 1;
+          out.items += insertBatchRow(db, h.s ?? 'event-streams', h.a ?? iso(nowMs), h.k ?? [], rec.body);
         }
-        out.deliveries += 1;
-        out.items += insertBatchRow(db, h.s ?? 'event-streams', h.a ?? iso(nowMs), h.k ?? [], rec.body);
+        const consumed = scan.records.at(-1)?.end ?? 0;
+        pos += consumed;
+        // the bytes read ended inside a record and the file goes on: read on (past the budget: next time)
+        more = scan.cut && read.partial;
+        if (!more || sealed || consumed === 0 || pos - from >= budget) break;
       }
-      const consumed = records.at(-1)?.end ?? 0;
-      budget -= consumed;
-      if (consumed > 0) {
+      budget -= pos - from;
+      if (pos > from) {
         db.stmt('INSERT INTO inbox_journals (name, imported, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET imported = excluded.imported, updated_at = excluded.updated_at')
-          .run(seg.name, from + consumed, iso(nowMs));
+          .run(seg.name, pos, iso(nowMs));
       }
       // a finished segment read only in part (the budget) has more to import next time
-      return { finished: sealed || (ownerDone && !read.partial), gone: false };
+      return { finished: sealed || (ownerDone && !more), gone: false };
     });
     if (r.finished || r.gone) {
       try {
@@ -243,6 +302,7 @@ export function importJournal(db: SqliteDb, dir: string, nowMs = Date.now(), max
       db.tx(() => db.stmt('DELETE FROM inbox_journals WHERE name = ?').run(seg.name));
     }
   }
+  deleteDeadSpares(dir, names);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeJournalRecord, readJournalRecords } from './journalRecord.js';
+import { bodyDigest, encodeJournalRecord, readJournalRecords, scanJournalRecords } from './journalRecord.js';
 
 describe('inbox journal records', () => {
   const rec = (n: number) => encodeJournalRecord(JSON.stringify({ s: 'event-streams', k: [`k${n}`] }), Buffer.from(`[{"id":"k${n}","x":"é ✓"}]`));
@@ -38,5 +38,54 @@ describe('inbox journal records', () => {
     const headerPastRecord = Buffer.from(three);
     headerPastRecord.writeUInt32LE(1 << 20, 12);
     expect(bodies(headerPastRecord)).toHaveLength(0);
+  });
+
+  it('checks the body against the SHA-256 the record carries: a given digest that is not the body\'s makes it unreadable', () => {
+    const body = Buffer.from('[{"id":"a"}]');
+    expect(readJournalRecords(encodeJournalRecord('{"k":["a"]}', body, bodyDigest(body)))).toHaveLength(1);
+    expect(readJournalRecords(encodeJournalRecord('{"k":["a"]}', body, bodyDigest(Buffer.from('[{"id":"b"}]'))))).toHaveLength(0);
+    expect(() => encodeJournalRecord('{}', body, Buffer.alloc(20))).toThrow(/32 bytes/);
+    // the digest itself is covered by the prefix's checksum
+    const rec = encodeJournalRecord('{"k":["a"]}', body);
+    const digestAt = rec.length - body.length - 32;
+    const flipped = Buffer.from(rec);
+    flipped.writeUInt8(flipped.readUInt8(digestAt) ^ 0x01, digestAt);
+    expect(readJournalRecords(flipped)).toHaveLength(0);
+  });
+
+  it('still reads records of the first layout (TJR1: one FNV-1a over header and body), left by an earlier version', () => {
+    const v1 = (header: string, body: string) => {
+      const h = Buffer.from(header);
+      const b = Buffer.from(body);
+      const out = Buffer.alloc(16 + h.length + b.length);
+      out.writeUInt32LE(out.length, 0);
+      out.writeUInt32LE(0x31524a54, 4);
+      out.writeUInt32LE(h.length, 12);
+      h.copy(out, 16);
+      b.copy(out, 16 + h.length);
+      let x = 0x811c9dc5;
+      for (let i = 12; i < out.length; i++) x = Math.imul(x ^ (out[i] as number), 0x01000193) >>> 0;
+      out.writeUInt32LE(x, 8);
+      return out;
+    };
+    const mixed = Buffer.concat([v1('{"k":["old"]}', '[{"id":"old"}]'), rec(2)]);
+    expect(readJournalRecords(mixed).map((r) => [r.header, r.body.toString()])).toEqual([
+      ['{"k":["old"]}', '[{"id":"old"}]'],
+      ['{"s":"event-streams","k":["k2"]}', '[{"id":"k2","x":"é ✓"}]'],
+    ]);
+    const torn = v1('{"k":["old"]}', '[{"id":"old"}]');
+    torn.writeUInt8(torn.readUInt8(torn.length - 2) ^ 0x01, torn.length - 2);
+    expect(readJournalRecords(torn)).toHaveLength(0);
+  });
+
+  it('says whether it ran out of bytes (more may follow) or met something that is no record (zeros, a torn or corrupt one)', () => {
+    const cut = (buf: Buffer) => scanJournalRecords(buf).cut;
+    const end2 = readJournalRecords(three)[1]!.end;
+    expect(cut(three)).toBe(true); // at a record's end: the file may go on
+    expect(cut(three.subarray(0, end2 + 10))).toBe(true); // inside one
+    expect(cut(Buffer.concat([three, Buffer.alloc(100)]))).toBe(false); // the zeros of a preallocated segment
+    const flipped = Buffer.from(three);
+    flipped.writeUInt8(flipped.readUInt8(end2 - 3) ^ 0x01, end2 - 3);
+    expect(scanJournalRecords(flipped)).toMatchObject({ cut: false, records: [expect.anything()] });
   });
 });

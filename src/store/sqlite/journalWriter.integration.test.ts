@@ -1,9 +1,9 @@
-import { closeSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JsonBatchSpec } from '../../core/jsonBatch.js';
-import { journalDirOf } from './inboxJournal.js';
+import { journalDirOf, parseSegmentName } from './inboxJournal.js';
 import { readJournalRecords } from './journalRecord.js';
 import { JournalWriter } from './journalWriter.js';
 import { SqliteStore } from './sqliteStore.js';
@@ -47,6 +47,23 @@ describe('the inbox journal writer', () => {
     expect(records(second!)).toEqual(['{"n":3}', '{"end":true}']);
   });
 
+  it('preallocates: the next segment is the spare renamed, full size from its first record, zeros past the last; close removes the spare', async () => {
+    const w = new JournalWriter({ dir, owner: 'h~1~aa', sync: true, segmentBytes: 4096, rotateMs: 60_000 });
+    await w.append('{"n":0}', Buffer.alloc(1000, 0x61));
+    const spare = join(dir, 'h~1~aa~spare');
+    for (let i = 0; i < 200 && !(existsSync(spare) && statSync(spare).size === 4096 && (w as unknown as { spare?: string }).spare === spare); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 1; i < 5; i++) await w.append(`{"n":${i}}`, Buffer.alloc(1000, 0x61));
+    const [first, second] = files().filter((n) => n.endsWith('.journal'));
+    expect(statSync(join(dir, second!)).size).toBe(4096);
+    const tail = readFileSync(join(dir, second!));
+    const recs = readJournalRecords(tail);
+    expect(recs.map((r) => r.header)).toEqual(['{"n":3}', '{"n":4}']);
+    expect(tail.subarray(recs.at(-1)!.end).every((b) => b === 0)).toBe(true);
+    expect(records(first!)).toEqual(['{"n":0}', '{"n":1}', '{"n":2}', '{"end":true}']);
+    await w.close();
+    expect(files().filter((n) => !n.endsWith('.journal'))).toEqual([]);
+  });
+
   it('a store whose journal cannot be written answers TAJO_STORE_UNAVAILABLE (the route\'s 503: the sender retries)', async () => {
     const spec: JsonBatchSpec = { keyField: 'id', typeField: 'type', required: [['id', 64], ['type', 64]], optional: [], fallbackTypes: [], maxItems: 10 };
     const file = join(dir, 'tajo.db');
@@ -59,7 +76,8 @@ describe('the inbox journal writer', () => {
       await store.ingestJsonBatch(Buffer.from('[{"id":"c","type":"t"}]'), 'event-streams', spec);
       const claimed = await store.claimInbox({ workerId: 'w', limit: 10, leaseMs: 60_000, nowMs: Date.now() });
       expect(claimed.map((c) => c.key)).toEqual(['a', 'c']);
-      expect(readdirSync(journalDirOf(file))).toHaveLength(1); // the abandoned segment, finished by the later one, deleted
+      // the abandoned segment, finished by the later one, deleted (beside the live one, the writer's spare)
+      expect(readdirSync(journalDirOf(file)).filter((n) => parseSegmentName(n))).toHaveLength(1);
     } finally {
       await store.close();
     }

@@ -267,19 +267,36 @@ export class SqliteStore implements Store {
   /**
    * Into the inbox journal, durable when it resolves (imported at claim, inboxJournal.ts); undefined when the body is not
    * one the spec takes as is, or without a journal (an in-thread store): the caller then decodes it and calls `ingest`.
+   * `digest`: the body's SHA-256, when the caller verified it (the signature's `bodySHA256`).
    */
-  async ingestJsonBatch(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec): Promise<{ accepted: number; duplicates: number } | undefined> {
+  async ingestJsonBatch(body: Buffer, source: InboxInput['source'], spec: JsonBatchSpec, digest?: Uint8Array): Promise<{ accepted: number; duplicates: number } | undefined> {
     if (!this.journal) return undefined;
     const keys = batchKeys(body, spec);
     if (!keys) return undefined;
+    await this.appendJournal(source, keys, body, digest);
+    const distinct = new Set(keys).size;
+    return { accepted: distinct, duplicates: keys.length - distinct };
+  }
+  /**
+   * Items of one delivery into the inbox journal, as one record (a JSON array of their payloads), durable when it
+   * resolves; undefined without a journal. Unlike `ingest`, nothing is looked up: repeats of keys other rows hold are
+   * flagged at the claim, so `accepted` counts the distinct keys given.
+   */
+  async journalInbox(items: InboxInput[]): Promise<{ accepted: number; duplicates: number } | undefined> {
+    const source = items[0]?.source;
+    if (!this.journal || source === undefined || items.some((i) => i.source !== source)) return undefined;
+    const keys = items.map((i) => i.key);
+    await this.appendJournal(source, keys, Buffer.from(`[${items.map(inboxPayload).join(',')}]`, 'utf8'));
+    const distinct = new Set(keys).size;
+    return { accepted: distinct, duplicates: keys.length - distinct };
+  }
+  private async appendJournal(source: InboxInput['source'], keys: string[], body: Buffer, digest?: Uint8Array): Promise<void> {
     try {
-      await this.journal.append(JSON.stringify({ s: source, a: iso(this.now()), k: keys }), body);
+      await this.journal!.append(JSON.stringify({ s: source, a: iso(this.now()), k: keys }), body, digest);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
       throw new TajoError('TAJO_STORE_UNAVAILABLE', `The inbox journal could not be written (${code})`, { cause: err });
     }
-    const distinct = new Set(keys).size;
-    return { accepted: distinct, duplicates: keys.length - distinct };
   }
   async claimInbox(opts: { workerId: string; limit: number; leaseMs: number; nowMs: number }): Promise<InboxItem[]> {
     this.importInboxJournal();
