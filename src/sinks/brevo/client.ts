@@ -10,9 +10,10 @@
  */
 import { TajoError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { RateBudget, brevoBudgetFor, type BrevoBudgets } from '../../engine/budget.js';
-import { VendorHttpError, httpRequest, sibHeaders, type HttpResponse, type RequestStats } from '../../engine/http.js';
+import { brevoBudgetFor, type BrevoBudgets, type RateBudget } from '../../engine/budget.js';
+import { VendorHttpError, httpRequest, type HttpResponse, type RequestStats } from '../../engine/http.js';
 import { stringifyToBuffer } from '../../engine/jsonEncode.js';
+import { EventsBatchLimit, type BatchLimitObservation } from './batchLimit.js';
 import { chunk, duplicateIdentifiers, importEntry, isNothingChanged } from './classify.js';
 import {
   LIST_CHANGE_MAX_IDS,
@@ -46,23 +47,10 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** What the `POST /events/batch` responses told us about that endpoint's own limit. */
-export interface BatchLimitObservation {
-  limit?: number;
-  remaining?: number;
-  resetSeconds?: number;
-  /** True once the endpoint is known not to share the 100-per-hour catch-all (its own budget is used). */
-  dedicated: boolean;
-}
-
-const CATCH_ALL_PER_HOUR = 100;
-
 export class BrevoClient {
   readonly baseUrl: string;
   private readonly origin: string;
-  private batchBudget: RateBudget;
-  private batchObs: BatchLimitObservation = { dedicated: false };
-  private shortWindowSeen = 0;
+  private readonly batch: EventsBatchLimit;
 
   constructor(private readonly opts: BrevoClientOptions) {
     // fetch refuses such a URL and quotes it whole in its error: a key written there would reach messages and logs
@@ -74,7 +62,7 @@ export class BrevoClient {
     }
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.origin = new URL(this.baseUrl).origin;
-    this.batchBudget = opts.budgets.other;
+    this.batch = new EventsBatchLimit(opts.budgets.other, opts.timeScale ?? 1, opts.logger);
   }
 
   get budgets(): BrevoBudgets {
@@ -83,11 +71,11 @@ export class BrevoClient {
 
   /** The budget `POST /events/batch` currently draws from (the catch-all until headers prove otherwise). */
   get eventsBatchBudget(): RateBudget {
-    return this.batchBudget;
+    return this.batch.budget;
   }
 
   get batchLimit(): BatchLimitObservation {
-    return { ...this.batchObs };
+    return this.batch.observation;
   }
 
   /** One API call; `path` is relative to the base URL (`/contacts`, `/events/batch`). */
@@ -361,12 +349,12 @@ export class BrevoClient {
   async createBatchEvents(items: readonly EventItem[], o: CallOptions = {}): Promise<BatchResult> {
     let r: HttpResponse;
     try {
-      r = await this.call('POST', '/events/batch', { events: items }, { ...o, budget: this.batchBudget, observe: false });
+      r = await this.call('POST', '/events/batch', { events: items }, { ...o, budget: this.batch.budget, observe: false });
     } catch (e) {
-      if (e instanceof VendorHttpError) this.observeBatch(e.headersSeen);
+      if (e instanceof VendorHttpError) this.batch.observe(e.headersSeen);
       throw e;
     }
-    this.observeBatch(r.headers);
+    this.batch.observe(r.headers);
     if (r.status !== 207) return { status: r.status, accepted: items.length, failures: [] };
     const j = (r.json ?? {}) as { errors?: { eventIndex?: number[] | number; message?: string }[]; successful_events?: number };
     const failures: { index: number; message: string }[] = [];
@@ -375,30 +363,5 @@ export class BrevoClient {
       for (const i of idx) if (i >= 0 && i < items.length) failures.push({ index: i, message: e.message ?? 'rejected' });
     }
     return { status: 207, accepted: items.length - new Set(failures.map((f) => f.index)).size, failures };
-  }
-
-  /**
-   * Learn the batch endpoint's real limit. brevo.md §0.2: it is missing from the published tables, so it may be in
-   * the 100-per-hour catch-all or have its own bucket. A limit above 100, or a per-second window seen twice,
-   * proves its own bucket: from then on it draws from a dedicated budget sized from the headers.
-   */
-  private observeBatch(headers: Record<string, string>): void {
-    const sib = sibHeaders(headers);
-    if (!sib) return;
-    this.batchObs = { ...sib, dedicated: this.batchObs.dedicated };
-    if (!this.batchObs.dedicated) {
-      const shortWindow = sib.resetSeconds !== undefined && sib.resetSeconds <= 2 && (sib.remaining ?? 0) > 0;
-      if (shortWindow) this.shortWindowSeen++;
-      const limit = sib.limit;
-      if (limit !== undefined && (limit > CATCH_ALL_PER_HOUR || this.shortWindowSeen >= 2)) {
-        const scale = this.opts.timeScale ?? 1;
-        this.batchBudget = shortWindow
-          ? new RateBudget('brevo:events-batch', { ratePerSecond: limit * scale, burst: limit, timeScale: scale })
-          : new RateBudget('brevo:events-batch', { perHour: limit, ratePerSecond: 10 * scale, burst: 10, timeScale: scale });
-        this.batchObs.dedicated = true;
-        this.opts.logger?.info({ limit, resetSeconds: sib.resetSeconds }, 'brevo events/batch has its own rate limit; using a dedicated budget');
-      }
-    }
-    this.batchBudget.observe(sib);
   }
 }
