@@ -131,15 +131,20 @@ function deleteDeadSpares(dir: string, names: string[]): void {
   }
 }
 
-/** True when a record may start at `at` (its length is not zero: a preallocated segment has zeros past its last one). */
-function recordAt(file: string, at: number): boolean {
-  let fd: number;
+/** A descriptor of `file`, or undefined when it is gone (an import elsewhere deleted it). */
+function openIfThere(file: string, flags: 'r' | 'r+'): number | undefined {
   try {
-    fd = openSync(file, 'r');
+    return openSync(file, flags);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** True when a record may start at `at` (its length is not zero: a preallocated segment has zeros past its last one). */
+function recordAt(file: string, at: number): boolean {
+  const fd = openIfThere(file, 'r');
+  if (fd === undefined) return false;
   try {
     const b = Buffer.alloc(4);
     return readSync(fd, b, 0, 4, at) === 4 && b.readUInt32LE(0) !== 0;
@@ -153,13 +158,8 @@ function recordAt(file: string, at: number): boolean {
  * file is gone); `partial` when bytes were left unread.
  */
 function readFrom(file: string, from: number, limit: number): { buf: Buffer; partial: boolean } | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const fd = openIfThere(file, 'r');
+  if (fd === undefined) return undefined;
   try {
     const size = fstatSync(fd).size;
     const read = (n: number) => {
@@ -316,13 +316,8 @@ export function scrubImportedJournal(db: SqliteDb, dir: string): number {
   for (const seg of listSegments(dir)) {
     const row = db.read(() => db.stmt('SELECT imported FROM inbox_journals WHERE name = ?').get(seg.name)) as { imported: number } | undefined;
     if (!row || row.imported <= 0) continue;
-    let fd: number;
-    try {
-      fd = openSync(join(dir, seg.name), 'r+');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
+    const fd = openIfThere(join(dir, seg.name), 'r+');
+    if (fd === undefined) continue;
     try {
       const zeros = Buffer.alloc(Math.min(row.imported, 1 << 20));
       for (let p = 0; p < row.imported; p += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, row.imported - p), p);
