@@ -273,7 +273,7 @@ export class SqliteStore implements Store {
     if (!this.journal) return undefined;
     const keys = batchKeys(body, spec);
     if (!keys) return undefined;
-    await this.appendJournal(source, keys, body, digest);
+    await this.appendJournal(this.journal, source, keys, body, digest);
     const distinct = new Set(keys).size;
     return { accepted: distinct, duplicates: keys.length - distinct };
   }
@@ -286,13 +286,13 @@ export class SqliteStore implements Store {
     const source = items[0]?.source;
     if (!this.journal || source === undefined || items.some((i) => i.source !== source)) return undefined;
     const keys = items.map((i) => i.key);
-    await this.appendJournal(source, keys, Buffer.from(`[${items.map(inboxPayload).join(',')}]`, 'utf8'));
+    await this.appendJournal(this.journal, source, keys, Buffer.from(`[${items.map(inboxPayload).join(',')}]`, 'utf8'));
     const distinct = new Set(keys).size;
     return { accepted: distinct, duplicates: keys.length - distinct };
   }
-  private async appendJournal(source: InboxInput['source'], keys: string[], body: Buffer, digest?: Uint8Array): Promise<void> {
+  private async appendJournal(journal: JournalWriter, source: InboxInput['source'], keys: string[], body: Buffer, digest?: Uint8Array): Promise<void> {
     try {
-      await this.journal!.append(JSON.stringify({ s: source, a: iso(this.now()), k: keys }), body, digest);
+      await journal.append(JSON.stringify({ s: source, a: iso(this.now()), k: keys }), body, digest);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
       throw new TajoError('TAJO_STORE_UNAVAILABLE', `The inbox journal could not be written (${code})`, { cause: err });
