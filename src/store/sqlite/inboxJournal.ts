@@ -264,9 +264,13 @@ export function importJournal(db: SqliteDb, dir: string, nowMs = Date.now(), max
       let pos = from;
       let sealed = false;
       let more = false;
+      let gone = false;
       for (;;) {
         const read = readFrom(file, pos, Math.min(Math.max(budget - (pos - from), 0), READ_BYTES));
-        if (!read) return { finished: false, gone: true };
+        if (!read) {
+          gone = true; // what was read of it is kept: the rows and the offset commit together
+          break;
+        }
         const scan = scanJournalRecords(read.buf);
         for (const rec of scan.records) {
           const h = JSON.parse(rec.header) as RecordHeader;
@@ -289,7 +293,7 @@ export function importJournal(db: SqliteDb, dir: string, nowMs = Date.now(), max
           .run(seg.name, pos, iso(nowMs));
       }
       // a finished segment read only in part (the budget) has more to import next time
-      return { finished: sealed || (ownerDone && !more), gone: false };
+      return { finished: !gone && (sealed || (ownerDone && !more)), gone };
     });
     if (r.finished || r.gone) {
       try {
