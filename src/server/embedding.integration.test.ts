@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
 import Fastify from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store/store.js';
@@ -58,29 +59,7 @@ describe('tajoWebhooksPlugin: the README example (prefix /tajo, publicUrl https:
   });
 });
 
-/** What express does with `app.use(mountPath, handler)`: strips the mount path from req.url, keeps req.originalUrl, and
- * hands `next` to the middleware; requests it passes on (or that are not under the mount path) reach `fallback`. */
-function expressLike(mountPath: string, middlewares: ((req: IncomingMessage, res: ServerResponse, next: () => void) => void)[], fallback: (req: IncomingMessage, res: ServerResponse) => void) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const original = req.url ?? '/';
-    (req as IncomingMessage & { originalUrl: string }).originalUrl = original;
-    const under = mountPath === '' || original === mountPath || original.startsWith(`${mountPath}/`) || original.startsWith(`${mountPath}?`);
-    const restore = () => {
-      req.url = original;
-      fallback(req, res);
-    };
-    if (!under) return restore();
-    req.url = original.slice(mountPath.length) || '/';
-    const run = (i: number): void => {
-      const mw = middlewares[i];
-      if (!mw) return restore();
-      mw(req, res, () => run(i + 1));
-    };
-    run(0);
-  };
-}
-
-/** The host app's own route: echoes its path and the body it could still read. */
+/** The host app's own route: echoes its path and the body it could still read (nothing once a parser read it). */
 function ownRoute(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
@@ -90,23 +69,13 @@ function ownRoute(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-/** express.json()-like: reads the whole body and marks it read (`req._body`). */
-function jsonParser(req: IncomingMessage, _res: ServerResponse, next: () => void): void {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    Object.assign(req, { _body: true, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') as unknown });
-    next();
-  });
-}
-
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; base: string }> {
-  const server = createServer(handler);
+async function listen(app: Express): Promise<{ server: Server; base: string }> {
+  const server = createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-describe('createNodeHandler mounted in an express-style app', () => {
+describe('createNodeHandler mounted in an express app', () => {
   const servers: Server[] = [];
   afterEach(async () => {
     for (const s of servers.splice(0)) await new Promise<void>((r) => s.close(() => r()));
@@ -114,25 +83,50 @@ describe('createNodeHandler mounted in an express-style app', () => {
 
   it("passes other paths on to next (the app's own routes still get their bodies); signs over originalUrl", async () => {
     const handler = createNodeHandler({ store, twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, pluginAuth: 'hmac', pluginHmacSecret: HMAC_SECRET });
-    const { server, base } = await listen(expressLike('/tajo', [handler], ownRoute));
+    const app = express();
+    app.use('/tajo', handler);
+    app.post('/tajo/mine', ownRoute);
+    app.get('/health-of-my-app', ownRoute);
+    const { server, base } = await listen(app);
     servers.push(server);
     const own = await fetch(`${base}/tajo/mine`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' });
     expect(own.status).toBe(200);
     expect(await own.json()).toEqual({ mine: '/tajo/mine', body: '{"x":1}' });
     const outside = await fetch(`${base}/health-of-my-app`);
     expect(await outside.json()).toEqual({ mine: '/health-of-my-app', body: '' });
-    // Twilio signs the URL it calls, mount path included
+    // Twilio signs the URL it calls, mount path included: a signature over the path express hands the handler is refused
     const url = `${base}/tajo/webhooks/twilio/taskrouter`;
     const p = taskRouterParams(21);
+    const stripped = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm(`${base}/webhooks/twilio/taskrouter`, p) }, body: formBody(p) });
+    expect(stripped.status).toBe(403);
+    expect(await stripped.json()).toMatchObject({ error: { code: 'TAJO_WEBHOOK_SIGNATURE_INVALID' } });
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm(url, p) }, body: formBody(p) });
     expect(res.status).toBe(204);
     expect((await inboxItems(store)).map((i) => i.key)).toEqual([sid('EV', 21)]);
     await handler.close();
   });
 
+  it('in a router mounted under another path: signs over the whole originalUrl (query included)', async () => {
+    const handler = createNodeHandler({ store, twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, pluginAuth: 'hmac', pluginHmacSecret: HMAC_SECRET });
+    const app = express();
+    const api = express.Router();
+    api.use('/tajo', handler);
+    app.use('/api', api);
+    const { server, base } = await listen(app);
+    servers.push(server);
+    const url = `${base}/api/tajo/webhooks/twilio/taskrouter?tenant=a`;
+    const p = taskRouterParams(24);
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm(url, p) }, body: formBody(p) });
+    expect(res.status).toBe(204);
+    expect((await inboxItems(store)).map((i) => i.key)).toEqual([sid('EV', 24)]);
+    await handler.close();
+  });
+
   it('with publicUrl: the public URL of the mount path + the route path', async () => {
     const handler = createNodeHandler({ store, twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, publicUrl: 'https://example.com/tajo', pluginAuth: 'hmac', pluginHmacSecret: HMAC_SECRET });
-    const { server, base } = await listen(expressLike('/tajo', [handler], ownRoute));
+    const app = express();
+    app.use('/tajo', handler);
+    const { server, base } = await listen(app);
     servers.push(server);
     const p = taskRouterParams(22);
     const res = await fetch(`${base}/tajo/webhooks/twilio/taskrouter`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm('https://example.com/tajo/webhooks/twilio/taskrouter', p) }, body: formBody(p) });
@@ -140,9 +134,13 @@ describe('createNodeHandler mounted in an express-style app', () => {
     await handler.close();
   });
 
-  it('a Tajo route whose body a parser already read is answered at once with a coded 500, never left hanging', async () => {
+  it('a Tajo route whose body express.json() already read is answered at once with a coded 500, never left hanging', async () => {
     const handler = createNodeHandler({ store, twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, pluginAuth: 'hmac', pluginHmacSecret: HMAC_SECRET });
-    const { server, base } = await listen(expressLike('', [jsonParser, handler], ownRoute));
+    const app = express();
+    app.use(express.json());
+    app.use(handler);
+    app.use(ownRoute);
+    const { server, base } = await listen(app);
     servers.push(server);
     const body = JSON.stringify({ TaskSid: sid('WT', 23) });
     const started = Date.now();
@@ -151,6 +149,49 @@ describe('createNodeHandler mounted in an express-style app', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'TAJO_WEBHOOK_BODY_CONSUMED' } });
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(await inboxItems(store)).toEqual([]);
+    await handler.close();
+  });
+
+  it("a parser reads only its own content type: after express.json() Twilio's form posts still verify, after express.urlencoded() they answer the 500", async () => {
+    const handler = createNodeHandler({ store, twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, pluginAuth: 'hmac', pluginHmacSecret: HMAC_SECRET });
+    const app = express();
+    app.use('/json', express.json());
+    app.use('/form', express.urlencoded());
+    app.use('/json/tajo', handler);
+    app.use('/form/tajo', handler);
+    const { server, base } = await listen(app);
+    servers.push(server);
+    const post = (mount: string, n: number) => {
+      const url = `${base}${mount}/webhooks/twilio/taskrouter`;
+      const p = taskRouterParams(n);
+      return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signForm(url, p) }, body: formBody(p), signal: AbortSignal.timeout(5_000) });
+    };
+    expect((await post('/json/tajo', 25)).status).toBe(204);
+    const consumed = await post('/form/tajo', 26);
+    expect(consumed.status).toBe(500);
+    expect(await consumed.json()).toMatchObject({ error: { code: 'TAJO_WEBHOOK_BODY_CONSUMED' } });
+    const body = JSON.stringify({ TaskSid: sid('WT', 27) });
+    const flex = await fetch(`${base}/json/tajo/webhooks/flex/task-complete`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tajo-signature': hmacHeader(body) }, body, signal: AbortSignal.timeout(5_000) });
+    expect(flex.status).toBe(500);
+    expect(await flex.json()).toMatchObject({ error: { code: 'TAJO_WEBHOOK_BODY_CONSUMED' } });
+    expect((await inboxItems(store)).map((i) => i.key)).toEqual([sid('EV', 25)]);
+    await handler.close();
+  });
+
+  it("mounted before express.json() (the README's order): the app's routes after it get parsed bodies, Tajo's the raw ones", async () => {
+    const handler = createNodeHandler({ store, twilioAuthToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, pluginAuth: 'hmac', pluginHmacSecret: HMAC_SECRET });
+    const app = express();
+    app.use('/tajo', handler);
+    app.use(express.json());
+    app.post('/tajo/mine', (req, res) => void res.json({ parsed: req.body as unknown }));
+    const { server, base } = await listen(app);
+    servers.push(server);
+    const own = await fetch(`${base}/tajo/mine`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' });
+    expect(await own.json()).toEqual({ parsed: { x: 1 } });
+    const body = JSON.stringify({ TaskSid: sid('WT', 28) });
+    const flex = await fetch(`${base}/tajo/webhooks/flex/task-complete`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tajo-signature': hmacHeader(body) }, body });
+    expect(flex.status).toBe(200);
+    expect((await inboxItems(store)).map((i) => i.key)).toEqual([`flex:task-complete:${sid('WT', 28)}`]);
     await handler.close();
   });
 });

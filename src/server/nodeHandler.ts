@@ -17,7 +17,10 @@ export interface NodeHandler {
   close(): Promise<void>;
 }
 
-/** Whether another body parser already read the request stream (express.json/urlencoded set `_body`). */
+/**
+ * Whether another body parser already read the request stream: it has ended (express 5's express.json/urlencoded,
+ * body-parser 2, leave only that), or express 4's body-parser 1 marked it `_body`.
+ */
 function bodyConsumed(req: IncomingMessage): boolean {
   return req.readableEnded || (req as { _body?: unknown })._body === true;
 }
