@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { instantMs, isoMs } from '../core/instant.js';
 import { CHANNELS, SYNC_RESOURCES } from '../config/defaults.js';
 import { TajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
+import { isEmailAddress } from '../engine/derive/identity.js';
 import { MAX_TASK_AGE_SECONDS } from '../engine/ingest/pluginEvents.js';
 import { DEFAULT_BODY_LIMIT } from '../server/wire.js';
 import type { BootstrapParams, ConnectParams, DlqListParams, HandleEventInput, RotateParams, SyncParams, WebhooksParams } from './types.js';
@@ -88,7 +89,8 @@ const isInstant = (v: string | number): boolean => {
 const EventPayloadSchema = z
   .object({
     taskSid: z.string().max(64),
-    customerEmail: str(320).optional(),
+    // a typed field the caller set: an address Brevo would refuse is refused here, not dropped later ('' is no email)
+    customerEmail: str(320).refine((s) => s === '' || isEmailAddress(s), { message: 'must be an email address (name@domain.tld)' }).optional(),
     customerPhone: str(64).optional(),
     channel: str(64).optional(),
     // seconds the task lived (the plugin route's Age): at most what a task can (MAX_TASK_AGE_SECONDS, 366 days)

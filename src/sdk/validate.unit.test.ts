@@ -10,6 +10,8 @@ describe('validate.event (handleEvent)', () => {
     expect(validate.event(completed({ completedAt: 1_765_000_000_000 }))).toBeDefined();
     expect(validate.event(completed({ completedAt: '1765000000000' }))).toBeDefined();
     expect(validate.event(completed({ completedAt: '2026-12-06T10:00' }))).toBeDefined();
+    expect(validate.event(completed({ customerEmail: ' Ann.Lee@Example.COM ' }))).toBeDefined();
+    expect(validate.event(completed({ customerEmail: '' }))).toBeDefined(); // no email
   });
 
   it('refuses, with a coded error naming the field, a duration no task lives or a time no Date holds', () => {
@@ -23,6 +25,10 @@ describe('validate.event (handleEvent)', () => {
       // not ISO 8601: Date.parse would take it, in whatever zone it guesses
       [{ completedAt: 'Dec 6, 2026 10:00' }, 'payload.completedAt'],
       [{ completedAt: '2026-02-30T10:00:00Z' }, 'payload.completedAt'],
+      // an address Brevo would refuse: said now, not dropped when the contact is written
+      [{ customerEmail: 'not an email' }, 'payload.customerEmail'],
+      [{ customerEmail: 'ann@localhost' }, 'payload.customerEmail'],
+      [{ customerEmail: 'ann lee@example.com' }, 'payload.customerEmail'],
     ] as const) {
       expect(() => validate.event(completed(payload)), JSON.stringify(payload)).toThrow(expect.objectContaining({
         code: 'TAJO_RECORD_INVALID', details: expect.arrayContaining([expect.objectContaining({ path })]),
