@@ -137,6 +137,10 @@ describe("the README's express example, as written, against real express", () =>
     const notASid = await post(JSON.stringify({ TaskSid: 'WTnope', email: resolved.email_id }));
     expect(notASid.status).toBe(422);
     expect(await notASid.json()).toMatchObject({ error: { code: 'TAJO_RECORD_INVALID', message: expect.stringContaining('TaskSid') as unknown } });
+    // an address Brevo would refuse is refused now, naming the field (not a 200 and the address dropped later)
+    const badEmail = await post(JSON.stringify({ TaskSid: resolved.source_sid, email: 'not an email' }));
+    expect(badEmail.status).toBe(422);
+    expect(await badEmail.json()).toMatchObject({ error: { code: 'TAJO_RECORD_INVALID', details: [{ path: 'payload.customerEmail' }] } });
     // express.json() refuses it before the route: the example's error handler answers it, not express's HTML page
     const malformed = await post('{"TaskSid": ');
     expect(malformed.status).toBe(400);
