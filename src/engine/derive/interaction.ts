@@ -32,6 +32,20 @@ export function timedOut(i: Pick<InteractionFacts, 'outcome' | 'cancelReason'>):
   return i.outcome === 'abandoned' && isTimeoutReason(i.cancelReason);
 }
 
+/**
+ * A row derived from part of a finished task's history: completed, but without the `reservation.accepted` that put an
+ * agent on it. TaskRouter completes a task only from `assigned` / `wrapping`, that is after a reservation was accepted,
+ * and that event alone sets `answeredMs` (the first accepted) and `workerSid` / `workerName` (the last one): a completed
+ * row without `answeredMs` was derived before its accepted event was stored (webhooks arrive in any order; a sync stores
+ * a window newest first, a page at a time) and lacks its agent and wait, which deriving it again from its full history
+ * gives it. Not half-derived: an abandoned or timed-out task (canceled before any agent accepted it: it has no agent), a
+ * canceled one (canceled after an accept: it has its agent), an open one (nothing in it says it was handled), and a
+ * completed one whose accepted event named no worker (`answeredMs` set: that event is stored, there is nothing to wait for).
+ */
+export function halfDerived(i: Pick<InteractionFacts, 'outcome' | 'answeredMs'>): boolean {
+  return i.outcome === 'completed' && i.answeredMs === null;
+}
+
 /** The facts folded out of a task's events, before the task is classified. */
 export interface TaskFacts {
   taskSid: string;

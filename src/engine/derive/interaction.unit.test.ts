@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rawEventFromSnapshot, type ConversationSnapshot } from './conversation.js';
-import { deriveTask, type Interaction } from './interaction.js';
+import { deriveTask, halfDerived, type Interaction } from './interaction.js';
 import { Q1, Q2, W1, W2, at, ev, sidOf } from './test-helpers/events.js';
 
 const voiceAttrs = { from: '+14155550100', name: 'Ann', email: 'Ann@Example.COM ', customer_tier: 'gold' };
@@ -153,5 +153,31 @@ describe('partial histories', () => {
   it('waits (incomplete) when no event carried the attributes yet, instead of dead-lettering', () => {
     const T = sidOf('WT', 9);
     expect(deriveTask(T, [ev(T, 'reservation.accepted', { at: 3, worker: W1 }), ev(T, 'task.completed', { at: 9 })])).toEqual({ kind: 'incomplete' });
+  });
+});
+
+describe('halfDerived: a completed task derived without the reservation.accepted that put its agent on it', () => {
+  const T = sidOf('WT', 7);
+  const created = ev(T, 'task.created', { at: 0, attrs: voiceAttrs, channel: 'voice', queue: Q1 });
+  const accepted = ev(T, 'reservation.accepted', { at: 10, worker: W1, queue: Q1 });
+  const row = (...evs: ReturnType<typeof ev>[]) => interaction(deriveTask(T, [created, ...evs]));
+
+  it('completed without its accepted event: half-derived (no agent, no wait); derived again with it: complete', () => {
+    const half = row(ev(T, 'task.completed', { at: 100 }));
+    expect(half).toMatchObject({ outcome: 'completed', workerSid: null, workerName: null, answeredMs: null });
+    expect(halfDerived(half)).toBe(true);
+    expect(halfDerived(row(accepted, ev(T, 'task.completed', { at: 100 })))).toBe(false);
+  });
+
+  it('a task that legitimately has no agent, or has its agent, or says nothing of one yet, is not', () => {
+    const abandoned = row(ev(T, 'task.canceled', { at: 40 }));
+    const timedOut = row({ ...ev(T, 'task.canceled', { at: 40 }), data: { task_sid: T, task_canceled_reason: 'Task TTL Exceeded' } });
+    const canceled = row(accepted, ev(T, 'task.canceled', { at: 40 }));
+    const open = row();
+    const noWorkerNamed = row(ev(T, 'reservation.accepted', { at: 10 }), ev(T, 'task.completed', { at: 100 }));
+    expect([abandoned, timedOut, canceled, open, noWorkerNamed].map((i) => [i.outcome, i.cancelReason, i.workerSid])).toEqual([
+      ['abandoned', null, null], ['abandoned', 'Task TTL Exceeded', null], ['canceled', null, W1[0]], ['open', null, null], ['completed', null, null],
+    ]);
+    expect([abandoned, timedOut, canceled, open, noWorkerNamed].map(halfDerived)).toEqual([false, false, false, false, false]);
   });
 });

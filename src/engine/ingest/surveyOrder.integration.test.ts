@@ -106,3 +106,71 @@ describe('a survey and its interaction, in either order', () => {
     expect(csatEvents()).toEqual([]);
   });
 });
+
+/**
+ * The interaction's row may be stored from part of its history: `task.completed` known, the `reservation.accepted`
+ * that put its agent on it not yet (webhooks in any order; a sync that stores a window newest first, a page at a time,
+ * killed between pages). A survey derived from that row would send CSAT_SUBMITTED without agent / agent_sid, never to
+ * be sent again: while it may wait, it waits as it does for an unknown interaction.
+ */
+describe('a survey whose interaction is stored half-derived', () => {
+  const [created, accepted, completed] = interaction() as [InboxInput, InboxInput, InboxInput];
+  const full = expect.objectContaining({ csat_score: 2, linked_task_sid: T1, channel: 'sms', queue: Q1[1], agent: W1[1], agent_sid: W1[0] });
+
+  it('waits while the row lacks the agent, then carries the agent once the task is derived from its full history', async () => {
+    const p = processor();
+    await store.ingest([created, completed]);
+    await p.runOnce();
+    expect(await store.getInteractions(C, [T1])).toEqual([expect.objectContaining({ outcome: 'completed', channel: 'sms', queueName: Q1[1], workerSid: null, answeredMs: null })]);
+    await store.ingest([survey]);
+    expect(await p.runOnce()).toMatchObject({ processed: 0, deferred: 1 });
+    expect(csatEvents()).toEqual([]);
+    clock += LEASE + 1;
+    expect(await p.runOnce()).toMatchObject({ processed: 0, deferred: 1 }); // still half: still waiting
+    expect(csatEvents()).toEqual([]);
+    await store.ingest([accepted]);
+    await drain(p);
+    expect(await store.getInteractions(C, [T1])).toEqual([expect.objectContaining({ outcome: 'completed', workerSid: W1[0], workerName: W1[1] })]);
+    expect(csatEvents()).toEqual([full]);
+    expect(await store.listDeadLetters()).toEqual([]);
+  });
+
+  it('past the inbox wait, the survey is derived from the row as stored: nothing is lost', async () => {
+    const p = processor();
+    await store.ingest([created, completed]);
+    await p.runOnce();
+    await store.ingest([survey]);
+    expect(await p.runOnce()).toMatchObject({ processed: 0, deferred: 1 });
+    clock += 61_000;
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    const [csat] = csatEvents() as Record<string, unknown>[];
+    expect(csat).toMatchObject({ csat_score: 2, linked_task_sid: T1, channel: 'sms', queue: Q1[1] });
+    expect(csat).not.toHaveProperty('agent');
+    expect(csat).not.toHaveProperty('agent_sid');
+    expect(await store.listDeadLetters()).toEqual([]);
+  });
+
+  // An interaction canceled before any agent accepted it (abandoned by the customer, or timed out) has no agent to wait
+  // for; one canceled after an agent accepted it has its agent.
+  const canceled = (n: number, s: number, reason?: string): InboxInput => ({
+    key: sidOf('EV', n), source: 'taskrouter',
+    payload: { Sid: sidOf('EV', n), EventType: 'task.canceled', TimestampMs: String(at(s)), TaskSid: T1, ...(reason ? { TaskCanceledReason: reason } : {}) },
+  });
+  it.each([
+    ['abandoned by the customer', [created, canceled(4, 40, 'hangup')], 'abandoned', false],
+    ['timed out', [created, canceled(4, 40, 'Task TTL Exceeded')], 'abandoned', false],
+    ['canceled after an agent accepted it', [created, accepted, canceled(4, 40)], 'canceled', true],
+  ] as const)('%s: the survey does not wait', async (_name, events, outcome, withAgent) => {
+    const p = processor();
+    await store.ingest([...events]);
+    await p.runOnce();
+    expect(await store.getInteractions(C, [T1])).toEqual([expect.objectContaining({ outcome })]);
+    await store.ingest([survey]);
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    const [csat] = csatEvents() as Record<string, unknown>[];
+    expect(csat).toMatchObject({ csat_score: 2, linked_task_sid: T1, channel: 'sms', queue: Q1[1] });
+    if (withAgent) expect(csat).toMatchObject({ agent: W1[1], agent_sid: W1[0] });
+    else expect(csat).not.toHaveProperty('agent_sid');
+    expect(await store.listDeadLetters()).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@ import { isTajoError } from '../../core/errors.js';
 import { pickCopy } from '../../store/batch.js';
 import type { DeadLetterInput, InteractionRow, RawEvent, SurveyRow } from '../../store/types.js';
 import { latestSnapshot, rawEventFromSnapshot, type ConversationSnapshot } from '../derive/conversation.js';
-import { deriveTask, type Interaction, type TaskDerivation } from '../derive/interaction.js';
+import { deriveTask, halfDerived, type Interaction, type TaskDerivation } from '../derive/interaction.js';
 import { toInteractionRow } from '../derive/rows.js';
 import { deriveSurvey, toSurveyRow, type Survey } from '../derive/survey.js';
 import { rawEventFromFetchedTask, readTaskEvent, TASK_FETCHED, type FetchedTask } from '../derive/taskEvents.js';
@@ -15,13 +15,17 @@ export interface TaskPlan {
   /** New raw events to store (the page's own, fetched Tasks, Conversation snapshots). */
   rawEvents: RawEvent[];
   interactions: Interaction[];
+  /**
+   * `linked`: the row of the interaction the survey rates that it was derived from (the batch's own when the batch
+   * derives that interaction, else the stored one), the row that decided it need not wait: CSAT_SUBMITTED is built from it.
+   */
   surveys: { survey: Survey; row: SurveyRow; linked: InteractionRow | undefined }[];
   deadLetters: DeadLetterInput[];
   /** Customer keys the tasks belonged to before (a changed identity affects the old customer too). */
   previousKeys: string[];
   /** Tasks not derived: a stored TaskRouter event of theirs lies after `throughMs` (see TaskPlanDeps.throughMs). */
   postponed: string[];
-  /** Survey tasks left out because the interaction they rate is not known yet (see TaskPlanDeps.awaitLinks). */
+  /** Survey tasks left out because the interaction they rate is unknown or half-derived (see TaskPlanDeps.awaitLinks). */
   awaitingLink?: string[];
   /** Tasks left out because TaskRouter could not give their full history now (see TaskPlanDeps.taskHistory). */
   awaitingHistory?: string[];
@@ -49,9 +53,12 @@ export interface TaskPlanDeps {
    */
   throughMs?: number | undefined;
   /**
-   * Survey tasks that may wait for the interaction they rate (webhooks arrive in any order): while it is unknown, such a
-   * survey is not derived but listed in `awaitingLink`, to be derived again once it is. Any other survey whose
-   * interaction is unknown is derived at once, under its own identity or as a `survey_unlinked` dead letter.
+   * Survey tasks that may wait for the interaction they rate (webhooks arrive in any order): while it is unknown, or
+   * known only from part of its history (`halfDerived`: completed, its `reservation.accepted` not stored yet), such a
+   * survey is not derived but listed in `awaitingLink`, to be derived again later (its CSAT_SUBMITTED takes channel,
+   * queue and agent from that row, and is never re-sent once enqueued). Any other survey is derived at once from what is
+   * stored: with an unknown interaction under its own identity or as a `survey_unlinked` dead letter, with a
+   * half-derived one without its agent.
    */
   awaitLinks?: ReadonlySet<string> | undefined;
   /**
@@ -237,7 +244,14 @@ async function planSurveys(deps: TaskPlanDeps, plan: TaskPlan, surveyTasks: Extr
       continue;
     }
     const linked = typeof linkedSid === 'string' ? (inBatch.get(linkedSid) ?? stored.get(linkedSid)) : undefined;
-    if (typeof linkedSid === 'string' && !linked && deps.awaitLinks?.has(s.facts.taskSid)) {
+    // A half-derived row waits like an unknown one (the live path: `awaitLinks` holds the surveys whose inbox rows may
+    // still wait; past that wait they are derived from what is stored, as an unknown link is). A sync passes no
+    // `awaitLinks`: its surveys are derived at once. It needs no wait for the rows it derives (a task is derived only
+    // once every event up to the window's end is stored and none after it, `throughMs`; a survey starts after the
+    // interaction it rates ended, so that interaction is derived in the same chunk or an earlier one), and it has no
+    // way to wait: a survey put off has no inbox row to retry, and no event of its own after the window to bring it
+    // back after a crash (as a postponed task has), so it would be lost. A half row stored by another path is used as is.
+    if (typeof linkedSid === 'string' && (!linked || halfDerived(linked)) && deps.awaitLinks?.has(s.facts.taskSid)) {
       (plan.awaitingLink ??= []).push(s.facts.taskSid);
       continue;
     }
