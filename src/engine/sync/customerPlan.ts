@@ -40,7 +40,6 @@ export interface PlannedBatch {
 export async function planCustomers(deps: CustomerPlanDeps, plan: TaskPlan): Promise<PlannedBatch> {
   const at = new Date(deps.nowMs).toISOString();
   const rows = plan.interactions.map((i) => toInteractionRow(i, at));
-  const rowByTask = new Map(rows.map((r) => [r.taskSid, r]));
   const surveyRows = plan.surveys.map((s) => s.row);
   const keys = [...new Set([...rows.map((r) => r.customerKey), ...surveyRows.map((s) => s.customerKey), ...plan.previousKeys].filter((k): k is string => k !== null))];
 
@@ -65,8 +64,9 @@ export async function planCustomers(deps: CustomerPlanDeps, plan: TaskPlan): Pro
   if (deps.emit.csat) {
     for (const s of plan.surveys) {
       if (s.row.customerKey === null) continue;
-      const linked = (s.linked && rowByTask.get(s.linked.taskSid)) ?? s.linked;
-      const e = surveyEvent(s.survey, linked, ctx(s.row.customerKey, s.survey.ownIdentity?.email), deps.config.csat_low_score_threshold);
+      // `s.linked` and no other row of that task: the one the survey was derived from and that decided it need not
+      // wait (planSurveys: the batch's own row when the batch derives the interaction, else the stored one)
+      const e = surveyEvent(s.survey, s.linked, ctx(s.row.customerKey, s.survey.ownIdentity?.email), deps.config.csat_low_score_threshold);
       outbox.push({ ...eventOutbox(e, deps.priority), customerKey: s.row.customerKey });
     }
   }

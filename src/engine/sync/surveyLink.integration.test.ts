@@ -96,4 +96,14 @@ describe('a survey whose linked interaction is stored half-derived (completed, n
     expect(await csat(plan)).toEqual([expect.objectContaining({ csat_score: 4, linked_task_sid: L, channel: 'voice', queue: Q1[1] })]);
   });
 
+  it('planCustomers builds the CSAT from the linked row the survey was planned with, not from another row of that task', async () => {
+    const half = await planTasks(deps, [created, completed]);
+    await commitPage([created, accepted, completed]);
+    const plan = await planTasks({ ...deps, ...patient }, survey);
+    expect(plan.surveys.map((s) => s.linked?.workerSid)).toEqual([W1[0]]);
+    // not a plan planTasks makes (it links a survey to the batch's own row when it has one): the row that decided the
+    // survey need not wait is the one its event is built from
+    plan.interactions.push(...half.interactions);
+    expect(await csat(plan)).toEqual([expect.objectContaining({ agent: W1[1], agent_sid: W1[0] })]);
+  });
 });
