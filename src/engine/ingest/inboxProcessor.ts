@@ -167,6 +167,11 @@ export class InboxProcessor {
       }
     };
     const deferred = new Set<number>();
+    // Tasks read in full from TaskRouter in this cycle: known to be whole once the cycle's commit, which stores what was
+    // read, succeeded (then `this.completed`). A cycle that fails stored nothing: its retry must read them again, or
+    // it would derive them from the events of its own rows alone and send their Brevo events without agent and times.
+    const readInFull = new Set<string>();
+    const readWhole = (t: string): boolean => this.completed.has(t) || readInFull.has(t);
     const pendingConversations: { item: InboxItem; obs: ConversationObservation }[] = [];
     const maxDeferMs = o.maxDeferMs ?? 3_600_000;
     const expired = (item: InboxItem): boolean => nowMs - Date.parse(item.receivedAt) > maxDeferMs;
@@ -193,7 +198,7 @@ export class InboxProcessor {
       else normalizedEvents.set(item.id, [...n.rawEvents]);
       if (n.ignored) result.ignored += 1;
       for (const c of n.completions) {
-        const r = await this.completion(c, expired(item));
+        const r = await this.completion(c, expired(item), readInFull);
         if (r === 'defer') deferred.add(item.id);
         else if (r === 'unresolved') {
           ownDeadLetters.push({
@@ -216,9 +221,9 @@ export class InboxProcessor {
 
     // A task that reached its end through a webhook: read its full event set from TaskRouter, so the Brevo events
     // enqueued now do not depend on which deliveries happened to arrive first (shuffled, at-least-once).
-    const { readNow, unreadable, waiting } = o.taskRouter
+    const { readNow: readHere, unreadable, waiting } = o.taskRouter
       ? await readFinishedTasks({
-        lookup: o.taskRouter, rows: normalizedEvents, known: (t) => this.completed.has(t), completed: (t) => this.markCompleted(t),
+        lookup: o.taskRouter, rows: normalizedEvents, known: readWhole, completed: (t) => readInFull.add(t),
         put: (e) => rawEvents.set(e.key, e), mayWait: (id) => !expired(itemById.get(id) as InboxItem),
         failed: (taskSid, err) => o.logger.warn({ err: msg(err), taskSid }, 'TaskRouter events of a finished task could not be read; retrying later'),
       })
@@ -250,7 +255,7 @@ export class InboxProcessor {
     try {
       // a task finished in the store but not read in full here (a sync stored its completion) is read by the planner
       const taskHistory = o.taskRouter && {
-        ...historyReader(o.taskRouter, (t) => this.completed.has(t) || readNow.has(t), (t) => this.markCompleted(t)),
+        ...historyReader(o.taskRouter, (t) => readWhole(t) || readHere.has(t), (t) => readInFull.add(t)),
         mayWait: (t: string) => rowsOf.has(t) && patient(rowsOf.get(t) as Set<number>),
       };
       const planned: Awaited<ReturnType<TaskPlanner>> = taskSids.length > 0 ? await o.plan({ taskSids, rawEvents: unreadable.size ? events.filter((e) => e.taskSid === undefined || !unreadable.has(e.taskSid)) : events, priority: 0, awaitLinks, ...(taskHistory ? { taskHistory } : {}) }) : {};
@@ -264,6 +269,7 @@ export class InboxProcessor {
       for (const e of derived.rawEvents ?? []) if (!byKey.has(e.key)) byKey.set(e.key, e);
       const batch: CommitBatch = { ...derived, rawEvents: [...byKey.values()], processedInboxIds: done, deadLetters: [...(derived.deadLetters ?? []), ...ownDeadLetters] };
       const { result: r } = await commitDerived(o.store, o.connectorId, batch, o.rederive);
+      for (const t of readInFull) this.markCompleted(t);
       result.processed = doneItems.filter((i) => !i.duplicate).length;
       result.rawEvents = r.rawEventsInserted;
       result.outboxInserted = r.outboxInserted;
@@ -305,7 +311,7 @@ export class InboxProcessor {
    * A plugin / SDK completion → the task's events (TaskRouter), or synthetic ones; 'defer' to retry later;
    * 'unresolved' when it names only a reservation that found no task within the inbox's wait (kept as a dead letter).
    */
-  private async completion(c: PluginCompletion, expired: boolean): Promise<RawEvent[] | 'defer' | 'unresolved'> {
+  private async completion(c: PluginCompletion, expired: boolean, readInFull: Set<string>): Promise<RawEvent[] | 'defer' | 'unresolved'> {
     const tr = this.opts.taskRouter;
     let taskSid = c.taskSid;
     try {
@@ -320,7 +326,7 @@ export class InboxProcessor {
       if (tr) {
         const events = await tr.eventsForTask(taskSid);
         if (events.some((e) => e.type === 'task.completed' || e.type === 'task.canceled')) {
-          this.markCompleted(taskSid);
+          readInFull.add(taskSid);
           return events;
         }
         if (!expired) return 'defer'; // TaskRouter has not published the completion yet

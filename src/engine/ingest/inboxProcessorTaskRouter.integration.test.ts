@@ -103,6 +103,35 @@ describe('InboxProcessor with TaskRouter', () => {
     expect(resolvedOf(wt)).toMatchObject({ agent_sid: agent, wait_seconds: 20, handle_seconds: 60 });
   });
 
+  it('a cycle that read a finished task in full but could not commit stored nothing: its retry reads the task again, and the task goes out whole', async () => {
+    // Seen with three replicas on one Postgres: a cycle whose commit fails (a customer conflict, the store unavailable)
+    // had already counted the task as read in full, so the retry derived it from its own rows' events alone.
+    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
+    const wt = sid('WT', 4);
+    const agent = sid('WK', 4);
+    const poll = pollOf(wt);
+    const voice = { task_attributes: JSON.stringify({ from: '+14155550104' }), task_channel_unique_name: 'voice' };
+    const full = [poll(40, 'task.created', T0, voice), poll(41, 'reservation.accepted', T0 + 15_000, { worker_sid: agent, worker_name: 'Dee' }), poll(42, 'task.completed', T0 + 75_000)];
+    const asked: string[] = [];
+    const taskRouter = { taskForReservation: async () => undefined, eventsForTask: async (t: string) => (asked.push(t), t === wt ? full : []) };
+    await store.ingest([callback(42, 'task.completed', T0 + 75_000, { TaskSid: wt, TaskAttributes: voice.task_attributes, TaskChannelUniqueName: 'voice', ResourceSid: wt })]);
+    const live = livePlanner({ store, connectorId: C, config: cfg, lists: cfg.lists, now: () => clock });
+    let failures = 1;
+    const p = processor({
+      taskRouter,
+      plan: async (input) => {
+        if (failures-- > 0) throw new TajoError('TAJO_STORE_UNAVAILABLE', 'State store is unavailable (SQLITE_BUSY)');
+        return live(input);
+      },
+    });
+    expect(await p.runOnce()).toMatchObject({ processed: 0, deferred: 1 });
+    expect(await store.rawEventsForTasks(C, [wt])).toEqual([]);
+    advance(5_000);
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    expect(resolvedOf(wt)).toMatchObject({ agent_sid: agent, wait_seconds: 15, handle_seconds: 60 });
+    expect(asked).toEqual([wt, wt]);
+  });
+
   it('a task a sync stored finished but not whole (its window half read) is read in full before its Brevo events are built', async () => {
     // `tajo connectors sync` reads a window newest first and stores each page: the completion page is stored, the page
     // with reservation.accepted not yet, when a webhook of that task (no completion of its own) reaches `tajo serve`
