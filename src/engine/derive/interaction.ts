@@ -40,10 +40,12 @@ export function timedOut(i: Pick<InteractionFacts, 'outcome' | 'cancelReason'>):
  * a window newest first, a page at a time) and lacks its agent and wait, which deriving it again from its full history
  * gives it. Not half-derived: an abandoned or timed-out task (canceled before any agent accepted it: it has no agent), a
  * canceled one (canceled after an accept: it has its agent), an open one (nothing in it says it was handled), and a
- * completed one whose accepted event named no worker (`answeredMs` set: that event is stored, there is nothing to wait for).
+ * completed one whose accepted event named no worker (`answeredMs` set: that event is stored, there is nothing to wait for),
+ * and a completed one whose completion named its agent (the plugin's completion for a task TaskRouter has no history
+ * of: the agent is there, and no accepted event will ever come).
  */
-export function halfDerived(i: Pick<InteractionFacts, 'outcome' | 'answeredMs'>): boolean {
-  return i.outcome === 'completed' && i.answeredMs === null;
+export function halfDerived(i: Pick<InteractionFacts, 'outcome' | 'answeredMs' | 'workerSid' | 'workerName'>): boolean {
+  return i.outcome === 'completed' && i.answeredMs === null && i.workerSid === null && i.workerName === null;
 }
 
 /** The facts folded out of a task's events, before the task is classified. */
@@ -105,6 +107,12 @@ export function foldTaskEvents(taskSid: string, events: readonly RawEvent[]): Ta
         facts.endedMs = f.occurredMs;
         facts.terminal = 'completed';
         facts.cancelReason = null;
+        // A completion that names its agent (the Flex plugin's WorkerSid / WorkerName, the SDK's workerName: the
+        // completion Tajo builds when TaskRouter has no history of the task) gives the agent no accepted event gave.
+        if (facts.workerSid === null && facts.workerName === null && (f.workerSid !== undefined || f.workerName !== undefined)) {
+          facts.workerSid = f.workerSid ?? null;
+          facts.workerName = f.workerName ?? null;
+        }
         break;
       case 'task.canceled':
         facts.endedMs = f.occurredMs;

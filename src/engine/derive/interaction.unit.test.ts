@@ -180,4 +180,16 @@ describe('halfDerived: a completed task derived without the reservation.accepted
     ]);
     expect([abandoned, timedOut, canceled, open, noWorkerNamed].map(halfDerived)).toEqual([false, false, false, false, false]);
   });
+
+  it("a completion that names its agent (the plugin's, for a task TaskRouter has no history of) gives the agent: not half-derived", () => {
+    const named = row(ev(T, 'task.completed', { at: 100, worker: W2 }));
+    expect(named).toMatchObject({ outcome: 'completed', workerSid: W2[0], workerName: W2[1], answeredMs: null });
+    expect(halfDerived(named)).toBe(false);
+    // an accepted reservation's agent wins over the one a completion names
+    expect(row(accepted, ev(T, 'task.completed', { at: 100, worker: W2 }))).toMatchObject({ workerSid: W1[0], workerName: W1[1] });
+    // a name alone (the SDK's workerName)
+    const nameOnly = row({ ...ev(T, 'task.completed', { at: 100 }), data: { task_sid: T, worker_name: 'Zoe' } });
+    expect(nameOnly).toMatchObject({ workerSid: null, workerName: 'Zoe' });
+    expect(halfDerived(nameOnly)).toBe(false);
+  });
 });

@@ -150,6 +150,20 @@ describe('a survey whose interaction is stored half-derived', () => {
     expect(await store.listDeadLetters()).toEqual([]);
   });
 
+  it("a completion posted by the Flex plugin with its agent, for a task TaskRouter gives no history of: the survey goes at once, with that agent", async () => {
+    const p = processor();
+    const plugin: InboxInput = {
+      key: `flex:task-complete:${T1}`, source: 'flex-plugin',
+      payload: { TaskSid: T1, TaskAttributes: { from: '+14155550100', name: 'Jane', channelType: 'sms' }, TaskChannelUniqueName: 'sms', Age: 100, TaskQueueFriendlyName: Q1[1], WorkerSid: W1[0], WorkerName: W1[1], ReceivedMs: at(100) },
+    };
+    await store.ingest([plugin]);
+    await p.runOnce();
+    expect(await store.getInteractions(C, [T1])).toEqual([expect.objectContaining({ outcome: 'completed', workerSid: W1[0], workerName: W1[1], answeredMs: null })]);
+    await store.ingest([survey]);
+    expect(await p.runOnce()).toMatchObject({ processed: 1, deferred: 0 });
+    expect(csatEvents()).toEqual([expect.objectContaining({ csat_score: 2, linked_task_sid: T1, agent: W1[1], agent_sid: W1[0] })]);
+  });
+
   // An interaction canceled before any agent accepted it (abandoned by the customer, or timed out) has no agent to wait
   // for; one canceled after an agent accepted it has its agent.
   const canceled = (n: number, s: number, reason?: string): InboxInput => ({
