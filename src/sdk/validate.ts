@@ -12,10 +12,10 @@
  * unknown field (a misplaced secret would be echoed): the allowed fields are listed instead.
  */
 import { z } from 'zod';
+import { isEmailAddress } from '../core/email.js';
 import { instantMs, isoMs } from '../core/instant.js';
 import { CHANNELS, SYNC_RESOURCES } from '../config/defaults.js';
 import { TajoError, type ErrorCode, type ErrorDetail } from '../core/errors.js';
-import { isEmailAddress } from '../engine/derive/identity.js';
 import { MAX_TASK_AGE_SECONDS } from '../engine/ingest/pluginEvents.js';
 import { DEFAULT_BODY_LIMIT } from '../server/wire.js';
 import type { BootstrapParams, ConnectParams, DlqListParams, HandleEventInput, RotateParams, SyncParams, WebhooksParams } from './types.js';

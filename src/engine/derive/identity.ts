@@ -29,14 +29,6 @@ export function normalizeEmail(raw: unknown): string | undefined {
   return s.includes('@') ? s : undefined;
 }
 
-/**
- * An address Brevo takes as a contact's email: something@domain.tld, no spaces (what Brevo answers 400 "Invalid email
- * address" to otherwise; the emulator's contactWrite.ts applies the same shape). The SDK refuses other `customerEmail`s.
- */
-export function isEmailAddress(raw: string): boolean {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(raw.trim());
-}
-
 function nonEmptyString(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v : undefined;
 }
