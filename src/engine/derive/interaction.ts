@@ -39,10 +39,10 @@ export function timedOut(i: Pick<InteractionFacts, 'outcome' | 'cancelReason'>):
  * row without `answeredMs` was derived before its accepted event was stored (webhooks arrive in any order; a sync stores
  * a window newest first, a page at a time) and lacks its agent and wait, which deriving it again from its full history
  * gives it. Not half-derived: an abandoned or timed-out task (canceled before any agent accepted it: it has no agent), a
- * canceled one (canceled after an accept: it has its agent), an open one (nothing in it says it was handled), and a
- * completed one whose accepted event named no worker (`answeredMs` set: that event is stored, there is nothing to wait for),
- * and a completed one whose completion named its agent (the plugin's completion for a task TaskRouter has no history
- * of: the agent is there, and no accepted event will ever come).
+ * canceled one (canceled after an accept: it has its agent), an open one (nothing in it says it was handled), a
+ * completed one whose accepted event named no worker (`answeredMs` set: that event is stored, there is nothing to wait
+ * for), and a completed one whose completion named its agent (the plugin's completion for a task TaskRouter has no
+ * history of: the agent is there, and no accepted event will ever come).
  */
 export function halfDerived(i: Pick<InteractionFacts, 'outcome' | 'answeredMs' | 'workerSid' | 'workerName'>): boolean {
   return i.outcome === 'completed' && i.answeredMs === null && i.workerSid === null && i.workerName === null;
