@@ -116,8 +116,8 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
 
     it('upserts interactions, surveys and customers; opt-outs are sticky', async () => {
       await store.commit(C, { interactions: [interaction('WT1'), interaction('WT2', { customerKey: 'jane@x.com', createdMs: T0 + 10 })], surveys: [survey('WTS1')] });
-      await store.commit(C, { interactions: [interaction('WT1', { outcome: 'abandoned', answeredMs: null })] });
-      expect((await store.getInteractions(C, ['WT1', 'WT404']))).toEqual([interaction('WT1', { outcome: 'abandoned', answeredMs: null })]);
+      await store.commit(C, { interactions: [interaction('WT1', { queueName: 'Billing', wrapupMs: T0 + 50_000 })] });
+      expect((await store.getInteractions(C, ['WT1', 'WT404']))).toEqual([interaction('WT1', { queueName: 'Billing', wrapupMs: T0 + 50_000 })]);
       expect((await store.interactionsForCustomers(C, ['jane@x.com'])).map((i) => i.taskSid)).toEqual(['WT2']);
       expect(await store.surveysForTasks(C, ['WT1'])).toEqual([survey('WTS1')]);
       expect(await store.surveysForCustomers(C, ['+14155550100'])).toEqual([survey('WTS1')]);
@@ -149,6 +149,29 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       // a row derived from a version whose row has since been deleted (forgotten) is a conflict too
       await store.forgetCustomer(C, 'bob@x.com');
       await expect(store.commit(C, { customers: [customer('bob@x.com', { version: 1 })] })).rejects.toSatisfy((e) => isTajoError(e, 'TAJO_CUSTOMER_CONFLICT'));
+    });
+
+    it('an interaction row that knows less of its task than the stored one (a stale derivation) does not overwrite it', async () => {
+      const whole = interaction('WT1', { wrapupMs: T0 + 50_000, conversationClosedMs: T0 + 70_000 });
+      await store.commit(C, { interactions: [whole] });
+      // derived by another process from the task's events as they were before that commit: each lacks a time
+      const stale = [
+        interaction('WT1', { outcome: 'open', workerSid: null, workerName: null, answeredMs: null, wrapupMs: null, endedMs: null, waitSeconds: null, handleSeconds: null }),
+        interaction('WT1', { createdMs: null }),
+        interaction('WT1', { answeredMs: null, workerSid: null, workerName: null }),
+        interaction('WT1', { wrapupMs: null }),
+        interaction('WT1', { endedMs: null, outcome: 'open' }),
+        interaction('WT1', { conversationClosedMs: null }),
+      ];
+      for (const row of stale) {
+        await store.commit(C, { interactions: [row, interaction('WT2')] });
+        expect(await store.getInteractions(C, ['WT1'])).toEqual([whole]);
+      }
+      // a row that knows as much (a transfer: another agent) or more is written
+      const transferred = { ...whole, workerSid: 'WK2', workerName: 'Bo' };
+      await store.commit(C, { interactions: [transferred] });
+      expect(await store.getInteractions(C, ['WT1'])).toEqual([transferred]);
+      expect(await store.getInteractions(C, ['WT2'])).toEqual([interaction('WT2')]);
     });
 
     it('pages interactions by task sid within a time window', async () => {

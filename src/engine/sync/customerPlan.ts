@@ -1,5 +1,6 @@
 import type { TwilioFlexConfig } from '../../config/schema.js';
 import type { CommitBatch, CustomerRow, DeadLetterReason, InteractionRow, OutboxInput, SurveyRow } from '../../store/types.js';
+import { knowsLess } from '../../store/interactionStaleness.js';
 import { buildContact, contactHash, toCustomerRow, type ContactLists, type ContactPayload } from '../derive/contact.js';
 import { deriveCustomer } from '../derive/customer.js';
 import { eventOutbox, interactionEvents, surveyEvent, type EventContext } from '../derive/events.js';
@@ -65,7 +66,7 @@ export async function planCustomers(deps: CustomerPlanDeps, plan: TaskPlan): Pro
     for (const s of plan.surveys) {
       if (s.row.customerKey === null) continue;
       // `s.linked` and no other row of that task: the one the survey was derived from and that decided it need not
-      // wait (planSurveys: the batch's own row when the batch derives the interaction, else the stored one)
+      // wait (planSurveys: the batch's own row when the batch derives the interaction, unless the stored one knows more)
       const e = surveyEvent(s.survey, s.linked, ctx(s.row.customerKey, s.survey.ownIdentity?.email), deps.config.csat_low_score_threshold);
       outbox.push({ ...eventOutbox(e, deps.priority), customerKey: s.row.customerKey });
     }
@@ -115,7 +116,9 @@ export async function deriveCustomers(deps: CustomerPlanDeps, keys: readonly str
     deps.reader.interactionsForCustomers(deps.connectorId, [...keys]),
     deps.reader.surveysForCustomers(deps.connectorId, [...keys]),
   ]);
-  const byCustomer = groupBy(overlay(storedRows, input.interactions, (r) => r.taskSid), (r) => r.customerKey);
+  // a plan's row that knows less of its task than the stored one is not committed (store/interactionStaleness.ts): the
+  // customer is derived from the row that stays
+  const byCustomer = groupBy(overlay(storedRows, input.interactions, (r) => r.taskSid, (fresh, stored) => !knowsLess(fresh, stored)), (r) => r.customerKey);
   const surveysByCustomer = groupBy(overlay(storedSurveys, input.surveys, (s) => s.surveyTaskSid), (s) => s.customerKey);
   const prevByKey = new Map(prevCustomers.map((c) => [c.key, c]));
 
@@ -141,10 +144,13 @@ export async function deriveCustomers(deps: CustomerPlanDeps, keys: readonly str
   return out;
 }
 
-/** Stored rows with the plan's rows laid over them (by id). */
-function overlay<T>(stored: readonly T[], fresh: readonly T[], id: (x: T) => string): T[] {
+/** Stored rows with the plan's rows laid over them (by id), where `wins` (by default, always). */
+function overlay<T>(stored: readonly T[], fresh: readonly T[], id: (x: T) => string, wins: (fresh: T, stored: T) => boolean = () => true): T[] {
   const m = new Map(stored.map((x) => [id(x), x]));
-  for (const x of fresh) m.set(id(x), x);
+  for (const x of fresh) {
+    const old = m.get(id(x));
+    if (old === undefined || wins(x, old)) m.set(id(x), x);
+  }
   return [...m.values()];
 }
 

@@ -96,6 +96,20 @@ describe('a survey whose linked interaction is stored half-derived (completed, n
     expect(await csat(plan)).toEqual([expect.objectContaining({ csat_score: 4, linked_task_sid: L, channel: 'voice', queue: Q1[1] })]);
   });
 
+  it("a batch that derived the interaction from less of its history than the store has now (another process committed more since it read) links the survey to the stored row, and derives the customer from it", async () => {
+    await commitPage([created, accepted, completed]);
+    // this batch read the interaction's events before that commit: created and completed came with it, the accepted not
+    const before = Object.assign(Object.create(store) as Store, { rawEventsForTasks: async () => [] });
+    const plan = await planTasks({ ...deps, reader: before, ...patient }, [created, completed, ...survey]);
+    expect(plan.interactions).toEqual([expect.objectContaining({ taskSid: L, outcome: 'completed', workerSid: null })]);
+    expect(plan.awaitingLink).toBeUndefined();
+    expect(plan.surveys.map((s) => s.linked?.workerSid)).toEqual([W1[0]]);
+    expect(await csat(plan)).toEqual([expect.objectContaining({ csat_score: 4, linked_task_sid: L, agent: W1[1], agent_sid: W1[0] })]);
+    const { batch } = await customers(plan);
+    await store.commit(C, batch);
+    expect(await store.getInteractions(C, [L])).toEqual([expect.objectContaining({ outcome: 'completed', workerSid: W1[0], answeredMs: expect.any(Number) as unknown })]);
+  });
+
   it('planCustomers builds the CSAT from the linked row the survey was planned with, not from another row of that task', async () => {
     const half = await planTasks(deps, [created, completed]);
     await commitPage([created, accepted, completed]);

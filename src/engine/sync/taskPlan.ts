@@ -1,6 +1,7 @@
 import type { Channel } from '../../config/defaults.js';
 import { isTajoError } from '../../core/errors.js';
 import { pickCopy } from '../../store/batch.js';
+import { knowsLess } from '../../store/interactionStaleness.js';
 import type { DeadLetterInput, InteractionRow, RawEvent, SurveyRow } from '../../store/types.js';
 import { latestSnapshot, rawEventFromSnapshot, type ConversationSnapshot } from '../derive/conversation.js';
 import { deriveTask, halfDerived, type Interaction, type TaskDerivation } from '../derive/interaction.js';
@@ -17,7 +18,8 @@ export interface TaskPlan {
   interactions: Interaction[];
   /**
    * `linked`: the row of the interaction the survey rates that it was derived from (the batch's own when the batch
-   * derives that interaction, else the stored one), the row that decided it need not wait: CSAT_SUBMITTED is built from it.
+   * derives that interaction and its row does not know less than the stored one, else the stored one), the row that
+   * decided it need not wait: CSAT_SUBMITTED is built from it.
    */
   surveys: { survey: Survey; row: SurveyRow; linked: InteractionRow | undefined }[];
   deadLetters: DeadLetterInput[];
@@ -231,10 +233,16 @@ export async function planTasks(deps: TaskPlanDeps, newEvents: readonly RawEvent
   return plan;
 }
 
+/** The batch's row over the stored one, unless it knows less of the task. */
+function newest(batch: InteractionRow | undefined, stored: InteractionRow | undefined): InteractionRow | undefined {
+  if (batch === undefined || stored === undefined) return batch ?? stored;
+  return knowsLess(batch, stored) ? stored : batch;
+}
+
 async function planSurveys(deps: TaskPlanDeps, plan: TaskPlan, surveyTasks: Extract<TaskDerivation, { kind: 'survey' }>[]): Promise<void> {
   const inBatch = new Map(plan.interactions.map((i) => [i.taskSid, toInteractionRow(i, '')]));
   const linkedSids = surveyTasks.map((s) => s.attributes).map((a) => (a.conversations as Record<string, unknown> | undefined)?.conversation_id).filter((x): x is string => typeof x === 'string');
-  const stored = new Map((await deps.reader.getInteractions(deps.connectorId, linkedSids.filter((s) => !inBatch.has(s)))).map((r) => [r.taskSid, r]));
+  const stored = new Map((await deps.reader.getInteractions(deps.connectorId, linkedSids)).map((r) => [r.taskSid, r]));
   const forgotten = new Set(await deps.reader.forgottenTasks(deps.connectorId, linkedSids));
   for (const s of surveyTasks) {
     const linkedSid = (s.attributes.conversations as Record<string, unknown> | undefined)?.conversation_id;
@@ -243,7 +251,9 @@ async function planSurveys(deps: TaskPlanDeps, plan: TaskPlan, surveyTasks: Extr
       plan.rawEvents = plan.rawEvents.filter((e) => e.taskSid !== s.facts.taskSid);
       continue;
     }
-    const linked = typeof linkedSid === 'string' ? (inBatch.get(linkedSid) ?? stored.get(linkedSid)) : undefined;
+    // the batch's own row of that interaction, unless it knows less than the stored one (another process committed more
+    // of the task's history since this batch read it: the batch's row will not be committed, store/interactionStaleness.ts)
+    const linked = typeof linkedSid === 'string' ? newest(inBatch.get(linkedSid), stored.get(linkedSid)) : undefined;
     // A half-derived row waits like an unknown one (the live path: `awaitLinks` holds the surveys whose inbox rows may
     // still wait; past that wait they are derived from what is stored, as an unknown link is). A sync passes no
     // `awaitLinks`: its surveys are derived at once. It needs no wait for the rows it derives (a task is derived only

@@ -6,6 +6,7 @@ import {
   byEmail, identityKeys, iso, toCustomer, toInteraction, toRawEvent, toSurvey, type CustomerCols, type InteractionCols, type RawEventCols, type SurveyCols,
 } from '../rows.js';
 import { letterNamesPerson, namesPerson, personIdentities, refuseForgotten, taskSidsOf, traceNeedles } from '../forgotten.js';
+import { staleInteractionSql } from '../interactionStaleness.js';
 import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, ForgetCounts, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { PgDb, Queryable } from './db.js';
 import { jsonb } from './jsonb.js';
@@ -48,7 +49,8 @@ ON CONFLICT (connector_id, task_sid) DO UPDATE SET customer_key = EXCLUDED.custo
   created_ms = EXCLUDED.created_ms, answered_ms = EXCLUDED.answered_ms, wrapup_ms = EXCLUDED.wrapup_ms, ended_ms = EXCLUDED.ended_ms,
   outcome = EXCLUDED.outcome, conversation_sid = EXCLUDED.conversation_sid, conversation_closed_ms = EXCLUDED.conversation_closed_ms,
   wait_seconds = EXCLUDED.wait_seconds, handle_seconds = EXCLUDED.handle_seconds, attributes = EXCLUDED.attributes, updated_at = EXCLUDED.updated_at,
-  cancel_reason = EXCLUDED.cancel_reason`;
+  cancel_reason = EXCLUDED.cancel_reason
+WHERE NOT (${staleInteractionSql('interactions', 'EXCLUDED')})`;
 
 const UPSERT_SURVEYS = `INSERT INTO surveys (connector_id, survey_task_sid, linked_task_sid, customer_key, score, scale, questions, completed_ms, updated_at)
 SELECT $1, t.survey_task_sid, t.linked_task_sid, t.customer_key, t.score, t.scale, t.questions::jsonb, t.completed_ms, $2

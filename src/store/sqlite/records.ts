@@ -3,6 +3,7 @@ import { TajoError } from '../../core/errors.js';
 import { lastByKey, normaliseOutbox, RAW_EVENT_UPGRADE, rawEventCopies } from '../batch.js';
 import { CustomerConflictError, versionConflicts } from '../customerVersion.js';
 import { letterNamesPerson, namesPerson, personIdentities, refuseForgotten, taskSidsOf, traceNeedles } from '../forgotten.js';
+import { staleInteractionSql } from '../interactionStaleness.js';
 import type { CheckpointWrite, CommitBatch, CommitResult, CustomerIdentityQuery, CustomerRow, ForgetCounts, InteractionRow, RawEvent, SurveyRow } from '../types.js';
 import type { SqliteDb } from './db.js';
 import { enqueue, putDeadLetter } from './outbox.js';
@@ -37,7 +38,8 @@ ON CONFLICT (connector_id, task_sid) DO UPDATE SET customer_key = excluded.custo
   created_ms = excluded.created_ms, answered_ms = excluded.answered_ms, wrapup_ms = excluded.wrapup_ms, ended_ms = excluded.ended_ms,
   outcome = excluded.outcome, conversation_sid = excluded.conversation_sid, conversation_closed_ms = excluded.conversation_closed_ms,
   wait_seconds = excluded.wait_seconds, handle_seconds = excluded.handle_seconds, attributes = excluded.attributes, updated_at = excluded.updated_at,
-  cancel_reason = excluded.cancel_reason`;
+  cancel_reason = excluded.cancel_reason
+WHERE NOT (${staleInteractionSql('interactions', 'excluded')})`;
 
 const UPSERT_SURVEY = `INSERT INTO surveys (connector_id, survey_task_sid, linked_task_sid, customer_key, score, scale, questions, completed_ms, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
