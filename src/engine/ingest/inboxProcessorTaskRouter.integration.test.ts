@@ -14,6 +14,13 @@ useInboxFixture();
 const pollOf = (wt: string) => (n: number, type: string, ms: number, data: Record<string, unknown> = {}): RawEvent =>
   ({ key: sid('EV', n), type, occurredMs: ms, taskSid: wt, via: 'poll', data: { task_sid: wt, ...data } });
 
+/** Voice task n as the Events API gives it (its agent WK n, caller +141555501nn), and the config the live planner takes. */
+function voiceTask(n: number) {
+  const wt = sid('WT', n);
+  const voice = { task_attributes: JSON.stringify({ from: `+141555501${String(n).padStart(2, '0')}` }), task_channel_unique_name: 'voice' };
+  return { cfg: TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } }), wt, agent: sid('WK', n), poll: pollOf(wt), voice };
+}
+
 /** TaskRouter unavailable until `up()`, then giving `full` as the history of `wt`. */
 function outage(wt: string, full: RawEvent[]) {
   let down = true;
@@ -81,11 +88,7 @@ describe('InboxProcessor with TaskRouter', () => {
   });
 
   it('a finished task TaskRouter cannot give now is not derived from half its history: it waits with its rows, then goes out whole', async () => {
-    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
-    const wt = sid('WT', 6);
-    const agent = sid('WK', 6);
-    const voice = { task_attributes: JSON.stringify({ from: '+14155550106' }), task_channel_unique_name: 'voice' };
-    const poll = pollOf(wt);
+    const { cfg, wt, agent, poll, voice } = voiceTask(6);
     const full = [poll(60, 'task.created', T0, voice), poll(61, 'reservation.accepted', T0 + 20_000, { worker_sid: agent, worker_name: 'Bea' }), poll(62, 'task.completed', T0 + 80_000)];
     const { taskRouter, up } = outage(wt, full);
     // the completion callback only (shuffled ahead of the rest); a task of another customer rides in the same batch
@@ -106,11 +109,7 @@ describe('InboxProcessor with TaskRouter', () => {
   it('a cycle that read a finished task in full but could not commit stored nothing: its retry reads the task again, and the task goes out whole', async () => {
     // Seen with three replicas on one Postgres: a cycle whose commit fails (a customer conflict, the store unavailable)
     // had already counted the task as read in full, so the retry derived it from its own rows' events alone.
-    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
-    const wt = sid('WT', 4);
-    const agent = sid('WK', 4);
-    const poll = pollOf(wt);
-    const voice = { task_attributes: JSON.stringify({ from: '+14155550104' }), task_channel_unique_name: 'voice' };
+    const { cfg, wt, agent, poll, voice } = voiceTask(4);
     const full = [poll(40, 'task.created', T0, voice), poll(41, 'reservation.accepted', T0 + 15_000, { worker_sid: agent, worker_name: 'Dee' }), poll(42, 'task.completed', T0 + 75_000)];
     const asked: string[] = [];
     const taskRouter = { taskForReservation: async () => undefined, eventsForTask: async (t: string) => (asked.push(t), t === wt ? full : []) };
@@ -135,11 +134,7 @@ describe('InboxProcessor with TaskRouter', () => {
   it('a task a sync stored finished but not whole (its window half read) is read in full before its Brevo events are built', async () => {
     // `tajo connectors sync` reads a window newest first and stores each page: the completion page is stored, the page
     // with reservation.accepted not yet, when a webhook of that task (no completion of its own) reaches `tajo serve`
-    const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
-    const wt = sid('WT', 5);
-    const agent = sid('WK', 5);
-    const poll = pollOf(wt);
-    const voice = { task_attributes: JSON.stringify({ from: '+14155550105' }), task_channel_unique_name: 'voice' };
+    const { cfg, wt, agent, poll, voice } = voiceTask(5);
     const created = poll(50, 'task.created', T0, voice);
     const accepted = poll(51, 'reservation.accepted', T0 + 30_000, { worker_sid: agent, worker_name: 'Alice' });
     const wrapup = poll(52, 'task.wrapup', T0 + 90_000);
@@ -160,11 +155,7 @@ describe('InboxProcessor with TaskRouter', () => {
 
   for (const ending of ['answers', 'stays down'] as const) {
     it(`that full read failing (TaskRouter down) holds only that task's rows, the rest of the batch goes on; TaskRouter ${ending === 'answers' ? 'answers again: the task goes out whole' : "stays down past the inbox's wait: the task goes out from what is stored"}`, async () => {
-      const cfg = TwilioFlexConfigSchema.parse({ lists: { support_contacts: 1 } });
-      const wt = sid('WT', 8);
-      const agent = sid('WK', 8);
-      const poll = pollOf(wt);
-      const voice = { task_attributes: JSON.stringify({ from: '+14155550108' }), task_channel_unique_name: 'voice' };
+      const { cfg, wt, agent, poll, voice } = voiceTask(8);
       const full = [poll(80, 'task.created', T0, voice), poll(81, 'reservation.accepted', T0 + 10_000, { worker_sid: agent, worker_name: 'Cy' }), poll(82, 'task.completed', T0 + 70_000)];
       await store.commit(C, { rawEvents: [full[2]!] });
       const { taskRouter, up } = outage(wt, full);
