@@ -167,9 +167,8 @@ export class InboxProcessor {
       }
     };
     const deferred = new Set<number>();
-    // Tasks read in full from TaskRouter in this cycle: known to be whole once the cycle's commit, which stores what was
-    // read, succeeded (then `this.completed`). A cycle that fails stored nothing: its retry must read them again, or
-    // it would derive them from the events of its own rows alone and send their Brevo events without agent and times.
+    // Tasks read in full from TaskRouter now: `this.completed` once the commit storing what was read succeeded (a failed
+    // cycle stored nothing, so its retry reads them again instead of deriving them from its own rows' events alone).
     const readInFull = new Set<string>();
     const readWhole = (t: string): boolean => this.completed.has(t) || readInFull.has(t);
     const pendingConversations: { item: InboxItem; obs: ConversationObservation }[] = [];
