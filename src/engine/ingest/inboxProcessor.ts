@@ -217,7 +217,6 @@ export class InboxProcessor {
     }
     const itemById = new Map(items.map((i) => [i.id, i]));
     const patient = (ids: Iterable<number>): boolean => [...ids].every((id) => !expired(itemById.get(id) as InboxItem));
-
     // A task that reached its end through a webhook: read its full event set from TaskRouter, so the Brevo events
     // enqueued now do not depend on which deliveries happened to arrive first (shuffled, at-least-once).
     const { readNow: readHere, unreadable, waiting } = o.taskRouter
